@@ -1,0 +1,86 @@
+/*
+ * Configuration from the environment (SPEC "Running"). Loading is pure with
+ * respect to the lookup function, so tests pass their own environment.
+ */
+#ifndef GW_CONFIG_H
+#define GW_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gateway/ticket.h"
+
+struct gw_strlist {
+    char **items;
+    size_t n;
+};
+
+enum gw_redis_kind { GW_REDIS_TCP, GW_REDIS_UNIX };
+
+struct gw_redis_target {
+    enum gw_redis_kind kind;
+    char *host;       /* TCP */
+    int port;
+    char *path;       /* unix socket */
+    char *password;   /* NULL: no AUTH */
+    int db;
+};
+
+struct gw_config {
+    char *listen_host;
+    int listen_port;
+    struct gw_redis_target redis;
+    struct gw_strlist github_secrets;
+    char *alertmanager_token;
+    char *alertmanager_secret;
+    char *admin_token;
+    char *feed_token;
+    char *slack_webhook_url;
+    char *pager_url;
+    char *pager_routing_key;
+    int dry_run;
+    char *public_url;
+    int digest_at_minute;       /* minutes after 00:00 UTC */
+    int64_t digest_every;       /* seconds; 0 = use digest_at_minute */
+    int digest_skip_empty;
+    struct gw_sla sla;
+    enum gw_severity default_severity;
+    int64_t sla_warn;
+    int64_t sla_crit;
+    struct gw_strlist ticket_labels;       /* empty: every issue is a ticket */
+    struct gw_strlist canary_environments; /* glob patterns */
+    int64_t canary_budget;
+    int64_t check_every;
+    char *templates_dir;
+    int64_t max_body;
+    int64_t delivery_ttl;
+    int log_level;                         /* enum gw_log_level */
+    /* Operational limits (not in SPEC's table; documented in README). */
+    int64_t request_timeout;   /* KAIZEN_REQUEST_TIMEOUT: headers+body deadline, idle keep-alive */
+    int max_connections;       /* KAIZEN_MAX_CONNECTIONS */
+    int64_t redis_timeout_ms;  /* KAIZEN_REDIS_TIMEOUT: connect and command timeout */
+};
+
+typedef const char *(*gw_getenv_fn)(const char *name);
+
+/*
+ * Fills cfg from the environment seen through getenv_fn. On error returns -1
+ * and writes one line "KAIZEN_X: what is wrong" into err. cfg must be
+ * released with gw_config_free() in both cases.
+ */
+int gw_config_load(struct gw_config *cfg, gw_getenv_fn getenv_fn, char *err, size_t errlen);
+void gw_config_free(struct gw_config *cfg);
+
+/* Parses a Redis URL into target. Returns -1 with a reason in err. */
+int gw_redis_url_parse(const char *url, struct gw_redis_target *target, char *err, size_t errlen);
+
+/* Parses "critical=4h,high=24h,...". Missing severities keep their value in sla. */
+int gw_sla_parse(const char *s, struct gw_sla *sla, char *err, size_t errlen);
+
+/* Splits a comma-separated list, trimming spaces, dropping empty items. */
+int gw_strlist_split(const char *s, struct gw_strlist *out);
+void gw_strlist_free(struct gw_strlist *l);
+/* Case-sensitive membership. */
+int gw_strlist_contains(const struct gw_strlist *l, const char *s);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * Tickets: the unit the gateway tracks (a GitHub issue or an Alertmanager
+ * alert), with severity, component and SLA deadline. Pure functions only.
+ */
+#ifndef GW_TICKET_H
+#define GW_TICKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum gw_severity {
+    GW_SEV_CRITICAL = 0,
+    GW_SEV_HIGH,
+    GW_SEV_MEDIUM,
+    GW_SEV_LOW,
+    GW_SEV_COUNT,
+    GW_SEV_NONE = -1
+};
+
+enum gw_ticket_state { GW_TICKET_OPEN = 0, GW_TICKET_RESOLVED };
+
+/* A ticket as stored in Redis. Strings are owned by whoever fills the
+ * struct; gw_ticket_clear() frees them when they came from gw_ticket_*
+ * constructors (malloc'd). Times are Unix seconds; 0 means "none". */
+struct gw_ticket {
+    char *id;
+    char *source;      /* "github" | "alertmanager" */
+    char *title;
+    char *url;
+    char *component;
+    enum gw_severity severity;
+    enum gw_ticket_state state;
+    int64_t created_at;
+    int64_t resolved_at;
+    int64_t sla_deadline;
+    int64_t updated_at;   /* last change: ordering key for stale detection and feeds */
+};
+
+/* Releases the strings of t (free(NULL) safe) and zeroes it. */
+void gw_ticket_clear(struct gw_ticket *t);
+
+/* "critical" etc.; NULL for GW_SEV_NONE. */
+const char *gw_severity_name(enum gw_severity s);
+/* Parses a canonical severity name exactly; GW_SEV_NONE if unknown. */
+enum gw_severity gw_severity_parse(const char *s);
+const char *gw_ticket_state_name(enum gw_ticket_state s);
+
+/*
+ * Severity from one GitHub label: severity:X, severity/X, sev:X, sev/X,
+ * priority:X (X = critical|high|medium|low, or p0..p3). Case-insensitive.
+ * Returns GW_SEV_NONE when the label says nothing about severity.
+ */
+enum gw_severity gw_severity_from_label(const char *label);
+
+/*
+ * Component from one GitHub label: component:X, component/X, area:X, area/X.
+ * Returns a pointer into label (the X part) and its length in *len, or NULL.
+ */
+const char *gw_component_from_label(const char *label, size_t *len);
+
+/*
+ * Severity from an Alertmanager `severity` label value: critical;
+ * error/high/major -> high; warning/medium -> medium; info/low/minor -> low.
+ */
+enum gw_severity gw_severity_from_alert(const char *value);
+
+/* SLA seconds per severity (KAIZEN_SLA). */
+struct gw_sla {
+    int64_t seconds[GW_SEV_COUNT];
+};
+
+/* deadline = created + sla[severity]. */
+int64_t gw_sla_deadline(const struct gw_sla *sla, enum gw_severity sev, int64_t created_at);
+
+/* Remaining seconds at `now` (negative once breached). */
+int64_t gw_sla_remaining(int64_t deadline, int64_t now);
+
+enum gw_sla_colour { GW_SLA_GREEN, GW_SLA_ORANGE, GW_SLA_RED };
+/* 🟢 remaining > warn >= 🟠 > crit >= 🔴 */
+enum gw_sla_colour gw_sla_colour(int64_t remaining, int64_t warn, int64_t crit);
+
+#endif

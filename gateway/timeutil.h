@@ -1,0 +1,31 @@
+/* Time and duration parsing/formatting. Pure functions. */
+#ifndef GW_TIMEUTIL_H
+#define GW_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Parses an RFC 3339 timestamp ("2026-11-22T09:00:00Z", fractional seconds
+ * and numeric offsets accepted) into Unix seconds (fraction truncated).
+ * Returns 0 on success, -1 if s is not a valid timestamp.
+ */
+int gw_time_parse_rfc3339(const char *s, int64_t *out);
+
+/* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into buf (>= 21 bytes). Returns buf. */
+char *gw_time_format_rfc3339(int64_t t, char *buf, size_t len);
+
+/*
+ * Parses a duration: "90s", "15m", "2h", "3d", "1w" or bare seconds. Returns 0
+ * and sets *out (seconds) on success, -1 when invalid, negative or overflowing.
+ */
+int gw_duration_parse(const char *s, int64_t *out);
+
+/* Parses a byte size: "5MiB", "512KiB", "1GiB", "1MB", "1000" (bytes). */
+int gw_size_parse(const char *s, int64_t *out);
+
+/* Current wall-clock time in Unix seconds / monotonic seconds as double. */
+int64_t gw_now(void);
+double gw_monotonic(void);
+
+#endif
