@@ -396,6 +396,20 @@ find_route(const struct gw_http *http, const char *path)
     return NULL;
 }
 
+int
+gw_http_resolve(const struct gw_http *http, const char *path, enum gw_method method,
+                const char **allow)
+{
+    const struct route *route = find_route(http, path);
+    if (route == NULL)
+        return 404;
+    for (int i = 0; i < route->nmethods; i++)
+        if (route->methods[i] == method || (method == GW_HEAD && route->methods[i] == GW_GET))
+            return 200;
+    *allow = route->allow;
+    return 405;
+}
+
 static enum gw_method
 to_method(enum evhttp_cmd_type cmd)
 {
@@ -438,6 +452,7 @@ on_request(struct evhttp_request *evreq, void *arg)
     const struct route *route = path != NULL ? find_route(http, path) : NULL;
     enum gw_method method = to_method(evhttp_request_get_command(evreq));
     struct gw_request *req = request_new(http, evreq, route, started);
+    const char *allow = NULL;
     int i;
 
     if (req == NULL) {
@@ -449,18 +464,18 @@ on_request(struct evhttp_request *evreq, void *arg)
         gw_reply_error(req, 503, "shutting down");
         return;
     }
-    if (route == NULL) {
+    switch (gw_http_resolve(http, path != NULL ? path : "", method, &allow)) {
+    case 404:
         gw_reply_error(req, 404, "no such endpoint");
+        return;
+    case 405:
+        gw_reply_header(req, "Allow", allow);
+        gw_reply_error(req, 405, "method not allowed");
         return;
     }
     for (i = 0; i < route->nmethods; i++)
         if (route->methods[i] == method || (method == GW_HEAD && route->methods[i] == GW_GET))
             break;
-    if (i == route->nmethods) {
-        gw_reply_header(req, "Allow", route->allow);
-        gw_reply_error(req, 405, "method not allowed");
-        return;
-    }
     req->method = method == GW_HEAD ? GW_GET : method;
     if (query != NULL && evhttp_parse_query_str(query, &req->query) != 0) {
         gw_reply_error(req, 400, "malformed query string");

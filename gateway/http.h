@@ -44,6 +44,14 @@ void gw_http_free(struct gw_http *http);
 int gw_http_route(struct gw_http *http, const char *path, int prefix, enum gw_method method,
                   gw_handler_fn fn, void *arg);
 
+/*
+ * Resolves a request line against the table: 200 when a handler exists,
+ * 404 for an unknown path, 405 for a known path with another method (then
+ * *allow is the Allow header value). HEAD is served by GET handlers.
+ */
+int gw_http_resolve(const struct gw_http *http, const char *path, enum gw_method method,
+                    const char **allow);
+
 /* Binds and listens. Returns -1 on error (logged); the bound port in *port_out. */
 int gw_http_listen(struct gw_http *http, const char *host, int port, int *port_out);
 
