@@ -1,0 +1,285 @@
+"""Test harness: a real redis-server and the real gateway binary on free
+loopback ports in a temp dir, driven over real HTTP. Standard library only."""
+
+import faulthandler
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import uuid
+
+BIN = os.environ.get("KAIZEN_BIN", "build/kaizen-gateway")
+SOURCE_DIR = os.environ.get("KAIZEN_SOURCE_DIR", os.getcwd())
+SECRET = "It's a Secret to Everybody"
+
+# Watchdog: a hung test fails loudly instead of hanging CI.
+faulthandler.dump_traceback_later(int(os.environ.get("KAIZEN_TEST_WATCHDOG", "300")), exit=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except (OSError, http.client.HTTPException):
+            pass
+        time.sleep(interval)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Redis:
+    """A throwaway redis-server with a minimal RESP client."""
+
+    def __init__(self, appendonly=True):
+        self.dir = tempfile.mkdtemp(prefix="kz-redis-")
+        self.port = free_port()
+        self.appendonly = appendonly
+        self.proc = None
+        self.start()
+
+    def start(self):
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                "--dir", self.dir, "--save", "",
+                "--appendonly", "yes" if self.appendonly else "no"]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: self.command("PING") == "PONG", what="redis")
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def url(self):
+        return "redis://127.0.0.1:%d/0" % self.port
+
+    def command(self, *args):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            out = b"*%d\r\n" % len(args)
+            for a in args:
+                a = a if isinstance(a, bytes) else str(a).encode()
+                out += b"$%d\r\n%s\r\n" % (len(a), a)
+            s.sendall(out)
+            return _read_resp(s.makefile("rb"))
+
+    def snapshot(self):
+        """Every gateway key with its type, value and whether it expires."""
+        state = {}
+        for key in sorted(self.command("KEYS", "kz:*")):
+            kind = self.command("TYPE", key)
+            if kind == "hash":
+                flat = self.command("HGETALL", key)
+                value = sorted(zip(flat[::2], flat[1::2]))
+            elif kind == "zset":
+                value = self.command("ZRANGE", key, 0, -1, "WITHSCORES")
+            elif kind == "string":
+                value = self.command("GET", key)
+            elif kind == "list":
+                value = self.command("LRANGE", key, 0, -1)
+            else:
+                value = kind
+            state[key] = (kind, value, self.command("TTL", key) >= 0)
+        return state
+
+
+def _read_resp(f):
+    line = f.readline()
+    if not line:
+        raise OSError("redis closed the connection")
+    kind, rest = line[:1], line[1:-2]
+    if kind == b"+":
+        return rest.decode()
+    if kind == b"-":
+        raise RuntimeError(rest.decode())
+    if kind == b":":
+        return int(rest)
+    if kind == b"$":
+        n = int(rest)
+        if n < 0:
+            return None
+        data = f.read(n + 2)[:-2]
+        return data.decode("utf-8", "replace")
+    if kind == b"*":
+        n = int(rest)
+        return None if n < 0 else [_read_resp(f) for _ in range(n)]
+    raise OSError("bad RESP line %r" % line)
+
+
+class Gateway:
+    """The real binary, configured through its environment."""
+
+    def __init__(self, redis_url, **env):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="kz-gw-")
+        self.log_path = os.path.join(self.dir, "gateway.log")
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "KAIZEN_LISTEN": "127.0.0.1:%d" % self.port,
+            "KAIZEN_REDIS_URL": redis_url,
+            "KAIZEN_GITHUB_SECRET": SECRET,
+            "KAIZEN_DRY_RUN": "1",
+            "KAIZEN_TEMPLATES_DIR": os.path.join(SOURCE_DIR, "templates"),
+            "KAIZEN_LOG_LEVEL": "debug",
+        }
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k in os.environ:
+                self.env[k] = os.environ[k]
+        self.env.update({k: str(v) for k, v in env.items() if v is not None})
+        for k, v in env.items():
+            if v is None:
+                self.env.pop(k, None)
+        self.proc = None
+        self.start()
+
+    def start(self, wait_ready=True):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([BIN], env=self.env, stdout=self.log, stderr=self.log)
+        wait_for(lambda: self.request("GET", "/healthz")[0] == 200, what="gateway /healthz")
+        if wait_ready:
+            wait_for(lambda: self.request("GET", "/readyz")[0] == 200, what="gateway /readyz")
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        """Stops the process; returns its exit code."""
+        if self.proc is None:
+            return None
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self.log.close()
+        self.proc = None
+        return rc
+
+    def close(self):
+        rc = self.stop()
+        log = self.read_log()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return rc, log
+
+    def read_log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def request(self, method, path, body=None, headers=None, timeout=10):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, dict(resp.getheaders()), data
+        finally:
+            conn.close()
+
+    def json(self, method, path, **kw):
+        status, headers, data = self.request(method, path, **kw)
+        return status, json.loads(data) if data else None
+
+    def tickets(self, query=""):
+        status, body = self.json("GET", "/api/tickets" + query)
+        assert status == 200, (status, body)
+        return body["tickets"]
+
+    def metrics(self):
+        status, _, data = self.request("GET", "/metrics")
+        assert status == 200
+        return data.decode()
+
+    def metric(self, name, **labels):
+        """Value of one sample in /metrics, or 0 if absent."""
+        want = ",".join('%s="%s"' % kv for kv in labels.items())
+        for line in self.metrics().splitlines():
+            if line.startswith("#"):
+                continue
+            sample, _, value = line.rpartition(" ")
+            if sample == name + ("{%s}" % want if want else ""):
+                return float(value)
+        return 0.0
+
+    def github(self, event, payload, delivery=None, secret=SECRET, content_type="application/json",
+               raw=None, extra_headers=None):
+        body = raw if raw is not None else json.dumps(payload).encode()
+        headers = {
+            "Content-Type": content_type,
+            "X-GitHub-Event": event,
+            "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+            "X-Hub-Signature-256": sign(body, secret),
+        }
+        headers.update(extra_headers or {})
+        headers = {k: v for k, v in headers.items() if v is not None}
+        status, _, data = self.request("POST", "/webhooks/github", body=body, headers=headers)
+        return status, json.loads(data) if data else None
+
+
+def sign(body, secret=SECRET):
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def issue(action="opened", number=42, title="Checkout fails", labels=(), state="open",
+          created="2026-11-22T09:00:00Z", updated="2026-11-22T09:00:00Z", closed=None,
+          repo="octo-org/api"):
+    return {
+        "action": action,
+        "issue": {
+            "number": number, "title": title, "state": state,
+            "html_url": "https://github.com/%s/issues/%d" % (repo, number),
+            "created_at": created, "updated_at": updated, "closed_at": closed,
+            "labels": [{"name": n} for n in labels],
+        },
+        "repository": {"full_name": repo, "name": repo.split("/")[1]},
+        "sender": {"login": "octocat"},
+    }
+
+
+class GatewayTest(unittest.TestCase):
+    """One Redis and one gateway per test class; more where a test needs them."""
+
+    gateway_env = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.redis = Redis()
+        cls.gw = Gateway(cls.redis.url, **cls.gateway_env)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc, log = cls.gw.close()
+        cls.redis.close()
+        if rc != 0:
+            sys.stderr.write(log[-4000:])
+        assert rc == 0, "gateway exited with %r" % rc
+        assert "runtime error" not in log and "AddressSanitizer" not in log, log[-4000:]
+
+    def setUp(self):
+        self.redis.command("FLUSHDB")
+
+
+def main():
+    unittest.main(verbosity=2)

@@ -1,0 +1,304 @@
+"""GitHub webhooks through the real binary, real HTTP and a real Redis."""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+
+from harness import GatewayTest, Gateway, Redis, issue, main, sign, SECRET
+
+T0 = "2026-11-22T09:00:00Z"
+
+
+class Lifecycle(GatewayTest):
+    def test_ping(self):
+        status, body = self.gw.github("ping", {"zen": "Keep it logically awesome.", "hook_id": 1})
+        self.assertEqual((status, body), (200, {"status": "pong"}))
+
+    def test_opened_labeled_closed_reopened(self):
+        gw = self.gw
+        accepted = gw.metric("kaizen_webhooks_total", source="github", event="issues", result="accepted")
+        self.assertEqual(gw.github("issues", issue("opened", updated=T0)), (202, {"status": "accepted"}))
+        [t] = gw.tickets()
+        self.assertEqual(t["id"], "gh:octo-org/api#42")
+        self.assertEqual((t["severity"], t["component"], t["state"]), ("medium", "api", "open"))
+        self.assertEqual(t["sla_deadline"], "2026-11-25T09:00:00Z")  # medium = 72h
+        self.assertIsNone(t["resolved_at"])
+
+        labels = ["severity:critical", "component:checkout"]
+        self.assertEqual(gw.github("issues", issue("labeled", labels=labels,
+                                                   updated="2026-11-22T09:05:00Z"))[0], 202)
+        [t] = gw.tickets()
+        self.assertEqual((t["severity"], t["component"]), ("critical", "checkout"))
+        self.assertEqual(t["sla_deadline"], "2026-11-22T13:00:00Z")  # severity change recomputes
+        self.assertEqual(t["source"], "github")
+        self.assertEqual(t["url"], "https://github.com/octo-org/api/issues/42")
+
+        before = gw.metric("kaizen_ticket_seconds_count", component="checkout", severity="critical")
+        closed = issue("closed", labels=labels, state="closed", updated="2026-11-22T10:00:00Z",
+                       closed="2026-11-22T10:00:00Z")
+        delivery = str(uuid.uuid4())
+        self.assertEqual(gw.github("issues", closed, delivery=delivery)[0], 202)
+        [t] = gw.tickets()
+        self.assertEqual((t["state"], t["resolved_at"]), ("resolved", "2026-11-22T10:00:00Z"))
+        self.assertEqual(gw.metric("kaizen_ticket_seconds_count", component="checkout",
+                                   severity="critical"), before + 1)
+        self.assertEqual(gw.metric("kaizen_ticket_seconds_sum", component="checkout",
+                                   severity="critical"), 3600)
+        # The same closed delivery again does not observe again.
+        self.assertEqual(gw.github("issues", closed, delivery=delivery), (200, {"status": "duplicate"}))
+        self.assertEqual(gw.metric("kaizen_ticket_seconds_count", component="checkout",
+                                   severity="critical"), before + 1)
+        self.assertEqual(gw.tickets("?state=open"), [])
+
+        self.assertEqual(gw.github("issues", issue("reopened", labels=labels,
+                                                   updated="2026-11-22T11:00:00Z"))[0], 202)
+        [t] = gw.tickets()
+        self.assertEqual((t["state"], t["resolved_at"]), ("open", None))
+        self.assertEqual(gw.metric("kaizen_webhooks_total", source="github", event="issues",
+                                   result="accepted"), accepted + 4)
+
+    def test_duplicate_delivery_changes_nothing(self):
+        gw = self.gw
+        payload = issue("opened", labels=["sev:high"])
+        self.assertEqual(gw.github("issues", payload, delivery="dup-1")[0], 202)
+        before = self.redis.snapshot()
+        # Same delivery id, even with a different body: already processed.
+        self.assertEqual(gw.github("issues", issue("closed", state="closed", closed=T0,
+                                                   updated="2026-11-23T00:00:00Z"),
+                                   delivery="dup-1"), (200, {"status": "duplicate"}))
+        self.assertEqual(self.redis.snapshot(), before)
+
+    def test_replay_of_a_sequence_leaves_redis_identical(self):
+        gw = self.gw
+        seq = [
+            ("a", issue("opened", number=1, updated=T0)),
+            ("b", issue("labeled", number=1, labels=["p1", "priority:p1", "area:db"],
+                        updated="2026-11-22T09:01:00Z")),
+            ("c", issue("opened", number=2, labels=["sev:low"], updated=T0)),
+            ("d", issue("closed", number=2, labels=["sev:low"], state="closed",
+                        closed="2026-11-22T12:00:00Z", updated="2026-11-22T12:00:00Z")),
+            ("e", issue("opened", number=3, updated=T0)),
+            ("f", issue("deleted", number=3, updated="2026-11-22T09:30:00Z")),
+        ]
+        for delivery, payload in seq:
+            self.assertIn(gw.github("issues", payload, delivery=delivery)[0], (202,))
+        first = self.redis.snapshot()
+        self.assertIn("kz:ticket:gh:octo-org/api#1", first)
+        self.assertNotIn("kz:ticket:gh:octo-org/api#3", first)
+        for delivery, payload in seq:
+            self.assertEqual(gw.github("issues", payload, delivery=delivery)[1]["status"], "duplicate")
+        self.assertEqual(self.redis.snapshot(), first)
+
+    def test_out_of_order_delivery_is_stale(self):
+        gw = self.gw
+        newer = issue("labeled", labels=["severity:high"], updated="2026-11-22T09:10:00Z")
+        older = issue("opened", updated=T0)
+        self.assertEqual(gw.github("issues", newer)[0], 202)
+        before = self.redis.snapshot()
+        status, body = gw.github("issues", older)
+        self.assertEqual((status, body), (202, {"status": "stale"}))
+        [t] = gw.tickets()
+        self.assertEqual(t["severity"], "high")
+        after = self.redis.snapshot()
+        # Only the delivery marker was added.
+        self.assertEqual({k: v for k, v in after.items() if not k.startswith("kz:delivery:")},
+                         {k: v for k, v in before.items() if not k.startswith("kz:delivery:")})
+
+    def test_deleted_and_transferred_remove_the_ticket(self):
+        gw = self.gw
+        gw.github("issues", issue("opened", number=7, updated=T0))
+        gw.github("issues", issue("opened", number=8, updated=T0))
+        self.assertEqual(len(gw.tickets()), 2)
+        self.assertEqual(gw.github("issues", issue("deleted", number=7,
+                                                   updated="2026-11-22T09:01:00Z"))[1]["status"], "accepted")
+        self.assertEqual(gw.github("issues", issue("transferred", number=8,
+                                                   updated="2026-11-22T09:01:00Z"))[1]["status"], "accepted")
+        self.assertEqual(gw.tickets(), [])
+        # A late, older event for a deleted issue does not resurrect it.
+        self.assertEqual(gw.github("issues", issue("labeled", number=7, labels=["sev:high"],
+                                                   updated=T0))[1]["status"], "stale")
+        self.assertEqual(gw.tickets(), [])
+        self.assertEqual(self.redis.command("HLEN", "kz:open_counts"), 0)
+
+    def test_unused_events_and_actions_are_ignored(self):
+        self.assertEqual(self.gw.github("push", {"ref": "refs/heads/main"}), (202, {"status": "ignored"}))
+        self.assertEqual(self.gw.github("issues", issue("assigned")), (202, {"status": "ignored"}))
+        self.assertEqual(self.gw.github("deployment", {"deployment": {}}), (202, {"status": "ignored"}))
+        self.assertEqual(self.redis.snapshot(), {})
+
+    def test_form_encoded_payload(self):
+        from urllib.parse import urlencode
+        body = urlencode({"payload": json.dumps(issue("opened", title="Form & friends +1"))}).encode()
+        status, resp = self.gw.github("issues", None, raw=body,
+                                      content_type="application/x-www-form-urlencoded")
+        self.assertEqual((status, resp), (202, {"status": "accepted"}))
+        self.assertEqual(self.gw.tickets()[0]["title"], "Form & friends +1")
+
+    def test_filters(self):
+        gw = self.gw
+        gw.github("issues", issue("opened", number=1, labels=["sev:high", "area:db"]))
+        gw.github("issues", issue("opened", number=2, labels=["sev:low", "area:web"]))
+        gw.github("issues", issue("closed", number=3, labels=["sev:low", "area:web"], state="closed",
+                                  closed="2026-11-22T10:00:00Z", updated="2026-11-22T10:00:00Z"))
+        self.assertEqual([t["id"] for t in gw.tickets("?component=db")], ["gh:octo-org/api#1"])
+        self.assertEqual(len(gw.tickets("?severity=low")), 2)
+        self.assertEqual(len(gw.tickets("?state=open")), 2)
+        self.assertEqual([t["state"] for t in gw.tickets("?state=resolved")], ["resolved"])
+        self.assertEqual(len(gw.tickets("?state=all&limit=2")), 2)
+        for bad in ("?severity=urgent", "?state=closed", "?limit=0", "?limit=abc", "?colour=red",
+                    "?component="):
+            status, body = gw.json("GET", "/api/tickets" + bad)
+            self.assertEqual(status, 400, bad)
+            self.assertIn("error", body)
+
+    def test_metrics_pass_promtool(self):
+        self.gw.github("issues", issue("opened", labels=['component:we"ird\\comp']))
+        text = self.gw.metrics()
+        for name in ("kaizen_webhooks_total", "kaizen_http_request_duration_seconds_bucket",
+                     "kaizen_redis_up 1", "kaizen_build_info{version=", "process_resident_memory_bytes",
+                     "process_cpu_seconds_total", "process_start_time_seconds", "process_open_fds"):
+            self.assertIn(name, text)
+        if shutil.which("promtool") is None:
+            self.skipTest("promtool not installed")
+        p = subprocess.run(["promtool", "check", "metrics"], input=text.encode(), capture_output=True)
+        self.assertEqual(p.returncode, 0, p.stdout.decode() + p.stderr.decode())
+
+
+class BadInput(GatewayTest):
+    """Each bad request gets a clear 4xx and leaves Redis untouched."""
+
+    gateway_env = {"KAIZEN_MAX_BODY": "64KiB"}
+
+    def assert_rejected(self, expected_status, status, body):
+        self.assertEqual(status, expected_status, body)
+        self.assertIsInstance(body, dict)
+        self.assertIsInstance(body.get("error"), str)
+        self.assertNotIn(SECRET, json.dumps(body))
+        self.assertEqual(self.redis.snapshot(), {})
+
+    def test_bad_and_missing_signatures(self):
+        self.assert_rejected(401, *self.gw.github("issues", issue(), secret="wrong"))
+        self.assert_rejected(401, *self.gw.github("issues", issue(),
+                                                  extra_headers={"X-Hub-Signature-256": None}))
+        self.assert_rejected(401, *self.gw.github("issues", issue(),
+                                                  extra_headers={"X-Hub-Signature-256": "sha1=00"}))
+        # Signature of a different body (the raw bytes are what is signed).
+        body = json.dumps(issue()).encode()
+        status, _, data = self.gw.request("POST", "/webhooks/github", body=body + b" ", headers={
+            "Content-Type": "application/json", "X-GitHub-Event": "issues",
+            "X-GitHub-Delivery": "x1", "X-Hub-Signature-256": sign(body)})
+        self.assert_rejected(401, status, json.loads(data))
+        self.assertGreaterEqual(self.gw.metric("kaizen_webhooks_total", source="github",
+                                               event="issues", result="unauthorized"), 4)
+
+    def test_missing_headers(self):
+        self.assert_rejected(400, *self.gw.github("issues", issue(),
+                                                  extra_headers={"X-GitHub-Event": None}))
+        self.assert_rejected(400, *self.gw.github("issues", issue(),
+                                                  extra_headers={"X-GitHub-Delivery": None}))
+        self.assert_rejected(400, *self.gw.github("issues", issue(),
+                                                  extra_headers={"X-GitHub-Delivery": "../../etc"}))
+
+    def test_malformed_json_wrong_types_invalid_utf8(self):
+        self.assert_rejected(400, *self.gw.github("issues", None, raw=b'{"action": "opened",'))
+        self.assert_rejected(400, *self.gw.github("issues", None, raw=b"[1,2,3]"))
+        self.assert_rejected(400, *self.gw.github("issues", None, raw=b""))
+        wrong = issue()
+        wrong["issue"]["number"] = "42"
+        self.assert_rejected(400, *self.gw.github("issues", wrong))
+        wrong = issue()
+        wrong["issue"]["labels"] = "severity:high"
+        self.assert_rejected(400, *self.gw.github("issues", wrong))
+        wrong = issue()
+        del wrong["repository"]
+        self.assert_rejected(400, *self.gw.github("issues", wrong))
+        wrong = issue(created="last tuesday")
+        self.assert_rejected(400, *self.gw.github("issues", wrong))
+        raw = json.dumps(issue(title="XX")).encode().replace(b"XX", b"\xff\xfe")
+        self.assert_rejected(400, *self.gw.github("issues", None, raw=raw))
+        status, body = self.gw.github("issues", None, raw=b'{"action":"opened","action":"closed"}')
+        self.assert_rejected(400, status, body)
+
+    def test_content_types(self):
+        self.assert_rejected(415, *self.gw.github("issues", issue(), content_type="text/plain"))
+        self.assert_rejected(415, *self.gw.github("issues", issue(), content_type=None))
+        self.assert_rejected(400, *self.gw.github("issues", None, raw=b"nopayload=1",
+                                                  content_type="application/x-www-form-urlencoded"))
+
+    def test_too_large(self):
+        big = issue(title="x" * (70 * 1024))
+        status, headers, data = self.gw.request("POST", "/webhooks/github",
+                                                body=json.dumps(big).encode(), headers={
+                                                    "Content-Type": "application/json",
+                                                    "X-GitHub-Event": "issues",
+                                                    "X-GitHub-Delivery": "big",
+                                                    "X-Hub-Signature-256": "sha256=00"})
+        self.assertEqual(status, 413)
+        self.assertEqual(self.redis.snapshot(), {})
+        # A body just under the cap is fine.
+        ok = issue(title="y" * (60 * 1024))
+        self.assertEqual(self.gw.github("issues", ok)[0], 202)
+
+    def test_unknown_paths_and_methods(self):
+        status, _, data = self.gw.request("GET", "/webhooks/gitlab")
+        self.assertEqual(status, 404)
+        self.assertIn(b'"error"', data)
+        status, headers, data = self.gw.request("GET", "/webhooks/github")
+        self.assertEqual(status, 405)
+        self.assertEqual(headers.get("Allow"), "POST")
+        status, headers, _ = self.gw.request("DELETE", "/api/tickets")
+        self.assertEqual((status, headers.get("Allow")), (405, "GET, HEAD"))
+        status, headers, _ = self.gw.request("PUT", "/metrics")
+        self.assertEqual(status, 405)
+        self.assertEqual(headers.get("Content-Type"), "application/json")
+
+
+class NotConfigured(GatewayTest):
+    gateway_env = {"KAIZEN_GITHUB_SECRET": None}
+
+    def test_github_endpoint_is_404_without_secret(self):
+        status, body = self.gw.github("issues", issue())
+        self.assertEqual(status, 404)
+        self.assertIn("KAIZEN_GITHUB_SECRET", body["error"])
+
+
+class TicketLabels(GatewayTest):
+    gateway_env = {"KAIZEN_TICKET_LABELS": "incident,customer-impact"}
+
+    def test_only_labelled_issues_are_tickets(self):
+        gw = self.gw
+        self.assertEqual(gw.github("issues", issue("opened", labels=["bug"]))[1]["status"], "ignored")
+        self.assertEqual(gw.tickets(), [])
+        self.assertEqual(gw.github("issues", issue("labeled", labels=["bug", "incident"],
+                                                   updated="2026-11-22T09:01:00Z"))[1]["status"], "accepted")
+        self.assertEqual(len(gw.tickets()), 1)
+        self.assertEqual(gw.github("issues", issue("unlabeled", labels=["bug"],
+                                                   updated="2026-11-22T09:02:00Z"))[1]["status"], "accepted")
+        self.assertEqual(gw.tickets(), [])
+
+
+class RotationAndAdmin(GatewayTest):
+    gateway_env = {"KAIZEN_GITHUB_SECRET": "new-secret," + SECRET, "KAIZEN_ADMIN_TOKEN": "adm1n"}
+
+    def test_both_secrets_accepted(self):
+        self.assertEqual(self.gw.github("issues", issue(number=1), secret="new-secret")[0], 202)
+        self.assertEqual(self.gw.github("issues", issue(number=2), secret=SECRET)[0], 202)
+        self.assertEqual(self.gw.github("issues", issue(number=3), secret="retired")[0], 401)
+
+    def test_admin_token_required(self):
+        status, body = self.gw.json("GET", "/api/tickets")
+        self.assertEqual(status, 401)
+        self.assertNotIn("adm1n", json.dumps(body))
+        status, _ = self.gw.json("GET", "/api/tickets", headers={"Authorization": "Bearer wrong"})
+        self.assertEqual(status, 401)
+        status, _ = self.gw.json("GET", "/api/tickets", headers={"Authorization": "adm1n"})
+        self.assertEqual(status, 401)
+        status, body = self.gw.json("GET", "/api/tickets", headers={"Authorization": "Bearer adm1n"})
+        self.assertEqual((status, body), (200, {"tickets": []}))
+
+
+if __name__ == "__main__":
+    main()
