@@ -1,0 +1,519 @@
+#!/usr/bin/env python3
+"""Validate a Grafana dashboard against the metrics kaizen-gateway exports.
+
+Checks that the file is a dashboard (JSON object, panels, targets with a
+PromQL expr, datasource variables that exist), extracts every metric name used
+in any expr (and in templating queries), and checks each one against a set of
+exported metric families, taken from, in order of preference:
+
+  1. a live scrape: --metrics-url URL or env KAIZEN_METRICS_URL
+     (`# TYPE name type` lines of the Prometheus text format);
+  2. the "Metrics (names fixed)" section of the product contract SPEC.md:
+     --spec PATH, else $KAIZEN_SHARED_DIR/SPEC.md, else
+     $KAIZEN_SOURCE_DIR/../shared/SPEC.md.
+
+`name_bucket` resolves to a histogram `name`; `name_sum` / `name_count` to a
+histogram or summary `name` (the family's type must be known: TYPE line, or the
+type word after the name in SPEC.md). Exit status: 0 ok, 1 check failed, 2 usage.
+Standard library only.
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+import urllib.request
+
+IDENT_START = re.compile(r"[A-Za-z_:]")
+IDENT = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+
+# PromQL words that are never metric names when they stand alone.
+KEYWORDS = {
+    # aggregation operators
+    "sum", "min", "max", "avg", "group", "stddev", "stdvar", "count",
+    "count_values", "bottomk", "topk", "quantile", "limitk", "limit_ratio",
+    # binary operators and modifiers
+    "and", "or", "unless", "atan2", "by", "without", "on", "ignoring",
+    "group_left", "group_right", "bool", "offset",
+    # literals and @ modifiers
+    "inf", "nan", "start", "end",
+}
+# Keywords followed by a parenthesised list of label names.
+LABEL_LIST_KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right"}
+
+
+class PromQLError(ValueError):
+    pass
+
+
+def _skip_string(s, i):
+    """s[i] is a quote; return the index just past the closing quote."""
+    quote = s[i]
+    i += 1
+    while i < len(s):
+        if s[i] == "\\" and quote != "`":
+            i += 2
+            continue
+        if s[i] == quote:
+            return i + 1
+        i += 1
+    raise PromQLError(f"unterminated string in {s!r}")
+
+
+def _skip_ws(s, i):
+    while i < len(s) and s[i].isspace():
+        i += 1
+    return i
+
+
+def _scan_braces(s, i, found):
+    """s[i] is '{'; skip the label matchers, recording {__name__="x"} as x."""
+    i += 1
+    while i < len(s):
+        c = s[i]
+        if c in "\"'`":
+            i = _skip_string(s, i)
+        elif c == "}":
+            return i + 1
+        elif s.startswith("__name__", i):
+            j = _skip_ws(s, i + len("__name__"))
+            if j < len(s) and s[j] == "=":
+                j = _skip_ws(s, j + 1)
+                if j < len(s) and s[j] in "\"'":
+                    end = _skip_string(s, j)
+                    found.append(s[j + 1:end - 1])
+                    i = end
+                    continue
+            i += len("__name__")
+        else:
+            i += 1
+    raise PromQLError(f"unterminated '{{' in {s!r}")
+
+
+def _skip_until(s, i, close):
+    """Skip a bracketed group ([...] or a label list (...)) starting at s[i]."""
+    i += 1
+    while i < len(s):
+        if s[i] in "\"'`":
+            i = _skip_string(s, i)
+        elif s[i] == close:
+            return i + 1
+        else:
+            i += 1
+    raise PromQLError(f"unterminated '{s[i - 1]}' in {s!r}")
+
+
+def _skip_grafana_variable(s, i):
+    """s[i] is '$': skip $var, ${var}, ${var:fmt}, $__range."""
+    i += 1
+    if i < len(s) and s[i] == "{":
+        end = s.find("}", i)
+        if end < 0:
+            raise PromQLError(f"unterminated '${{' in {s!r}")
+        return end + 1
+    while i < len(s) and (s[i].isalnum() or s[i] == "_"):
+        i += 1
+    return i
+
+
+def metric_names(expr):
+    """Return the metric names an (optionally Grafana-templated) PromQL uses."""
+    found = []
+    s = expr
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c.isspace():
+            i += 1
+        elif c in "\"'`":
+            i = _skip_string(s, i)
+        elif c == "#":  # comment to end of line
+            nl = s.find("\n", i)
+            i = len(s) if nl < 0 else nl + 1
+        elif c == "{":
+            i = _scan_braces(s, i, found)
+        elif c == "[":
+            if s.startswith("[[", i):  # legacy Grafana [[var]]
+                end = s.find("]]", i)
+                if end < 0:
+                    raise PromQLError(f"unterminated '[[' in {s!r}")
+                i = end + 2
+            else:
+                i = _skip_until(s, i, "]")
+        elif c == "$":
+            i = _skip_grafana_variable(s, i)
+        elif c.isdigit() or (c == "." and i + 1 < len(s) and s[i + 1].isdigit()):
+            # numbers, durations (5m, 1h30m), hex, exponents
+            while i < len(s) and (s[i].isalnum() or s[i] in "._"):
+                if s[i] in "eE" and i + 1 < len(s) and s[i + 1] in "+-":
+                    i += 1
+                i += 1
+        elif IDENT_START.match(c):
+            word = IDENT.match(s, i).group(0)
+            i += len(word)
+            j = _skip_ws(s, i)
+            nxt = s[j] if j < len(s) else ""
+            lower = word.lower()
+            if lower in LABEL_LIST_KEYWORDS:
+                if nxt == "(":
+                    i = _skip_until(s, j, ")")
+            elif lower in KEYWORDS:
+                pass
+            elif nxt == "(":
+                pass  # function call
+            else:
+                found.append(word)
+        else:
+            i += 1
+    return found
+
+
+def _expr_of_template_query(query):
+    """PromQL inside a Grafana Prometheus variable query, or None."""
+    if isinstance(query, dict):
+        query = query.get("query", "")
+    if not isinstance(query, str):
+        return None
+    q = query.strip()
+    m = re.fullmatch(r"label_values\((.*),\s*[A-Za-z_][A-Za-z0-9_]*\s*\)", q, re.S)
+    if m:
+        return m.group(1)
+    if re.fullmatch(r"label_values\(\s*[A-Za-z_][A-Za-z0-9_]*\s*\)", q):
+        return None
+    m = re.fullmatch(r"query_result\((.*)\)", q, re.S)
+    if m:
+        return m.group(1)
+    if q.startswith(("label_names(", "metrics(")) or not q:
+        return None
+    return q
+
+
+# ------------------------------------------------------------- exported names
+
+class Exported:
+    """Metric families with their type ('untyped' when unknown) and globs."""
+
+    def __init__(self, source):
+        self.source = source
+        self.families = {}
+        self.prefixes = []
+
+    def add(self, name, mtype="untyped"):
+        if self.families.get(name, "untyped") == "untyped":
+            self.families[name] = mtype
+
+    def resolve(self, name):
+        """The family `name` belongs to, or None."""
+        if name in self.families:
+            return name
+        for suffix, types in (("_bucket", {"histogram"}),
+                              ("_sum", {"histogram", "summary"}),
+                              ("_count", {"histogram", "summary"})):
+            if name.endswith(suffix):
+                base = name[: -len(suffix)]
+                if self.families.get(base) in types:
+                    return base
+        # OpenMetrics exposition names counter families without `_total`.
+        if name.endswith("_total") and self.families.get(name[:-6]) == "counter":
+            return name[:-6]
+        for prefix in self.prefixes:
+            if name.startswith(prefix):
+                return prefix + "*"
+        return None
+
+
+def exported_from_scrape(url, timeout=10):
+    with urllib.request.urlopen(url, timeout=timeout) as resp:
+        text = resp.read().decode("utf-8", "replace")
+    exp = Exported(f"live scrape of {url}")
+    sampled = set()
+    for line in text.splitlines():
+        m = re.match(r"#\s*TYPE\s+([A-Za-z_:][A-Za-z0-9_:]*)\s+(\w+)", line)
+        if m:
+            exp.add(m.group(1), m.group(2))
+            continue
+        m = re.match(r"([A-Za-z_:][A-Za-z0-9_:]*)[\s{]", line)
+        if m and not line.startswith("#"):
+            sampled.add(m.group(1))
+    # Samples of families without a TYPE line are untyped families.
+    for name in sampled:
+        if exp.resolve(name) is None:
+            exp.add(name)
+    if not exp.families:
+        raise ValueError(f"{url}: no metrics found in the response")
+    return exp
+
+
+def exported_from_spec(path):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(r"^##+\s*Metrics\b[^\n]*\n(.*?)(?=^##?\s|\Z)", text, re.S | re.M)
+    if not m:
+        raise ValueError(f"{path}: no '## Metrics' section")
+    exp = Exported(f"SPEC.md metrics section ({path})")
+    # One bullet per family group; bullets wrap over several lines.
+    bullets = re.split(r"\n(?=\s*[*-]\s)", m.group(1))
+    candidates = []
+    for bullet in bullets:
+        tokens = list(re.finditer(r"`([^`]*)`", bullet))
+        # A token's type is the first type word after it in its bullet
+        # ("`a` and `b` gauges", "`c` gauge ...; `d` counter").
+        types = []
+        for tok in tokens:
+            tail = bullet[tok.end():]
+            words = re.findall(r"\b(histogram|summary|counter|gauge)s?\b", tail.lower())
+            types.append(words[0] if words else "untyped")
+        for tok, mtype in zip(tokens, types):
+            token = tok.group(1)
+            tm = re.fullmatch(r"([a-z][a-z0-9_:]*)(\{[^}]*\})?", token)
+            gm = re.fullmatch(r"([a-z][a-z0-9_:]*_)\*", token)
+            if gm:
+                exp.prefixes.append(gm.group(1))
+            elif tm:
+                candidates.append((tm.group(1), bool(tm.group(2)), mtype))
+    # Bare backticked words are also label values (`unauthorized`,
+    # `too_large`): a bare token counts as a metric only when it shares its
+    # namespace (first `_` component) with a name written with a label set.
+    namespaces = {name.split("_")[0] for name, has_labels, _ in candidates if has_labels}
+    for name, has_labels, mtype in candidates:
+        if "_" in name and (has_labels or name.split("_")[0] in namespaces):
+            if mtype == "untyped" and name.endswith("_total"):
+                mtype = "counter"
+            exp.add(name, mtype)
+    if not exp.families:
+        raise ValueError(f"{path}: no metric names in the Metrics section")
+    return exp
+
+
+def find_spec(explicit):
+    if explicit:
+        return explicit
+    shared = os.environ.get("KAIZEN_SHARED_DIR")
+    src = os.environ.get("KAIZEN_SOURCE_DIR") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    for cand in ([os.path.join(shared, "SPEC.md")] if shared else []) + [os.path.join(src, "..", "shared", "SPEC.md")]:
+        if os.path.isfile(cand):
+            return os.path.normpath(cand)
+    return None
+
+
+# ------------------------------------------------------------- the dashboard
+
+def walk_panels(panels):
+    for p in panels:
+        yield p
+        if isinstance(p.get("panels"), list):  # collapsed rows nest panels
+            yield from walk_panels(p["panels"])
+
+
+def check_dashboard(dash, errors):
+    """Structural checks; return [(where, expr)] of every PromQL found."""
+    exprs = []
+    if not isinstance(dash, dict):
+        errors.append("top level is not a JSON object")
+        return exprs
+    for key in ("title", "uid", "panels", "schemaVersion", "templating"):
+        if key not in dash:
+            errors.append(f"missing top-level key {key!r}")
+    if not isinstance(dash.get("schemaVersion"), int) or dash.get("schemaVersion", 0) < 36:
+        errors.append(f"schemaVersion {dash.get('schemaVersion')!r}: want an integer >= 36")
+    templ = dash.get("templating", {}).get("list", []) if isinstance(dash.get("templating"), dict) else []
+    variables = {v.get("name"): v for v in templ if isinstance(v, dict)}
+    ds_vars = {n for n, v in variables.items() if v.get("type") == "datasource" and v.get("query") == "prometheus"}
+    if not ds_vars:
+        errors.append("no Prometheus datasource templating variable")
+    panels = dash.get("panels")
+    if not isinstance(panels, list) or not panels:
+        errors.append("'panels' is not a non-empty list")
+        return exprs
+
+    def check_ds(where, ds):
+        uid = ds.get("uid") if isinstance(ds, dict) else ds
+        if not isinstance(uid, str):
+            errors.append(f"{where}: datasource has no uid")
+            return
+        m = re.fullmatch(r"\$\{?([A-Za-z0-9_]+)\}?", uid)
+        if not m or m.group(1) not in ds_vars:
+            errors.append(f"{where}: datasource {uid!r} is not a Prometheus datasource variable ({sorted(ds_vars)})")
+
+    ids = set()
+    queried = 0
+    for p in walk_panels(panels):
+        where = f"panel {p.get('id')} {p.get('title')!r}"
+        if p.get("id") in ids:
+            errors.append(f"{where}: duplicate panel id")
+        ids.add(p.get("id"))
+        gp = p.get("gridPos")
+        if not (isinstance(gp, dict) and all(isinstance(gp.get(k), int) for k in ("x", "y", "w", "h"))):
+            errors.append(f"{where}: missing or invalid gridPos")
+        if p.get("type") == "row":
+            continue
+        if not p.get("title"):
+            errors.append(f"{where}: no title")
+        targets = p.get("targets")
+        if not isinstance(targets, list) or not targets:
+            errors.append(f"{where}: no targets")
+            continue
+        check_ds(where, p.get("datasource"))
+        refids = set()
+        for t in targets:
+            if t.get("refId") in refids:
+                errors.append(f"{where}: duplicate refId {t.get('refId')!r}")
+            refids.add(t.get("refId"))
+            if "datasource" in t:
+                check_ds(f"{where} target {t.get('refId')}", t["datasource"])
+            expr = t.get("expr")
+            if not isinstance(expr, str) or not expr.strip():
+                errors.append(f"{where} target {t.get('refId')}: no expr")
+                continue
+            exprs.append((f"{where} target {t.get('refId')}", expr))
+            queried += 1
+    for name, v in variables.items():
+        if v.get("type") == "query":
+            expr = _expr_of_template_query(v.get("query"))
+            if expr:
+                exprs.append((f"variable ${name}", expr))
+    if not queried:
+        errors.append("no panel has a PromQL target")
+    return exprs
+
+
+SELF_TESTS = [
+    ("sum by (component)(rate(kaizen_ticket_seconds_sum[$__range])) / sum by (component)(rate(kaizen_ticket_seconds_count[$__range]))",
+     ["kaizen_ticket_seconds_sum", "kaizen_ticket_seconds_count"]),
+    ("histogram_quantile(0.95, sum by (le)(rate(kaizen_http_request_duration_seconds_bucket[5m])))",
+     ["kaizen_http_request_duration_seconds_bucket"]),
+    ("time() - canary_deployment_start_time > 7200", ["canary_deployment_start_time"]),
+    ('sum(rate(x_total{code=~"5..", route!="/a{b}"}[1h:5m] offset 1d)) without (pod) / on (job) group_left(version) info',
+     ["x_total", "info"]),
+    ('{__name__="named_metric", job="j"} and bool 1e3 or nan', ["named_metric"]),
+    ("max(foo) by (instance) unless ignoring(pod) bar @ end()", ["foo", "bar"]),
+    ('count(up{job="$job"} == 1) or vector(0)  # a comment with fake_metric', ["up"]),
+    ("sum(rate(a[${__rate_interval}])) / sum(rate(b[[[interval]]]))", ["a", "b"]),
+    ('label_replace(m, "dst", "$1", "src", "(.*)")', ["m"]),
+]
+
+
+def self_test():
+    ok = True
+    for expr, want in SELF_TESTS:
+        got = metric_names(expr)
+        status = "ok " if got == want else "BAD"
+        ok &= got == want
+        print(f"  {status} {expr!r} -> {got}" + ("" if got == want else f" (want {want})"))
+    spec_like = (
+        "## Metrics (names fixed)\n\n"
+        "* `kaizen_webhooks_total{source,result}` counter — result is `unauthorized`, `too_large`.\n"
+        "* `kaizen_ticket_seconds{component}` summary — MTTR = `_sum` / `_count`.\n"
+        "* `canary_deployment_start_time{deployment}` gauge; `kaizen_canary_pages_total` counter.\n"
+        "* `kaizen_redis_up`, and the standard\n  `process_*` metrics.\n\n## Operations\n* `not_a_metric{x}`\n"
+    )
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False) as f:
+        f.write(spec_like)
+    try:
+        exp = exported_from_spec(f.name)
+    finally:
+        os.unlink(f.name)
+    checks = [("kaizen_webhooks_total", True), ("kaizen_ticket_seconds_sum", True),
+              ("kaizen_ticket_seconds_bucket", False), ("canary_deployment_start_time", True),
+              ("kaizen_canary_pages_total", True), ("kaizen_redis_up", True),
+              ("process_open_fds", True), ("too_large", False), ("unauthorized", False),
+              ("not_a_metric", False), ("kaizen_nope", False)]
+    for name, want in checks:
+        got = exp.resolve(name) is not None
+        ok &= got == want
+        print(f"  {'ok ' if got == want else 'BAD'} SPEC parse: {name} exported={got}")
+    return ok
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dashboard", nargs="?")
+    ap.add_argument("--metrics-url", default=os.environ.get("KAIZEN_METRICS_URL") or None,
+                    help="live /metrics to take exported names from (default: $KAIZEN_METRICS_URL)")
+    ap.add_argument("--spec", help="SPEC.md to take exported names from when there is no live URL")
+    ap.add_argument("--require-expr", action="append", default=[],
+                    help="an expr that must appear verbatim (whitespace-normalised) in some target")
+    ap.add_argument("--require-metric", action="append", default=[],
+                    help="a metric (family) that some expr must use")
+    ap.add_argument("--self-test", action="store_true", help="test the PromQL tokeniser and SPEC parser")
+    args = ap.parse_args(argv)
+
+    if args.self_test:
+        print("== check_dashboard.py self-test")
+        if not self_test():
+            print("FAIL: self-test", file=sys.stderr)
+            return 1
+        print("PASS: self-test")
+        return 0
+    if not args.dashboard:
+        ap.error("dashboard path required")
+
+    errors = []
+    try:
+        with open(args.dashboard, encoding="utf-8") as f:
+            dash = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"FAIL: {args.dashboard}: not valid JSON: {e}", file=sys.stderr)
+        return 1
+    exprs = check_dashboard(dash, errors)
+    print(f"dashboard {args.dashboard}: {len(list(walk_panels(dash.get('panels') or [])))} panels, {len(exprs)} queries")
+
+    try:
+        if args.metrics_url:
+            exported = exported_from_scrape(args.metrics_url)
+        else:
+            spec = find_spec(args.spec)
+            if not spec:
+                print("FAIL: no metric source: set KAIZEN_METRICS_URL, --spec, KAIZEN_SHARED_DIR, "
+                      "or put shared/SPEC.md beside the checkout", file=sys.stderr)
+                return 1
+            exported = exported_from_spec(spec)
+    except (OSError, ValueError) as e:
+        print(f"FAIL: cannot load exported metric names: {e}", file=sys.stderr)
+        return 1
+    print(f"exported metric names from: {exported.source}")
+    print(f"  {len(exported.families)} families: {', '.join(f'{n} ({t})' for n, t in sorted(exported.families.items()))}"
+          + (f"; prefixes: {', '.join(p + '*' for p in exported.prefixes)}" if exported.prefixes else ""))
+
+    used_families = set()
+    for where, expr in exprs:
+        try:
+            names = metric_names(expr)
+        except PromQLError as e:
+            errors.append(f"{where}: {e}")
+            continue
+        if not names:
+            errors.append(f"{where}: expr uses no metric: {expr!r}")
+        for name in names:
+            family = exported.resolve(name)
+            if family is None:
+                errors.append(f"{where}: metric {name!r} is not exported ({exported.source})")
+            else:
+                used_families.add(family)
+                print(f"  ok  {name:<45} {where}")
+
+    all_exprs = {" ".join(e.split()) for _, e in exprs}
+    for req in args.require_expr:
+        if " ".join(req.split()) in all_exprs:
+            print(f"  ok  required expr present: {req}")
+        else:
+            errors.append(f"required expr not found in any target: {req!r}")
+    for req in args.require_metric:
+        family = exported.resolve(req) or req
+        if family in used_families:
+            print(f"  ok  required metric used: {req}")
+        else:
+            errors.append(f"required metric not used by any panel: {req!r}")
+
+    if errors:
+        for e in errors:
+            print(f"FAIL: {e}", file=sys.stderr)
+        return 1
+    print(f"PASS: {len(exprs)} queries use {len(used_families)} exported metric families")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
