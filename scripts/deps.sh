@@ -1,0 +1,31 @@
+# Sourced by scripts/run and scripts/test: installs the Debian 12 packages a
+# step needs when they are missing (as root; otherwise says what to install).
+# shellcheck shell=bash
+
+KAIZEN_BUILD_PKGS="gcc make cmake pkg-config libevent-dev libhiredis-dev libjansson-dev
+  libcurl4-openssl-dev libssl-dev check"
+KAIZEN_RUN_PKGS="redis-server redis-tools curl ca-certificates"
+KAIZEN_TEST_PKGS="python3 prometheus prometheus-alertmanager python3-feedparser jq
+  debootstrap buildah"
+
+kaizen_install() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$pkg")
+    done
+    # Node.js may come from Debian (nodejs + npm) or from NodeSource (nodejs
+    # ships npm): only ask apt for npm when no npm is on PATH.
+    if [ "${KAIZEN_NEED_NODE:-0}" = 1 ] && ! command -v npm >/dev/null 2>&1; then
+        missing+=(nodejs npm)
+    fi
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+        return 1
+    fi
+    echo "installing: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
