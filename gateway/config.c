@@ -15,6 +15,9 @@
 #define KAIZEN_TEMPLATES_DEFAULT "templates"
 #endif
 
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
 {

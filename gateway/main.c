@@ -1,2 +1,267 @@
-/* placeholder, replaced below */
-int main(void) { return 0; }
+/*
+ * kaizen-gateway: GitHub and Alertmanager webhooks -> tickets in Redis ->
+ * Slack digests, pages, feeds and metrics. One event loop, no threads.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "gateway/app.h"
+#include "gateway/hmac.h"
+#include "gateway/log.h"
+#include "gateway/timeutil.h"
+
+#define DRAIN_SECONDS 10
+
+static const char usage[] =
+    "usage: kaizen-gateway [--help | --version | --check-config]\n"
+    "       kaizen-gateway sign --secret SECRET [FILE]\n"
+    "\n"
+    "Receives GitHub and Alertmanager webhooks, keeps tickets and SLA deadlines\n"
+    "in Redis, and serves /api/tickets, /metrics, /healthz and /readyz.\n"
+    "Configuration is read from KAIZEN_* environment variables (see README).\n"
+    "\n"
+    "  --help          show this help\n"
+    "  --version       print the version\n"
+    "  --check-config  validate the environment and templates, print a summary,\n"
+    "                  exit 0 (valid) or 2 (invalid)\n"
+    "  sign            print sha256=<hex> HMAC of FILE (or stdin) for curl tests\n";
+
+static const char *
+real_getenv(const char *name)
+{
+    return getenv(name);
+}
+
+static int
+cmd_sign(int argc, char **argv)
+{
+    const char *secret = NULL, *path = NULL;
+    char sig[GW_SIGNATURE_LEN + 1];
+    char *body = NULL;
+    size_t len = 0, cap = 0;
+    FILE *in = stdin;
+
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--secret") == 0 && i + 1 < argc)
+            secret = argv[++i];
+        else if (path == NULL && argv[i][0] != '-')
+            path = argv[i];
+        else {
+            fprintf(stderr, "kaizen-gateway sign: unexpected argument %s\n%s", argv[i], usage);
+            return 2;
+        }
+    }
+    if (secret == NULL) {
+        fprintf(stderr, "kaizen-gateway sign: --secret is required\n");
+        return 2;
+    }
+    if (path != NULL && (in = fopen(path, "rb")) == NULL) {
+        fprintf(stderr, "kaizen-gateway sign: %s: %s\n", path, strerror(errno));
+        return 2;
+    }
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *grown = realloc(body, cap);
+            if (grown == NULL) {
+                free(body);
+                return 1;
+            }
+            body = grown;
+        }
+        size_t n = fread(body + len, 1, cap - len, in);
+        if (n == 0)
+            break;
+        len += n;
+    }
+    if (in != stdin)
+        fclose(in);
+    gw_hmac_sign(secret, body, len, sig);
+    printf("%s\n", sig);
+    free(body);
+    return 0;
+}
+
+static void
+print_summary(const struct gw_config *c)
+{
+    printf("kaizen-gateway %s: configuration is valid\n", KAIZEN_VERSION);
+    printf("  listen            %s:%d\n", c->listen_host, c->listen_port);
+    if (c->redis.kind == GW_REDIS_UNIX)
+        printf("  redis             unix://%s db %d%s\n", c->redis.path, c->redis.db,
+               c->redis.password ? " (password set)" : "");
+    else
+        printf("  redis             %s:%d db %d%s\n", c->redis.host, c->redis.port, c->redis.db,
+               c->redis.password ? " (password set)" : "");
+    printf("  github            %s (%zu secret(s))\n",
+           c->github_secrets.n ? "enabled" : "disabled", c->github_secrets.n);
+    printf("  alertmanager      %s\n", c->alertmanager_token || c->alertmanager_secret
+                                           ? "enabled" : "disabled");
+    printf("  admin token       %s\n", c->admin_token ? "set" : "unset (loopback only)");
+    printf("  slack             %s\n", c->dry_run ? "dry-run" : c->slack_webhook_url ? "set" : "unset (dry-run)");
+    printf("  sla               critical=%llds high=%llds medium=%llds low=%llds\n",
+           (long long)c->sla.seconds[0], (long long)c->sla.seconds[1],
+           (long long)c->sla.seconds[2], (long long)c->sla.seconds[3]);
+    printf("  default severity  %s\n", gw_severity_name(c->default_severity));
+    printf("  max body          %lld bytes\n", (long long)c->max_body);
+    printf("  delivery ttl      %llds\n", (long long)c->delivery_ttl);
+    printf("  templates         %s\n", c->templates_dir);
+}
+
+/* --- running ------------------------------------------------------------- */
+
+struct runtime {
+    struct gw_app app;
+    struct event *sig_term, *sig_int, *drain_timer;
+    int stopping;
+};
+
+static void
+on_redis_state(int up, void *arg)
+{
+    struct gw_app *app = arg;
+    gw_metric_set(app->redis_up, NULL, up);
+}
+
+static void
+on_drained(void *arg)
+{
+    struct runtime *rt = arg;
+    gw_log(GW_LOG_INFO, "drained; exiting", NULL);
+    event_base_loopexit(rt->app.base, NULL);
+}
+
+static void
+on_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    struct runtime *rt = arg;
+    char n[16];
+    (void)fd;
+    (void)what;
+    snprintf(n, sizeof(n), "%d", gw_http_inflight(rt->app.http));
+    gw_log(GW_LOG_WARN, "drain deadline reached; exiting with requests in flight", "inflight", n,
+           NULL);
+    event_base_loopexit(rt->app.base, NULL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct runtime *rt = arg;
+    struct timeval deadline = {DRAIN_SECONDS - 1, 500000};
+    (void)what;
+    if (rt->stopping)
+        return;
+    rt->stopping = 1;
+    gw_log(GW_LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+    evtimer_add(rt->drain_timer, &deadline);
+    gw_http_shutdown(rt->app.http, on_drained, rt);
+}
+
+static int
+run(const struct gw_config *cfg)
+{
+    struct runtime rt;
+    struct gw_app *app = &rt.app;
+    struct gw_http_limits limits = {cfg->max_body, cfg->request_timeout, cfg->max_connections};
+    int port = 0, rc = 1;
+    char port_s[16];
+
+    memset(&rt, 0, sizeof(rt));
+    signal(SIGPIPE, SIG_IGN);
+    srand((unsigned)(gw_monotonic() * 1e6) ^ (unsigned)getpid());
+    app->cfg = cfg;
+    app->start_time = (double)gw_now();
+    app->base = event_base_new();
+    app->metrics = gw_metrics_new();
+    if (app->base == NULL || app->metrics == NULL || gw_app_metrics_init(app) != 0)
+        goto done;
+    app->http = gw_http_new(app->base, &limits, app->metrics);
+    app->redis = gw_redis_new(app->base, &cfg->redis, cfg->redis_timeout_ms, on_redis_state, app);
+    if (app->http == NULL || app->redis == NULL)
+        goto done;
+    app->store = gw_store_new(app->redis);
+
+    gw_health_register(app);
+    gw_metrics_register(app);
+    gw_github_register(app);
+    gw_tickets_api_register(app);
+
+    if (gw_http_listen(app->http, cfg->listen_host, cfg->listen_port, &port) != 0)
+        goto done;
+    snprintf(port_s, sizeof(port_s), "%d", port);
+    gw_log(GW_LOG_INFO, "listening", "address", cfg->listen_host, "port", port_s, "version",
+           KAIZEN_VERSION, NULL);
+    gw_redis_start(app->redis);
+    gw_app_start_stats(app, 5.0);
+
+    rt.sig_term = evsignal_new(app->base, SIGTERM, on_signal, &rt);
+    rt.sig_int = evsignal_new(app->base, SIGINT, on_signal, &rt);
+    rt.drain_timer = evtimer_new(app->base, on_drain_timeout, &rt);
+    evsignal_add(rt.sig_term, NULL);
+    evsignal_add(rt.sig_int, NULL);
+
+    event_base_dispatch(app->base);
+    rc = 0;
+done:
+    if (rt.sig_term != NULL)
+        event_free(rt.sig_term);
+    if (rt.sig_int != NULL)
+        event_free(rt.sig_int);
+    if (rt.drain_timer != NULL)
+        event_free(rt.drain_timer);
+    if (app->stats_timer != NULL)
+        event_free(app->stats_timer);
+    gw_http_free(app->http);     /* replies to nothing further; closes connections */
+    gw_redis_free(app->redis);   /* pending callbacks see NULL replies */
+    gw_store_free(app->store);
+    gw_metrics_free(app->metrics);
+    if (app->base != NULL)
+        event_base_free(app->base);
+    return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct gw_config cfg;
+    char err[512];
+    int check_only = 0, rc;
+
+    if (argc > 1 && strcmp(argv[1], "sign") == 0)
+        return cmd_sign(argc, argv);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("kaizen-gateway %s\n", KAIZEN_VERSION);
+            return 0;
+        } else if (strcmp(argv[i], "--check-config") == 0) {
+            check_only = 1;
+        } else {
+            fprintf(stderr, "kaizen-gateway: unknown argument %s\n%s", argv[i], usage);
+            return 2;
+        }
+    }
+    if (gw_config_load(&cfg, real_getenv, err, sizeof(err)) != 0) {
+        fprintf(stderr, "kaizen-gateway: invalid configuration: %s\n", err);
+        gw_config_free(&cfg);
+        return 2;
+    }
+    gw_log_set_level((enum gw_log_level)cfg.log_level);
+    if (check_only) {
+        print_summary(&cfg);
+        gw_config_free(&cfg);
+        return 0;
+    }
+    rc = run(&cfg);
+    gw_config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,126 @@
+#include "gateway/app.h"
+
+#include <event2/event.h>
+#include <string.h>
+
+#include "gateway/hmac.h"
+#include "gateway/log.h"
+#include "gateway/timeutil.h"
+
+static const char *const webhook_labels[] = {"source", "event", "result"};
+static const char *const component_severity[] = {"component", "severity"};
+static const char *const component_only[] = {"component"};
+static const char *const version_label[] = {"version"};
+
+int
+gw_app_metrics_init(struct gw_app *app)
+{
+    struct gw_metrics *m = app->metrics;
+    const char *version[] = {KAIZEN_VERSION};
+
+    app->build_info = gw_metrics_add(m, "kaizen_build_info", "Build information; always 1.",
+                                     GW_GAUGE, 1, version_label, NULL, 0);
+    app->redis_up = gw_metrics_add(m, "kaizen_redis_up",
+                                   "1 when the Redis connection is ready, else 0.", GW_GAUGE, 0,
+                                   NULL, NULL, 0);
+    app->webhooks_total = gw_metrics_add(m, "kaizen_webhooks_total",
+                                         "Webhook deliveries by source, event and result.",
+                                         GW_COUNTER, 3, webhook_labels, NULL, 0);
+    app->ticket_seconds = gw_metrics_add(m, "kaizen_ticket_seconds",
+                                         "Time from creation to resolution of tickets "
+                                         "resolved by this replica (MTTR = _sum / _count).",
+                                         GW_SUMMARY, 2, component_severity, NULL, 0);
+    app->tickets_open = gw_metrics_add(m, "kaizen_tickets_open",
+                                       "Open tickets in Redis (shared by all replicas).",
+                                       GW_GAUGE, 2, component_severity, NULL, 0);
+    app->tickets_breached = gw_metrics_add(m, "kaizen_tickets_sla_breached",
+                                           "Open tickets past their SLA deadline "
+                                           "(shared by all replicas).",
+                                           GW_GAUGE, 1, component_only, NULL, 0);
+    if (app->build_info == NULL || app->redis_up == NULL || app->webhooks_total == NULL ||
+        app->ticket_seconds == NULL || app->tickets_open == NULL || app->tickets_breached == NULL)
+        return -1;
+    gw_metric_set(app->build_info, version, 1);
+    gw_metric_set(app->redis_up, NULL, 0);
+    return 0;
+}
+
+static void
+on_stats(int ok, const struct gw_count *open, size_t nopen, const struct gw_count *breached,
+         size_t nbreached, void *arg)
+{
+    struct gw_app *app = arg;
+    if (!ok)
+        return; /* keep the last known values */
+    gw_metric_clear(app->tickets_open);
+    gw_metric_clear(app->tickets_breached);
+    for (size_t i = 0; i < nopen; i++) {
+        const char *labels[] = {open[i].component, open[i].severity};
+        gw_metric_set(app->tickets_open, labels, (double)open[i].count);
+    }
+    for (size_t i = 0; i < nbreached; i++) {
+        const char *labels[] = {breached[i].component};
+        gw_metric_set(app->tickets_breached, labels, (double)breached[i].count);
+    }
+}
+
+static void
+on_stats_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_app *app = arg;
+    (void)fd;
+    (void)what;
+    if (gw_redis_ready(app->redis))
+        gw_store_stats(app->store, gw_now(), on_stats, app);
+}
+
+void
+gw_app_start_stats(struct gw_app *app, double interval_seconds)
+{
+    struct timeval tv = {(time_t)interval_seconds,
+                         (suseconds_t)((interval_seconds - (double)(time_t)interval_seconds) * 1e6)};
+    app->stats_timer = event_new(app->base, -1, EV_PERSIST, on_stats_timer, app);
+    event_add(app->stats_timer, &tv);
+}
+
+int
+gw_bearer_ok(struct gw_request *req, const char *token)
+{
+    const char *auth = gw_request_header(req, "Authorization");
+    if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
+        return 0;
+    return gw_consttime_equal(auth + 7, strlen(auth + 7), token, strlen(token));
+}
+
+int
+gw_app_admin_ok(struct gw_app *app, struct gw_request *req)
+{
+    const char *token = app->cfg->admin_token;
+    if (token != NULL) {
+        if (gw_bearer_ok(req, token))
+            return 1;
+        gw_reply_header(req, "WWW-Authenticate", "Bearer");
+        gw_reply_error(req, 401, "missing or bad admin bearer token");
+        return 0;
+    }
+    if (gw_request_is_loopback(req))
+        return 1;
+    gw_reply_error(req, 403, "KAIZEN_ADMIN_TOKEN is not set: /api/ only answers loopback clients");
+    return 0;
+}
+
+void
+gw_app_count_webhook(struct gw_app *app, const char *source, const char *event,
+                     const char *result)
+{
+    const char *labels[] = {source, event, result};
+    gw_metric_inc(app->webhooks_total, labels, 1);
+}
+
+void
+gw_app_observe_resolution(struct gw_app *app, const struct gw_ticket *t)
+{
+    const char *labels[] = {t->component, gw_severity_name(t->severity)};
+    int64_t seconds = t->resolved_at - t->created_at;
+    gw_metric_observe(app->ticket_seconds, labels, seconds > 0 ? (double)seconds : 0);
+}

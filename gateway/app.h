@@ -1,0 +1,63 @@
+/*
+ * The process-wide context handed to every handler and timer: configuration,
+ * event loop, HTTP server, Redis, store and the metric families.
+ */
+#ifndef GW_APP_H
+#define GW_APP_H
+
+#include "gateway/config.h"
+#include "gateway/http.h"
+#include "gateway/metrics.h"
+#include "gateway/redis.h"
+#include "gateway/store.h"
+
+struct event;
+
+struct gw_app {
+    struct event_base *base;
+    const struct gw_config *cfg;
+    struct gw_metrics *metrics;
+    struct gw_http *http;
+    struct gw_redis *redis;
+    struct gw_store *store;
+    double start_time;
+    struct gw_metric *webhooks_total;     /* {source,event,result} */
+    struct gw_metric *ticket_seconds;     /* {component,severity} summary */
+    struct gw_metric *tickets_open;       /* {component,severity} */
+    struct gw_metric *tickets_breached;   /* {component} */
+    struct gw_metric *redis_up;
+    struct gw_metric *build_info;         /* {version} */
+    struct event *stats_timer;
+};
+
+/* Registers the metric families shared by several handlers. */
+int gw_app_metrics_init(struct gw_app *app);
+
+/* Starts the timer that refreshes the ticket gauges from Redis. */
+void gw_app_start_stats(struct gw_app *app, double interval_seconds);
+
+/*
+ * The admin rule for /api/ routes: with KAIZEN_ADMIN_TOKEN set, "Authorization: Bearer
+ * <token>" is required (401 otherwise); without it only loopback clients
+ * are served (403 otherwise). Returns 1 if the request may proceed; else it
+ * has already been answered.
+ */
+int gw_app_admin_ok(struct gw_app *app, struct gw_request *req);
+
+/* 1 if "Authorization: Bearer <token>" matches token (constant time). */
+int gw_bearer_ok(struct gw_request *req, const char *token);
+
+/* Counts one webhook in kaizen_webhooks_total. */
+void gw_app_count_webhook(struct gw_app *app, const char *source, const char *event,
+                          const char *result);
+
+/* Records a resolution in kaizen_ticket_seconds. */
+void gw_app_observe_resolution(struct gw_app *app, const struct gw_ticket *t);
+
+/* Handler families: each registers its routes. */
+void gw_health_register(struct gw_app *app);
+void gw_metrics_register(struct gw_app *app);
+void gw_github_register(struct gw_app *app);
+void gw_tickets_api_register(struct gw_app *app);
+
+#endif

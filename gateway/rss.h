@@ -1,0 +1,59 @@
+/*
+ * RSS 2.0 documents (SPEC "Feeds"): the pure part of the /feeds/ endpoints. The
+ * handler fills plain structs; this module writes the XML. Every string is
+ * plain text (UTF-8, invalid bytes tolerated) and is escaped here, so text
+ * rendered from templates for a feed must not be XML-escaped beforehand.
+ */
+#ifndef GW_RSS_H
+#define GW_RSS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Room for "Sun, 22 Nov 2026 09:00:00 +0000" and its NUL. */
+#define GW_RFC822_DATE_LEN 32
+
+/*
+ * Formats Unix seconds t as an RFC 822 date-time with a four-digit year and
+ * English day and month names whatever the locale, e.g.
+ * "Sun, 22 Nov 2026 09:00:00 +0000". Returns buf, or NULL (buf set to "" if
+ * len > 0) when len < GW_RFC822_DATE_LEN or t is outside years 0000-9999.
+ */
+char *gw_rfc822_date(int64_t t, char *buf, size_t len);
+
+/* The feed itself. Strings are borrowed for the call; NULL means absent. */
+struct gw_rss_channel {
+    const char *title;
+    const char *link;          /* KAIZEN_PUBLIC_URL */
+    const char *description;
+    const char *self_url;      /* atom:link rel="self"; omitted when NULL/"" */
+    int64_t last_build;        /* Unix seconds; 0: no lastBuildDate */
+    int ttl_minutes;           /* <= 0: no ttl */
+};
+
+/* One entry. Strings are borrowed for the call; NULL or "" means absent. */
+struct gw_rss_item {
+    const char *title;         /* always written, empty if absent */
+    const char *link;
+    const char *guid;          /* ticket id: written with isPermaLink="false" */
+    const char *description;   /* always written, empty if absent */
+    const char *category;      /* component */
+    int64_t pub_date;          /* Unix seconds of the last change; 0: none */
+};
+
+/*
+ * Builds the whole document: XML declaration, <rss version="2.0"> with the
+ * Atom namespace, one <channel> (title, link, description, lastBuildDate,
+ * ttl, atom:link) and items[0..n) in the given order (title, link, guid,
+ * pubDate, category, description). Channel title, link and description are
+ * required by RSS and written even when empty; other absent fields are left
+ * out. Linear in the output size.
+ *
+ * @return a malloc'd NUL-terminated document (caller frees), its length in
+ *         *len (len may be NULL); NULL when out of memory or ch is NULL or
+ *         items is NULL with n > 0.
+ */
+char *gw_rss_build(const struct gw_rss_channel *ch, const struct gw_rss_item *items,
+                   size_t n, size_t *len);
+
+#endif

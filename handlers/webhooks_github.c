@@ -1,0 +1,174 @@
+/*
+ * POST /webhooks/github: verify X-Hub-Signature-256 over the raw body, parse
+ * the event, apply it to Redis atomically with the X-GitHub-Delivery id.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/app.h"
+#include "gateway/github.h"
+#include "gateway/hmac.h"
+#include "gateway/log.h"
+
+#define MAX_DELIVERY_ID 128
+
+struct delivery {
+    struct gw_app *app;
+    struct gw_request *req;
+    struct gw_ticket_change change;
+    char id[MAX_DELIVERY_ID + 1];
+    const char *event;
+};
+
+/* A bounded label value: attacker-chosen event names must not mint series. */
+static const char *
+event_label(const char *event)
+{
+    static const char *const known[] = {"ping", "issues", "deployment", "deployment_status", NULL};
+    for (const char *const *k = known; event != NULL && *k != NULL; k++)
+        if (strcmp(event, *k) == 0)
+            return *k;
+    return "other";
+}
+
+static int
+valid_delivery_id(const char *id)
+{
+    size_t n = 0;
+    for (; id[n] != '\0'; n++)
+        if (!isalnum((unsigned char)id[n]) && id[n] != '-' && id[n] != '_' && id[n] != '.')
+            return 0;
+    return n > 0 && n <= MAX_DELIVERY_ID;
+}
+
+static void
+finish(struct delivery *d, int code, const char *result, const char *error)
+{
+    gw_app_count_webhook(d->app, "github", d->event, result);
+    if (error != NULL)
+        gw_reply_error(d->req, code, error);
+    else
+        gw_reply_status(d->req, code, result);
+    gw_ticket_change_clear(&d->change);
+    free(d);
+}
+
+static void
+on_applied(const struct gw_apply_result *res, void *arg)
+{
+    struct delivery *d = arg;
+
+    if (!res->ok) {
+        gw_log(GW_LOG_WARN, "webhook not recorded: redis failed", "delivery", d->id, NULL);
+        finish(d, 503, "error", "redis unavailable; nothing was recorded, retry");
+        return;
+    }
+    if (res->resolved)
+        gw_app_observe_resolution(d->app, &d->change.ticket);
+    gw_log(GW_LOG_INFO, "webhook applied", "source", "github", "delivery", d->id, "event",
+           d->event, "ticket", d->change.ticket.id, "result", res->status, NULL);
+    finish(d, strcmp(res->status, "duplicate") == 0 ? 200 : 202, res->status, NULL);
+}
+
+static void
+on_github(struct gw_request *req, void *arg)
+{
+    struct gw_app *app = arg;
+    const struct gw_config *cfg = app->cfg;
+    struct gw_github_opts opts = {&cfg->sla, cfg->default_severity, &cfg->ticket_labels};
+    struct delivery *d;
+    const char *body, *event, *delivery_id;
+    size_t len, json_len = 0;
+    char err[256], key[MAX_DELIVERY_ID + 16];
+    int status = 400;
+    char *text = NULL;
+    json_t *payload = NULL;
+    json_error_t jerr;
+
+    if (cfg->github_secrets.n == 0) {
+        gw_reply_error(req, 404, "GitHub webhooks are not configured (KAIZEN_GITHUB_SECRET)");
+        return;
+    }
+    d = calloc(1, sizeof(*d));
+    if (d == NULL) {
+        gw_reply_error(req, 500, "out of memory");
+        return;
+    }
+    d->app = app;
+    d->req = req;
+    event = gw_request_header(req, "X-GitHub-Event");
+    d->event = event_label(event);
+    body = gw_request_body(req, &len);
+
+    if (gw_request_header(req, "X-Hub-Signature-256") == NULL) {
+        finish(d, 401, "unauthorized", "missing X-Hub-Signature-256 header");
+        return;
+    }
+    if (!gw_hmac_verify(&cfg->github_secrets, body, len,
+                        gw_request_header(req, "X-Hub-Signature-256"))) {
+        gw_log(GW_LOG_WARN, "webhook signature mismatch", "source", "github", NULL);
+        finish(d, 401, "unauthorized", "bad X-Hub-Signature-256 signature");
+        return;
+    }
+    delivery_id = gw_request_header(req, "X-GitHub-Delivery");
+    if (event == NULL || event[0] == '\0') {
+        finish(d, 400, "invalid", "missing X-GitHub-Event header");
+        return;
+    }
+    if (delivery_id == NULL || !valid_delivery_id(delivery_id)) {
+        finish(d, 400, "invalid", "missing or malformed X-GitHub-Delivery header");
+        return;
+    }
+    snprintf(d->id, sizeof(d->id), "%s", delivery_id);
+
+    text = gw_webhook_json_text(gw_request_header(req, "Content-Type"), body, len, &json_len,
+                                &status, err, sizeof(err));
+    if (text == NULL) {
+        finish(d, status, "invalid", err);
+        return;
+    }
+    payload = json_loadb(text, json_len, JSON_REJECT_DUPLICATES, &jerr);
+    free(text);
+    if (payload == NULL) {
+        snprintf(err, sizeof(err), "malformed JSON: %s (line %d, column %d)", jerr.text,
+                 jerr.line, jerr.column);
+        finish(d, 400, "invalid", err);
+        return;
+    }
+    if (!json_is_object(payload)) {
+        json_decref(payload);
+        finish(d, 400, "invalid", "payload must be a JSON object");
+        return;
+    }
+    if (strcmp(event, "ping") == 0) {
+        json_decref(payload);
+        finish(d, 200, "pong", NULL);
+        return;
+    }
+    if (strcmp(event, "issues") != 0) {
+        json_decref(payload);
+        finish(d, 202, "ignored", NULL);
+        return;
+    }
+    if (gw_github_issue_change(payload, &opts, &d->change, err, sizeof(err)) != 0) {
+        json_decref(payload);
+        finish(d, 400, "invalid", err);
+        return;
+    }
+    json_decref(payload);
+    if (d->change.op == GW_OP_NONE) {
+        finish(d, 202, "ignored", NULL);
+        return;
+    }
+    snprintf(key, sizeof(key), "github:%s", d->id);
+    if (gw_store_apply(app->store, key, cfg->delivery_ttl, &d->change, on_applied, d) != 0)
+        finish(d, 503, "error", "redis unavailable; nothing was recorded, retry");
+}
+
+void
+gw_github_register(struct gw_app *app)
+{
+    gw_http_route(app->http, "/webhooks/github", 0, GW_POST, on_github, app);
+}

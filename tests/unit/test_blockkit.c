@@ -1,0 +1,810 @@
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/blockkit.h"
+#include "gateway/ticket.h"
+#include "gateway/utf8.h"
+
+#define NOW 1795000000
+#define HOUR 3600
+#define WARN (24 * HOUR)
+#define CRIT (8 * HOUR)
+
+static const char green[] = "\xF0\x9F\x9F\xA2";
+static const char orange[] = "\xF0\x9F\x9F\xA0";
+static const char red[] = "\xF0\x9F\x94\xB4";
+
+/* Fixtures */
+
+static char *
+xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+static void
+set_ticket(struct gw_ticket *t, size_t i, const char *component, const char *title,
+           int64_t remaining)
+{
+    char buf[96];
+
+    snprintf(buf, sizeof(buf), "gh:octo/api#%zu", i);
+    t->id = xstrdup(buf);
+    t->source = xstrdup("github");
+    snprintf(buf, sizeof(buf), "https://example.com/t/%zu", i);
+    t->url = xstrdup(buf);
+    t->title = xstrdup(title);
+    t->component = component != NULL ? xstrdup(component) : NULL;
+    t->severity = GW_SEV_HIGH;
+    t->state = GW_TICKET_OPEN;
+    t->created_at = NOW - 1000;
+    t->sla_deadline = NOW + remaining;
+}
+
+static struct gw_ticket *
+alloc_tickets(size_t n)
+{
+    struct gw_ticket *t = calloc(n != 0 ? n : 1, sizeof(*t));
+
+    ck_assert_ptr_nonnull(t);
+    return t;
+}
+
+/* n tickets over 7 components with realistic titles and spread deadlines. */
+static struct gw_ticket *
+make_tickets(size_t n)
+{
+    struct gw_ticket *t = alloc_tickets(n);
+    char component[32], title[128];
+
+    for (size_t i = 0; i < n; i++) {
+        snprintf(component, sizeof(component), "svc-%zu", i % 7);
+        snprintf(title, sizeof(title),
+                 "Checkout latency above 2s for EU shoppers & partners, ticket %zu", i);
+        set_ticket(&t[i], i, component, title, (int64_t)((i * 7919) % 200) * HOUR - 50 * HOUR);
+    }
+    return t;
+}
+
+static void
+free_tickets(struct gw_ticket *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        gw_ticket_clear(&t[i]);
+    free(t);
+}
+
+/* Checks on built digests */
+
+static size_t
+count_occurrences(const char *hay, const char *needle)
+{
+    size_t count = 0, len = strlen(needle);
+
+    for (const char *p = strstr(hay, needle); p != NULL; p = strstr(p + len, needle))
+        count++;
+    return count;
+}
+
+static const char *
+block_text(json_t *block)
+{
+    return json_string_value(json_object_get(json_object_get(block, "text"), "text"));
+}
+
+static void
+check_text(const char *s, size_t max_units)
+{
+    ck_assert_ptr_nonnull(s);
+    ck_assert(*s != '\0');
+    ck_assert(gw_utf8_valid(s, strlen(s)));
+    ck_assert_uint_le(gw_utf8_count(s, strlen(s)), max_units);
+    ck_assert_uint_le(gw_slack_len(s), max_units);
+}
+
+/*
+ * Asserts every Block Kit limit on every message and returns all section text
+ * joined by newlines (malloc'd). With default_header, headers carry "part i/N".
+ */
+static char *
+check_digest(json_t *digest, int default_header)
+{
+    size_t parts = json_array_size(digest), total_len = 1;
+    char *dump, *all;
+    json_t *back, *msg;
+    size_t i;
+
+    ck_assert(json_is_array(digest));
+    dump = json_dumps(digest, 0);
+    ck_assert_ptr_nonnull(dump);
+    back = json_loads(dump, 0, NULL);
+    ck_assert_ptr_nonnull(back);
+    ck_assert(json_equal(back, digest));
+    json_decref(back);
+    free(dump);
+
+    json_array_foreach(digest, i, msg) {
+        json_t *blocks = json_object_get(msg, "blocks"), *block;
+        const char *fallback = json_string_value(json_object_get(msg, "text"));
+        size_t total, j;
+
+        check_text(fallback, 3000);
+        total = gw_slack_len(fallback);
+        ck_assert(json_is_array(blocks));
+        ck_assert_uint_ge(json_array_size(blocks), 2);
+        ck_assert_uint_le(json_array_size(blocks), GW_SLACK_MAX_BLOCKS);
+        json_array_foreach(blocks, j, block) {
+            const char *type = json_string_value(json_object_get(block, "type"));
+            const char *text_type = json_string_value(
+                json_object_get(json_object_get(block, "text"), "type"));
+            const char *text = block_text(block);
+            ck_assert_ptr_nonnull(type);
+            ck_assert_ptr_nonnull(text_type);
+            if (j == 0) {
+                ck_assert_str_eq(type, "header");
+                ck_assert_str_eq(text_type, "plain_text");
+                check_text(text, GW_SLACK_HEADER_MAX);
+                if (default_header && parts > 1) {
+                    char part[64];
+                    snprintf(part, sizeof(part), "(part %zu/%zu)", i + 1, parts);
+                    ck_assert_ptr_nonnull(strstr(text, part));
+                }
+            } else {
+                ck_assert_str_eq(type, "section");
+                ck_assert_str_eq(text_type, "mrkdwn");
+                check_text(text, GW_SLACK_SECTION_MAX);
+                total_len += strlen(text) + 1;
+            }
+            total += gw_slack_len(text);
+        }
+        ck_assert_uint_lt(total, GW_SLACK_MESSAGE_MAX);
+    }
+
+    all = calloc(1, total_len);
+    ck_assert_ptr_nonnull(all);
+    json_array_foreach(digest, i, msg) {
+        json_t *block;
+        size_t j;
+        json_array_foreach(json_object_get(msg, "blocks"), j, block) {
+            if (j == 0)
+                continue;
+            size_t used = strlen(all), len = strlen(block_text(block));
+            memcpy(all + used, block_text(block), len);
+            all[used + len] = '\n';
+            all[used + len + 1] = '\0';
+        }
+    }
+    return all;
+}
+
+/* Ticket i's link "<https://example.com/t/i|" appears exactly once, for each i < n, and no other. */
+static void
+check_each_once(const char *text, size_t n)
+{
+    static const char opener[] = "<https://example.com/t/";
+    size_t *seen = calloc(n + 1, sizeof(*seen)), links = 0;
+
+    ck_assert_ptr_nonnull(seen);
+    for (const char *p = strstr(text, opener); p != NULL; p = strstr(p + 1, opener)) {
+        char *end;
+        unsigned long i = strtoul(p + sizeof(opener) - 1, &end, 10);
+        ck_assert_int_eq(*end, '|');
+        ck_assert_uint_lt(i, n);
+        seen[i]++;
+        links++;
+    }
+    ck_assert_uint_eq(links, n);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(seen[i] == 1, "ticket %zu appears %zu times", i, seen[i]);
+    free(seen);
+}
+
+/* The line (up to '\n') holding ticket i's link; malloc'd. */
+static char *
+line_of(const char *text, size_t i)
+{
+    char link[64];
+    const char *p, *start, *end;
+
+    snprintf(link, sizeof(link), "<https://example.com/t/%zu|", i);
+    p = strstr(text, link);
+    ck_assert_ptr_nonnull(p);
+    for (start = p; start > text && start[-1] != '\n'; start--)
+        ;
+    end = strchr(p, '\n');
+    return strndup(start, end != NULL ? (size_t)(end - start) : strlen(start));
+}
+
+/* Position of needle in text; fails when absent. */
+static size_t
+pos_of(const char *text, const char *needle)
+{
+    const char *p = strstr(text, needle);
+
+    ck_assert_msg(p != NULL, "missing %s", needle);
+    return (size_t)(p - text);
+}
+
+/* Every '<' opens a well-formed "<https://example.com/t/N|label>" link. */
+static void
+check_links_only(const char *text)
+{
+    for (const char *p = strchr(text, '<'); p != NULL; p = strchr(p + 1, '<')) {
+        const char *close = strchr(p, '>'), *bar = strchr(p, '|');
+        ck_assert_int_eq(strncmp(p, "<https://example.com/t/", 23), 0);
+        ck_assert_ptr_nonnull(close);
+        ck_assert_ptr_nonnull(bar);
+        ck_assert(bar < close);
+        ck_assert_ptr_null(memchr(p + 1, '<', (size_t)(close - p)));
+        ck_assert_ptr_null(memchr(bar + 1, '|', (size_t)(close - bar)));
+        ck_assert_ptr_null(memchr(p, '\n', (size_t)(close - p)));
+    }
+    for (const char *p = strchr(text, '&'); p != NULL; p = strchr(p + 1, '&'))
+        ck_assert(strncmp(p, "&amp;", 5) == 0 || strncmp(p, "&lt;", 4) == 0 ||
+                  strncmp(p, "&gt;", 4) == 0);
+}
+
+/* Builds with the default renderer and checks every limit. */
+static char *
+build_checked(struct gw_ticket *t, size_t n, json_t **digest_out)
+{
+    json_t *digest = gw_digest_build(t, n, NOW, WARN, CRIT, &gw_digest_default_renderer);
+    char *text;
+
+    ck_assert_ptr_nonnull(digest);
+    text = check_digest(digest, 1);
+    if (digest_out != NULL)
+        *digest_out = digest;
+    else
+        json_decref(digest);
+    return text;
+}
+
+/* Primitives */
+
+START_TEST(test_escape)
+{
+    char *s = gw_slack_escape("a<b>&c|d *e*");
+    ck_assert_str_eq(s, "a&lt;b&gt;&amp;c|d *e*");
+    free(s);
+    s = gw_slack_escape("&amp;");
+    ck_assert_str_eq(s, "&amp;amp;");
+    free(s);
+    s = gw_slack_escape("");
+    ck_assert_str_eq(s, "");
+    free(s);
+    s = gw_slack_escape(NULL);
+    ck_assert_str_eq(s, "");
+    free(s);
+}
+END_TEST
+
+START_TEST(test_link)
+{
+    char *s = gw_slack_link("https://x.io/a?b=1&c=2|3>4 5", "a|b>c\nd&e");
+    ck_assert_str_eq(s, "<https://x.io/a?b=1&amp;c=2%7C3%3E4%205|a\xE2\x88\xA3" "b&gt;c d&amp;e>");
+    free(s);
+    s = gw_slack_link(NULL, "a|b<c");
+    ck_assert_str_eq(s, "a|b&lt;c");
+    free(s);
+    s = gw_slack_link("javascript:alert(1)", "x");
+    ck_assert_str_eq(s, "x");
+    free(s);
+    s = gw_slack_link("https://x.io/\xC3\xA9", "");
+    ck_assert_str_eq(s, "<https://x.io/%C3%A9>");
+    free(s);
+
+    char url[1100] = "https://x.io/";
+    memset(url + 13, 'a', 1050);
+    url[1063] = '\0';
+    s = gw_slack_link(url, "long");
+    ck_assert_str_eq(s, "long");
+    free(s);
+}
+END_TEST
+
+START_TEST(test_sla_text)
+{
+    char buf[48];
+
+    ck_assert_str_eq(gw_sla_text(30 * HOUR, buf, sizeof(buf)), "SLA: 30h remaining");
+    ck_assert_str_eq(gw_sla_text(30 * HOUR + 3599, buf, sizeof(buf)), "SLA: 30h remaining");
+    ck_assert_str_eq(gw_sla_text(-3 * HOUR, buf, sizeof(buf)), "SLA breached 3h ago");
+    ck_assert_str_eq(gw_sla_text(-3 * HOUR - 59 * 60, buf, sizeof(buf)), "SLA breached 3h ago");
+    ck_assert_str_eq(gw_sla_text(0, buf, sizeof(buf)), "SLA: due now");
+    ck_assert_str_eq(gw_sla_text(1, buf, sizeof(buf)), "SLA: less than 1m remaining");
+    ck_assert_str_eq(gw_sla_text(-59, buf, sizeof(buf)), "SLA breached just now");
+    ck_assert_str_eq(gw_sla_text(45 * 60 + 30, buf, sizeof(buf)), "SLA: 45m remaining");
+    ck_assert_str_eq(gw_sla_text(-12 * 60, buf, sizeof(buf)), "SLA breached 12m ago");
+    ck_assert_str_eq(gw_sla_text(HOUR, buf, sizeof(buf)), "SLA: 1h remaining");
+    ck_assert_str_eq(gw_sla_text(71 * HOUR + 3599, buf, sizeof(buf)), "SLA: 71h remaining");
+    ck_assert_str_eq(gw_sla_text(72 * HOUR, buf, sizeof(buf)), "SLA: 3d remaining");
+    ck_assert_str_eq(gw_sla_text(-100 * HOUR, buf, sizeof(buf)), "SLA breached 4d ago");
+    ck_assert_ptr_nonnull(strstr(gw_sla_text(INT64_MIN, buf, sizeof(buf)), "SLA breached"));
+    ck_assert_ptr_nonnull(strstr(gw_sla_text(INT64_MAX, buf, sizeof(buf)), "remaining"));
+    ck_assert_str_eq(gw_sla_text(30 * HOUR, buf, 6), "SLA: ");
+}
+END_TEST
+
+START_TEST(test_sla_emoji)
+{
+    ck_assert_str_eq(gw_sla_emoji(GW_SLA_GREEN), green);
+    ck_assert_str_eq(gw_sla_emoji(GW_SLA_ORANGE), orange);
+    ck_assert_str_eq(gw_sla_emoji(GW_SLA_RED), red);
+}
+END_TEST
+
+/* Digests */
+
+START_TEST(test_colour_thresholds)
+{
+    static const struct { int64_t remaining; const char *emoji; } cases[] = {
+        {WARN + 1, green}, {WARN, orange}, {WARN - 1, orange}, {CRIT + 1, orange},
+        {CRIT, red}, {CRIT - 1, red}, {0, red}, {-5 * HOUR, red},
+    };
+    size_t n = sizeof(cases) / sizeof(cases[0]);
+    struct gw_ticket *t = alloc_tickets(n);
+    char *text;
+
+    for (size_t i = 0; i < n; i++)
+        set_ticket(&t[i], i, "payments", "Card declines", cases[i].remaining);
+    text = build_checked(t, n, NULL);
+    for (size_t i = 0; i < n; i++) {
+        char *line = line_of(text, i);
+        ck_assert_msg(strncmp(line, cases[i].emoji, strlen(cases[i].emoji)) == 0,
+                      "case %zu: %s", i, line);
+        free(line);
+    }
+    free(text);
+    free_tickets(t, n);
+}
+END_TEST
+
+START_TEST(test_default_line)
+{
+    struct gw_ticket *t = alloc_tickets(2);
+    char *text, *line;
+
+    set_ticket(&t[0], 0, "api", "Login fails", -3 * HOUR);
+    set_ticket(&t[1], 1, "api", "No link here", 30 * HOUR);
+    free(t[1].url);
+    t[1].url = NULL;
+    text = build_checked(t, 2, NULL);
+    line = line_of(text, 0);
+    ck_assert_str_eq(line, "\xF0\x9F\x94\xB4 <https://example.com/t/0|Login fails> "
+                           "\xE2\x80\x94 SLA breached 3h ago");
+    free(line);
+    ck_assert_ptr_nonnull(strstr(text, "\n\xF0\x9F\x9F\xA2 No link here \xE2\x80\x94 "
+                                       "SLA: 30h remaining"));
+    ck_assert_ptr_nonnull(strstr(text, "*api* (2 open)\n"));
+    free(text);
+    free_tickets(t, 2);
+}
+END_TEST
+
+static const size_t limit_sizes[] = {0, 1, 49, 50, 51, 5000};
+
+START_TEST(test_limits)
+{
+    size_t n = limit_sizes[_i];
+    struct gw_ticket *t = make_tickets(n);
+    json_t *digest;
+    char *text = build_checked(t, n, &digest);
+
+    check_each_once(text, n);
+    check_links_only(text);
+    if (n > 0 && n <= 51)
+        ck_assert_uint_eq(json_array_size(digest), 1);   /* lines are packed */
+    if (n == 5000) {
+        ck_assert_uint_gt(json_array_size(digest), 1);
+        ck_assert_uint_gt(count_occurrences(text, "(cont.)"), 0);
+    }
+    json_decref(digest);
+    free(text);
+    free_tickets(t, n);
+}
+END_TEST
+
+START_TEST(test_empty)
+{
+    struct gw_ticket *t = make_tickets(3);
+    json_t *digest = gw_digest_build(NULL, 0, NOW, WARN, CRIT, NULL);
+
+    ck_assert(json_is_array(digest));
+    ck_assert_uint_eq(json_array_size(digest), 0);
+    json_decref(digest);
+    for (size_t i = 0; i < 3; i++)
+        t[i].state = GW_TICKET_RESOLVED;
+    digest = gw_digest_build(t, 3, NOW, WARN, CRIT, NULL);
+    ck_assert_uint_eq(json_array_size(digest), 0);
+    json_decref(digest);
+    free_tickets(t, 3);
+}
+END_TEST
+
+START_TEST(test_resolved_skipped)
+{
+    struct gw_ticket *t = make_tickets(10);
+    char *text;
+
+    t[3].state = GW_TICKET_RESOLVED;
+    t[7].state = GW_TICKET_RESOLVED;
+    text = build_checked(t, 10, NULL);
+    ck_assert_uint_eq(count_occurrences(text, "<https://example.com/t/"), 8);
+    ck_assert_ptr_null(strstr(text, "<https://example.com/t/3|"));
+    ck_assert_ptr_null(strstr(text, "<https://example.com/t/7|"));
+    ck_assert_uint_eq(count_occurrences(text, "<https://example.com/t/8|"), 1);
+    free(text);
+    free_tickets(t, 10);
+}
+END_TEST
+
+START_TEST(test_many_components)
+{
+    size_t n = 300;
+    struct gw_ticket *t = alloc_tickets(n);
+    json_t *digest, *msg;
+    size_t i, full = 0;
+    char component[32], *text;
+
+    for (i = 0; i < n; i++) {
+        snprintf(component, sizeof(component), "component-%03zu", i);
+        set_ticket(&t[i], i, component, "Disk almost full", (int64_t)i * 60);
+    }
+    text = build_checked(t, n, &digest);
+    check_each_once(text, n);
+    json_array_foreach(digest, i, msg)
+        if (json_array_size(json_object_get(msg, "blocks")) == GW_SLACK_MAX_BLOCKS)
+            full++;
+    ck_assert_uint_gt(full, 0);
+    ck_assert_uint_eq(count_occurrences(text, "(cont.)"), 0);
+    json_decref(digest);
+    free(text);
+    free_tickets(t, n);
+}
+END_TEST
+
+START_TEST(test_long_titles)
+{
+    size_t n = 40;
+    struct gw_ticket *t = alloc_tickets(n);
+    char *title = malloc(3001), *text;
+
+    memset(title, 'x', 3000);
+    title[3000] = '\0';
+    for (size_t i = 0; i < n; i++)
+        set_ticket(&t[i], i, i % 2 ? "a" : "b", title, (int64_t)i * HOUR);
+    text = build_checked(t, n, NULL);
+    check_each_once(text, n);
+    check_links_only(text);
+    for (size_t i = 0; i < n; i++) {
+        char *line = line_of(text, i);
+        ck_assert_ptr_nonnull(strstr(line, "x\xE2\x80\xA6> \xE2\x80\x94 SLA"));
+        ck_assert_uint_le(gw_slack_len(line), 300);
+        free(line);
+    }
+    free(text);
+    free(title);
+    free_tickets(t, n);
+}
+END_TEST
+
+/* unit repeated `times` times; malloc'd. */
+static char *
+repeat(const char *unit, size_t times)
+{
+    size_t len = strlen(unit);
+    char *s = malloc(len * times + 1);
+
+    ck_assert_ptr_nonnull(s);
+    for (size_t i = 0; i < times; i++)
+        memcpy(s + i * len, unit, len);
+    s[len * times] = '\0';
+    return s;
+}
+
+START_TEST(test_multibyte_titles)
+{
+    static const char *const units[] = {
+        "\xF0\x9F\x94\xA5",                 /* 🔥 4 bytes, 2 UTF-16 units */
+        "\xC3\xA9",                         /* é */
+        "\xE6\xBC\xA2",                     /* 漢 */
+        "a\xF0\x9F\x98\x80\xC3\xA9<",       /* mixed, with an escape */
+        "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB",   /* ZWJ sequence */
+    };
+    static const size_t lengths[] = {1, 2, 99, 100, 101, 199, 200, 201, 1000, 3000};
+    size_t n = 0, nu = sizeof(units) / sizeof(units[0]), nl = sizeof(lengths) / sizeof(lengths[0]);
+    struct gw_ticket *t = alloc_tickets(nu * nl);
+    char *text;
+
+    for (size_t u = 0; u < nu; u++)
+        for (size_t l = 0; l < nl; l++) {
+            char *title = repeat(units[u], lengths[l]);
+            set_ticket(&t[n], n, "intl", title, (int64_t)n * 600 - 5 * HOUR);
+            free(title);
+            n++;
+        }
+    text = build_checked(t, n, NULL);
+    check_each_once(text, n);
+    check_links_only(text);
+    for (size_t i = 0; i < n; i++) {
+        char *line = line_of(text, i);
+        ck_assert(gw_utf8_valid(line, strlen(line)));
+        ck_assert_ptr_nonnull(strstr(line, "SLA"));
+        free(line);
+    }
+    free(text);
+    free_tickets(t, n);
+}
+END_TEST
+
+START_TEST(test_invalid_utf8)
+{
+    struct gw_ticket *t = alloc_tickets(2);
+    char *text;
+
+    set_ticket(&t[0], 0, "bad\xFF", "broken \xC3 title \xED\xA0\x80 end", HOUR);
+    set_ticket(&t[1], 1, "ok", "fine", HOUR);
+    text = build_checked(t, 2, NULL);
+    check_each_once(text, 2);
+    ck_assert_ptr_nonnull(strstr(text, "\xEF\xBF\xBD"));
+    free(text);
+    free_tickets(t, 2);
+}
+END_TEST
+
+START_TEST(test_escaping)
+{
+    size_t n = 30;
+    struct gw_ticket *t = alloc_tickets(n);
+    char *nasty = repeat("<&>", 1000), *text;
+
+    for (size_t i = 0; i < n; i++)
+        set_ticket(&t[i], i, "<b>&co", i % 3 == 0 ? nasty
+                   : i % 3 == 1 ? "<script>&amp; a|b|c >x" : "<!channel> ping", HOUR);
+    text = build_checked(t, n, NULL);
+    check_each_once(text, n);
+    check_links_only(text);
+    ck_assert_ptr_nonnull(strstr(text, "*&lt;b&gt;&amp;co* (30 open)"));
+    ck_assert_ptr_nonnull(strstr(text, "|&lt;script&gt;&amp;amp; a\xE2\x88\xA3" "b"));
+    ck_assert_ptr_nonnull(strstr(text, "|&lt;!channel&gt; ping>"));
+    free(text);
+    free(nasty);
+    free_tickets(t, n);
+}
+END_TEST
+
+START_TEST(test_component_order)
+{
+    static const struct { const char *component; int64_t remaining; } cases[] = {
+        {"beta", 500}, {"alpha", 900}, {"zeta", 2000}, {"alpha", 500},
+        {"gamma", 10}, {"zeta", -100}, {"beta", 700},
+    };
+    size_t n = sizeof(cases) / sizeof(cases[0]);
+    struct gw_ticket *t = alloc_tickets(n);
+    char *text;
+
+    for (size_t i = 0; i < n; i++)
+        set_ticket(&t[i], i, cases[i].component, "x", cases[i].remaining);
+    text = build_checked(t, n, NULL);
+    /* zeta (-100) < gamma (10) < alpha (500, name) < beta (500) */
+    ck_assert_uint_lt(pos_of(text, "*zeta*"), pos_of(text, "*gamma*"));
+    ck_assert_uint_lt(pos_of(text, "*gamma*"), pos_of(text, "*alpha*"));
+    ck_assert_uint_lt(pos_of(text, "*alpha*"), pos_of(text, "*beta*"));
+    ck_assert_uint_eq(count_occurrences(text, "*alpha*"), 1);
+    /* Tickets of one component stay under its heading. */
+    ck_assert_uint_lt(pos_of(text, "*alpha*"), pos_of(text, "/t/3|"));
+    ck_assert_uint_lt(pos_of(text, "/t/1|"), pos_of(text, "*beta*"));
+    free(text);
+    free_tickets(t, n);
+}
+END_TEST
+
+START_TEST(test_ticket_order)
+{
+    static const int64_t remaining[] = {300, 100, 200, 100, -50, 100};
+    size_t n = sizeof(remaining) / sizeof(remaining[0]);
+    struct gw_ticket *t = alloc_tickets(n);
+    char *text;
+
+    for (size_t i = 0; i < n; i++)
+        set_ticket(&t[i], i, "api", "x", remaining[i]);
+    text = build_checked(t, n, NULL);
+    /* -50 (4); 100 by id: #1 < #3 < #5; 200 (2); 300 (0) */
+    ck_assert_uint_lt(pos_of(text, "/t/4|"), pos_of(text, "/t/1|"));
+    ck_assert_uint_lt(pos_of(text, "/t/1|"), pos_of(text, "/t/3|"));
+    ck_assert_uint_lt(pos_of(text, "/t/3|"), pos_of(text, "/t/5|"));
+    ck_assert_uint_lt(pos_of(text, "/t/5|"), pos_of(text, "/t/2|"));
+    ck_assert_uint_lt(pos_of(text, "/t/2|"), pos_of(text, "/t/0|"));
+    free(text);
+    free_tickets(t, n);
+}
+END_TEST
+
+START_TEST(test_split_continues_component)
+{
+    size_t n = 1500;
+    struct gw_ticket *t = alloc_tickets(n);
+    json_t *digest, *msg;
+    size_t i;
+    char *text;
+
+    for (i = 0; i < n; i++)
+        set_ticket(&t[i], i, i < 1400 ? "big" : "small", "Queue backlog growing", (int64_t)i);
+    text = build_checked(t, n, &digest);
+    check_each_once(text, n);
+    ck_assert_uint_gt(json_array_size(digest), 1);
+    json_array_foreach(digest, i, msg) {
+        const char *first = block_text(json_array_get(json_object_get(msg, "blocks"), 1));
+        if (i == 0)
+            ck_assert_int_eq(strncmp(first, "*big* (1400 open)\n", 18), 0);
+        else if (strncmp(first, "*big*", 5) == 0)
+            ck_assert_int_eq(strncmp(first, "*big* (1400 open) (cont.)\n", 26), 0);
+    }
+    /* Messages come in ticket order: the last ticket of "big" before "small". */
+    ck_assert_uint_lt(pos_of(text, "/t/1399|"), pos_of(text, "*small*"));
+    json_decref(digest);
+    free(text);
+    free_tickets(t, n);
+}
+END_TEST
+
+START_TEST(test_missing_fields)
+{
+    struct gw_ticket t[2] = {{0}};
+    json_t *digest = NULL;
+    char *text;
+
+    t[0].state = GW_TICKET_OPEN;
+    t[0].sla_deadline = NOW + HOUR;
+    t[1].id = xstrdup("am:abc");
+    t[1].state = GW_TICKET_OPEN;
+    t[1].sla_deadline = NOW - HOUR;
+    text = check_digest(digest = gw_digest_build(t, 2, NOW, WARN, CRIT, NULL), 1);
+    ck_assert_ptr_nonnull(strstr(text, "*(no component)* (2 open)"));
+    ck_assert_ptr_nonnull(strstr(text, " am:abc \xE2\x80\x94 SLA breached 1h ago"));
+    json_decref(digest);
+    free(text);
+    gw_ticket_clear(&t[1]);
+}
+END_TEST
+
+/* Custom renderers */
+
+static char *
+failing_summary(void *ctx, size_t open_tickets, size_t components, int part, int parts)
+{
+    (void)ctx, (void)open_tickets, (void)components, (void)part, (void)parts;
+    return NULL;
+}
+
+static char *
+empty_component(void *ctx, const char *component, size_t count)
+{
+    (void)ctx, (void)component, (void)count;
+    return strdup("");
+}
+
+static char *
+failing_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sla_colour c)
+{
+    (void)ctx, (void)t, (void)remaining, (void)c;
+    return NULL;
+}
+
+START_TEST(test_renderer_failures_fall_back)
+{
+    const struct gw_digest_renderer broken = {
+        failing_summary, empty_component, failing_line, failing_summary, NULL
+    };
+    struct gw_ticket *t = make_tickets(60);
+    json_t *a = gw_digest_build(t, 60, NOW, WARN, CRIT, &broken);
+    json_t *b = gw_digest_build(t, 60, NOW, WARN, CRIT, NULL);
+
+    ck_assert_ptr_nonnull(a);
+    ck_assert(json_equal(a, b));
+    json_decref(a);
+    json_decref(b);
+    free_tickets(t, 60);
+}
+END_TEST
+
+static char *
+huge_summary(void *ctx, size_t open_tickets, size_t components, int part, int parts)
+{
+    char *s = repeat("\xF0\x9F\x93\x8B <&> \xFF", 2000);
+    (void)ctx, (void)open_tickets, (void)components, (void)part, (void)parts;
+    return s;
+}
+
+static char *
+huge_component(void *ctx, const char *component, size_t count)
+{
+    (void)ctx, (void)count;
+    char *name = repeat(component, 200), *out = malloc(strlen(name) + 3);
+    out[0] = '*';
+    memcpy(out + 1, name, strlen(name));
+    memcpy(out + 1 + strlen(name), "*", 2);
+    free(name);
+    return out;
+}
+
+/* A template that ignores every length: a link whose label runs on. */
+static char *
+huge_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sla_colour c)
+{
+    char *label = repeat("\xC3\xA9&amp;", 2000), *link = gw_slack_link(t->url, label);
+    (void)ctx, (void)remaining, (void)c;
+    free(label);
+    return link;
+}
+
+START_TEST(test_renderer_oversized_output)
+{
+    const struct gw_digest_renderer big = {
+        huge_summary, huge_component, huge_line, huge_summary, NULL
+    };
+    size_t n = 120;
+    struct gw_ticket *t = make_tickets(n);
+    json_t *digest = gw_digest_build(t, n, NOW, WARN, CRIT, &big);
+    char *text;
+
+    ck_assert_ptr_nonnull(digest);
+    text = check_digest(digest, 0);
+    check_each_once(text, n);
+    check_links_only(text);
+    ck_assert_uint_gt(json_array_size(digest), 1);
+    ck_assert_ptr_nonnull(strstr(text, "\xE2\x80\xA6>"));
+    json_decref(digest);
+    free(text);
+    free_tickets(t, n);
+}
+END_TEST
+
+static Suite *
+blockkit_suite(void)
+{
+    Suite *s = suite_create("blockkit");
+    TCase *tc = tcase_create("core");
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_escape);
+    tcase_add_test(tc, test_link);
+    tcase_add_test(tc, test_sla_text);
+    tcase_add_test(tc, test_sla_emoji);
+    tcase_add_test(tc, test_colour_thresholds);
+    tcase_add_test(tc, test_default_line);
+    tcase_add_loop_test(tc, test_limits, 0, sizeof(limit_sizes) / sizeof(limit_sizes[0]));
+    tcase_add_test(tc, test_empty);
+    tcase_add_test(tc, test_resolved_skipped);
+    tcase_add_test(tc, test_many_components);
+    tcase_add_test(tc, test_long_titles);
+    tcase_add_test(tc, test_multibyte_titles);
+    tcase_add_test(tc, test_invalid_utf8);
+    tcase_add_test(tc, test_escaping);
+    tcase_add_test(tc, test_component_order);
+    tcase_add_test(tc, test_ticket_order);
+    tcase_add_test(tc, test_split_continues_component);
+    tcase_add_test(tc, test_missing_fields);
+    tcase_add_test(tc, test_renderer_failures_fall_back);
+    tcase_add_test(tc, test_renderer_oversized_output);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    SRunner *sr = srunner_create(blockkit_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_ENV);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

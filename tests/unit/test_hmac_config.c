@@ -1,0 +1,275 @@
+/* HMAC signatures, durations, sizes, Redis URLs and configuration errors. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway/config.h"
+#include "gateway/hmac.h"
+#include "gateway/timeutil.h"
+
+/* --- a fake environment for gw_config_load ------------------------------- */
+static const char *fake_env[64];
+
+static const char *
+fake_getenv(const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 0; fake_env[i] != NULL; i++)
+        if (strncmp(fake_env[i], name, n) == 0 && fake_env[i][n] == '=')
+            return fake_env[i] + n + 1;
+    return NULL;
+}
+
+static int
+load_with(const char *const *vars, struct gw_config *cfg, char *err, size_t errlen)
+{
+    int i = 0;
+    for (; vars[i] != NULL; i++)
+        fake_env[i] = vars[i];
+    fake_env[i] = NULL;
+    return gw_config_load(cfg, fake_getenv, err, errlen);
+}
+
+START_TEST(github_documented_vector)
+{
+    /* https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries */
+    char sig[GW_SIGNATURE_LEN + 1];
+    gw_hmac_sign("It's a Secret to Everybody", "Hello, World!", 13, sig);
+    ck_assert_str_eq(sig, "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
+}
+END_TEST
+
+START_TEST(verify_rotation_and_rejections)
+{
+    struct gw_strlist secrets;
+    const char *body = "{\"zen\":\"x\"}";
+    char sig_old[GW_SIGNATURE_LEN + 1], sig_new[GW_SIGNATURE_LEN + 1], upper[GW_SIGNATURE_LEN + 1];
+
+    gw_strlist_split("new-secret, old-secret", &secrets);
+    ck_assert_uint_eq(secrets.n, 2);
+    gw_hmac_sign("old-secret", body, strlen(body), sig_old);
+    gw_hmac_sign("new-secret", body, strlen(body), sig_new);
+    ck_assert(gw_hmac_verify(&secrets, body, strlen(body), sig_old));
+    ck_assert(gw_hmac_verify(&secrets, body, strlen(body), sig_new));
+    /* hex case does not matter */
+    for (int i = 0; i <= GW_SIGNATURE_LEN; i++)
+        upper[i] = (char)(i >= 7 && sig_new[i] >= 'a' && sig_new[i] <= 'f' ? sig_new[i] - 32 : sig_new[i]);
+    ck_assert(gw_hmac_verify(&secrets, body, strlen(body), upper));
+    /* one flipped body byte, a truncated signature, another algorithm, nothing */
+    ck_assert(!gw_hmac_verify(&secrets, "{\"zen\":\"y\"}", strlen(body), sig_new));
+    sig_new[GW_SIGNATURE_LEN - 1] = '\0';
+    ck_assert(!gw_hmac_verify(&secrets, body, strlen(body), sig_new));
+    ck_assert(!gw_hmac_verify(&secrets, body, strlen(body), "sha1=abcdef"));
+    ck_assert(!gw_hmac_verify(&secrets, body, strlen(body), NULL));
+    gw_strlist_free(&secrets);
+    gw_strlist_split("", &secrets);
+    ck_assert(!gw_hmac_verify(&secrets, body, strlen(body), sig_old));
+    gw_strlist_free(&secrets);
+}
+END_TEST
+
+START_TEST(consttime_equal)
+{
+    ck_assert(gw_consttime_equal("token", 5, "token", 5));
+    ck_assert(!gw_consttime_equal("token", 5, "tokeN", 5));
+    ck_assert(!gw_consttime_equal("token", 5, "token2", 6));
+    ck_assert(gw_consttime_equal("", 0, "", 0));
+}
+END_TEST
+
+START_TEST(durations)
+{
+    int64_t v;
+    ck_assert_int_eq(gw_duration_parse("90s", &v), 0); ck_assert_int_eq(v, 90);
+    ck_assert_int_eq(gw_duration_parse("15m", &v), 0); ck_assert_int_eq(v, 900);
+    ck_assert_int_eq(gw_duration_parse("2h", &v), 0); ck_assert_int_eq(v, 7200);
+    ck_assert_int_eq(gw_duration_parse("3d", &v), 0); ck_assert_int_eq(v, 259200);
+    ck_assert_int_eq(gw_duration_parse("45", &v), 0); ck_assert_int_eq(v, 45);
+    ck_assert_int_eq(gw_duration_parse("0", &v), 0); ck_assert_int_eq(v, 0);
+    const char *bad[] = {"", "h", "-5s", "5x", "1.5h", "5 s", " 5s", "5sec", "99999999999999999999", "9223372036854775807d", NULL};
+    for (int i = 0; bad[i] != NULL; i++)
+        ck_assert_msg(gw_duration_parse(bad[i], &v) == -1, "accepted '%s'", bad[i]);
+}
+END_TEST
+
+START_TEST(sizes)
+{
+    int64_t v;
+    ck_assert_int_eq(gw_size_parse("5MiB", &v), 0); ck_assert_int_eq(v, 5 * 1024 * 1024);
+    ck_assert_int_eq(gw_size_parse("512KiB", &v), 0); ck_assert_int_eq(v, 512 * 1024);
+    ck_assert_int_eq(gw_size_parse("1000", &v), 0); ck_assert_int_eq(v, 1000);
+    ck_assert_int_eq(gw_size_parse("5 MiB", &v), -1);
+    ck_assert_int_eq(gw_size_parse("5TB", &v), -1);
+}
+END_TEST
+
+START_TEST(rfc3339)
+{
+    int64_t t;
+    char buf[32];
+    ck_assert_int_eq(gw_time_parse_rfc3339("2026-11-22T09:00:00Z", &t), 0);
+    ck_assert_int_eq(t, 1795338000);
+    ck_assert_str_eq(gw_time_format_rfc3339(t, buf, sizeof(buf)), "2026-11-22T09:00:00Z");
+    ck_assert_int_eq(gw_time_parse_rfc3339("2026-11-22T10:30:00+01:30", &t), 0);
+    ck_assert_int_eq(t, 1795338000);
+    ck_assert_int_eq(gw_time_parse_rfc3339("2026-11-22T09:00:00.123456789Z", &t), 0);
+    ck_assert_int_eq(t, 1795338000);
+    ck_assert_int_eq(gw_time_parse_rfc3339("1970-01-01T00:00:00Z", &t), 0);
+    ck_assert_int_eq(t, 0);
+    ck_assert_int_eq(gw_time_parse_rfc3339("2024-02-29T00:00:00Z", &t), 0);
+    const char *bad[] = {"2026-11-22", "2026-11-22T09:00:00", "2026-13-01T00:00:00Z",
+                         "2025-02-29T00:00:00Z", "2026-11-22T25:00:00Z", "yesterday",
+                         "2026-11-22T09:00:00Zjunk", "", NULL};
+    for (int i = 0; bad[i] != NULL; i++)
+        ck_assert_msg(gw_time_parse_rfc3339(bad[i], &t) == -1, "accepted '%s'", bad[i]);
+}
+END_TEST
+
+START_TEST(redis_urls)
+{
+    struct gw_redis_target t;
+    char err[128];
+    ck_assert_int_eq(gw_redis_url_parse("redis://:p%40ss@db.internal:6380/3", &t, err, sizeof(err)), 0);
+    ck_assert_str_eq(t.host, "db.internal");
+    ck_assert_int_eq(t.port, 6380);
+    ck_assert_int_eq(t.db, 3);
+    ck_assert_str_eq(t.password, "p@ss");
+    free(t.host); free(t.password);
+    ck_assert_int_eq(gw_redis_url_parse("redis://127.0.0.1", &t, err, sizeof(err)), 0);
+    ck_assert_int_eq(t.port, 6379);
+    ck_assert_int_eq(t.db, 0);
+    ck_assert_ptr_null(t.password);
+    free(t.host);
+    ck_assert_int_eq(gw_redis_url_parse("unix:///run/redis.sock", &t, err, sizeof(err)), 0);
+    ck_assert_int_eq(t.kind, GW_REDIS_UNIX);
+    ck_assert_str_eq(t.path, "/run/redis.sock");
+    free(t.path);
+    const char *bad[] = {"http://x", "redis://", "redis://h:0", "redis://h:70000", "redis://h/x",
+                         "unix://relative", "redis://:%zz@h", NULL};
+    for (int i = 0; bad[i] != NULL; i++) {
+        ck_assert_msg(gw_redis_url_parse(bad[i], &t, err, sizeof(err)) == -1, "accepted %s", bad[i]);
+        free(t.host); free(t.path); free(t.password);
+    }
+}
+END_TEST
+
+START_TEST(config_defaults)
+{
+    struct gw_config c;
+    char err[256];
+    const char *vars[] = {NULL};
+    ck_assert_int_eq(load_with(vars, &c, err, sizeof(err)), 0);
+    ck_assert_str_eq(c.listen_host, "0.0.0.0");
+    ck_assert_int_eq(c.listen_port, 8080);
+    ck_assert_int_eq(c.sla.seconds[GW_SEV_CRITICAL], 4 * 3600);
+    ck_assert_int_eq(c.sla.seconds[GW_SEV_LOW], 168 * 3600);
+    ck_assert_int_eq(c.max_body, 5 * 1024 * 1024);
+    ck_assert_int_eq(c.delivery_ttl, 7 * 86400);
+    ck_assert_int_eq(c.digest_at_minute, 9 * 60);
+    ck_assert_int_eq(c.default_severity, GW_SEV_MEDIUM);
+    ck_assert_uint_eq(c.github_secrets.n, 0);
+    ck_assert_str_eq(c.canary_environments.items[0], "*canary*");
+    gw_config_free(&c);
+}
+END_TEST
+
+START_TEST(config_values_and_files)
+{
+    struct gw_config c;
+    char err[256], path[] = "/tmp/kz-secret-XXXXXX", env_file[300];
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "from-file\n", 10), 10);
+    close(fd);
+    snprintf(env_file, sizeof(env_file), "KAIZEN_ADMIN_TOKEN_FILE=%s", path);
+    const char *vars[] = {"KAIZEN_LISTEN=127.0.0.1:9090", "KAIZEN_SLA=critical=1h,low=2d",
+                          "KAIZEN_GITHUB_SECRET=a,b", env_file, "KAIZEN_MAX_BODY=1KiB",
+                          "KAIZEN_DIGEST_EVERY=30s", "KAIZEN_TICKET_LABELS=incident, bug", NULL};
+    ck_assert_int_eq(load_with(vars, &c, err, sizeof(err)), 0);
+    ck_assert_str_eq(c.listen_host, "127.0.0.1");
+    ck_assert_int_eq(c.listen_port, 9090);
+    ck_assert_int_eq(c.sla.seconds[GW_SEV_CRITICAL], 3600);
+    ck_assert_int_eq(c.sla.seconds[GW_SEV_HIGH], 24 * 3600);
+    ck_assert_int_eq(c.sla.seconds[GW_SEV_LOW], 2 * 86400);
+    ck_assert_uint_eq(c.github_secrets.n, 2);
+    ck_assert_str_eq(c.admin_token, "from-file");
+    ck_assert_int_eq(c.max_body, 1024);
+    ck_assert_int_eq(c.digest_every, 30);
+    ck_assert(gw_strlist_contains(&c.ticket_labels, "bug"));
+    gw_config_free(&c);
+    unlink(path);
+}
+END_TEST
+
+/* Each invalid value fails with one line that names the variable. */
+START_TEST(config_errors_name_the_variable)
+{
+    static const struct { const char *var, *name; } cases[] = {
+        {"KAIZEN_LISTEN=nonsense", "KAIZEN_LISTEN"},
+        {"KAIZEN_LISTEN=1.2.3.4:99999", "KAIZEN_LISTEN"},
+        {"KAIZEN_REDIS_URL=http://x", "KAIZEN_REDIS_URL"},
+        {"KAIZEN_SLA=critical=forever", "KAIZEN_SLA"},
+        {"KAIZEN_SLA=urgent=1h", "KAIZEN_SLA"},
+        {"KAIZEN_DEFAULT_SEVERITY=meh", "KAIZEN_DEFAULT_SEVERITY"},
+        {"KAIZEN_SLA_WARN=soon", "KAIZEN_SLA_WARN"},
+        {"KAIZEN_CHECK_EVERY=0", "KAIZEN_CHECK_EVERY"},
+        {"KAIZEN_MAX_BODY=lots", "KAIZEN_MAX_BODY"},
+        {"KAIZEN_DELIVERY_TTL=-1", "KAIZEN_DELIVERY_TTL"},
+        {"KAIZEN_DIGEST_AT=25:00", "KAIZEN_DIGEST_AT"},
+        {"KAIZEN_DIGEST_EVERY=often", "KAIZEN_DIGEST_EVERY"},
+        {"KAIZEN_DRY_RUN=maybe", "KAIZEN_DRY_RUN"},
+        {"KAIZEN_LOG_LEVEL=loud", "KAIZEN_LOG_LEVEL"},
+        {"KAIZEN_SLACK_WEBHOOK_URL=ftp://x", "KAIZEN_SLACK_WEBHOOK_URL"},
+        {"KAIZEN_GITHUB_SECRET_FILE=/nonexistent/secret", "KAIZEN_GITHUB_SECRET_FILE"},
+        {"KAIZEN_MAX_CONNECTIONS=0", "KAIZEN_MAX_CONNECTIONS"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct gw_config c;
+        char err[256];
+        const char *vars[] = {cases[i].var, NULL};
+        ck_assert_msg(load_with(vars, &c, err, sizeof(err)) == -1, "accepted %s", cases[i].var);
+        ck_assert_msg(strncmp(err, cases[i].name, strlen(cases[i].name)) == 0,
+                      "error for %s does not name it: %s", cases[i].var, err);
+        ck_assert_ptr_null(strchr(err, '\n'));
+        gw_config_free(&c);
+    }
+    /* both forms of a secret at once */
+    struct gw_config c;
+    char err[256];
+    const char *vars[] = {"KAIZEN_ADMIN_TOKEN=x", "KAIZEN_ADMIN_TOKEN_FILE=/etc/hostname", NULL};
+    ck_assert_int_eq(load_with(vars, &c, err, sizeof(err)), -1);
+    ck_assert(strstr(err, "KAIZEN_ADMIN_TOKEN") == err);
+    gw_config_free(&c);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+    Suite *s = suite_create("hmac_config");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, github_documented_vector);
+    tcase_add_test(tc, verify_rotation_and_rejections);
+    tcase_add_test(tc, consttime_equal);
+    tcase_add_test(tc, durations);
+    tcase_add_test(tc, sizes);
+    tcase_add_test(tc, rfc3339);
+    tcase_add_test(tc, redis_urls);
+    tcase_add_test(tc, config_defaults);
+    tcase_add_test(tc, config_values_and_files);
+    tcase_add_test(tc, config_errors_name_the_variable);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
