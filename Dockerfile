@@ -59,14 +59,13 @@ COPY --from=build /build/kaizen-gateway /usr/local/bin/kaizen-gateway
 COPY --from=build /src/templates/ /usr/local/share/kaizen-gateway/templates/
 
 ENV KAIZEN_LISTEN=0.0.0.0:8080 \
-    KAIZEN_TEMPLATES_DIR=/usr/local/share/kaizen-gateway/templates \
-    KAIZEN_LOG_LEVEL=info
+    KAIZEN_TEMPLATES_DIR=/usr/local/share/kaizen-gateway/templates
 
 LABEL org.opencontainers.image.title="kaizen-gateway" \
       org.opencontainers.image.description="Webhook-to-chat gateway: GitHub/Alertmanager -> tickets, SLA digests, canary pages"
 
-# The process is stateless (all state in Redis) and needs no writable path;
-# run it with a read-only root filesystem.
+# The process is stateless (all state in Redis); the runtime user owns no
+# file in the image, so it can run with a read-only root filesystem.
 WORKDIR /
 USER 10001:10001
 EXPOSE 8080

@@ -314,11 +314,12 @@ mysig=$(brun --volume "$WORK/share:/kaizen-test:ro" "$CTR" -- /usr/local/bin/kai
 [ "$mysig" = "$sig" ] || fail "kaizen-gateway sign printed '$mysig', openssl computed '$sig'"
 info "kaizen-gateway sign agrees"
 
+# A port below the kernel's ephemeral range that no TCP socket uses right now.
 free_port() {
   local p i
-  for i in $(seq 1 100); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-    if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then echo "$p"; return 0; fi
+  for i in $(seq 1 200); do
+    p=$(( 20000 + (RANDOM % 12000) ))
+    if ! ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$p\$"; then echo "$p"; return 0; fi
   done
   return 1
 }
@@ -340,24 +341,29 @@ fi
 info "redis-server pid $REDIS_PID on 127.0.0.1:$REDIS_PORT"
 
 step "5d. gateway from the image (host network via chroot isolation)"
-GW_PORT=$(free_port) || fail "no free port"
-BASE="http://127.0.0.1:$GW_PORT"
-brun --env "KAIZEN_LISTEN=127.0.0.1:$GW_PORT" \
-     --env "KAIZEN_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0" \
-     --env "KAIZEN_GITHUB_SECRET=$SECRET" \
-     --env KAIZEN_DRY_RUN=1 --env KAIZEN_LOG_LEVEL=debug \
-     "$CTR" -- /usr/local/bin/kaizen-gateway >"$WORK/gateway.log" 2>&1 &
-RUN_PID=$!
 show_log() { echo "---- gateway log (last 40 lines) ----" >&2; tail -n 40 "$WORK/gateway.log" >&2; }
-
 up=0
-for i in $(seq 1 100); do   # ~20 s
-  if curl -fsS -m 2 -o /dev/null "$BASE/healthz" 2>/dev/null; then up=1; break; fi
-  if ! kill -0 "$RUN_PID" 2>/dev/null; then
-    wait "$RUN_PID" && rc=0 || rc=$?; RUN_PID=""
-    show_log; fail "gateway exited (status $rc) before serving /healthz"
-  fi
-  sleep 0.2
+for attempt in 1 2 3; do   # another process may grab the port between the check and bind
+  GW_PORT=$(free_port) || fail "no free port"
+  BASE="http://127.0.0.1:$GW_PORT"
+  brun --env "KAIZEN_LISTEN=127.0.0.1:$GW_PORT" \
+       --env "KAIZEN_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0" \
+       --env "KAIZEN_GITHUB_SECRET=$SECRET" \
+       --env KAIZEN_DRY_RUN=1 --env KAIZEN_LOG_LEVEL=debug \
+       "$CTR" -- /usr/local/bin/kaizen-gateway >"$WORK/gateway.log" 2>&1 &
+  RUN_PID=$!
+  for i in $(seq 1 100); do   # ~20 s
+    if ! kill -0 "$RUN_PID" 2>/dev/null; then
+      wait "$RUN_PID" && rc=0 || rc=$?; RUN_PID=""
+      if [ "$attempt" -lt 3 ] && grep -qi 'address already in use' "$WORK/gateway.log"; then
+        info "port $GW_PORT taken meanwhile; retrying on another port"; continue 2
+      fi
+      show_log; fail "gateway exited (status $rc) before serving /healthz"
+    fi
+    if curl -fsS -m 2 -o /dev/null "$BASE/healthz" 2>/dev/null; then up=1; break 2; fi
+    sleep 0.2
+  done
+  break
 done
 [ "$up" = 1 ] || { show_log; fail "GET /healthz did not answer 200 within 20 s"; }
 GW_PID=$(find_gateway) || { show_log; fail "cannot find the gateway process under buildah run (pid $RUN_PID)"; }
