@@ -1,0 +1,399 @@
+#!/usr/bin/env bash
+# Container check: builds the Dockerfile with buildah (no Docker engine, no
+# container registry: the debian:bookworm-slim base is made locally with
+# debootstrap from the machine's Debian mirror), inspects the image, and runs
+# the gateway from it against a throw-away redis-server: --version, /healthz,
+# one signed GitHub `issues` webhook, GET /api/tickets, SIGTERM -> exit 0.
+#
+# Needs root and the Debian packages: buildah debootstrap redis-server curl
+# openssl (plus coreutils/iproute2/procps, present on any Debian 12).
+#
+# Environment (all optional):
+#   KAIZEN_SOURCE_DIR              repo root (default: two levels above this script)
+#   KAIZEN_DEBIAN_MIRROR           Debian mirror (default: the one apt uses here)
+#   KAIZEN_DEBOOTSTRAP_CACHE       rootfs cache dir (default /var/cache/kaizen-debootstrap)
+#   KAIZEN_DEBOOTSTRAP_MAX_AGE_DAYS  rebuild the cached rootfs when older (default 7)
+#   KAIZEN_BUILDAH_STORAGE_DRIVER  force a storage driver (overlay|vfs); default:
+#                                  the system one, falling back to vfs if it fails
+#   KAIZEN_IMAGE                   tag of the built image (default localhost/kaizen-gateway:test)
+#   KAIZEN_IMAGE_WARN_MB / KAIZEN_IMAGE_MAX_MB   size limits (default 100 / 150)
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=${KAIZEN_SOURCE_DIR:-$(cd "$SCRIPT_DIR/../.." && pwd)}
+IMAGE=${KAIZEN_IMAGE:-localhost/kaizen-gateway:test}
+BASE_IMAGE=localhost/kaizen-debootstrap:bookworm-slim
+CACHE_DIR=${KAIZEN_DEBOOTSTRAP_CACHE:-/var/cache/kaizen-debootstrap}
+MAX_AGE_DAYS=${KAIZEN_DEBOOTSTRAP_MAX_AGE_DAYS:-7}
+WARN_MB=${KAIZEN_IMAGE_WARN_MB:-100}
+MAX_MB=${KAIZEN_IMAGE_MAX_MB:-150}
+SECRET=testsecret
+
+T0=$SECONDS
+step() { printf '\n==> [%3ds] %s\n' "$((SECONDS - T0))" "$*"; }
+info() { printf '    %s\n' "$*"; }
+fail() { printf '\nFAIL: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- cleanup
+WORK=""; CTRS=(); REDIS_PID=""; RUN_PID=""; GW_PID=""; MNT_CTR=""
+
+descendants() {  # all descendant pids of $1, breadth first
+  local todo=("$1") p k
+  while [ "${#todo[@]}" -gt 0 ]; do
+    p=${todo[0]}; todo=("${todo[@]:1}")
+    for k in $(cat /proc/"$p"/task/*/children 2>/dev/null || true); do echo "$k"; todo+=("$k"); done
+  done
+}
+# The gateway process itself (a descendant of `buildah run`), to signal it directly.
+find_gateway() {
+  local p
+  for p in $(descendants "$RUN_PID"); do
+    if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = "kaizen-gateway" ]; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+cleanup() {
+  local rc=$?
+  set +e
+  [ -n "$GW_PID" ] && kill -KILL "$GW_PID" 2>/dev/null
+  if [ -n "$RUN_PID" ]; then
+    local d; for d in $(descendants "$RUN_PID" | tac); do kill -KILL "$d" 2>/dev/null; done   # deepest first
+    kill -KILL "$RUN_PID" 2>/dev/null; wait "$RUN_PID" 2>/dev/null
+  fi
+  [ -n "$REDIS_PID" ] && { kill -TERM "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; }
+  [ -n "$MNT_CTR" ] && buildah umount "$MNT_CTR" >/dev/null 2>&1
+  local c
+  for c in "${CTRS[@]}"; do [ -n "$c" ] && buildah rm "$c" >/dev/null 2>&1; done
+  [ -n "$WORK" ] && rm -rf "$WORK"
+  if [ "$rc" -eq 0 ]; then
+    printf '\nPASS: container checks (%ds)\n' "$((SECONDS - T0))"
+  else
+    printf '\ncontainer check failed (exit %d) after %ds\n' "$rc" "$((SECONDS - T0))" >&2
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- 1. tools
+step "1. checking tools"
+[ "$(id -u)" -eq 0 ] || fail "must run as root (buildah bud + debootstrap); try: sudo $0"
+missing=()
+for t in buildah debootstrap redis-server curl openssl timeout ss tar sha256sum; do
+  command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+done
+[ "${#missing[@]}" -eq 0 ] || fail "missing tools: ${missing[*]} -- install with: apt-get install -y buildah debootstrap redis-server curl openssl iproute2"
+[ -f "$SRC/Dockerfile" ] || fail "no Dockerfile in $SRC"
+info "buildah $(buildah --version | awk '{print $3}'), debootstrap $(dpkg-query -W -f='${Version}' debootstrap 2>/dev/null || echo '?'), source $SRC"
+WORK=$(mktemp -d /tmp/kaizen-container.XXXXXX)
+
+# Storage: the system default (overlay here) unless it does not work in this
+# environment (e.g. overlay-on-overlay inside a CI container): then vfs with
+# its own graph root, so the two never share one store.
+use_vfs() {
+  mkdir -p /var/lib/kaizen-buildah/vfs /run/kaizen-buildah/vfs
+  cat >"$WORK/storage.conf" <<EOF
+[storage]
+driver = "vfs"
+graphroot = "/var/lib/kaizen-buildah/vfs"
+runroot = "/run/kaizen-buildah/vfs"
+EOF
+  export CONTAINERS_STORAGE_CONF="$WORK/storage.conf"
+  unset STORAGE_DRIVER
+}
+probe_storage() {
+  local c m
+  c=$(buildah from scratch 2>"$WORK/probe.err") || return 1
+  m=$(buildah mount "$c" 2>>"$WORK/probe.err") && [ -d "$m" ] || { buildah rm "$c" >/dev/null 2>&1; return 1; }
+  buildah umount "$c" >/dev/null 2>&1; buildah rm "$c" >/dev/null 2>&1
+}
+case "${KAIZEN_BUILDAH_STORAGE_DRIVER:-}" in
+  vfs) use_vfs ;;
+  "") if ! probe_storage; then
+        info "default storage does not work here ($(tail -1 "$WORK/probe.err")); falling back to vfs"
+        use_vfs
+        probe_storage || fail "buildah storage (vfs) does not work: $(cat "$WORK/probe.err")"
+      fi ;;
+  *) export STORAGE_DRIVER=$KAIZEN_BUILDAH_STORAGE_DRIVER ;;
+esac
+info "buildah storage driver: $(buildah info --format '{{.store.GraphDriverName}}' 2>/dev/null || echo '?'), root: $(buildah info --format '{{.store.GraphRoot}}' 2>/dev/null || echo '?')"
+
+# ---------------------------------------------------------------- 2. base image
+step "2. base image $BASE_IMAGE (debootstrap --variant=minbase bookworm)"
+
+# The mirror apt uses on this machine: a stanza / line for suite "bookworm"
+# (deb822 *.sources or one-line sources.list); security likewise.
+apt_uri_for_suite() {  # $1 = suite
+  local suite=$1 f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -r "$f" ] || continue
+    awk -v s="$suite" '$1=="deb" { u=""; ok=0
+        for (i=2;i<=NF;i++) { if ($i ~ /^https?:\/\//) { u=$i; if ($(i+1)==s) ok=1; break } }
+        if (ok) { print u; exit } }' "$f"
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -r "$f" ] || continue
+    awk -v s="$suite" '
+      function flush() { if (uri != "" && en != "no" && (" " suites " ") ~ (" " s " ") && types ~ /(^| )deb( |$)/) { print uri; found=1 }
+                         uri=""; suites=""; en=""; types="" }
+      /^[ \t]*#/ { next }
+      /^[ \t]*$/ { flush(); if (found) exit; next }
+      { k=tolower($1) }
+      k=="uris:"    { uri=$2 }
+      k=="suites:"  { $1=""; suites=$0 }
+      k=="types:"   { $1=""; types=$0 }
+      k=="enabled:" { en=tolower($2) }
+      END { if (!found) flush() }' "$f"
+  done | head -n1
+}
+MIRROR=${KAIZEN_DEBIAN_MIRROR:-$(apt_uri_for_suite bookworm)}
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+MIRROR=${MIRROR%/}
+SECURITY=${KAIZEN_DEBIAN_SECURITY_MIRROR:-$(apt_uri_for_suite bookworm-security)}
+SECURITY=${SECURITY%/}
+info "mirror: $MIRROR${SECURITY:+, security: $SECURITY}"
+
+key=$(printf '%s\n%s\n%s\n' "$MIRROR" "$SECURITY" "v1" | sha256sum | cut -c1-12)
+mkdir -p "$CACHE_DIR"
+ROOTFS_TAR="$CACHE_DIR/bookworm-minbase-$key.tar"
+
+if [ -f "$ROOTFS_TAR" ] && [ -z "$(find "$ROOTFS_TAR" -mtime +"$MAX_AGE_DAYS" 2>/dev/null)" ]; then
+  info "using cached rootfs $ROOTFS_TAR ($(du -h "$ROOTFS_TAR" | cut -f1))"
+else
+  info "no fresh cached rootfs: running debootstrap (about 30 s on a fast mirror)"
+  root="$WORK/rootfs"
+  extra=()
+  case "$MIRROR" in https://*) extra+=(--include=ca-certificates) ;; esac
+  t=$SECONDS
+  timeout 600 debootstrap --variant=minbase "${extra[@]}" bookworm "$root" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
+    || { tail -n 30 "$WORK/debootstrap.log" >&2; fail "debootstrap failed (log above)"; }
+  info "debootstrap took $((SECONDS - t)) s"
+
+  # Slim it the way the official debian:*-slim images are made: no package
+  # caches, docs, man pages or locales (now or in later apt-get installs).
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin \
+         "$root"/var/lib/apt/lists/* "$root"/var/log/* "$root"/tmp/* "$root"/root/.??* \
+         "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/groff/* \
+         "$root"/usr/share/lintian/* "$root"/usr/share/locale/*
+  mkdir -p "$root"/var/lib/apt/lists/partial
+  find "$root"/usr/share/doc -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
+  find "$root"/usr/share/doc -mindepth 1 -type d -empty -delete 2>/dev/null || true
+  cat >"$root"/etc/dpkg/dpkg.cfg.d/docker <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+EOF
+  cat >"$root"/etc/apt/apt.conf.d/docker-clean <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
+  printf 'Acquire::Languages "none";\n' >"$root"/etc/apt/apt.conf.d/docker-no-languages
+  printf 'APT::AutoRemove::SuggestsImportant "false";\n' >"$root"/etc/apt/apt.conf.d/docker-autoremove-suggests
+  # apt sources: the same mirror as this machine, with updates and security.
+  rm -f "$root"/etc/apt/sources.list
+  {
+    printf 'Types: deb\nURIs: %s\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$MIRROR"
+    if [ -n "$SECURITY" ]; then
+      printf '\nTypes: deb\nURIs: %s\nSuites: bookworm-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$SECURITY"
+    fi
+  } >"$root"/etc/apt/sources.list.d/debian.sources
+  # No host identity in the image (the runtime provides these).
+  : >"$root"/etc/resolv.conf; rm -f "$root"/etc/hostname; : >"$root"/etc/machine-id
+
+  tar --numeric-owner --xattrs -C "$root" -cf "$ROOTFS_TAR.tmp" .
+  mv -f "$ROOTFS_TAR.tmp" "$ROOTFS_TAR"
+  rm -rf "$root"
+  info "cached rootfs: $ROOTFS_TAR ($(du -h "$ROOTFS_TAR" | cut -f1))"
+fi
+
+sum=$(sha256sum "$ROOTFS_TAR" | cut -c1-64)
+have=$(buildah inspect --type image --format '{{index .ImageAnnotations "org.kaizen.rootfs.sha256"}}' "$BASE_IMAGE" 2>/dev/null || true)
+if [ "$have" = "$sum" ]; then
+  info "base image up to date (rootfs sha256 ${sum:0:12})"
+else
+  info "importing rootfs into $BASE_IMAGE"
+  c=$(buildah from scratch); CTRS+=("$c")
+  MNT_CTR=$c
+  mnt=$(buildah mount "$c")
+  tar --numeric-owner --xattrs -C "$mnt" -xpf "$ROOTFS_TAR"
+  buildah umount "$c" >/dev/null; MNT_CTR=""
+  buildah config --os linux --arch "$(dpkg --print-architecture)" --cmd bash \
+    --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --annotation "org.kaizen.rootfs.sha256=$sum" "$c"
+  buildah commit -q --rm "$c" "$BASE_IMAGE" >/dev/null
+  CTRS=("${CTRS[@]/$c}")
+fi
+
+# ---------------------------------------------------------------- 3. build
+step "3. buildah bud -t $IMAGE (Dockerfile in $SRC)"
+old_id=$(buildah images -q --no-trunc "$IMAGE" 2>/dev/null | head -n1 || true)
+t=$SECONDS
+( cd "$SRC" && timeout 900 buildah bud --pull=false --isolation chroot --layers=false \
+    --build-arg "DEBIAN_IMAGE=$BASE_IMAGE" -t "$IMAGE" -f Dockerfile . ) >"$WORK/bud.log" 2>&1 \
+  || { tail -n 60 "$WORK/bud.log" >&2; fail "buildah bud failed (log above)"; }
+info "build took $((SECONDS - t)) s"
+new_id=$(buildah images -q --no-trunc "$IMAGE" | head -n1)
+if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
+  buildah rmi "$old_id" >/dev/null 2>&1 || true   # the previous run's image, now untagged
+fi
+
+# ---------------------------------------------------------------- 4. inspect
+step "4. image configuration and size"
+# Uncompressed size = sum of the layer sizes in the image manifest.
+size=$(buildah inspect --type image --format '{{.Manifest}}' "$IMAGE" \
+  | sed -e 's/.*"layers":\[//' -e 's/\].*//' | grep -o '"size":[0-9]*' | awk -F: '{ s += $2 } END { if (s > 0) print s }' || true)
+[ -n "$size" ] || fail "cannot read the image size"
+mb=$(( (size + 999999) / 1000000 ))
+info "image $IMAGE: ${mb} MB (${size} bytes), id $(sed "s/^sha256://" <<<"$new_id" | cut -c1-12)"
+if [ "$mb" -gt "$MAX_MB" ]; then fail "image is ${mb} MB, above the ${MAX_MB} MB limit"; fi
+if [ "$mb" -gt "$WARN_MB" ]; then info "WARNING: image is ${mb} MB, above the ${WARN_MB} MB target"; fi
+
+cfg() { buildah inspect --type image --format "$1" "$IMAGE"; }
+user=$(cfg '{{.OCIv1.Config.User}}')
+entry=$(cfg '{{range .OCIv1.Config.Entrypoint}}[{{.}}]{{end}}')
+ports=$(cfg '{{range $p, $v := .OCIv1.Config.ExposedPorts}}{{$p}} {{end}}')
+stopsig=$(cfg '{{.OCIv1.Config.StopSignal}}')
+envs=$(cfg '{{range .OCIv1.Config.Env}}{{println .}}{{end}}')
+info "User=$user Entrypoint=$entry ExposedPorts=$ports StopSignal=$stopsig"
+[ "$user" = "10001:10001" ] || fail "image user is '$user', want 10001:10001"
+[ "$entry" = '[/usr/local/bin/kaizen-gateway]' ] || fail "entrypoint is $entry, want exec form [\"/usr/local/bin/kaizen-gateway\"]"
+case " $ports " in *' 8080/tcp '*) ;; *) fail "port 8080/tcp not exposed ($ports)";; esac
+[ "$stopsig" = "SIGTERM" ] || fail "stop signal is '$stopsig', want SIGTERM"
+grep -qx 'KAIZEN_LISTEN=0.0.0.0:8080' <<<"$envs" || fail "ENV KAIZEN_LISTEN=0.0.0.0:8080 missing"
+grep -qx 'KAIZEN_TEMPLATES_DIR=/usr/local/share/kaizen-gateway/templates' <<<"$envs" \
+  || fail "ENV KAIZEN_TEMPLATES_DIR=/usr/local/share/kaizen-gateway/templates missing"
+if grep -E '^KAIZEN_[A-Z_]*(SECRET|TOKEN|ROUTING_KEY|PASSWORD|WEBHOOK_URL)[A-Z_]*=' <<<"$envs"; then
+  fail "a secret is baked into the image environment (above)"
+fi
+
+CTR_NAME="kaizen-ct-$$"
+CTR=$(buildah from --pull=false --name "$CTR_NAME" "$IMAGE"); CTRS+=("$CTR")
+brun() { buildah run --isolation chroot "$@"; }
+
+step "4b. filesystem: user, libraries, templates, no toolchain"
+uid=$(brun "$CTR" -- id -u); gid=$(brun "$CTR" -- id -g)
+info "runs as uid=$uid gid=$gid"
+[ "$uid" = 10001 ] && [ "$gid" = 10001 ] || fail "container does not run as 10001:10001"
+brun "$CTR" -- ldd /usr/local/bin/kaizen-gateway >"$WORK/ldd.txt" 2>&1 || { cat "$WORK/ldd.txt" >&2; fail "ldd failed"; }
+sed 's/^/      /' "$WORK/ldd.txt"
+if grep -q 'not found' "$WORK/ldd.txt"; then fail "shared libraries missing in the runtime image"; fi
+brun "$CTR" -- test -d /usr/local/share/kaizen-gateway/templates || fail "templates dir missing"
+info "templates: $(brun "$CTR" -- ls /usr/local/share/kaizen-gateway/templates | tr '\n' ' ')"
+brun "$CTR" -- sh -c '! test -w /usr/local/bin/kaizen-gateway && ! test -w /usr/local/share/kaizen-gateway/templates' \
+  || fail "binary or templates are writable by the runtime user"
+brun "$CTR" -- sh -c '! command -v gcc && ! command -v cc && ! command -v make && ! test -d /usr/include/event2' >/dev/null \
+  || fail "build toolchain or -dev headers leaked into the runtime image"
+suid=$(brun --user 0:0 "$CTR" -- find / -xdev -type f -perm /6000 2>/dev/null || true)
+[ -z "$suid" ] || fail "setuid/setgid files in the image: $suid"
+
+# ---------------------------------------------------------------- 5. run
+step "5. kaizen-gateway --version (in the image)"
+ver=$(brun "$CTR" -- /usr/local/bin/kaizen-gateway --version 2>&1) || fail "--version exited non-zero: $ver"
+info "--version: $ver"
+grep -q 'kaizen-gateway' <<<"$ver" || fail "--version output does not contain 'kaizen-gateway'"
+
+step "5b. signed GitHub issues/opened webhook body; kaizen-gateway sign (in the image)"
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+mkdir -p "$WORK/share"; chmod 755 "$WORK/share"   # readable by uid 10001 in the container
+body="$WORK/share/issue.json"
+printf '%s' '{"action":"opened","issue":{"number":42,"title":"Checkout fails with 500 on empty cart","html_url":"https://github.com/octo-org/api/issues/42","state":"open","labels":[{"name":"severity:high"},{"name":"component:checkout"}],"created_at":"'"$now"'","updated_at":"'"$now"'","closed_at":null,"user":{"login":"octocat"}},"repository":{"full_name":"octo-org/api","name":"api","html_url":"https://github.com/octo-org/api"},"sender":{"login":"octocat"}}' >"$body"
+sig="sha256=$(openssl dgst -sha256 -hmac "$SECRET" -r "$body" | cut -d' ' -f1)"
+info "signature (openssl): $sig"
+# Cross-check with the gateway's own `sign` subcommand, run from the image.
+chmod 644 "$body"
+mysig=$(brun --volume "$WORK/share:/kaizen-test:ro" "$CTR" -- /usr/local/bin/kaizen-gateway sign --secret "$SECRET" /kaizen-test/issue.json 2>&1) \
+  || fail "kaizen-gateway sign failed: $mysig"
+[ "$mysig" = "$sig" ] || fail "kaizen-gateway sign printed '$mysig', openssl computed '$sig'"
+info "kaizen-gateway sign agrees"
+
+# A port below the kernel's ephemeral range that no TCP socket uses right now.
+free_port() {
+  local p i
+  for i in $(seq 1 200); do
+    p=$(( 20000 + (RANDOM % 12000) ))
+    if ! ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$p\$"; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+
+step "5c. redis-server on loopback"
+REDIS_PORT=$(free_port) || fail "no free port"
+mkdir -p "$WORK/redis"
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+  --dir "$WORK/redis" --daemonize no --logfile "$WORK/redis/redis.log" &
+REDIS_PID=$!
+for i in $(seq 1 50); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null; then break; fi
+  kill -0 "$REDIS_PID" 2>/dev/null || fail "redis-server exited: $(tail -5 "$WORK/redis/redis.log")"
+  sleep 0.1
+done
+if command -v redis-cli >/dev/null; then
+  [ "$(redis-cli -p "$REDIS_PORT" ping)" = PONG ] || fail "redis does not answer PING"
+fi
+info "redis-server pid $REDIS_PID on 127.0.0.1:$REDIS_PORT"
+
+step "5d. gateway from the image (host network via chroot isolation)"
+show_log() { echo "---- gateway log (last 40 lines) ----" >&2; tail -n 40 "$WORK/gateway.log" >&2; }
+up=0
+for attempt in 1 2 3; do   # another process may grab the port between the check and bind
+  GW_PORT=$(free_port) || fail "no free port"
+  BASE="http://127.0.0.1:$GW_PORT"
+  brun --env "KAIZEN_LISTEN=127.0.0.1:$GW_PORT" \
+       --env "KAIZEN_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0" \
+       --env "KAIZEN_GITHUB_SECRET=$SECRET" \
+       --env KAIZEN_DRY_RUN=1 --env KAIZEN_LOG_LEVEL=debug \
+       "$CTR" -- /usr/local/bin/kaizen-gateway >"$WORK/gateway.log" 2>&1 &
+  RUN_PID=$!
+  for i in $(seq 1 100); do   # ~20 s
+    if ! kill -0 "$RUN_PID" 2>/dev/null; then
+      wait "$RUN_PID" && rc=0 || rc=$?; RUN_PID=""
+      if [ "$attempt" -lt 3 ] && grep -qi 'address already in use' "$WORK/gateway.log"; then
+        info "port $GW_PORT taken meanwhile; retrying on another port"; continue 2
+      fi
+      show_log; fail "gateway exited (status $rc) before serving /healthz"
+    fi
+    if curl -fsS -m 2 -o /dev/null "$BASE/healthz" 2>/dev/null; then up=1; break 2; fi
+    sleep 0.2
+  done
+  break
+done
+[ "$up" = 1 ] || { show_log; fail "GET /healthz did not answer 200 within 20 s"; }
+GW_PID=$(find_gateway) || { show_log; fail "cannot find the gateway process under buildah run (pid $RUN_PID)"; }
+info "GET /healthz -> 200 (gateway pid $GW_PID, uid $(awk '/^Uid:/ {print $2}' "/proc/$GW_PID/status"), $BASE)"
+[ "$(awk '/^Uid:/ {print $2}' "/proc/$GW_PID/status")" = 10001 ] || fail "gateway does not run as uid 10001"
+
+step "5e. POST /webhooks/github (issues/opened)"
+delivery=$(cat /proc/sys/kernel/random/uuid)
+code=$(curl -sS -m 10 -o "$WORK/resp.json" -w '%{http_code}' -X POST "$BASE/webhooks/github" \
+  -H 'Content-Type: application/json' -H 'X-GitHub-Event: issues' \
+  -H "X-GitHub-Delivery: $delivery" -H "X-Hub-Signature-256: $sig" \
+  --data-binary "@$body") || { show_log; fail "POST /webhooks/github failed"; }
+resp=$(cat "$WORK/resp.json")
+info "POST /webhooks/github -> $code $resp"
+[ "$code" = 202 ] || { show_log; fail "webhook answered $code, want 202"; }
+grep -q '"accepted"' <<<"$resp" || { show_log; fail "webhook response lacks \"accepted\""; }
+
+step "5f. GET /api/tickets (loopback, no admin token)"
+tickets=$(curl -fsS -m 10 "$BASE/api/tickets") || { show_log; fail "GET /api/tickets failed"; }
+info "GET /api/tickets -> ${tickets:0:400}"
+grep -qF '"gh:octo-org/api#42"' <<<"$tickets" || { show_log; fail "ticket gh:octo-org/api#42 not listed"; }
+
+step "5g. SIGTERM -> exit 0 within 10 s"
+kill -TERM "$GW_PID"
+t=$SECONDS
+while kill -0 "$RUN_PID" 2>/dev/null && [ $((SECONDS - t)) -lt 10 ]; do sleep 0.1; done
+if kill -0 "$RUN_PID" 2>/dev/null; then show_log; fail "gateway still running 10 s after SIGTERM"; fi
+wait "$RUN_PID" && rc=0 || rc=$?
+RUN_PID=""; GW_PID=""
+info "exit status $rc after $((SECONDS - t)) s"
+[ "$rc" = 0 ] || { show_log; fail "gateway exited with status $rc after SIGTERM, want 0"; }
+
+step "done: image $IMAGE ${mb} MB"
