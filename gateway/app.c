@@ -37,11 +37,16 @@ gw_app_metrics_init(struct gw_app *app)
                                            "Open tickets past their SLA deadline "
                                            "(shared by all replicas).",
                                            GW_GAUGE, 1, component_only, NULL, 0);
-    if (app->build_info == NULL || app->redis_up == NULL || app->webhooks_total == NULL ||
+    app->am_truncated = gw_metrics_add(m, "kaizen_alertmanager_truncated_alerts_total",
+                                       "Alerts Alertmanager left out of notifications "
+                                       "(truncatedAlerts, max_alerts).",
+                                       GW_COUNTER, 0, NULL, NULL, 0);
+    if (app->am_truncated == NULL || app->build_info == NULL || app->redis_up == NULL || app->webhooks_total == NULL ||
         app->ticket_seconds == NULL || app->tickets_open == NULL || app->tickets_breached == NULL)
         return -1;
     gw_metric_set(app->build_info, version, 1);
     gw_metric_set(app->redis_up, NULL, 0);
+    gw_metric_set(app->am_truncated, NULL, 0);
     return 0;
 }
 
@@ -115,6 +120,17 @@ gw_app_count_webhook(struct gw_app *app, const char *source, const char *event,
 {
     const char *labels[] = {source, event, result};
     gw_metric_inc(app->webhooks_total, labels, 1);
+}
+
+void
+gw_app_webhook_reply(struct gw_app *app, struct gw_request *req, const char *source,
+                     const char *event, int code, const char *result, const char *error)
+{
+    gw_app_count_webhook(app, source, event, result);
+    if (error != NULL)
+        gw_reply_error(req, code, error);
+    else
+        gw_reply_status(req, code, result);
 }
 
 void

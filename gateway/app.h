@@ -27,6 +27,7 @@ struct gw_app {
     struct gw_metric *tickets_breached;   /* {component} */
     struct gw_metric *redis_up;
     struct gw_metric *build_info;         /* {version} */
+    struct gw_metric *am_truncated;       /* alerts Alertmanager left out (max_alerts) */
     struct event *stats_timer;
 };
 
@@ -51,6 +52,13 @@ int gw_bearer_ok(struct gw_request *req, const char *token);
 void gw_app_count_webhook(struct gw_app *app, const char *source, const char *event,
                           const char *result);
 
+/*
+ * Ends a webhook request: counts it as result and answers {"error": error}
+ * when error is set, else {"status": result}.
+ */
+void gw_app_webhook_reply(struct gw_app *app, struct gw_request *req, const char *source,
+                          const char *event, int code, const char *result, const char *error);
+
 /* Records a resolution in kaizen_ticket_seconds. */
 void gw_app_observe_resolution(struct gw_app *app, const struct gw_ticket *t);
 
@@ -58,6 +66,7 @@ void gw_app_observe_resolution(struct gw_app *app, const struct gw_ticket *t);
 void gw_health_register(struct gw_app *app);
 void gw_metrics_register(struct gw_app *app);
 void gw_github_register(struct gw_app *app);
+void gw_alertmanager_register(struct gw_app *app);
 void gw_tickets_api_register(struct gw_app *app);
 
 #endif

@@ -94,6 +94,24 @@ gw_webhook_json_text(const char *content_type, const char *body, size_t len, siz
     return NULL;
 }
 
+json_t *
+gw_json_parse_object(const char *text, size_t len, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (v == NULL) {
+        snprintf(err, errlen, "malformed JSON: %s (line %d, column %d)", jerr.text, jerr.line,
+                 jerr.column);
+        return NULL;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        snprintf(err, errlen, "payload must be a JSON object");
+        return NULL;
+    }
+    return v;
+}
+
 /* Follows a dotted path ("issue.number") through objects. */
 static json_t *
 lookup(json_t *obj, const char *path)

@@ -37,6 +37,12 @@ struct gw_github_opts {
 char *gw_webhook_json_text(const char *content_type, const char *body, size_t len,
                            size_t *out_len, int *status, char *err, size_t errlen);
 
+/*
+ * Parses a webhook's JSON text into an object (duplicate keys and invalid
+ * UTF-8 rejected). NULL with a reason in err otherwise.
+ */
+json_t *gw_json_parse_object(const char *text, size_t len, char *err, size_t errlen);
+
 /* Decodes application/x-www-form-urlencoded field `name`; malloc'd or NULL. */
 char *gw_form_field(const char *body, size_t len, const char *name, size_t *out_len);
 

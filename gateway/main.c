@@ -191,6 +191,7 @@ run(const struct gw_config *cfg)
     gw_health_register(app);
     gw_metrics_register(app);
     gw_github_register(app);
+    gw_alertmanager_register(app);
     gw_tickets_api_register(app);
 
     if (gw_http_listen(app->http, cfg->listen_host, cfg->listen_port, &port) != 0)

@@ -46,11 +46,7 @@ valid_delivery_id(const char *id)
 static void
 finish(struct delivery *d, int code, const char *result, const char *error)
 {
-    gw_app_count_webhook(d->app, "github", d->event, result);
-    if (error != NULL)
-        gw_reply_error(d->req, code, error);
-    else
-        gw_reply_status(d->req, code, result);
+    gw_app_webhook_reply(d->app, d->req, "github", d->event, code, result, error);
     gw_ticket_change_clear(&d->change);
     free(d);
 }
@@ -85,7 +81,6 @@ on_github(struct gw_request *req, void *arg)
     int status = 400;
     char *text = NULL;
     json_t *payload = NULL;
-    json_error_t jerr;
 
     if (cfg->github_secrets.n == 0) {
         gw_reply_error(req, 404, "GitHub webhooks are not configured (KAIZEN_GITHUB_SECRET)");
@@ -129,17 +124,10 @@ on_github(struct gw_request *req, void *arg)
         finish(d, status, "invalid", err);
         return;
     }
-    payload = json_loadb(text, json_len, JSON_REJECT_DUPLICATES, &jerr);
+    payload = gw_json_parse_object(text, json_len, err, sizeof(err));
     free(text);
     if (payload == NULL) {
-        snprintf(err, sizeof(err), "malformed JSON: %s (line %d, column %d)", jerr.text,
-                 jerr.line, jerr.column);
         finish(d, 400, "invalid", err);
-        return;
-    }
-    if (!json_is_object(payload)) {
-        json_decref(payload);
-        finish(d, 400, "invalid", "payload must be a JSON object");
         return;
     }
     if (strcmp(event, "ping") == 0) {

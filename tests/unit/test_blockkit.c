@@ -8,6 +8,8 @@
 #include "gateway/ticket.h"
 #include "gateway/utf8.h"
 
+#include "tests/unit/check_main.h"
+
 #define NOW 1795000000
 #define HOUR 3600
 #define WARN (24 * HOUR)
@@ -797,14 +799,4 @@ blockkit_suite(void)
     return s;
 }
 
-int
-main(void)
-{
-    SRunner *sr = srunner_create(blockkit_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+GW_CHECK_MAIN(blockkit_suite)

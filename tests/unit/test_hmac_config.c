@@ -9,6 +9,8 @@
 #include "gateway/hmac.h"
 #include "gateway/timeutil.h"
 
+#include "tests/unit/check_main.h"
+
 /* --- a fake environment for gw_config_load ------------------------------- */
 static const char *fake_env[64];
 
@@ -264,12 +266,4 @@ suite(void)
     return s;
 }
 
-int
-main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
-}
+GW_CHECK_MAIN(suite)

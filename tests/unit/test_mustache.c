@@ -10,6 +10,8 @@
 
 #include "gateway/mustache.h"
 
+#include "tests/unit/check_main.h"
+
 #ifndef KAIZEN_SHARED_DIR
 #error "KAIZEN_SHARED_DIR must name the shared/ directory holding mustache-spec/"
 #endif
@@ -375,14 +377,4 @@ mustache_suite(void)
     return s;
 }
 
-int
-main(void)
-{
-    SRunner *sr = srunner_create(mustache_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+GW_CHECK_MAIN(mustache_suite)

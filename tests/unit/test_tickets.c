@@ -9,6 +9,8 @@
 #include "gateway/metrics.h"
 #include "gateway/ticket.h"
 
+#include "tests/unit/check_main.h"
+
 START_TEST(severity_labels)
 {
     static const struct { const char *label; enum gw_severity sev; } cases[] = {
@@ -284,12 +286,4 @@ suite(void)
     return s;
 }
 
-int
-main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
-}
+GW_CHECK_MAIN(suite)

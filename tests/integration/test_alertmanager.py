@@ -1,0 +1,263 @@
+"""Alertmanager webhooks: a real Alertmanager sending to the real gateway,
+plus hand-made notifications for idempotency, ordering and bad inputs."""
+
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+from harness import Gateway, GatewayTest, Redis, free_port, main, wait_for
+
+TOKEN = "am-bearer-token"
+AM_BIN = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+
+
+def rfc3339(ts):
+    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def alert(fingerprint, status="firing", starts="2026-11-22T09:00:00Z", ends=None, **labels):
+    a = {"status": status, "fingerprint": fingerprint,
+         "labels": dict({"alertname": "Alert" + fingerprint}, **labels),
+         "annotations": {"summary": "summary of " + fingerprint},
+         "generatorURL": "http://prometheus.example/graph?g0.expr=up",
+         "startsAt": starts, "endsAt": ends or "0001-01-01T00:00:00Z"}
+    return a
+
+
+def notification(alerts, status=None, version="4", truncated=0):
+    return {"version": version, "groupKey": "{}:{}", "truncatedAlerts": truncated,
+            "status": status or alerts[0]["status"], "receiver": "kaizen",
+            "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {},
+            "externalURL": "http://alertmanager.example", "alerts": alerts}
+
+
+def total(gw, name):
+    """Sum of all samples of one metric name."""
+    value = 0.0
+    for line in gw.metrics().splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            value += float(line.rsplit(" ", 1)[1])
+    return value
+
+
+class Notifications(GatewayTest):
+    gateway_env = {"KAIZEN_ALERTMANAGER_TOKEN": TOKEN, "KAIZEN_ALERTMANAGER_SECRET": "am-hmac",
+                   "KAIZEN_MAX_BODY": "8MiB"}
+
+    def post(self, payload, token=TOKEN, raw=None, headers=None):
+        body = raw if raw is not None else json.dumps(payload).encode()
+        h = {"Content-Type": "application/json"}
+        if token is not None:
+            h["Authorization"] = "Bearer " + token
+        h.update(headers or {})
+        return self.gw.json("POST", "/webhooks/alertmanager", body=body, headers=h)
+
+    def test_firing_then_resolved_and_resends_change_nothing(self):
+        firing = notification([alert("aa01", severity="critical", component="db"),
+                               alert("aa02", severity="info", service="web")])
+        self.assertEqual(self.post(firing), (202, {"status": "accepted"}))
+        tickets = {t["id"]: t for t in self.gw.tickets()}
+        self.assertEqual(set(tickets), {"am:aa01", "am:aa02"})
+        t = tickets["am:aa01"]
+        self.assertEqual((t["source"], t["title"], t["component"], t["severity"], t["state"]),
+                         ("alertmanager", "summary of aa01", "db", "critical", "open"))
+        self.assertEqual(t["url"], "http://prometheus.example/graph?g0.expr=up")
+        self.assertEqual((t["created_at"], t["sla_deadline"]), ("2026-11-22T09:00:00Z", "2026-11-22T13:00:00Z"))
+        self.assertEqual(tickets["am:aa02"]["severity"], "low")
+        # repeat_interval re-send and the HA peer's copy: nothing changes
+        before = self.redis.snapshot()
+        self.assertEqual(self.post(firing)[0], 202)
+        self.assertEqual(self.post(firing)[0], 202)
+        self.assertEqual(self.redis.snapshot(), before)
+
+        count = total(self.gw, "kaizen_ticket_seconds_count")
+        resolved = notification([alert("aa01", "resolved", ends="2026-11-22T09:45:00Z", severity="critical",
+                                       component="db")])
+        self.assertEqual(self.post(resolved)[0], 202)
+        self.assertEqual(total(self.gw, "kaizen_ticket_seconds_count"), count + 1)
+        self.assertEqual(self.gw.metric("kaizen_ticket_seconds_sum", component="db", severity="critical"), 2700)
+        after_resolve = self.redis.snapshot()
+        self.assertEqual(self.post(resolved)[0], 202)       # re-sent resolved: no second observation
+        self.assertEqual(self.post(firing)[1], {"status": "accepted"})  # aa02 is still applied...
+        self.assertEqual(self.redis.snapshot(), after_resolve)  # ...but nothing changed
+        self.assertEqual(total(self.gw, "kaizen_ticket_seconds_count"), count + 1)
+        [t] = self.gw.tickets("?state=resolved")
+        self.assertEqual((t["id"], t["resolved_at"]), ("am:aa01", "2026-11-22T09:45:00Z"))
+
+    def test_resolved_before_firing(self):
+        resolved = notification([alert("bb01", "resolved", ends="2026-11-22T10:00:00Z", severity="warning")])
+        firing = notification([alert("bb01", severity="warning")])
+        self.assertEqual(self.post(resolved)[0], 202)
+        self.assertEqual(self.post(firing), (202, {"status": "stale"}))
+        [t] = self.gw.tickets("?state=all")
+        self.assertEqual((t["state"], t["created_at"], t["resolved_at"]),
+                         ("resolved", "2026-11-22T09:00:00Z", "2026-11-22T10:00:00Z"))
+        # The alert fires again later: a new incident reopens it.
+        again = notification([alert("bb01", starts="2026-11-22T11:00:00Z", severity="warning")])
+        self.assertEqual(self.post(again), (202, {"status": "accepted"}))
+        [t] = self.gw.tickets()
+        self.assertEqual((t["state"], t["created_at"]), ("open", "2026-11-22T11:00:00Z"))
+
+    def test_hmac_signature_instead_of_token(self):
+        body = json.dumps(notification([alert("cc01")])).encode()
+        sig = "sha256=" + hmac.new(b"am-hmac", body, hashlib.sha256).hexdigest()
+        self.assertEqual(self.post(None, token=None, raw=body,
+                                   headers={"X-Kaizen-Signature-256": sig})[0], 202)
+        self.assertEqual(self.post(None, token=None, raw=body + b" ",
+                                   headers={"X-Kaizen-Signature-256": sig})[0], 401)
+
+    def test_truncated_alerts_counted(self):
+        before = self.gw.metric("kaizen_alertmanager_truncated_alerts_total")
+        self.assertEqual(self.post(notification([alert("dd01")], truncated=7))[0], 202)
+        self.assertEqual(self.gw.metric("kaizen_alertmanager_truncated_alerts_total"), before + 7)
+        self.assertIn("truncated", self.gw.read_log())
+
+    def test_bad_inputs_change_nothing(self):
+        cases = [
+            (401, dict(payload=notification([alert("ee01")]), token="wrong")),
+            (401, dict(payload=notification([alert("ee01")]), token=None)),
+            (400, dict(payload=notification([alert("ee01")], version="3"))),
+            (400, dict(payload=None, raw=b"this is not json")),
+            (400, dict(payload=notification([{"status": "firing", "startsAt": "2026-11-22T09:00:00Z"}]))),
+            (400, dict(payload={"version": "4", "alerts": "many"})),
+            (415, dict(payload=None, raw=b"{}", headers={"Content-Type": "text/plain"})),
+        ]
+        for want, kw in cases:
+            status, body = self.post(kw.pop("payload"), **kw)
+            self.assertEqual(status, want, body)
+            self.assertIn("error", body)
+            self.assertNotIn(TOKEN, json.dumps(body))
+        self.assertIn("version", self.post(notification([alert("ee01")], version="3"))[1]["error"])
+        self.assertEqual(self.redis.snapshot(), {})
+
+    def test_ten_thousand_alerts(self):
+        alerts = [alert("%05x" % i, severity="warning", component="c%d" % (i % 7)) for i in range(10000)]
+        status, body = self.post(notification(alerts))
+        self.assertIn(status, (202, 413))
+        self.assertEqual(self.gw.request("GET", "/healthz")[0], 200)
+        if status == 202:
+            self.assertEqual(len(self.gw.tickets("?limit=100000")), 10000)
+            wait_for(lambda: total(self.gw, "kaizen_tickets_open") == 10000, timeout=15,
+                     what="open gauge refresh")
+
+
+class NotConfigured(GatewayTest):
+    def test_404_without_token_or_secret(self):
+        status, body = self.gw.json("POST", "/webhooks/alertmanager", body=b"{}",
+                                    headers={"Content-Type": "application/json"})
+        self.assertEqual(status, 404)
+        self.assertIn("KAIZEN_ALERTMANAGER_TOKEN", body["error"])
+
+
+class RedisDown(unittest.TestCase):
+    def test_503_so_alertmanager_retries(self):
+        redis = Redis(appendonly=False)
+        gw = Gateway(redis.url, KAIZEN_ALERTMANAGER_TOKEN=TOKEN)
+        try:
+            redis.stop()
+            wait_for(lambda: gw.request("GET", "/readyz")[0] == 503, what="readyz 503")
+            status, body = gw.json("POST", "/webhooks/alertmanager",
+                                   body=json.dumps(notification([alert("ff01")])).encode(),
+                                   headers={"Content-Type": "application/json",
+                                            "Authorization": "Bearer " + TOKEN})
+            self.assertEqual(status, 503)   # never 429: Alertmanager retries 5xx only
+        finally:
+            rc, log = gw.close()
+            redis.close()
+        self.assertEqual(rc, 0, log[-2000:])
+
+
+@unittest.skipIf(AM_BIN is None, "prometheus-alertmanager is not installed")
+class RealAlertmanager(unittest.TestCase):
+    """Debian's prometheus-alertmanager delivering to the gateway."""
+
+    def setUp(self):
+        self.redis = Redis(appendonly=False)
+        self.gw = Gateway(self.redis.url, KAIZEN_ALERTMANAGER_TOKEN=TOKEN)
+        self.dir = tempfile.mkdtemp(prefix="kz-am-")
+        self.am_port = free_port()
+        config = os.path.join(self.dir, "alertmanager.yml")
+        with open(config, "w") as f:
+            f.write("""route:
+  receiver: kaizen
+  group_by: ['alertname']
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: kaizen
+    webhook_configs:
+      - url: http://127.0.0.1:%d/webhooks/alertmanager
+        send_resolved: true
+        http_config:
+          authorization:
+            credentials: %s
+""" % (self.gw.port, TOKEN))
+        self.am_log = open(os.path.join(self.dir, "am.log"), "wb")
+        self.am = subprocess.Popen([AM_BIN, "--config.file=" + config,
+                                    "--storage.path=" + os.path.join(self.dir, "data"),
+                                    "--web.listen-address=127.0.0.1:%d" % self.am_port,
+                                    "--cluster.listen-address="],
+                                   stdout=self.am_log, stderr=self.am_log)
+        wait_for(lambda: urllib.request.urlopen(
+            "http://127.0.0.1:%d/-/ready" % self.am_port, timeout=2).status == 200,
+            timeout=30, what="alertmanager ready")
+
+    def tearDown(self):
+        self.am.terminate()
+        self.am.wait(10)
+        self.am_log.close()
+        rc, log = self.gw.close()
+        self.redis.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.assertEqual(rc, 0, log[-2000:])
+
+    def post_alerts(self, alerts):
+        req = urllib.request.Request("http://127.0.0.1:%d/api/v2/alerts" % self.am_port,
+                                     data=json.dumps(alerts).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        self.assertEqual(urllib.request.urlopen(req, timeout=5).status, 200)
+
+    def test_firing_and_resolved_notifications(self):
+        now = time.time()
+        started = now - 600
+        specs = [("DiskAlmostFull", "critical", {"component": "storage"}),
+                 ("HighLatency", "warning", {"service": "checkout"}),
+                 ("TargetDown", "info", {"job": "node"})]
+        alerts = [{"labels": dict({"alertname": name, "severity": sev}, **extra),
+                   "annotations": {"summary": name + " is happening"},
+                   "generatorURL": "http://prometheus.example/graph",
+                   "startsAt": rfc3339(started)} for name, sev, extra in specs]
+        self.post_alerts(alerts)
+        tickets = wait_for(lambda: len(self.gw.tickets()) == 3 and self.gw.tickets(), timeout=30,
+                           what="three firing tickets")
+        by_title = {t["title"]: t for t in tickets}
+        self.assertEqual(by_title["DiskAlmostFull is happening"]["severity"], "critical")
+        self.assertEqual(by_title["DiskAlmostFull is happening"]["component"], "storage")
+        self.assertEqual(by_title["HighLatency is happening"]["component"], "checkout")
+        self.assertEqual(by_title["TargetDown is happening"]["component"], "node")
+        self.assertEqual(by_title["TargetDown is happening"]["severity"], "low")
+        self.assertTrue(all(t["id"].startswith("am:") and t["state"] == "open" for t in tickets))
+        count = total(self.gw, "kaizen_ticket_seconds_count")
+
+        for a in alerts:
+            a["endsAt"] = rfc3339(now - 60)
+        self.post_alerts(alerts)
+        wait_for(lambda: len(self.gw.tickets("?state=resolved")) == 3, timeout=30, what="resolved")
+        time.sleep(3)  # let any further group_interval sends arrive
+        self.assertEqual(total(self.gw, "kaizen_ticket_seconds_count"), count + 3)
+        self.assertEqual(self.gw.tickets("?state=open"), [])
+        self.assertGreaterEqual(self.gw.metric("kaizen_webhooks_total", source="alertmanager",
+                                               event="resolved", result="accepted"), 1)
+
+
+if __name__ == "__main__":
+    main()
