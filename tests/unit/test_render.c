@@ -1,0 +1,751 @@
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway/blockkit.h"
+#include "gateway/mustache.h"
+#include "gateway/render.h"
+#include "gateway/ticket.h"
+#include "gateway/utf8.h"
+
+#include "tests/unit/check_main.h"
+
+#define TEMPLATES_DIR KAIZEN_SOURCE_DIR "/templates"
+#define NOW 1795000000          /* 2026-11-18T11:06:40Z */
+#define HOUR 3600
+#define WARN (24 * HOUR)
+#define CRIT (8 * HOUR)
+
+static const char red[] = "\xF0\x9F\x94\xB4";
+static const char dash[] = "\xE2\x80\x94";          /* — */
+static const char ellipsis[] = "\xE2\x80\xA6";      /* … */
+static const char divides[] = "\xE2\x88\xA3";       /* ∣ stands in for '|' in link labels */
+
+/* Fixtures */
+
+static struct gw_templates *
+load_templates(const char *dir)
+{
+    struct gw_templates *set = gw_templates_new();
+    char err[512] = "";
+
+    ck_assert_ptr_nonnull(set);
+    ck_assert_msg(gw_templates_load_dir(set, dir, err, sizeof(err)) == 0, "%s", err);
+    return set;
+}
+
+static struct gw_templates *
+one_template(const char *name, const char *source)
+{
+    struct gw_templates *set = gw_templates_new();
+    char err[256] = "";
+
+    ck_assert_ptr_nonnull(set);
+    ck_assert_msg(gw_templates_add(set, name, source, NULL, err, sizeof(err)) == 0, "%s", err);
+    return set;
+}
+
+static char *
+xstrdup(const char *s)
+{
+    char *p = strdup(s);
+
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+/* unit repeated `times` times; malloc'd. */
+static char *
+repeat(const char *unit, size_t times)
+{
+    size_t len = strlen(unit);
+    char *s = malloc(len * times + 1);
+
+    ck_assert_ptr_nonnull(s);
+    for (size_t i = 0; i < times; i++)
+        memcpy(s + i * len, unit, len);
+    s[len * times] = '\0';
+    return s;
+}
+
+static void
+set_ticket(struct gw_ticket *t, size_t i, const char *component, const char *title,
+           int64_t remaining)
+{
+    char buf[96];
+
+    snprintf(buf, sizeof(buf), "gh:octo/api#%zu", i);
+    t->id = xstrdup(buf);
+    t->source = xstrdup("github");
+    snprintf(buf, sizeof(buf), "https://example.com/t/%zu", i);
+    t->url = xstrdup(buf);
+    t->title = xstrdup(title);
+    t->component = component != NULL ? xstrdup(component) : NULL;
+    t->severity = GW_SEV_HIGH;
+    t->state = GW_TICKET_OPEN;
+    t->created_at = NOW - 1000;
+    t->sla_deadline = NOW + remaining;
+}
+
+static void
+free_tickets(struct gw_ticket *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        gw_ticket_clear(&t[i]);
+    free(t);
+}
+
+/* Checks on Slack messages */
+
+static const char *
+block_text(json_t *block)
+{
+    return json_string_value(json_object_get(json_object_get(block, "text"), "text"));
+}
+
+static void
+check_text(const char *s, size_t max_units)
+{
+    ck_assert_ptr_nonnull(s);
+    ck_assert(*s != '\0');
+    ck_assert(gw_utf8_valid(s, strlen(s)));
+    ck_assert_uint_le(gw_slack_len(s), max_units);
+}
+
+/* Every '<' opens a well-formed "<https://example.com/t/N|label>" link; every '&' an entity. */
+static void
+check_links_only(const char *text)
+{
+    for (const char *p = strchr(text, '<'); p != NULL; p = strchr(p + 1, '<')) {
+        const char *close = strchr(p, '>'), *bar = strchr(p, '|');
+        ck_assert_msg(strncmp(p, "<https://example.com/t/", 23) == 0, "stray '<': %.40s", p);
+        ck_assert_ptr_nonnull(close);
+        ck_assert_ptr_nonnull(bar);
+        ck_assert(bar < close);
+        ck_assert_ptr_null(memchr(p + 1, '<', (size_t)(close - p)));
+        ck_assert_ptr_null(memchr(bar + 1, '|', (size_t)(close - bar)));
+        ck_assert_ptr_null(memchr(p, '\n', (size_t)(close - p)));
+    }
+    for (const char *p = strchr(text, '&'); p != NULL; p = strchr(p + 1, '&'))
+        ck_assert_msg(strncmp(p, "&amp;", 5) == 0 || strncmp(p, "&lt;", 4) == 0 ||
+                      strncmp(p, "&gt;", 4) == 0, "stray '&': %.20s", p);
+}
+
+/*
+ * Asserts the limits of one message {"text", "blocks": [header?, section…]}
+ * and returns its section text joined by newlines (malloc'd).
+ */
+static char *
+check_message(json_t *msg, int with_header)
+{
+    json_t *blocks = json_object_get(msg, "blocks"), *block;
+    const char *fallback = json_string_value(json_object_get(msg, "text"));
+    size_t total, i, used = 0;
+    char *dump = json_dumps(msg, 0), *all = calloc(1, GW_SLACK_MESSAGE_MAX * 4);
+    json_t *back;
+
+    ck_assert_ptr_nonnull(dump);
+    ck_assert_ptr_nonnull(all);
+    back = json_loads(dump, 0, NULL);
+    ck_assert(json_equal(back, msg));
+    json_decref(back);
+    free(dump);
+
+    check_text(fallback, GW_SLACK_SECTION_MAX);
+    total = gw_slack_len(fallback);
+    ck_assert(json_is_array(blocks));
+    ck_assert_uint_ge(json_array_size(blocks), 1);
+    ck_assert_uint_le(json_array_size(blocks), GW_SLACK_MAX_BLOCKS);
+    json_array_foreach(blocks, i, block) {
+        const char *type = json_string_value(json_object_get(block, "type"));
+        const char *text_type = json_string_value(
+            json_object_get(json_object_get(block, "text"), "type"));
+        const char *text = block_text(block);
+        ck_assert_ptr_nonnull(type);
+        ck_assert_ptr_nonnull(text_type);
+        if (with_header && i == 0) {
+            ck_assert_str_eq(type, "header");
+            ck_assert_str_eq(text_type, "plain_text");
+            check_text(text, GW_SLACK_HEADER_MAX);
+        } else {
+            ck_assert_str_eq(type, "section");
+            ck_assert_str_eq(text_type, "mrkdwn");
+            check_text(text, GW_SLACK_SECTION_MAX);
+            memcpy(all + used, text, strlen(text));
+            used += strlen(text);
+            all[used++] = '\n';
+        }
+        total += gw_slack_len(text);
+    }
+    ck_assert_uint_lt(total, GW_SLACK_MESSAGE_MAX);
+    return all;
+}
+
+/* Ticket i's link opener appears exactly once for each i < n, and no other. */
+static void
+check_each_once(const char *text, size_t n)
+{
+    static const char opener[] = "<https://example.com/t/";
+    size_t *seen = calloc(n + 1, sizeof(*seen)), links = 0;
+
+    ck_assert_ptr_nonnull(seen);
+    for (const char *p = strstr(text, opener); p != NULL; p = strstr(p + 1, opener)) {
+        char *end;
+        unsigned long i = strtoul(p + sizeof(opener) - 1, &end, 10);
+        ck_assert_int_eq(*end, '|');
+        ck_assert_uint_lt(i, n);
+        seen[i]++;
+        links++;
+    }
+    ck_assert_uint_eq(links, n);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(seen[i] == 1, "ticket %zu appears %zu times", i, seen[i]);
+    free(seen);
+}
+
+/* Every message of digest checked; all section text joined (malloc'd). */
+static char *
+check_digest(json_t *digest)
+{
+    size_t i, cap = 1, used = 0;
+    char *all = malloc(cap);
+    json_t *msg;
+
+    ck_assert(json_is_array(digest));
+    ck_assert_ptr_nonnull(all);
+    all[0] = '\0';
+    json_array_foreach(digest, i, msg) {
+        char *text = check_message(msg, 1), *grown;
+        const char *header = block_text(json_array_get(json_object_get(msg, "blocks"), 0));
+        char part[64];
+
+        if (json_array_size(digest) > 1) {
+            snprintf(part, sizeof(part), "(part %zu/%zu)", i + 1, json_array_size(digest));
+            ck_assert_ptr_nonnull(strstr(header, part));
+            ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(msg, "text")),
+                                         part));
+        }
+        cap += strlen(text);
+        grown = realloc(all, cap);
+        ck_assert_ptr_nonnull(grown);
+        all = grown;
+        memcpy(all + used, text, strlen(text) + 1);
+        used += strlen(text);
+        free(text);
+    }
+    return all;
+}
+
+/* The shipped templates */
+
+START_TEST(test_shipped_templates_complete)
+{
+    struct gw_templates *set = load_templates(TEMPLATES_DIR);
+    char err[512] = "";
+
+    ck_assert_msg(gw_render_check(set, err, sizeof(err)) == 0, "%s", err);
+    for (const char *const *name = gw_required_templates; *name != NULL; name++)
+        ck_assert_int_eq(gw_templates_has(set, *name), 1);
+    gw_templates_free(set);
+}
+END_TEST
+
+START_TEST(test_check_names_every_missing)
+{
+    static const char head[] = "templates: missing digest_component.mustache, "
+                               "digest_ticket.mustache, ";
+    struct gw_templates *set = one_template("digest_header", "x");
+    char err[512] = "";
+
+    ck_assert_int_eq(gw_render_check(set, err, sizeof(err)), -1);
+    ck_assert_int_eq(strncmp(err, head, sizeof(head) - 1), 0);
+    ck_assert_ptr_null(strstr(err, "digest_header"));
+    ck_assert_ptr_nonnull(strstr(err, "rss_digest_description.mustache"));
+    /* A short buffer is cut, never overrun. */
+    ck_assert_int_eq(gw_render_check(set, err, 20), -1);
+    ck_assert_str_eq(err, "templates: missing ");
+    gw_templates_free(set);
+}
+END_TEST
+
+/* Copies the shipped templates into a new temporary dir, written to dir. */
+static void
+copy_templates(char *dir)
+{
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    for (const char *const *name = gw_required_templates; *name != NULL; name++) {
+        char src[512], dst[512], chunk[4096];
+        size_t got;
+        FILE *in, *out;
+
+        snprintf(src, sizeof(src), "%s/%s.mustache", TEMPLATES_DIR, *name);
+        snprintf(dst, sizeof(dst), "%s/%s.mustache", dir, *name);
+        ck_assert_ptr_nonnull(in = fopen(src, "rb"));
+        ck_assert_ptr_nonnull(out = fopen(dst, "wb"));
+        while ((got = fread(chunk, 1, sizeof(chunk), in)) > 0)
+            ck_assert_uint_eq(fwrite(chunk, 1, got, out), got);
+        fclose(in);
+        ck_assert_int_eq(fclose(out), 0);
+    }
+}
+
+static void
+remove_templates(const char *dir)
+{
+    char path[512];
+
+    for (const char *const *name = gw_required_templates; *name != NULL; name++) {
+        snprintf(path, sizeof(path), "%s/%s.mustache", dir, *name);
+        unlink(path);
+    }
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+
+START_TEST(test_dir_missing_one_file)
+{
+    char dir[] = "/tmp/kaizen-render-XXXXXX", path[512], err[512] = "";
+    struct gw_templates *set;
+
+    copy_templates(dir);
+    snprintf(path, sizeof(path), "%s/digest_ticket.mustache", dir);
+    ck_assert_int_eq(unlink(path), 0);
+    set = load_templates(dir);
+    ck_assert_int_eq(gw_render_check(set, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "templates: missing digest_ticket.mustache");
+    gw_templates_free(set);
+    remove_templates(dir);
+}
+END_TEST
+
+START_TEST(test_dir_syntax_error)
+{
+    char dir[] = "/tmp/kaizen-render-XXXXXX", path[512], expected[600], err[512] = "";
+    struct gw_templates *set = gw_templates_new();
+    FILE *f;
+
+    copy_templates(dir);
+    snprintf(path, sizeof(path), "%s/sla_breach.mustache", dir);
+    ck_assert_ptr_nonnull(f = fopen(path, "w"));
+    fputs("{{! a user edit gone wrong }}\n*SLA breached* {{{link}}}\n{{#severity}}{{severity}}\n",
+          f);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(gw_templates_load_dir(set, dir, err, sizeof(err)), -1);
+    snprintf(expected, sizeof(expected), "%s/sla_breach.mustache:3: unclosed section 'severity'",
+             dir);
+    ck_assert_str_eq(err, expected);
+    gw_templates_free(set);
+    remove_templates(dir);
+}
+END_TEST
+
+/* Digest through the templates */
+
+START_TEST(test_digest_lines)
+{
+    struct gw_templates *set = load_templates(TEMPLATES_DIR);
+    struct gw_template_renderer r;
+    struct gw_ticket *t = calloc(2, sizeof(*t));
+    json_t *digest, *msg;
+    char expected[256], *text;
+
+    gw_template_renderer_init(&r, set, NOW);
+    set_ticket(&t[0], 0, "api", "Login fails", -3 * HOUR);
+    set_ticket(&t[1], 1, "api", "Slow search", 30 * HOUR);
+    t[1].severity = GW_SEV_NONE;
+    digest = gw_digest_build(t, 2, NOW, WARN, CRIT, &r.vtable);
+    ck_assert_ptr_nonnull(digest);
+    ck_assert_uint_eq(json_array_size(digest), 1);
+    msg = json_array_get(digest, 0);
+    ck_assert_str_eq(block_text(json_array_get(json_object_get(msg, "blocks"), 0)),
+                     "\xF0\x9F\x93\x8B SLA digest 2026-11-18: 2 open tickets in 1 component");
+    ck_assert_str_eq(json_string_value(json_object_get(msg, "text")),
+                     "SLA digest 2026-11-18: 2 open tickets in 1 component");
+    text = check_digest(digest);
+    snprintf(expected, sizeof(expected),
+             "*api* (2 open)\n%s <https://example.com/t/0|Login fails> %s SLA breached 3h ago"
+             " \xC2\xB7 high\n"
+             "\xF0\x9F\x9F\xA2 <https://example.com/t/1|Slow search> %s SLA: 30h remaining\n",
+             red, dash, dash);
+    ck_assert_str_eq(text, expected);
+    free(text);
+    json_decref(digest);
+    free_tickets(t, 2);
+    gw_templates_free(set);
+}
+END_TEST
+
+static const size_t digest_sizes[] = {1, 7, 50, 51, 600};
+
+START_TEST(test_digest_hostile_titles)
+{
+    static const char *const titles[] = {
+        "<script>alert(1)</script> & co",
+        "a|b|c >> <<!channel>> |",
+        "&amp; &lt; already escaped?",
+        "\xF0\x9F\x94\xA5 fire \xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB <b>|</b> "
+        "\xE6\xBC\xA2\xE5\xAD\x97",
+        "line\nbreak\tand tab",
+    };
+    size_t n = digest_sizes[_i];
+    struct gw_templates *set = load_templates(TEMPLATES_DIR);
+    struct gw_template_renderer r;
+    struct gw_ticket *t = calloc(n, sizeof(*t));
+    char component[32], *text, *long_title = repeat("<&>|\xF0\x9F\x98\x80", 700);
+    json_t *digest;
+
+    gw_template_renderer_init(&r, set, NOW);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(component, sizeof(component), "<svc>&%zu|", i % 5);
+        set_ticket(&t[i], i, component,
+                   i % 6 == 5 ? long_title : titles[i % 5], (int64_t)(i % 90) * HOUR - 40 * HOUR);
+    }
+    digest = gw_digest_build(t, n, NOW, WARN, CRIT, &r.vtable);
+    ck_assert_ptr_nonnull(digest);
+    text = check_digest(digest);
+    check_each_once(text, n);
+    check_links_only(text);
+    ck_assert_ptr_null(strstr(text, "<script"));
+    ck_assert_ptr_null(strstr(text, "<!channel"));
+    ck_assert_ptr_nonnull(strstr(text, "*&lt;svc&gt;&amp;0|* ("));
+    if (n >= 2)
+        ck_assert_ptr_nonnull(strstr(text, "|a\xE2\x88\xA3" "b\xE2\x88\xA3" "c &gt;&gt; "));
+    if (n >= 6)   /* the long title is cut inside its link label */
+        ck_assert_ptr_nonnull(strstr(text, "\xE2\x80\xA6>"));
+    if (n >= 600)
+        ck_assert_uint_gt(json_array_size(digest), 1);
+    free(text);
+    json_decref(digest);
+    free(long_title);
+    free_tickets(t, n);
+    gw_templates_free(set);
+}
+END_TEST
+
+START_TEST(test_digest_broken_templates_fall_back)
+{
+    struct gw_templates *set = gw_templates_new();
+    struct gw_template_renderer r;
+    struct gw_ticket *t = calloc(60, sizeof(*t));
+    json_t *a, *b;
+    char err[128];
+
+    for (size_t i = 0; i < 60; i++)
+        set_ticket(&t[i], i, i % 2 ? "web" : "db", "Disk & <queue>", (int64_t)i * HOUR);
+    /* Missing templates and ones rendering only blanks give the built-in digest. */
+    ck_assert_int_eq(gw_templates_add(set, "digest_ticket", "  {{nothing}}\n", NULL, err,
+                                      sizeof(err)), 0);
+    gw_template_renderer_init(&r, set, NOW);
+    a = gw_digest_build(t, 60, NOW, WARN, CRIT, &r.vtable);
+    b = gw_digest_build(t, 60, NOW, WARN, CRIT, NULL);
+    ck_assert_ptr_nonnull(a);
+    ck_assert(json_equal(a, b));
+    json_decref(a);
+    json_decref(b);
+    free_tickets(t, 60);
+    gw_templates_free(set);
+}
+END_TEST
+
+/* SLA-breach notice */
+
+START_TEST(test_breach_notice)
+{
+    struct gw_templates *set = load_templates(TEMPLATES_DIR);
+    struct gw_ticket t = {0};
+    json_t *msg;
+    char *text, expected[512];
+
+    set_ticket(&t, 0, "db & <infra>", "Replica <lag> & drift | 5m", -(3 * HOUR + 5 * 60));
+    msg = gw_render_breach_notice(set, &t, NOW);
+    ck_assert_ptr_nonnull(msg);
+    text = check_message(msg, 0);
+    snprintf(expected, sizeof(expected),
+             "%s *SLA breached 3h 5m ago:* <https://example.com/t/0|Replica &lt;lag&gt; "
+             "&amp; drift %s 5m>\n*Severity:* high \xC2\xB7 *Component:* db &amp; &lt;infra&gt; "
+             "\xC2\xB7 *Deadline:* 2026-11-18T08:01:40Z \xC2\xB7 `gh:octo/api#0`\n",
+             red, divides);
+    ck_assert_str_eq(text, expected);
+    check_links_only(text);
+    json_decref(msg);
+    free(text);
+    gw_ticket_clear(&t);
+    gw_templates_free(set);
+}
+END_TEST
+
+START_TEST(test_breach_notice_limits)
+{
+    struct gw_templates *set = load_templates(TEMPLATES_DIR);
+    struct gw_ticket t = {0};
+    char *title = repeat("\xC3\xA9<&>|\xF0\x9F\x94\xA5", 600), *text;
+    json_t *msg;
+
+    set_ticket(&t, 0, title, title, -HOUR);
+    msg = gw_render_breach_notice(set, &t, NOW);
+    text = check_message(msg, 0);
+    check_links_only(text);
+    ck_assert_ptr_nonnull(strstr(text, "\xE2\x80\xA6>"));   /* title cut inside the label */
+    ck_assert_ptr_nonnull(strstr(text, "*Deadline:* "));
+    json_decref(msg);
+    free(text);
+    gw_templates_free(set);
+
+    /* A template that ignores every length is cut to the section limit, link closed. */
+    set = one_template("sla_breach", "{{#breached}}{{{link}}} {{title}} {{{link}}} {{title}} "
+                       "{{{link}}} {{title}} {{{link}}} {{title}} {{{link}}} {{title}} "
+                       "{{{link}}} {{title}}{{/breached}}");
+    msg = gw_render_breach_notice(set, &t, NOW);
+    text = check_message(msg, 0);
+    check_links_only(text);
+    ck_assert_uint_ge(gw_slack_len(text), GW_SLACK_SECTION_MAX - 100);
+    ck_assert_ptr_nonnull(strstr(text, ellipsis));
+    json_decref(msg);
+    free(text);
+    gw_templates_free(set);
+    free(title);
+    gw_ticket_clear(&t);
+}
+END_TEST
+
+START_TEST(test_breach_notice_fallback)
+{
+    struct gw_templates *set = one_template("sla_breach", "{{#no}}x{{/no}}\n");
+    struct gw_ticket t = {0};
+    json_t *msg;
+    char *text;
+
+    set_ticket(&t, 0, NULL, "Disk full", -2 * HOUR);
+    for (int i = 0; i < 3; i++) {
+        /* A blank render, no template at all, no set at all. */
+        msg = gw_render_breach_notice(i == 2 ? NULL : set, &t, NOW);
+        text = check_message(msg, 0);
+        ck_assert_ptr_nonnull(strstr(text, "SLA breached* 2h ago: "
+                                           "<https://example.com/t/0|Disk full>"));
+        json_decref(msg);
+        free(text);
+        gw_templates_free(set);
+        set = gw_templates_new();
+    }
+    gw_templates_free(set);
+    gw_ticket_clear(&t);
+}
+END_TEST
+
+/* Canary pages */
+
+START_TEST(test_canary_summary)
+{
+    struct gw_templates *set = load_templates(TEMPLATES_DIR);
+    struct gw_canary_info c = {"gh:octo/api:deployment:7", "checkout", "prod-canary",
+                               NOW - 2 * HOUR - 30 * 60, 2 * HOUR, NOW};
+    char *s = gw_render_canary_summary(set, &c);
+
+    ck_assert_str_eq(s, "Canary checkout in prod-canary over its 2h budget (running 2h 30m, "
+                        "started 2026-11-18T08:36:40Z) - gh:octo/api:deployment:7");
+    free(s);
+    gw_templates_free(set);
+}
+END_TEST
+
+START_TEST(test_canary_summary_limits)
+{
+    struct gw_templates *set = load_templates(TEMPLATES_DIR);
+    char *service = repeat("checkout-\xF0\x9F\x9B\x92\n", 5000), *s;
+    struct gw_canary_info c = {"gh:octo/api:deployment:9", service, "eu-canary",
+                               NOW - 3 * HOUR, 2 * HOUR, NOW};
+
+    s = gw_render_canary_summary(set, &c);
+    ck_assert(gw_utf8_valid(s, strlen(s)));
+    ck_assert_uint_le(gw_utf8_count(s, strlen(s)), GW_PAGER_SUMMARY_MAX);
+    ck_assert_ptr_null(strchr(s, '\n'));
+    ck_assert_ptr_nonnull(strstr(s, "gh:octo/api:deployment:9"));
+    ck_assert_ptr_nonnull(strstr(s, " in eu-canary "));
+    free(s);
+    gw_templates_free(set);
+
+    /* Whatever the template writes, the summary stays within PagerDuty's limit. */
+    set = one_template("canary_summary", "{{id}}\n{{service}} {{service}} {{service}} "
+                       "{{service}} {{service}} {{service}} {{service}}");
+    s = gw_render_canary_summary(set, &c);
+    ck_assert_uint_eq(gw_utf8_count(s, strlen(s)), GW_PAGER_SUMMARY_MAX);
+    ck_assert_int_eq(strncmp(s, "gh:octo/api:deployment:9 checkout-", 34), 0);
+    ck_assert_str_eq(s + strlen(s) - strlen(ellipsis), ellipsis);
+    ck_assert_ptr_null(strchr(s, '\n'));
+    free(s);
+    gw_templates_free(set);
+    free(service);
+}
+END_TEST
+
+START_TEST(test_canary_slack)
+{
+    struct gw_templates *set = load_templates(TEMPLATES_DIR);
+    char *huge = repeat("<&>", 3000), *text;
+    struct gw_canary_info c = {"gh:octo/api:deployment:7", "R&D <search>", "prod-canary",
+                               NOW - 26 * HOUR, 2 * HOUR, NOW};
+    json_t *msg = gw_render_canary_slack(set, &c);
+
+    text = check_message(msg, 0);
+    ck_assert_ptr_nonnull(strstr(text, "*R&amp;D &lt;search&gt;* in *prod-canary*"));
+    ck_assert_ptr_nonnull(strstr(text, "Running 1d 2h against a 2h budget "
+                                       "(started 2026-11-17T09:06:40Z)"));
+    ck_assert_ptr_nonnull(strstr(text, "`gh:octo/api:deployment:7`"));
+    check_links_only(text);
+    json_decref(msg);
+    free(text);
+
+    c.service = huge;
+    c.environment = NULL;
+    msg = gw_render_canary_slack(set, &c);
+    text = check_message(msg, 0);
+    check_links_only(text);
+    ck_assert_ptr_nonnull(strstr(text, "`gh:octo/api:deployment:7`"));
+    json_decref(msg);
+    free(text);
+    free(huge);
+    gw_templates_free(set);
+}
+END_TEST
+
+/* Feeds */
+
+START_TEST(test_rss_item_unescaped)
+{
+    struct gw_templates *set = load_templates(TEMPLATES_DIR);
+    struct gw_ticket t = {0};
+    char *title, *desc;
+
+    set_ticket(&t, 0, "web & <ui>", "Fix <b> & \"quotes\" | 'x'", 30 * HOUR);
+    title = gw_render_rss_title(set, &t, NOW);
+    desc = gw_render_rss_description(set, &t, NOW);
+    ck_assert_str_eq(title, "[high] Fix <b> & \"quotes\" | 'x'");
+    ck_assert_str_eq(desc, "Severity: high \xC2\xB7 State: open \xC2\xB7 Component: web & <ui> "
+                           "\xC2\xB7 SLA: 30h remaining (deadline 2026-11-19T17:06:40Z)");
+    free(title);
+    free(desc);
+
+    /* Resolved after its deadline: judged at resolution, not now. */
+    t.state = GW_TICKET_RESOLVED;
+    t.resolved_at = t.sla_deadline + 2 * HOUR;
+    t.severity = GW_SEV_NONE;
+    free(t.component);
+    t.component = NULL;
+    title = gw_render_rss_title(set, &t, NOW + 100 * HOUR);
+    desc = gw_render_rss_description(set, &t, NOW + 100 * HOUR);
+    ck_assert_str_eq(title, "[resolved] Fix <b> & \"quotes\" | 'x'");
+    ck_assert_str_eq(desc, "Severity: unknown \xC2\xB7 State: resolved (2026-11-19T19:06:40Z) "
+                           "\xC2\xB7 Component: (none) \xC2\xB7 SLA missed by 2h "
+                           "(deadline 2026-11-19T17:06:40Z)");
+    free(title);
+    free(desc);
+    t.resolved_at = t.sla_deadline - 1;
+    desc = gw_render_rss_description(set, &t, NOW);
+    ck_assert_ptr_nonnull(strstr(desc, "\xC2\xB7 SLA met (deadline"));
+    free(desc);
+    gw_ticket_clear(&t);
+    gw_templates_free(set);
+}
+END_TEST
+
+START_TEST(test_rss_item_fallback)
+{
+    struct gw_ticket t = {0};
+    char *title, *desc;
+
+    set_ticket(&t, 0, "api", "A\nmulti-line <title>", -HOUR);
+    title = gw_render_rss_title(NULL, &t, NOW);
+    desc = gw_render_rss_description(NULL, &t, NOW);
+    ck_assert_str_eq(title, "A\nmulti-line <title>");
+    ck_assert_str_eq(desc, "Severity: high; state: open; component: api; SLA breached 1h ago");
+    free(title);
+    free(desc);
+    gw_ticket_clear(&t);
+}
+END_TEST
+
+START_TEST(test_rss_digest)
+{
+    struct gw_templates *set = load_templates(TEMPLATES_DIR);
+    struct gw_ticket *t = calloc(4, sizeof(*t));
+    char *text, expected[1024];
+
+    set_ticket(&t[0], 0, "web", "Slow <pages>", 50 * HOUR);
+    set_ticket(&t[1], 1, "db", "Replica lag & drift", -HOUR);
+    set_ticket(&t[2], 2, "web", "500s on login", 2 * HOUR);
+    set_ticket(&t[3], 3, "db", "Closed already", -HOUR);
+    t[3].state = GW_TICKET_RESOLVED;
+    text = gw_render_rss_digest(set, t, 4, NOW, WARN, CRIT);
+    snprintf(expected, sizeof(expected),
+             "db (1 open)\n"
+             "%s Replica lag & drift %s SLA breached 1h ago https://example.com/t/1\n\n"
+             "web (2 open)\n"
+             "%s 500s on login %s SLA: 2h remaining https://example.com/t/2\n"
+             "\xF0\x9F\x9F\xA2 Slow <pages> %s SLA: 50h remaining https://example.com/t/0",
+             red, dash, red, dash, dash);
+    ck_assert_str_eq(text, expected);
+    free(text);
+    t[0].state = t[1].state = t[2].state = GW_TICKET_RESOLVED;
+    text = gw_render_rss_digest(set, t, 4, NOW, WARN, CRIT);
+    ck_assert_str_eq(text, "No open tickets.");
+    free(text);
+    free_tickets(t, 4);
+    gw_templates_free(set);
+}
+END_TEST
+
+/* Durations */
+
+START_TEST(test_human_duration)
+{
+    static const struct { int64_t seconds; const char *text; } cases[] = {
+        {0, "0s"}, {1, "1s"}, {45, "45s"}, {59, "59s"}, {60, "1m"}, {90, "1m 30s"},
+        {12 * 60, "12m"}, {3599, "59m 59s"}, {HOUR, "1h"}, {HOUR + 5 * 60, "1h 5m"},
+        {HOUR + 59, "1h"}, {3 * HOUR, "3h"}, {23 * HOUR + 59 * 60, "23h 59m"},
+        {24 * HOUR, "1d"}, {52 * HOUR, "2d 4h"}, {52 * HOUR + 3599, "2d 4h"},
+        {7 * 24 * HOUR, "7d"}, {-90, "-1m 30s"}, {-3 * HOUR, "-3h"},
+        {INT64_MAX, "106751991167300d 15h"}, {INT64_MIN, "-106751991167300d 15h"},
+    };
+    char buf[32];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        ck_assert_str_eq(gw_human_duration(cases[i].seconds, buf, sizeof(buf)), cases[i].text);
+    ck_assert_str_eq(gw_human_duration(52 * HOUR, buf, 3), "2d");
+    buf[0] = 'x';
+    gw_human_duration(5, buf, 0);
+    ck_assert_int_eq(buf[0], 'x');
+}
+END_TEST
+
+static Suite *
+render_suite(void)
+{
+    Suite *s = suite_create("render");
+    TCase *tc = tcase_create("core");
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_shipped_templates_complete);
+    tcase_add_test(tc, test_check_names_every_missing);
+    tcase_add_test(tc, test_dir_missing_one_file);
+    tcase_add_test(tc, test_dir_syntax_error);
+    tcase_add_test(tc, test_digest_lines);
+    tcase_add_loop_test(tc, test_digest_hostile_titles, 0,
+                        sizeof(digest_sizes) / sizeof(digest_sizes[0]));
+    tcase_add_test(tc, test_digest_broken_templates_fall_back);
+    tcase_add_test(tc, test_breach_notice);
+    tcase_add_test(tc, test_breach_notice_limits);
+    tcase_add_test(tc, test_breach_notice_fallback);
+    tcase_add_test(tc, test_canary_summary);
+    tcase_add_test(tc, test_canary_summary_limits);
+    tcase_add_test(tc, test_canary_slack);
+    tcase_add_test(tc, test_rss_item_unescaped);
+    tcase_add_test(tc, test_rss_item_fallback);
+    tcase_add_test(tc, test_rss_digest);
+    tcase_add_test(tc, test_human_duration);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+GW_CHECK_MAIN(render_suite)
