@@ -34,10 +34,22 @@ read_digits(const char **p, int n, int *out)
     return 0;
 }
 
+/* Days in month mo (1-12) of year y; 0 when mo is out of range. */
+static int
+days_in_month(int y, int mo)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+    if (mo < 1 || mo > 12)
+        return 0;
+    if (mo == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return mdays[mo - 1];
+}
+
 int
 gw_time_parse_rfc3339(const char *s, int64_t *out)
 {
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
     const char *p = s;
 
@@ -66,10 +78,8 @@ gw_time_parse_rfc3339(const char *s, int64_t *out)
     } else {
         return -1;
     }
-    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+    if (*p != '\0' || d < 1 || d > days_in_month(y, mo) ||
         h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59)
-        return -1;
-    if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
         return -1;
     *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
            mi * 60 + sec - sign * (oh * 3600 + om * 60);
@@ -87,6 +97,85 @@ gw_time_format_rfc3339(int64_t t, char *buf, size_t len)
             buf[0] = '\0';
     }
     return buf;
+}
+
+static int
+read_literal(const char **p, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (strncmp(*p, lit, n) != 0)
+        return -1;
+    *p += n;
+    return 0;
+}
+
+/* An English three-letter month name (HTTP dates are never localized): 1-12. */
+static int
+read_month(const char **p, int *out)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+    for (int i = 0; i < 12; i++) {
+        if (strncmp(*p, months + 3 * i, 3) == 0) {
+            *p += 3;
+            *out = i + 1;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int
+read_clock(const char **p, int *h, int *mi, int *sec)
+{
+    if (read_digits(p, 2, h) || read_literal(p, ":") || read_digits(p, 2, mi) ||
+        read_literal(p, ":") || read_digits(p, 2, sec))
+        return -1;
+    return *h > 23 || *mi > 59 || *sec > 60 ? -1 : 0;
+}
+
+int
+gw_time_parse_http_date(const char *s, int64_t *out)
+{
+    int y, mo, d, h, mi, sec;
+    const char *p = s;
+
+    if (s == NULL)
+        return -1;
+    /* The weekday name is redundant with the date; only its shape is checked. */
+    while (isalpha((unsigned char)*p))
+        p++;
+    if (p - s < 3)
+        return -1;
+    if (read_literal(&p, ", ") == 0) {
+        if (read_digits(&p, 2, &d))
+            return -1;
+        if (read_literal(&p, " ") == 0) {
+            if (read_month(&p, &mo) || read_literal(&p, " ") || read_digits(&p, 4, &y))
+                return -1;
+        } else {
+            /* RFC 850's two-digit year: 70-99 are 19xx, the rest 20xx. */
+            if (read_literal(&p, "-") || read_month(&p, &mo) || read_literal(&p, "-") ||
+                read_digits(&p, 2, &y))
+                return -1;
+            y += y < 70 ? 2000 : 1900;
+        }
+        if (read_literal(&p, " ") || read_clock(&p, &h, &mi, &sec) || read_literal(&p, " GMT"))
+            return -1;
+    } else {
+        /* asctime: the day is space-padded. */
+        if (read_literal(&p, " ") || read_month(&p, &mo) || read_literal(&p, " "))
+            return -1;
+        if (read_literal(&p, " ") == 0 ? read_digits(&p, 1, &d) : read_digits(&p, 2, &d))
+            return -1;
+        if (read_literal(&p, " ") || read_clock(&p, &h, &mi, &sec) || read_literal(&p, " ") ||
+            read_digits(&p, 4, &y))
+            return -1;
+    }
+    if (*p != '\0' || d < 1 || d > days_in_month(y, mo))
+        return -1;
+    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec;
+    return 0;
 }
 
 /* Parses a non-negative decimal integer prefix; returns the rest or NULL. */

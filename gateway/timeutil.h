@@ -16,6 +16,13 @@ int gw_time_parse_rfc3339(const char *s, int64_t *out);
 char *gw_time_format_rfc3339(int64_t t, char *buf, size_t len);
 
 /*
+ * Parses an HTTP-date (RFC 9110 section 5.6.7) in any of its three forms:
+ * "Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT" or
+ * "Sun Nov  6 08:49:37 1994", into Unix seconds. Returns 0, or -1 if invalid.
+ */
+int gw_time_parse_http_date(const char *s, int64_t *out);
+
+/*
  * Parses a duration: "90s", "15m", "2h", "3d", "1w" or bare seconds. Returns 0
  * and sets *out (seconds) on success, -1 when invalid, negative or overflowing.
  */
