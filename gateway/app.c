@@ -3,14 +3,18 @@
 #include <event2/event.h>
 #include <string.h>
 
+#include "gateway/canaries.h"
 #include "gateway/hmac.h"
 #include "gateway/log.h"
+#include "gateway/outbox.h"
 #include "gateway/timeutil.h"
 
 static const char *const webhook_labels[] = {"source", "event", "result"};
 static const char *const component_severity[] = {"component", "severity"};
 static const char *const component_only[] = {"component"};
 static const char *const version_label[] = {"version"};
+static const char *const sink_result[] = {"sink", "result"};
+static const char *const deployment_env[] = {"deployment", "environment"};
 
 int
 gw_app_metrics_init(struct gw_app *app)
@@ -41,12 +45,38 @@ gw_app_metrics_init(struct gw_app *app)
                                        "Alerts Alertmanager left out of notifications "
                                        "(truncatedAlerts, max_alerts).",
                                        GW_COUNTER, 0, NULL, NULL, 0);
-    if (app->am_truncated == NULL || app->build_info == NULL || app->redis_up == NULL || app->webhooks_total == NULL ||
+    app->notifications = gw_metrics_add(m, "kaizen_notifications_total",
+                                        "Delivery attempts by sink and result (sent, retried, dead).",
+                                        GW_COUNTER, 2, sink_result, NULL, 0);
+    app->outbox_pending = gw_metrics_add(m, "kaizen_outbox_pending",
+                                         "Messages waiting in the outbox (shared by all replicas).",
+                                         GW_GAUGE, 0, NULL, NULL, 0);
+    app->outbox_dead = gw_metrics_add(m, "kaizen_outbox_dead",
+                                      "Messages in the dead-letter list (shared by all replicas).",
+                                      GW_GAUGE, 0, NULL, NULL, 0);
+    app->canary_start = gw_metrics_add(m, "canary_deployment_start_time",
+                                       "Start time of each active canary deployment, Unix seconds.",
+                                       GW_GAUGE, 2, deployment_env, NULL, 0);
+    app->canary_pages = gw_metrics_add(m, "kaizen_canary_pages_total",
+                                       "Canaries paged for overstaying their budget (by this replica).",
+                                       GW_COUNTER, 0, NULL, NULL, 0);
+    if (app->canary_start == NULL || app->canary_pages == NULL || app->notifications == NULL || app->outbox_pending == NULL || app->outbox_dead == NULL ||
+        app->am_truncated == NULL || app->build_info == NULL || app->redis_up == NULL || app->webhooks_total == NULL ||
         app->ticket_seconds == NULL || app->tickets_open == NULL || app->tickets_breached == NULL)
         return -1;
     gw_metric_set(app->build_info, version, 1);
     gw_metric_set(app->redis_up, NULL, 0);
     gw_metric_set(app->am_truncated, NULL, 0);
+    gw_metric_set(app->outbox_pending, NULL, 0);
+    gw_metric_set(app->outbox_dead, NULL, 0);
+    gw_metric_set(app->canary_pages, NULL, 0);
+    for (int sink = 0; sink < GW_SINK_COUNT; sink++) {
+        static const char *const results[] = {"sent", "retried", "dead"};
+        for (int r = 0; r < 3; r++) {
+            const char *labels[] = {gw_sink_name((enum gw_sink)sink), results[r]};
+            gw_metric_inc(app->notifications, labels, 0);
+        }
+    }
     return 0;
 }
 
@@ -70,13 +100,43 @@ on_stats(int ok, const struct gw_count *open, size_t nopen, const struct gw_coun
 }
 
 static void
+on_outbox_status(int ok, long pending, long dead, json_t *recent, void *arg)
+{
+    struct gw_app *app = arg;
+    json_decref(recent);
+    if (!ok)
+        return;
+    gw_metric_set(app->outbox_pending, NULL, (double)pending);
+    gw_metric_set(app->outbox_dead, NULL, (double)dead);
+}
+
+static void
+on_canaries(int ok, const struct gw_canary *canaries, size_t n, void *arg)
+{
+    struct gw_app *app = arg;
+    if (!ok)
+        return;
+    /* Rebuilt from Redis: a canary that ended disappears on every replica. */
+    gw_metric_clear(app->canary_start);
+    for (size_t i = 0; i < n; i++) {
+        const char *labels[] = {canaries[i].id, canaries[i].environment};
+        gw_metric_set(app->canary_start, labels, (double)canaries[i].started_at);
+    }
+}
+
+static void
 on_stats_timer(evutil_socket_t fd, short what, void *arg)
 {
     struct gw_app *app = arg;
     (void)fd;
     (void)what;
-    if (gw_redis_ready(app->redis))
-        gw_store_stats(app->store, gw_now(), on_stats, app);
+    if (!gw_redis_ready(app->redis))
+        return;
+    gw_store_stats(app->store, gw_now(), on_stats, app);
+    if (app->outbox != NULL)
+        gw_outbox_status(app->outbox, 0, on_outbox_status, app);
+    if (app->canaries != NULL)
+        gw_canaries_list(app->canaries, on_canaries, app);
 }
 
 void

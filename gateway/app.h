@@ -12,6 +12,11 @@
 #include "gateway/store.h"
 
 struct event;
+struct gw_templates;
+struct gw_http_client;
+struct gw_outbox;
+struct gw_scheduler;
+struct gw_canaries;
 
 struct gw_app {
     struct event_base *base;
@@ -20,6 +25,11 @@ struct gw_app {
     struct gw_http *http;
     struct gw_redis *redis;
     struct gw_store *store;
+    struct gw_templates *templates;
+    struct gw_http_client *client;
+    struct gw_outbox *outbox;
+    struct gw_scheduler *scheduler;
+    struct gw_canaries *canaries;
     double start_time;
     struct gw_metric *webhooks_total;     /* {source,event,result} */
     struct gw_metric *ticket_seconds;     /* {component,severity} summary */
@@ -27,7 +37,12 @@ struct gw_app {
     struct gw_metric *tickets_breached;   /* {component} */
     struct gw_metric *redis_up;
     struct gw_metric *build_info;         /* {version} */
-    struct gw_metric *am_truncated;       /* alerts Alertmanager left out (max_alerts) */
+    struct gw_metric *am_truncated;
+    struct gw_metric *notifications;      /* {sink,result} */
+    struct gw_metric *outbox_pending;
+    struct gw_metric *outbox_dead;
+    struct gw_metric *canary_start;       /* canary_deployment_start_time{deployment,environment} */
+    struct gw_metric *canary_pages;       /* kaizen_canary_pages_total */       /* alerts Alertmanager left out (max_alerts) */
     struct event *stats_timer;
 };
 
@@ -68,5 +83,7 @@ void gw_metrics_register(struct gw_app *app);
 void gw_github_register(struct gw_app *app);
 void gw_alertmanager_register(struct gw_app *app);
 void gw_tickets_api_register(struct gw_app *app);
+void gw_outbox_api_register(struct gw_app *app);
+void gw_canaries_api_register(struct gw_app *app);
 
 #endif

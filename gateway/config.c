@@ -450,6 +450,14 @@ load(struct gw_config *c, struct loader *l)
     if (duration(l, "KAIZEN_REDIS_TIMEOUT", "2s", 1, &redis_timeout) != 0)
         return -1;
     c->redis_timeout_ms = redis_timeout * 1000;
+    int64_t http_timeout;
+    if (duration(l, "KAIZEN_HTTP_TIMEOUT", "10s", 1, &http_timeout) != 0)
+        return -1;
+    c->http_timeout_ms = http_timeout * 1000;
+    v = env(l, "KAIZEN_OUTBOX_MAX_ATTEMPTS");
+    if (parse_int(v != NULL ? v : "8", 1, 100, &n) != 0)
+        return fail(l->err, l->errlen, "KAIZEN_OUTBOX_MAX_ATTEMPTS: '%s' is not a number 1..100", v);
+    c->outbox_max_attempts = (int)n;
     return 0;
 }
 

@@ -59,6 +59,8 @@ struct gw_config {
     int64_t request_timeout;   /* KAIZEN_REQUEST_TIMEOUT: headers+body deadline, idle keep-alive */
     int max_connections;       /* KAIZEN_MAX_CONNECTIONS */
     int64_t redis_timeout_ms;  /* KAIZEN_REDIS_TIMEOUT: connect and command timeout */
+    int64_t http_timeout_ms;   /* KAIZEN_HTTP_TIMEOUT: total time of one outgoing request */
+    int outbox_max_attempts;   /* KAIZEN_OUTBOX_MAX_ATTEMPTS: then the dead letters */
 };
 
 typedef const char *(*gw_getenv_fn)(const char *name);

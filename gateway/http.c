@@ -482,8 +482,10 @@ on_request(struct evhttp_request *evreq, void *arg)
         return;
     }
     if (route->prefix) {
-        req->tail = evhttp_uridecode(path + route->path_len, 0, NULL);
-        if (req->tail == NULL || strchr(req->tail, '/') != NULL) {
+        /* One path segment; an id may hold '/' only percent-encoded. */
+        req->tail = strchr(path + route->path_len, '/') == NULL
+                        ? evhttp_uridecode(path + route->path_len, 0, NULL) : NULL;
+        if (req->tail == NULL) {
             gw_reply_error(req, 404, "no such endpoint");
             return;
         }

@@ -12,6 +12,12 @@
 #include <unistd.h>
 
 #include "gateway/app.h"
+#include "gateway/canaries.h"
+#include "gateway/digest.h"
+#include "gateway/httpclient.h"
+#include "gateway/mustache.h"
+#include "gateway/outbox.h"
+#include "gateway/render.h"
 #include "gateway/hmac.h"
 #include "gateway/log.h"
 #include "gateway/timeutil.h"
@@ -114,11 +120,28 @@ print_summary(const struct gw_config *c)
     printf("  templates         %s\n", c->templates_dir);
 }
 
+/* Loads and compiles every template; a syntax error names file:line. */
+static struct gw_templates *
+load_templates(const struct gw_config *cfg, char *err, size_t errlen)
+{
+    struct gw_templates *set = gw_templates_new();
+    if (set == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (gw_templates_load_dir(set, cfg->templates_dir, err, errlen) != 0 ||
+        gw_render_check(set, err, errlen) != 0) {
+        gw_templates_free(set);
+        return NULL;
+    }
+    return set;
+}
+
 /* --- running ------------------------------------------------------------- */
 
 struct runtime {
     struct gw_app app;
-    struct event *sig_term, *sig_int, *drain_timer;
+    struct event *sig_term, *sig_int, *drain_timer, *drain_poll;
     int stopping;
 };
 
@@ -129,12 +152,27 @@ on_redis_state(int up, void *arg)
     gw_metric_set(app->redis_up, NULL, up);
 }
 
+/* HTTP is drained; exit once no delivery is in flight either. */
+static void
+on_drain_poll(evutil_socket_t fd, short what, void *arg)
+{
+    struct runtime *rt = arg;
+    (void)fd;
+    (void)what;
+    if (gw_outbox_inflight(rt->app.outbox) > 0 || gw_http_client_inflight(rt->app.client) > 0)
+        return;
+    gw_log(GW_LOG_INFO, "drained; exiting", NULL);
+    event_base_loopexit(rt->app.base, NULL);
+}
+
 static void
 on_drained(void *arg)
 {
     struct runtime *rt = arg;
-    gw_log(GW_LOG_INFO, "drained; exiting", NULL);
-    event_base_loopexit(rt->app.base, NULL);
+    struct timeval tv = {0, 50000};
+    rt->drain_poll = event_new(rt->app.base, -1, EV_PERSIST, on_drain_poll, rt);
+    event_add(rt->drain_poll, &tv);
+    on_drain_poll(-1, 0, rt);
 }
 
 static void
@@ -161,11 +199,13 @@ on_signal(evutil_socket_t sig, short what, void *arg)
     rt->stopping = 1;
     gw_log(GW_LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     evtimer_add(rt->drain_timer, &deadline);
+    gw_scheduler_stop(rt->app.scheduler);
+    gw_outbox_stop(rt->app.outbox);
     gw_http_shutdown(rt->app.http, on_drained, rt);
 }
 
 static int
-run(const struct gw_config *cfg)
+run(const struct gw_config *cfg, struct gw_templates *templates)
 {
     struct runtime rt;
     struct gw_app *app = &rt.app;
@@ -177,6 +217,7 @@ run(const struct gw_config *cfg)
     signal(SIGPIPE, SIG_IGN);
     srand((unsigned)(gw_monotonic() * 1e6) ^ (unsigned)getpid());
     app->cfg = cfg;
+    app->templates = templates;
     app->start_time = (double)gw_now();
     app->base = event_base_new();
     app->metrics = gw_metrics_new();
@@ -187,12 +228,33 @@ run(const struct gw_config *cfg)
     if (app->http == NULL || app->redis == NULL)
         goto done;
     app->store = gw_store_new(app->redis);
+    long connect_ms = cfg->http_timeout_ms < 5000 ? (long)cfg->http_timeout_ms : 5000;
+    app->client = gw_http_client_new(app->base, connect_ms, (long)cfg->http_timeout_ms);
+    struct gw_outbox_config ocfg = {
+        .sinks = {
+            [GW_SINK_SLACK] = {cfg->slack_webhook_url, 1000},        /* Slack: ~1 message/s */
+            [GW_SINK_PAGER] = {cfg->pager_routing_key ? cfg->pager_url : NULL, 500}, /* 120/min */
+        },
+        .dry_run = cfg->dry_run,
+        .max_attempts = cfg->outbox_max_attempts,
+        .backoff_base_ms = 1000,
+        .backoff_max_ms = 300000,
+        .lease_ms = cfg->http_timeout_ms + 10000,
+    };
+    app->outbox = gw_outbox_new(app->base, app->redis, app->client, &ocfg, app->notifications);
+    app->scheduler = gw_scheduler_new(app);
+    app->canaries = gw_canaries_new(app->redis);
+    if (app->store == NULL || app->client == NULL || app->outbox == NULL || app->scheduler == NULL ||
+        app->canaries == NULL)
+        goto done;
 
     gw_health_register(app);
     gw_metrics_register(app);
     gw_github_register(app);
     gw_alertmanager_register(app);
     gw_tickets_api_register(app);
+    gw_outbox_api_register(app);
+    gw_canaries_api_register(app);
 
     if (gw_http_listen(app->http, cfg->listen_host, cfg->listen_port, &port) != 0)
         goto done;
@@ -201,6 +263,8 @@ run(const struct gw_config *cfg)
            KAIZEN_VERSION, NULL);
     gw_redis_start(app->redis);
     gw_app_start_stats(app, 5.0);
+    gw_outbox_start(app->outbox);
+    gw_scheduler_start(app->scheduler);
 
     rt.sig_term = evsignal_new(app->base, SIGTERM, on_signal, &rt);
     rt.sig_int = evsignal_new(app->base, SIGINT, on_signal, &rt);
@@ -217,11 +281,23 @@ done:
         event_free(rt.sig_int);
     if (rt.drain_timer != NULL)
         event_free(rt.drain_timer);
+    if (rt.drain_poll != NULL)
+        event_free(rt.drain_poll);
     if (app->stats_timer != NULL)
         event_free(app->stats_timer);
-    gw_http_free(app->http);     /* replies to nothing further; closes connections */
-    gw_redis_free(app->redis);   /* pending callbacks see NULL replies */
+    /*
+     * Order matters: cancelled transfers record a retry through Redis, then
+     * Redis fails whatever is still pending (handlers answer 503 on a live
+     * evhttp), and only then the owners of those callbacks go away.
+     */
+    if (app->client != NULL)
+        gw_http_client_free(app->client);
+    gw_redis_free(app->redis);
+    gw_outbox_free(app->outbox);
+    gw_scheduler_free(app->scheduler);
+    gw_http_free(app->http);
     gw_store_free(app->store);
+    gw_canaries_free(app->canaries);
     gw_metrics_free(app->metrics);
     if (app->base != NULL)
         event_base_free(app->base);
@@ -232,6 +308,7 @@ int
 main(int argc, char **argv)
 {
     struct gw_config cfg;
+    struct gw_templates *templates;
     char err[512];
     int check_only = 0, rc;
 
@@ -257,12 +334,21 @@ main(int argc, char **argv)
         return 2;
     }
     gw_log_set_level((enum gw_log_level)cfg.log_level);
+    templates = load_templates(&cfg, err, sizeof(err));
+    if (templates == NULL) {
+        fprintf(stderr, "kaizen-gateway: invalid templates: %s\n", err);
+        gw_config_free(&cfg);
+        return 2;
+    }
     if (check_only) {
         print_summary(&cfg);
+        printf("  templates ok      %s\n", cfg.templates_dir);
+        gw_templates_free(templates);
         gw_config_free(&cfg);
         return 0;
     }
-    rc = run(&cfg);
+    rc = run(&cfg, templates);
+    gw_templates_free(templates);
     gw_config_free(&cfg);
     return rc;
 }

@@ -7,7 +7,7 @@
 #include "gateway/timeutil.h"
 
 /*
- * KEYS: delivery ticket tickets sla open_counts tomb
+ * KEYS: delivery ticket tickets sla open_counts tomb sla_pending
  * ARGV: op ttl id source title url component severity state created_at
  *       resolved_at sla_deadline updated_at
  * op: upsert | drop (stops being a ticket) | remove (deleted: tombstone)
@@ -39,6 +39,7 @@ static const char apply_lua[] =
     "  redis.call('DEL', KEYS[2])\n"
     "  redis.call('ZREM', KEYS[3], id)\n"
     "  redis.call('ZREM', KEYS[4], id)\n"
+    "  redis.call('ZREM', KEYS[7], id)\n"
     "  return {'accepted', 0}\n"
     "end\n"
     "local state, deadline = ARGV[9], ARGV[12]\n"
@@ -51,6 +52,9 @@ static const char apply_lua[] =
     "redis.call('ZADD', KEYS[3], updated, id)\n"
     "if state == 'open' then redis.call('ZADD', KEYS[4], deadline, id)\n"
     "else redis.call('ZREM', KEYS[4], id) end\n"
+    "if state == 'open' and redis.call('HGET', KEYS[2], 'breach_notified') ~= deadline then\n"
+    "  redis.call('ZADD', KEYS[7], deadline, id)\n"
+    "else redis.call('ZREM', KEYS[7], id) end\n"
     "redis.call('DEL', KEYS[6])\n"
     "mark()\n"
     "if state == 'resolved' and old[1] ~= 'resolved' then return {'accepted', 1} end\n"
@@ -84,6 +88,15 @@ static const char list_lua[] =
     "end\n"
     "return out\n";
 
+/* ARGV: now limit. Open tickets past their deadline whose breach was not yet notified. */
+static const char due_lua[] =
+    "local out = {}\n"
+    "for _, id in ipairs(redis.call('ZRANGEBYSCORE', 'kz:sla_pending', '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))) do\n"
+    "  local t = redis.call('HMGET', 'kz:ticket:' .. id, " TICKET_FIELDS ")\n"
+    "  if t[1] then out[#out + 1] = t else redis.call('ZREM', 'kz:sla_pending', id) end\n"
+    "end\n"
+    "return out\n";
+
 /* KEYS: open_counts sla. ARGV: now. Returns {open_counts_flat, breached_flat}. */
 static const char stats_lua[] =
     "local breached = {}\n"
@@ -97,7 +110,7 @@ static const char stats_lua[] =
 
 struct gw_store {
     struct gw_redis *redis;
-    struct gw_redis_script apply, list, stats;
+    struct gw_redis_script apply, list, stats, due;
 };
 
 struct gw_store *
@@ -110,6 +123,8 @@ gw_store_new(struct gw_redis *redis)
     s->apply.source = apply_lua;
     s->list.source = list_lua;
     s->stats.source = stats_lua;
+    s->due.source = due_lua;
+    gw_redis_script_init(&s->due);
     gw_redis_script_init(&s->apply);
     gw_redis_script_init(&s->list);
     gw_redis_script_init(&s->stats);
@@ -180,13 +195,14 @@ gw_store_apply(struct gw_store *store, const char *delivery, int64_t ttl,
     snprintf(nums[4], sizeof(nums[4]), "%lld", (long long)t->updated_at);
     const char *argv[] = {
         delivery_key, ticket_key, "kz:tickets", "kz:sla", "kz:open_counts", tomb_key,
+        "kz:sla_pending",
         ops[change->op], nums[0], t->id, t->source, t->title, t->url, t->component,
         gw_severity_name(t->severity), gw_ticket_state_name(t->state), nums[1], nums[2],
         nums[3], nums[4],
     };
     ctx->cb = cb;
     ctx->arg = arg;
-    rc = gw_redis_eval(store->redis, &store->apply, on_apply, ctx, 6,
+    rc = gw_redis_eval(store->redis, &store->apply, on_apply, ctx, 7,
                        (int)(sizeof(argv) / sizeof(argv[0])), argv, NULL);
     if (rc == 0)
         ctx = NULL;
@@ -265,6 +281,25 @@ gw_store_list(struct gw_store *store, const struct gw_ticket_filter *f, gw_list_
     ctx->cb = cb;
     ctx->arg = arg;
     if (gw_redis_eval(store->redis, &store->list, on_list, ctx, 1, 6, argv, NULL) != 0) {
+        free(ctx);
+        return -1;
+    }
+    return 0;
+}
+
+int
+gw_store_due_breaches(struct gw_store *store, int64_t now, long limit, gw_list_cb cb, void *arg)
+{
+    char now_s[24], limit_s[24];
+    struct list_ctx *ctx = malloc(sizeof(*ctx));
+    if (ctx == NULL)
+        return -1;
+    snprintf(now_s, sizeof(now_s), "%lld", (long long)now);
+    snprintf(limit_s, sizeof(limit_s), "%ld", limit);
+    const char *argv[] = {now_s, limit_s};
+    ctx->cb = cb;
+    ctx->arg = arg;
+    if (gw_redis_eval(store->redis, &store->due, on_list, ctx, 0, 2, argv, NULL) != 0) {
         free(ctx);
         return -1;
     }

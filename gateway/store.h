@@ -8,6 +8,7 @@
  *                         created_at resolved_at sla_deadline updated_at
  *   kz:tickets            zset id -> updated_at (newest change first)
  *   kz:sla                zset id -> sla_deadline, open tickets only
+ *   kz:sla_pending        zset id -> sla_deadline, open and breach not yet notified
  *   kz:open_counts        hash ["component","severity"] -> open count
  *   kz:delivery:<src>:<d> de-duplication marker, TTL KAIZEN_DELIVERY_TTL
  *   kz:tomb:<id>          updated_at of a deleted/transferred issue (TTL as above)
@@ -58,6 +59,14 @@ struct gw_ticket_filter {
 typedef void (*gw_list_cb)(int ok, const struct gw_ticket *tickets, size_t n, void *arg);
 int gw_store_list(struct gw_store *store, const struct gw_ticket_filter *filter, gw_list_cb cb,
                   void *arg);
+
+/*
+ * Open tickets whose deadline passed and whose breach was not yet notified
+ * (kz:sla_pending), at most limit, earliest deadline first. Cost grows with
+ * the number due, not the number stored.
+ */
+int gw_store_due_breaches(struct gw_store *store, int64_t now, long limit, gw_list_cb cb,
+                          void *arg);
 
 /* Open counts per (component, severity) and breached counts per component. */
 struct gw_count { const char *component; const char *severity; long count; };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gateway/app.h"
+#include "gateway/canaries.h"
 #include "gateway/github.h"
 #include "gateway/hmac.h"
 #include "gateway/log.h"
@@ -18,6 +19,7 @@ struct delivery {
     struct gw_app *app;
     struct gw_request *req;
     struct gw_ticket_change change;
+    struct gw_canary_change canary;
     char id[MAX_DELIVERY_ID + 1];
     const char *event;
 };
@@ -48,6 +50,7 @@ finish(struct delivery *d, int code, const char *result, const char *error)
 {
     gw_app_webhook_reply(d->app, d->req, "github", d->event, code, result, error);
     gw_ticket_change_clear(&d->change);
+    gw_canary_change_clear(&d->canary);
     free(d);
 }
 
@@ -66,6 +69,54 @@ on_applied(const struct gw_apply_result *res, void *arg)
     gw_log(GW_LOG_INFO, "webhook applied", "source", "github", "delivery", d->id, "event",
            d->event, "ticket", d->change.ticket.id, "result", res->status, NULL);
     finish(d, strcmp(res->status, "duplicate") == 0 ? 200 : 202, res->status, NULL);
+}
+
+/* Canary transitions answer with the webhook words of SPEC. */
+static void
+on_canary_applied(const char *status, int was_paged, void *arg)
+{
+    struct delivery *d = arg;
+    const char *word;
+    (void)was_paged;
+
+    if (status == NULL) {
+        gw_log(GW_LOG_WARN, "webhook not recorded: redis failed", "delivery", d->id, NULL);
+        finish(d, 503, "error", "redis unavailable; nothing was recorded, retry");
+        return;
+    }
+    if (strcmp(status, "duplicate") == 0 || strcmp(status, "stale") == 0)
+        word = status;
+    else if (strcmp(status, "ignored") == 0 || strcmp(status, "unknown") == 0)
+        word = "ignored";
+    else
+        word = "accepted";
+    gw_log(GW_LOG_INFO, "webhook applied", "source", "github", "delivery", d->id, "event",
+           d->event, "canary", d->canary.canary.id, "change", status, "result", word, NULL);
+    finish(d, strcmp(word, "duplicate") == 0 ? 200 : 202, word, NULL);
+}
+
+/* deployment / deployment_status: canaries (start, end, promotion). */
+static void
+handle_deployment(struct delivery *d, const char *event, json_t *payload, const char *key)
+{
+    struct gw_app *app = d->app;
+    const struct gw_config *cfg = app->cfg;
+    char err[256];
+    int rc = strcmp(event, "deployment") == 0
+                 ? gw_canary_from_deployment(payload, &cfg->canary_environments,
+                                             cfg->canary_budget, &d->canary, err, sizeof(err))
+                 : gw_canary_from_deployment_status(payload, &d->canary, err, sizeof(err));
+    if (rc != 0) {
+        finish(d, 400, "invalid", err);
+        return;
+    }
+    if (d->canary.op == GW_CANARY_NONE) {
+        finish(d, 202, "ignored", NULL);
+        return;
+    }
+    if (gw_canaries_apply(app->canaries, key, cfg->delivery_ttl, &d->canary,
+                          cfg->pager_routing_key, on_canary_applied, d) != 0)
+        finish(d, 503, "error", "redis unavailable; nothing was recorded, retry");
 }
 
 static void
@@ -135,6 +186,12 @@ on_github(struct gw_request *req, void *arg)
         finish(d, 200, "pong", NULL);
         return;
     }
+    snprintf(key, sizeof(key), "github:%s", d->id);
+    if (strcmp(event, "deployment") == 0 || strcmp(event, "deployment_status") == 0) {
+        handle_deployment(d, event, payload, key);
+        json_decref(payload);
+        return;
+    }
     if (strcmp(event, "issues") != 0) {
         json_decref(payload);
         finish(d, 202, "ignored", NULL);
@@ -150,7 +207,6 @@ on_github(struct gw_request *req, void *arg)
         finish(d, 202, "ignored", NULL);
         return;
     }
-    snprintf(key, sizeof(key), "github:%s", d->id);
     if (gw_store_apply(app->store, key, cfg->delivery_ttl, &d->change, on_applied, d) != 0)
         finish(d, 503, "error", "redis unavailable; nothing was recorded, retry");
 }

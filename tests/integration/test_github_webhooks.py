@@ -126,7 +126,7 @@ class Lifecycle(GatewayTest):
     def test_unused_events_and_actions_are_ignored(self):
         self.assertEqual(self.gw.github("push", {"ref": "refs/heads/main"}), (202, {"status": "ignored"}))
         self.assertEqual(self.gw.github("issues", issue("assigned")), (202, {"status": "ignored"}))
-        self.assertEqual(self.gw.github("deployment", {"deployment": {}}), (202, {"status": "ignored"}))
+        self.assertEqual(self.gw.github("check_run", {"check_run": {}}), (202, {"status": "ignored"}))
         self.assertEqual(self.redis.snapshot(), {})
 
     def test_form_encoded_payload(self):

@@ -1,0 +1,267 @@
+"""Outbox delivery to a fake Slack: retries and their timing, dead letters,
+rate limit, dry-run, restarts with pending messages, templates, and three
+replicas sending exactly one digest per window and one notice per breach."""
+
+import json
+import os
+import shutil
+import signal
+import tempfile
+import time
+import unittest
+
+from fake_receiver import FakeReceiver
+from harness import SOURCE_DIR, Gateway, Redis, free_port, issue, main, wait_for, BIN
+
+import subprocess
+
+OLD = "2026-01-01T00:00:00Z"  # long past: every SLA is breached
+
+
+def open_ticket(gw, number, title=None, labels=("severity:critical", "component:checkout"),
+                created="2099-01-01T00:00:00Z"):
+    status, body = gw.github("issues", issue("opened", number=number, title=title or "Ticket %d" % number,
+                                             labels=labels, created=created, updated=created))
+    assert status == 202, body
+
+
+def admin(gw, method, path):
+    status, body = gw.json(method, path)
+    assert status in (200, 202), (status, body)
+    return body
+
+
+def slack_texts(req):
+    """All text of one Slack message, to look for a ticket in it."""
+    return json.dumps(req["json"], ensure_ascii=False)
+
+
+class Delivery(unittest.TestCase):
+    def setUp(self):
+        self.redis = Redis(appendonly=False)
+        self.slack = FakeReceiver()
+        self.gateways = []
+
+    def tearDown(self):
+        for gw in self.gateways:
+            rc, log = gw.close()
+            self.assertIn(rc, (0, None), log[-3000:])
+            self.assertNotIn("AddressSanitizer", log)
+        self.slack.close()
+        self.redis.close()
+
+    def gateway(self, **env):
+        env.setdefault("KAIZEN_SLACK_WEBHOOK_URL", self.slack.url + "/slack")
+        env.setdefault("KAIZEN_DRY_RUN", "0")
+        env.setdefault("KAIZEN_DIGEST_AT", "00:00")
+        env.setdefault("KAIZEN_CHECK_EVERY", "3600")  # breach checks only where a test wants them
+        gw = Gateway(self.redis.url, **env)
+        self.gateways.append(gw)
+        return gw
+
+    def block_digest_window(self):
+        # The daily window would fire at start-up; these tests trigger digests by hand.
+        for day in ("2026-11-21", "2026-11-22", "2026-11-23", time.strftime("%Y-%m-%d", time.gmtime()),
+                    time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))):
+            self.redis.command("SET", "kz:digest:window:" + day, "1", "EX", 3600)
+
+    def test_digest_is_valid_block_kit_with_every_ticket(self):
+        self.block_digest_window()
+        gw = self.gateway()
+        open_ticket(gw, 1, title="Payments <fail> & retry", labels=("severity:high", "component:payments"))
+        open_ticket(gw, 2, title="Café ☕ slow", labels=("severity:low", "component:web"))
+        self.assertEqual(admin(gw, "POST", "/api/digest"), {"messages": 1})
+        [req] = self.slack.wait_for(1, "/slack")
+        msg = req["json"]
+        self.assertEqual(req["headers"].get("content-type"), "application/json")
+        self.assertTrue(msg["text"])
+        self.assertLessEqual(len(msg["blocks"]), 50)
+        self.assertEqual(msg["blocks"][0]["type"], "header")
+        text = slack_texts(req)
+        self.assertIn("Payments &lt;fail&gt; &amp; retry", text)
+        self.assertIn("https://github.com/octo-org/api/issues/1", text)
+        self.assertIn("Café ☕ slow", text)
+        status = admin(gw, "GET", "/api/outbox")
+        self.assertEqual((status["pending"], status["dead"]), (0, 0))
+        self.assertEqual(status["recent"][0]["result"], "sent")
+        self.assertEqual(gw.metric("kaizen_notifications_total", sink="slack", result="sent"), 1)
+
+    def test_429_honours_retry_after(self):
+        self.block_digest_window()
+        self.slack.script("/slack", ("status", 429, {"Retry-After": "2"}), "ok")
+        gw = self.gateway()
+        open_ticket(gw, 1)
+        admin(gw, "POST", "/api/digest")
+        first, second = self.slack.wait_for(2, "/slack", timeout=15)
+        self.assertGreaterEqual(second["at"] - first["at"], 1.9)
+        self.assertEqual(first["body"], second["body"])
+        wait_for(lambda: gw.metric("kaizen_notifications_total", sink="slack", result="sent") == 1)
+        self.assertEqual(gw.metric("kaizen_notifications_total", sink="slack", result="retried"), 1)
+
+    def test_5xx_backs_off_then_dead_letters(self):
+        self.block_digest_window()
+        self.slack.set_default("/slack", ("status", 500))
+        gw = self.gateway(KAIZEN_OUTBOX_MAX_ATTEMPTS="3")
+        open_ticket(gw, 1)
+        admin(gw, "POST", "/api/digest")
+        reqs = self.slack.wait_for(3, "/slack", timeout=20)
+        gaps = [b["at"] - a["at"] for a, b in zip(reqs, reqs[1:])]
+        self.assertGreaterEqual(gaps[0], 0.75)   # 1 s +-20 %
+        self.assertGreaterEqual(gaps[1], 1.55)   # 2 s +-20 %
+        wait_for(lambda: admin(gw, "GET", "/api/outbox")["dead"] == 1, what="dead letter")
+        status = admin(gw, "GET", "/api/outbox")
+        self.assertEqual(status["pending"], 0)
+        self.assertEqual(status["recent"][0]["result"], "dead")
+        self.assertEqual(status["recent"][0]["attempts"], 3)
+        time.sleep(1.5)
+        self.assertEqual(len(self.slack.received("/slack")), 3)  # no attempt after the last
+        self.assertEqual(gw.metric("kaizen_notifications_total", sink="slack", result="dead"), 1)
+        wait_for(lambda: gw.metric("kaizen_outbox_dead") == 1, timeout=10, what="dead gauge")
+
+    def test_404_is_permanent(self):
+        self.block_digest_window()
+        self.slack.set_default("/slack", ("status", 404))
+        gw = self.gateway()
+        open_ticket(gw, 1)
+        admin(gw, "POST", "/api/digest")
+        wait_for(lambda: admin(gw, "GET", "/api/outbox")["dead"] == 1, what="dead letter")
+        time.sleep(1.5)
+        self.assertEqual(len(self.slack.received("/slack")), 1)
+
+    def test_hanging_peer_times_out_and_is_retried(self):
+        self.block_digest_window()
+        self.slack.script("/slack", "hang", "ok")
+        gw = self.gateway(KAIZEN_HTTP_TIMEOUT="2s")
+        open_ticket(gw, 1)
+        admin(gw, "POST", "/api/digest")
+        first, second = self.slack.wait_for(2, "/slack", timeout=20)
+        self.assertGreaterEqual(second["at"] - first["at"], 2.0)
+        wait_for(lambda: gw.metric("kaizen_notifications_total", sink="slack", result="sent") == 1)
+
+    def test_rate_limit_queues_a_burst_in_order(self):
+        self.block_digest_window()
+        gw = self.gateway()
+        open_ticket(gw, 1)
+        for _ in range(4):
+            admin(gw, "POST", "/api/digest")
+        reqs = self.slack.wait_for(4, "/slack", timeout=20)
+        for a, b in zip(reqs, reqs[1:]):
+            self.assertGreaterEqual(b["at"] - a["at"], 0.9)
+        self.assertEqual(admin(gw, "GET", "/api/outbox")["pending"], 0)
+
+    def test_dry_run_sends_nothing_but_keeps_history(self):
+        self.block_digest_window()
+        gw = self.gateway(KAIZEN_DRY_RUN="1")
+        open_ticket(gw, 1)
+        self.assertEqual(admin(gw, "POST", "/api/digest"), {"messages": 1})
+        wait_for(lambda: admin(gw, "GET", "/api/outbox")["recent"], what="history")
+        self.assertEqual(admin(gw, "GET", "/api/outbox")["recent"][0]["result"], "dry_run")
+        time.sleep(1)
+        self.assertEqual(self.slack.received(), [])
+        self.assertIn("dry-run", gw.read_log())
+
+    def test_no_webhook_url_is_dry_run(self):
+        self.block_digest_window()
+        gw = self.gateway(KAIZEN_SLACK_WEBHOOK_URL=None)
+        open_ticket(gw, 1)
+        admin(gw, "POST", "/api/digest")
+        wait_for(lambda: admin(gw, "GET", "/api/outbox")["recent"], what="history")
+        self.assertEqual(self.slack.received(), [])
+
+    def test_pending_messages_survive_restart(self):
+        self.block_digest_window()
+        # The first attempt is told to come back in 3 s; the gateway stops meanwhile.
+        self.slack.script("/slack", ("status", 429, {"Retry-After": "3"}))
+        gw = self.gateway()
+        for n in range(3):   # three different digests
+            open_ticket(gw, n + 1)
+            admin(gw, "POST", "/api/digest")
+        self.slack.wait_for(1, "/slack")
+        self.assertEqual(gw.stop(), 0)
+        self.assertEqual(len(self.slack.received("/slack")), 1)
+        self.assertEqual(int(self.redis.command("ZCARD", "kz:outbox:queue:slack")), 3)
+        gw.start()
+        reqs = self.slack.wait_for(4, "/slack", timeout=20)
+        # The refused one is re-sent first, then the other two, each once.
+        bodies = [r["body"] for r in reqs]
+        self.assertEqual(bodies[0], bodies[1])
+        self.assertEqual(len(set(bodies)), 3)
+        time.sleep(1.5)
+        self.assertEqual(len(self.slack.received("/slack")), 4)
+
+    def test_message_held_by_a_killed_replica_is_picked_up(self):
+        self.block_digest_window()
+        self.slack.script("/slack", "hang", "ok")
+        gw = self.gateway(KAIZEN_HTTP_TIMEOUT="1s")   # lease = timeout + 10 s
+        open_ticket(gw, 1)
+        admin(gw, "POST", "/api/digest")
+        self.slack.wait_for(1, "/slack")
+        gw.stop(sig=signal.SIGKILL)
+        other = self.gateway(KAIZEN_HTTP_TIMEOUT="1s")
+        reqs = self.slack.wait_for(2, "/slack", timeout=30)
+        self.assertEqual(reqs[0]["body"], reqs[1]["body"])
+        wait_for(lambda: admin(other, "GET", "/api/outbox")["pending"] == 0, what="delivered")
+
+    def test_sla_breach_notice_once_per_breach(self):
+        self.block_digest_window()
+        gw = self.gateway(KAIZEN_CHECK_EVERY="1s")
+        open_ticket(gw, 7, title="Database on fire", created=OLD)
+        [req] = self.slack.wait_for(1, "/slack", timeout=10)
+        self.assertIn("Database on fire", slack_texts(req))
+        time.sleep(2.5)
+        self.assertEqual(len(self.slack.received("/slack")), 1)
+        # Closed and reopened: it breaches again, so one more notice.
+        gw.github("issues", issue("closed", number=7, title="Database on fire", state="closed",
+                                  labels=("severity:critical",), created=OLD,
+                                  updated="2026-01-02T00:00:00Z", closed="2026-01-02T00:00:00Z"))
+        gw.github("issues", issue("reopened", number=7, title="Database on fire",
+                                  labels=("severity:critical",), created=OLD, updated="2026-01-03T00:00:00Z"))
+        self.slack.wait_for(2, "/slack", timeout=10)
+        time.sleep(2.5)
+        self.assertEqual(len(self.slack.received("/slack")), 2)
+
+    def test_three_replicas_one_digest_per_window_one_notice_per_breach(self):
+        env = dict(KAIZEN_DIGEST_EVERY="2s", KAIZEN_CHECK_EVERY="1s", KAIZEN_DIGEST_SKIP_EMPTY="1")
+        gws = [self.gateway(**env) for _ in range(3)]
+        for n in range(1, 4):
+            open_ticket(gws[0], n, title="Breached %d" % n, created=OLD)
+        open_ticket(gws[0], 10, title="Fresh ticket")   # not breached
+        time.sleep(9)
+        for gw in gws:   # stop all: in-flight sends finish and are recorded
+            self.assertEqual(gw.stop(), 0)
+        reqs = self.slack.received("/slack")
+        history = []
+        for entry in self.redis.command("LRANGE", "kz:outbox:history", 0, -1):
+            history.append(json.loads(entry))
+        digests = [h["id"] for h in history if h["id"].startswith("digest:")]
+        windows = [d.split(":")[1] for d in digests]
+        self.assertGreaterEqual(len(set(windows)), 3)
+        self.assertEqual(len(windows), len(set(windows)), "a window was sent twice: %r" % windows)
+        # breach:<ticket id>:<deadline>:<ms>; ticket ids hold ':' themselves.
+        breach_ids = [h["id"] for h in history if h["id"].startswith("breach:")]
+        tickets = sorted(i.rsplit(":", 2)[0] for i in breach_ids)
+        self.assertEqual(tickets, ["breach:gh:octo-org/api#1", "breach:gh:octo-org/api#2",
+                                   "breach:gh:octo-org/api#3"])
+        self.assertEqual(len(reqs), len(history))  # everything sent was recorded once
+
+
+class Templates(unittest.TestCase):
+    def test_syntax_error_fails_start_up_with_file_and_line(self):
+        d = tempfile.mkdtemp(prefix="kz-tpl-")
+        try:
+            for name in os.listdir(os.path.join(SOURCE_DIR, "templates")):
+                if name.endswith(".mustache"):
+                    shutil.copy(os.path.join(SOURCE_DIR, "templates", name), d)
+            with open(os.path.join(d, "digest_ticket.mustache"), "w") as f:
+                f.write("line one\n{{#broken}}\nno close\n")
+            env = {"PATH": os.environ["PATH"], "KAIZEN_TEMPLATES_DIR": d}
+            for args in ([BIN, "--check-config"], [BIN]):
+                p = subprocess.run(args, env=env, capture_output=True, timeout=20)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertRegex(p.stderr.decode(), r"digest_ticket\.mustache:2: ")
+        finally:
+            shutil.rmtree(d)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+/* Digest windows, delivery outcome classification and retry backoff. */
+#include <check.h>
+#include <string.h>
+
+#include "gateway/digest.h"
+#include "gateway/outbox.h"
+#include "tests/unit/check_main.h"
+
+#define T0 1795338000 /* 2026-11-22T09:00:00Z */
+
+START_TEST(periodic_windows)
+{
+    char a[64], b[64], c[64];
+    ck_assert_int_eq(gw_digest_window(T0, 30, 0, a, sizeof(a)), T0);
+    ck_assert_int_eq(gw_digest_window(T0 + 29, 30, 0, b, sizeof(b)), T0);
+    ck_assert_str_eq(a, b);
+    ck_assert_int_eq(gw_digest_window(T0 + 30, 30, 0, c, sizeof(c)), T0 + 30);
+    ck_assert_str_ne(a, c);
+    ck_assert_str_eq(a, "every30-59844600");
+}
+END_TEST
+
+START_TEST(daily_windows)
+{
+    char id[64];
+    /* 09:00 UTC digest: at 09:00 the window is today's, before it yesterday's. */
+    ck_assert_int_eq(gw_digest_window(T0, 0, 9 * 60, id, sizeof(id)), T0);
+    ck_assert_str_eq(id, "2026-11-22");
+    ck_assert_int_eq(gw_digest_window(T0 - 1, 0, 9 * 60, id, sizeof(id)), T0 - 86400);
+    ck_assert_str_eq(id, "2026-11-21");
+    ck_assert_int_eq(gw_digest_window(T0 + 15 * 3600 - 1, 0, 9 * 60, id, sizeof(id)), T0);
+    ck_assert_str_eq(id, "2026-11-22");
+    ck_assert_int_eq(gw_digest_window(T0 + 15 * 3600, 0, 9 * 60, id, sizeof(id)), T0);
+    ck_assert_str_eq(id, "2026-11-22"); /* 00:00 next day is still before 09:00 */
+    ck_assert_int_eq(gw_digest_window(T0, 0, 0, id, sizeof(id)), T0 - 9 * 3600);
+    ck_assert_str_eq(id, "2026-11-22");
+}
+END_TEST
+
+START_TEST(classification)
+{
+    ck_assert_int_eq(gw_outbox_classify(200, 1, 5), GW_OUTCOME_SENT);
+    ck_assert_int_eq(gw_outbox_classify(204, 1, 5), GW_OUTCOME_SENT);
+    ck_assert_int_eq(gw_outbox_classify(429, 1, 5), GW_OUTCOME_RETRY);
+    ck_assert_int_eq(gw_outbox_classify(500, 4, 5), GW_OUTCOME_RETRY);
+    ck_assert_int_eq(gw_outbox_classify(503, 5, 5), GW_OUTCOME_DEAD);   /* attempts used up */
+    ck_assert_int_eq(gw_outbox_classify(0, 1, 5), GW_OUTCOME_RETRY);    /* timeout, refused */
+    ck_assert_int_eq(gw_outbox_classify(400, 1, 5), GW_OUTCOME_DEAD);   /* PagerDuty 400 */
+    ck_assert_int_eq(gw_outbox_classify(403, 1, 5), GW_OUTCOME_DEAD);
+    ck_assert_int_eq(gw_outbox_classify(404, 1, 5), GW_OUTCOME_DEAD);
+    ck_assert_int_eq(gw_outbox_classify(410, 1, 5), GW_OUTCOME_DEAD);
+    ck_assert_int_eq(gw_outbox_classify(301, 1, 5), GW_OUTCOME_DEAD);
+}
+END_TEST
+
+START_TEST(backoff_grows_with_jitter_and_cap)
+{
+    struct gw_outbox_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.backoff_base_ms = 1000;
+    cfg.backoff_max_ms = 60000;
+    for (int i = 0; i < 200; i++) {
+        int64_t d1 = gw_outbox_backoff_ms(&cfg, 1), d3 = gw_outbox_backoff_ms(&cfg, 3);
+        int64_t d20 = gw_outbox_backoff_ms(&cfg, 20);
+        ck_assert(d1 >= 800 && d1 <= 1200);
+        ck_assert(d3 >= 3200 && d3 <= 4800);
+        ck_assert(d20 >= 48000 && d20 <= 72000);
+    }
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+    Suite *s = suite_create("outbox");
+    TCase *tc = tcase_create("pure");
+    tcase_add_test(tc, periodic_windows);
+    tcase_add_test(tc, daily_windows);
+    tcase_add_test(tc, classification);
+    tcase_add_test(tc, backoff_grows_with_jitter_and_cap);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+GW_CHECK_MAIN(suite)
