@@ -85,5 +85,10 @@ void gw_alertmanager_register(struct gw_app *app);
 void gw_tickets_api_register(struct gw_app *app);
 void gw_outbox_api_register(struct gw_app *app);
 void gw_canaries_api_register(struct gw_app *app);
+void gw_feeds_register(struct gw_app *app);
+
+/* Filters shared by /api/tickets and the tickets feed; a reason for a 400, or NULL. */
+const char *gw_ticket_filter_parse(struct gw_request *req, struct gw_ticket_filter *f,
+                                   int allow_limit);
 
 #endif

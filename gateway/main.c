@@ -255,6 +255,7 @@ run(const struct gw_config *cfg, struct gw_templates *templates)
     gw_tickets_api_register(app);
     gw_outbox_api_register(app);
     gw_canaries_api_register(app);
+    gw_feeds_register(app);
 
     if (gw_http_listen(app->http, cfg->listen_host, cfg->listen_port, &port) != 0)
         goto done;

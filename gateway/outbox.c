@@ -47,6 +47,8 @@ static const char enqueue_lua[] =
     "if record ~= '' then\n"
     "  redis.call('LPUSH', 'kz:digests', record)\n"
     "  redis.call('LTRIM', 'kz:digests', 0, 29)\n"
+    "  redis.call('INCR', 'kz:digests:version')\n"
+    "  redis.call('SET', 'kz:digests:changed_at', math.floor(tonumber(now) / 1000))\n"
     "end\n"
     "return 1\n";
 

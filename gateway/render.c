@@ -498,28 +498,34 @@ gw_render_canary_slack(const struct gw_templates *set, const struct gw_canary_in
     return render_slack_message(set, "canary_slack", canary_context(c));
 }
 
-static char *
-render_rss_item(const struct gw_templates *set, const char *name, const struct gw_ticket *t,
-                int64_t now)
-{
-    json_t *ctx = ticket_context(t, gw_sla_remaining(t->sla_deadline, now), NULL, 0);
-    char *out = render_text(set, name, ctx, GW_ESCAPE_NONE);
-
-    json_decref(ctx);
-    return out;
-}
-
 char *
 gw_render_rss_title(const struct gw_templates *set, const struct gw_ticket *t, int64_t now)
 {
-    return render_rss_item(set, "rss_item_title", t, now);
+    char *title = NULL;
+    gw_render_rss_item(set, t, now, &title, NULL);
+    return title;
 }
 
 char *
 gw_render_rss_description(const struct gw_templates *set, const struct gw_ticket *t,
                           int64_t now)
 {
-    return render_rss_item(set, "rss_item_description", t, now);
+    char *description = NULL;
+    gw_render_rss_item(set, t, now, NULL, &description);
+    return description;
+}
+
+void
+gw_render_rss_item(const struct gw_templates *set, const struct gw_ticket *t, int64_t now,
+                   char **title, char **description)
+{
+    /* One context for both texts: the feed renders thousands of items. */
+    json_t *ctx = ticket_context(t, gw_sla_remaining(t->sla_deadline, now), NULL, 0);
+    if (title != NULL)
+        *title = render_text(set, "rss_item_title", ctx, GW_ESCAPE_NONE);
+    if (description != NULL)
+        *description = render_text(set, "rss_item_description", ctx, GW_ESCAPE_NONE);
+    json_decref(ctx);
 }
 
 /*

@@ -97,6 +97,9 @@ json_t *gw_render_canary_slack(const struct gw_templates *set, const struct gw_c
 char *gw_render_rss_title(const struct gw_templates *set, const struct gw_ticket *t, int64_t now);
 char *gw_render_rss_description(const struct gw_templates *set, const struct gw_ticket *t,
     int64_t now);
+/* Both RSS texts of a ticket from one template context (either pointer may be NULL). */
+void gw_render_rss_item(const struct gw_templates *set, const struct gw_ticket *t, int64_t now,
+                        char **title, char **description);
 
 /*
  * Description of a digest feed item (template rss_digest_description,

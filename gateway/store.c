@@ -9,7 +9,7 @@
 /*
  * KEYS: delivery ticket tickets sla open_counts tomb sla_pending
  * ARGV: op ttl id source title url component severity state created_at
- *       resolved_at sla_deadline updated_at
+ *       resolved_at sla_deadline updated_at now
  * op: upsert | drop (stops being a ticket) | remove (deleted: tombstone)
  * Returns {status, resolved(0/1)}.
  */
@@ -31,11 +31,17 @@ static const char apply_lua[] =
     "  local field = cjson.encode({component, severity})\n"
     "  if redis.call('HINCRBY', KEYS[5], field, by) <= 0 then redis.call('HDEL', KEYS[5], field) end\n"
     "end\n"
+    "-- feeds: a version that moves only when a ticket really changes (ETag)\n"
+    "local function changed()\n"
+    "  redis.call('INCR', 'kz:tickets:version')\n"
+    "  redis.call('SET', 'kz:tickets:changed_at', ARGV[14])\n"
+    "end\n"
     "if op ~= 'upsert' then\n"
     "  if op == 'remove' then redis.call('SET', KEYS[6], ARGV[13], 'EX', ttl) end\n"
     "  mark()\n"
     "  if not old[1] then return {'ignored', 0} end\n"
     "  count(old[1], old[2], old[3], -1)\n"
+    "  changed()\n"
     "  redis.call('DEL', KEYS[2])\n"
     "  redis.call('ZREM', KEYS[3], id)\n"
     "  redis.call('ZREM', KEYS[4], id)\n"
@@ -43,6 +49,11 @@ static const char apply_lua[] =
     "  return {'accepted', 0}\n"
     "end\n"
     "local state, deadline = ARGV[9], ARGV[12]\n"
+    "local cur = redis.call('HMGET', KEYS[2], 'source', 'title', 'url', 'component', 'severity',\n"
+    "  'state', 'created_at', 'resolved_at', 'sla_deadline', 'updated_at')\n"
+    "for i = 1, 10 do\n"
+    "  if cur[i] ~= ARGV[i + 3] then changed() break end\n"
+    "end\n"
     "count(old[1], old[2], old[3], -1)\n"
     "count(state, ARGV[7], ARGV[8], 1)\n"
     "if old[1] ~= state or old[5] ~= deadline then redis.call('HDEL', KEYS[2], 'breach_notified') end\n"
@@ -64,29 +75,6 @@ static const char apply_lua[] =
                       "'created_at', 'resolved_at', 'sla_deadline', 'updated_at'"
 enum { F_ID, F_SOURCE, F_TITLE, F_URL, F_COMPONENT, F_SEVERITY, F_STATE, F_CREATED,
        F_RESOLVED, F_DEADLINE, F_UPDATED, F_COUNT };
-
-/*
- * ARGV: state(default|open|resolved|all) component severity limit cutoff
- * Newest change first. Cost grows with the tickets stored (feeds and API).
- */
-static const char list_lua[] =
-    "local state, component, severity = ARGV[1], ARGV[2], ARGV[3]\n"
-    "local limit, cutoff = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
-    "local out = {}\n"
-    "for _, id in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, -1)) do\n"
-    "  local t = redis.call('HMGET', 'kz:ticket:' .. id, " TICKET_FIELDS ")\n"
-    "  local keep = t[1] ~= false\n"
-    "  if keep and component ~= '' and t[5] ~= component then keep = false end\n"
-    "  if keep and severity ~= '' and t[6] ~= severity then keep = false end\n"
-    "  if keep and state == 'open' and t[7] ~= 'open' then keep = false end\n"
-    "  if keep and state == 'resolved' and t[7] ~= 'resolved' then keep = false end\n"
-    "  if keep and state == 'default' and t[7] == 'resolved' and tonumber(t[9]) < cutoff then keep = false end\n"
-    "  if keep then\n"
-    "    out[#out + 1] = t\n"
-    "    if limit > 0 and #out >= limit then break end\n"
-    "  end\n"
-    "end\n"
-    "return out\n";
 
 /* ARGV: now limit. Open tickets past their deadline whose breach was not yet notified. */
 static const char due_lua[] =
@@ -110,7 +98,7 @@ static const char stats_lua[] =
 
 struct gw_store {
     struct gw_redis *redis;
-    struct gw_redis_script apply, list, stats, due;
+    struct gw_redis_script apply, stats, due;
 };
 
 struct gw_store *
@@ -121,12 +109,10 @@ gw_store_new(struct gw_redis *redis)
         return NULL;
     s->redis = redis;
     s->apply.source = apply_lua;
-    s->list.source = list_lua;
     s->stats.source = stats_lua;
     s->due.source = due_lua;
     gw_redis_script_init(&s->due);
     gw_redis_script_init(&s->apply);
-    gw_redis_script_init(&s->list);
     gw_redis_script_init(&s->stats);
     return s;
 }
@@ -179,7 +165,7 @@ gw_store_apply(struct gw_store *store, const char *delivery, int64_t ttl,
 {
     static const char *const ops[] = {"none", "upsert", "drop", "remove"};
     const struct gw_ticket *t = &change->ticket;
-    char nums[5][24];
+    char nums[6][24];
     char *delivery_key = delivery != NULL ? key("kz:delivery:", delivery) : strdup("");
     char *ticket_key = key("kz:ticket:", t->id);
     char *tomb_key = key("kz:tomb:", t->id);
@@ -193,12 +179,13 @@ gw_store_apply(struct gw_store *store, const char *delivery, int64_t ttl,
     snprintf(nums[2], sizeof(nums[2]), "%lld", (long long)t->resolved_at);
     snprintf(nums[3], sizeof(nums[3]), "%lld", (long long)t->sla_deadline);
     snprintf(nums[4], sizeof(nums[4]), "%lld", (long long)t->updated_at);
+    snprintf(nums[5], sizeof(nums[5]), "%lld", (long long)gw_now());
     const char *argv[] = {
         delivery_key, ticket_key, "kz:tickets", "kz:sla", "kz:open_counts", tomb_key,
         "kz:sla_pending",
         ops[change->op], nums[0], t->id, t->source, t->title, t->url, t->component,
         gw_severity_name(t->severity), gw_ticket_state_name(t->state), nums[1], nums[2],
-        nums[3], nums[4],
+        nums[3], nums[4], nums[5],
     };
     ctx->cb = cb;
     ctx->arg = arg;
@@ -219,6 +206,9 @@ done:
 struct list_ctx {
     gw_list_cb cb;
     void *arg;
+    struct gw_ticket_filter filter;   /* NULL filter pointers: no filtering */
+    int filtered;
+    char component[256];
 };
 
 static int64_t
@@ -227,37 +217,70 @@ reply_int(const redisReply *r)
     return r != NULL && r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
 }
 
+static int
+keep(const struct list_ctx *ctx, const struct gw_ticket *t)
+{
+    const struct gw_ticket_filter *f = &ctx->filter;
+    if (!ctx->filtered)
+        return 1;
+    if (f->component != NULL && strcmp(t->component, f->component) != 0)
+        return 0;
+    if (f->severity != GW_SEV_NONE && t->severity != f->severity)
+        return 0;
+    switch (f->state) {
+    case GW_STATE_OPEN: return t->state == GW_TICKET_OPEN;
+    case GW_STATE_RESOLVED: return t->state == GW_TICKET_RESOLVED;
+    case GW_STATE_ALL: return 1;
+    default: return t->state == GW_TICKET_OPEN || t->resolved_at >= f->now - f->recent_seconds;
+    }
+}
+
+/*
+ * reply: rows of F_COUNT fields (SORT ... GET), or an array of F_COUNT-field
+ * arrays (the due script). Tickets point into the reply.
+ */
 static void
 on_list(redisReply *reply, void *privdata)
 {
     struct list_ctx *ctx = privdata;
     struct gw_ticket *tickets = NULL;
-    size_t n = 0;
+    size_t n = 0, rows = 0, stride = 1;
     int ok = reply != NULL && reply->type == REDIS_REPLY_ARRAY;
+    int flat = ok && reply->elements > 0 && reply->element[0]->type != REDIS_REPLY_ARRAY;
 
-    if (ok && reply->elements > 0)
-        tickets = calloc(reply->elements, sizeof(*tickets));
-    for (size_t i = 0; ok && tickets != NULL && i < reply->elements; i++) {
-        redisReply *row = reply->element[i];
-        if (row->type != REDIS_REPLY_ARRAY || row->elements != F_COUNT)
+    if (ok)
+        rows = flat ? reply->elements / F_COUNT : reply->elements;
+    if (flat)
+        stride = F_COUNT;
+    if (rows > 0)
+        tickets = calloc(rows, sizeof(*tickets));
+    for (size_t r = 0; tickets != NULL && r < rows; r++) {
+        redisReply **f = flat ? &reply->element[r * stride] : reply->element[r]->element;
+        if (!flat && (reply->element[r]->type != REDIS_REPLY_ARRAY ||
+                      reply->element[r]->elements != F_COUNT))
             continue;
-        struct gw_ticket *t = &tickets[n++];
-        /* Point into the reply: valid for the duration of the callback. */
-        t->id = row->element[F_ID]->str;
-        t->source = row->element[F_SOURCE]->str;
-        t->title = row->element[F_TITLE]->str;
-        t->url = row->element[F_URL]->str;
-        t->component = row->element[F_COMPONENT]->str;
-        t->severity = gw_severity_parse(row->element[F_SEVERITY]->str);
-        t->state = row->element[F_STATE]->str != NULL &&
-                   strcmp(row->element[F_STATE]->str, "resolved") == 0 ? GW_TICKET_RESOLVED
-                                                                       : GW_TICKET_OPEN;
-        t->created_at = reply_int(row->element[F_CREATED]);
-        t->resolved_at = reply_int(row->element[F_RESOLVED]);
-        t->sla_deadline = reply_int(row->element[F_DEADLINE]);
-        t->updated_at = reply_int(row->element[F_UPDATED]);
-        if (t->id == NULL || t->title == NULL || t->component == NULL)
-            n--;
+        if (f[F_ID]->type != REDIS_REPLY_STRING || f[F_TITLE]->type != REDIS_REPLY_STRING ||
+            f[F_COMPONENT]->type != REDIS_REPLY_STRING)
+            continue; /* listed but its hash is gone */
+        struct gw_ticket *t = &tickets[n];
+        t->id = f[F_ID]->str;
+        t->source = f[F_SOURCE]->str;
+        t->title = f[F_TITLE]->str;
+        t->url = f[F_URL]->str;
+        t->component = f[F_COMPONENT]->str;
+        t->severity = f[F_SEVERITY]->type == REDIS_REPLY_STRING ? gw_severity_parse(f[F_SEVERITY]->str)
+                                                                 : GW_SEV_NONE;
+        t->state = f[F_STATE]->str != NULL && strcmp(f[F_STATE]->str, "resolved") == 0
+                       ? GW_TICKET_RESOLVED : GW_TICKET_OPEN;
+        t->created_at = reply_int(f[F_CREATED]);
+        t->resolved_at = reply_int(f[F_RESOLVED]);
+        t->sla_deadline = reply_int(f[F_DEADLINE]);
+        t->updated_at = reply_int(f[F_UPDATED]);
+        if (!keep(ctx, t))
+            continue;
+        n++;
+        if (ctx->filtered && ctx->filter.limit > 0 && (long)n >= ctx->filter.limit)
+            break;
     }
     ctx->cb(ok, tickets, n, ctx->arg);
     free(tickets);
@@ -267,20 +290,33 @@ on_list(redisReply *reply, void *privdata)
 int
 gw_store_list(struct gw_store *store, const struct gw_ticket_filter *f, gw_list_cb cb, void *arg)
 {
-    static const char *const states[] = {"default", "open", "resolved", "all"};
-    char limit[24], cutoff[24];
-    struct list_ctx *ctx = malloc(sizeof(*ctx));
+    /*
+     * One SORT over the by-change index, fetching every field with GET
+     * patterns: done in C inside Redis, several times cheaper than a Lua
+     * loop of HMGETs at 10 000 tickets. Filters are applied here.
+     */
+    const char *argv[] = {
+        "SORT", "kz:tickets", "BY", "nosort", "DESC",
+        "GET", "kz:ticket:*->id", "GET", "kz:ticket:*->source", "GET", "kz:ticket:*->title",
+        "GET", "kz:ticket:*->url", "GET", "kz:ticket:*->component",
+        "GET", "kz:ticket:*->severity", "GET", "kz:ticket:*->state",
+        "GET", "kz:ticket:*->created_at", "GET", "kz:ticket:*->resolved_at",
+        "GET", "kz:ticket:*->sla_deadline", "GET", "kz:ticket:*->updated_at",
+    };
+    struct list_ctx *ctx = calloc(1, sizeof(*ctx));
 
     if (ctx == NULL)
         return -1;
-    snprintf(limit, sizeof(limit), "%ld", f->limit);
-    snprintf(cutoff, sizeof(cutoff), "%lld", (long long)(f->now - f->recent_seconds));
-    const char *sev = gw_severity_name(f->severity);
-    const char *argv[] = {"kz:tickets", states[f->state], f->component ? f->component : "",
-                          sev ? sev : "", limit, cutoff};
+    ctx->filter = *f;
+    ctx->filtered = 1;
+    if (f->component != NULL) {
+        snprintf(ctx->component, sizeof(ctx->component), "%s", f->component);
+        ctx->filter.component = ctx->component;
+    }
     ctx->cb = cb;
     ctx->arg = arg;
-    if (gw_redis_eval(store->redis, &store->list, on_list, ctx, 1, 6, argv, NULL) != 0) {
+    if (gw_redis_command(store->redis, on_list, ctx, (int)(sizeof(argv) / sizeof(argv[0])),
+                         argv, NULL) != 0) {
         free(ctx);
         return -1;
     }
@@ -291,7 +327,7 @@ int
 gw_store_due_breaches(struct gw_store *store, int64_t now, long limit, gw_list_cb cb, void *arg)
 {
     char now_s[24], limit_s[24];
-    struct list_ctx *ctx = malloc(sizeof(*ctx));
+    struct list_ctx *ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL)
         return -1;
     snprintf(now_s, sizeof(now_s), "%lld", (long long)now);
@@ -300,6 +336,40 @@ gw_store_due_breaches(struct gw_store *store, int64_t now, long limit, gw_list_c
     ctx->cb = cb;
     ctx->arg = arg;
     if (gw_redis_eval(store->redis, &store->due, on_list, ctx, 0, 2, argv, NULL) != 0) {
+        free(ctx);
+        return -1;
+    }
+    return 0;
+}
+
+struct version_ctx {
+    gw_version_cb cb;
+    void *arg;
+};
+
+static void
+on_version(redisReply *reply, void *privdata)
+{
+    struct version_ctx *ctx = privdata;
+    int ok = reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2;
+    ctx->cb(ok, ok ? reply_int(reply->element[0]) : 0, ok ? reply_int(reply->element[1]) : 0,
+            ctx->arg);
+    free(ctx);
+}
+
+int
+gw_store_version(struct gw_store *store, const char *what, gw_version_cb cb, void *arg)
+{
+    char version[64], changed[64];
+    struct version_ctx *ctx = malloc(sizeof(*ctx));
+    if (ctx == NULL)
+        return -1;
+    snprintf(version, sizeof(version), "kz:%s:version", what);
+    snprintf(changed, sizeof(changed), "kz:%s:changed_at", what);
+    const char *argv[] = {"MGET", version, changed};
+    ctx->cb = cb;
+    ctx->arg = arg;
+    if (gw_redis_command(store->redis, on_version, ctx, 3, argv, NULL) != 0) {
         free(ctx);
         return -1;
     }

@@ -12,6 +12,8 @@
  *   kz:open_counts        hash ["component","severity"] -> open count
  *   kz:delivery:<src>:<d> de-duplication marker, TTL KAIZEN_DELIVERY_TTL
  *   kz:tomb:<id>          updated_at of a deleted/transferred issue (TTL as above)
+ *   kz:tickets:version    counter bumped when a ticket really changes;
+ *   kz:tickets:changed_at and when (Unix seconds): feed ETag/Last-Modified
  */
 #ifndef GW_STORE_H
 #define GW_STORE_H
@@ -67,6 +69,14 @@ int gw_store_list(struct gw_store *store, const struct gw_ticket_filter *filter,
  */
 int gw_store_due_breaches(struct gw_store *store, int64_t now, long limit, gw_list_cb cb,
                           void *arg);
+
+/*
+ * Change tracking for conditional GETs: what is "tickets" (bumped by every
+ * real ticket change) or "digests" (by every digest recorded). version and
+ * changed_at (Unix seconds) are 0 when nothing was ever recorded.
+ */
+typedef void (*gw_version_cb)(int ok, int64_t version, int64_t changed_at, void *arg);
+int gw_store_version(struct gw_store *store, const char *what, gw_version_cb cb, void *arg);
 
 /* Open counts per (component, severity) and breached counts per component. */
 struct gw_count { const char *component; const char *severity; long count; };

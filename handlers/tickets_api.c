@@ -13,13 +13,6 @@ struct list_request {
     int64_t now;
 };
 
-/*
- * Parses the filters shared by /api/tickets and the tickets feed. Returns a
- * reason for a 400, or NULL.
- */
-const char *gw_ticket_filter_parse(struct gw_request *req, struct gw_ticket_filter *f,
-                                   int allow_limit);
-
 const char *
 gw_ticket_filter_parse(struct gw_request *req, struct gw_ticket_filter *f, int allow_limit)
 {

@@ -81,7 +81,9 @@ class Delivery(unittest.TestCase):
         self.assertIn("Payments &lt;fail&gt; &amp; retry", text)
         self.assertIn("https://github.com/octo-org/api/issues/1", text)
         self.assertIn("Café ☕ slow", text)
-        status = admin(gw, "GET", "/api/outbox")
+        # The peer saw the request a moment before the gateway recorded the 2xx.
+        status = wait_for(lambda: admin(gw, "GET", "/api/outbox")["recent"] and
+                          admin(gw, "GET", "/api/outbox"), what="history")
         self.assertEqual((status["pending"], status["dead"]), (0, 0))
         self.assertEqual(status["recent"][0]["result"], "sent")
         self.assertEqual(gw.metric("kaizen_notifications_total", sink="slack", result="sent"), 1)
@@ -147,7 +149,7 @@ class Delivery(unittest.TestCase):
         reqs = self.slack.wait_for(4, "/slack", timeout=20)
         for a, b in zip(reqs, reqs[1:]):
             self.assertGreaterEqual(b["at"] - a["at"], 0.9)
-        self.assertEqual(admin(gw, "GET", "/api/outbox")["pending"], 0)
+        wait_for(lambda: admin(gw, "GET", "/api/outbox")["pending"] == 0, what="queue drained")
 
     def test_dry_run_sends_nothing_but_keeps_history(self):
         self.block_digest_window()

@@ -1,0 +1,297 @@
+/*
+ * GET /feeds/tickets.rss and GET /feeds/digests.rss: RSS 2.0 with weak
+ * ETags and Last-Modified. A conditional GET is answered from one small
+ * Redis read (the change version) without building the feed.
+ */
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/app.h"
+#include "gateway/feed.h"
+#include "gateway/hmac.h"
+#include "gateway/log.h"
+#include "gateway/render.h"
+#include "gateway/rss.h"
+#include "gateway/timeutil.h"
+
+#define DIGESTS_KEPT 30
+#define TTL_MINUTES 15
+#define BUCKET_SECONDS 3600   /* item texts (SLA countdowns) are refreshed hourly */
+
+enum feed_kind { FEED_TICKETS, FEED_DIGESTS };
+
+struct feed_request {
+    struct gw_app *app;
+    struct gw_request *req;
+    enum feed_kind kind;
+    struct gw_ticket_filter filter;
+    char query[512];          /* normalised filters, part of the ETag */
+    char component[256];
+    int64_t last_modified;
+};
+
+static int
+authorized(struct gw_app *app, struct gw_request *req)
+{
+    const char *token = app->cfg->feed_token, *given;
+    if (token == NULL)
+        return 1;
+    given = gw_request_query(req, "token");
+    if (given != NULL)
+        return gw_consttime_equal(given, strlen(given), token, strlen(token));
+    return gw_bearer_ok(req, token);
+}
+
+static void
+free_xml(const void *data, size_t len, void *arg)
+{
+    (void)len;
+    (void)arg;
+    free((void *)data);
+}
+
+/* The document is sent without a copy; libevent frees it once written. */
+static void
+reply_feed(struct feed_request *fr, char *xml, size_t len)
+{
+    struct evbuffer *body = evbuffer_new();
+    if (body == NULL || evbuffer_add_reference(body, xml, len, free_xml, NULL) != 0) {
+        free(xml);
+        gw_reply_error(fr->req, 500, "out of memory");
+    } else {
+        gw_reply_buffer(fr->req, 200, "application/rss+xml; charset=utf-8", body);
+    }
+    if (body != NULL)
+        evbuffer_free(body);
+    free(fr);
+}
+
+static void
+channel(struct feed_request *fr, struct gw_rss_channel *ch, char *self, size_t self_len)
+{
+    const struct gw_config *cfg = fr->app->cfg;
+    snprintf(self, self_len, "%s%s", cfg->public_url,
+             fr->kind == FEED_TICKETS ? "/feeds/tickets.rss" : "/feeds/digests.rss");
+    ch->title = fr->kind == FEED_TICKETS ? "kaizen-gateway: tickets" : "kaizen-gateway: digests";
+    ch->link = cfg->public_url;
+    ch->description = fr->kind == FEED_TICKETS
+                          ? "Open tickets and tickets resolved recently, newest change first"
+                          : "SLA digests, newest first";
+    ch->self_url = self;   /* never carries the feed token */
+    ch->last_build = fr->last_modified;
+    ch->ttl_minutes = TTL_MINUTES;
+}
+
+static void
+on_tickets(int ok, const struct gw_ticket *tickets, size_t n, void *arg)
+{
+    struct feed_request *fr = arg;
+    const struct gw_templates *set = fr->app->templates;
+    struct gw_rss_item *items = NULL;
+    char **texts = NULL, self[512];
+    struct gw_rss_channel ch;
+    size_t len = 0;
+    char *xml = NULL;
+    int64_t now = gw_now();
+
+    if (!ok) {
+        gw_reply_error(fr->req, 503, "redis unavailable");
+        free(fr);
+        return;
+    }
+    items = calloc(n ? n : 1, sizeof(*items));
+    texts = calloc(2 * (n ? n : 1), sizeof(char *));
+    for (size_t i = 0; items != NULL && texts != NULL && i < n; i++) {
+        gw_render_rss_item(set, &tickets[i], now, &texts[2 * i], &texts[2 * i + 1]);
+        items[i].title = texts[2 * i] ? texts[2 * i] : tickets[i].title;
+        items[i].description = texts[2 * i + 1] ? texts[2 * i + 1] : "";
+        items[i].link = tickets[i].url && tickets[i].url[0] ? tickets[i].url : NULL;
+        items[i].guid = tickets[i].id;
+        items[i].category = tickets[i].component;
+        items[i].pub_date = tickets[i].updated_at;
+    }
+    channel(fr, &ch, self, sizeof(self));
+    if (items != NULL && texts != NULL)
+        xml = gw_rss_build(&ch, items, n, &len);
+    for (size_t i = 0; texts != NULL && i < 2 * n; i++)
+        free(texts[i]);
+    free(texts);
+    free(items);
+    if (xml == NULL) {
+        gw_reply_error(fr->req, 500, "could not build the feed");
+        free(fr);
+        return;
+    }
+    char count[24];
+    snprintf(count, sizeof(count), "%zu", n);
+    gw_log(GW_LOG_DEBUG, "feed built", "feed", "tickets", "items", count, NULL);
+    reply_feed(fr, xml, len);
+}
+
+static void
+on_digests(redisReply *reply, void *arg)
+{
+    struct feed_request *fr = arg;
+    struct gw_rss_item items[DIGESTS_KEPT];
+    char *html[DIGESTS_KEPT], titles[DIGESTS_KEPT][160], self[512], link[600];
+    json_t *records[DIGESTS_KEPT];
+    struct gw_rss_channel ch;
+    size_t n = 0, len = 0;
+    char *xml;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+        gw_reply_error(fr->req, 503, "redis unavailable");
+        free(fr);
+        return;
+    }
+    snprintf(link, sizeof(link), "%s/feeds/digests.rss", fr->app->cfg->public_url);
+    for (size_t i = 0; i < reply->elements && n < DIGESTS_KEPT; i++) {
+        json_t *rec = json_loads(reply->element[i]->str, 0, NULL);
+        const char *id = json_string_value(json_object_get(rec, "id"));
+        const char *at = json_string_value(json_object_get(rec, "at"));
+        int64_t when = 0;
+        if (id == NULL || at == NULL || gw_time_parse_rfc3339(at, &when) != 0) {
+            json_decref(rec);
+            continue;
+        }
+        records[n] = rec;
+        html[n] = gw_digest_html(json_object_get(rec, "messages"));
+        snprintf(titles[n], sizeof(titles[n]), "SLA digest %.10s: %lld open tickets", at,
+                 (long long)json_integer_value(json_object_get(rec, "open_tickets")));
+        items[n] = (struct gw_rss_item){titles[n], link, id, html[n] ? html[n] : "", "digest", when};
+        n++;
+    }
+    channel(fr, &ch, self, sizeof(self));
+    xml = gw_rss_build(&ch, items, n, &len);
+    for (size_t i = 0; i < n; i++) {
+        free(html[i]);
+        json_decref(records[i]);
+    }
+    if (xml == NULL) {
+        gw_reply_error(fr->req, 500, "could not build the feed");
+        free(fr);
+        return;
+    }
+    gw_log(GW_LOG_DEBUG, "feed built", "feed", "digests", NULL);
+    reply_feed(fr, xml, len);
+}
+
+/* 1 if the client's copy is current (RFC 9110: If-None-Match wins). */
+static int
+not_modified(struct gw_request *req, const char *etag, int64_t last_modified)
+{
+    const char *inm = gw_request_header(req, "If-None-Match");
+    const char *ims = gw_request_header(req, "If-Modified-Since");
+    int64_t since;
+    if (inm != NULL)
+        return gw_etag_matches(inm, etag);
+    return ims != NULL && gw_time_parse_http_date(ims, &since) == 0 && last_modified <= since;
+}
+
+static void
+on_version(int ok, int64_t version, int64_t changed_at, void *arg)
+{
+    struct feed_request *fr = arg;
+    int64_t bucket = fr->kind == FEED_TICKETS ? gw_now() / BUCKET_SECONDS : 0;
+    char etag[160], date[40];
+
+    if (!ok) {
+        gw_reply_error(fr->req, 503, "redis unavailable");
+        free(fr);
+        return;
+    }
+    fr->last_modified = changed_at > bucket * BUCKET_SECONDS ? changed_at : bucket * BUCKET_SECONDS;
+    if (fr->last_modified == 0)
+        fr->last_modified = (int64_t)fr->app->start_time;
+    gw_feed_etag(fr->kind == FEED_TICKETS ? "tickets" : "digests", version, bucket, fr->query,
+                 etag, sizeof(etag));
+    gw_reply_header(fr->req, "ETag", etag);
+    gw_reply_header(fr->req, "Last-Modified", gw_http_date(fr->last_modified, date, sizeof(date)));
+    gw_reply_header(fr->req, "Cache-Control", "no-cache");
+    if (not_modified(fr->req, etag, fr->last_modified)) {
+        gw_reply_buffer(fr->req, 304, NULL, NULL);
+        free(fr);
+        return;
+    }
+    if (fr->kind == FEED_TICKETS) {
+        if (gw_store_list(fr->app->store, &fr->filter, on_tickets, fr) != 0) {
+            gw_reply_error(fr->req, 503, "redis unavailable");
+            free(fr);
+        }
+        return;
+    }
+    char last[16];
+    snprintf(last, sizeof(last), "%d", DIGESTS_KEPT - 1);
+    const char *argv[] = {"LRANGE", "kz:digests", "0", last};
+    if (gw_redis_command(fr->app->redis, on_digests, fr, 4, argv, NULL) != 0) {
+        gw_reply_error(fr->req, 503, "redis unavailable");
+        free(fr);
+    }
+}
+
+static void
+on_feed(struct gw_request *req, struct gw_app *app, enum feed_kind kind)
+{
+    static const char *const digest_params[] = {"token", NULL};
+    static const char *const states[] = {"default", "open", "resolved", "all"};
+    struct feed_request *fr;
+    const char *bad;
+
+    if (!authorized(app, req)) {
+        gw_reply_header(req, "WWW-Authenticate", "Bearer");
+        gw_reply_error(req, 401, "missing or bad feed token (?token= or Authorization: Bearer)");
+        return;
+    }
+    if ((fr = calloc(1, sizeof(*fr))) == NULL) {
+        gw_reply_error(req, 500, "out of memory");
+        return;
+    }
+    fr->app = app;
+    fr->req = req;
+    fr->kind = kind;
+    if (kind == FEED_TICKETS) {
+        if ((bad = gw_ticket_filter_parse(req, &fr->filter, 0)) != NULL) {
+            gw_reply_error(req, 400, bad);
+            free(fr);
+            return;
+        }
+        /* The filter points into the request; copy what outlives parsing order. */
+        if (fr->filter.component != NULL) {
+            snprintf(fr->component, sizeof(fr->component), "%s", fr->filter.component);
+            fr->filter.component = fr->component;
+        }
+        snprintf(fr->query, sizeof(fr->query), "c=%s&s=%s&st=%s", fr->component,
+                 fr->filter.severity == GW_SEV_NONE ? "" : gw_severity_name(fr->filter.severity),
+                 states[fr->filter.state]);
+    } else if (gw_request_unknown_query(req, digest_params) != NULL) {
+        gw_reply_error(req, 400, "unknown query parameter (the digests feed takes none)");
+        free(fr);
+        return;
+    }
+    if (gw_store_version(app->store, kind == FEED_TICKETS ? "tickets" : "digests", on_version,
+                         fr) != 0) {
+        gw_reply_error(req, 503, "redis unavailable");
+        free(fr);
+    }
+}
+
+static void
+on_tickets_feed(struct gw_request *req, void *arg)
+{
+    on_feed(req, arg, FEED_TICKETS);
+}
+
+static void
+on_digests_feed(struct gw_request *req, void *arg)
+{
+    on_feed(req, arg, FEED_DIGESTS);
+}
+
+void
+gw_feeds_register(struct gw_app *app)
+{
+    gw_http_route(app->http, "/feeds/tickets.rss", 0, GW_GET, on_tickets_feed, app);
+    gw_http_route(app->http, "/feeds/digests.rss", 0, GW_GET, on_digests_feed, app);
+}
