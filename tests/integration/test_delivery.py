@@ -200,7 +200,14 @@ class Delivery(unittest.TestCase):
         self.slack.wait_for(1, "/slack")
         gw.stop(sig=signal.SIGKILL)
         other = self.gateway(KAIZEN_HTTP_TIMEOUT="1s")
-        reqs = self.slack.wait_for(2, "/slack", timeout=30)
+        try:
+            reqs = self.slack.wait_for(2, "/slack", timeout=45)   # lease is 11 s
+        except AssertionError:
+            for k in self.redis.command("KEYS", "kz:outbox:*"):
+                print(k, self.redis.command("TYPE", k), self.redis.command("PTTL", k))
+            print("--- killed replica ---\n" + gw.read_log()[-3000:])
+            print("--- other replica ---\n" + other.read_log()[-3000:])
+            raise
         self.assertEqual(reqs[0]["body"], reqs[1]["body"])
         wait_for(lambda: admin(other, "GET", "/api/outbox")["pending"] == 0, what="delivered")
 
