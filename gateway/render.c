@@ -141,7 +141,11 @@ set_text(json_t *obj, const char *key, const char *s, size_t limit)
 
     if (s == NULL)
         s = "";
-    if ((clean = gw_utf8_sanitize(s, strlen(s))) == NULL)
+    size_t len = strlen(s);
+    /* Common case, thousands of times per feed: already valid, kept whole. */
+    if (limit == FIELD_WHOLE && gw_utf8_valid(s, len))
+        return json_object_set_new(obj, key, json_stringn_nocheck(s, len));
+    if ((clean = gw_utf8_sanitize(s, len)) == NULL)
         return -1;
     if (limit != FIELD_WHOLE) {
         flatten(clean);

@@ -175,6 +175,40 @@ class RedisDown(unittest.TestCase):
         self.assertEqual(rc, 0, log[-2000:])
 
 
+class TwoReplicas(unittest.TestCase):
+    def test_resolution_observed_once_across_replicas(self):
+        """An HA Alertmanager pair sends the same resolved notification to two replicas at once."""
+        import threading
+        redis = Redis(appendonly=False)
+        gws = [Gateway(redis.url, KAIZEN_ALERTMANAGER_TOKEN=TOKEN) for _ in range(2)]
+        try:
+            def post(gw, payload):
+                return gw.json("POST", "/webhooks/alertmanager", body=json.dumps(payload).encode(),
+                               headers={"Content-Type": "application/json",
+                                        "Authorization": "Bearer " + TOKEN})
+            firing = notification([alert("ha%02d" % i, severity="critical", component="db")
+                                   for i in range(20)])
+            self.assertEqual(post(gws[0], firing)[0], 202)
+            resolved = notification([alert("ha%02d" % i, "resolved", ends="2026-11-22T09:10:00Z",
+                                           severity="critical", component="db") for i in range(20)])
+            results = []
+            threads = [threading.Thread(target=lambda g=g: results.append(post(g, resolved)))
+                       for g in gws for _ in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self.assertEqual([r[0] for r in results], [202] * 4)
+            counts = [total(g, "kaizen_ticket_seconds_count") for g in gws]
+            self.assertEqual(sum(counts), 20, counts)
+            self.assertEqual(sum(total(g, "kaizen_ticket_seconds_sum") for g in gws), 20 * 600)
+        finally:
+            for g in gws:
+                rc, log = g.close()
+                self.assertEqual(rc, 0, log[-2000:])
+            redis.close()
+
+
 @unittest.skipIf(AM_BIN is None, "prometheus-alertmanager is not installed")
 class RealAlertmanager(unittest.TestCase):
     """Debian's prometheus-alertmanager delivering to the gateway."""

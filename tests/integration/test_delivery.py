@@ -162,6 +162,18 @@ class Delivery(unittest.TestCase):
         self.assertEqual(self.slack.received(), [])
         self.assertIn("dry-run", gw.read_log())
 
+    def test_empty_digest_skipped_or_all_clear(self):
+        gw = self.gateway(KAIZEN_DIGEST_EVERY="1s")          # skip-empty is the default
+        time.sleep(2.5)
+        self.assertEqual(self.slack.received("/slack"), [])
+        self.assertEqual(admin(gw, "POST", "/api/digest"), {"messages": 0})
+        self.assertEqual(gw.stop(), 0)   # else it claims windows with its skip-empty setting
+        other = self.gateway(KAIZEN_DIGEST_EVERY="1s", KAIZEN_DIGEST_SKIP_EMPTY="0")
+        [req] = self.slack.wait_for(1, "/slack", timeout=10)[:1]
+        self.assertIn("0 open", slack_texts(req))
+        self.assertTrue(req["json"]["text"])
+        self.assertEqual(admin(other, "POST", "/api/digest"), {"messages": 1})
+
     def test_no_webhook_url_is_dry_run(self):
         self.block_digest_window()
         gw = self.gateway(KAIZEN_SLACK_WEBHOOK_URL=None)
