@@ -7,12 +7,18 @@
   github_pool.py seed URL POOL      POST every body of POOL once to URL
                                     (…/webhooks/github) over one keep-alive
                                     connection; fails unless all answer 2xx
+  github_pool.py big SECRET URL BYTES N
+                                    POST N signed `issues` bodies of about
+                                    BYTES each (a long issue body) at once,
+                                    one connection each: memory per large
+                                    delivery in flight
 """
 import hashlib
 import hmac
 import http.client
 import json
 import sys
+import threading
 import urllib.parse
 import uuid
 
@@ -60,10 +66,39 @@ def seed(url, pool):
     conn.close()
 
 
+def big(secret, url, size, n):
+    p = body(1000000)
+    p["issue"]["body"] = "x" * max(0, size - len(json.dumps(p)) - 16)
+    raw = json.dumps(p).encode()
+    sig = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    u = urllib.parse.urlsplit(url)
+    codes = []
+
+    def post():
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+        conn.request("POST", u.path, body=raw, headers={
+            "Content-Type": "application/json", "X-GitHub-Event": "issues",
+            "X-GitHub-Delivery": str(uuid.uuid4()), "X-Hub-Signature-256": sig})
+        resp = conn.getresponse()
+        resp.read()
+        codes.append(resp.status)
+        conn.close()
+
+    threads = [threading.Thread(target=post) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if any(c // 100 != 2 for c in codes):
+        sys.exit("big: %s answered %s" % (url, sorted(codes)))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "gen":
         gen(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif len(sys.argv) == 4 and sys.argv[1] == "seed":
         seed(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 6 and sys.argv[1] == "big":
+        big(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     else:
         sys.exit(__doc__)

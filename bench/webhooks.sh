@@ -20,6 +20,9 @@
 # usage: bench/webhooks.sh
 # knobs: BENCH_DURATION=4 BENCH_RUNS=3 BENCH_CONNS="2 32" BENCH_READ_CONNS=8
 #        BENCH_TICKETS=1000 BENCH_BASELINE=node|python|none KAIZEN_BIN=path
+#        BENCH_IDLE=10 (s of idle CPU measured after seeding)
+#        BENCH_BIG_BYTES=5000000 BENCH_BIG_COUNTS="1 8" (after the load: that
+#        many signed deliveries of about that size at once, peak RSS after each)
 # needs: wrk, redis-server + redis-cli (redis-tools), curl, python3; node for
 #        the baseline. Defaults take about 2.5 minutes.
 set -euo pipefail
@@ -32,6 +35,9 @@ RUNS=${BENCH_RUNS:-3}
 CONNS=${BENCH_CONNS:-"2 32"}
 READ_CONNS=${BENCH_READ_CONNS:-8}
 TICKETS=${BENCH_TICKETS:-1000}
+IDLE=${BENCH_IDLE:-10}
+BIG_BYTES=${BENCH_BIG_BYTES:-5000000}
+BIG_COUNTS=${BENCH_BIG_COUNTS:-"1 8"}
 BASELINE=${BENCH_BASELINE:-node}
 SECRET=bench-secret
 HZ=$(getconf CLK_TCK)
@@ -127,6 +133,11 @@ python3 "$here/github_pool.py" seed "$GW/webhooks/github" "$tmp/pool.txt"
 [[ -n $BL_PID ]] && python3 "$here/github_pool.py" seed "$BL/webhooks/github" "$tmp/pool.txt"
 echo "== seeded $(redis-cli -p "$GW_REDIS_PORT" zcard kz:tickets) tickets (pool of $TICKETS signed issues bodies, $(awk -F'\t' '{n += length($2)} END {printf "%d", n / NR}' "$tmp/pool.txt") bytes each)"
 
+t0=$(ticks "$GW_PID")
+sleep "$IDLE"
+GW_IDLE_MCPU=$(awk -v t="$(($(ticks "$GW_PID") - t0))" -v hz="$HZ" -v s="$IDLE" 'BEGIN {printf "%.1f", t / hz / s * 1000}')
+echo "== gateway idle CPU with $TICKETS tickets: ${GW_IDLE_MCPU} millicores over ${IDLE} s"
+
 gh_accepted() { # accepted GitHub deliveries according to the gateway's /metrics
   curl -fsS "$GW/metrics" | awk '/^kaizen_webhooks_total\{/ && /source="github"/ && /result="accepted"/ {n += $NF} END {printf "%d", n}'
 }
@@ -192,6 +203,11 @@ GW_CPU_TOTAL=$(ticks "$GW_PID")
 if [[ -n $BL_PID ]]; then
   BL_RSS_LOAD=$(kib "$BL_PID" VmRSS) BL_HWM=$(kib "$BL_PID" VmHWM) BL_CPU_TOTAL=$(ticks "$BL_PID")
 fi
+BIG_FIGURES=()
+for n in $BIG_COUNTS; do
+  python3 "$here/github_pool.py" big "$SECRET" "$GW/webhooks/github" "$BIG_BYTES" "$n"
+  BIG_FIGURES+=("$n x $BIG_BYTES B at once: VmHWM $(mib "$(kib "$GW_PID" VmHWM)") MiB")
+done
 strip -o "$tmp/stripped" "$bin" 2>/dev/null || cp "$bin" "$tmp/stripped"
 
 # ------------------------------------------------------------------ summary
@@ -241,6 +257,8 @@ if [[ -n $BL_PID ]]; then
   printf '%-30s %12s\n' "RSS peak ratio gateway/baseline" "$(awk -v a="$GW_HWM" -v b="$BL_HWM" 'BEGIN {printf "x%.3f", a / b}')"
 fi
 echo "gateway CPU during the measured runs: $(awk -v t="$((gw_cpu1 - gw_cpu0))" -v hz="$HZ" -v w="$((RUNS * ${#CASES[@]} * DURATION))" 'BEGIN {printf "%.1f s in about %d s of load, including the baseline turns (%.0f%% of one core)", t / hz, w, t / hz / w * 100}')"
+echo "gateway idle CPU: ${GW_IDLE_MCPU} millicores"
+for f in "${BIG_FIGURES[@]}"; do echo "gateway large deliveries (after the load): $f"; done
 echo "gateway binary: $(stat -c %s "$bin") bytes as built ($(basename "$(dirname "$bin")")), $(stat -c %s "$tmp/stripped") bytes stripped"
 echo "gateway GitHub deliveries: $sent answered to wrk, $((accepted1 - accepted0)) counted accepted in /metrics"
 echo "tickets in Redis: $(redis-cli -p "$GW_REDIS_PORT" zcard kz:tickets); delivery ids remembered: $(redis-cli -p "$GW_REDIS_PORT" dbsize) keys in total"
