@@ -54,6 +54,9 @@ def label(labels, prefixes):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in separate writes: without this, Nagle holds
+    # the body back until the client's delayed ACK (~40 ms per request)
+    disable_nagle_algorithm = True
 
     def log_message(self, *a):
         pass

@@ -69,9 +69,9 @@ trap 'exit 130' INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 wait_until() { # wait_until <what> <command...>: up to 10 s
-  local what=$1 i
+  local what=$1 _
   shift
-  for i in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  for _ in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
   die "$what did not come up"
 }
 
