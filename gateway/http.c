@@ -8,6 +8,7 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,6 +348,17 @@ gw_http_listen(struct gw_http *http, const char *host, int port, int *port_out)
         return -1;
     }
     http->listener = evhttp_bound_socket_get_listener(http->bound);
+    /*
+     * TCP_NODELAY, inherited by every accepted socket (Linux): bufferevents
+     * write at most 16 KiB at a time, so with Nagle a response over 16 KiB
+     * on a keep-alive connection left its tail waiting for the client's
+     * delayed ACK, adding ~40 ms (bench/webhooks.sh, /api/tickets?limit=100).
+     * Replies are written whole, so there are no small writes to coalesce.
+     */
+    int one = 1;
+    if (setsockopt(evhttp_bound_socket_get_fd(http->bound), IPPROTO_TCP, TCP_NODELAY, &one,
+                   sizeof(one)) != 0)
+        gw_log(GW_LOG_WARN, "cannot set TCP_NODELAY", "error", strerror(errno), NULL);
     if (getsockname(evhttp_bound_socket_get_fd(http->bound), (struct sockaddr *)&ss, &sslen) == 0)
         *port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                    : ((struct sockaddr_in *)&ss)->sin_port);

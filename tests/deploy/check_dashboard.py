@@ -8,6 +8,9 @@ exported metric families, taken from, in order of preference:
 
   1. a live scrape: --metrics-url URL or env KAIZEN_METRICS_URL
      (`# TYPE name type` lines of the Prometheus text format);
+     With --require-samples, every family the dashboard uses must also have
+     at least one sample in the scrape (not only a TYPE line), so a panel
+     cannot be empty for want of data the gateway never exports;
   2. the "Metrics (names fixed)" section of the product contract SPEC.md:
      --spec PATH, else $KAIZEN_SHARED_DIR/SPEC.md, else
      $KAIZEN_SOURCE_DIR/../shared/SPEC.md.
@@ -198,6 +201,8 @@ class Exported:
         self.source = source
         self.families = {}
         self.prefixes = []
+        # families with at least one sample line (live scrapes only; None: unknown)
+        self.sampled = None
 
     def add(self, name, mtype="untyped"):
         if self.families.get(name, "untyped") == "untyped":
@@ -242,6 +247,7 @@ def exported_from_scrape(url, timeout=10):
             exp.add(name)
     if not exp.families:
         raise ValueError(f"{url}: no metrics found in the response")
+    exp.sampled = {exp.resolve(name) for name in sampled} - {None}
     return exp
 
 
@@ -437,6 +443,8 @@ def main(argv=None):
                     help="an expr that must appear verbatim (whitespace-normalised) in some target")
     ap.add_argument("--require-metric", action="append", default=[],
                     help="a metric (family) that some expr must use")
+    ap.add_argument("--require-samples", action="store_true",
+                    help="live scrape only: every family the dashboard uses must have a sample, not just a TYPE line")
     ap.add_argument("--self-test", action="store_true", help="test the PromQL tokeniser and SPEC parser")
     args = ap.parse_args(argv)
 
@@ -477,7 +485,7 @@ def main(argv=None):
     print(f"  {len(exported.families)} families: {', '.join(f'{n} ({t})' for n, t in sorted(exported.families.items()))}"
           + (f"; prefixes: {', '.join(p + '*' for p in exported.prefixes)}" if exported.prefixes else ""))
 
-    used_families = set()
+    used_families = {}
     for where, expr in exprs:
         try:
             names = metric_names(expr)
@@ -491,7 +499,7 @@ def main(argv=None):
             if family is None:
                 errors.append(f"{where}: metric {name!r} is not exported ({exported.source})")
             else:
-                used_families.add(family)
+                used_families.setdefault(family, []).append(where)
                 print(f"  ok  {name:<45} {where}")
 
     all_exprs = {" ".join(e.split()) for _, e in exprs}
@@ -506,6 +514,17 @@ def main(argv=None):
             print(f"  ok  required metric used: {req}")
         else:
             errors.append(f"required metric not used by any panel: {req!r}")
+
+    if exported.sampled is not None:
+        for family in sorted(f for f in used_families if f not in exported.sampled):
+            panels = sorted({w.split(" target ")[0] for w in used_families[family]})
+            msg = f"metric {family!r} has a TYPE line but no sample in the scrape; used by {', '.join(panels)}"
+            if args.require_samples:
+                errors.append(msg)
+            else:
+                print(f"  note: {msg}")
+    elif args.require_samples:
+        errors.append("--require-samples needs a live scrape (--metrics-url or KAIZEN_METRICS_URL)")
 
     if errors:
         for e in errors:

@@ -219,7 +219,7 @@ function contract(baseFile, overlayFile) {
       eq(w, "ports", c.ports?.map((p) => [p.name, p.containerPort]), [["http", 8080]]);
       eq(w, "livenessProbe", [c.livenessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.port], ["/healthz", "http"]);
       eq(w, "readinessProbe", [c.readinessProbe?.httpGet?.path, c.readinessProbe?.httpGet?.port], ["/readyz", "http"]);
-      eq(w, "resources", c.resources, { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "500m", memory: "128Mi" } });
+      eq(w, "resources", c.resources, { requests: { cpu: "50m", memory: "40Mi" }, limits: { cpu: "500m", memory: "128Mi" } });
       const sc = { ...pod.securityContext, ...c.securityContext };
       eq(w, "runAsNonRoot", sc.runAsNonRoot, true);
       eq(w, "runAsUser", sc.runAsUser, 10001);
