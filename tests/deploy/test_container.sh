@@ -22,7 +22,8 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=${KAIZEN_SOURCE_DIR:-$(cd "$SCRIPT_DIR/../.." && pwd)}
 IMAGE=${KAIZEN_IMAGE:-localhost/kaizen-gateway:test}
-BASE_IMAGE=localhost/kaizen-debootstrap:bookworm-slim
+# The Dockerfile's own FROM, resolved locally (--pull=false): no registry is reached.
+BASE_IMAGE=docker.io/library/debian:bookworm-slim
 CACHE_DIR=${KAIZEN_DEBOOTSTRAP_CACHE:-/var/cache/kaizen-debootstrap}
 MAX_AGE_DAYS=${KAIZEN_DEBOOTSTRAP_MAX_AGE_DAYS:-7}
 WARN_MB=${KAIZEN_IMAGE_WARN_MB:-100}
@@ -237,7 +238,7 @@ step "3. buildah bud -t $IMAGE (Dockerfile in $SRC)"
 old_id=$(buildah images -q --no-trunc "$IMAGE" 2>/dev/null | head -n1 || true)
 t=$SECONDS
 ( cd "$SRC" && timeout 900 buildah bud --pull=false --isolation chroot --layers=false \
-    --build-arg "DEBIAN_IMAGE=$BASE_IMAGE" -t "$IMAGE" -f Dockerfile . ) >"$WORK/bud.log" 2>&1 \
+    -t "$IMAGE" -f Dockerfile . ) >"$WORK/bud.log" 2>&1 \
   || { tail -n 60 "$WORK/bud.log" >&2; fail "buildah bud failed (log above)"; }
 info "build took $((SECONDS - t)) s"
 new_id=$(buildah images -q --no-trunc "$IMAGE" | head -n1)
