@@ -77,7 +77,8 @@ on_digest_enqueued(int ok, int enqueued, void *arg)
     if (ok && b->window[0] != '\0') {
         snprintf(s->done_window, sizeof(s->done_window), "%s", b->window);
         if (enqueued)
-            gw_log(GW_LOG_INFO, "digest enqueued", "window", b->window, "messages", n, NULL);
+            gw_log(GW_LOG_INFO, b->messages ? "digest enqueued" : "digest window claimed; no open tickets",
+                   "window", b->window, "messages", n, NULL);
         s->digest_busy = 0;
     } else if (ok) {
         gw_log(GW_LOG_INFO, "digest enqueued on request", "messages", n, NULL);

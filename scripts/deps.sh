@@ -6,7 +6,7 @@ KAIZEN_BUILD_PKGS="gcc make cmake pkg-config libevent-dev libhiredis-dev libjans
   libcurl4-openssl-dev libssl-dev check"
 KAIZEN_RUN_PKGS="redis-server redis-tools curl ca-certificates"
 KAIZEN_TEST_PKGS="python3 prometheus prometheus-alertmanager python3-feedparser jq
-  debootstrap buildah"
+  debootstrap buildah openssl iproute2 procps"
 
 kaizen_install() {
     local missing=() pkg
