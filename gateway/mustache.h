@@ -12,13 +12,7 @@
 
 #include <jansson.h>
 
-/* How `{{x}}` escapes for its sink; `{{{x}}}` and `{{&x}}` never escape. */
-enum gw_escape {
-    GW_ESCAPE_HTML,     /* & < > "   (what the Mustache spec expects) */
-    GW_ESCAPE_SLACK,    /* & < >     (Slack mrkdwn control characters) */
-    GW_ESCAPE_XML,      /* & < > " ' */
-    GW_ESCAPE_NONE
-};
+#include "gateway/escape.h"     /* enum gw_escape, gw_escape_text() */
 
 /* A set of named compiled templates; partials resolve within the set. */
 struct gw_templates;
@@ -66,8 +60,5 @@ int gw_templates_has(const struct gw_templates *set, const char *name);
  */
 char *gw_templates_render(const struct gw_templates *set, const char *name, json_t *context,
     enum gw_escape esc);
-
-/* Returns a malloc'd, NUL-terminated copy of s[0..len) escaped for esc, or NULL when out of memory. */
-char *gw_escape_text(const char *s, size_t len, enum gw_escape esc);
 
 #endif

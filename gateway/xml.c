@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/escape.h"
 #include "gateway/utf8.h"
 
 /* An open element: its name lives in gw_xml.names at [name_off, +name_len). */
@@ -92,23 +93,18 @@ puts_lit(struct gw_xml *x, const char *s)
 
 /*
  * What replaces ASCII byte c in output: NULL when it is copied as is, "" when
- * XML 1.0 forbids it. CR is always a reference because parsers turn a literal
- * one into LF; in attributes tab and LF too, which would become spaces.
+ * XML 1.0 forbids it. The five markup characters get the shared XML
+ * entities; CR is always a reference because parsers turn a literal one into
+ * LF; in attributes tab and LF too, which would become spaces.
  */
 static const char *
 ascii_replacement(unsigned char c, int in_attr)
 {
+    const char *entity = gw_escape_entity(c, GW_ESCAPE_XML);
+
+    if (entity != NULL)
+        return entity;
     switch (c) {
-    case '&':
-        return "&amp;";
-    case '<':
-        return "&lt;";
-    case '>':
-        return "&gt;";
-    case '"':
-        return "&quot;";
-    case '\'':
-        return "&apos;";
     case '\t':
         return in_attr ? "&#9;" : NULL;
     case '\n':
