@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "gateway/utf8.h"
 
@@ -13,11 +12,9 @@
 /* One ticket line always fits in a section under its heading. */
 #define TICKET_LINE_MAX (GW_SLACK_SECTION_MAX - HEADING_MAX - 1)
 #define FALLBACK_MAX 300
-#define URL_MAX 1000
 /* Section text per message once the header and fallback are reserved. */
 #define SECTIONS_BUDGET (GW_SLACK_MESSAGE_MAX - 1 - GW_SLACK_HEADER_MAX - FALLBACK_MAX)
 
-static const char ellipsis[] = "\xE2\x80\xA6";
 static const char cont_suffix[] = " (cont.)";
 
 /* Growable NUL-terminated string; p is NULL until the first append. */
@@ -64,20 +61,6 @@ buf_take(struct buf *b)
     return p;
 }
 
-size_t
-gw_slack_len(const char *s)
-{
-    size_t units = 0;
-
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if ((*p & 0xC0) != 0x80)
-            units++;
-        if (*p >= 0xF0)   /* beyond the BMP: a surrogate pair in UTF-16 */
-            units++;
-    }
-    return units;
-}
-
 /* malloc'd copy of s that is valid UTF-8 whatever s holds. */
 static char *
 utf8_copy(const char *s)
@@ -85,168 +68,6 @@ utf8_copy(const char *s)
     size_t len = strlen(s);
 
     return gw_utf8_valid(s, len) ? strdup(s) : gw_utf8_sanitize(s, len);
-}
-
-/* Number of leading code points of valid UTF-8 s fitting in max_units. */
-static size_t
-fitting_chars(const char *s, size_t max_units)
-{
-    size_t units = 0, chars = 0;
-
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if ((*p & 0xC0) == 0x80)
-            continue;
-        size_t u = *p >= 0xF0 ? 2 : 1;
-        if (units + u > max_units)
-            break;
-        units += u;
-        chars++;
-    }
-    return chars;
-}
-
-/*
- * malloc'd copy of valid UTF-8 s within max_units (>= 3), cut at a code point
- * boundary and ending in "…" when it had to be cut.
- */
-static char *
-cut_plain(const char *s, size_t max_units)
-{
-    size_t kept, total;
-
-    if (gw_slack_len(s) <= max_units)
-        return strdup(s);
-    kept = fitting_chars(s, max_units - 1);
-    total = gw_utf8_count(s, strlen(s));
-    /* gw_utf8_truncate(s, k) keeps k - 1 code points and adds "…", but only
-     * when s has more than k of them. */
-    return gw_utf8_truncate(s, kept + 1 < total ? kept + 1 : kept);
-}
-
-/*
- * cut_plain for mrkdwn: the cut never leaves half an &entity; or an unclosed
- * "<url" (dropped), and a cut inside a link label is closed with "…>".
- */
-static char *
-cut_mrkdwn(const char *s, size_t max_units)
-{
-    char *cut, *amp, *lt, *out = NULL;
-    int close_link = 0;
-    struct buf b = {0};
-
-    if (gw_slack_len(s) <= max_units)
-        return strdup(s);
-    if ((cut = cut_plain(s, max_units - 1)) == NULL)
-        return NULL;
-    cut[strlen(cut) - (sizeof(ellipsis) - 1)] = '\0';
-    if ((amp = strrchr(cut, '&')) != NULL && strchr(amp, ';') == NULL)
-        *amp = '\0';
-    if ((lt = strrchr(cut, '<')) != NULL && strchr(lt, '>') == NULL) {
-        if (strchr(lt, '|') != NULL)
-            close_link = 1;
-        else
-            *lt = '\0';
-    }
-    if (buf_str(&b, cut) < 0 || buf_str(&b, ellipsis) < 0 ||
-        (close_link && buf_str(&b, ">") < 0))
-        goto done;
-    out = buf_take(&b);
-done:
-    free(cut);
-    free(b.p);
-    return out;
-}
-
-/* Escaping modes on top of & < >. */
-#define ESC_FLAT 1   /* line breaks and tabs become spaces */
-#define ESC_PIPE 2   /* '|' becomes U+2223 so it cannot split a link */
-
-static int
-escape_into(struct buf *b, const char *s, unsigned flags)
-{
-    const char *run = s;
-
-    for (; *s != '\0'; s++) {
-        const char *rep = NULL;
-        switch (*s) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '|': rep = (flags & ESC_PIPE) ? "\xE2\x88\xA3" : NULL; break;
-        case '\n': case '\r': case '\t': rep = (flags & ESC_FLAT) ? " " : NULL; break;
-        default: break;
-        }
-        if (rep == NULL)
-            continue;
-        if (buf_add(b, run, (size_t)(s - run)) < 0 || buf_str(b, rep) < 0)
-            return -1;
-        run = s + 1;
-    }
-    return buf_add(b, run, (size_t)(s - run));
-}
-
-char *
-gw_slack_escape(const char *s)
-{
-    struct buf b = {0};
-
-    if (escape_into(&b, s != NULL ? s : "", 0) < 0) {
-        free(b.p);
-        return NULL;
-    }
-    return buf_take(&b);
-}
-
-/* Appends url made safe inside "<url|…>"; 1 if it is not a web url, -1 on OOM. */
-static int
-encode_url(struct buf *b, const char *url)
-{
-    static const char hex[] = "0123456789ABCDEF";
-
-    if (url == NULL ||
-        !((strncasecmp(url, "https://", 8) == 0 && url[8] != '\0') ||
-          (strncasecmp(url, "http://", 7) == 0 && url[7] != '\0')))
-        return 1;
-    for (const unsigned char *p = (const unsigned char *)url; *p != '\0'; p++) {
-        char esc[3] = {'%', hex[*p >> 4], hex[*p & 0xF]};
-        int rc;
-        if (*p == '&')
-            rc = buf_str(b, "&amp;");
-        else if (*p <= ' ' || *p >= 0x7F || *p == '<' || *p == '>' || *p == '|')
-            rc = buf_add(b, esc, sizeof(esc));
-        else
-            rc = buf_add(b, (const char *)p, 1);
-        if (rc < 0)
-            return -1;
-    }
-    return 0;
-}
-
-char *
-gw_slack_link(const char *url, const char *label)
-{
-    struct buf b = {0}, link = {0};
-    char *out = NULL;
-    int rc;
-
-    if (label == NULL)
-        label = "";
-    if ((rc = encode_url(&link, url)) < 0)
-        goto done;
-    if (rc == 0 && link.len <= URL_MAX) {
-        if (buf_str(&b, "<") < 0 || buf_add(&b, link.p, link.len) < 0 ||
-            (*label != '\0' &&
-             (buf_str(&b, "|") < 0 || escape_into(&b, label, ESC_FLAT | ESC_PIPE) < 0)) ||
-            buf_str(&b, ">") < 0)
-            goto done;
-    } else if (escape_into(&b, label, ESC_FLAT) < 0) {
-        goto done;
-    }
-    out = buf_take(&b);
-done:
-    free(b.p);
-    free(link.p);
-    return out;
 }
 
 const char *
@@ -311,7 +132,7 @@ static char *
 default_component(void *ctx, const char *component, size_t count)
 {
     char tail[48];
-    char *clean = NULL, *cut = NULL, *out = NULL;
+    char *clean = NULL, *cut = NULL, *name = NULL, *out = NULL;
     struct buf b = {0};
 
     (void)ctx;
@@ -321,9 +142,9 @@ default_component(void *ctx, const char *component, size_t count)
             goto done;
     } else {
         if ((clean = utf8_copy(component)) == NULL ||
-            (cut = cut_plain(clean, 100)) == NULL ||
-            buf_str(&b, "*") < 0 || escape_into(&b, cut, ESC_FLAT) < 0 ||
-            buf_str(&b, "*") < 0)
+            (cut = gw_slack_cut(clean, 100, 0)) == NULL ||
+            (name = gw_slack_escape_line(cut)) == NULL ||
+            buf_str(&b, "*") < 0 || buf_str(&b, name) < 0 || buf_str(&b, "*") < 0)
             goto done;
     }
     if (buf_str(&b, tail) < 0)
@@ -332,6 +153,7 @@ default_component(void *ctx, const char *component, size_t count)
 done:
     free(clean);
     free(cut);
+    free(name);
     free(b.p);
     return out;
 }
@@ -348,7 +170,7 @@ default_ticket_line(void *ctx, const struct gw_ticket *t, int64_t remaining,
 
     (void)ctx;
     if ((clean = utf8_copy(title)) == NULL ||
-        (cut = cut_plain(clean, GW_DIGEST_TITLE_MAX)) == NULL ||
+        (cut = gw_slack_cut(clean, GW_DIGEST_TITLE_MAX, 0)) == NULL ||
         (link = gw_slack_link(t->url, cut)) == NULL)
         goto done;
     gw_sla_text(remaining, sla, sizeof(sla));
@@ -394,7 +216,7 @@ finish_text(char *s, size_t max_units, int mrkdwn)
 
     if (s == NULL || (clean = utf8_copy(s)) == NULL)
         goto done;
-    out = mrkdwn ? cut_mrkdwn(clean, max_units) : cut_plain(clean, max_units);
+    out = gw_slack_cut(clean, max_units, mrkdwn);
 done:
     free(s);
     free(clean);

@@ -3,9 +3,9 @@
  * in, JSON messages out; no sockets, no Redis. The text of every piece comes
  * from a renderer so user-editable templates can be plugged in.
  *
- * Lengths are measured the way the strictest reading of Slack's limits
- * would: in UTF-16 code units (gw_slack_len), which is never less than the
- * number of code points, so each limit below holds under either count.
+ * Lengths are measured in UTF-16 code units (gw_slack_len, gateway/slack.h),
+ * which is never less than the number of code points, so each limit holds
+ * under either count.
  */
 #ifndef GW_BLOCKKIT_H
 #define GW_BLOCKKIT_H
@@ -15,13 +15,8 @@
 
 #include <jansson.h>
 
+#include "gateway/slack.h"
 #include "gateway/ticket.h"
-
-/* Limits every built message respects. */
-#define GW_SLACK_MAX_BLOCKS   50
-#define GW_SLACK_SECTION_MAX  3000   /* section text, inclusive */
-#define GW_SLACK_HEADER_MAX   150    /* header plain_text, inclusive */
-#define GW_SLACK_MESSAGE_MAX  12000  /* all text of a message, exclusive */
 
 /*
  * Text of the digest. Each callback returns a malloc'd, NUL-terminated string
@@ -85,21 +80,5 @@ const char *gw_sla_text(int64_t remaining, char *buf, size_t len);
 
 /* "🟢", "🟠", "🔴"; "⚪" for a value outside the enum. Static strings. */
 const char *gw_sla_emoji(enum gw_sla_colour c);
-
-/* Escapes Slack mrkdwn: & < > only. s NULL counts as "". malloc'd; NULL on OOM. */
-char *gw_slack_escape(const char *s);
-
-/*
- * mrkdwn link "<url|label>" for plain (unescaped) label text: the label is
- * escaped, its line breaks become spaces and '|' becomes "∣" (U+2223) so
- * nothing in it can end the link early; in the url '<', '>', '|', spaces,
- * controls and non-ASCII bytes are percent-encoded and '&' is escaped.
- * Without a usable url (NULL, not http:// or https://, or over 1000 bytes
- * encoded) the result is the escaped label alone. malloc'd; NULL on OOM.
- */
-char *gw_slack_link(const char *url, const char *label);
-
-/* Length as Slack may count it: UTF-16 code units of valid UTF-8 s. */
-size_t gw_slack_len(const char *s);
 
 #endif

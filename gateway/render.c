@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/slack.h"
 #include "gateway/timeutil.h"
 #include "gateway/utf8.h"
 
@@ -12,8 +13,6 @@
 #define FIELD_MAX GW_DIGEST_TITLE_MAX
 /* Passed as a field limit: keep the string whole and its line breaks (feeds). */
 #define FIELD_WHOLE 0
-
-static const char ellipsis[] = "\xE2\x80\xA6";
 
 const char *const gw_required_templates[] = {
     "digest_header",
@@ -273,62 +272,6 @@ canary_context(const struct gw_canary_info *c)
 
 /* ---- Slack messages ----------------------------------------------------- */
 
-/*
- * malloc'd copy of valid UTF-8 mrkdwn s within max_units (>= 3) UTF-16 units,
- * cut at a code point boundary and ending in "…" when it had to be cut; the
- * cut never leaves half an &entity; or an unclosed "<url" (dropped), and a
- * cut inside a link label is closed with "…>".
- */
-static char *
-cut_mrkdwn(const char *s, size_t max_units)
-{
-    size_t len = strlen(s), units = 0, keep = 0, seq;
-    const char *amp = NULL, *semi = NULL, *lt = NULL, *gt = NULL, *bar = NULL;
-    int close_link = 0;
-    char *out;
-
-    if (gw_slack_len(s) <= max_units)
-        return strdup(s);
-    /* Leave room for the ellipsis and a closing '>'. */
-    for (size_t i = 0; i < len; i += seq) {
-        size_t u;
-        if ((seq = gw_utf8_seq_len((const unsigned char *)s + i, len - i)) == 0)
-            seq = 1;
-        u = seq == 4 ? 2 : 1;
-        if (units + u > max_units - 2)
-            break;
-        units += u;
-        keep = i + seq;
-    }
-    for (size_t i = 0; i < keep; i++) {
-        switch (s[i]) {
-        case '&': amp = s + i; break;
-        case ';': semi = s + i; break;
-        case '<': lt = s + i; bar = NULL; break;
-        case '>': gt = s + i; break;
-        case '|': bar = s + i; break;
-        default: break;
-        }
-    }
-    if (lt != NULL && (gt == NULL || gt < lt)) {
-        if (bar != NULL)
-            close_link = 1;
-        else
-            keep = (size_t)(lt - s);
-    }
-    /* An &entity; is at most "&amp;"-short; a lone '&' further back is text. */
-    if (amp != NULL && (semi == NULL || semi < amp) && amp < s + keep &&
-        (size_t)(s + keep - amp) < 6)
-        keep = (size_t)(amp - s);
-    if ((out = malloc(keep + sizeof(ellipsis) + 1)) == NULL)
-        return NULL;
-    memcpy(out, s, keep);
-    memcpy(out + keep, ellipsis, sizeof(ellipsis));
-    if (close_link)
-        memcpy(out + keep + sizeof(ellipsis) - 1, ">", 2);
-    return out;
-}
-
 /* {"text": text, "blocks": [section mrkdwn text]}, text cut to a section's limit. */
 static json_t *
 slack_message(const char *text)
@@ -336,7 +279,7 @@ slack_message(const char *text)
     char *cut = NULL;
     json_t *msg = NULL, *body = NULL, *section = NULL, *blocks = NULL;
 
-    if (text == NULL || (cut = cut_mrkdwn(text, GW_SLACK_SECTION_MAX)) == NULL ||
+    if (text == NULL || (cut = gw_slack_cut(text, GW_SLACK_SECTION_MAX, 1)) == NULL ||
         (msg = json_object()) == NULL ||
         json_object_set_new(msg, "text", json_string(cut)) < 0 ||
         json_object_set_new(msg, "blocks", blocks = json_array()) < 0 ||

@@ -9,44 +9,15 @@
 #include "gateway/utf8.h"
 
 #include "tests/unit/check_main.h"
-
-#define NOW 1795000000
-#define HOUR 3600
-#define WARN (24 * HOUR)
-#define CRIT (8 * HOUR)
+#include "tests/unit/slack_checks.h"
 
 static const char green[] = "\xF0\x9F\x9F\xA2";
 static const char orange[] = "\xF0\x9F\x9F\xA0";
-static const char red[] = "\xF0\x9F\x94\xB4";
+
+#define ELLIPSIS "\xE2\x80\xA6"
+#define GRIN "\xF0\x9F\x98\x80"   /* U+1F600, two UTF-16 units */
 
 /* Fixtures */
-
-static char *
-xstrdup(const char *s)
-{
-    char *p = strdup(s);
-    ck_assert_ptr_nonnull(p);
-    return p;
-}
-
-static void
-set_ticket(struct gw_ticket *t, size_t i, const char *component, const char *title,
-           int64_t remaining)
-{
-    char buf[96];
-
-    snprintf(buf, sizeof(buf), "gh:octo/api#%zu", i);
-    t->id = xstrdup(buf);
-    t->source = xstrdup("github");
-    snprintf(buf, sizeof(buf), "https://example.com/t/%zu", i);
-    t->url = xstrdup(buf);
-    t->title = xstrdup(title);
-    t->component = component != NULL ? xstrdup(component) : NULL;
-    t->severity = GW_SEV_HIGH;
-    t->state = GW_TICKET_OPEN;
-    t->created_at = NOW - 1000;
-    t->sla_deadline = NOW + remaining;
-}
 
 static struct gw_ticket *
 alloc_tickets(size_t n)
@@ -73,14 +44,6 @@ make_tickets(size_t n)
     return t;
 }
 
-static void
-free_tickets(struct gw_ticket *t, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        gw_ticket_clear(&t[i]);
-    free(t);
-}
-
 /* Checks on built digests */
 
 static size_t
@@ -91,119 +54,6 @@ count_occurrences(const char *hay, const char *needle)
     for (const char *p = strstr(hay, needle); p != NULL; p = strstr(p + len, needle))
         count++;
     return count;
-}
-
-static const char *
-block_text(json_t *block)
-{
-    return json_string_value(json_object_get(json_object_get(block, "text"), "text"));
-}
-
-static void
-check_text(const char *s, size_t max_units)
-{
-    ck_assert_ptr_nonnull(s);
-    ck_assert(*s != '\0');
-    ck_assert(gw_utf8_valid(s, strlen(s)));
-    ck_assert_uint_le(gw_utf8_count(s, strlen(s)), max_units);
-    ck_assert_uint_le(gw_slack_len(s), max_units);
-}
-
-/*
- * Asserts every Block Kit limit on every message and returns all section text
- * joined by newlines (malloc'd). With default_header, headers carry "part i/N".
- */
-static char *
-check_digest(json_t *digest, int default_header)
-{
-    size_t parts = json_array_size(digest), total_len = 1;
-    char *dump, *all;
-    json_t *back, *msg;
-    size_t i;
-
-    ck_assert(json_is_array(digest));
-    dump = json_dumps(digest, 0);
-    ck_assert_ptr_nonnull(dump);
-    back = json_loads(dump, 0, NULL);
-    ck_assert_ptr_nonnull(back);
-    ck_assert(json_equal(back, digest));
-    json_decref(back);
-    free(dump);
-
-    json_array_foreach(digest, i, msg) {
-        json_t *blocks = json_object_get(msg, "blocks"), *block;
-        const char *fallback = json_string_value(json_object_get(msg, "text"));
-        size_t total, j;
-
-        check_text(fallback, 3000);
-        total = gw_slack_len(fallback);
-        ck_assert(json_is_array(blocks));
-        ck_assert_uint_ge(json_array_size(blocks), 2);
-        ck_assert_uint_le(json_array_size(blocks), GW_SLACK_MAX_BLOCKS);
-        json_array_foreach(blocks, j, block) {
-            const char *type = json_string_value(json_object_get(block, "type"));
-            const char *text_type = json_string_value(
-                json_object_get(json_object_get(block, "text"), "type"));
-            const char *text = block_text(block);
-            ck_assert_ptr_nonnull(type);
-            ck_assert_ptr_nonnull(text_type);
-            if (j == 0) {
-                ck_assert_str_eq(type, "header");
-                ck_assert_str_eq(text_type, "plain_text");
-                check_text(text, GW_SLACK_HEADER_MAX);
-                if (default_header && parts > 1) {
-                    char part[64];
-                    snprintf(part, sizeof(part), "(part %zu/%zu)", i + 1, parts);
-                    ck_assert_ptr_nonnull(strstr(text, part));
-                }
-            } else {
-                ck_assert_str_eq(type, "section");
-                ck_assert_str_eq(text_type, "mrkdwn");
-                check_text(text, GW_SLACK_SECTION_MAX);
-                total_len += strlen(text) + 1;
-            }
-            total += gw_slack_len(text);
-        }
-        ck_assert_uint_lt(total, GW_SLACK_MESSAGE_MAX);
-    }
-
-    all = calloc(1, total_len);
-    ck_assert_ptr_nonnull(all);
-    json_array_foreach(digest, i, msg) {
-        json_t *block;
-        size_t j;
-        json_array_foreach(json_object_get(msg, "blocks"), j, block) {
-            if (j == 0)
-                continue;
-            size_t used = strlen(all), len = strlen(block_text(block));
-            memcpy(all + used, block_text(block), len);
-            all[used + len] = '\n';
-            all[used + len + 1] = '\0';
-        }
-    }
-    return all;
-}
-
-/* Ticket i's link "<https://example.com/t/i|" appears exactly once, for each i < n, and no other. */
-static void
-check_each_once(const char *text, size_t n)
-{
-    static const char opener[] = "<https://example.com/t/";
-    size_t *seen = calloc(n + 1, sizeof(*seen)), links = 0;
-
-    ck_assert_ptr_nonnull(seen);
-    for (const char *p = strstr(text, opener); p != NULL; p = strstr(p + 1, opener)) {
-        char *end;
-        unsigned long i = strtoul(p + sizeof(opener) - 1, &end, 10);
-        ck_assert_int_eq(*end, '|');
-        ck_assert_uint_lt(i, n);
-        seen[i]++;
-        links++;
-    }
-    ck_assert_uint_eq(links, n);
-    for (size_t i = 0; i < n; i++)
-        ck_assert_msg(seen[i] == 1, "ticket %zu appears %zu times", i, seen[i]);
-    free(seen);
 }
 
 /* The line (up to '\n') holding ticket i's link; malloc'd. */
@@ -230,25 +80,6 @@ pos_of(const char *text, const char *needle)
 
     ck_assert_msg(p != NULL, "missing %s", needle);
     return (size_t)(p - text);
-}
-
-/* Every '<' opens a well-formed "<https://example.com/t/N|label>" link. */
-static void
-check_links_only(const char *text)
-{
-    for (const char *p = strchr(text, '<'); p != NULL; p = strchr(p + 1, '<')) {
-        const char *close = strchr(p, '>'), *bar = strchr(p, '|');
-        ck_assert_int_eq(strncmp(p, "<https://example.com/t/", 23), 0);
-        ck_assert_ptr_nonnull(close);
-        ck_assert_ptr_nonnull(bar);
-        ck_assert(bar < close);
-        ck_assert_ptr_null(memchr(p + 1, '<', (size_t)(close - p)));
-        ck_assert_ptr_null(memchr(bar + 1, '|', (size_t)(close - bar)));
-        ck_assert_ptr_null(memchr(p, '\n', (size_t)(close - p)));
-    }
-    for (const char *p = strchr(text, '&'); p != NULL; p = strchr(p + 1, '&'))
-        ck_assert(strncmp(p, "&amp;", 5) == 0 || strncmp(p, "&lt;", 4) == 0 ||
-                  strncmp(p, "&gt;", 4) == 0);
 }
 
 /* Builds with the default renderer and checks every limit. */
@@ -307,6 +138,61 @@ START_TEST(test_link)
     s = gw_slack_link(url, "long");
     ck_assert_str_eq(s, "long");
     free(s);
+}
+END_TEST
+
+START_TEST(test_escape_line)
+{
+    char *s = gw_slack_escape_line("a\nb\r\tc <d>|&");
+    ck_assert_str_eq(s, "a b  c &lt;d&gt;|&amp;");
+    free(s);
+    s = gw_slack_escape_line(NULL);
+    ck_assert_str_eq(s, "");
+    free(s);
+}
+END_TEST
+
+/* gw_slack_cut(s, max, mrkdwn) gives want, within max units. */
+static const struct {
+    const char *s;
+    size_t max;
+    int mrkdwn;
+    const char *want;
+} cuts[] = {
+    {"hello", 5, 0, "hello"},
+    {"hello", 5, 1, "hello"},
+    {"", 3, 1, ""},
+    /* Cut at a code point boundary, "…" counting as one unit. */
+    {"h\xC3\xA9llo w\xC3\xB6rld", 6, 0, "h\xC3\xA9llo" ELLIPSIS},
+    {"\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", 4, 1, "\xC3\xA9\xC3\xA9" ELLIPSIS},
+    /* Beyond the BMP a code point is two units and is never split. */
+    {"a" GRIN GRIN GRIN, 4, 0, "a" GRIN ELLIPSIS},
+    {"a" GRIN GRIN GRIN, 4, 1, "a" ELLIPSIS},
+    /* mrkdwn: never half an &entity;. */
+    {"x&amp;yyyyyy", 6, 1, "x" ELLIPSIS},
+    {"ab&lt;cdefgh", 7, 1, "ab" ELLIPSIS},
+    {"ab&lt;cdefgh", 8, 1, "ab&lt;" ELLIPSIS},
+    /* A lone '&' further back is text, not an entity. */
+    {"R&D is great fun", 12, 1, "R&D is gre" ELLIPSIS},
+    /* The plain cut knows nothing of entities. */
+    {"x&amp;yyyyyy", 6, 0, "x&amp" ELLIPSIS},
+    /* A cut inside a link label closes the link with "…>". */
+    {"see <https://x.io/a|a long label here>", 25, 1, "see <https://x.io/a|a l" ELLIPSIS ">"},
+    {"<https://x.io|a &amp; b>", 20, 1, "<https://x.io|a " ELLIPSIS ">"},
+    /* A cut inside the url drops the link opener. */
+    {"see <https://x.io/abcdef|label>", 15, 1, "see " ELLIPSIS},
+    /* A closed link before the cut is kept whole; mrkdwn keeps a unit spare for a '>'. */
+    {"<https://x.io|ab> and more text", 22, 1, "<https://x.io|ab> an" ELLIPSIS},
+};
+
+START_TEST(test_cut)
+{
+    char *cut = gw_slack_cut(cuts[_i].s, cuts[_i].max, cuts[_i].mrkdwn);
+
+    ck_assert_ptr_nonnull(cut);
+    ck_assert_str_eq(cut, cuts[_i].want);
+    ck_assert_uint_le(gw_slack_len(cut), cuts[_i].max);
+    free(cut);
 }
 END_TEST
 
@@ -495,20 +381,6 @@ START_TEST(test_long_titles)
     free_tickets(t, n);
 }
 END_TEST
-
-/* unit repeated `times` times; malloc'd. */
-static char *
-repeat(const char *unit, size_t times)
-{
-    size_t len = strlen(unit);
-    char *s = malloc(len * times + 1);
-
-    ck_assert_ptr_nonnull(s);
-    for (size_t i = 0; i < times; i++)
-        memcpy(s + i * len, unit, len);
-    s[len * times] = '\0';
-    return s;
-}
 
 START_TEST(test_multibyte_titles)
 {
@@ -777,6 +649,8 @@ blockkit_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_escape);
     tcase_add_test(tc, test_link);
+    tcase_add_test(tc, test_escape_line);
+    tcase_add_loop_test(tc, test_cut, 0, sizeof(cuts) / sizeof(cuts[0]));
     tcase_add_test(tc, test_sla_text);
     tcase_add_test(tc, test_sla_emoji);
     tcase_add_test(tc, test_colour_thresholds);
