@@ -80,6 +80,12 @@ tidy(char *s)
     len = strlen(start);
     while (len > 0 && is_blank(start[len - 1]))
         len--;
+    if (len > 0 && gw_utf8_valid(start, len)) {
+        /* The usual case: trim in place, no copy. */
+        memmove(s, start, len);
+        s[len] = '\0';
+        return s;
+    }
     if (len > 0)
         out = gw_utf8_sanitize(start, len);
     free(s);

@@ -59,7 +59,9 @@ static const char apply_lua[] =
     "if old[1] ~= state or old[5] ~= deadline then redis.call('HDEL', KEYS[2], 'breach_notified') end\n"
     "redis.call('HSET', KEYS[2], 'id', id, 'source', ARGV[4], 'title', ARGV[5], 'url', ARGV[6],\n"
     "  'component', ARGV[7], 'severity', ARGV[8], 'state', state, 'created_at', ARGV[10],\n"
-    "  'resolved_at', ARGV[11], 'sla_deadline', deadline, 'updated_at', ARGV[13])\n"
+    "  'resolved_at', ARGV[11], 'sla_deadline', deadline, 'updated_at', ARGV[13],\n"
+    "  'row', table.concat({id, ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], state, ARGV[10],\n"
+    "    ARGV[11], deadline, ARGV[13]}, '\\0'))\n"
     "redis.call('ZADD', KEYS[3], updated, id)\n"
     "if state == 'open' then redis.call('ZADD', KEYS[4], deadline, id)\n"
     "else redis.call('ZREM', KEYS[4], id) end\n"
@@ -236,46 +238,73 @@ keep(const struct list_ctx *ctx, const struct gw_ticket *t)
 }
 
 /*
- * reply: rows of F_COUNT fields (SORT ... GET), or an array of F_COUNT-field
- * arrays (the due script). Tickets point into the reply.
+ * Splits a packed row (the F_COUNT fields joined by NUL bytes, written by the
+ * apply script) in place. Returns 0 when it has exactly F_COUNT fields.
+ */
+static int
+split_row(redisReply *r, char *fields[F_COUNT])
+{
+    char *p = r->str, *end = r->str + r->len;
+    int n = 0;
+    while (n < F_COUNT) {
+        fields[n++] = p;
+        char *nul = memchr(p, '\0', (size_t)(end - p));
+        if (nul == NULL)
+            break;
+        p = nul + 1;
+    }
+    return n == F_COUNT && memchr(fields[F_COUNT - 1], '\0', (size_t)(end - fields[F_COUNT - 1])) == NULL
+               ? 0 : -1;
+}
+
+static int64_t
+num(const char *s)
+{
+    return s != NULL ? strtoll(s, NULL, 10) : 0;
+}
+
+/*
+ * reply: packed rows (SORT ... GET kz:ticket:*->row), or F_COUNT-field arrays
+ * (the due script's HMGETs). Tickets point into the reply.
  */
 static void
 on_list(redisReply *reply, void *privdata)
 {
     struct list_ctx *ctx = privdata;
     struct gw_ticket *tickets = NULL;
-    size_t n = 0, rows = 0, stride = 1;
+    size_t n = 0;
     int ok = reply != NULL && reply->type == REDIS_REPLY_ARRAY;
-    int flat = ok && reply->elements > 0 && reply->element[0]->type != REDIS_REPLY_ARRAY;
 
-    if (ok)
-        rows = flat ? reply->elements / F_COUNT : reply->elements;
-    if (flat)
-        stride = F_COUNT;
-    if (rows > 0)
-        tickets = calloc(rows, sizeof(*tickets));
-    for (size_t r = 0; tickets != NULL && r < rows; r++) {
-        redisReply **f = flat ? &reply->element[r * stride] : reply->element[r]->element;
-        if (!flat && (reply->element[r]->type != REDIS_REPLY_ARRAY ||
-                      reply->element[r]->elements != F_COUNT))
-            continue;
-        if (f[F_ID]->type != REDIS_REPLY_STRING || f[F_TITLE]->type != REDIS_REPLY_STRING ||
-            f[F_COMPONENT]->type != REDIS_REPLY_STRING)
+    if (ok && reply->elements > 0)
+        tickets = calloc(reply->elements, sizeof(*tickets));
+    for (size_t r = 0; tickets != NULL && r < reply->elements; r++) {
+        redisReply *e = reply->element[r];
+        char *f[F_COUNT];
+        if (e->type == REDIS_REPLY_STRING) {
+            if (split_row(e, f) != 0)
+                continue;
+        } else if (e->type == REDIS_REPLY_ARRAY && e->elements == F_COUNT &&
+                   e->element[F_ID]->type == REDIS_REPLY_STRING) {
+            for (int i = 0; i < F_COUNT; i++)
+                f[i] = e->element[i]->type == REDIS_REPLY_STRING ? e->element[i]->str : NULL;
+        } else {
             continue; /* listed but its hash is gone */
+        }
+        if (f[F_TITLE] == NULL || f[F_COMPONENT] == NULL)
+            continue;
         struct gw_ticket *t = &tickets[n];
-        t->id = f[F_ID]->str;
-        t->source = f[F_SOURCE]->str;
-        t->title = f[F_TITLE]->str;
-        t->url = f[F_URL]->str;
-        t->component = f[F_COMPONENT]->str;
-        t->severity = f[F_SEVERITY]->type == REDIS_REPLY_STRING ? gw_severity_parse(f[F_SEVERITY]->str)
-                                                                 : GW_SEV_NONE;
-        t->state = f[F_STATE]->str != NULL && strcmp(f[F_STATE]->str, "resolved") == 0
-                       ? GW_TICKET_RESOLVED : GW_TICKET_OPEN;
-        t->created_at = reply_int(f[F_CREATED]);
-        t->resolved_at = reply_int(f[F_RESOLVED]);
-        t->sla_deadline = reply_int(f[F_DEADLINE]);
-        t->updated_at = reply_int(f[F_UPDATED]);
+        t->id = f[F_ID];
+        t->source = f[F_SOURCE];
+        t->title = f[F_TITLE];
+        t->url = f[F_URL];
+        t->component = f[F_COMPONENT];
+        t->severity = gw_severity_parse(f[F_SEVERITY]);
+        t->state = f[F_STATE] != NULL && strcmp(f[F_STATE], "resolved") == 0 ? GW_TICKET_RESOLVED
+                                                                          : GW_TICKET_OPEN;
+        t->created_at = num(f[F_CREATED]);
+        t->resolved_at = num(f[F_RESOLVED]);
+        t->sla_deadline = num(f[F_DEADLINE]);
+        t->updated_at = num(f[F_UPDATED]);
         if (!keep(ctx, t))
             continue;
         n++;
@@ -291,18 +320,12 @@ int
 gw_store_list(struct gw_store *store, const struct gw_ticket_filter *f, gw_list_cb cb, void *arg)
 {
     /*
-     * One SORT over the by-change index, fetching every field with GET
-     * patterns: done in C inside Redis, several times cheaper than a Lua
-     * loop of HMGETs at 10 000 tickets. Filters are applied here.
+     * One SORT over the by-change index fetching each ticket's packed row:
+     * done in C inside Redis, one reply string per ticket, split in place
+     * here; several times cheaper than a Lua loop of HMGETs at 10 000
+     * tickets. Filters are applied here.
      */
-    const char *argv[] = {
-        "SORT", "kz:tickets", "BY", "nosort", "DESC",
-        "GET", "kz:ticket:*->id", "GET", "kz:ticket:*->source", "GET", "kz:ticket:*->title",
-        "GET", "kz:ticket:*->url", "GET", "kz:ticket:*->component",
-        "GET", "kz:ticket:*->severity", "GET", "kz:ticket:*->state",
-        "GET", "kz:ticket:*->created_at", "GET", "kz:ticket:*->resolved_at",
-        "GET", "kz:ticket:*->sla_deadline", "GET", "kz:ticket:*->updated_at",
-    };
+    const char *argv[] = {"SORT", "kz:tickets", "BY", "nosort", "DESC", "GET", "kz:ticket:*->row"};
     struct list_ctx *ctx = calloc(1, sizeof(*ctx));
 
     if (ctx == NULL)
