@@ -11,8 +11,9 @@ bin="${KAIZEN_BIN:-$root/build/kaizen-gateway}"
 tmp=$(mktemp -d)
 cleanup() { kill "${gw:-}" "${rd:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-rport=$(port); gport=$(port)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+rport=$(free_port); gport=$(free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --dir "$tmp" --save '' --appendonly no >/dev/null &
 rd=$!
 KAIZEN_LISTEN=127.0.0.1:$gport KAIZEN_REDIS_URL=redis://127.0.0.1:$rport/0 \

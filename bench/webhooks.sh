@@ -66,7 +66,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 wait_until() { # wait_until <what> <command...>: up to 10 s
   local what=$1 _

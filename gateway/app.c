@@ -1,6 +1,7 @@
 #include "gateway/app.h"
 
 #include <event2/event.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "gateway/canaries.h"
@@ -16,60 +17,67 @@ static const char *const version_label[] = {"version"};
 static const char *const sink_result[] = {"sink", "result"};
 static const char *const deployment_env[] = {"deployment", "environment"};
 
+/* Every family the app shares between handlers and timers, in export order. */
+struct family {
+    size_t offset;                  /* of the struct gw_metric * in struct gw_app */
+    const char *name, *help;
+    enum gw_metric_type type;
+    size_t nlabels;
+    const char *const *labels;
+};
+
+#define FAMILY(field, name, help, type, labels)                                            \
+    {offsetof(struct gw_app, field), name, help, type, sizeof(labels) / sizeof(labels[0]), labels}
+#define FAMILY0(field, name, help, type) {offsetof(struct gw_app, field), name, help, type, 0, NULL}
+
+static const struct family families[] = {
+    FAMILY(build_info, "kaizen_build_info", "Build information; always 1.", GW_GAUGE,
+           version_label),
+    FAMILY0(redis_up, "kaizen_redis_up",
+            "1 when the Redis connection is ready, else 0.", GW_GAUGE),
+    FAMILY(webhooks_total, "kaizen_webhooks_total",
+           "Webhook deliveries by source, event and result.", GW_COUNTER, webhook_labels),
+    FAMILY(ticket_seconds, "kaizen_ticket_seconds",
+           "Time from creation to resolution of tickets resolved by this replica "
+           "(MTTR = _sum / _count).", GW_SUMMARY, component_severity),
+    FAMILY(tickets_open, "kaizen_tickets_open", "Open tickets in Redis (shared by all replicas).",
+           GW_GAUGE, component_severity),
+    FAMILY(tickets_breached, "kaizen_tickets_sla_breached",
+           "Open tickets past their SLA deadline (shared by all replicas).", GW_GAUGE,
+           component_only),
+    FAMILY0(am_truncated, "kaizen_alertmanager_truncated_alerts_total",
+            "Alerts Alertmanager left out of notifications (truncatedAlerts, max_alerts).", GW_COUNTER),
+    FAMILY(notifications, "kaizen_notifications_total",
+           "Delivery attempts by sink and result (sent, retried, dead).", GW_COUNTER,
+           sink_result),
+    FAMILY0(outbox_pending, "kaizen_outbox_pending",
+            "Messages waiting in the outbox (shared by all replicas).", GW_GAUGE),
+    FAMILY0(outbox_dead, "kaizen_outbox_dead",
+            "Messages in the dead-letter list (shared by all replicas).", GW_GAUGE),
+    FAMILY(canary_start, "canary_deployment_start_time",
+           "Start time of each active canary deployment, Unix seconds.", GW_GAUGE,
+           deployment_env),
+    FAMILY0(canary_pages, "kaizen_canary_pages_total",
+            "Canaries paged for overstaying their budget (by this replica).", GW_COUNTER),
+};
+
 int
 gw_app_metrics_init(struct gw_app *app)
 {
-    struct gw_metrics *m = app->metrics;
     const char *version[] = {KAIZEN_VERSION};
 
-    app->build_info = gw_metrics_add(m, "kaizen_build_info", "Build information; always 1.",
-                                     GW_GAUGE, 1, version_label, NULL, 0);
-    app->redis_up = gw_metrics_add(m, "kaizen_redis_up",
-                                   "1 when the Redis connection is ready, else 0.", GW_GAUGE, 0,
-                                   NULL, NULL, 0);
-    app->webhooks_total = gw_metrics_add(m, "kaizen_webhooks_total",
-                                         "Webhook deliveries by source, event and result.",
-                                         GW_COUNTER, 3, webhook_labels, NULL, 0);
-    app->ticket_seconds = gw_metrics_add(m, "kaizen_ticket_seconds",
-                                         "Time from creation to resolution of tickets "
-                                         "resolved by this replica (MTTR = _sum / _count).",
-                                         GW_SUMMARY, 2, component_severity, NULL, 0);
-    app->tickets_open = gw_metrics_add(m, "kaizen_tickets_open",
-                                       "Open tickets in Redis (shared by all replicas).",
-                                       GW_GAUGE, 2, component_severity, NULL, 0);
-    app->tickets_breached = gw_metrics_add(m, "kaizen_tickets_sla_breached",
-                                           "Open tickets past their SLA deadline "
-                                           "(shared by all replicas).",
-                                           GW_GAUGE, 1, component_only, NULL, 0);
-    app->am_truncated = gw_metrics_add(m, "kaizen_alertmanager_truncated_alerts_total",
-                                       "Alerts Alertmanager left out of notifications "
-                                       "(truncatedAlerts, max_alerts).",
-                                       GW_COUNTER, 0, NULL, NULL, 0);
-    app->notifications = gw_metrics_add(m, "kaizen_notifications_total",
-                                        "Delivery attempts by sink and result (sent, retried, dead).",
-                                        GW_COUNTER, 2, sink_result, NULL, 0);
-    app->outbox_pending = gw_metrics_add(m, "kaizen_outbox_pending",
-                                         "Messages waiting in the outbox (shared by all replicas).",
-                                         GW_GAUGE, 0, NULL, NULL, 0);
-    app->outbox_dead = gw_metrics_add(m, "kaizen_outbox_dead",
-                                      "Messages in the dead-letter list (shared by all replicas).",
-                                      GW_GAUGE, 0, NULL, NULL, 0);
-    app->canary_start = gw_metrics_add(m, "canary_deployment_start_time",
-                                       "Start time of each active canary deployment, Unix seconds.",
-                                       GW_GAUGE, 2, deployment_env, NULL, 0);
-    app->canary_pages = gw_metrics_add(m, "kaizen_canary_pages_total",
-                                       "Canaries paged for overstaying their budget (by this replica).",
-                                       GW_COUNTER, 0, NULL, NULL, 0);
-    if (app->canary_start == NULL || app->canary_pages == NULL || app->notifications == NULL || app->outbox_pending == NULL || app->outbox_dead == NULL ||
-        app->am_truncated == NULL || app->build_info == NULL || app->redis_up == NULL || app->webhooks_total == NULL ||
-        app->ticket_seconds == NULL || app->tickets_open == NULL || app->tickets_breached == NULL)
-        return -1;
+    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+        const struct family *f = &families[i];
+        struct gw_metric *metric = gw_metrics_add(app->metrics, f->name, f->help, f->type,
+                                                  f->nlabels, f->labels, NULL, 0);
+        if (metric == NULL)
+            return -1;
+        *(struct gw_metric **)((char *)app + f->offset) = metric;
+        /* Unlabelled counters and gauges start at 0 so they are exported at once. */
+        if (f->nlabels == 0)
+            gw_metric_set(metric, NULL, 0);
+    }
     gw_metric_set(app->build_info, version, 1);
-    gw_metric_set(app->redis_up, NULL, 0);
-    gw_metric_set(app->am_truncated, NULL, 0);
-    gw_metric_set(app->outbox_pending, NULL, 0);
-    gw_metric_set(app->outbox_dead, NULL, 0);
-    gw_metric_set(app->canary_pages, NULL, 0);
     for (int sink = 0; sink < GW_SINK_COUNT; sink++) {
         static const char *const results[] = {"sent", "retried", "dead"};
         for (int r = 0; r < 3; r++) {

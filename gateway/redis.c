@@ -170,14 +170,18 @@ send_pending(struct gw_redis *r, struct pending *p, int as_eval)
                                  p->argvlen) == REDIS_OK ? 0 : -1;
 }
 
+/*
+ * Queues a command. Callers may only send once the connection is ready; the
+ * handshake (AUTH, SELECT, PING) is the one sender allowed before that.
+ */
 static int
-submit(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_cb cb,
+submit(struct gw_redis *r, int handshake, const struct gw_redis_script *script, gw_redis_cb cb,
        void *privdata, int argc, const char **argv, const size_t *argvlen)
 {
     struct pending *p;
     struct timeval tv = ms_to_tv(r->timeout_ms);
 
-    if (r->state != CONN_READY && !(r->state == CONN_HANDSHAKE && privdata == r))
+    if (r->state != (handshake ? CONN_HANDSHAKE : CONN_READY))
         return -1;
     p = calloc(1, sizeof(*p));
     if (p == NULL)
@@ -215,7 +219,7 @@ int
 gw_redis_command(struct gw_redis *r, gw_redis_cb cb, void *privdata, int argc,
                  const char **argv, const size_t *argvlen)
 {
-    return submit(r, NULL, cb, privdata, argc, argv, argvlen);
+    return submit(r, 0, NULL, cb, privdata, argc, argv, argvlen);
 }
 
 int
@@ -239,7 +243,7 @@ gw_redis_eval(struct gw_redis *r, const struct gw_redis_script *script, gw_redis
         full[i + 3] = argv[i];
         lens[i + 3] = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
     }
-    rc = submit(r, script, cb, privdata, argc + 3, full, lens);
+    rc = submit(r, 0, script, cb, privdata, argc + 3, full, lens);
 done:
     free(full);
     free(lens);
@@ -284,11 +288,11 @@ handshake(struct gw_redis *r)
     snprintf(db, sizeof(db), "%d", r->target.db);
     r->state = CONN_HANDSHAKE;
     if (r->target.password != NULL &&
-        submit(r, NULL, on_handshake_reply, r, 2, auth, NULL) != 0)
+        submit(r, 1, NULL, on_handshake_reply, r, 2, auth, NULL) != 0)
         goto err;
-    if (r->target.db != 0 && submit(r, NULL, on_handshake_reply, r, 2, select, NULL) != 0)
+    if (r->target.db != 0 && submit(r, 1, NULL, on_handshake_reply, r, 2, select, NULL) != 0)
         goto err;
-    if (submit(r, NULL, on_handshake_done, r, 1, ping, NULL) != 0)
+    if (submit(r, 1, NULL, on_handshake_done, r, 1, ping, NULL) != 0)
         goto err;
     return;
 err:

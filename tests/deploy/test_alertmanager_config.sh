@@ -18,17 +18,8 @@ for tool in amtool prometheus-alertmanager python3; do
 done
 echo "== $(amtool --version 2>&1 | head -n1)"
 
-tmp="$(mktemp -d)"
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=tests/deploy/lib.sh
+. "$src/tests/deploy/lib.sh"
 
 echo "== amtool check-config deploy/alertmanager/alertmanager.yml"
 amtool check-config "$cfg"

@@ -19,16 +19,8 @@ dash="$src/deploy/grafana/kaizen-gateway.json"
 checker="$src/tests/deploy/check_dashboard.py"
 command -v python3 >/dev/null || { echo "FAIL: python3 not found" >&2; exit 1; }
 
-tmp="$(mktemp -d)"
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=tests/deploy/lib.sh
+. "$src/tests/deploy/lib.sh"
 
 echo "== checker self-test"
 python3 "$checker" --self-test

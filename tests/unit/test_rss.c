@@ -11,6 +11,8 @@
 #include "gateway/timeutil.h"
 #include "gateway/utf8.h"
 
+#include "tests/unit/check_main.h"
+
 static int64_t
 rfc3339(const char *s)
 {
@@ -294,14 +296,12 @@ START_TEST(ten_thousand_items)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+suite(void)
 {
     Suite *s = suite_create("rss");
     TCase *dates = tcase_create("rfc822");
     TCase *feeds = tcase_create("feed");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(dates, rfc822_known_dates);
     tcase_add_test(dates, rfc822_rejects_out_of_range_and_short_buffers);
@@ -314,9 +314,7 @@ main(void)
     tcase_add_test(feeds, invalid_arguments);
     tcase_add_test(feeds, ten_thousand_items);
     suite_add_tcase(s, feeds);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+GW_CHECK_MAIN(suite)

@@ -6,6 +6,8 @@
 #include "gateway/utf8.h"
 #include "gateway/xml.h"
 
+#include "tests/unit/check_main.h"
+
 #define FFFD "\xEF\xBF\xBD"
 
 /* Finishes and frees x; returns the document (caller frees) or NULL. */
@@ -327,13 +329,11 @@ START_TEST(large_text_grows_buffer)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+suite(void)
 {
     Suite *s = suite_create("xml");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, text_escapes_markup);
     tcase_add_test(tc, attr_escapes_markup_and_whitespace);
@@ -349,9 +349,7 @@ main(void)
     tcase_add_test(tc, misuse_fails_document);
     tcase_add_test(tc, large_text_grows_buffer);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+GW_CHECK_MAIN(suite)
