@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/rss.h"
-#include "gateway/timeutil.h"
+#include "gateway/text/rss.h"
+#include "gateway/core/dates.h"
 
 #define BIG 10000
 #define SMALL 1000

@@ -4,11 +4,11 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "gateway/canaries.h"
-#include "gateway/hmac.h"
-#include "gateway/log.h"
-#include "gateway/outbox.h"
-#include "gateway/timeutil.h"
+#include "gateway/store/canaries.h"
+#include "gateway/core/hmac.h"
+#include "gateway/util/log.h"
+#include "gateway/store/outbox.h"
+#include "gateway/core/dates.h"
 
 static const char *const webhook_labels[] = {"source", "event", "result"};
 static const char *const component_severity[] = {"component", "severity"};

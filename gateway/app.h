@@ -6,10 +6,10 @@
 #define GW_APP_H
 
 #include "gateway/config.h"
-#include "gateway/http.h"
-#include "gateway/metrics.h"
-#include "gateway/redis.h"
-#include "gateway/store.h"
+#include "gateway/net/http.h"
+#include "gateway/util/prometheus.h"
+#include "gateway/net/redis.h"
+#include "gateway/store/tickets.h"
 
 struct event;
 struct gw_templates;

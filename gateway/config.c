@@ -8,8 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "gateway/log.h"
-#include "gateway/timeutil.h"
+#include "gateway/util/log.h"
+#include "gateway/core/dates.h"
 
 #ifndef KAIZEN_TEMPLATES_DEFAULT
 #define KAIZEN_TEMPLATES_DEFAULT "templates"

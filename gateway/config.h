@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gateway/ticket.h"
+#include "gateway/core/ticket.h"
 
 struct gw_strlist {
     char **items;

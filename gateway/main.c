@@ -12,15 +12,15 @@
 #include <unistd.h>
 
 #include "gateway/app.h"
-#include "gateway/canaries.h"
-#include "gateway/digest.h"
-#include "gateway/httpclient.h"
-#include "gateway/mustache.h"
-#include "gateway/outbox.h"
-#include "gateway/render.h"
-#include "gateway/hmac.h"
-#include "gateway/log.h"
-#include "gateway/timeutil.h"
+#include "gateway/store/canaries.h"
+#include "gateway/scheduler.h"
+#include "gateway/net/httpclient.h"
+#include "gateway/text/mustache.h"
+#include "gateway/store/outbox.h"
+#include "gateway/text/render.h"
+#include "gateway/core/hmac.h"
+#include "gateway/util/log.h"
+#include "gateway/core/dates.h"
 
 #define DRAIN_SECONDS 10
 

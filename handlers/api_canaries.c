@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "gateway/app.h"
-#include "gateway/canaries.h"
-#include "gateway/github.h"
-#include "gateway/timeutil.h"
+#include "gateway/store/canaries.h"
+#include "gateway/core/github.h"
+#include "gateway/core/dates.h"
 
 struct canary_request {
     struct gw_app *app;

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 
 #include "gateway/app.h"
-#include "gateway/digest.h"
-#include "gateway/outbox.h"
+#include "gateway/scheduler.h"
+#include "gateway/store/outbox.h"
 
 #define RECENT 50
 

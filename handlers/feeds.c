@@ -9,12 +9,12 @@
 #include <string.h>
 
 #include "gateway/app.h"
-#include "gateway/feed.h"
-#include "gateway/hmac.h"
-#include "gateway/log.h"
-#include "gateway/render.h"
-#include "gateway/rss.h"
-#include "gateway/timeutil.h"
+#include "gateway/core/etag.h"
+#include "gateway/core/hmac.h"
+#include "gateway/util/log.h"
+#include "gateway/text/render.h"
+#include "gateway/text/rss.h"
+#include "gateway/core/dates.h"
 
 #define DIGESTS_KEPT 30
 #define TTL_MINUTES 15

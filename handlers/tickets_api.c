@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "gateway/app.h"
-#include "gateway/timeutil.h"
+#include "gateway/core/dates.h"
 
 #define RECENT_SECONDS (7 * 86400)
 

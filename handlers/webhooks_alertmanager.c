@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/alertmanager.h"
+#include "gateway/core/alertmanager.h"
 #include "gateway/app.h"
-#include "gateway/hmac.h"
-#include "gateway/log.h"
+#include "gateway/core/hmac.h"
+#include "gateway/util/log.h"
 
 struct notification;
 

@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "gateway/app.h"
-#include "gateway/canaries.h"
-#include "gateway/github.h"
-#include "gateway/hmac.h"
-#include "gateway/log.h"
+#include "gateway/store/canaries.h"
+#include "gateway/core/github.h"
+#include "gateway/core/hmac.h"
+#include "gateway/util/log.h"
 
 #define MAX_DELIVERY_ID 128
 

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/slack.h"
-#include "gateway/ticket.h"
-#include "gateway/utf8.h"
+#include "gateway/text/slack.h"
+#include "gateway/core/ticket.h"
+#include "gateway/text/utf8.h"
 
 #define NOW 1795000000          /* 2026-11-18T11:06:40Z */
 #define HOUR 3600

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/alertmanager.h"
+#include "gateway/core/alertmanager.h"
 
 #include "tests/unit/check_main.h"
 

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/blockkit.h"
-#include "gateway/ticket.h"
-#include "gateway/utf8.h"
+#include "gateway/text/blockkit.h"
+#include "gateway/core/ticket.h"
+#include "gateway/text/utf8.h"
 
 #include "tests/unit/check_main.h"
 #include "tests/unit/slack_checks.h"

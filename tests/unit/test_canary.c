@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/canary.h"
-#include "gateway/utf8.h"
+#include "gateway/core/canary.h"
+#include "gateway/text/utf8.h"
 #include "tests/unit/check_main.h"
 
 START_TEST(environment_globs)

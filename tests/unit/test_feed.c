@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/feed.h"
-#include "gateway/timeutil.h"
+#include "gateway/core/etag.h"
+#include "gateway/core/dates.h"
 #include "tests/unit/check_main.h"
 
 START_TEST(etags)

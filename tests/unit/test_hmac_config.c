@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "gateway/config.h"
-#include "gateway/hmac.h"
-#include "gateway/timeutil.h"
+#include "gateway/core/hmac.h"
+#include "gateway/core/dates.h"
 
 #include "tests/unit/check_main.h"
 

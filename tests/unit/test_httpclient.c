@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "gateway/httpclient.h"
-#include "gateway/timeutil.h"
+#include "gateway/net/httpclient.h"
+#include "gateway/core/dates.h"
 
 #include "tests/unit/check_main.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gateway/mustache.h"
+#include "gateway/text/mustache.h"
 
 #include "tests/unit/check_main.h"
 

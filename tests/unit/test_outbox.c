@@ -2,8 +2,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "gateway/digest.h"
-#include "gateway/outbox.h"
+#include "gateway/scheduler.h"
+#include "gateway/store/outbox.h"
 #include "tests/unit/check_main.h"
 
 #define T0 1795338000 /* 2026-11-22T09:00:00Z */

@@ -5,11 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gateway/blockkit.h"
-#include "gateway/mustache.h"
-#include "gateway/render.h"
-#include "gateway/ticket.h"
-#include "gateway/utf8.h"
+#include "gateway/text/blockkit.h"
+#include "gateway/text/mustache.h"
+#include "gateway/text/render.h"
+#include "gateway/core/ticket.h"
+#include "gateway/text/utf8.h"
 
 #include "tests/unit/check_main.h"
 #include "tests/unit/slack_checks.h"

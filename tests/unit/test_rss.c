@@ -7,9 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gateway/rss.h"
-#include "gateway/timeutil.h"
-#include "gateway/utf8.h"
+#include "gateway/text/rss.h"
+#include "gateway/core/dates.h"
+#include "gateway/text/utf8.h"
 
 #include "tests/unit/check_main.h"
 

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/github.h"
-#include "gateway/http.h"
-#include "gateway/metrics.h"
-#include "gateway/ticket.h"
+#include "gateway/core/github.h"
+#include "gateway/net/http.h"
+#include "gateway/util/prometheus.h"
+#include "gateway/core/ticket.h"
 
 #include "tests/unit/check_main.h"
 

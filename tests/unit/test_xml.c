@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/utf8.h"
-#include "gateway/xml.h"
+#include "gateway/text/utf8.h"
+#include "gateway/text/xml.h"
 
 #include "tests/unit/check_main.h"
 

@@ -1,0 +1,225 @@
+#include "gateway/core/canary.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/core/github.h"
+#include "gateway/core/dates.h"
+#include "gateway/text/utf8.h"
+
+void
+gw_canary_clear(struct gw_canary *c)
+{
+    free(c->id);
+    free(c->service);
+    free(c->environment);
+    free(c->source);
+    free(c->repo);
+    free(c->sha);
+    memset(c, 0, sizeof(*c));
+}
+
+void
+gw_canary_change_clear(struct gw_canary_change *ch)
+{
+    gw_canary_clear(&ch->canary);
+    ch->op = GW_CANARY_NONE;
+}
+
+int
+gw_canary_env_matches(const struct gw_strlist *globs, const char *environment)
+{
+    for (size_t i = 0; i < globs->n; i++)
+        if (fnmatch(globs->items[i], environment, 0) == 0)
+            return 1;
+    return 0;
+}
+
+int
+gw_canary_id_valid(const char *id)
+{
+    size_t len = id != NULL ? strlen(id) : 0;
+    if (len == 0 || len > GW_CANARY_ID_MAX || !gw_utf8_valid(id, len))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+static int
+deployment_id(json_t *payload, const char *repo, char *out, size_t len, char *err, size_t errlen)
+{
+    json_t *id = json_object_get(json_object_get(payload, "deployment"), "id");
+    if (!json_is_integer(id)) {
+        snprintf(err, errlen, "field deployment.id must be an integer");
+        return -1;
+    }
+    snprintf(out, len, "gh:%s:deployment:%lld", repo, (long long)json_integer_value(id));
+    return 0;
+}
+
+int
+gw_canary_from_deployment(json_t *payload, const struct gw_strlist *globs, int64_t budget,
+                          struct gw_canary_change *ch, char *err, size_t errlen)
+{
+    const char *repo, *name, *env, *sha;
+    struct gw_canary *c = &ch->canary;
+    char id[512];
+
+    memset(ch, 0, sizeof(*ch));
+    if ((repo = gw_json_req_string(payload, "repository.full_name", err, errlen)) == NULL ||
+        (name = gw_json_req_string(payload, "repository.name", err, errlen)) == NULL ||
+        (env = gw_json_req_string(payload, "deployment.environment", err, errlen)) == NULL ||
+        (sha = gw_json_req_string(payload, "deployment.sha", err, errlen)) == NULL ||
+        gw_json_req_time(payload, "deployment.created_at", &c->started_at, err, errlen) != 0 ||
+        deployment_id(payload, repo, id, sizeof(id), err, errlen) != 0)
+        goto err;
+    if (!gw_canary_id_valid(id)) {
+        snprintf(err, errlen, "canary id would exceed %d bytes", GW_CANARY_ID_MAX);
+        goto err;
+    }
+    /* updated_at orders deliveries; a deployment never changes after creation. */
+    if (gw_json_req_time(payload, "deployment.updated_at", &c->updated_at, err, errlen) != 0)
+        c->updated_at = c->started_at;
+    ch->op = gw_canary_env_matches(globs, env) ? GW_CANARY_START : GW_CANARY_PROMOTE;
+    c->id = strdup(id);
+    c->service = strdup(name);
+    c->environment = strdup(env);
+    c->source = strdup("github");
+    c->repo = strdup(repo);
+    c->sha = strdup(sha);
+    c->budget_seconds = budget;
+    return 0;
+err:
+    gw_canary_change_clear(ch);
+    return -1;
+}
+
+int
+gw_canary_from_deployment_status(json_t *payload, struct gw_canary_change *ch, char *err,
+                                 size_t errlen)
+{
+    static const char *const ending[] = {"failure", "error", "inactive", NULL};
+    const char *repo, *state;
+    char id[512];
+
+    memset(ch, 0, sizeof(*ch));
+    if ((repo = gw_json_req_string(payload, "repository.full_name", err, errlen)) == NULL ||
+        (state = gw_json_req_string(payload, "deployment_status.state", err, errlen)) == NULL ||
+        deployment_id(payload, repo, id, sizeof(id), err, errlen) != 0)
+        return -1;
+    for (const char *const *e = ending; *e != NULL; e++) {
+        if (strcmp(state, *e) == 0) {
+            ch->op = GW_CANARY_END;
+            ch->canary.id = strdup(id);
+            if (gw_json_req_time(payload, "deployment_status.created_at",
+                                 &ch->canary.updated_at, err, errlen) != 0)
+                ch->canary.updated_at = 0;
+            return 0;
+        }
+    }
+    return 0; /* success, pending, in_progress, queued: the canary goes on */
+}
+
+int
+gw_canary_from_api(json_t *body, int64_t now, int64_t default_budget, struct gw_canary *c,
+                   char *err, size_t errlen)
+{
+    const char *id, *service, *env;
+    json_t *started, *budget;
+    const char *const allowed[] = {"id", "service", "environment", "started_at",
+                                   "budget_seconds", NULL};
+    const char *key;
+    json_t *value;
+
+    memset(c, 0, sizeof(*c));
+    if (!json_is_object(body)) {
+        snprintf(err, errlen, "body must be a JSON object");
+        return -1;
+    }
+    json_object_foreach(body, key, value) {
+        const char *const *a = allowed;
+        while (*a != NULL && strcmp(*a, key) != 0)
+            a++;
+        if (*a == NULL) {
+            snprintf(err, errlen, "unknown field %.64s", key);
+            return -1;
+        }
+    }
+    if ((id = gw_json_req_string(body, "id", err, errlen)) == NULL ||
+        (service = gw_json_req_string(body, "service", err, errlen)) == NULL ||
+        (env = gw_json_req_string(body, "environment", err, errlen)) == NULL)
+        return -1;
+    if (!gw_canary_id_valid(id)) {
+        snprintf(err, errlen, "id must be 1 to %d bytes of printable text", GW_CANARY_ID_MAX);
+        return -1;
+    }
+    if (service[0] == '\0' || env[0] == '\0') {
+        snprintf(err, errlen, "service and environment must not be empty");
+        return -1;
+    }
+    c->started_at = now;
+    started = json_object_get(body, "started_at");
+    if (started != NULL && !json_is_null(started) &&
+        gw_json_req_time(body, "started_at", &c->started_at, err, errlen) != 0)
+        return -1;
+    c->budget_seconds = default_budget;
+    budget = json_object_get(body, "budget_seconds");
+    if (budget != NULL && !json_is_null(budget)) {
+        if (!json_is_integer(budget) || json_integer_value(budget) < 1 ||
+            json_integer_value(budget) > 365LL * 86400) {
+            snprintf(err, errlen, "budget_seconds must be an integer from 1 to 31536000");
+            return -1;
+        }
+        c->budget_seconds = json_integer_value(budget);
+    }
+    c->id = strdup(id);
+    c->service = strdup(service);
+    c->environment = strdup(env);
+    c->source = strdup("api");
+    c->updated_at = c->started_at;
+    return 0;
+}
+
+json_t *
+gw_canary_json(const struct gw_canary *c, int64_t now)
+{
+    char started[32];
+    gw_time_format_rfc3339(c->started_at, started, sizeof(started));
+    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:s}", "id", c->id, "service",
+                     c->service ? c->service : "", "environment",
+                     c->environment ? c->environment : "", "started_at", started,
+                     "budget_seconds", (json_int_t)c->budget_seconds, "elapsed_seconds",
+                     (json_int_t)(now - c->started_at), "paged", c->paged, "source",
+                     c->source ? c->source : "api");
+}
+
+json_t *
+gw_pager_trigger(const char *routing_key, const struct gw_canary *c, const char *summary,
+                 int64_t now)
+{
+    char started[32], *cut = gw_utf8_truncate(summary, GW_PAGER_SUMMARY_MAX);
+    json_t *body;
+
+    gw_time_format_rfc3339(c->started_at, started, sizeof(started));
+    body = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:I, s:I}}}",
+                     "routing_key", routing_key, "event_action", "trigger", "dedup_key", c->id,
+                     "payload", "summary", cut ? cut : "canary over budget", "source",
+                     c->service && c->service[0] ? c->service : "kaizen-gateway", "severity",
+                     "warning", "custom_details", "service", c->service ? c->service : "",
+                     "environment", c->environment ? c->environment : "", "started_at", started,
+                     "budget", (json_int_t)c->budget_seconds, "elapsed",
+                     (json_int_t)(now - c->started_at));
+    free(cut);
+    return body;
+}
+
+json_t *
+gw_pager_resolve(const char *routing_key, const char *dedup_key)
+{
+    return json_pack("{s:s, s:s, s:s}", "routing_key", routing_key, "event_action", "resolve",
+                     "dedup_key", dedup_key);
+}

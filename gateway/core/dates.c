@@ -1,0 +1,255 @@
+#include "gateway/core/dates.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant). */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int
+read_digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)(*p)[i]))
+            return -1;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+/* Days in month mo (1-12) of year y; 0 when mo is out of range. */
+static int
+days_in_month(int y, int mo)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+    if (mo < 1 || mo > 12)
+        return 0;
+    if (mo == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return mdays[mo - 1];
+}
+
+int
+gw_time_parse_rfc3339(const char *s, int64_t *out)
+{
+    int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+    const char *p = s;
+
+    if (s == NULL)
+        return -1;
+    if (read_digits(&p, 4, &y) || *p++ != '-' || read_digits(&p, 2, &mo) ||
+        *p++ != '-' || read_digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
+        return -1;
+    p++;
+    if (read_digits(&p, 2, &h) || *p++ != ':' || read_digits(&p, 2, &mi) ||
+        *p++ != ':' || read_digits(&p, 2, &sec))
+        return -1;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        sign = *p++ == '-' ? -1 : 1;
+        if (read_digits(&p, 2, &oh) || *p++ != ':' || read_digits(&p, 2, &om))
+            return -1;
+    } else {
+        return -1;
+    }
+    if (*p != '\0' || d < 1 || d > days_in_month(y, mo) ||
+        h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59)
+        return -1;
+    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+           mi * 60 + sec - sign * (oh * 3600 + om * 60);
+    return 0;
+}
+
+char *
+gw_time_format_rfc3339(int64_t t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        if (len > 0)
+            buf[0] = '\0';
+    }
+    return buf;
+}
+
+static int
+read_literal(const char **p, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (strncmp(*p, lit, n) != 0)
+        return -1;
+    *p += n;
+    return 0;
+}
+
+/* An English three-letter month name (HTTP dates are never localized): 1-12. */
+static int
+read_month(const char **p, int *out)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+    for (int i = 0; i < 12; i++) {
+        if (strncmp(*p, months + 3 * i, 3) == 0) {
+            *p += 3;
+            *out = i + 1;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int
+read_clock(const char **p, int *h, int *mi, int *sec)
+{
+    if (read_digits(p, 2, h) || read_literal(p, ":") || read_digits(p, 2, mi) ||
+        read_literal(p, ":") || read_digits(p, 2, sec))
+        return -1;
+    return *h > 23 || *mi > 59 || *sec > 60 ? -1 : 0;
+}
+
+int
+gw_time_parse_http_date(const char *s, int64_t *out)
+{
+    int y, mo, d, h, mi, sec;
+    const char *p = s;
+
+    if (s == NULL)
+        return -1;
+    /* The weekday name is redundant with the date; only its shape is checked. */
+    while (isalpha((unsigned char)*p))
+        p++;
+    if (p - s < 3)
+        return -1;
+    if (read_literal(&p, ", ") == 0) {
+        if (read_digits(&p, 2, &d))
+            return -1;
+        if (read_literal(&p, " ") == 0) {
+            if (read_month(&p, &mo) || read_literal(&p, " ") || read_digits(&p, 4, &y))
+                return -1;
+        } else {
+            /* RFC 850's two-digit year: 70-99 are 19xx, the rest 20xx. */
+            if (read_literal(&p, "-") || read_month(&p, &mo) || read_literal(&p, "-") ||
+                read_digits(&p, 2, &y))
+                return -1;
+            y += y < 70 ? 2000 : 1900;
+        }
+        if (read_literal(&p, " ") || read_clock(&p, &h, &mi, &sec) || read_literal(&p, " GMT"))
+            return -1;
+    } else {
+        /* asctime: the day is space-padded. */
+        if (read_literal(&p, " ") || read_month(&p, &mo) || read_literal(&p, " "))
+            return -1;
+        if (read_literal(&p, " ") == 0 ? read_digits(&p, 1, &d) : read_digits(&p, 2, &d))
+            return -1;
+        if (read_literal(&p, " ") || read_clock(&p, &h, &mi, &sec) || read_literal(&p, " ") ||
+            read_digits(&p, 4, &y))
+            return -1;
+    }
+    if (*p != '\0' || d < 1 || d > days_in_month(y, mo))
+        return -1;
+    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec;
+    return 0;
+}
+
+/* Parses a non-negative decimal integer prefix; returns the rest or NULL. */
+static const char *
+parse_count(const char *s, int64_t *out)
+{
+    char *end;
+
+    if (!isdigit((unsigned char)*s))
+        return NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || v < 0)
+        return NULL;
+    *out = v;
+    return end;
+}
+
+int
+gw_duration_parse(const char *s, int64_t *out)
+{
+    static const struct { const char *unit; int64_t mult; } units[] = {
+        {"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}, {"w", 604800},
+    };
+    int64_t v;
+    const char *rest;
+
+    if (s == NULL || (rest = parse_count(s, &v)) == NULL)
+        return -1;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(rest, units[i].unit) == 0) {
+            if (v > INT64_MAX / units[i].mult)
+                return -1;
+            *out = v * units[i].mult;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int
+gw_size_parse(const char *s, int64_t *out)
+{
+    static const struct { const char *unit; int64_t mult; } units[] = {
+        {"", 1}, {"B", 1}, {"KiB", 1024}, {"MiB", 1024 * 1024},
+        {"GiB", 1024LL * 1024 * 1024}, {"KB", 1000}, {"MB", 1000 * 1000},
+        {"GB", 1000LL * 1000 * 1000}, {"k", 1024}, {"K", 1024}, {"M", 1024 * 1024},
+    };
+    int64_t v;
+    const char *rest;
+
+    if (s == NULL || (rest = parse_count(s, &v)) == NULL)
+        return -1;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(rest, units[i].unit) == 0) {
+            if (v > INT64_MAX / units[i].mult)
+                return -1;
+            *out = v * units[i].mult;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int64_t
+gw_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+double
+gw_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

@@ -1,0 +1,139 @@
+#include "gateway/core/ticket.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const severity_names[GW_SEV_COUNT] = {
+    "critical", "high", "medium", "low"
+};
+
+void
+gw_ticket_clear(struct gw_ticket *t)
+{
+    free(t->id);
+    free(t->source);
+    free(t->title);
+    free(t->url);
+    free(t->component);
+    memset(t, 0, sizeof(*t));
+}
+
+const char *
+gw_severity_name(enum gw_severity s)
+{
+    if (s < 0 || s >= GW_SEV_COUNT)
+        return NULL;
+    return severity_names[s];
+}
+
+enum gw_severity
+gw_severity_parse(const char *s)
+{
+    for (int i = 0; i < GW_SEV_COUNT; i++)
+        if (s != NULL && strcmp(s, severity_names[i]) == 0)
+            return (enum gw_severity)i;
+    return GW_SEV_NONE;
+}
+
+const char *
+gw_ticket_state_name(enum gw_ticket_state s)
+{
+    return s == GW_TICKET_RESOLVED ? "resolved" : "open";
+}
+
+/* If label starts with one of prefixes (case-insensitive), returns the rest. */
+static const char *
+strip_prefix(const char *label, const char *const *prefixes)
+{
+    for (; *prefixes != NULL; prefixes++) {
+        size_t n = strlen(*prefixes);
+        if (strncasecmp(label, *prefixes, n) == 0)
+            return label + n;
+    }
+    return NULL;
+}
+
+enum gw_severity
+gw_severity_from_label(const char *label)
+{
+    static const char *const prefixes[] = {
+        "severity:", "severity/", "sev:", "sev/", "priority:", NULL
+    };
+    static const struct { const char *word; enum gw_severity sev; } words[] = {
+        {"critical", GW_SEV_CRITICAL}, {"high", GW_SEV_HIGH},
+        {"medium", GW_SEV_MEDIUM}, {"low", GW_SEV_LOW},
+        {"p0", GW_SEV_CRITICAL}, {"p1", GW_SEV_HIGH},
+        {"p2", GW_SEV_MEDIUM}, {"p3", GW_SEV_LOW},
+    };
+    const char *rest;
+
+    if (label == NULL || (rest = strip_prefix(label, prefixes)) == NULL)
+        return GW_SEV_NONE;
+    while (*rest == ' ')
+        rest++;
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcasecmp(rest, words[i].word) == 0)
+            return words[i].sev;
+    return GW_SEV_NONE;
+}
+
+const char *
+gw_component_from_label(const char *label, size_t *len)
+{
+    static const char *const prefixes[] = {
+        "component:", "component/", "area:", "area/", NULL
+    };
+    const char *rest;
+
+    if (label == NULL || (rest = strip_prefix(label, prefixes)) == NULL)
+        return NULL;
+    while (*rest == ' ')
+        rest++;
+    if (*rest == '\0')
+        return NULL;
+    *len = strlen(rest);
+    return rest;
+}
+
+enum gw_severity
+gw_severity_from_alert(const char *value)
+{
+    static const struct { const char *word; enum gw_severity sev; } words[] = {
+        {"critical", GW_SEV_CRITICAL},
+        {"error", GW_SEV_HIGH}, {"high", GW_SEV_HIGH}, {"major", GW_SEV_HIGH},
+        {"warning", GW_SEV_MEDIUM}, {"medium", GW_SEV_MEDIUM},
+        {"info", GW_SEV_LOW}, {"low", GW_SEV_LOW}, {"minor", GW_SEV_LOW},
+    };
+
+    if (value == NULL)
+        return GW_SEV_NONE;
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcasecmp(value, words[i].word) == 0)
+            return words[i].sev;
+    return GW_SEV_NONE;
+}
+
+int64_t
+gw_sla_deadline(const struct gw_sla *sla, enum gw_severity sev, int64_t created_at)
+{
+    if (sev < 0 || sev >= GW_SEV_COUNT)
+        sev = GW_SEV_MEDIUM;
+    return created_at + sla->seconds[sev];
+}
+
+int64_t
+gw_sla_remaining(int64_t deadline, int64_t now)
+{
+    return deadline - now;
+}
+
+enum gw_sla_colour
+gw_sla_colour(int64_t remaining, int64_t warn, int64_t crit)
+{
+    if (remaining > warn)
+        return GW_SLA_GREEN;
+    if (remaining > crit)
+        return GW_SLA_ORANGE;
+    return GW_SLA_RED;
+}

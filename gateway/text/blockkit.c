@@ -1,0 +1,560 @@
+#include "gateway/text/blockkit.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/text/utf8.h"
+
+/* Component heading, " (cont.)" included; leaves a section room for a line. */
+#define HEADING_MAX 200
+/* One ticket line always fits in a section under its heading. */
+#define TICKET_LINE_MAX (GW_SLACK_SECTION_MAX - HEADING_MAX - 1)
+#define FALLBACK_MAX 300
+/* Section text per message once the header and fallback are reserved. */
+#define SECTIONS_BUDGET (GW_SLACK_MESSAGE_MAX - 1 - GW_SLACK_HEADER_MAX - FALLBACK_MAX)
+
+static const char cont_suffix[] = " (cont.)";
+
+/* Growable NUL-terminated string; p is NULL until the first append. */
+struct buf {
+    char *p;
+    size_t len, cap;
+};
+
+static int
+buf_add(struct buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap != 0 ? b->cap : 64;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (p == NULL)
+            return -1;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+static int
+buf_str(struct buf *b, const char *s)
+{
+    return buf_add(b, s, strlen(s));
+}
+
+/* Hands the text over to the caller ("" when nothing was appended). */
+static char *
+buf_take(struct buf *b)
+{
+    char *p;
+
+    if (b->p == NULL && buf_add(b, "", 0) < 0)
+        return NULL;
+    p = b->p;
+    memset(b, 0, sizeof(*b));
+    return p;
+}
+
+/* malloc'd copy of s that is valid UTF-8 whatever s holds. */
+static char *
+utf8_copy(const char *s)
+{
+    size_t len = strlen(s);
+
+    return gw_utf8_valid(s, len) ? strdup(s) : gw_utf8_sanitize(s, len);
+}
+
+const char *
+gw_sla_text(int64_t remaining, char *buf, size_t len)
+{
+    uint64_t mag = remaining < 0 ? (uint64_t)0 - (uint64_t)remaining : (uint64_t)remaining;
+    char amount[32];
+
+    if (len == 0)
+        return buf;
+    if (remaining == 0) {
+        snprintf(buf, len, "SLA: due now");
+        return buf;
+    }
+    if (mag < 60) {
+        snprintf(buf, len, "%s", remaining > 0 ? "SLA: less than 1m remaining"
+                                               : "SLA breached just now");
+        return buf;
+    }
+    if (mag < 3600)
+        snprintf(amount, sizeof(amount), "%" PRIu64 "m", mag / 60);
+    else if (mag < 72 * 3600)
+        snprintf(amount, sizeof(amount), "%" PRIu64 "h", mag / 3600);
+    else
+        snprintf(amount, sizeof(amount), "%" PRIu64 "d", mag / 86400);
+    if (remaining > 0)
+        snprintf(buf, len, "SLA: %s remaining", amount);
+    else
+        snprintf(buf, len, "SLA breached %s ago", amount);
+    return buf;
+}
+
+const char *
+gw_sla_emoji(enum gw_sla_colour c)
+{
+    switch (c) {
+    case GW_SLA_GREEN: return "\xF0\x9F\x9F\xA2";
+    case GW_SLA_ORANGE: return "\xF0\x9F\x9F\xA0";
+    case GW_SLA_RED: return "\xF0\x9F\x94\xB4";
+    }
+    return "\xE2\x9A\xAA";
+}
+
+/* Built-in renderer. */
+
+/* Header and fallback share one wording: counts only, no user text. */
+static char *
+default_summary(void *ctx, size_t open_tickets, size_t components, int part, int parts)
+{
+    char text[160], part_text[40] = "";
+
+    (void)ctx;
+    if (parts > 1)
+        snprintf(part_text, sizeof(part_text), " (part %d/%d)", part, parts);
+    snprintf(text, sizeof(text), "SLA digest: %zu open ticket%s in %zu component%s%s",
+             open_tickets, open_tickets == 1 ? "" : "s",
+             components, components == 1 ? "" : "s", part_text);
+    return strdup(text);
+}
+
+static char *
+default_component(void *ctx, const char *component, size_t count)
+{
+    char tail[48];
+    char *clean = NULL, *cut = NULL, *name = NULL, *out = NULL;
+    struct buf b = {0};
+
+    (void)ctx;
+    snprintf(tail, sizeof(tail), " (%zu open)", count);
+    if (component == NULL || *component == '\0') {
+        if (buf_str(&b, "*(no component)*") < 0)
+            goto done;
+    } else {
+        if ((clean = utf8_copy(component)) == NULL ||
+            (cut = gw_slack_cut(clean, 100, 0)) == NULL ||
+            (name = gw_slack_escape_line(cut)) == NULL ||
+            buf_str(&b, "*") < 0 || buf_str(&b, name) < 0 || buf_str(&b, "*") < 0)
+            goto done;
+    }
+    if (buf_str(&b, tail) < 0)
+        goto done;
+    out = buf_take(&b);
+done:
+    free(clean);
+    free(cut);
+    free(name);
+    free(b.p);
+    return out;
+}
+
+static char *
+default_ticket_line(void *ctx, const struct gw_ticket *t, int64_t remaining,
+                    enum gw_sla_colour colour)
+{
+    const char *title = t->title != NULL && *t->title != '\0' ? t->title
+                        : t->id != NULL ? t->id : "";
+    char sla[48];
+    char *clean = NULL, *cut = NULL, *link = NULL, *out = NULL;
+    struct buf b = {0};
+
+    (void)ctx;
+    if ((clean = utf8_copy(title)) == NULL ||
+        (cut = gw_slack_cut(clean, GW_DIGEST_TITLE_MAX, 0)) == NULL ||
+        (link = gw_slack_link(t->url, cut)) == NULL)
+        goto done;
+    gw_sla_text(remaining, sla, sizeof(sla));
+    if (buf_str(&b, gw_sla_emoji(colour)) < 0 || buf_str(&b, " ") < 0 ||
+        buf_str(&b, link) < 0 || buf_str(&b, " \xE2\x80\x94 ") < 0 ||
+        buf_str(&b, sla) < 0)
+        goto done;
+    out = buf_take(&b);
+done:
+    free(clean);
+    free(cut);
+    free(link);
+    free(b.p);
+    return out;
+}
+
+const struct gw_digest_renderer gw_digest_default_renderer = {
+    .header = default_summary,
+    .component = default_component,
+    .ticket_line = default_ticket_line,
+    .fallback = default_summary,
+    .ctx = NULL,
+};
+
+/* Rendering through a possibly user-supplied renderer. */
+
+/* Returns s if it holds text; otherwise frees it and returns NULL. */
+static char *
+nonempty(char *s)
+{
+    if (s != NULL && *s == '\0') {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+/* Makes rendered text (taken over, may be NULL) valid UTF-8 within max_units. */
+static char *
+finish_text(char *s, size_t max_units, int mrkdwn)
+{
+    char *clean = NULL, *out = NULL;
+
+    if (s == NULL || (clean = utf8_copy(s)) == NULL)
+        goto done;
+    out = gw_slack_cut(clean, max_units, mrkdwn);
+done:
+    free(s);
+    free(clean);
+    return out;
+}
+
+typedef char *(*summary_fn)(void *ctx, size_t open_tickets, size_t components,
+                            int part, int parts);
+
+static char *
+render_summary(summary_fn fn, void *ctx, size_t open_tickets, size_t components,
+               int part, int parts)
+{
+    char *s = fn != NULL ? nonempty(fn(ctx, open_tickets, components, part, parts)) : NULL;
+
+    if (s == NULL)
+        s = default_summary(NULL, open_tickets, components, part, parts);
+    return s;
+}
+
+static char *
+render_line(const struct gw_digest_renderer *r, const struct gw_ticket *t,
+            int64_t remaining, enum gw_sla_colour colour)
+{
+    char *s = r->ticket_line != NULL ? nonempty(r->ticket_line(r->ctx, t, remaining, colour))
+                                     : NULL;
+
+    if (s == NULL)
+        s = default_ticket_line(NULL, t, remaining, colour);
+    return finish_text(s, TICKET_LINE_MAX, 1);
+}
+
+static char *
+render_heading(const struct gw_digest_renderer *r, const char *component, size_t count)
+{
+    char *s = r->component != NULL ? nonempty(r->component(r->ctx, component, count)) : NULL;
+
+    if (s == NULL)
+        s = default_component(NULL, component, count);
+    return finish_text(s, HEADING_MAX - (sizeof(cont_suffix) - 1), 1);
+}
+
+/* Digest layout. */
+
+struct entry {
+    const struct gw_ticket *t;
+    const char *id;           /* never NULL */
+    const char *component;    /* never NULL; "" for none */
+    int64_t remaining;
+};
+
+struct group {
+    const struct entry *first;   /* most urgent ticket of the component */
+    size_t count;
+};
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+    const struct entry *x = a, *y = b;
+    int c = strcmp(x->component, y->component);
+
+    if (c != 0)
+        return c;
+    if (x->remaining != y->remaining)
+        return x->remaining < y->remaining ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+static int
+group_cmp(const void *a, const void *b)
+{
+    const struct group *x = a, *y = b;
+
+    if (x->first->remaining != y->first->remaining)
+        return x->first->remaining < y->first->remaining ? -1 : 1;
+    return strcmp(x->first->component, y->first->component);
+}
+
+/*
+ * Fills messages with section blocks, lines packed into the open section
+ * until a limit is hit. Headers come last, once the number of parts is known;
+ * their room is reserved in SECTIONS_BUDGET and the block count.
+ */
+struct packer {
+    json_t **msgs;              /* section arrays, one per message */
+    size_t n_msgs, cap_msgs;
+    size_t msg_units;           /* section text in the last message, open section included */
+    struct buf section;         /* open section; len 0: none */
+    size_t section_units;
+    const struct group *section_group;
+    const struct group *msg_group;   /* last group given a section in the last message */
+};
+
+static json_t *
+text_block(const char *type, const char *text_type, const char *text)
+{
+    json_t *block = json_object(), *body = json_object();
+
+    if (block == NULL || body == NULL ||
+        json_object_set_new(body, "type", json_string(text_type)) < 0 ||
+        json_object_set_new(body, "text", json_string(text)) < 0 ||
+        (strcmp(text_type, "plain_text") == 0 &&
+         json_object_set_new(body, "emoji", json_true()) < 0) ||
+        json_object_set_new(block, "type", json_string(type)) < 0)
+        goto err;
+    if (json_object_set_new(block, "text", body) < 0) {
+        body = NULL;   /* consumed even on failure */
+        goto err;
+    }
+    return block;
+err:
+    json_decref(body);
+    json_decref(block);
+    return NULL;
+}
+
+static int
+packer_flush(struct packer *pk)
+{
+    if (pk->section.len == 0)
+        return 0;
+    if (json_array_append_new(pk->msgs[pk->n_msgs - 1],
+                              text_block("section", "mrkdwn", pk->section.p)) < 0)
+        return -1;
+    pk->section.len = 0;
+    pk->section_units = 0;
+    pk->section_group = NULL;
+    return 0;
+}
+
+static int
+packer_new_message(struct packer *pk)
+{
+    if (packer_flush(pk) < 0)
+        return -1;
+    if (pk->n_msgs == pk->cap_msgs) {
+        size_t cap = pk->cap_msgs != 0 ? pk->cap_msgs * 2 : 4;
+        json_t **msgs = realloc(pk->msgs, cap * sizeof(*msgs));
+        if (msgs == NULL)
+            return -1;
+        pk->msgs = msgs;
+        pk->cap_msgs = cap;
+    }
+    if ((pk->msgs[pk->n_msgs] = json_array()) == NULL)
+        return -1;
+    pk->n_msgs++;
+    pk->msg_units = 0;
+    pk->msg_group = NULL;
+    return 0;
+}
+
+static void
+packer_free(struct packer *pk)
+{
+    for (size_t i = 0; i < pk->n_msgs; i++)
+        json_decref(pk->msgs[i]);
+    free(pk->msgs);
+    free(pk->section.p);
+}
+
+/* Heading a new section of g starts with in the last message ("" if none). */
+static const char *
+section_prefix(const struct packer *pk, const struct group *g, int started,
+               const char *heading, const char *cont)
+{
+    if (pk->msg_group == g)
+        return "";
+    return started ? cont : heading;
+}
+
+/*
+ * Adds one line of group g. started: g already has lines in earlier
+ * messages, so a new message repeats its heading as `cont`.
+ */
+static int
+packer_add(struct packer *pk, const struct group *g, int started,
+           const char *heading, const char *cont, const char *line)
+{
+    size_t line_units = gw_slack_len(line), cost;
+    const char *prefix;
+
+    if (pk->section_group == g &&
+        pk->section_units + 1 + line_units <= GW_SLACK_SECTION_MAX &&
+        pk->msg_units + 1 + line_units <= SECTIONS_BUDGET) {
+        if (buf_str(&pk->section, "\n") < 0 || buf_str(&pk->section, line) < 0)
+            return -1;
+        pk->section_units += 1 + line_units;
+        pk->msg_units += 1 + line_units;
+        return 0;
+    }
+    if (packer_flush(pk) < 0)
+        return -1;
+    prefix = section_prefix(pk, g, started, heading, cont);
+    cost = *prefix != '\0' ? gw_slack_len(prefix) + 1 + line_units : line_units;
+    /* The header block is counted in the + 1; the new section must still fit. */
+    if (1 + json_array_size(pk->msgs[pk->n_msgs - 1]) + 1 > GW_SLACK_MAX_BLOCKS ||
+        pk->msg_units + cost > SECTIONS_BUDGET) {
+        if (packer_new_message(pk) < 0)
+            return -1;
+        prefix = section_prefix(pk, g, started, heading, cont);
+        cost = gw_slack_len(prefix) + 1 + line_units;
+    }
+    if (*prefix != '\0' && (buf_str(&pk->section, prefix) < 0 || buf_str(&pk->section, "\n") < 0))
+        return -1;
+    if (buf_str(&pk->section, line) < 0)
+        return -1;
+    pk->section_units = cost;
+    pk->msg_units += cost;
+    pk->section_group = g;
+    pk->msg_group = g;
+    return 0;
+}
+
+static int
+pack_group(struct packer *pk, const struct group *g, const struct gw_digest_renderer *r,
+           int64_t sla_warn, int64_t sla_crit)
+{
+    char *heading = NULL, *line = NULL;
+    struct buf cont = {0};
+    int rc = -1;
+
+    if ((heading = render_heading(r, g->first->component, g->count)) == NULL ||
+        buf_str(&cont, heading) < 0 || buf_str(&cont, cont_suffix) < 0)
+        goto done;
+    for (size_t i = 0; i < g->count; i++) {
+        const struct entry *e = g->first + i;
+        /* Once g has lines, a message it is not yet in repeats its heading as cont. */
+        int started = i > 0;
+        line = render_line(r, e->t, e->remaining,
+                           gw_sla_colour(e->remaining, sla_warn, sla_crit));
+        if (line == NULL || packer_add(pk, g, started, heading, cont.p, line) < 0)
+            goto done;
+        free(line);
+        line = NULL;
+    }
+    rc = 0;
+done:
+    free(heading);
+    free(line);
+    free(cont.p);
+    return rc;
+}
+
+/* Wraps one message's sections (taken over) with its header and fallback. */
+static json_t *
+finish_message(json_t *sections, const struct gw_digest_renderer *r,
+               size_t open_tickets, size_t components, int part, int parts)
+{
+    char *header = NULL, *fallback = NULL;
+    json_t *msg = NULL;
+
+    header = finish_text(render_summary(r->header, r->ctx, open_tickets, components,
+                                        part, parts), GW_SLACK_HEADER_MAX, 0);
+    fallback = finish_text(render_summary(r->fallback, r->ctx, open_tickets, components,
+                                          part, parts), FALLBACK_MAX, 1);
+    if (header == NULL || fallback == NULL ||
+        json_array_insert_new(sections, 0, text_block("header", "plain_text", header)) < 0 ||
+        (msg = json_object()) == NULL ||
+        json_object_set_new(msg, "text", json_string(fallback)) < 0)
+        goto err;
+    if (json_object_set_new(msg, "blocks", sections) < 0) {
+        sections = NULL;
+        goto err;
+    }
+    sections = NULL;
+    goto done;
+err:
+    json_decref(msg);
+    msg = NULL;
+done:
+    json_decref(sections);
+    free(header);
+    free(fallback);
+    return msg;
+}
+
+json_t *
+gw_digest_build(const struct gw_ticket *tickets, size_t n, int64_t now,
+                int64_t sla_warn, int64_t sla_crit, const struct gw_digest_renderer *r)
+{
+    struct entry *entries = NULL;
+    struct group *groups = NULL;
+    struct packer pk = {0};
+    size_t n_open = 0, n_groups = 0;
+    json_t *out = json_array();
+    int ok = 0;
+
+    if (r == NULL)
+        r = &gw_digest_default_renderer;
+    if (out == NULL || (entries = calloc(n != 0 ? n : 1, sizeof(*entries))) == NULL)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        const struct gw_ticket *t = &tickets[i];
+        if (t->state != GW_TICKET_OPEN)
+            continue;
+        entries[n_open].t = t;
+        entries[n_open].id = t->id != NULL ? t->id : "";
+        entries[n_open].component = t->component != NULL ? t->component : "";
+        entries[n_open].remaining = gw_sla_remaining(t->sla_deadline, now);
+        n_open++;
+    }
+    if (n_open == 0) {
+        ok = 1;
+        goto done;
+    }
+    qsort(entries, n_open, sizeof(*entries), entry_cmp);
+    if ((groups = calloc(n_open, sizeof(*groups))) == NULL)
+        goto done;
+    for (size_t i = 0; i < n_open; i++) {
+        if (i == 0 || strcmp(entries[i].component, entries[i - 1].component) != 0)
+            groups[n_groups++].first = &entries[i];
+        groups[n_groups - 1].count++;
+    }
+    qsort(groups, n_groups, sizeof(*groups), group_cmp);
+
+    if (packer_new_message(&pk) < 0)
+        goto done;
+    for (size_t i = 0; i < n_groups; i++)
+        if (pack_group(&pk, &groups[i], r, sla_warn, sla_crit) < 0)
+            goto done;
+    if (packer_flush(&pk) < 0)
+        goto done;
+    for (size_t i = 0; i < pk.n_msgs; i++) {
+        json_t *sections = pk.msgs[i];
+        pk.msgs[i] = NULL;
+        if (json_array_append_new(out, finish_message(sections, r, n_open, n_groups,
+                                                      (int)i + 1, (int)pk.n_msgs)) < 0)
+            goto done;
+    }
+    ok = 1;
+done:
+    packer_free(&pk);
+    free(groups);
+    free(entries);
+    if (!ok) {
+        json_decref(out);
+        out = NULL;
+    }
+    return out;
+}

@@ -1,0 +1,455 @@
+/*
+ * The template set (adding, loading, lookup) and the renderer; compiling
+ * lives in gateway/mustache_parse.c, escaping in gateway/escape.c.
+ */
+#include "gateway/text/mustache_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Keeps rendering any input off a deep stack. */
+#define MAX_PARTIAL_DEPTH 64    /* partials rendering inside partials */
+/* Partials can still fan out exponentially within that depth, so a render also has a budget. */
+#define MAX_RENDER_STEPS 4000000        /* nodes visited */
+#define MAX_RENDER_OUTPUT (16u << 20)   /* bytes written */
+
+static const char TEMPLATE_SUFFIX[] = ".mustache";
+
+/* Growable output; after a failed allocation every append is a no-op. */
+struct buf {
+    char *p;
+    size_t len, cap;
+    int failed;
+};
+
+static void errorf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+errorf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static void
+buf_add(struct buf *b, const char *s, size_t n)
+{
+    if (b->failed || n == 0)
+        return;
+    if (b->cap - b->len <= n) {         /* keep one byte for the NUL */
+        size_t ncap = b->cap != 0 ? b->cap : 256;
+        char *p;
+        while (ncap - b->len <= n) {
+            if (ncap > SIZE_MAX / 2) {
+                b->failed = 1;
+                return;
+            }
+            ncap *= 2;
+        }
+        if ((p = realloc(b->p, ncap)) == NULL) {
+            b->failed = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+/* Hands the NUL-terminated text to the caller (NULL if an append failed); b owns nothing after. */
+static char *
+buf_finish(struct buf *b)
+{
+    char *out;
+
+    if (!b->failed && b->p == NULL && (b->p = malloc(1)) == NULL)
+        b->failed = 1;
+    if (b->failed) {
+        free(b->p);
+        out = NULL;
+    } else {
+        b->p[b->len] = '\0';
+        out = b->p;
+    }
+    b->p = NULL;
+    return out;
+}
+
+static void
+buf_add_escaped(struct buf *b, const char *s, size_t n, enum gw_escape esc)
+{
+    size_t run = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const char *e = gw_escape_entity((unsigned char)s[i], esc);
+        if (e == NULL)
+            continue;
+        buf_add(b, s + run, i - run);
+        buf_add(b, e, strlen(e));
+        run = i + 1;
+    }
+    buf_add(b, s + run, n - run);
+}
+
+/* ---- The set ------------------------------------------------------------ */
+
+static void
+template_clear(struct template *t)
+{
+    free(t->name);
+    free(t->source);
+    free(t->nodes);
+    free(t->parts);
+    *t = (struct template){0};
+}
+
+static struct template *
+find_template(const struct gw_templates *set, const char *name, size_t len)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (strncmp(set->items[i].name, name, len) == 0 && set->items[i].name[len] == '\0')
+            return &set->items[i];
+    return NULL;
+}
+
+struct gw_templates *
+gw_templates_new(void)
+{
+    return calloc(1, sizeof(struct gw_templates));
+}
+
+void
+gw_templates_free(struct gw_templates *set)
+{
+    if (set == NULL)
+        return;
+    for (size_t i = 0; i < set->n; i++)
+        template_clear(&set->items[i]);
+    free(set->items);
+    free(set);
+}
+
+int
+gw_templates_has(const struct gw_templates *set, const char *name)
+{
+    return find_template(set, name, strlen(name)) != NULL;
+}
+
+int
+gw_templates_add(struct gw_templates *set, const char *name, const char *source,
+    const char *filename, char *err, size_t errlen)
+{
+    const char *file = filename != NULL ? filename : name;
+    struct template t = {0}, *slot;
+    int rc = -1;
+
+    if ((t.name = strdup(name)) == NULL || (t.source = strdup(source)) == NULL) {
+        errorf(err, errlen, "%s:1: out of memory", file);
+        goto done;
+    }
+    if (gw_mustache_compile(&t, file, err, errlen) != 0)
+        goto done;
+    if ((slot = find_template(set, name, strlen(name))) != NULL) {
+        template_clear(slot);
+    } else {
+        struct template *items = grow(set->items, &set->cap, set->n, sizeof(*items));
+        if (items == NULL) {
+            errorf(err, errlen, "%s:1: out of memory", file);
+            goto done;
+        }
+        set->items = items;
+        slot = &items[set->n++];
+    }
+    *slot = t;
+    t = (struct template){0};
+    rc = 0;
+done:
+    template_clear(&t);
+    return rc;
+}
+
+static int
+is_template_file(const struct dirent *d)
+{
+    size_t len = strlen(d->d_name), suffix = sizeof(TEMPLATE_SUFFIX) - 1;
+
+    return len > suffix && strcmp(d->d_name + len - suffix, TEMPLATE_SUFFIX) == 0;
+}
+
+static int
+load_file(struct gw_templates *set, const char *dir, const char *file, char *err, size_t errlen)
+{
+    size_t pathlen = strlen(dir) + strlen(file) + 2, got;
+    char *path = malloc(pathlen), *source = NULL, chunk[4096];
+    char *name = strndup(file, strlen(file) - (sizeof(TEMPLATE_SUFFIX) - 1));
+    struct buf text = {0};
+    FILE *f = NULL;
+    int rc = -1;
+
+    if (path == NULL || name == NULL) {
+        errorf(err, errlen, "%s: out of memory", dir);
+        goto done;
+    }
+    snprintf(path, pathlen, "%s/%s", dir, file);
+    if ((f = fopen(path, "rb")) == NULL) {
+        errorf(err, errlen, "%s: %s", path, strerror(errno));
+        goto done;
+    }
+    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_add(&text, chunk, got);
+    if (ferror(f)) {
+        errorf(err, errlen, "%s: %s", path, strerror(errno));
+        goto done;
+    }
+    got = text.len;
+    if ((source = buf_finish(&text)) == NULL) {
+        errorf(err, errlen, "%s: out of memory", path);
+        goto done;
+    }
+    if (strlen(source) != got) {
+        errorf(err, errlen, "%s: holds a NUL byte", path);
+        goto done;
+    }
+    rc = gw_templates_add(set, name, source, path, err, errlen);
+done:
+    if (f != NULL)
+        fclose(f);
+    free(text.p);
+    free(source);
+    free(name);
+    free(path);
+    return rc;
+}
+
+int
+gw_templates_load_dir(struct gw_templates *set, const char *dir, char *err, size_t errlen)
+{
+    struct dirent **list = NULL;
+    int n = scandir(dir, &list, is_template_file, alphasort), rc = 0;
+
+    if (n < 0) {
+        errorf(err, errlen, "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = load_file(set, dir, list[i]->d_name, err, errlen);
+    for (int i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+    return rc;
+}
+
+/* ---- Rendering ---------------------------------------------------------- */
+
+/* The context stack, innermost first; frames live on the C stack. */
+struct frame {
+    json_t *value;
+    const struct frame *up;
+};
+
+/* Indentation of nested standalone partials, innermost first. */
+struct indent {
+    struct span ws;
+    const struct indent *outer;
+};
+
+struct render {
+    const struct gw_templates *set;
+    enum gw_escape esc;
+    struct buf out;             /* out.failed also marks an exhausted budget */
+    unsigned partial_depth;
+    size_t steps;
+};
+
+/* Spec lookup: the first part in the innermost object that has it, the rest strictly inside. */
+static json_t *
+lookup(const struct template *t, const struct node *n, const struct frame *ctx)
+{
+    const struct span *part;
+    json_t *v = NULL;
+
+    if (n->n_parts == 0)
+        return ctx->value;
+    part = &t->parts[n->first_part];
+    for (; ctx != NULL && v == NULL; ctx = ctx->up)
+        if (json_is_object(ctx->value))
+            v = json_object_getn(ctx->value, part[0].s, part[0].len);
+    for (size_t i = 1; i < n->n_parts && v != NULL; i++)
+        v = json_is_object(v) ? json_object_getn(v, part[i].s, part[i].len) : NULL;
+    return v;
+}
+
+static int
+truthy(json_t *v)
+{
+    if (v == NULL)
+        return 0;
+    switch (json_typeof(v)) {
+    case JSON_NULL:
+    case JSON_FALSE:
+        return 0;
+    case JSON_STRING:
+        return json_string_length(v) > 0;
+    case JSON_INTEGER:
+        return json_integer_value(v) != 0;
+    case JSON_REAL:
+        return json_real_value(v) != 0.0;
+    case JSON_ARRAY:
+        return json_array_size(v) > 0;
+    default:
+        return 1;
+    }
+}
+
+/* Shortest "%g" form that reads back as d: 1.21 rather than 1.2099999999999999. */
+static void
+format_real(char *out, size_t size, double d)
+{
+    for (int prec = 1; prec < 17; prec++) {
+        snprintf(out, size, "%.*g", prec, d);
+        if (strtod(out, NULL) == d)
+            return;
+    }
+    snprintf(out, size, "%.17g", d);
+}
+
+static void
+add_value(struct buf *b, json_t *v, enum gw_escape esc)
+{
+    char num[40];
+
+    if (v == NULL)
+        return;
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        buf_add_escaped(b, json_string_value(v), json_string_length(v), esc);
+        return;
+    case JSON_INTEGER:
+        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        break;
+    case JSON_REAL:
+        format_real(num, sizeof(num), json_real_value(v));
+        break;
+    case JSON_TRUE:
+        snprintf(num, sizeof(num), "true");
+        break;
+    case JSON_FALSE:
+        snprintf(num, sizeof(num), "false");
+        break;
+    default:
+        return;
+    }
+    buf_add(b, num, strlen(num));
+}
+
+static void
+add_indent(struct buf *b, const struct indent *ind)
+{
+    if (ind == NULL)
+        return;
+    add_indent(b, ind->outer);
+    buf_add(b, ind->ws.s, ind->ws.len);
+}
+
+static void render_nodes(struct render *r, const struct template *t, size_t i, size_t end,
+    const struct frame *ctx, const struct indent *ind);
+
+static void
+render_section(struct render *r, const struct template *t, size_t i, const struct frame *ctx,
+    const struct indent *ind)
+{
+    const struct node *n = &t->nodes[i];
+    json_t *v = lookup(t, n, ctx);
+    struct frame f = {v, ctx};
+
+    if (!truthy(v))
+        return;
+    if (!json_is_array(v)) {
+        render_nodes(r, t, i + 1, n->end, &f, ind);
+        return;
+    }
+    for (size_t k = 0; k < json_array_size(v); k++) {
+        f.value = json_array_get(v, k);
+        render_nodes(r, t, i + 1, n->end, &f, ind);
+    }
+}
+
+static void
+render_partial(struct render *r, const struct node *n, const struct frame *ctx,
+    const struct indent *ind)
+{
+    const struct template *p = find_template(r->set, n->text.s, n->text.len);
+    struct indent inner = {n->indent, ind};
+
+    if (p == NULL || r->partial_depth == MAX_PARTIAL_DEPTH)
+        return;
+    r->partial_depth++;
+    render_nodes(r, p, 0, p->n_nodes, ctx, n->standalone ? &inner : NULL);
+    r->partial_depth--;
+}
+
+static void
+render_nodes(struct render *r, const struct template *t, size_t i, size_t end,
+    const struct frame *ctx, const struct indent *ind)
+{
+    while (i < end) {
+        const struct node *n = &t->nodes[i];
+        if (r->out.failed || ++r->steps > MAX_RENDER_STEPS || r->out.len > MAX_RENDER_OUTPUT) {
+            r->out.failed = 1;
+            return;
+        }
+        switch (n->type) {
+        case NODE_TEXT:
+            buf_add(&r->out, n->text.s, n->text.len);
+            break;
+        case NODE_INDENT:
+            add_indent(&r->out, ind);
+            break;
+        case NODE_VAR:
+            add_value(&r->out, lookup(t, n, ctx), r->esc);
+            break;
+        case NODE_RAW:
+            add_value(&r->out, lookup(t, n, ctx), GW_ESCAPE_NONE);
+            break;
+        case NODE_SECTION:
+            render_section(r, t, i, ctx, ind);
+            i = n->end;
+            continue;
+        case NODE_INVERTED:
+            if (!truthy(lookup(t, n, ctx)))
+                render_nodes(r, t, i + 1, n->end, ctx, ind);
+            i = n->end;
+            continue;
+        case NODE_PARTIAL:
+            render_partial(r, n, ctx, ind);
+            break;
+        }
+        i++;
+    }
+}
+
+char *
+gw_templates_render(const struct gw_templates *set, const char *name, json_t *context,
+    enum gw_escape esc)
+{
+    const struct template *t = find_template(set, name, strlen(name));
+    struct render r = {.set = set, .esc = esc};
+    struct frame root = {context, NULL};
+
+    if (t == NULL)
+        return NULL;
+    render_nodes(&r, t, 0, t->n_nodes, &root, NULL);
+    return buf_finish(&r.out);
+}

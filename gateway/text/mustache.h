@@ -1,0 +1,64 @@
+/*
+ * Mustache templates over jansson values (SPEC "Templates"): interpolation,
+ * sections, inverted sections, comments, set delimiters and partials as the
+ * official spec defines them; lambdas and inheritance are not supported.
+ * Templates are compiled once when added; rendering walks the compiled form
+ * and never fails on data (a missing name renders as nothing).
+ */
+#ifndef GW_MUSTACHE_H
+#define GW_MUSTACHE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "gateway/text/escape.h"     /* enum gw_escape, gw_escape_text() */
+
+/* A set of named compiled templates; partials resolve within the set. */
+struct gw_templates;
+
+/* Returns an empty set, or NULL when out of memory. */
+struct gw_templates *gw_templates_new(void);
+/* Frees set and every template in it; NULL is fine. */
+void gw_templates_free(struct gw_templates *set);
+
+/*
+ * Compiles source under name, replacing a template of the same name.
+ * filename only labels errors (name is used when it is NULL). Partials are
+ * looked up by name at render time, so they may be added in any order.
+ * On a syntax error returns -1, leaves the set unchanged and writes
+ * "filename:line: reason" (1-based line) into err. Caller keeps ownership
+ * of every argument.
+ */
+int gw_templates_add(struct gw_templates *set, const char *name, const char *source,
+    const char *filename, char *err, size_t errlen);
+
+/*
+ * Adds every "*.mustache" file of dir (in name order) under its file
+ * name without ".mustache". On error returns -1 with "dir/file:line: reason"
+ * or "dir: reason" in err; templates loaded before the failing file stay in
+ * the set.
+ */
+int gw_templates_load_dir(struct gw_templates *set, const char *dir, char *err, size_t errlen);
+
+/* 1 if the set holds a template called name, else 0. */
+int gw_templates_has(const struct gw_templates *set, const char *name);
+
+/*
+ * Renders template name with context (any jansson value, or NULL; borrowed).
+ * Returns a malloc'd NUL-terminated string the caller frees, or NULL when
+ * there is no such template, memory ran out, or the render went past its
+ * budget (16 MiB of output or 4 million template steps: partials calling
+ * each other can otherwise fan out exponentially).
+ *
+ * Falsy for sections: missing, null, false, 0, 0.0, "" and []. A list
+ * renders its section once per element; any other truthy value once, pushed
+ * on the context stack. Interpolation: strings as is, integers in decimal,
+ * reals in the shortest form that reads back exactly (1.21, not
+ * 1.2099999999999999), true/false as words; null, objects and arrays render
+ * as nothing. Partials nest at most 64 deep; deeper ones render as nothing.
+ */
+char *gw_templates_render(const struct gw_templates *set, const char *name, json_t *context,
+    enum gw_escape esc);
+
+#endif

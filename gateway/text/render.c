@@ -1,0 +1,582 @@
+#include "gateway/text/render.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/text/slack.h"
+#include "gateway/core/dates.h"
+#include "gateway/text/utf8.h"
+
+/* Code points of one user string (title, component, service…) in a Slack or pager text. */
+#define FIELD_MAX GW_DIGEST_TITLE_MAX
+/* Passed as a field limit: keep the string whole and its line breaks (feeds). */
+#define FIELD_WHOLE 0
+
+const char *const gw_required_templates[] = {
+    "digest_header",
+    "digest_component",
+    "digest_ticket",
+    "digest_fallback",
+    "sla_breach",
+    "canary_summary",
+    "canary_slack",
+    "rss_item_title",
+    "rss_item_description",
+    "rss_digest_description",
+    NULL
+};
+
+/*
+ * Wording used when a template is missing, fails or renders only blanks. The
+ * digest's pieces are not here: gw_digest_build has its own built-in text.
+ */
+static const struct {
+    const char *name;
+    const char *source;
+} builtins[] = {
+    {"sla_breach",
+     "{{emoji}} *SLA breached* {{breached_for}} ago: {{{link}}}\n"
+     "Severity {{severity}}, component {{component}}, deadline {{sla_deadline}}"},
+    {"canary_summary",
+     "Canary {{id}} ({{service}} in {{environment}}) has run {{elapsed}}, "
+     "over its {{budget}} budget"},
+    {"canary_slack",
+     "*Canary over budget:* {{id}}\n"
+     "{{service}} in {{environment}} has run {{elapsed}} (budget {{budget}}), "
+     "started {{started_at}}"},
+    {"rss_item_title", "{{#resolved}}[resolved] {{/resolved}}{{title}}"},
+    {"rss_item_description",
+     "Severity: {{severity}}; state: {{state}}; component: {{component}}; {{sla_text}}"},
+    {"rss_digest_description",
+     "{{#components}}{{name}} ({{count}} open)\n"
+     "{{#tickets}}- {{title}}: {{sla_text}} {{url}}\n{{/tickets}}\n{{/components}}"
+     "{{^components}}No open tickets.{{/components}}"},
+};
+
+/* ---- Rendering with fallback -------------------------------------------- */
+
+static int
+is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * Takes s over and returns it trimmed of blanks at both ends and repaired to
+ * valid UTF-8, or NULL when s is NULL or holds only blanks.
+ */
+static char *
+tidy(char *s)
+{
+    char *start = s, *out = NULL;
+    size_t len;
+
+    if (s == NULL)
+        return NULL;
+    while (is_blank(*start))
+        start++;
+    len = strlen(start);
+    while (len > 0 && is_blank(start[len - 1]))
+        len--;
+    if (len > 0 && gw_utf8_valid(start, len)) {
+        /* The usual case: trim in place, no copy. */
+        memmove(s, start, len);
+        s[len] = '\0';
+        return s;
+    }
+    if (len > 0)
+        out = gw_utf8_sanitize(start, len);
+    free(s);
+    return out;
+}
+
+/* Line breaks and tabs of s become spaces, in place. */
+static void
+flatten(char *s)
+{
+    for (; *s != '\0'; s++)
+        if (*s == '\n' || *s == '\r' || *s == '\t')
+            *s = ' ';
+}
+
+static char *
+render_builtin(const char *name, json_t *ctx, enum gw_escape esc)
+{
+    struct gw_templates *set = NULL;
+    char err[256], *out = NULL;
+
+    for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
+        if (strcmp(builtins[i].name, name) != 0)
+            continue;
+        if ((set = gw_templates_new()) != NULL &&
+            gw_templates_add(set, name, builtins[i].source, NULL, err, sizeof(err)) == 0)
+            out = gw_templates_render(set, name, ctx, esc);
+        break;
+    }
+    gw_templates_free(set);
+    return out;
+}
+
+/* Tidy text of template name, else of its built-in wording; NULL if neither gives any. */
+static char *
+render_text(const struct gw_templates *set, const char *name, json_t *ctx, enum gw_escape esc)
+{
+    char *out = NULL;
+
+    if (set != NULL && ctx != NULL)
+        out = tidy(gw_templates_render(set, name, ctx, esc));
+    if (out == NULL && ctx != NULL)
+        out = tidy(render_builtin(name, ctx, esc));
+    return out;
+}
+
+/* ---- Template variables ------------------------------------------------- */
+
+/*
+ * Sets key to text s (NULL reads as ""), repaired to valid UTF-8. With a
+ * limit (code points) it is also flattened to one line and cut to it.
+ */
+static int
+set_text(json_t *obj, const char *key, const char *s, size_t limit)
+{
+    char *clean, *cut = NULL;
+    int rc = -1;
+
+    if (s == NULL)
+        s = "";
+    size_t len = strlen(s);
+    /* Common case, thousands of times per feed: already valid, kept whole. */
+    if (limit == FIELD_WHOLE && gw_utf8_valid(s, len))
+        return json_object_set_new(obj, key, json_stringn_nocheck(s, len));
+    if ((clean = gw_utf8_sanitize(s, len)) == NULL)
+        return -1;
+    if (limit != FIELD_WHOLE) {
+        flatten(clean);
+        if ((cut = gw_utf8_truncate(clean, limit)) == NULL)
+            goto done;
+    }
+    rc = json_object_set_new(obj, key, json_string(cut != NULL ? cut : clean));
+done:
+    free(clean);
+    free(cut);
+    return rc;
+}
+
+/* RFC 3339 of t, "" for 0 (none). */
+static int
+set_time(json_t *obj, const char *key, int64_t t)
+{
+    char buf[32] = "";
+
+    if (t != 0)
+        gw_time_format_rfc3339(t, buf, sizeof(buf));
+    return json_object_set_new(obj, key, json_string(buf));
+}
+
+static int
+set_duration(json_t *obj, const char *key, int64_t seconds)
+{
+    char buf[32];
+
+    return json_object_set_new(obj, key, json_string(gw_human_duration(seconds, buf,
+                                                                        sizeof(buf))));
+}
+
+/*
+ * Variables of ticket t whose SLA has `remaining` seconds left (for an open
+ * ticket; a resolved one is judged at resolved_at). emoji NULL leaves it out;
+ * slack adds the mrkdwn `link` and keeps user strings to one short line.
+ */
+static json_t *
+ticket_context(const struct gw_ticket *t, int64_t remaining, const char *emoji, int slack)
+{
+    const char *title = t->title != NULL && *t->title != '\0' ? t->title
+                        : t->id != NULL ? t->id : "";
+    const char *severity = gw_severity_name(t->severity);
+    size_t limit = slack ? FIELD_MAX : FIELD_WHOLE;
+    int resolved = t->state == GW_TICKET_RESOLVED, has_sla = t->sla_deadline != 0;
+    int64_t late;
+    int breached;
+    char sla[64], amount[32];
+    char *label = NULL, *link = NULL;
+    json_t *ctx = json_object();
+
+    if (resolved && t->resolved_at != 0)
+        remaining = t->sla_deadline - t->resolved_at;
+    late = remaining < 0 ? -remaining : 0;
+    breached = has_sla && remaining < 0;
+    if (!has_sla)
+        snprintf(sla, sizeof(sla), "no SLA deadline");
+    else if (!resolved)
+        gw_sla_text(remaining, sla, sizeof(sla));
+    else if (breached)
+        snprintf(sla, sizeof(sla), "SLA missed by %s",
+                 gw_human_duration(late, amount, sizeof(amount)));
+    else
+        snprintf(sla, sizeof(sla), "SLA met");
+
+    if (ctx == NULL ||
+        set_text(ctx, "id", t->id, limit) < 0 ||
+        set_text(ctx, "source", t->source, limit) < 0 ||
+        set_text(ctx, "title", title, limit) < 0 ||
+        set_text(ctx, "url", t->url, FIELD_WHOLE) < 0 ||
+        set_text(ctx, "component", t->component, limit) < 0 ||
+        set_text(ctx, "severity", severity, FIELD_WHOLE) < 0 ||
+        set_text(ctx, "state", gw_ticket_state_name(t->state), FIELD_WHOLE) < 0 ||
+        json_object_set_new(ctx, "resolved", json_boolean(resolved)) < 0 ||
+        set_time(ctx, "created_at", t->created_at) < 0 ||
+        set_time(ctx, "sla_deadline", t->sla_deadline) < 0 ||
+        set_time(ctx, "resolved_at", resolved ? t->resolved_at : 0) < 0 ||
+        json_object_set_new(ctx, "remaining_seconds", json_integer(remaining)) < 0 ||
+        json_object_set_new(ctx, "breached", json_boolean(breached)) < 0 ||
+        (breached ? set_duration(ctx, "breached_for", late)
+                  : set_text(ctx, "breached_for", "", FIELD_WHOLE)) < 0 ||
+        set_text(ctx, "sla_text", sla, FIELD_WHOLE) < 0 ||
+        (emoji != NULL && set_text(ctx, "emoji", emoji, FIELD_WHOLE) < 0))
+        goto err;
+    if (slack) {
+        /* The label is the title as set above: one line, cut, valid UTF-8. */
+        label = strdup(json_string_value(json_object_get(ctx, "title")));
+        if (label == NULL || (link = gw_slack_link(t->url, label)) == NULL ||
+            json_object_set_new(ctx, "link", json_string(link)) < 0)
+            goto err;
+    }
+    goto done;
+err:
+    json_decref(ctx);
+    ctx = NULL;
+done:
+    free(label);
+    free(link);
+    return ctx;
+}
+
+static json_t *
+canary_context(const struct gw_canary_info *c)
+{
+    int64_t elapsed = c->now - c->started_at;
+    json_t *ctx = json_object();
+
+    if (ctx == NULL ||
+        set_text(ctx, "id", c->id, FIELD_MAX) < 0 ||
+        set_text(ctx, "service", c->service, FIELD_MAX) < 0 ||
+        set_text(ctx, "environment", c->environment, FIELD_MAX) < 0 ||
+        set_time(ctx, "started_at", c->started_at) < 0 ||
+        set_duration(ctx, "budget", c->budget_seconds) < 0 ||
+        set_duration(ctx, "elapsed", elapsed) < 0 ||
+        set_duration(ctx, "over_by", elapsed > c->budget_seconds
+                                         ? elapsed - c->budget_seconds : 0) < 0 ||
+        json_object_set_new(ctx, "budget_seconds", json_integer(c->budget_seconds)) < 0 ||
+        json_object_set_new(ctx, "elapsed_seconds", json_integer(elapsed)) < 0) {
+        json_decref(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+/* ---- Slack messages ----------------------------------------------------- */
+
+/* {"text": text, "blocks": [section mrkdwn text]}, text cut to a section's limit. */
+static json_t *
+slack_message(const char *text)
+{
+    char *cut = NULL;
+    json_t *msg = NULL, *body = NULL, *section = NULL, *blocks = NULL;
+
+    if (text == NULL || (cut = gw_slack_cut(text, GW_SLACK_SECTION_MAX, 1)) == NULL ||
+        (msg = json_object()) == NULL ||
+        json_object_set_new(msg, "text", json_string(cut)) < 0 ||
+        json_object_set_new(msg, "blocks", blocks = json_array()) < 0 ||
+        json_array_append_new(blocks, section = json_object()) < 0 ||
+        json_object_set_new(section, "type", json_string("section")) < 0 ||
+        json_object_set_new(section, "text", body = json_object()) < 0 ||
+        json_object_set_new(body, "type", json_string("mrkdwn")) < 0 ||
+        json_object_set_new(body, "text", json_string(cut)) < 0) {
+        json_decref(msg);
+        msg = NULL;
+    }
+    free(cut);
+    return msg;
+}
+
+/* ---- Digest renderer ---------------------------------------------------- */
+
+static char *
+render_summary(struct gw_template_renderer *r, const char *name, enum gw_escape esc,
+               size_t open_tickets, size_t components, int part, int parts)
+{
+    char date[32] = "";
+    char *out = NULL;
+    json_t *ctx = json_object();
+
+    gw_time_format_rfc3339(r->now, date, sizeof(date));
+    date[10] = '\0';   /* YYYY-MM-DD */
+    if (ctx == NULL ||
+        json_object_set_new(ctx, "open_tickets", json_integer((json_int_t)open_tickets)) < 0 ||
+        json_object_set_new(ctx, "components", json_integer((json_int_t)components)) < 0 ||
+        json_object_set_new(ctx, "part", json_integer(part)) < 0 ||
+        json_object_set_new(ctx, "parts", json_integer(parts)) < 0 ||
+        json_object_set_new(ctx, "is_split", json_boolean(parts > 1)) < 0 ||
+        json_object_set_new(ctx, "one_ticket", json_boolean(open_tickets == 1)) < 0 ||
+        json_object_set_new(ctx, "one_component", json_boolean(components == 1)) < 0 ||
+        json_object_set_new(ctx, "date", json_string(date)) < 0)
+        goto done;
+    out = tidy(gw_templates_render(r->set, name, ctx, esc));
+done:
+    json_decref(ctx);
+    return out;
+}
+
+/* The header block is plain_text: Slack shows it literally, so nothing is escaped. */
+static char *
+template_header(void *ctx, size_t open_tickets, size_t components, int part, int parts)
+{
+    return render_summary(ctx, "digest_header", GW_ESCAPE_NONE, open_tickets, components,
+                          part, parts);
+}
+
+static char *
+template_fallback(void *ctx, size_t open_tickets, size_t components, int part, int parts)
+{
+    return render_summary(ctx, "digest_fallback", GW_ESCAPE_SLACK, open_tickets, components,
+                          part, parts);
+}
+
+static char *
+template_component(void *ctx, const char *component, size_t count)
+{
+    struct gw_template_renderer *r = ctx;
+    char *out = NULL;
+    json_t *vars = json_object();
+
+    if (vars == NULL ||
+        set_text(vars, "component", component != NULL && *component != '\0'
+                                    ? component : "(no component)", FIELD_MAX) < 0 ||
+        json_object_set_new(vars, "count", json_integer((json_int_t)count)) < 0)
+        goto done;
+    out = tidy(gw_templates_render(r->set, "digest_component", vars, GW_ESCAPE_SLACK));
+done:
+    json_decref(vars);
+    return out;
+}
+
+static char *
+template_ticket_line(void *ctx, const struct gw_ticket *t, int64_t remaining,
+                     enum gw_sla_colour colour)
+{
+    struct gw_template_renderer *r = ctx;
+    json_t *vars = ticket_context(t, remaining, gw_sla_emoji(colour), 1);
+    char *out = NULL;
+
+    if (vars != NULL)
+        out = tidy(gw_templates_render(r->set, "digest_ticket", vars, GW_ESCAPE_SLACK));
+    json_decref(vars);
+    return out;
+}
+
+void
+gw_template_renderer_init(struct gw_template_renderer *r, const struct gw_templates *set,
+                          int64_t now)
+{
+    r->vtable.header = template_header;
+    r->vtable.component = template_component;
+    r->vtable.ticket_line = template_ticket_line;
+    r->vtable.fallback = template_fallback;
+    r->vtable.ctx = r;
+    r->set = set;
+    r->now = now;
+}
+
+/* ---- Notices, pages and feeds ------------------------------------------- */
+
+int
+gw_render_check(const struct gw_templates *set, char *err, size_t errlen)
+{
+    size_t used = 0;
+    int missing = 0;
+
+    for (const char *const *name = gw_required_templates; *name != NULL; name++) {
+        if (set != NULL && gw_templates_has(set, *name))
+            continue;
+        if (errlen > used) {
+            int n = snprintf(err + used, errlen - used, "%s%s.mustache",
+                             missing == 0 ? "templates: missing " : ", ", *name);
+            used += n > 0 ? (size_t)n : 0;
+        }
+        missing++;
+    }
+    return missing == 0 ? 0 : -1;
+}
+
+/* Slack message of template name rendered with ctx (taken over; NULL fails). */
+static json_t *
+render_slack_message(const struct gw_templates *set, const char *name, json_t *ctx)
+{
+    char *text = render_text(set, name, ctx, GW_ESCAPE_SLACK);
+    json_t *msg = slack_message(text);
+
+    free(text);
+    json_decref(ctx);
+    return msg;
+}
+
+json_t *
+gw_render_breach_notice(const struct gw_templates *set, const struct gw_ticket *t, int64_t now)
+{
+    return render_slack_message(set, "sla_breach",
+                                ticket_context(t, gw_sla_remaining(t->sla_deadline, now),
+                                               gw_sla_emoji(GW_SLA_RED), 1));
+}
+
+char *
+gw_render_canary_summary(const struct gw_templates *set, const struct gw_canary_info *c)
+{
+    json_t *ctx = canary_context(c);
+    char *text = render_text(set, "canary_summary", ctx, GW_ESCAPE_NONE), *out = NULL;
+
+    if (text != NULL) {
+        flatten(text);
+        out = gw_utf8_truncate(text, GW_PAGER_SUMMARY_MAX);
+    }
+    free(text);
+    json_decref(ctx);
+    return out;
+}
+
+json_t *
+gw_render_canary_slack(const struct gw_templates *set, const struct gw_canary_info *c)
+{
+    return render_slack_message(set, "canary_slack", canary_context(c));
+}
+
+char *
+gw_render_rss_title(const struct gw_templates *set, const struct gw_ticket *t, int64_t now)
+{
+    char *title = NULL;
+    gw_render_rss_item(set, t, now, &title, NULL);
+    return title;
+}
+
+char *
+gw_render_rss_description(const struct gw_templates *set, const struct gw_ticket *t,
+                          int64_t now)
+{
+    char *description = NULL;
+    gw_render_rss_item(set, t, now, NULL, &description);
+    return description;
+}
+
+void
+gw_render_rss_item(const struct gw_templates *set, const struct gw_ticket *t, int64_t now,
+                   char **title, char **description)
+{
+    /* One context for both texts: the feed renders thousands of items. */
+    json_t *ctx = ticket_context(t, gw_sla_remaining(t->sla_deadline, now), NULL, 0);
+    if (title != NULL)
+        *title = render_text(set, "rss_item_title", ctx, GW_ESCAPE_NONE);
+    if (description != NULL)
+        *description = render_text(set, "rss_item_description", ctx, GW_ESCAPE_NONE);
+    json_decref(ctx);
+}
+
+/*
+ * Collects the digest's lines in the order gw_digest_build renders them, so
+ * the feed lists tickets exactly as Slack got them without a second copy of
+ * the grouping and ordering rules.
+ */
+struct digest_capture {
+    json_t *components;          /* [{name, count, tickets: [ticket vars…]}…] */
+    json_t *tickets;             /* tickets of the last component (borrowed) */
+    const char *component;       /* its raw name, borrowed from the tickets */
+    int failed;
+};
+
+static char *
+capture_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sla_colour colour)
+{
+    struct digest_capture *cap = ctx;
+    const char *component = t->component != NULL ? t->component : "";
+    json_t *group;
+
+    if (cap->tickets == NULL || strcmp(cap->component, component) != 0) {
+        group = json_object();
+        if (json_array_append_new(cap->components, group) < 0 ||
+            set_text(group, "name", *component != '\0' ? component : "(no component)",
+                     FIELD_MAX) < 0 ||
+            json_object_set_new(group, "tickets", cap->tickets = json_array()) < 0) {
+            cap->failed = 1;
+            cap->tickets = NULL;
+            return NULL;
+        }
+        cap->component = component;
+    }
+    if (json_array_append_new(cap->tickets,
+                              ticket_context(t, remaining, gw_sla_emoji(colour), 0)) < 0)
+        cap->failed = 1;
+    return strdup("-");
+}
+
+char *
+gw_render_rss_digest(const struct gw_templates *set, const struct gw_ticket *tickets,
+                     size_t n, int64_t now, int64_t sla_warn, int64_t sla_crit)
+{
+    struct digest_capture cap = {.components = json_array()};
+    struct gw_digest_renderer capture = {.ticket_line = capture_line, .ctx = &cap};
+    json_t *digest = NULL, *ctx = json_object(), *group;
+    size_t open_tickets = 0, i;
+    char date[32] = "", *out = NULL;
+    int rc;
+
+    if (ctx == NULL || cap.components == NULL ||
+        (digest = gw_digest_build(tickets, n, now, sla_warn, sla_crit, &capture)) == NULL ||
+        cap.failed)
+        goto done;
+    json_array_foreach(cap.components, i, group) {
+        size_t count = json_array_size(json_object_get(group, "tickets"));
+        open_tickets += count;
+        if (json_object_set_new(group, "count", json_integer((json_int_t)count)) < 0)
+            goto done;
+    }
+    gw_time_format_rfc3339(now, date, sizeof(date));
+    date[10] = '\0';
+    if (json_object_set_new(ctx, "date", json_string(date)) < 0 ||
+        json_object_set_new(ctx, "open_tickets", json_integer((json_int_t)open_tickets)) < 0)
+        goto done;
+    rc = json_object_set_new(ctx, "components", cap.components);
+    cap.components = NULL;   /* consumed even on failure */
+    if (rc < 0)
+        goto done;
+    out = render_text(set, "rss_digest_description", ctx, GW_ESCAPE_NONE);
+done:
+    json_decref(digest);
+    json_decref(ctx);
+    json_decref(cap.components);
+    return out;
+}
+
+const char *
+gw_human_duration(int64_t seconds, char *buf, size_t len)
+{
+    static const struct {
+        uint64_t size;
+        char unit;
+    } units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+    uint64_t mag = seconds < 0 ? (uint64_t)0 - (uint64_t)seconds : (uint64_t)seconds, lo;
+    const char *sign = seconds < 0 ? "-" : "";
+    size_t i = 0;
+
+    if (len == 0)
+        return buf;
+    while (i + 1 < sizeof(units) / sizeof(units[0]) && mag < units[i].size)
+        i++;
+    lo = i + 1 < sizeof(units) / sizeof(units[0])
+         ? mag % units[i].size / units[i + 1].size : 0;
+    if (lo != 0)
+        snprintf(buf, len, "%s%" PRIu64 "%c %" PRIu64 "%c", sign, mag / units[i].size,
+                 units[i].unit, lo, units[i + 1].unit);
+    else
+        snprintf(buf, len, "%s%" PRIu64 "%c", sign, mag / units[i].size, units[i].unit);
+    return buf;
+}

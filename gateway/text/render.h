@@ -1,0 +1,121 @@
+/*
+ * Template-backed texts (SPEC "Templates"): every user-visible text comes
+ * from a Mustache template in KAIZEN_TEMPLATES_DIR, while the structure
+ * around it (Block Kit blocks, JSON, XML) is built in code. Pure: tickets,
+ * canaries and a clock in, strings and JSON out.
+ *
+ * Each function builds the template's variables (templates/README.md lists
+ * them), renders with the escaping of its sink and falls back to a built-in
+ * text when the template is missing, fails or renders only blanks, so a
+ * broken template degrades the wording, never the message. Rendered text is
+ * trimmed of leading and trailing blanks, repaired to valid UTF-8 and cut
+ * to the sink's limit (UTF-8 safe, ending in "…").
+ */
+#ifndef GW_RENDER_H
+#define GW_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "gateway/text/blockkit.h"
+#include "gateway/text/mustache.h"
+#include "gateway/core/ticket.h"
+
+/* PagerDuty Events v2 payload.summary limit, in characters. */
+#define GW_PAGER_SUMMARY_MAX 1024
+
+/*
+ * Names (without ".mustache") of every template the gateway renders,
+ * NULL-terminated.
+ */
+extern const char *const gw_required_templates[];
+
+/*
+ * Verifies set holds every gw_required_templates entry. Returns 0, or -1 and
+ * writes "templates: missing a.mustache, b.mustache" (every missing one)
+ * into err.
+ */
+int gw_render_check(const struct gw_templates *set, char *err, size_t errlen);
+
+/*
+ * A gw_digest_renderer whose texts come from digest_header (plain_text, not
+ * escaped), digest_component, digest_ticket and digest_fallback (mrkdwn,
+ * GW_ESCAPE_SLACK). Pass &r->vtable to gw_digest_build. vtable.ctx points
+ * at r itself, so r must not be copied or moved after init. set is
+ * borrowed and must outlive r.
+ */
+struct gw_template_renderer {
+    struct gw_digest_renderer vtable;
+    const struct gw_templates *set;
+    int64_t now;    /* the digest's clock: the header's `date` */
+};
+
+void gw_template_renderer_init(struct gw_template_renderer *r, const struct gw_templates *set,
+    int64_t now);
+
+/*
+ * SLA-breach notice for ticket t at `now` (template sla_breach, mrkdwn):
+ * a new Slack message object {"text": …, "blocks": [section mrkdwn]} whose
+ * section and text each hold at most GW_SLACK_SECTION_MAX UTF-16 units, so
+ * the message stays under GW_SLACK_MESSAGE_MAX. The caller owns the
+ * reference. NULL when out of memory.
+ */
+json_t *gw_render_breach_notice(const struct gw_templates *set, const struct gw_ticket *t,
+    int64_t now);
+
+/* A canary past its budget. Strings are borrowed for the call; NULL reads as "". */
+struct gw_canary_info {
+    const char *id;
+    const char *service;
+    const char *environment;
+    int64_t started_at;       /* Unix seconds */
+    int64_t budget_seconds;
+    int64_t now;
+};
+
+/*
+ * PagerDuty payload.summary (template canary_summary, not escaped): one line
+ * (line breaks and tabs become spaces) of at most GW_PAGER_SUMMARY_MAX
+ * characters. malloc'd, caller frees; NULL when out of memory.
+ */
+char *gw_render_canary_summary(const struct gw_templates *set, const struct gw_canary_info *c);
+
+/*
+ * Slack canary page (template canary_slack, mrkdwn): a message object like
+ * gw_render_breach_notice's. Caller owns the reference; NULL on OOM.
+ */
+json_t *gw_render_canary_slack(const struct gw_templates *set, const struct gw_canary_info *c);
+
+/*
+ * RSS item title and description of ticket t at `now` (templates
+ * rss_item_title and rss_item_description, GW_ESCAPE_NONE): plain text for
+ * an XML writer that escapes it (gw_rss_build). malloc'd, caller frees;
+ * NULL when out of memory.
+ */
+char *gw_render_rss_title(const struct gw_templates *set, const struct gw_ticket *t, int64_t now);
+char *gw_render_rss_description(const struct gw_templates *set, const struct gw_ticket *t,
+    int64_t now);
+/* Both RSS texts of a ticket from one template context (either pointer may be NULL). */
+void gw_render_rss_item(const struct gw_templates *set, const struct gw_ticket *t, int64_t now,
+                        char **title, char **description);
+
+/*
+ * Description of a digest feed item (template rss_digest_description,
+ * GW_ESCAPE_NONE): the open tickets of tickets[0..n) grouped and ordered
+ * exactly as gw_digest_build lists them. malloc'd plain text, caller frees;
+ * NULL when out of memory.
+ */
+char *gw_render_rss_digest(const struct gw_templates *set, const struct gw_ticket *tickets,
+    size_t n, int64_t now, int64_t sla_warn, int64_t sla_crit);
+
+/*
+ * Writes a duration in its two largest units, dropping a zero second unit:
+ * "0s", "45s", "1m 30s", "12m", "1h 5m", "3h", "2d 4h", "3d"; negative
+ * values get a leading "-". buf is always NUL-terminated when len > 0;
+ * 32 bytes are always enough. Returns buf.
+ */
+const char *gw_human_duration(int64_t seconds, char *buf, size_t len);
+
+#endif
