@@ -1,94 +1,72 @@
 /*
- * The process-wide context handed to every handler and timer: configuration,
- * event loop, HTTP server, Redis, store and the metric families.
+ * The wiring: builds every module in order, hands each handler and timer
+ * the context it needs, and takes everything down again in one order.
+ * Nothing else holds the whole process; main.c owns the loop and signals.
  */
 #ifndef GW_APP_H
 #define GW_APP_H
 
 #include "gateway/config.h"
-#include "gateway/net/http.h"
-#include "gateway/util/prometheus.h"
-#include "gateway/net/redis.h"
-#include "gateway/store/tickets.h"
+#include "gateway/telemetry.h"
+#include "handlers/handlers.h"
 
-struct event;
+struct event_base;
 struct gw_templates;
 struct gw_http_client;
-struct gw_outbox;
-struct gw_scheduler;
-struct gw_canaries;
+struct gw_delivery;
 
 struct gw_app {
     struct event_base *base;
     const struct gw_config *cfg;
-    struct gw_metrics *metrics;
+    const struct gw_templates *templates;
+    double start_time;
+    struct gw_metrics *registry;
+    struct gw_telemetry telemetry;
+    /* I/O */
     struct gw_http *http;
     struct gw_redis *redis;
-    struct gw_store *store;
-    struct gw_templates *templates;
     struct gw_http_client *client;
-    struct gw_outbox *outbox;
-    struct gw_scheduler *scheduler;
+    /* the Redis schema */
+    struct gw_tickets *tickets;
     struct gw_canaries *canaries;
-    double start_time;
-    struct gw_metric *webhooks_total;     /* {source,event,result} */
-    struct gw_metric *ticket_seconds;     /* {component,severity} summary */
-    struct gw_metric *tickets_open;       /* {component,severity} */
-    struct gw_metric *tickets_breached;   /* {component} */
-    struct gw_metric *redis_up;
-    struct gw_metric *build_info;         /* {version} */
-    struct gw_metric *am_truncated;
-    struct gw_metric *notifications;      /* {sink,result} */
-    struct gw_metric *outbox_pending;
-    struct gw_metric *outbox_dead;
-    struct gw_metric *canary_start;       /* canary_deployment_start_time{deployment,environment} */
-    struct gw_metric *canary_pages;       /* kaizen_canary_pages_total */       /* alerts Alertmanager left out (max_alerts) */
-    struct event *stats_timer;
+    struct gw_digests *digests;
+    struct gw_outbox *outbox;
+    /* timers */
+    struct gw_delivery *delivery;
+    struct gw_scheduler *scheduler;
+    /* each handler family's context */
+    struct gw_health_handler health;
+    struct gw_metrics_handler metrics;
+    struct gw_webhook_handler webhooks;
+    struct gw_api_handler api;
+    struct gw_feeds_handler feeds;
 };
 
-/* Registers the metric families shared by several handlers. */
-int gw_app_metrics_init(struct gw_app *app);
+/*
+ * Builds every module on base and registers the routes. cfg and templates
+ * are borrowed and must outlive the app. Returns -1 (after logging) when a
+ * module cannot be created; gw_app_free() must be called either way.
+ */
+int gw_app_init(struct gw_app *app, struct event_base *base, const struct gw_config *cfg,
+                const struct gw_templates *templates);
 
-/* Starts the timer that refreshes the ticket gauges from Redis. */
-void gw_app_start_stats(struct gw_app *app, double interval_seconds);
+/* Listens (the bound port in *port), connects to Redis, starts the timers. -1 if it cannot listen. */
+int gw_app_start(struct gw_app *app, int *port);
 
 /*
- * The admin rule for /api/ routes: with KAIZEN_ADMIN_TOKEN set, "Authorization: Bearer
- * <token>" is required (401 otherwise); without it only loopback clients
- * are served (403 otherwise). Returns 1 if the request may proceed; else it
- * has already been answered.
+ * Starts a graceful stop: no new timer work or deliveries, no new
+ * connections; on_drained runs once no request is in flight.
  */
-int gw_app_admin_ok(struct gw_app *app, struct gw_request *req);
+void gw_app_stop(struct gw_app *app, void (*on_drained)(void *), void *arg);
 
-/* 1 if "Authorization: Bearer <token>" matches token (constant time). */
-int gw_bearer_ok(struct gw_request *req, const char *token);
-
-/* Counts one webhook in kaizen_webhooks_total. */
-void gw_app_count_webhook(struct gw_app *app, const char *source, const char *event,
-                          const char *result);
+/* Deliveries and outgoing transfers still under way. */
+int gw_app_busy(const struct gw_app *app);
 
 /*
- * Ends a webhook request: counts it as result and answers {"error": error}
- * when error is set, else {"status": result}.
+ * Takes everything down: outgoing transfers are cancelled (their outcome is
+ * recorded through Redis if it can be), Redis fails what is still pending
+ * (requests waiting on it are answered 503), then the server closes.
  */
-void gw_app_webhook_reply(struct gw_app *app, struct gw_request *req, const char *source,
-                          const char *event, int code, const char *result, const char *error);
-
-/* Records a resolution in kaizen_ticket_seconds. */
-void gw_app_observe_resolution(struct gw_app *app, const struct gw_ticket *t);
-
-/* Handler families: each registers its routes. */
-void gw_health_register(struct gw_app *app);
-void gw_metrics_register(struct gw_app *app);
-void gw_github_register(struct gw_app *app);
-void gw_alertmanager_register(struct gw_app *app);
-void gw_tickets_api_register(struct gw_app *app);
-void gw_outbox_api_register(struct gw_app *app);
-void gw_canaries_api_register(struct gw_app *app);
-void gw_feeds_register(struct gw_app *app);
-
-/* Filters shared by /api/tickets and the tickets feed; a reason for a 400, or NULL. */
-const char *gw_ticket_filter_parse(struct gw_request *req, struct gw_ticket_filter *f,
-                                   int allow_limit);
+void gw_app_free(struct gw_app *app);
 
 #endif

@@ -34,55 +34,6 @@ dup_or_null(const char *s)
     return s != NULL ? strdup(s) : NULL;
 }
 
-int
-gw_strlist_split(const char *s, struct gw_strlist *out)
-{
-    out->items = NULL;
-    out->n = 0;
-    if (s == NULL)
-        return 0;
-    const char *p = s;
-    while (*p != '\0') {
-        const char *end = strchr(p, ',');
-        size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
-        const char *b = p, *e = p + len;
-        while (b < e && isspace((unsigned char)*b))
-            b++;
-        while (e > b && isspace((unsigned char)e[-1]))
-            e--;
-        if (e > b) {
-            char **grown = realloc(out->items, (out->n + 1) * sizeof(char *));
-            if (grown == NULL)
-                return -1;
-            out->items = grown;
-            out->items[out->n++] = strndup(b, (size_t)(e - b));
-        }
-        if (end == NULL)
-            break;
-        p = end + 1;
-    }
-    return 0;
-}
-
-void
-gw_strlist_free(struct gw_strlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->items[i]);
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
-}
-
-int
-gw_strlist_contains(const struct gw_strlist *l, const char *s)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->items[i], s) == 0)
-            return 1;
-    return 0;
-}
-
 static int
 parse_int(const char *s, long min, long max, long *out)
 {
@@ -92,102 +43,6 @@ parse_int(const char *s, long min, long max, long *out)
     if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
         return -1;
     *out = v;
-    return 0;
-}
-
-/* Percent-decodes src[0..len) into a new string; NULL on a bad escape. */
-static char *
-url_unescape(const char *src, size_t len)
-{
-    char *out = malloc(len + 1), *o = out;
-    if (out == NULL)
-        return NULL;
-    for (size_t i = 0; i < len; i++) {
-        if (src[i] == '%') {
-            if (i + 2 >= len || !isxdigit((unsigned char)src[i + 1]) || !isxdigit((unsigned char)src[i + 2])) {
-                free(out);
-                return NULL;
-            }
-            char hex[3] = {src[i + 1], src[i + 2], '\0'};
-            *o++ = (char)strtol(hex, NULL, 16);
-            i += 2;
-        } else {
-            *o++ = src[i];
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
-int
-gw_redis_url_parse(const char *url, struct gw_redis_target *t, char *err, size_t errlen)
-{
-    memset(t, 0, sizeof(*t));
-    if (strncmp(url, "unix://", 7) == 0) {
-        const char *path = url + 7;
-        if (*path != '/')
-            return fail(err, errlen, "unix:// URL needs an absolute socket path");
-        t->kind = GW_REDIS_UNIX;
-        const char *q = strchr(path, '?');
-        t->path = q != NULL ? strndup(path, (size_t)(q - path)) : strdup(path);
-        if (q != NULL && strncmp(q, "?db=", 4) == 0) {
-            long db;
-            if (parse_int(q + 4, 0, 100000, &db) != 0)
-                return fail(err, errlen, "bad db number in unix:// URL");
-            t->db = (int)db;
-        }
-        return 0;
-    }
-    if (strncmp(url, "redis://", 8) != 0)
-        return fail(err, errlen, "must start with redis:// or unix://");
-    const char *p = url + 8;
-    const char *at = strrchr(p, '@');
-    const char *slash;
-    if (at != NULL) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        /* redis://:password@host or redis://user:password@host (user ignored) */
-        const char *pw = colon != NULL ? colon + 1 : p;
-        t->password = url_unescape(pw, (size_t)(at - pw));
-        if (t->password == NULL)
-            return fail(err, errlen, "bad %%-escape in password");
-        p = at + 1;
-    }
-    slash = strchr(p, '/');
-    size_t hostport_len = slash != NULL ? (size_t)(slash - p) : strlen(p);
-    if (hostport_len == 0)
-        return fail(err, errlen, "missing host");
-    char *hostport = strndup(p, hostport_len);
-    char *colon = strrchr(hostport, ':');
-    t->port = 6379;
-    if (colon != NULL && strchr(hostport, ']') < colon) {
-        long port;
-        *colon = '\0';
-        if (parse_int(colon + 1, 1, 65535, &port) != 0) {
-            free(hostport);
-            return fail(err, errlen, "bad port");
-        }
-        t->port = (int)port;
-    }
-    if (hostport[0] == '[') { /* [::1] */
-        size_t n = strlen(hostport);
-        if (n < 3 || hostport[n - 1] != ']') {
-            free(hostport);
-            return fail(err, errlen, "bad IPv6 host");
-        }
-        t->host = strndup(hostport + 1, n - 2);
-        free(hostport);
-    } else {
-        t->host = hostport;
-    }
-    if (t->host[0] == '\0')
-        return fail(err, errlen, "missing host");
-    t->kind = GW_REDIS_TCP;
-    if (slash != NULL && slash[1] != '\0') {
-        long db;
-        if (parse_int(slash + 1, 0, 100000, &db) != 0)
-            return fail(err, errlen, "bad db number");
-        t->db = (int)db;
-    }
     return 0;
 }
 
@@ -474,9 +329,7 @@ void
 gw_config_free(struct gw_config *c)
 {
     free(c->listen_host);
-    free(c->redis.host);
-    free(c->redis.path);
-    free(c->redis.password);
+    gw_redis_target_clear(&c->redis);
     gw_strlist_free(&c->github_secrets);
     free(c->alertmanager_token);
     free(c->alertmanager_secret);

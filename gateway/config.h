@@ -8,23 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gateway/core/strlist.h"
+#include "gateway/net/redis.h"
 #include "gateway/core/ticket.h"
-
-struct gw_strlist {
-    char **items;
-    size_t n;
-};
-
-enum gw_redis_kind { GW_REDIS_TCP, GW_REDIS_UNIX };
-
-struct gw_redis_target {
-    enum gw_redis_kind kind;
-    char *host;       /* TCP */
-    int port;
-    char *path;       /* unix socket */
-    char *password;   /* NULL: no AUTH */
-    int db;
-};
 
 struct gw_config {
     char *listen_host;
@@ -73,16 +59,7 @@ typedef const char *(*gw_getenv_fn)(const char *name);
 int gw_config_load(struct gw_config *cfg, gw_getenv_fn getenv_fn, char *err, size_t errlen);
 void gw_config_free(struct gw_config *cfg);
 
-/* Parses a Redis URL into target. Returns -1 with a reason in err. */
-int gw_redis_url_parse(const char *url, struct gw_redis_target *target, char *err, size_t errlen);
-
 /* Parses "critical=4h,high=24h,...". Missing severities keep their value in sla. */
 int gw_sla_parse(const char *s, struct gw_sla *sla, char *err, size_t errlen);
-
-/* Splits a comma-separated list, trimming spaces, dropping empty items. */
-int gw_strlist_split(const char *s, struct gw_strlist *out);
-void gw_strlist_free(struct gw_strlist *l);
-/* Case-sensitive membership. */
-int gw_strlist_contains(const struct gw_strlist *l, const char *s);
 
 #endif

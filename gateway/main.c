@@ -12,15 +12,11 @@
 #include <unistd.h>
 
 #include "gateway/app.h"
-#include "gateway/store/canaries.h"
-#include "gateway/scheduler.h"
-#include "gateway/net/httpclient.h"
-#include "gateway/text/mustache.h"
-#include "gateway/store/outbox.h"
-#include "gateway/text/render.h"
-#include "gateway/core/hmac.h"
-#include "gateway/util/log.h"
 #include "gateway/core/dates.h"
+#include "gateway/core/hmac.h"
+#include "gateway/text/mustache.h"
+#include "gateway/text/render.h"
+#include "gateway/util/log.h"
 
 #define DRAIN_SECONDS 10
 
@@ -141,16 +137,11 @@ load_templates(const struct gw_config *cfg, char *err, size_t errlen)
 
 struct runtime {
     struct gw_app app;
+    struct event_base *base;
     struct event *sig_term, *sig_int, *drain_timer, *drain_poll;
     int stopping;
+    int exiting;      /* the loop is done: teardown must not start new work */
 };
-
-static void
-on_redis_state(int up, void *arg)
-{
-    struct gw_app *app = arg;
-    gw_metric_set(app->redis_up, NULL, up);
-}
 
 /* HTTP is drained; exit once no delivery is in flight either. */
 static void
@@ -159,10 +150,11 @@ on_drain_poll(evutil_socket_t fd, short what, void *arg)
     struct runtime *rt = arg;
     (void)fd;
     (void)what;
-    if (gw_outbox_inflight(rt->app.outbox) > 0 || gw_http_client_inflight(rt->app.client) > 0)
+    if (rt->exiting || gw_app_busy(&rt->app) > 0)
         return;
     gw_log(GW_LOG_INFO, "drained; exiting", NULL);
-    event_base_loopexit(rt->app.base, NULL);
+    rt->exiting = 1;
+    event_base_loopexit(rt->base, NULL);
 }
 
 static void
@@ -170,7 +162,10 @@ on_drained(void *arg)
 {
     struct runtime *rt = arg;
     struct timeval tv = {0, 50000};
-    rt->drain_poll = event_new(rt->app.base, -1, EV_PERSIST, on_drain_poll, rt);
+    /* Teardown answers requests still waiting on Redis: that drains again. */
+    if (rt->exiting || rt->drain_poll != NULL)
+        return;
+    rt->drain_poll = event_new(rt->base, -1, EV_PERSIST, on_drain_poll, rt);
     event_add(rt->drain_poll, &tv);
     on_drain_poll(-1, 0, rt);
 }
@@ -185,7 +180,8 @@ on_drain_timeout(evutil_socket_t fd, short what, void *arg)
     snprintf(n, sizeof(n), "%d", gw_http_inflight(rt->app.http));
     gw_log(GW_LOG_WARN, "drain deadline reached; exiting with requests in flight", "inflight", n,
            NULL);
-    event_base_loopexit(rt->app.base, NULL);
+    rt->exiting = 1;
+    event_base_loopexit(rt->base, NULL);
 }
 
 static void
@@ -199,83 +195,37 @@ on_signal(evutil_socket_t sig, short what, void *arg)
     rt->stopping = 1;
     gw_log(GW_LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     evtimer_add(rt->drain_timer, &deadline);
-    gw_scheduler_stop(rt->app.scheduler);
-    gw_outbox_stop(rt->app.outbox);
-    gw_http_shutdown(rt->app.http, on_drained, rt);
+    gw_app_stop(&rt->app, on_drained, rt);
 }
 
 static int
 run(const struct gw_config *cfg, struct gw_templates *templates)
 {
     struct runtime rt;
-    struct gw_app *app = &rt.app;
-    struct gw_http_limits limits = {cfg->max_body, cfg->request_timeout, cfg->max_connections};
     int port = 0, rc = 1;
     char port_s[16];
 
     memset(&rt, 0, sizeof(rt));
     signal(SIGPIPE, SIG_IGN);
     srand((unsigned)(gw_monotonic() * 1e6) ^ (unsigned)getpid());
-    app->cfg = cfg;
-    app->templates = templates;
-    app->start_time = (double)gw_now();
-    app->base = event_base_new();
-    app->metrics = gw_metrics_new();
-    if (app->base == NULL || app->metrics == NULL || gw_app_metrics_init(app) != 0)
-        goto done;
-    app->http = gw_http_new(app->base, &limits, app->metrics);
-    app->redis = gw_redis_new(app->base, &cfg->redis, cfg->redis_timeout_ms, on_redis_state, app);
-    if (app->http == NULL || app->redis == NULL)
-        goto done;
-    app->store = gw_store_new(app->redis);
-    long connect_ms = cfg->http_timeout_ms < 5000 ? (long)cfg->http_timeout_ms : 5000;
-    app->client = gw_http_client_new(app->base, connect_ms, (long)cfg->http_timeout_ms);
-    struct gw_outbox_config ocfg = {
-        .sinks = {
-            [GW_SINK_SLACK] = {cfg->slack_webhook_url, 1000},        /* Slack: ~1 message/s */
-            [GW_SINK_PAGER] = {cfg->pager_routing_key ? cfg->pager_url : NULL, 500}, /* 120/min */
-        },
-        .dry_run = cfg->dry_run,
-        .max_attempts = cfg->outbox_max_attempts,
-        .backoff_base_ms = 1000,
-        .backoff_max_ms = 300000,
-        .lease_ms = cfg->http_timeout_ms + 10000,
-    };
-    app->outbox = gw_outbox_new(app->base, app->redis, app->client, &ocfg, app->notifications);
-    app->scheduler = gw_scheduler_new(app);
-    app->canaries = gw_canaries_new(app->redis);
-    if (app->store == NULL || app->client == NULL || app->outbox == NULL || app->scheduler == NULL ||
-        app->canaries == NULL)
-        goto done;
-
-    gw_health_register(app);
-    gw_metrics_register(app);
-    gw_github_register(app);
-    gw_alertmanager_register(app);
-    gw_tickets_api_register(app);
-    gw_outbox_api_register(app);
-    gw_canaries_api_register(app);
-    gw_feeds_register(app);
-
-    if (gw_http_listen(app->http, cfg->listen_host, cfg->listen_port, &port) != 0)
+    if ((rt.base = event_base_new()) == NULL)
+        return 1;
+    if (gw_app_init(&rt.app, rt.base, cfg, templates) != 0 || gw_app_start(&rt.app, &port) != 0)
         goto done;
     snprintf(port_s, sizeof(port_s), "%d", port);
     gw_log(GW_LOG_INFO, "listening", "address", cfg->listen_host, "port", port_s, "version",
            KAIZEN_VERSION, NULL);
-    gw_redis_start(app->redis);
-    gw_app_start_stats(app, 5.0);
-    gw_outbox_start(app->outbox);
-    gw_scheduler_start(app->scheduler);
 
-    rt.sig_term = evsignal_new(app->base, SIGTERM, on_signal, &rt);
-    rt.sig_int = evsignal_new(app->base, SIGINT, on_signal, &rt);
-    rt.drain_timer = evtimer_new(app->base, on_drain_timeout, &rt);
+    rt.sig_term = evsignal_new(rt.base, SIGTERM, on_signal, &rt);
+    rt.sig_int = evsignal_new(rt.base, SIGINT, on_signal, &rt);
+    rt.drain_timer = evtimer_new(rt.base, on_drain_timeout, &rt);
     evsignal_add(rt.sig_term, NULL);
     evsignal_add(rt.sig_int, NULL);
 
-    event_base_dispatch(app->base);
+    event_base_dispatch(rt.base);
     rc = 0;
 done:
+    rt.exiting = 1;
     if (rt.sig_term != NULL)
         event_free(rt.sig_term);
     if (rt.sig_int != NULL)
@@ -284,24 +234,8 @@ done:
         event_free(rt.drain_timer);
     if (rt.drain_poll != NULL)
         event_free(rt.drain_poll);
-    if (app->stats_timer != NULL)
-        event_free(app->stats_timer);
-    /*
-     * Order matters: cancelled transfers record a retry through Redis, then
-     * Redis fails whatever is still pending (handlers answer 503 on a live
-     * evhttp), and only then the owners of those callbacks go away.
-     */
-    if (app->client != NULL)
-        gw_http_client_free(app->client);
-    gw_redis_free(app->redis);
-    gw_outbox_free(app->outbox);
-    gw_scheduler_free(app->scheduler);
-    gw_http_free(app->http);
-    gw_store_free(app->store);
-    gw_canaries_free(app->canaries);
-    gw_metrics_free(app->metrics);
-    if (app->base != NULL)
-        event_base_free(app->base);
+    gw_app_free(&rt.app);
+    event_base_free(rt.base);
     return rc;
 }
 

@@ -4,47 +4,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "gateway/app.h"
-#include "gateway/text/blockkit.h"
-#include "gateway/store/canaries.h"
-#include "gateway/util/log.h"
-#include "gateway/store/outbox.h"
-#include "gateway/text/render.h"
+#include "gateway/config.h"
 #include "gateway/core/dates.h"
+#include "gateway/core/pager.h"
+#include "gateway/core/schedule.h"
+#include "gateway/store/canaries.h"
+#include "gateway/store/digests.h"
+#include "gateway/store/outbox.h"
+#include "gateway/store/tickets.h"
+#include "gateway/telemetry.h"
+#include "gateway/text/blockkit.h"
+#include "gateway/text/render.h"
+#include "gateway/util/log.h"
 
-#define BREACH_BATCH 100
+#define DUE_BATCH 100          /* breaches and pages per look */
+#define STATS_SECONDS 5
 
 struct gw_scheduler {
-    struct gw_app *app;
-    struct event *digest_tick;
-    struct event *check_tick;
+    struct gw_scheduler_deps d;
+    struct event *digest_tick, *check_tick, *stats_tick;
     char done_window[64];   /* last window this replica saw handled */
-    int digest_busy;
-    int check_busy;
-    int canary_busy;
+    int digest_busy, check_busy, canary_busy;
     unsigned manual_seq;    /* makes manual digest ids unique */
     int stopped;
 };
 
-int64_t
-gw_digest_window(int64_t now, int64_t every, int at_minute, char *id, size_t len)
+static int
+may_start(const struct gw_scheduler *s, int busy)
 {
-    if (every > 0) {
-        int64_t k = now / every;
-        snprintf(id, len, "every%lld-%lld", (long long)every, (long long)k);
-        return k * every;
-    }
-    int64_t start = now - ((now % 86400) + 86400) % 86400 + (int64_t)at_minute * 60;
-    if (start > now)
-        start -= 86400;
-    char day[32];
-    gw_time_format_rfc3339(start, day, sizeof(day));
-    snprintf(id, len, "%.10s", day);
-    return start;
+    return !s->stopped && !busy && gw_redis_ready(s->d.redis);
+}
+
+static char *
+dump(json_t *v)
+{
+    return v != NULL ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 }
 
 /* --- building a digest ------------------------------------------------------ */
@@ -59,35 +55,36 @@ struct build {
 };
 
 static void
-build_done(struct build *b, int ok)
+build_done(struct build *b, const struct gw_redis_error *err)
 {
+    if (b->window[0] != '\0')
+        b->s->digest_busy = 0; /* on failure: try again on the next tick */
     if (b->cb != NULL)
-        b->cb(ok, b->messages, b->arg);
+        b->cb(err == NULL ? b->messages : 0, err, b->arg);
     free(b);
 }
 
 static void
-on_digest_enqueued(int ok, int enqueued, void *arg)
+on_digest_enqueued(int enqueued, const struct gw_redis_error *err, void *arg)
 {
     struct build *b = arg;
-    struct gw_scheduler *s = b->s;
     char n[24];
 
     snprintf(n, sizeof(n), "%zu", b->messages);
-    if (ok && b->window[0] != '\0') {
-        snprintf(s->done_window, sizeof(s->done_window), "%s", b->window);
-        if (enqueued)
-            gw_log(GW_LOG_INFO, b->messages ? "digest enqueued" : "digest window claimed; no open tickets",
-                   "window", b->window, "messages", n, NULL);
-        s->digest_busy = 0;
-    } else if (ok) {
+    if (err != NULL)
+        gw_log(GW_LOG_WARN, "digest not enqueued", "window", b->window, "error", err->text, NULL);
+    else if (b->window[0] == '\0')
         gw_log(GW_LOG_INFO, "digest enqueued on request", "messages", n, NULL);
-    } else if (b->window[0] != '\0') {
-        s->digest_busy = 0; /* try again on the next tick */
+    else {
+        snprintf(b->s->done_window, sizeof(b->s->done_window), "%s", b->window);
+        if (enqueued)
+            gw_log(GW_LOG_INFO, b->messages ? "digest enqueued"
+                                            : "digest window claimed; no open tickets",
+                   "window", b->window, "messages", n, NULL);
     }
     if (!enqueued)
         b->messages = 0;
-    build_done(b, ok);
+    build_done(b, err);
 }
 
 /* A digest with no open tickets, when KAIZEN_DIGEST_SKIP_EMPTY=0. */
@@ -104,25 +101,46 @@ all_clear(const struct gw_digest_renderer *r)
     return msg;
 }
 
+/* The digests feed keeps what was built (sent, or in dry-run only built). */
+static char *
+digest_record(const struct build *b, const char *id, size_t open, json_t *messages,
+              const char *description)
+{
+    char at[GW_RFC3339_LEN];
+    json_t *rec;
+    char *text;
+
+    gw_time_format_rfc3339(b->now, at, sizeof(at));
+    rec = json_pack("{s:s, s:s, s:I, s:s, s:O}", "id", id, "at", at, "open_tickets",
+                    (json_int_t)open, "description", description != NULL ? description : "",
+                    "messages", messages);
+    text = dump(rec);
+    json_decref(rec);
+    return text;
+}
+
 static void
-on_open_tickets(int ok, const struct gw_ticket *tickets, size_t n, void *arg)
+on_open_tickets(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *err,
+                void *arg)
 {
     struct build *b = arg;
-    struct gw_app *app = b->s->app;
-    const struct gw_config *cfg = app->cfg;
+    const struct gw_config *cfg = b->s->d.cfg;
+    const struct gw_templates *templates = b->s->d.templates;
     struct gw_template_renderer renderer;
     struct gw_outbox_msg *msgs = NULL;
-    char **ids = NULL, **bodies = NULL, *record = NULL, guard_key[96], at[32];
-    struct gw_outbox_guard guard = {GW_GUARD_WINDOW, guard_key, 0};
+    char **ids = NULL, **bodies = NULL, *record = NULL, *description = NULL;
     json_t *messages = NULL;
     size_t count = 0;
+    int64_t window_ttl;
 
-    if (!ok)
-        goto fail;
-    gw_template_renderer_init(&renderer, app->templates, b->now);
+    if (err != NULL) {
+        build_done(b, err);
+        return;
+    }
+    gw_template_renderer_init(&renderer, templates, b->now);
     messages = gw_digest_build(tickets, n, b->now, cfg->sla_warn, cfg->sla_crit, &renderer.vtable);
     if (messages == NULL)
-        goto fail;
+        abort();
     if (json_array_size(messages) == 0 && !cfg->digest_skip_empty)
         json_array_append_new(messages, all_clear(&renderer.vtable));
     count = json_array_size(messages);
@@ -130,7 +148,7 @@ on_open_tickets(int ok, const struct gw_ticket *tickets, size_t n, void *arg)
     ids = calloc(count ? count : 1, sizeof(char *));
     bodies = calloc(count ? count : 1, sizeof(char *));
     if (msgs == NULL || ids == NULL || bodies == NULL)
-        goto fail;
+        abort();
     for (size_t i = 0; i < count; i++) {
         char id[160];
         if (b->window[0] != '\0')
@@ -139,39 +157,23 @@ on_open_tickets(int ok, const struct gw_ticket *tickets, size_t n, void *arg)
             snprintf(id, sizeof(id), "digest:manual-%lld-%d-%u:%zu/%zu", (long long)b->now,
                      (int)getpid(), b->s->manual_seq, i + 1, count);
         ids[i] = strdup(id);
-        bodies[i] = json_dumps(json_array_get(messages, i), JSON_COMPACT | JSON_PRESERVE_ORDER);
-        msgs[i].id = ids[i];
-        msgs[i].sink = GW_SINK_SLACK;
-        msgs[i].body = bodies[i];
+        bodies[i] = dump(json_array_get(messages, i));
         if (ids[i] == NULL || bodies[i] == NULL)
-            goto fail;
+            abort();
+        msgs[i] = (struct gw_outbox_msg){ids[i], GW_SINK_SLACK, bodies[i]};
     }
     if (count > 0) {
-        /* The digests feed keeps what was built (sent, or in dry-run only built). */
-        gw_time_format_rfc3339(b->now, at, sizeof(at));
-        json_t *rec = json_pack("{s:s, s:s, s:i, s:O}", "id",
-                                b->window[0] ? b->window : ids[0], "at", at, "open_tickets",
-                                (int)n, "messages", messages);
-        record = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        json_decref(rec);
+        description = gw_render_rss_digest(templates, tickets, n, b->now, cfg->sla_warn,
+                                           cfg->sla_crit);
+        record = digest_record(b, b->window[0] ? b->window : ids[0], n, messages, description);
     }
-    snprintf(guard_key, sizeof(guard_key), "kz:digest:window:%s", b->window);
-    guard.value = cfg->digest_every > 0 ? (cfg->digest_every * 2 > 60 ? cfg->digest_every * 2 : 60)
-                                        : 2 * 86400;
+    /* The claim outlives its window, so a late replica never posts it again. */
+    window_ttl = cfg->digest_every > 0 ? (cfg->digest_every * 2 > 60 ? cfg->digest_every * 2 : 60)
+                                       : 2 * 86400;
     b->messages = count;
-    if (gw_outbox_enqueue(app->outbox, msgs, count, b->window[0] ? &guard : NULL, record,
-                          on_digest_enqueued, b) != 0)
-        goto fail;
-    b = NULL;
-    goto done;
-fail:
-    if (b != NULL) {
-        if (b->window[0] != '\0')
-            b->s->digest_busy = 0;
-        build_done(b, 0);
-    }
-done:
-    for (size_t i = 0; ids != NULL && i < count; i++) {
+    gw_digests_enqueue(b->s->d.digests, b->window[0] ? b->window : NULL, window_ttl, record,
+                       msgs, count, on_digest_enqueued, b);
+    for (size_t i = 0; i < count; i++) {
         free(ids[i]);
         free(bodies[i]);
     }
@@ -179,17 +181,18 @@ done:
     free(bodies);
     free(msgs);
     free(record);
+    free(description);
     json_decref(messages);
 }
 
-static int
+static void
 start_build(struct gw_scheduler *s, const char *window, gw_digest_cb cb, void *arg)
 {
     struct gw_ticket_filter filter;
     struct build *b = calloc(1, sizeof(*b));
 
     if (b == NULL)
-        return -1;
+        abort();
     b->s = s;
     b->now = gw_now();
     if (window == NULL)
@@ -201,17 +204,13 @@ start_build(struct gw_scheduler *s, const char *window, gw_digest_cb cb, void *a
     filter.state = GW_STATE_OPEN;
     filter.severity = GW_SEV_NONE;
     filter.now = b->now;
-    if (gw_store_list(s->app->store, &filter, on_open_tickets, b) != 0) {
-        free(b);
-        return -1;
-    }
-    return 0;
+    gw_tickets_list(s->d.tickets, &filter, on_open_tickets, b);
 }
 
-int
-gw_digest_enqueue_now(struct gw_scheduler *s, gw_digest_cb cb, void *arg)
+void
+gw_scheduler_digest_now(struct gw_scheduler *s, gw_digest_cb cb, void *arg)
 {
-    return start_build(s, NULL, cb, arg);
+    start_build(s, NULL, cb, arg);
 }
 
 /* Another replica may have handled the window: a cheap check before building. */
@@ -221,18 +220,18 @@ struct window_check {
 };
 
 static void
-on_window_checked(redisReply *reply, void *arg)
+on_window_checked(int claimed, const struct gw_redis_error *err, void *arg)
 {
     struct window_check *wc = arg;
     struct gw_scheduler *s = wc->s;
 
-    if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
+    if (err != NULL) {
         s->digest_busy = 0;
-    } else if (reply->integer == 1) {
+    } else if (claimed) {
         snprintf(s->done_window, sizeof(s->done_window), "%s", wc->window);
         s->digest_busy = 0;
-    } else if (start_build(s, wc->window, NULL, NULL) != 0) {
-        s->digest_busy = 0;
+    } else {
+        start_build(s, wc->window, NULL, NULL);
     }
     free(wc);
 }
@@ -241,26 +240,23 @@ static void
 on_digest_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct gw_scheduler *s = arg;
-    const struct gw_config *cfg = s->app->cfg;
+    const struct gw_config *cfg = s->d.cfg;
     struct window_check *wc;
-    char window[64], key[96];
+    char window[64];
     (void)fd;
     (void)what;
 
-    if (s->stopped || s->digest_busy || !gw_redis_ready(s->app->redis))
+    if (!may_start(s, s->digest_busy))
         return;
     gw_digest_window(gw_now(), cfg->digest_every, cfg->digest_at_minute, window, sizeof(window));
-    if (strcmp(window, s->done_window) == 0 || (wc = malloc(sizeof(*wc))) == NULL)
+    if (strcmp(window, s->done_window) == 0)
         return;
+    if ((wc = malloc(sizeof(*wc))) == NULL)
+        abort();
     wc->s = s;
     snprintf(wc->window, sizeof(wc->window), "%s", window);
-    snprintf(key, sizeof(key), "kz:digest:window:%s", window);
-    const char *argv[] = {"EXISTS", key};
     s->digest_busy = 1;
-    if (gw_redis_command(s->app->redis, on_window_checked, wc, 2, argv, NULL) != 0) {
-        s->digest_busy = 0;
-        free(wc);
-    }
+    gw_digests_window_claimed(s->d.digests, window, on_window_checked, wc);
 }
 
 /* --- SLA breaches ------------------------------------------------------------ */
@@ -275,15 +271,18 @@ struct breach_batch {
 static void check_breaches(struct gw_scheduler *s);
 
 static void
-on_breach_enqueued(int ok, int enqueued, void *arg)
+on_breach_enqueued(int enqueued, const struct gw_redis_error *err, void *arg)
 {
     struct breach_batch *bb = arg;
-    (void)ok;
+    struct gw_scheduler *s = bb->s;
+    int again;
+
+    if (err != NULL && err->kind != GW_REDIS_UNAVAILABLE)
+        gw_log(GW_LOG_WARN, "breach notice not enqueued", "error", err->text, NULL);
     bb->notified += (size_t)enqueued;
     if (--bb->pending > 0)
         return;
-    struct gw_scheduler *s = bb->s;
-    int again = bb->full && bb->notified > 0;
+    again = bb->full && bb->notified > 0;
     free(bb);
     s->check_busy = 0;
     if (again)
@@ -291,45 +290,42 @@ on_breach_enqueued(int ok, int enqueued, void *arg)
 }
 
 static void
-on_due(int ok, const struct gw_ticket *tickets, size_t n, void *arg)
+on_due(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *err, void *arg)
 {
     struct breach_batch *bb = arg;
-    struct gw_app *app = bb->s->app;
+    struct gw_scheduler *s = bb->s;
 
-    bb->full = n == BREACH_BATCH;
+    bb->full = n == DUE_BATCH;
     bb->pending = 1; /* held until the loop below has queued everything */
-    for (size_t i = 0; ok && i < n; i++) {
-        json_t *notice = gw_render_breach_notice(app->templates, &tickets[i], gw_now());
-        char *body = notice != NULL ? json_dumps(notice, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    for (size_t i = 0; err == NULL && i < n; i++) {
+        json_t *notice = gw_render_breach_notice(s->d.templates, &tickets[i], gw_now());
+        char *body = dump(notice);
         char id[600];
         snprintf(id, sizeof(id), "breach:%s:%lld:%lld", tickets[i].id,
                  (long long)tickets[i].sla_deadline, (long long)(gw_monotonic() * 1000));
         struct gw_outbox_msg msg = {id, GW_SINK_SLACK, body};
-        struct gw_outbox_guard guard = {GW_GUARD_BREACH, tickets[i].id, tickets[i].sla_deadline};
-        if (body != NULL && gw_outbox_enqueue(app->outbox, &msg, 1, &guard, NULL,
-                                              on_breach_enqueued, bb) == 0)
+        if (body != NULL) {
             bb->pending++;
+            gw_tickets_notify_breach(s->d.tickets, &tickets[i], &msg, 1, on_breach_enqueued, bb);
+        }
         free(body);
         json_decref(notice);
     }
-    on_breach_enqueued(1, 0, bb);
+    on_breach_enqueued(0, NULL, bb);
 }
 
 static void
 check_breaches(struct gw_scheduler *s)
 {
     struct breach_batch *bb;
-    if (s->stopped || s->check_busy || !gw_redis_ready(s->app->redis))
+
+    if (!may_start(s, s->check_busy))
         return;
-    bb = calloc(1, sizeof(*bb));
-    if (bb == NULL)
-        return;
+    if ((bb = calloc(1, sizeof(*bb))) == NULL)
+        abort();
     bb->s = s;
     s->check_busy = 1;
-    if (gw_store_due_breaches(s->app->store, gw_now(), BREACH_BATCH, on_due, bb) != 0) {
-        s->check_busy = 0;
-        free(bb);
-    }
+    gw_tickets_due_breaches(s->d.tickets, gw_now(), DUE_BATCH, on_due, bb);
 }
 
 /* --- canary pages ------------------------------------------------------------ */
@@ -340,11 +336,14 @@ struct page_batch {
 };
 
 static void
-on_page_enqueued(int ok, int enqueued, void *arg)
+on_page_enqueued(int enqueued, const struct gw_redis_error *err, void *arg)
 {
     struct page_batch *pb = arg;
-    if (ok && enqueued)
-        gw_metric_inc(pb->s->app->canary_pages, NULL, 1);
+
+    if (err != NULL && err->kind != GW_REDIS_UNAVAILABLE)
+        gw_log(GW_LOG_WARN, "canary page not enqueued", "error", err->text, NULL);
+    if (enqueued)
+        gw_metric_inc(pb->s->d.telemetry->canary_pages, NULL, 1);
     if (--pb->pending > 0)
         return;
     pb->s->canary_busy = 0;
@@ -356,23 +355,23 @@ on_page_enqueued(int ok, int enqueued, void *arg)
  * is set) and a Slack message, enqueued together with "mark paged".
  */
 static void
-on_due_canaries(int ok, const struct gw_canary *canaries, size_t n, void *arg)
+on_due_canaries(const struct gw_canary *canaries, size_t n, const struct gw_redis_error *err,
+                void *arg)
 {
     struct page_batch *pb = arg;
-    struct gw_app *app = pb->s->app;
-    const char *rk = app->cfg->pager_routing_key;
+    struct gw_scheduler *s = pb->s;
+    const char *rk = s->d.cfg->pager_routing_key;
     int64_t now = gw_now();
 
     pb->pending = 1;
-    for (size_t i = 0; ok && i < n; i++) {
+    for (size_t i = 0; err == NULL && i < n; i++) {
         const struct gw_canary *c = &canaries[i];
         struct gw_canary_info info = {c->id, c->service, c->environment, c->started_at,
                                       c->budget_seconds, now};
-        char *summary = gw_render_canary_summary(app->templates, &info);
-        json_t *slack = gw_render_canary_slack(app->templates, &info);
+        char *summary = gw_render_canary_summary(s->d.templates, &info);
+        json_t *slack = gw_render_canary_slack(s->d.templates, &info);
         json_t *trigger = rk != NULL && summary != NULL ? gw_pager_trigger(rk, c, summary, now) : NULL;
-        char *slack_body = slack ? json_dumps(slack, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        char *pager_body = trigger ? json_dumps(trigger, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        char *slack_body = dump(slack), *pager_body = dump(trigger);
         char pager_id[320], slack_id[320];
         struct gw_outbox_msg msgs[2];
         size_t count = 0;
@@ -383,33 +382,31 @@ on_due_canaries(int ok, const struct gw_canary *canaries, size_t n, void *arg)
             msgs[count++] = (struct gw_outbox_msg){pager_id, GW_SINK_PAGER, pager_body};
         if (slack_body != NULL)
             msgs[count++] = (struct gw_outbox_msg){slack_id, GW_SINK_SLACK, slack_body};
-        struct gw_outbox_guard guard = {GW_GUARD_CANARY, c->id, 0};
-        if (count > 0 && (rk == NULL || pager_body != NULL) &&
-            gw_outbox_enqueue(app->outbox, msgs, count, &guard, NULL, on_page_enqueued, pb) == 0)
+        if (count > 0 && (rk == NULL || pager_body != NULL)) {
             pb->pending++;
+            gw_canaries_page(s->d.canaries, c->id, msgs, count, on_page_enqueued, pb);
+        }
         free(summary);
         free(slack_body);
         free(pager_body);
         json_decref(slack);
         json_decref(trigger);
     }
-    on_page_enqueued(0, 0, pb);
+    on_page_enqueued(0, NULL, pb);
 }
 
 static void
 check_canaries(struct gw_scheduler *s)
 {
     struct page_batch *pb;
-    if (s->stopped || s->canary_busy || !gw_redis_ready(s->app->redis))
+
+    if (!may_start(s, s->canary_busy))
         return;
     if ((pb = calloc(1, sizeof(*pb))) == NULL)
-        return;
+        abort();
     pb->s = s;
     s->canary_busy = 1;
-    if (gw_canaries_due(s->app->canaries, gw_now(), BREACH_BATCH, on_due_canaries, pb) != 0) {
-        s->canary_busy = 0;
-        free(pb);
-    }
+    gw_canaries_due(s->d.canaries, gw_now(), DUE_BATCH, on_due_canaries, pb);
 }
 
 static void
@@ -421,34 +418,101 @@ on_check_tick(evutil_socket_t fd, short what, void *arg)
     check_canaries(arg);
 }
 
+/* --- gauges ------------------------------------------------------------------ */
+
+static void
+on_stats(const struct gw_count *open, size_t nopen, const struct gw_count *breached,
+         size_t nbreached, const struct gw_redis_error *err, void *arg)
+{
+    struct gw_telemetry *t = arg;
+    if (err != NULL)
+        return; /* keep the last known values */
+    gw_metric_clear(t->tickets_open);
+    gw_metric_clear(t->tickets_breached);
+    for (size_t i = 0; i < nopen; i++) {
+        const char *labels[] = {open[i].component, open[i].severity};
+        gw_metric_set(t->tickets_open, labels, (double)open[i].count);
+    }
+    for (size_t i = 0; i < nbreached; i++) {
+        const char *labels[] = {breached[i].component};
+        gw_metric_set(t->tickets_breached, labels, (double)breached[i].count);
+    }
+}
+
+static void
+on_outbox_status(long pending, long dead, json_t *recent, const struct gw_redis_error *err,
+                 void *arg)
+{
+    struct gw_telemetry *t = arg;
+    json_decref(recent);
+    if (err != NULL)
+        return;
+    gw_metric_set(t->outbox_pending, NULL, (double)pending);
+    gw_metric_set(t->outbox_dead, NULL, (double)dead);
+}
+
+static void
+on_canaries(const struct gw_canary *canaries, size_t n, const struct gw_redis_error *err,
+            void *arg)
+{
+    struct gw_telemetry *t = arg;
+    if (err != NULL)
+        return;
+    /* Rebuilt from Redis: a canary that ended disappears on every replica. */
+    gw_metric_clear(t->canary_start);
+    for (size_t i = 0; i < n; i++) {
+        const char *labels[] = {canaries[i].id, canaries[i].environment};
+        gw_metric_set(t->canary_start, labels, (double)canaries[i].started_at);
+    }
+}
+
+static void
+on_stats_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_scheduler *s = arg;
+    (void)fd;
+    (void)what;
+    if (!may_start(s, 0))
+        return;
+    gw_tickets_stats(s->d.tickets, gw_now(), on_stats, s->d.telemetry);
+    gw_outbox_status(s->d.outbox, 0, on_outbox_status, s->d.telemetry);
+    gw_canaries_list(s->d.canaries, on_canaries, s->d.telemetry);
+}
+
 /* --- lifecycle --------------------------------------------------------------- */
 
 struct gw_scheduler *
-gw_scheduler_new(struct gw_app *app)
+gw_scheduler_new(const struct gw_scheduler_deps *deps)
 {
     struct gw_scheduler *s = calloc(1, sizeof(*s));
     if (s != NULL)
-        s->app = app;
+        s->d = *deps;
     return s;
+}
+
+static struct event *
+every(struct gw_scheduler *s, int64_t ms, event_callback_fn fn)
+{
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
+    struct event *ev = event_new(s->d.base, -1, EV_PERSIST, fn, s);
+    if (ev != NULL)
+        event_add(ev, &tv);
+    return ev;
 }
 
 void
 gw_scheduler_start(struct gw_scheduler *s)
 {
-    const struct gw_config *cfg = s->app->cfg;
+    const struct gw_config *cfg = s->d.cfg;
     /* Look often enough to start a window within a quarter of its length. */
     int64_t tick_ms = cfg->digest_every > 0 ? cfg->digest_every * 250 : 1000;
     if (tick_ms > 1000)
         tick_ms = 1000;
     if (tick_ms < 100)
         tick_ms = 100;
-    struct timeval digest_tv = {(time_t)(tick_ms / 1000), (suseconds_t)((tick_ms % 1000) * 1000)};
-    struct timeval check_tv = {(time_t)cfg->check_every, 0};
-
-    s->digest_tick = event_new(s->app->base, -1, EV_PERSIST, on_digest_tick, s);
-    s->check_tick = event_new(s->app->base, -1, EV_PERSIST, on_check_tick, s);
-    event_add(s->digest_tick, &digest_tv);
-    event_add(s->check_tick, &check_tv);
+    s->digest_tick = every(s, tick_ms, on_digest_tick);
+    s->check_tick = every(s, cfg->check_every * 1000, on_check_tick);
+    s->stats_tick = every(s, STATS_SECONDS * 1000, on_stats_tick);
 }
 
 void
@@ -466,5 +530,7 @@ gw_scheduler_free(struct gw_scheduler *s)
         event_free(s->digest_tick);
     if (s->check_tick != NULL)
         event_free(s->check_tick);
+    if (s->stats_tick != NULL)
+        event_free(s->stats_tick);
     free(s);
 }

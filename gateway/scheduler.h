@@ -1,36 +1,55 @@
 /*
- * Timers that turn tickets into Slack messages through the outbox:
- * the digest (once per window across all replicas) and SLA-breach notices
- * (once per breach across all replicas).
+ * The timers: they turn stored state into messages through the outbox and
+ * keep the Redis-derived gauges fresh.
+ *   - the digest, once per window across all replicas;
+ *   - SLA-breach notices, once per breach across all replicas;
+ *   - canary pages, once per canary across all replicas;
+ *   - the ticket, outbox and canary gauges.
  */
-#ifndef GW_DIGEST_H
-#define GW_DIGEST_H
+#ifndef GW_SCHEDULER_H
+#define GW_SCHEDULER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct gw_app;
+#include "gateway/net/redis.h"
+
+struct event_base;
+struct gw_config;
+struct gw_templates;
+struct gw_tickets;
+struct gw_canaries;
+struct gw_digests;
+struct gw_outbox;
+struct gw_telemetry;
+
+/* What the timers work with; everything is borrowed and outlives the scheduler. */
+struct gw_scheduler_deps {
+    struct event_base *base;
+    const struct gw_config *cfg;
+    struct gw_redis *redis;
+    struct gw_tickets *tickets;
+    struct gw_canaries *canaries;
+    struct gw_digests *digests;
+    struct gw_outbox *outbox;
+    const struct gw_templates *templates;
+    struct gw_telemetry *telemetry;
+};
+
 struct gw_scheduler;
 
-/*
- * The digest window containing now, as an id: with every > 0 the windows
- * are [k*every, (k+1)*every) ("every<secs>-<k>"); otherwise one per day,
- * starting at at_minute UTC ("2026-11-22"; before that time it is the
- * previous day's window). Returns the window start (Unix seconds). Pure.
- */
-int64_t gw_digest_window(int64_t now, int64_t every, int at_minute, char *id, size_t len);
-
-struct gw_scheduler *gw_scheduler_new(struct gw_app *app);
+struct gw_scheduler *gw_scheduler_new(const struct gw_scheduler_deps *deps);
 void gw_scheduler_start(struct gw_scheduler *s);
+/* No timer starts new work after this. */
 void gw_scheduler_stop(struct gw_scheduler *s);
 void gw_scheduler_free(struct gw_scheduler *s);
 
 /*
  * Builds the digest of the open tickets now and enqueues it without a
- * window guard (POST /api/digest). cb(ok, messages, arg). -1 if Redis is
- * not ready (cb not called).
+ * window guard (POST /api/digest). cb runs once, from the loop, with the
+ * number of messages enqueued or err.
  */
-typedef void (*gw_digest_cb)(int ok, size_t messages, void *arg);
-int gw_digest_enqueue_now(struct gw_scheduler *s, gw_digest_cb cb, void *arg);
+typedef void (*gw_digest_cb)(size_t messages, const struct gw_redis_error *err, void *arg);
+void gw_scheduler_digest_now(struct gw_scheduler *s, gw_digest_cb cb, void *arg);
 
 #endif

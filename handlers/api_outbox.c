@@ -1,19 +1,19 @@
 /* GET /api/outbox and POST /api/digest. */
 #include <stdlib.h>
 
-#include "gateway/app.h"
 #include "gateway/scheduler.h"
 #include "gateway/store/outbox.h"
+#include "handlers/handlers.h"
 
 #define RECENT 50
 
 static void
-on_status(int ok, long pending, long dead, json_t *recent, void *arg)
+on_status(long pending, long dead, json_t *recent, const struct gw_redis_error *err, void *arg)
 {
     struct gw_request *req = arg;
-    if (!ok) {
+    if (err != NULL) {
         json_decref(recent);
-        gw_reply_error(req, 503, "redis unavailable");
+        gw_reply_redis_error(req, err, NULL);
         return;
     }
     gw_reply_json(req, 200, json_pack("{s:I, s:I, s:o}", "pending", (json_int_t)pending, "dead",
@@ -23,19 +23,17 @@ on_status(int ok, long pending, long dead, json_t *recent, void *arg)
 static void
 on_outbox(struct gw_request *req, void *arg)
 {
-    struct gw_app *app = arg;
-    if (!gw_app_admin_ok(app, req))
-        return;
-    if (gw_outbox_status(app->outbox, RECENT, on_status, req) != 0)
-        gw_reply_error(req, 503, "redis unavailable");
+    struct gw_api_handler *h = arg;
+    if (gw_admin_ok(h->cfg, req))
+        gw_outbox_status(h->outbox, RECENT, on_status, req);
 }
 
 static void
-on_enqueued(int ok, size_t messages, void *arg)
+on_enqueued(size_t messages, const struct gw_redis_error *err, void *arg)
 {
     struct gw_request *req = arg;
-    if (!ok)
-        gw_reply_error(req, 503, "redis unavailable; no digest was enqueued");
+    if (err != NULL)
+        gw_reply_redis_error(req, err, "no digest was enqueued");
     else
         gw_reply_json(req, 202, json_pack("{s:I}", "messages", (json_int_t)messages));
 }
@@ -43,16 +41,14 @@ on_enqueued(int ok, size_t messages, void *arg)
 static void
 on_digest(struct gw_request *req, void *arg)
 {
-    struct gw_app *app = arg;
-    if (!gw_app_admin_ok(app, req))
-        return;
-    if (gw_digest_enqueue_now(app->scheduler, on_enqueued, req) != 0)
-        gw_reply_error(req, 503, "redis unavailable; no digest was enqueued");
+    struct gw_api_handler *h = arg;
+    if (gw_admin_ok(h->cfg, req))
+        gw_scheduler_digest_now(h->scheduler, on_enqueued, req);
 }
 
 void
-gw_outbox_api_register(struct gw_app *app)
+gw_outbox_api_register(struct gw_http *http, struct gw_api_handler *h)
 {
-    gw_http_route(app->http, "/api/outbox", 0, GW_GET, on_outbox, app);
-    gw_http_route(app->http, "/api/digest", 0, GW_POST, on_digest, app);
+    gw_http_route(http, "/api/outbox", 0, GW_GET, on_outbox, h);
+    gw_http_route(http, "/api/digest", 0, GW_POST, on_digest, h);
 }

@@ -8,22 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/app.h"
+#include "gateway/core/dates.h"
 #include "gateway/core/etag.h"
 #include "gateway/core/hmac.h"
-#include "gateway/util/log.h"
+#include "gateway/store/digests.h"
+#include "gateway/store/tickets.h"
 #include "gateway/text/render.h"
 #include "gateway/text/rss.h"
-#include "gateway/core/dates.h"
+#include "gateway/util/log.h"
+#include "handlers/handlers.h"
 
-#define DIGESTS_KEPT 30
 #define TTL_MINUTES 15
 #define BUCKET_SECONDS 3600   /* item texts (SLA countdowns) are refreshed hourly */
 
 enum feed_kind { FEED_TICKETS, FEED_DIGESTS };
 
 struct feed_request {
-    struct gw_app *app;
+    struct gw_feeds_handler *h;
     struct gw_request *req;
     enum feed_kind kind;
     struct gw_ticket_filter filter;
@@ -33,9 +34,9 @@ struct feed_request {
 };
 
 static int
-authorized(struct gw_app *app, struct gw_request *req)
+authorized(const struct gw_config *cfg, struct gw_request *req)
 {
-    const char *token = app->cfg->feed_token, *given;
+    const char *token = cfg->feed_token, *given;
     if (token == NULL)
         return 1;
     given = gw_request_query(req, "token");
@@ -71,7 +72,7 @@ reply_feed(struct feed_request *fr, char *xml, size_t len)
 static void
 channel(struct feed_request *fr, struct gw_rss_channel *ch, char *self, size_t self_len)
 {
-    const struct gw_config *cfg = fr->app->cfg;
+    const struct gw_config *cfg = fr->h->cfg;
     snprintf(self, self_len, "%s%s", cfg->public_url,
              fr->kind == FEED_TICKETS ? "/feeds/tickets.rss" : "/feeds/digests.rss");
     ch->title = fr->kind == FEED_TICKETS ? "kaizen-gateway: tickets" : "kaizen-gateway: digests";
@@ -85,10 +86,10 @@ channel(struct feed_request *fr, struct gw_rss_channel *ch, char *self, size_t s
 }
 
 static void
-on_tickets(int ok, const struct gw_ticket *tickets, size_t n, void *arg)
+on_tickets(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *err, void *arg)
 {
     struct feed_request *fr = arg;
-    const struct gw_templates *set = fr->app->templates;
+    const struct gw_templates *set = fr->h->templates;
     struct gw_rss_item *items = NULL;
     char **texts = NULL, self[512];
     struct gw_rss_channel ch;
@@ -96,15 +97,18 @@ on_tickets(int ok, const struct gw_ticket *tickets, size_t n, void *arg)
     char *xml = NULL;
     int64_t now = gw_now();
 
-    if (!ok) {
-        gw_reply_error(fr->req, 503, "redis unavailable");
+    if (err != NULL) {
+        gw_reply_redis_error(fr->req, err, NULL);
         free(fr);
         return;
     }
     items = calloc(n ? n : 1, sizeof(*items));
     texts = calloc(2 * (n ? n : 1), sizeof(char *));
     for (size_t i = 0; items != NULL && texts != NULL && i < n; i++) {
-        gw_render_rss_item(set, &tickets[i], now, &texts[2 * i], &texts[2 * i + 1]);
+        char *description = NULL;
+        gw_render_rss_item(set, &tickets[i], now, &texts[2 * i], &description);
+        texts[2 * i + 1] = gw_rss_html(description);
+        free(description);
         items[i].title = texts[2 * i] ? texts[2 * i] : tickets[i].title;
         items[i].description = texts[2 * i + 1] ? texts[2 * i + 1] : "";
         items[i].link = tickets[i].url && tickets[i].url[0] ? tickets[i].url : NULL;
@@ -131,43 +135,46 @@ on_tickets(int ok, const struct gw_ticket *tickets, size_t n, void *arg)
 }
 
 static void
-on_digests(redisReply *reply, void *arg)
+on_digests(const char *const *records, size_t n, const struct gw_redis_error *err, void *arg)
 {
     struct feed_request *fr = arg;
-    struct gw_rss_item items[DIGESTS_KEPT];
-    char *html[DIGESTS_KEPT], titles[DIGESTS_KEPT][160], self[512], link[600];
-    json_t *records[DIGESTS_KEPT];
+    struct gw_rss_item items[GW_DIGESTS_KEPT];
+    char *html[GW_DIGESTS_KEPT], titles[GW_DIGESTS_KEPT][160], self[512], link[600];
+    json_t *parsed[GW_DIGESTS_KEPT];
     struct gw_rss_channel ch;
-    size_t n = 0, len = 0;
+    size_t count = 0, len = 0;
     char *xml;
 
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-        gw_reply_error(fr->req, 503, "redis unavailable");
+    if (err != NULL) {
+        gw_reply_redis_error(fr->req, err, NULL);
         free(fr);
         return;
     }
-    snprintf(link, sizeof(link), "%s/feeds/digests.rss", fr->app->cfg->public_url);
-    for (size_t i = 0; i < reply->elements && n < DIGESTS_KEPT; i++) {
-        json_t *rec = json_loads(reply->element[i]->str, 0, NULL);
+    snprintf(link, sizeof(link), "%s/feeds/digests.rss", fr->h->cfg->public_url);
+    for (size_t i = 0; i < n && count < GW_DIGESTS_KEPT; i++) {
+        json_t *rec = json_loads(records[i], 0, NULL);
         const char *id = json_string_value(json_object_get(rec, "id"));
         const char *at = json_string_value(json_object_get(rec, "at"));
+        json_int_t open = json_integer_value(json_object_get(rec, "open_tickets"));
         int64_t when = 0;
         if (id == NULL || at == NULL || gw_time_parse_rfc3339(at, &when) != 0) {
             json_decref(rec);
             continue;
         }
-        records[n] = rec;
-        html[n] = gw_digest_html(json_object_get(rec, "messages"));
-        snprintf(titles[n], sizeof(titles[n]), "SLA digest %.10s: %lld open tickets", at,
-                 (long long)json_integer_value(json_object_get(rec, "open_tickets")));
-        items[n] = (struct gw_rss_item){titles[n], link, id, html[n] ? html[n] : "", "digest", when};
-        n++;
+        parsed[count] = rec;
+        /* The text rss_digest_description rendered when the digest was built. */
+        html[count] = gw_rss_html(json_string_value(json_object_get(rec, "description")));
+        snprintf(titles[count], sizeof(titles[count]), "SLA digest %.10s: %lld open ticket%s", at,
+                 (long long)open, open == 1 ? "" : "s");
+        items[count] = (struct gw_rss_item){titles[count], link, id,
+                                            html[count] ? html[count] : "", "digest", when};
+        count++;
     }
     channel(fr, &ch, self, sizeof(self));
-    xml = gw_rss_build(&ch, items, n, &len);
-    for (size_t i = 0; i < n; i++) {
+    xml = gw_rss_build(&ch, items, count, &len);
+    for (size_t i = 0; i < count; i++) {
         free(html[i]);
-        json_decref(records[i]);
+        json_decref(parsed[i]);
     }
     if (xml == NULL) {
         gw_reply_error(fr->req, 500, "could not build the feed");
@@ -191,20 +198,20 @@ not_modified(struct gw_request *req, const char *etag, int64_t last_modified)
 }
 
 static void
-on_version(int ok, int64_t version, int64_t changed_at, void *arg)
+on_version(int64_t version, int64_t changed_at, const struct gw_redis_error *err, void *arg)
 {
     struct feed_request *fr = arg;
     int64_t bucket = fr->kind == FEED_TICKETS ? gw_now() / BUCKET_SECONDS : 0;
     char etag[160], date[40];
 
-    if (!ok) {
-        gw_reply_error(fr->req, 503, "redis unavailable");
+    if (err != NULL) {
+        gw_reply_redis_error(fr->req, err, NULL);
         free(fr);
         return;
     }
     fr->last_modified = changed_at > bucket * BUCKET_SECONDS ? changed_at : bucket * BUCKET_SECONDS;
     if (fr->last_modified == 0)
-        fr->last_modified = (int64_t)fr->app->start_time;
+        fr->last_modified = (int64_t)fr->h->start_time;
     gw_feed_etag(fr->kind == FEED_TICKETS ? "tickets" : "digests", version, bucket, fr->query,
                  etag, sizeof(etag));
     gw_reply_header(fr->req, "ETag", etag);
@@ -215,31 +222,21 @@ on_version(int ok, int64_t version, int64_t changed_at, void *arg)
         free(fr);
         return;
     }
-    if (fr->kind == FEED_TICKETS) {
-        if (gw_store_list(fr->app->store, &fr->filter, on_tickets, fr) != 0) {
-            gw_reply_error(fr->req, 503, "redis unavailable");
-            free(fr);
-        }
-        return;
-    }
-    char last[16];
-    snprintf(last, sizeof(last), "%d", DIGESTS_KEPT - 1);
-    const char *argv[] = {"LRANGE", "kz:digests", "0", last};
-    if (gw_redis_command(fr->app->redis, on_digests, fr, 4, argv, NULL) != 0) {
-        gw_reply_error(fr->req, 503, "redis unavailable");
-        free(fr);
-    }
+    if (fr->kind == FEED_TICKETS)
+        gw_tickets_list(fr->h->tickets, &fr->filter, on_tickets, fr);
+    else
+        gw_digests_records(fr->h->digests, on_digests, fr);
 }
 
 static void
-on_feed(struct gw_request *req, struct gw_app *app, enum feed_kind kind)
+on_feed(struct gw_request *req, struct gw_feeds_handler *h, enum feed_kind kind)
 {
     static const char *const digest_params[] = {"token", NULL};
     static const char *const states[] = {"default", "open", "resolved", "all"};
     struct feed_request *fr;
     const char *bad;
 
-    if (!authorized(app, req)) {
+    if (!authorized(h->cfg, req)) {
         gw_reply_header(req, "WWW-Authenticate", "Bearer");
         gw_reply_error(req, 401, "missing or bad feed token (?token= or Authorization: Bearer)");
         return;
@@ -248,7 +245,7 @@ on_feed(struct gw_request *req, struct gw_app *app, enum feed_kind kind)
         gw_reply_error(req, 500, "out of memory");
         return;
     }
-    fr->app = app;
+    fr->h = h;
     fr->req = req;
     fr->kind = kind;
     if (kind == FEED_TICKETS) {
@@ -270,11 +267,10 @@ on_feed(struct gw_request *req, struct gw_app *app, enum feed_kind kind)
         free(fr);
         return;
     }
-    if (gw_store_version(app->store, kind == FEED_TICKETS ? "tickets" : "digests", on_version,
-                         fr) != 0) {
-        gw_reply_error(req, 503, "redis unavailable");
-        free(fr);
-    }
+    if (kind == FEED_TICKETS)
+        gw_tickets_version(h->tickets, on_version, fr);
+    else
+        gw_digests_version(h->digests, on_version, fr);
 }
 
 static void
@@ -290,8 +286,8 @@ on_digests_feed(struct gw_request *req, void *arg)
 }
 
 void
-gw_feeds_register(struct gw_app *app)
+gw_feeds_register(struct gw_http *http, struct gw_feeds_handler *h)
 {
-    gw_http_route(app->http, "/feeds/tickets.rss", 0, GW_GET, on_tickets_feed, app);
-    gw_http_route(app->http, "/feeds/digests.rss", 0, GW_GET, on_digests_feed, app);
+    gw_http_route(http, "/feeds/tickets.rss", 0, GW_GET, on_tickets_feed, h);
+    gw_http_route(http, "/feeds/digests.rss", 0, GW_GET, on_digests_feed, h);
 }

@@ -1,6 +1,7 @@
 /*
  * POST /webhooks/alertmanager: bearer token or X-Kaizen-Signature-256,
- * payload version "4"; each alert is applied as ticket am:<fingerprint>.
+ * payload version "4"; each alert is applied as ticket am:<fingerprint>,
+ * in scripts of at most BATCH alerts so no one script holds Redis long.
  * Any Redis failure answers 503 so Alertmanager retries the whole
  * notification, which is idempotent.
  */
@@ -9,35 +10,47 @@
 #include <string.h>
 
 #include "gateway/core/alertmanager.h"
-#include "gateway/app.h"
 #include "gateway/core/hmac.h"
+#include "gateway/core/payload.h"
+#include "gateway/store/tickets.h"
+#include "gateway/telemetry.h"
 #include "gateway/util/log.h"
+#include "handlers/handlers.h"
+
+#define BATCH 500
 
 struct notification;
 
-/* One alert's apply: which change it was, for the MTTR labels. */
+/* One script's worth of alerts: changes[first, first + n) of the batch. */
 struct item {
     struct notification *nt;
-    const struct gw_ticket_change *change;
+    size_t first, n;
 };
 
 struct notification {
-    struct gw_app *app;
+    struct gw_webhook_handler *h;
     struct item *items;
     struct gw_request *req;
     struct gw_alert_batch batch;
     const char *event;
     size_t pending;
     size_t failed, applied, stale;
+    struct gw_redis_error error;    /* the first failure (text is static) */
 };
+
+static void
+release(struct notification *nt)
+{
+    gw_alert_batch_clear(&nt->batch);
+    free(nt->items);
+    free(nt);
+}
 
 static void
 reply(struct notification *nt, int code, const char *result, const char *error)
 {
-    gw_app_webhook_reply(nt->app, nt->req, "alertmanager", nt->event, code, result, error);
-    gw_alert_batch_clear(&nt->batch);
-    free(nt->items);
-    free(nt);
+    gw_webhook_reply(nt->h->telemetry, nt->req, "alertmanager", nt->event, code, result, error);
+    release(nt);
 }
 
 static void
@@ -47,37 +60,49 @@ finish(struct notification *nt)
     snprintf(counts, sizeof(counts), "%zu/%zu/%zu", nt->applied, nt->stale, nt->failed);
     gw_log(nt->failed ? GW_LOG_WARN : GW_LOG_INFO, "alertmanager notification",
            "status", nt->event, "applied/stale/failed", counts, NULL);
-    if (nt->failed > 0)
-        reply(nt, 503, "error", "redis unavailable; retry the notification");
-    else if (nt->applied == 0 && nt->stale > 0)
+    if (nt->failed > 0) {
+        gw_count_webhook(nt->h->telemetry, "alertmanager", nt->event, "error");
+        gw_reply_redis_error(nt->req, &nt->error, "retry the notification");
+        release(nt);
+    } else if (nt->applied == 0 && nt->stale > 0)
         reply(nt, 202, "stale", NULL);
     else
         reply(nt, 202, "accepted", NULL);
 }
 
 static void
-on_applied(const struct gw_apply_result *res, void *arg)
+on_applied(const struct gw_apply_result *results, size_t n, const struct gw_redis_error *err,
+           void *arg)
 {
     struct item *it = arg;
     struct notification *nt = it->nt;
 
-    if (!res->ok) {
-        nt->failed++;
-    } else if (strcmp(res->status, "stale") == 0) {
-        nt->stale++;
-    } else {
-        nt->applied++;
-        if (res->resolved)
-            gw_app_observe_resolution(nt->app, &it->change->ticket);
+    if (err != NULL || n != it->n) {
+        if (nt->failed == 0) {
+            nt->error.kind = err != NULL ? err->kind : GW_REDIS_PROTOCOL;
+            nt->error.text = "the alerts were not all applied";
+            gw_log(GW_LOG_WARN, "alerts not recorded: redis failed", "kind",
+                   gw_redis_error_name(nt->error.kind), "error",
+                   err != NULL ? err->text : "bad reply", NULL);
+        }
+        nt->failed += it->n;
+    }
+    for (size_t i = 0; err == NULL && i < n; i++) {
+        if (results[i].status == GW_APPLY_STALE) {
+            nt->stale++;
+        } else {
+            nt->applied++;
+            if (results[i].resolved)
+                gw_observe_resolution(nt->h->telemetry, &nt->batch.changes[it->first + i].ticket);
+        }
     }
     if (--nt->pending == 0)
         finish(nt);
 }
 
 static int
-authorized(struct gw_app *app, struct gw_request *req, const char *body, size_t len)
+authorized(const struct gw_config *cfg, struct gw_request *req, const char *body, size_t len)
 {
-    const struct gw_config *cfg = app->cfg;
     if (cfg->alertmanager_token != NULL && gw_bearer_ok(req, cfg->alertmanager_token))
         return 1;
     if (cfg->alertmanager_secret != NULL) {
@@ -91,8 +116,8 @@ authorized(struct gw_app *app, struct gw_request *req, const char *body, size_t 
 static void
 on_alertmanager(struct gw_request *req, void *arg)
 {
-    struct gw_app *app = arg;
-    const struct gw_config *cfg = app->cfg;
+    struct gw_webhook_handler *h = arg;
+    const struct gw_config *cfg = h->cfg;
     struct gw_alert_opts opts = {&cfg->sla, cfg->default_severity};
     struct notification *nt;
     const char *body;
@@ -112,11 +137,11 @@ on_alertmanager(struct gw_request *req, void *arg)
         gw_reply_error(req, 500, "out of memory");
         return;
     }
-    nt->app = app;
+    nt->h = h;
     nt->req = req;
     nt->event = "notification";
     body = gw_request_body(req, &len);
-    if (!authorized(app, req, body, len)) {
+    if (!authorized(cfg, req, body, len)) {
         gw_reply_header(req, "WWW-Authenticate", "Bearer");
         reply(nt, 401, "unauthorized", "missing or bad bearer token / X-Kaizen-Signature-256");
         return;
@@ -140,34 +165,31 @@ on_alertmanager(struct gw_request *req, void *arg)
         char n[24];
         snprintf(n, sizeof(n), "%ld", nt->batch.truncated);
         gw_log(GW_LOG_WARN, "alertmanager truncated alerts (max_alerts)", "truncated", n, NULL);
-        gw_metric_inc(app->am_truncated, NULL, (double)nt->batch.truncated);
+        gw_metric_inc(h->telemetry->am_truncated, NULL, (double)nt->batch.truncated);
     }
     if (nt->batch.n == 0) {
         reply(nt, 202, "ignored", NULL);
         return;
     }
-    nt->items = calloc(nt->batch.n, sizeof(*nt->items));
+    size_t batches = (nt->batch.n + BATCH - 1) / BATCH;
+    nt->items = calloc(batches, sizeof(*nt->items));
     if (nt->items == NULL) {
         reply(nt, 500, "error", "out of memory");
         return;
     }
-    for (size_t i = 0; i < nt->batch.n; i++) {
-        nt->items[i].nt = nt;
-        nt->items[i].change = &nt->batch.changes[i];
-        if (gw_store_apply(app->store, NULL, cfg->delivery_ttl, &nt->batch.changes[i], on_applied,
-                           &nt->items[i]) != 0) {
-            /* Nothing queued after the first refusal; earlier ones still answer. */
-            nt->failed += nt->batch.n - i;
-            break;
-        }
-        nt->pending++;
+    nt->pending = batches;
+    for (size_t i = 0; i < batches; i++) {
+        struct item *it = &nt->items[i];
+        it->nt = nt;
+        it->first = i * BATCH;
+        it->n = nt->batch.n - it->first < BATCH ? nt->batch.n - it->first : BATCH;
+        gw_tickets_apply(h->tickets, NULL, cfg->delivery_ttl, &nt->batch.changes[it->first], it->n,
+                         on_applied, it);
     }
-    if (nt->pending == 0)
-        finish(nt);
 }
 
 void
-gw_alertmanager_register(struct gw_app *app)
+gw_alertmanager_register(struct gw_http *http, struct gw_webhook_handler *h)
 {
-    gw_http_route(app->http, "/webhooks/alertmanager", 0, GW_POST, on_alertmanager, app);
+    gw_http_route(http, "/webhooks/alertmanager", 0, GW_POST, on_alertmanager, h);
 }

@@ -7,16 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/app.h"
-#include "gateway/store/canaries.h"
 #include "gateway/core/github.h"
 #include "gateway/core/hmac.h"
+#include "gateway/core/payload.h"
+#include "gateway/store/canaries.h"
+#include "gateway/store/tickets.h"
+#include "gateway/telemetry.h"
 #include "gateway/util/log.h"
+#include "handlers/handlers.h"
 
 #define MAX_DELIVERY_ID 128
 
 struct delivery {
-    struct gw_app *app;
+    struct gw_webhook_handler *h;
     struct gw_request *req;
     struct gw_ticket_change change;
     struct gw_canary_change canary;
@@ -46,61 +49,80 @@ valid_delivery_id(const char *id)
 }
 
 static void
-finish(struct delivery *d, int code, const char *result, const char *error)
+release(struct delivery *d)
 {
-    gw_app_webhook_reply(d->app, d->req, "github", d->event, code, result, error);
     gw_ticket_change_clear(&d->change);
     gw_canary_change_clear(&d->canary);
     free(d);
 }
 
 static void
-on_applied(const struct gw_apply_result *res, void *arg)
+finish(struct delivery *d, int code, const char *result, const char *error)
+{
+    gw_webhook_reply(d->h->telemetry, d->req, "github", d->event, code, result, error);
+    release(d);
+}
+
+/* A Redis failure: nothing was recorded (or, after a timeout, maybe it was). */
+static void
+failed(struct delivery *d, const struct gw_redis_error *err)
+{
+    gw_log(GW_LOG_WARN, "webhook not recorded: redis failed", "delivery", d->id, "kind",
+           gw_redis_error_name(err->kind), "error", err->text, NULL);
+    gw_count_webhook(d->h->telemetry, "github", d->event, "error");
+    gw_reply_redis_error(d->req, err, "nothing was recorded, retry");
+    release(d);
+}
+
+static void
+on_applied(const struct gw_apply_result *res, size_t n, const struct gw_redis_error *err,
+           void *arg)
 {
     struct delivery *d = arg;
+    const char *word;
 
-    if (!res->ok) {
-        gw_log(GW_LOG_WARN, "webhook not recorded: redis failed", "delivery", d->id, NULL);
-        finish(d, 503, "error", "redis unavailable; nothing was recorded, retry");
+    if (err != NULL || n != 1) {
+        failed(d, err != NULL ? err : &gw_bad_reply);
         return;
     }
     if (res->resolved)
-        gw_app_observe_resolution(d->app, &d->change.ticket);
+        gw_observe_resolution(d->h->telemetry, &d->change.ticket);
+    word = gw_apply_status_name(res->status);
     gw_log(GW_LOG_INFO, "webhook applied", "source", "github", "delivery", d->id, "event",
-           d->event, "ticket", d->change.ticket.id, "result", res->status, NULL);
-    finish(d, strcmp(res->status, "duplicate") == 0 ? 200 : 202, res->status, NULL);
+           d->event, "ticket", d->change.ticket.id, "result", word, NULL);
+    finish(d, res->status == GW_APPLY_DUPLICATE ? 200 : 202, word, NULL);
 }
 
 /* Canary transitions answer with the webhook words of SPEC. */
 static void
-on_canary_applied(const char *status, int was_paged, void *arg)
+on_canary_applied(enum gw_canary_status status, int was_paged, const struct gw_redis_error *err,
+                  void *arg)
 {
     struct delivery *d = arg;
     const char *word;
     (void)was_paged;
 
-    if (status == NULL) {
-        gw_log(GW_LOG_WARN, "webhook not recorded: redis failed", "delivery", d->id, NULL);
-        finish(d, 503, "error", "redis unavailable; nothing was recorded, retry");
+    if (err != NULL) {
+        failed(d, err);
         return;
     }
-    if (strcmp(status, "duplicate") == 0 || strcmp(status, "stale") == 0)
-        word = status;
-    else if (strcmp(status, "ignored") == 0 || strcmp(status, "unknown") == 0)
-        word = "ignored";
-    else
-        word = "accepted";
+    switch (status) {
+    case GW_CANARY_DUPLICATE: word = "duplicate"; break;
+    case GW_CANARY_STALE: word = "stale"; break;
+    case GW_CANARY_IGNORED:
+    case GW_CANARY_UNKNOWN: word = "ignored"; break;
+    default: word = "accepted"; break;
+    }
     gw_log(GW_LOG_INFO, "webhook applied", "source", "github", "delivery", d->id, "event",
-           d->event, "canary", d->canary.canary.id, "change", status, "result", word, NULL);
-    finish(d, strcmp(word, "duplicate") == 0 ? 200 : 202, word, NULL);
+           d->event, "canary", d->canary.canary.id, "result", word, NULL);
+    finish(d, status == GW_CANARY_DUPLICATE ? 200 : 202, word, NULL);
 }
 
 /* deployment / deployment_status: canaries (start, end, promotion). */
 static void
 handle_deployment(struct delivery *d, const char *event, json_t *payload, const char *key)
 {
-    struct gw_app *app = d->app;
-    const struct gw_config *cfg = app->cfg;
+    const struct gw_config *cfg = d->h->cfg;
     char err[256];
     int rc = strcmp(event, "deployment") == 0
                  ? gw_canary_from_deployment(payload, &cfg->canary_environments,
@@ -114,16 +136,15 @@ handle_deployment(struct delivery *d, const char *event, json_t *payload, const 
         finish(d, 202, "ignored", NULL);
         return;
     }
-    if (gw_canaries_apply(app->canaries, key, cfg->delivery_ttl, &d->canary,
-                          cfg->pager_routing_key, on_canary_applied, d) != 0)
-        finish(d, 503, "error", "redis unavailable; nothing was recorded, retry");
+    gw_canaries_apply(d->h->canaries, key, cfg->delivery_ttl, &d->canary, cfg->pager_routing_key,
+                      on_canary_applied, d);
 }
 
 static void
 on_github(struct gw_request *req, void *arg)
 {
-    struct gw_app *app = arg;
-    const struct gw_config *cfg = app->cfg;
+    struct gw_webhook_handler *h = arg;
+    const struct gw_config *cfg = h->cfg;
     struct gw_github_opts opts = {&cfg->sla, cfg->default_severity, &cfg->ticket_labels};
     struct delivery *d;
     const char *body, *event, *delivery_id;
@@ -142,7 +163,7 @@ on_github(struct gw_request *req, void *arg)
         gw_reply_error(req, 500, "out of memory");
         return;
     }
-    d->app = app;
+    d->h = h;
     d->req = req;
     event = gw_request_header(req, "X-GitHub-Event");
     d->event = event_label(event);
@@ -207,12 +228,11 @@ on_github(struct gw_request *req, void *arg)
         finish(d, 202, "ignored", NULL);
         return;
     }
-    if (gw_store_apply(app->store, key, cfg->delivery_ttl, &d->change, on_applied, d) != 0)
-        finish(d, 503, "error", "redis unavailable; nothing was recorded, retry");
+    gw_tickets_apply(h->tickets, key, cfg->delivery_ttl, &d->change, 1, on_applied, d);
 }
 
 void
-gw_github_register(struct gw_app *app)
+gw_github_register(struct gw_http *http, struct gw_webhook_handler *h)
 {
-    gw_http_route(app->http, "/webhooks/github", 0, GW_POST, on_github, app);
+    gw_http_route(http, "/webhooks/github", 0, GW_POST, on_github, h);
 }

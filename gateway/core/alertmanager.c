@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/core/payload.h"
+
 #define MAX_FINGERPRINT 128
 
 static int

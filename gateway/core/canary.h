@@ -1,6 +1,6 @@
 /*
  * Canary deployments: GitHub deployment events and API requests -> canary
- * changes; PagerDuty Events v2 bodies. Pure.
+ * changes, canary JSON. Pure.
  */
 #ifndef GW_CANARY_H
 #define GW_CANARY_H
@@ -12,7 +12,6 @@
 #include "gateway/config.h"
 
 #define GW_CANARY_ID_MAX 255      /* PagerDuty dedup_key limit */
-#define GW_PAGER_SUMMARY_MAX 1024
 
 struct gw_canary {
     char *id;
@@ -62,10 +61,5 @@ int gw_canary_id_valid(const char *id);
 
 /* Canary JSON per SPEC ("elapsed_seconds" at now). */
 json_t *gw_canary_json(const struct gw_canary *c, int64_t now);
-
-/* PagerDuty Events v2 trigger / resolve bodies. summary is truncated to 1024 chars. */
-json_t *gw_pager_trigger(const char *routing_key, const struct gw_canary *c, const char *summary,
-                         int64_t now);
-json_t *gw_pager_resolve(const char *routing_key, const char *dedup_key);
 
 #endif

@@ -86,16 +86,140 @@ gw_time_parse_rfc3339(const char *s, int64_t *out)
     return 0;
 }
 
+/* Civil date of a day count since 1970-01-01, proleptic Gregorian (Howard
+ * Hinnant's civil_from_days): the inverse of days_from_civil. */
+static void
+civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* Unix seconds of 0000-01-01T00:00:00Z and of 9999-12-31T23:59:59Z. */
+#define FORMAT_MIN (-62167219200LL)
+#define FORMAT_MAX 253402300799LL
+
+struct civil {
+    unsigned year, month, day, hour, minute, second, weekday; /* weekday 0 = Sunday */
+};
+
+/* Splits t into UTC fields; -1 outside years 0000-9999 (four-digit formats only). */
+static int
+split(int64_t t, struct civil *c)
+{
+    int64_t day, secs, year;
+
+    if (t < FORMAT_MIN || t > FORMAT_MAX)
+        return -1;
+    day = t / 86400;
+    secs = t % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        day--;
+    }
+    civil_from_days(day, &year, &c->month, &c->day);
+    c->year = (unsigned)year;
+    c->hour = (unsigned)(secs / 3600);
+    c->minute = (unsigned)(secs / 60 % 60);
+    c->second = (unsigned)(secs % 60);
+    c->weekday = (unsigned)(((day % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
+    return 0;
+}
+
+/* Writes v (< 10^width) as width decimal digits; returns the end. */
+static char *
+put_digits(char *p, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + width;
+}
+
+static char *
+put_str(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
 char *
 gw_time_format_rfc3339(int64_t t, char *buf, size_t len)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
+    struct civil c;
+    char *p = buf;
 
-    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-        if (len > 0)
-            buf[0] = '\0';
-    }
+    if (len > 0)
+        buf[0] = '\0';
+    if (len < GW_RFC3339_LEN || split(t, &c) != 0)
+        return buf;
+    p = put_digits(p, c.year, 4);
+    *p++ = '-';
+    p = put_digits(p, c.month, 2);
+    *p++ = '-';
+    p = put_digits(p, c.day, 2);
+    *p++ = 'T';
+    p = put_digits(p, c.hour, 2);
+    *p++ = ':';
+    p = put_digits(p, c.minute, 2);
+    *p++ = ':';
+    p = put_digits(p, c.second, 2);
+    put_str(p, "Z", 2);
+    return buf;
+}
+
+/* "Sun, 22 Nov 2026 09:00:00 " + zone: the shape shared by RFC 822 and IMF-fixdate. */
+static char *
+format_822(int64_t t, const char *zone, char *buf, size_t len)
+{
+    /* Fixed English names: strftime's %a and %b follow LC_TIME. */
+    static const char days[][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char months[][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    struct civil c;
+    char *p = buf;
+
+    if (len > 0)
+        buf[0] = '\0';
+    if (len < GW_RFC822_DATE_LEN || split(t, &c) != 0)
+        return NULL;
+    /* Formatted by hand: this runs once per feed item, and snprintf was a
+     * sixth of the feed's build time. */
+    p = put_str(p, days[c.weekday], 3);
+    p = put_str(p, ", ", 2);
+    p = put_digits(p, c.day, 2);
+    *p++ = ' ';
+    p = put_str(p, months[c.month - 1], 3);
+    *p++ = ' ';
+    p = put_digits(p, c.year, 4);
+    *p++ = ' ';
+    p = put_digits(p, c.hour, 2);
+    *p++ = ':';
+    p = put_digits(p, c.minute, 2);
+    *p++ = ':';
+    p = put_digits(p, c.second, 2);
+    *p++ = ' ';
+    put_str(p, zone, strlen(zone) + 1);
+    return buf;
+}
+
+char *
+gw_rfc822_date(int64_t t, char *buf, size_t len)
+{
+    return format_822(t, "+0000", buf, len);
+}
+
+const char *
+gw_http_date(int64_t t, char *buf, size_t len)
+{
+    format_822(t, "GMT", buf, len);
     return buf;
 }
 

@@ -1,4 +1,4 @@
-/* Time and duration parsing/formatting. Pure functions. */
+/* Dates and durations: the one module that parses and formats time. Pure. */
 #ifndef GW_TIMEUTIL_H
 #define GW_TIMEUTIL_H
 
@@ -12,8 +12,25 @@
  */
 int gw_time_parse_rfc3339(const char *s, int64_t *out);
 
-/* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into buf (>= 21 bytes). Returns buf. */
+/* Room for "2026-11-22T09:00:00Z" and its NUL. */
+#define GW_RFC3339_LEN 21
+/* Room for "Sun, 22 Nov 2026 09:00:00 +0000" (or "... GMT") and its NUL. */
+#define GW_RFC822_DATE_LEN 32
+
+/*
+ * The formatters below write UTC with four-digit years and English names
+ * whatever the locale. Outside years 0000-9999, or with a buffer shorter
+ * than the length named, they write "" (and gw_rfc822_date returns NULL).
+ */
+
+/* "YYYY-MM-DDTHH:MM:SSZ" into buf (>= GW_RFC3339_LEN bytes). Returns buf. */
 char *gw_time_format_rfc3339(int64_t t, char *buf, size_t len);
+
+/* RFC 822 date-time for RSS, "Sun, 22 Nov 2026 09:00:00 +0000". Returns buf, or NULL. */
+char *gw_rfc822_date(int64_t t, char *buf, size_t len);
+
+/* IMF-fixdate for HTTP headers, "Sun, 22 Nov 2026 09:00:00 GMT". Returns buf. */
+const char *gw_http_date(int64_t t, char *buf, size_t len);
 
 /*
  * Parses an HTTP-date (RFC 9110 section 5.6.7) in any of its three forms:

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gateway/core/dates.h"
+
 static const char *const severity_names[GW_SEV_COUNT] = {
     "critical", "high", "medium", "low"
 };
@@ -136,4 +138,53 @@ gw_sla_colour(int64_t remaining, int64_t warn, int64_t crit)
     if (remaining > crit)
         return GW_SLA_ORANGE;
     return GW_SLA_RED;
+}
+
+void
+gw_ticket_change_clear(struct gw_ticket_change *change)
+{
+    gw_ticket_clear(&change->ticket);
+    change->op = GW_OP_NONE;
+}
+
+int
+gw_ticket_filter_keep(const struct gw_ticket_filter *f, const struct gw_ticket *t)
+{
+    if (f->component != NULL && strcmp(t->component, f->component) != 0)
+        return 0;
+    if (f->severity != GW_SEV_NONE && t->severity != f->severity)
+        return 0;
+    switch (f->state) {
+    case GW_STATE_OPEN: return t->state == GW_TICKET_OPEN;
+    case GW_STATE_RESOLVED: return t->state == GW_TICKET_RESOLVED;
+    case GW_STATE_ALL: return 1;
+    default: return t->state == GW_TICKET_OPEN || t->resolved_at >= f->now - f->recent_seconds;
+    }
+}
+
+json_t *
+gw_ticket_json(const struct gw_ticket *t, int64_t now)
+{
+    char created[32], resolved[32], deadline[32];
+    json_t *o = json_object();
+    /* A resolved ticket's countdown stopped when it was resolved. */
+    int64_t at = t->state == GW_TICKET_RESOLVED ? t->resolved_at : now;
+
+    gw_time_format_rfc3339(t->created_at, created, sizeof(created));
+    gw_time_format_rfc3339(t->resolved_at, resolved, sizeof(resolved));
+    gw_time_format_rfc3339(t->sla_deadline, deadline, sizeof(deadline));
+    json_object_set_new(o, "id", json_string(t->id));
+    json_object_set_new(o, "source", json_string(t->source));
+    json_object_set_new(o, "title", json_string(t->title));
+    json_object_set_new(o, "url", t->url && t->url[0] ? json_string(t->url) : json_null());
+    json_object_set_new(o, "component", json_string(t->component));
+    json_object_set_new(o, "severity", json_string(gw_severity_name(t->severity)));
+    json_object_set_new(o, "state", json_string(gw_ticket_state_name(t->state)));
+    json_object_set_new(o, "created_at", json_string(created));
+    json_object_set_new(o, "resolved_at",
+                        t->state == GW_TICKET_RESOLVED ? json_string(resolved) : json_null());
+    json_object_set_new(o, "sla_deadline", json_string(deadline));
+    json_object_set_new(o, "sla_remaining_seconds",
+                        json_integer(gw_sla_remaining(t->sla_deadline, at)));
+    return o;
 }

@@ -5,6 +5,7 @@
 #ifndef GW_TICKET_H
 #define GW_TICKET_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +65,21 @@ const char *gw_component_from_label(const char *label, size_t *len);
  */
 enum gw_severity gw_severity_from_alert(const char *value);
 
+enum gw_ticket_op {
+    GW_OP_NONE = 0,     /* valid event the gateway does not use: "ignored" */
+    GW_OP_UPSERT,       /* create or update the ticket from the snapshot */
+    GW_OP_DROP,         /* no longer a ticket (label filter); may come back */
+    GW_OP_REMOVE        /* deleted/transferred: remove and remember (tombstone) */
+};
+
+struct gw_ticket_change {
+    enum gw_ticket_op op;
+    struct gw_ticket ticket;    /* owned; id and updated_at always set for ops != NONE */
+};
+
+/* Releases the ticket of change and sets op to NONE. */
+void gw_ticket_change_clear(struct gw_ticket_change *change);
+
 /* SLA seconds per severity (KAIZEN_SLA). */
 struct gw_sla {
     int64_t seconds[GW_SEV_COUNT];
@@ -78,5 +94,23 @@ int64_t gw_sla_remaining(int64_t deadline, int64_t now);
 enum gw_sla_colour { GW_SLA_GREEN, GW_SLA_ORANGE, GW_SLA_RED };
 /* 🟢 remaining > warn >= 🟠 > crit >= 🔴 */
 enum gw_sla_colour gw_sla_colour(int64_t remaining, int64_t warn, int64_t crit);
+
+/* Which tickets a listing shows (/api/tickets, the tickets feed, the digest). */
+enum gw_state_filter { GW_STATE_DEFAULT, GW_STATE_OPEN, GW_STATE_RESOLVED, GW_STATE_ALL };
+
+struct gw_ticket_filter {
+    const char *component;          /* NULL: any */
+    enum gw_severity severity;      /* GW_SEV_NONE: any */
+    enum gw_state_filter state;     /* DEFAULT: open + resolved within recent_seconds */
+    int64_t recent_seconds;         /* 7 days */
+    long limit;                     /* <= 0: no limit */
+    int64_t now;
+};
+
+/* 1 if t passes f (limit aside). */
+int gw_ticket_filter_keep(const struct gw_ticket_filter *f, const struct gw_ticket *t);
+
+/* Ticket -> JSON per SPEC "Ticket JSON" (sla_remaining_seconds at now). New reference. */
+json_t *gw_ticket_json(const struct gw_ticket *t, int64_t now);
 
 #endif

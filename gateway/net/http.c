@@ -73,14 +73,12 @@ struct gw_request {
     struct gw_http *http;
     struct evhttp_request *evreq;
     const struct route *route;
-    enum gw_method method;
     struct conn *conn;
     double started;
     struct evkeyvalq query;
     char *tail;
     const char *body;
     size_t body_len;
-    void *data;
 };
 
 static void on_request(struct evhttp_request *evreq, void *arg);
@@ -488,7 +486,7 @@ on_request(struct evhttp_request *evreq, void *arg)
     for (i = 0; i < route->nmethods; i++)
         if (route->methods[i] == method || (method == GW_HEAD && route->methods[i] == GW_GET))
             break;
-    req->method = method == GW_HEAD ? GW_GET : method;
+
     if (query != NULL && evhttp_parse_query_str(query, &req->query) != 0) {
         gw_reply_error(req, 400, "malformed query string");
         return;
@@ -505,22 +503,12 @@ on_request(struct evhttp_request *evreq, void *arg)
     /* NUL-terminate the body in place so parsers may treat it as a string. */
     struct evbuffer *in = evhttp_request_get_input_buffer(evreq);
     req->body_len = evbuffer_get_length(in);
-    if ((int64_t)req->body_len > http->limits.max_body) {
-        gw_reply_error(req, 413, "request body too large");
-        return;
-    }
     evbuffer_add(in, "", 1);
     req->body = (const char *)evbuffer_pullup(in, -1);
     route->fns[i](req, route->args[i]);
 }
 
 /* --- accessors ------------------------------------------------------------- */
-
-enum gw_method
-gw_request_method(const struct gw_request *req)
-{
-    return req->method;
-}
 
 const char *
 gw_request_header(const struct gw_request *req, const char *name)
@@ -575,18 +563,6 @@ gw_request_is_loopback(const struct gw_request *req)
         return 0;
     return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
            strncmp(addr, "::ffff:127.", 11) == 0;
-}
-
-void
-gw_request_set_data(struct gw_request *req, void *data)
-{
-    req->data = data;
-}
-
-void *
-gw_request_data(const struct gw_request *req)
-{
-    return req->data;
 }
 
 /* --- replies ---------------------------------------------------------------- */

@@ -65,7 +65,6 @@ int gw_http_shutting_down(const struct gw_http *http);
 int gw_http_inflight(const struct gw_http *http);
 
 /* --- request accessors (valid until the reply) -------------------------- */
-enum gw_method gw_request_method(const struct gw_request *req);
 const char *gw_request_header(const struct gw_request *req, const char *name);
 /* Raw body bytes (NUL-terminated for convenience; may contain NULs). */
 const char *gw_request_body(const struct gw_request *req, size_t *len);
@@ -77,9 +76,6 @@ const char *gw_request_unknown_query(const struct gw_request *req, const char *c
 const char *gw_request_tail(const struct gw_request *req);
 /* 1 if the peer address is loopback (127.0.0.0/8, ::1). */
 int gw_request_is_loopback(const struct gw_request *req);
-/* Per-request slot for the handler's async state. */
-void gw_request_set_data(struct gw_request *req, void *data);
-void *gw_request_data(const struct gw_request *req);
 
 /* --- replies: each ends the request ------------------------------------- */
 /* Adds a response header before the reply. */

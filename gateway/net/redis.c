@@ -23,6 +23,9 @@ struct gw_redis {
     struct event *connect_timer;   /* connect timeout */
     struct event *retry_timer;     /* reconnect backoff */
     int64_t backoff_ms;
+    struct pending *failed_head;   /* refused before sending, reported by failed_ev */
+    struct pending **failed_tail;
+    struct event *failed_ev;
     int freeing;
 };
 
@@ -33,6 +36,8 @@ struct pending {
     void *privdata;
     struct event *timer;
     int done;                               /* caller's callback already ran */
+    enum gw_redis_error_kind refused;       /* why it was never sent */
+    struct pending *next;                   /* in the refused queue */
     const struct gw_redis_script *script;   /* EVALSHA to retry as EVAL on NOSCRIPT */
     int argc;
     char **argv;
@@ -42,12 +47,58 @@ struct pending {
 static void connect_now(struct gw_redis *r);
 static void handshake(struct gw_redis *r);
 
+static const struct {
+    const char *prefix;       /* first word of the error reply */
+    enum gw_redis_error_kind kind;
+} reply_kinds[] = {
+    {"READONLY", GW_REDIS_READONLY},
+    {"LOADING", GW_REDIS_LOADING},
+    {"MASTERDOWN", GW_REDIS_MASTERDOWN},
+    {"OOM", GW_REDIS_OOM},
+    {"BUSY", GW_REDIS_BUSY},
+};
+
+static enum gw_redis_error_kind
+classify_reply(const char *text)
+{
+    for (size_t i = 0; i < sizeof(reply_kinds) / sizeof(reply_kinds[0]); i++) {
+        size_t n = strlen(reply_kinds[i].prefix);
+        if (strncmp(text, reply_kinds[i].prefix, n) == 0 && (text[n] == ' ' || text[n] == '\0'))
+            return reply_kinds[i].kind;
+    }
+    /* "ERR user_script:12: ..." (Redis 7) or "ERR Error running script" (older) */
+    if (strstr(text, "script") != NULL)
+        return GW_REDIS_SCRIPT;
+    return GW_REDIS_REPLY;
+}
+
+const char *
+gw_redis_error_name(enum gw_redis_error_kind kind)
+{
+    switch (kind) {
+    case GW_REDIS_UNAVAILABLE: return "unavailable";
+    case GW_REDIS_TIMEOUT: return "timeout";
+    case GW_REDIS_DISCONNECTED: return "disconnected";
+    case GW_REDIS_READONLY: return "readonly";
+    case GW_REDIS_LOADING: return "loading";
+    case GW_REDIS_MASTERDOWN: return "masterdown";
+    case GW_REDIS_OOM: return "oom";
+    case GW_REDIS_BUSY: return "busy";
+    case GW_REDIS_SCRIPT: return "script";
+    case GW_REDIS_REPLY: return "reply";
+    case GW_REDIS_PROTOCOL: return "protocol";
+    }
+    return "unknown";
+}
+
 void
-gw_redis_script_init(struct gw_redis_script *s)
+gw_redis_script_init(struct gw_redis_script *s, const char *name, const char *source)
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char digest[SHA_DIGEST_LENGTH];
 
+    s->name = name;
+    s->source = source;
     SHA1((const unsigned char *)s->source, strlen(s->source), digest);
     for (int i = 0; i < SHA_DIGEST_LENGTH; i++) {
         s->sha[2 * i] = hex[digest[i] >> 4];
@@ -113,14 +164,33 @@ pending_free(struct pending *p)
     free(p);
 }
 
+/* Runs the caller's callback once: a reply, an error reply, or kind (no reply). */
 static void
-pending_finish(struct pending *p, redisReply *reply)
+pending_finish(struct pending *p, redisReply *reply, enum gw_redis_error_kind kind)
 {
-    if (!p->done) {
-        p->done = 1;
+    struct gw_redis_error err = {kind, NULL};
+
+    if (p->done)
+        return;
+    p->done = 1;
+    if (p->timer != NULL)
         evtimer_del(p->timer);
-        p->cb(reply, p->privdata);
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+        err.kind = classify_reply(reply->str);
+        err.text = reply->str;
+        p->cb(NULL, &err, p->privdata);
+        return;
     }
+    if (reply != NULL) {
+        p->cb(reply, NULL, p->privdata);
+        return;
+    }
+    switch (kind) {
+    case GW_REDIS_TIMEOUT: err.text = "no reply within the command timeout"; break;
+    case GW_REDIS_DISCONNECTED: err.text = "connection lost before the reply"; break;
+    default: err.text = "not connected to Redis"; break;
+    }
+    p->cb(NULL, &err, p->privdata);
 }
 
 static void
@@ -132,7 +202,7 @@ on_command_timeout(evutil_socket_t fd, short what, void *arg)
     (void)what;
     /* Replies arrive in order, so one stuck command stalls all that follow:
      * fail this one now and reset the connection (h2o does the same). */
-    pending_finish(p, NULL);
+    pending_finish(p, NULL, GW_REDIS_TIMEOUT);
     drop_connection(r, "command timeout");
 }
 
@@ -149,7 +219,7 @@ on_reply(redisAsyncContext *ac, void *reply_, void *privdata)
         strncmp(reply->str, "NOSCRIPT", 8) == 0 && p->r->ac != NULL &&
         send_pending(p->r, p, 1) == 0)
         return; /* re-sent as EVAL; p lives on */
-    pending_finish(p, reply);
+    pending_finish(p, reply, GW_REDIS_DISCONNECTED);
     pending_free(p);
 }
 
@@ -170,22 +240,42 @@ send_pending(struct gw_redis *r, struct pending *p, int as_eval)
                                  p->argvlen) == REDIS_OK ? 0 : -1;
 }
 
-/*
- * Queues a command. Callers may only send once the connection is ready; the
- * handshake (AUTH, SELECT, PING) is the one sender allowed before that.
- */
-static int
-submit(struct gw_redis *r, int handshake, const struct gw_redis_script *script, gw_redis_cb cb,
-       void *privdata, int argc, const char **argv, const size_t *argvlen)
+/* Reports every refused command, from the loop (never inside the call that sent it). */
+static void
+on_refused(evutil_socket_t fd, short what, void *arg)
 {
+    struct gw_redis *r = arg;
     struct pending *p;
-    struct timeval tv = ms_to_tv(r->timeout_ms);
+    (void)fd;
+    (void)what;
 
-    if (r->state != (handshake ? CONN_HANDSHAKE : CONN_READY))
-        return -1;
-    p = calloc(1, sizeof(*p));
+    while ((p = r->failed_head) != NULL) {
+        r->failed_head = p->next;
+        if (r->failed_head == NULL)
+            r->failed_tail = &r->failed_head;
+        pending_finish(p, NULL, p->refused);
+        pending_free(p);
+    }
+}
+
+static void
+refuse(struct gw_redis *r, struct pending *p, enum gw_redis_error_kind kind)
+{
+    p->refused = kind;
+    p->next = NULL;
+    *r->failed_tail = p;
+    r->failed_tail = &p->next;
+    event_active(r->failed_ev, EV_TIMEOUT, 0);
+}
+
+static struct pending *
+pending_new(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_cb cb,
+            void *privdata, int argc, const char **argv, const size_t *argvlen)
+{
+    struct pending *p = calloc(1, sizeof(*p));
+
     if (p == NULL)
-        return -1;
+        goto oom;
     p->r = r;
     p->cb = cb;
     p->privdata = privdata;
@@ -195,82 +285,224 @@ submit(struct gw_redis *r, int handshake, const struct gw_redis_script *script, 
     p->argvlen = calloc((size_t)argc, sizeof(size_t));
     p->timer = evtimer_new(r->base, on_command_timeout, p);
     if (p->argv == NULL || p->argvlen == NULL || p->timer == NULL)
-        goto err;
+        goto oom;
     /* Arguments are copied: a NOSCRIPT retry needs them after the caller returned. */
     for (int i = 0; i < argc; i++) {
         size_t len = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
         p->argv[i] = malloc(len + 1);
         if (p->argv[i] == NULL)
-            goto err;
+            goto oom;
         memcpy(p->argv[i], argv[i], len);
         p->argv[i][len] = '\0';
         p->argvlen[i] = len;
     }
-    if (send_pending(r, p, 0) != 0)
-        goto err;
-    evtimer_add(p->timer, &tv);
-    return 0;
-err:
-    pending_free(p);
-    return -1;
+    return p;
+oom:
+    /* No way to report it later without memory: stop here, as hiredis and Redis do. */
+    gw_log(GW_LOG_ERROR, "out of memory sending a Redis command", NULL);
+    abort();
 }
 
-int
+/*
+ * Queues a command. Callers may only send once the connection is ready; the
+ * handshake (AUTH, SELECT, PING) is the one sender allowed before that.
+ */
+static void
+submit(struct gw_redis *r, int handshake, const struct gw_redis_script *script, gw_redis_cb cb,
+       void *privdata, int argc, const char **argv, const size_t *argvlen)
+{
+    struct pending *p = pending_new(r, script, cb, privdata, argc, argv, argvlen);
+    struct timeval tv = ms_to_tv(r->timeout_ms);
+
+    if (r->freeing || r->state != (handshake ? CONN_HANDSHAKE : CONN_READY) ||
+        send_pending(r, p, 0) != 0) {
+        refuse(r, p, GW_REDIS_UNAVAILABLE);
+        return;
+    }
+    evtimer_add(p->timer, &tv);
+}
+
+void
 gw_redis_command(struct gw_redis *r, gw_redis_cb cb, void *privdata, int argc,
                  const char **argv, const size_t *argvlen)
 {
-    return submit(r, 0, NULL, cb, privdata, argc, argv, argvlen);
+    submit(r, 0, NULL, cb, privdata, argc, argv, argvlen);
 }
 
-int
+void
 gw_redis_eval(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_cb cb,
               void *privdata, int numkeys, int argc, const char **argv, const size_t *argvlen)
 {
-    const char **full = calloc((size_t)argc + 3, sizeof(char *));
-    size_t *lens = calloc((size_t)argc + 3, sizeof(size_t));
+    const char *head[3] = {"EVALSHA", script->sha, NULL};
     char nk[16];
-    int rc = -1;
+    const char **full;
+    size_t *lens;
 
-    if (full == NULL || lens == NULL)
-        goto done;
     snprintf(nk, sizeof(nk), "%d", numkeys);
-    full[0] = "EVALSHA";
-    full[1] = script->sha;
-    full[2] = nk;
-    for (int i = 0; i < 3; i++)
-        lens[i] = strlen(full[i]);
+    head[2] = nk;
+    full = calloc((size_t)argc + 3, sizeof(char *));
+    lens = calloc((size_t)argc + 3, sizeof(size_t));
+    if (full == NULL || lens == NULL) {
+        gw_log(GW_LOG_ERROR, "out of memory sending a Redis script", NULL);
+        abort();
+    }
+    for (int i = 0; i < 3; i++) {
+        full[i] = head[i];
+        lens[i] = strlen(head[i]);
+    }
     for (int i = 0; i < argc; i++) {
         full[i + 3] = argv[i];
         lens[i + 3] = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
     }
-    rc = submit(r, 0, script, cb, privdata, argc + 3, full, lens);
-done:
+    submit(r, 0, script, cb, privdata, argc + 3, full, lens);
     free(full);
     free(lens);
-    return rc;
+}
+
+/* --- script arguments ---------------------------------------------------- */
+
+void
+gw_redis_args_init(struct gw_redis_args *a)
+{
+    memset(a, 0, sizeof(*a));
+}
+
+static void
+list_add(struct gw_redis_args *a, struct gw_redis_list *l, const void *p, size_t len)
+{
+    char *copy;
+
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 16;
+        char **v = realloc(l->v, (size_t)cap * sizeof(*v));
+        size_t *lens = v != NULL ? realloc(l->len, (size_t)cap * sizeof(*lens)) : NULL;
+        if (v != NULL)
+            l->v = v;
+        if (lens == NULL) {
+            a->oom = 1;
+            return;
+        }
+        l->len = lens;
+        l->cap = cap;
+    }
+    if ((copy = malloc(len + 1)) == NULL) {
+        a->oom = 1;
+        return;
+    }
+    memcpy(copy, p, len);
+    copy[len] = '\0';
+    l->v[l->n] = copy;
+    l->len[l->n++] = len;
+}
+
+int
+gw_redis_args_key(struct gw_redis_args *a, const char *key)
+{
+    list_add(a, &a->keys, key, strlen(key));
+    return a->keys.n;
+}
+
+int
+gw_redis_args_key_once(struct gw_redis_args *a, const char *key)
+{
+    size_t len = strlen(key);
+    for (int i = 0; i < a->keys.n; i++)
+        if (a->keys.len[i] == len && memcmp(a->keys.v[i], key, len) == 0)
+            return i + 1;
+    return gw_redis_args_key(a, key);
+}
+
+void
+gw_redis_args_str(struct gw_redis_args *a, const char *s)
+{
+    list_add(a, &a->argv, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
+}
+
+void
+gw_redis_args_mem(struct gw_redis_args *a, const void *p, size_t len)
+{
+    list_add(a, &a->argv, p, len);
+}
+
+void
+gw_redis_args_int(struct gw_redis_args *a, long long v)
+{
+    char buf[24];
+    int n = snprintf(buf, sizeof(buf), "%lld", v);
+    list_add(a, &a->argv, buf, (size_t)n);
+}
+
+int
+gw_redis_args_count(const struct gw_redis_args *a)
+{
+    return a->argv.n;
+}
+
+static void
+list_clear(struct gw_redis_list *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    free(l->len);
+    memset(l, 0, sizeof(*l));
+}
+
+void
+gw_redis_args_clear(struct gw_redis_args *a)
+{
+    list_clear(&a->keys);
+    list_clear(&a->argv);
+    a->oom = 0;
+}
+
+void
+gw_redis_eval_args(struct gw_redis *r, const struct gw_redis_script *script,
+                   struct gw_redis_args *a, gw_redis_cb cb, void *privdata)
+{
+    int argc = a->keys.n + a->argv.n;
+    const char **argv = calloc((size_t)argc + 1, sizeof(char *));
+    size_t *lens = calloc((size_t)argc + 1, sizeof(size_t));
+
+    if (a->oom || argv == NULL || lens == NULL) {
+        gw_log(GW_LOG_ERROR, "out of memory building a Redis script call", NULL);
+        abort();
+    }
+    for (int i = 0; i < a->keys.n; i++) {
+        argv[i] = a->keys.v[i];
+        lens[i] = a->keys.len[i];
+    }
+    for (int i = 0; i < a->argv.n; i++) {
+        argv[a->keys.n + i] = a->argv.v[i];
+        lens[a->keys.n + i] = a->argv.len[i];
+    }
+    gw_redis_eval(r, script, cb, privdata, a->keys.n, argc, argv, lens);
+    free(argv);
+    free(lens);
+    gw_redis_args_clear(a);
 }
 
 /* --- connection lifecycle ---------------------------------------------- */
 
 static void
-on_handshake_reply(redisReply *reply, void *privdata)
+on_handshake_reply(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
     struct gw_redis *r = privdata;
+    (void)reply;
     /* AUTH and SELECT are pipelined; the last reply decides readiness. */
-    if (reply == NULL)
-        return; /* connection dropped already */
-    if (reply->type == REDIS_REPLY_ERROR) {
-        gw_log(GW_LOG_ERROR, "redis handshake failed", "reply", reply->str, NULL);
-        drop_connection(r, "handshake error");
-    }
+    if (err == NULL || err->kind == GW_REDIS_UNAVAILABLE || err->kind == GW_REDIS_TIMEOUT ||
+        err->kind == GW_REDIS_DISCONNECTED)
+        return; /* fine, or the connection is gone already */
+    gw_log(GW_LOG_ERROR, "redis handshake failed", "reply", err->text, NULL);
+    drop_connection(r, "handshake error");
 }
 
 static void
-on_handshake_done(redisReply *reply, void *privdata)
+on_handshake_done(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
     struct gw_redis *r = privdata;
-    on_handshake_reply(reply, privdata);
-    if (reply != NULL && reply->type != REDIS_REPLY_ERROR && r->state == CONN_HANDSHAKE) {
+    on_handshake_reply(reply, err, privdata);
+    if (err == NULL && r->state == CONN_HANDSHAKE) {
         r->backoff_ms = 100;
         gw_log(GW_LOG_INFO, "redis connected", NULL);
         set_state(r, CONN_READY);
@@ -287,16 +519,13 @@ handshake(struct gw_redis *r)
 
     snprintf(db, sizeof(db), "%d", r->target.db);
     r->state = CONN_HANDSHAKE;
-    if (r->target.password != NULL &&
-        submit(r, 1, NULL, on_handshake_reply, r, 2, auth, NULL) != 0)
-        goto err;
-    if (r->target.db != 0 && submit(r, 1, NULL, on_handshake_reply, r, 2, select, NULL) != 0)
-        goto err;
-    if (submit(r, 1, NULL, on_handshake_done, r, 1, ping, NULL) != 0)
-        goto err;
-    return;
-err:
-    drop_connection(r, "handshake send failed");
+    /* A send that fails is reported to on_handshake_reply as unavailable,
+     * and the disconnect callback schedules the reconnect. */
+    if (r->target.password != NULL)
+        submit(r, 1, NULL, on_handshake_reply, r, 2, auth, NULL);
+    if (r->target.db != 0)
+        submit(r, 1, NULL, on_handshake_reply, r, 2, select, NULL);
+    submit(r, 1, NULL, on_handshake_done, r, 1, ping, NULL);
 }
 
 static void
@@ -393,6 +622,12 @@ gw_redis_new(struct event_base *base, const struct gw_redis_target *target, int6
     r->backoff_ms = 100;
     r->connect_timer = evtimer_new(base, on_connect_timeout, r);
     r->retry_timer = evtimer_new(base, on_retry, r);
+    r->failed_ev = event_new(base, -1, 0, on_refused, r);
+    r->failed_tail = &r->failed_head;
+    if (r->connect_timer == NULL || r->retry_timer == NULL || r->failed_ev == NULL) {
+        gw_redis_free(r);
+        return NULL;
+    }
     return r;
 }
 
@@ -421,10 +656,13 @@ gw_redis_free(struct gw_redis *r)
         r->state = CONN_CLOSED;
         redisAsyncFree(ac);
     }
-    event_free(r->connect_timer);
-    event_free(r->retry_timer);
-    free(r->target.host);
-    free(r->target.path);
-    free(r->target.password);
+    on_refused(-1, 0, r);
+    if (r->connect_timer != NULL)
+        event_free(r->connect_timer);
+    if (r->retry_timer != NULL)
+        event_free(r->retry_timer);
+    if (r->failed_ev != NULL)
+        event_free(r->failed_ev);
+    gw_redis_target_clear(&r->target);
     free(r);
 }

@@ -5,97 +5,18 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "gateway/store/outbox.h"
+#include "gateway/core/pager.h"
+#include "gateway/store/call.h"
+#include "gateway/store/keys.h"
+#include "lua_scripts.h"
 
-#define CANARY_FIELDS "'id', 'service', 'environment', 'source', 'repo', 'sha', 'started_at', " \
-                      "'budget_seconds', 'updated_at', 'paged'"
-enum { F_ID, F_SERVICE, F_ENV, F_SOURCE, F_REPO, F_SHA, F_STARTED, F_BUDGET, F_UPDATED, F_PAGED,
-       F_COUNT };
-
-/*
- * Shared prologue. ARGV[1] delivery key ('' = none), ARGV[2] ttl, ARGV[3]
- * op, ARGV[4] routing key ('' = none), ARGV[5] now_ms; op arguments follow.
- */
-#define CANARY_LUA_PROLOGUE                                                                 \
-    GW_OUTBOX_LUA_ENQUEUE                                                                   \
-    "local delivery, ttl, op, rk, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"     \
-    "if delivery ~= '' and redis.call('EXISTS', delivery) == 1 then return {'duplicate', 0} end\n" \
-    "local function mark()\n"                                                                \
-    "  if delivery ~= '' then redis.call('SET', delivery, '1', 'EX', ttl) end\n"            \
-    "end\n"                                                                                  \
-    "local function finish(id, tomb)\n"                                                      \
-    "  local key = 'kz:canary:' .. id\n"                                                     \
-    "  local t = redis.call('HMGET', key, 'paged', 'repo', 'sha')\n"                         \
-    "  redis.call('DEL', key)\n"                                                             \
-    "  redis.call('ZREM', 'kz:canaries', id)\n"                                              \
-    "  redis.call('ZREM', 'kz:canary_due', id)\n"                                            \
-    "  if t[2] then redis.call('SREM', 'kz:canary_sha:' .. t[2] .. '@' .. t[3], id) end\n"  \
-    "  if tomb then redis.call('SET', 'kz:canary_tomb:' .. id, tomb, 'EX', ttl) end\n"      \
-    "  if t[1] == '1' and rk ~= '' then\n"                                                  \
-    "    outbox_enqueue('resolve:' .. id .. ':' .. now, 'pager', cjson.encode({routing_key = rk,\n" \
-    "      event_action = 'resolve', dedup_key = id}), now)\n"                              \
-    "  end\n"                                                                                \
-    "  return t[1] == '1'\n"                                                                 \
-    "end\n"
-
-/*
- * start: id service environment source repo sha started_at budget updated_at.
- * An existing canary is left alone: a replayed deployment never restarts the clock.
- */
-static const char apply_lua[] =
-    CANARY_LUA_PROLOGUE
-    "if op == 'start' then\n"
-    "  local id, updated = ARGV[6], tonumber(ARGV[14])\n"
-    "  local key = 'kz:canary:' .. id\n"
-    "  local stored = redis.call('HGET', key, 'updated_at')\n"
-    "  if stored then mark() return {'exists', 0} end\n"
-    "  local tomb = redis.call('GET', 'kz:canary_tomb:' .. id)\n"
-    "  if tomb and updated <= tonumber(tomb) then mark() return {'stale', 0} end\n"
-    "  redis.call('HSET', key, 'id', id, 'service', ARGV[7], 'environment', ARGV[8],\n"
-    "    'source', ARGV[9], 'repo', ARGV[10], 'sha', ARGV[11], 'started_at', ARGV[12],\n"
-    "    'budget_seconds', ARGV[13], 'updated_at', ARGV[14], 'paged', '0')\n"
-    "  redis.call('ZADD', 'kz:canaries', ARGV[12], id)\n"
-    "  redis.call('ZADD', 'kz:canary_due', tonumber(ARGV[12]) + tonumber(ARGV[13]), id)\n"
-    "  if ARGV[10] ~= '' then redis.call('SADD', 'kz:canary_sha:' .. ARGV[10] .. '@' .. ARGV[11], id) end\n"
-    "  mark()\n"
-    "  return {'created', 0}\n"
-    "elseif op == 'end' then\n"
-    "  local id, updated, tomb = ARGV[6], ARGV[7], ARGV[8] == '1'\n"
-    "  if redis.call('EXISTS', 'kz:canary:' .. id) == 0 then\n"
-    "    if tomb then redis.call('SET', 'kz:canary_tomb:' .. id, updated, 'EX', ttl) end\n"
-    "    mark()\n"
-    "    return {'unknown', 0}\n"
-    "  end\n"
-    "  local paged = finish(id, tomb and updated or nil)\n"
-    "  mark()\n"
-    "  return {'ended', paged and 1 or 0}\n"
-    "elseif op == 'promote' then\n"
-    "  local set = 'kz:canary_sha:' .. ARGV[6] .. '@' .. ARGV[7]\n"
-    "  local ids = redis.call('SMEMBERS', set)\n"
-    "  for _, id in ipairs(ids) do finish(id, ARGV[8]) end\n"
-    "  redis.call('DEL', set)\n"
-    "  mark()\n"
-    "  return {#ids > 0 and 'promoted' or 'ignored', 0}\n"
-    "end\n"
-    "return redis.error_reply('unknown op')\n";
-
-static const char list_lua[] =
-    "local ids\n"
-    "if ARGV[1] == 'due' then\n"
-    "  ids = redis.call('ZRANGEBYSCORE', 'kz:canary_due', '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))\n"
-    "else\n"
-    "  ids = redis.call('ZRANGE', 'kz:canaries', 0, -1)\n"
-    "end\n"
-    "local out = {}\n"
-    "for _, id in ipairs(ids) do\n"
-    "  local t = redis.call('HMGET', 'kz:canary:' .. id, " CANARY_FIELDS ")\n"
-    "  if t[1] then out[#out + 1] = t end\n"
-    "end\n"
-    "return out\n";
+/* A promotion reads the commit's canaries, then ends exactly those; it reads
+ * again when they changed in between, at most this many times. */
+#define PROMOTE_TRIES 3
 
 struct gw_canaries {
     struct gw_redis *redis;
-    struct gw_redis_script apply, list;
+    struct gw_redis_script apply, list, page;
 };
 
 struct gw_canaries *
@@ -105,10 +26,9 @@ gw_canaries_new(struct gw_redis *redis)
     if (c == NULL)
         return NULL;
     c->redis = redis;
-    c->apply.source = apply_lua;
-    c->list.source = list_lua;
-    gw_redis_script_init(&c->apply);
-    gw_redis_script_init(&c->list);
+    gw_redis_script_init(&c->apply, "canary_apply", gw_lua_canary_apply);
+    gw_redis_script_init(&c->list, "canary_list", gw_lua_canary_list);
+    gw_redis_script_init(&c->page, "canary_page", gw_lua_canary_page);
     return c;
 }
 
@@ -118,165 +38,369 @@ gw_canaries_free(struct gw_canaries *c)
     free(c);
 }
 
-struct apply_ctx {
-    gw_canary_cb cb;
-    void *arg;
-};
+/* --- rows ------------------------------------------------------------------ */
 
-static void
-on_apply(redisReply *reply, void *privdata)
+/* The order of lib/canary.lua: paged first, so a page flips one byte. */
+enum { F_PAGED, F_STARTED, F_BUDGET, F_UPDATED, F_SOURCE, F_REPO, F_SHA, F_ENV, F_SERVICE,
+       F_ID, F_COUNT };
+
+char *
+gw_canary_row_encode(const struct gw_canary *k, size_t *len)
 {
-    static const char *const words[] = {"created", "exists", "ended", "unknown", "promoted",
-                                        "ignored", "duplicate", "stale"};
-    struct apply_ctx *ctx = privdata;
-    const char *status = NULL;
-    int paged = 0;
+    char started[24], budget[24], updated[24];
+    const char *f[F_COUNT];
+    size_t total = 0, at = 0;
+    char *row;
 
-    if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
-        reply->element[0]->type == REDIS_REPLY_STRING) {
-        for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-            if (strcmp(reply->element[0]->str, words[i]) == 0)
-                status = words[i];
-        paged = reply->element[1]->type == REDIS_REPLY_INTEGER && reply->element[1]->integer == 1;
+    snprintf(started, sizeof(started), "%lld", (long long)k->started_at);
+    snprintf(budget, sizeof(budget), "%lld", (long long)k->budget_seconds);
+    snprintf(updated, sizeof(updated), "%lld", (long long)k->updated_at);
+    f[F_PAGED] = k->paged ? "1" : "0";
+    f[F_STARTED] = started;
+    f[F_BUDGET] = budget;
+    f[F_UPDATED] = updated;
+    f[F_SOURCE] = k->source;
+    f[F_REPO] = k->repo;
+    f[F_SHA] = k->sha;
+    f[F_ENV] = k->environment;
+    f[F_SERVICE] = k->service;
+    f[F_ID] = k->id;
+    for (int i = 0; i < F_COUNT; i++)
+        total += strlen(f[i] != NULL ? f[i] : "") + 1;
+    if ((row = malloc(total)) == NULL)
+        return NULL;
+    for (int i = 0; i < F_COUNT; i++) {
+        size_t n = strlen(f[i] != NULL ? f[i] : "");
+        memcpy(row + at, f[i] != NULL ? f[i] : "", n);
+        at += n;
+        row[at++] = '\0';
     }
-    ctx->cb(status, paged, ctx->arg);
-    free(ctx);
+    *len = total - 1;
+    return row;
 }
 
 int
+gw_canary_row_decode(char *row, size_t len, struct gw_canary *k)
+{
+    char *f[F_COUNT], *p = row, *end = row + len;
+    int n = 0;
+
+    while (n < F_COUNT) {
+        f[n++] = p;
+        char *nul = memchr(p, '\0', (size_t)(end - p));
+        if (nul == NULL)
+            break;
+        p = nul + 1;
+    }
+    if (n != F_COUNT || memchr(f[F_COUNT - 1], '\0', (size_t)(end - f[F_COUNT - 1])) != NULL)
+        return -1;
+    memset(k, 0, sizeof(*k));
+    k->paged = f[F_PAGED][0] == '1';
+    k->started_at = strtoll(f[F_STARTED], NULL, 10);
+    k->budget_seconds = strtoll(f[F_BUDGET], NULL, 10);
+    k->updated_at = strtoll(f[F_UPDATED], NULL, 10);
+    k->source = f[F_SOURCE];
+    k->repo = f[F_REPO];
+    k->sha = f[F_SHA];
+    k->environment = f[F_ENV];
+    k->service = f[F_SERVICE];
+    k->id = f[F_ID];
+    return 0;
+}
+
+/* --- apply ----------------------------------------------------------------- */
+
+static const char *const status_words[] = {
+    [GW_CANARY_CREATED] = "created", [GW_CANARY_EXISTS] = "exists",
+    [GW_CANARY_ENDED] = "ended",     [GW_CANARY_UNKNOWN] = "unknown",
+    [GW_CANARY_PROMOTED] = "promoted", [GW_CANARY_IGNORED] = "ignored",
+    [GW_CANARY_DUPLICATE] = "duplicate", [GW_CANARY_STALE] = "stale",
+};
+
+/* One change under way: kept for a promotion, which may read again. */
+struct apply_call {
+    struct gw_canaries *c;
+    gw_canary_cb cb;
+    void *arg;
+    char *delivery;           /* key, or NULL */
+    int64_t ttl;
+    char *routing_key;        /* or NULL */
+    char *prefix;             /* promotion: "repo@sha" */
+    int64_t updated_at;
+    int tries;
+};
+
+static void
+apply_call_free(struct apply_call *ac)
+{
+    free(ac->delivery);
+    free(ac->routing_key);
+    free(ac->prefix);
+    free(ac);
+}
+
+static void promote_read(struct apply_call *ac);
+
+static void
+on_applied(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct apply_call *ac = privdata;
+    enum gw_canary_status status = GW_CANARY_IGNORED;
+    int found = 0, paged = 0;
+
+    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+                        reply->element[0]->type != REDIS_REPLY_STRING))
+        err = &gw_bad_reply;
+    if (err == NULL && strcmp(reply->element[0]->str, "retry") == 0 &&
+        ++ac->tries < PROMOTE_TRIES) {
+        promote_read(ac); /* the commit's canaries changed since they were read */
+        return;
+    }
+    for (size_t s = 0; err == NULL && s < sizeof(status_words) / sizeof(status_words[0]); s++) {
+        if (strcmp(reply->element[0]->str, status_words[s]) == 0) {
+            status = (enum gw_canary_status)s;
+            found = 1;
+        }
+    }
+    if (err == NULL && !found)
+        err = &gw_bad_reply;
+    if (err == NULL)
+        paged = reply->element[1]->type == REDIS_REPLY_INTEGER && reply->element[1]->integer == 1;
+    ac->cb(status, paged, err, ac->arg);
+    apply_call_free(ac);
+}
+
+static int64_t
+now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* Fixed keys, then the tombs of ids[0..n), then the delivery. */
+static void
+keys(struct apply_call *ac, struct gw_redis_args *a, const char *const *ids, size_t n)
+{
+    char sink[64];
+
+    gw_redis_args_key(a, GW_KEY_CANARY);
+    gw_redis_args_key(a, GW_KEY_CANARIES);
+    gw_redis_args_key(a, GW_KEY_CANARY_DUE);
+    gw_redis_args_key(a, GW_KEY_CANARY_SHA);
+    gw_redis_args_key(a, GW_KEY_OUTBOX_SEQ);
+    gw_redis_args_key(a, GW_KEY_OUTBOX_BODY);
+    gw_redis_args_key(a, gw_key_buf(sink, sizeof(sink), GW_KEY_OUTBOX_QUEUE,
+                                    gw_sink_name(GW_SINK_PAGER)));
+    for (size_t i = 0; i < n; i++) {
+        char *tomb = gw_key(GW_KEY_CANARY_TOMB, ids[i]);
+        if (tomb == NULL)
+            abort();
+        gw_redis_args_key(a, tomb);
+        free(tomb);
+    }
+    if (ac->delivery != NULL)
+        gw_redis_args_key(a, ac->delivery);
+}
+
+/* The resolve message of canary id: its outbox id and body ("" without a routing key). */
+static void
+resolve_args(struct apply_call *ac, struct gw_redis_args *a, const char *id, int64_t at_ms)
+{
+    char msg_id[320];
+    json_t *resolve = ac->routing_key != NULL ? gw_pager_resolve(ac->routing_key, id) : NULL;
+    char *body = resolve != NULL ? json_dumps(resolve, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+    snprintf(msg_id, sizeof(msg_id), "resolve:%s:%lld", id, (long long)at_ms);
+    gw_redis_args_str(a, msg_id);
+    gw_redis_args_str(a, body != NULL ? body : "");
+    free(body);
+    json_decref(resolve);
+}
+
+static void
+on_promote_read(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct apply_call *ac = privdata;
+    size_t prefix_len = strlen(ac->prefix) + 1; /* "repo@sha\0" */
+    const char **ids = NULL;
+    struct gw_redis_args a;
+    int64_t at = now_ms();
+    size_t n;
+
+    if (err == NULL && reply->type != REDIS_REPLY_ARRAY)
+        err = &gw_bad_reply;
+    if (err != NULL) {
+        ac->cb(GW_CANARY_IGNORED, 0, err, ac->arg);
+        apply_call_free(ac);
+        return;
+    }
+    n = reply->elements;
+    if ((ids = calloc(n ? n : 1, sizeof(*ids))) == NULL)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        ids[i] = reply->element[i]->len > prefix_len ? reply->element[i]->str + prefix_len : "";
+    gw_redis_args_init(&a);
+    keys(ac, &a, ids, n);
+    gw_redis_args_str(&a, "promote");
+    gw_redis_args_int(&a, ac->ttl);
+    gw_redis_args_int(&a, (long long)n);
+    gw_redis_args_str(&a, ac->prefix);
+    gw_redis_args_int(&a, ac->updated_at);
+    for (size_t i = 0; i < n; i++) {
+        gw_redis_args_str(&a, ids[i]);
+        resolve_args(ac, &a, ids[i], at);
+    }
+    free(ids);
+    gw_redis_eval_args(ac->c->redis, &ac->c->apply, &a, on_applied, ac);
+}
+
+/* The canaries of a commit: "repo@sha\0<id>" members of the sha index. */
+static void
+promote_read(struct apply_call *ac)
+{
+    size_t n = strlen(ac->prefix);
+    char *min = malloc(n + 3), *max = malloc(n + 4);
+
+    if (min == NULL || max == NULL)
+        abort();
+    min[0] = '[';
+    memcpy(min + 1, ac->prefix, n);
+    min[n + 1] = '\0';
+    max[0] = '(';
+    memcpy(max + 1, ac->prefix, n);
+    max[n + 1] = '\0';
+    max[n + 2] = (char)0xff;
+    const char *argv[] = {"ZRANGEBYLEX", GW_KEY_CANARY_SHA, min, max};
+    const size_t lens[] = {11, strlen(GW_KEY_CANARY_SHA), n + 2, n + 3};
+    gw_redis_command(ac->c->redis, on_promote_read, ac, 4, argv, lens);
+    free(min);
+    free(max);
+}
+
+void
 gw_canaries_apply(struct gw_canaries *c, const char *delivery, int64_t ttl,
                   const struct gw_canary_change *change, const char *routing_key,
                   gw_canary_cb cb, void *arg)
 {
     const struct gw_canary *k = &change->canary;
-    char dkey[300], ttl_s[24], now_s[24], started_s[24], budget_s[24], updated_s[24];
-    struct timeval tv;
-    const char *argv[14];
-    int argc = 0;
-    struct apply_ctx *ctx;
+    struct apply_call *ac = calloc(1, sizeof(*ac));
+    const char *id = k->id;
+    struct gw_redis_args a;
 
-    if (change->op == GW_CANARY_NONE)
-        return -1;
-    gettimeofday(&tv, NULL);
-    snprintf(dkey, sizeof(dkey), "%s%s", delivery ? "kz:delivery:" : "", delivery ? delivery : "");
-    snprintf(ttl_s, sizeof(ttl_s), "%lld", (long long)ttl);
-    snprintf(now_s, sizeof(now_s), "%lld", (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
-    snprintf(started_s, sizeof(started_s), "%lld", (long long)k->started_at);
-    snprintf(budget_s, sizeof(budget_s), "%lld", (long long)k->budget_seconds);
-    snprintf(updated_s, sizeof(updated_s), "%lld", (long long)k->updated_at);
-    argv[argc++] = dkey;
-    argv[argc++] = ttl_s;
-    argv[argc++] = change->op == GW_CANARY_START ? "start"
-                   : change->op == GW_CANARY_END ? "end" : "promote";
-    argv[argc++] = routing_key != NULL ? routing_key : "";
-    argv[argc++] = now_s;
-    switch (change->op) {
-    case GW_CANARY_START:
-        argv[argc++] = k->id;
-        argv[argc++] = k->service;
-        argv[argc++] = k->environment;
-        argv[argc++] = k->source;
-        argv[argc++] = k->repo ? k->repo : "";
-        argv[argc++] = k->sha ? k->sha : "";
-        argv[argc++] = started_s;
-        argv[argc++] = budget_s;
-        argv[argc++] = updated_s;
-        break;
-    case GW_CANARY_END:
-        argv[argc++] = k->id;
-        argv[argc++] = updated_s;
-        argv[argc++] = k->source == NULL || strcmp(k->source, "api") != 0 ? "1" : "0";
-        break;
-    default:
-        argv[argc++] = k->repo;
-        argv[argc++] = k->sha;
-        argv[argc++] = updated_s;
-        break;
+    if (ac == NULL || (delivery != NULL && (ac->delivery = gw_key(GW_KEY_DELIVERY, delivery)) == NULL))
+        abort();
+    ac->c = c;
+    ac->cb = cb;
+    ac->arg = arg;
+    ac->ttl = ttl;
+    ac->updated_at = k->updated_at;
+    ac->routing_key = routing_key != NULL ? strdup(routing_key) : NULL;
+    if (change->op == GW_CANARY_PROMOTE) {
+        size_t n = strlen(k->repo) + strlen(k->sha) + 2;
+        if ((ac->prefix = malloc(n)) == NULL)
+            abort();
+        snprintf(ac->prefix, n, "%s@%s", k->repo, k->sha);
+        promote_read(ac);
+        return;
     }
-    ctx = malloc(sizeof(*ctx));
-    if (ctx == NULL)
-        return -1;
-    ctx->cb = cb;
-    ctx->arg = arg;
-    if (gw_redis_eval(c->redis, &c->apply, on_apply, ctx, 0, argc, argv, NULL) != 0) {
-        free(ctx);
-        return -1;
+    gw_redis_args_init(&a);
+    keys(ac, &a, &id, 1);
+    gw_redis_args_str(&a, change->op == GW_CANARY_START ? "start" : "end");
+    gw_redis_args_int(&a, ttl);
+    gw_redis_args_int(&a, 1);
+    gw_redis_args_str(&a, id);
+    if (change->op == GW_CANARY_START) {
+        size_t len = 0;
+        char *row = gw_canary_row_encode(k, &len);
+        if (row == NULL)
+            abort();
+        gw_redis_args_mem(&a, row, len);
+        gw_redis_args_int(&a, k->updated_at);
+        free(row);
+    } else {
+        gw_redis_args_int(&a, k->updated_at);
+        /* API ends are not remembered: the same id may start again. */
+        gw_redis_args_str(&a, k->source != NULL && strcmp(k->source, "api") == 0 ? "0" : "1");
+        resolve_args(ac, &a, id, now_ms());
     }
-    return 0;
+    gw_redis_eval_args(c->redis, &c->apply, &a, on_applied, ac);
 }
 
-struct list_ctx {
-    gw_canary_list_cb cb;
-    void *arg;
-};
+/* --- listings and pages -------------------------------------------------------- */
 
-static int64_t
-num(const redisReply *r)
+static void
+on_list(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    return r != NULL && r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
+    struct gw_call *call = privdata;
+    struct gw_canary *list = NULL;
+    size_t n = 0;
+
+    if (err == NULL && reply->type != REDIS_REPLY_ARRAY)
+        err = &gw_bad_reply;
+    if (err == NULL && reply->elements > 0 &&
+        (list = calloc(reply->elements, sizeof(*list))) == NULL)
+        abort();
+    for (size_t i = 0; err == NULL && i < reply->elements; i++) {
+        redisReply *row = reply->element[i];
+        if (row->type == REDIS_REPLY_STRING && gw_canary_row_decode(row->str, row->len, &list[n]) == 0)
+            n++;
+    }
+    ((gw_canary_list_cb)call->cb)(list, n, err, call->arg);
+    free(list);
+    free(call);
 }
 
 static void
-on_list(redisReply *reply, void *privdata)
-{
-    struct list_ctx *ctx = privdata;
-    struct gw_canary *list = NULL;
-    size_t n = 0;
-    int ok = reply != NULL && reply->type == REDIS_REPLY_ARRAY;
-
-    if (ok && reply->elements > 0)
-        list = calloc(reply->elements, sizeof(*list));
-    for (size_t i = 0; list != NULL && i < reply->elements; i++) {
-        redisReply *row = reply->element[i];
-        if (row->type != REDIS_REPLY_ARRAY || row->elements != F_COUNT ||
-            row->element[F_ID]->type != REDIS_REPLY_STRING)
-            continue;
-        struct gw_canary *k = &list[n++];
-        /* Borrowed from the reply for the duration of the callback. */
-        k->id = row->element[F_ID]->str;
-        k->service = row->element[F_SERVICE]->str;
-        k->environment = row->element[F_ENV]->str;
-        k->source = row->element[F_SOURCE]->str;
-        k->repo = row->element[F_REPO]->str;
-        k->sha = row->element[F_SHA]->str;
-        k->started_at = num(row->element[F_STARTED]);
-        k->budget_seconds = num(row->element[F_BUDGET]);
-        k->updated_at = num(row->element[F_UPDATED]);
-        k->paged = num(row->element[F_PAGED]) == 1;
-    }
-    ctx->cb(ok, list, n, ctx->arg);
-    free(list);
-    free(ctx);
-}
-
-static int
 list(struct gw_canaries *c, const char *mode, int64_t now, long limit, gw_canary_list_cb cb,
      void *arg)
 {
-    char now_s[24], limit_s[24];
-    struct list_ctx *ctx = malloc(sizeof(*ctx));
-    if (ctx == NULL)
-        return -1;
-    snprintf(now_s, sizeof(now_s), "%lld", (long long)now);
-    snprintf(limit_s, sizeof(limit_s), "%ld", limit);
-    const char *argv[] = {mode, now_s, limit_s};
-    ctx->cb = cb;
-    ctx->arg = arg;
-    if (gw_redis_eval(c->redis, &c->list, on_list, ctx, 0, 3, argv, NULL) != 0) {
-        free(ctx);
-        return -1;
-    }
-    return 0;
+    struct gw_redis_args a;
+
+    gw_redis_args_init(&a);
+    gw_redis_args_key(&a, GW_KEY_CANARIES);
+    gw_redis_args_key(&a, GW_KEY_CANARY_DUE);
+    gw_redis_args_key(&a, GW_KEY_CANARY);
+    gw_redis_args_str(&a, mode);
+    gw_redis_args_int(&a, now);
+    gw_redis_args_int(&a, limit);
+    gw_redis_eval_args(c->redis, &c->list, &a, on_list, gw_call_new((gw_any_cb)cb, arg));
 }
 
-int
+void
 gw_canaries_list(struct gw_canaries *c, gw_canary_list_cb cb, void *arg)
 {
-    return list(c, "all", 0, 0, cb, arg);
+    list(c, "all", 0, 0, cb, arg);
 }
 
-int
+void
 gw_canaries_due(struct gw_canaries *c, int64_t now, long limit, gw_canary_list_cb cb, void *arg)
 {
-    return list(c, "due", now, limit, cb, arg);
+    list(c, "due", now, limit, cb, arg);
+}
+
+static void
+on_paged(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct gw_call *call = privdata;
+    if (err == NULL && reply->type != REDIS_REPLY_INTEGER)
+        err = &gw_bad_reply;
+    ((gw_page_cb)call->cb)(err == NULL && reply->integer == 1, err, call->arg);
+    free(call);
+}
+
+void
+gw_canaries_page(struct gw_canaries *c, const char *id, const struct gw_outbox_msg *msgs,
+                 size_t n, gw_page_cb cb, void *arg)
+{
+    struct gw_redis_args a;
+
+    gw_redis_args_init(&a);
+    gw_redis_args_key(&a, GW_KEY_CANARY);
+    gw_redis_args_key(&a, GW_KEY_CANARY_DUE);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_SEQ);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_BODY);
+    gw_redis_args_str(&a, id);
+    gw_outbox_args(&a, msgs, n);
+    gw_redis_eval_args(c->redis, &c->page, &a, on_paged, gw_call_new((gw_any_cb)cb, arg));
 }

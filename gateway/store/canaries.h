@@ -1,48 +1,67 @@
 /*
- * Canaries in Redis, one Lua script per transition (atomic with delivery-id
- * de-duplication, like tickets). Ending a paged canary enqueues its
- * PagerDuty resolve in the same script.
- *
- * Keys: kz:canary:<id> (hash), kz:canaries (zset id -> started_at),
- * kz:canary_due (zset id -> started_at + budget, active and not paged),
- * kz:canary_sha:<repo>@<sha> (set of GitHub canary ids, for promotion),
- * kz:canary_tomb:<id> (updated_at of an ended GitHub canary, TTL).
+ * Canaries in Redis, one Lua script per transition (atomic with the
+ * delivery-id de-duplication, like tickets). Ending a paged canary enqueues
+ * its PagerDuty resolve in the same script. Keys: store/keys.h.
  */
-#ifndef GW_CANARIES_H
-#define GW_CANARIES_H
+#ifndef GW_STORE_CANARIES_H
+#define GW_STORE_CANARIES_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "gateway/core/canary.h"
 #include "gateway/net/redis.h"
+#include "gateway/store/outbox.h"
 
 struct gw_canaries;
 
 struct gw_canaries *gw_canaries_new(struct gw_redis *redis);
 void gw_canaries_free(struct gw_canaries *c);
 
-/*
- * status: "created" | "exists" | "ended" | "unknown" | "promoted" | "ignored"
- * | "duplicate" | "stale"; NULL when Redis failed (nothing was recorded).
- * was_paged: for "ended", whether a resolve was enqueued.
- */
-typedef void (*gw_canary_cb)(const char *status, int was_paged, void *arg);
+enum gw_canary_status {
+    GW_CANARY_CREATED,    /* start: a new canary */
+    GW_CANARY_EXISTS,     /* start: it runs already (a replay never restarts the clock) */
+    GW_CANARY_ENDED,      /* end: it ran and has ended */
+    GW_CANARY_UNKNOWN,    /* end: no such canary */
+    GW_CANARY_PROMOTED,   /* promotion: the commit's canaries ended */
+    GW_CANARY_IGNORED,    /* promotion: the commit had no canary */
+    GW_CANARY_DUPLICATE,  /* the delivery was applied before */
+    GW_CANARY_STALE       /* older than what is stored (a start after the end) */
+};
+
+/* was_paged: for ENDED, whether a resolve was enqueued. */
+typedef void (*gw_canary_cb)(enum gw_canary_status status, int was_paged,
+                             const struct gw_redis_error *err, void *arg);
 
 /*
- * Applies change. delivery (may be NULL) is the idempotency key, recorded
- * with ttl. routing_key (may be NULL) is used to build PagerDuty resolves
- * for paged canaries that end. Returns -1 if Redis is not ready.
+ * Applies change (borrowed for the call). delivery (may be NULL) is the
+ * idempotency key, recorded with ttl. routing_key (may be NULL) is used for
+ * the PagerDuty resolves of paged canaries that end.
  */
-int gw_canaries_apply(struct gw_canaries *c, const char *delivery, int64_t ttl,
-                      const struct gw_canary_change *change, const char *routing_key,
-                      gw_canary_cb cb, void *arg);
+void gw_canaries_apply(struct gw_canaries *c, const char *delivery, int64_t ttl,
+                       const struct gw_canary_change *change, const char *routing_key,
+                       gw_canary_cb cb, void *arg);
 
-/* canaries: valid only during the callback; ok = 0 on failure. */
-typedef void (*gw_canary_list_cb)(int ok, const struct gw_canary *canaries, size_t n, void *arg);
-int gw_canaries_list(struct gw_canaries *c, gw_canary_list_cb cb, void *arg);
-/* Active, unpaged canaries past their budget (at most limit). */
-int gw_canaries_due(struct gw_canaries *c, int64_t now, long limit, gw_canary_list_cb cb,
-                    void *arg);
+/* canaries[0..n): valid only during the callback. */
+typedef void (*gw_canary_list_cb)(const struct gw_canary *canaries, size_t n,
+                                  const struct gw_redis_error *err, void *arg);
+/* Every active canary, oldest first. */
+void gw_canaries_list(struct gw_canaries *c, gw_canary_list_cb cb, void *arg);
+/* Active, unpaged canaries past their budget at now (at most limit). */
+void gw_canaries_due(struct gw_canaries *c, int64_t now, long limit, gw_canary_list_cb cb,
+                     void *arg);
+
+/*
+ * Enqueues msgs[0..n) as the page of canary id, only if it is active and
+ * not paged yet, and marks it paged in the same step. enqueued is 0 when
+ * there was nothing to do.
+ */
+typedef void (*gw_page_cb)(int enqueued, const struct gw_redis_error *err, void *arg);
+void gw_canaries_page(struct gw_canaries *c, const char *id, const struct gw_outbox_msg *msgs,
+                      size_t n, gw_page_cb cb, void *arg);
+
+/* The stored form (store/lua/lib/canary.lua); decode works in place like tickets'. */
+char *gw_canary_row_encode(const struct gw_canary *k, size_t *len);
+int gw_canary_row_decode(char *row, size_t len, struct gw_canary *k);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/text/utf8.h"
+#include "gateway/util/utf8.h"
 
 /* Component heading, " (cont.)" included; leaves a section room for a line. */
 #define HEADING_MAX 200

@@ -7,7 +7,7 @@
 
 #include "gateway/text/slack.h"
 #include "gateway/core/dates.h"
-#include "gateway/text/utf8.h"
+#include "gateway/util/utf8.h"
 
 /* Code points of one user string (title, component, service…) in a Slack or pager text. */
 #define FIELD_MAX GW_DIGEST_TITLE_MAX
@@ -449,23 +449,6 @@ json_t *
 gw_render_canary_slack(const struct gw_templates *set, const struct gw_canary_info *c)
 {
     return render_slack_message(set, "canary_slack", canary_context(c));
-}
-
-char *
-gw_render_rss_title(const struct gw_templates *set, const struct gw_ticket *t, int64_t now)
-{
-    char *title = NULL;
-    gw_render_rss_item(set, t, now, &title, NULL);
-    return title;
-}
-
-char *
-gw_render_rss_description(const struct gw_templates *set, const struct gw_ticket *t,
-                          int64_t now)
-{
-    char *description = NULL;
-    gw_render_rss_item(set, t, now, NULL, &description);
-    return description;
 }
 
 void

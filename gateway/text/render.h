@@ -19,12 +19,10 @@
 
 #include <jansson.h>
 
+#include "gateway/core/pager.h"
 #include "gateway/text/blockkit.h"
 #include "gateway/text/mustache.h"
 #include "gateway/core/ticket.h"
-
-/* PagerDuty Events v2 payload.summary limit, in characters. */
-#define GW_PAGER_SUMMARY_MAX 1024
 
 /*
  * Names (without ".mustache") of every template the gateway renders,
@@ -90,14 +88,11 @@ json_t *gw_render_canary_slack(const struct gw_templates *set, const struct gw_c
 
 /*
  * RSS item title and description of ticket t at `now` (templates
- * rss_item_title and rss_item_description, GW_ESCAPE_NONE): plain text for
- * an XML writer that escapes it (gw_rss_build). malloc'd, caller frees;
- * NULL when out of memory.
+ * rss_item_title and rss_item_description, GW_ESCAPE_NONE), from one
+ * template context: plain text (the feed makes the description HTML with
+ * gw_rss_html and the XML writer escapes both). Each is malloc'd, caller
+ * frees, NULL when out of memory; either pointer may be NULL.
  */
-char *gw_render_rss_title(const struct gw_templates *set, const struct gw_ticket *t, int64_t now);
-char *gw_render_rss_description(const struct gw_templates *set, const struct gw_ticket *t,
-    int64_t now);
-/* Both RSS texts of a ticket from one template context (either pointer may be NULL). */
 void gw_render_rss_item(const struct gw_templates *set, const struct gw_ticket *t, int64_t now,
                         char **title, char **description);
 

@@ -1,93 +1,14 @@
 #include "gateway/text/rss.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "gateway/core/dates.h"
+#include "gateway/text/escape.h"
 #include "gateway/text/xml.h"
 
 #define ATOM_NS "http://www.w3.org/2005/Atom"
-
-/* Unix seconds of 0000-01-01T00:00:00Z and of 9999-12-31T23:59:59Z. */
-#define RFC822_MIN (-62167219200LL)
-#define RFC822_MAX 253402300799LL
-
-/* Civil date of a day count since 1970-01-01, proleptic Gregorian (Howard
- * Hinnant's civil_from_days); the inverse of timeutil's days_from_civil. */
-static void
-civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = (unsigned)(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-/* Writes v (< 10^width) as width decimal digits; returns the end. */
-static char *
-put_digits(char *p, unsigned v, int width)
-{
-    for (int i = width - 1; i >= 0; i--, v /= 10)
-        p[i] = (char)('0' + v % 10);
-    return p + width;
-}
-
-static char *
-put_str(char *p, const char *s, size_t n)
-{
-    memcpy(p, s, n);
-    return p + n;
-}
-
-char *
-gw_rfc822_date(int64_t t, char *buf, size_t len)
-{
-    /* Fixed English names: strftime's %a and %b follow LC_TIME. */
-    static const char days[][4] = { "Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed" };
-    static const char months[][4] = {
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-    };
-    int64_t day, secs, year, weekday;
-    unsigned month, mday;
-    char *p = buf;
-
-    if (len > 0)
-        buf[0] = '\0';
-    if (len < GW_RFC822_DATE_LEN || t < RFC822_MIN || t > RFC822_MAX)
-        return NULL;
-    day = t / 86400;
-    secs = t % 86400;
-    if (secs < 0) {
-        secs += 86400;
-        day--;
-    }
-    weekday = day % 7;          /* day 0, 1970-01-01, was a Thursday */
-    if (weekday < 0)
-        weekday += 7;
-    civil_from_days(day, &year, &month, &mday);
-    /* Formatted by hand: this runs once per feed item, and snprintf was a
-     * sixth of the build time. */
-    p = put_str(p, days[weekday], 3);
-    p = put_str(p, ", ", 2);
-    p = put_digits(p, mday, 2);
-    *p++ = ' ';
-    p = put_str(p, months[month - 1], 3);
-    *p++ = ' ';
-    p = put_digits(p, (unsigned)year, 4);
-    *p++ = ' ';
-    p = put_digits(p, (unsigned)(secs / 3600), 2);
-    *p++ = ':';
-    p = put_digits(p, (unsigned)(secs / 60 % 60), 2);
-    *p++ = ':';
-    p = put_digits(p, (unsigned)(secs % 60), 2);
-    put_str(p, " +0000", 7);     /* with the NUL */
-    return buf;
-}
 
 static int
 present(const char *s)
@@ -169,4 +90,88 @@ gw_rss_build(const struct gw_rss_channel *ch, const struct gw_rss_item *items, s
     doc = gw_xml_finish(x, len);
     gw_xml_free(x);
     return doc;
+}
+
+/* Growable output of gw_rss_html. */
+struct html {
+    char *s;
+    size_t len, cap;
+    int oom;
+};
+
+static void
+put(struct html *h, const char *p, size_t n)
+{
+    if (h->oom)
+        return;
+    if (h->len + n + 1 > h->cap) {
+        size_t cap = (h->len + n + 1) * 2;
+        char *grown = realloc(h->s, cap);
+        if (grown == NULL) {
+            h->oom = 1;
+            return;
+        }
+        h->s = grown;
+        h->cap = cap;
+    }
+    memcpy(h->s + h->len, p, n);
+    h->len += n;
+    h->s[h->len] = '\0';
+}
+
+static void
+put_escaped(struct html *h, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *entity = gw_escape_entity((unsigned char)p[i], GW_ESCAPE_HTML);
+        if (entity != NULL)
+            put(h, entity, strlen(entity));
+        else if (p[i] == '\n')
+            put(h, "<br/>", 5);
+        else
+            put(h, p + i, 1);
+    }
+}
+
+/* Length of the URL starting at p (0 if none): up to white space or a '<', '>' or '"'. */
+static size_t
+url_at(const char *p)
+{
+    size_t n = 0;
+    if (strncmp(p, "http://", 7) != 0 && strncmp(p, "https://", 8) != 0)
+        return 0;
+    while (p[n] != '\0' && p[n] != ' ' && p[n] != '\t' && p[n] != '\n' && p[n] != '\r' &&
+           p[n] != '<' && p[n] != '>' && p[n] != '"')
+        n++;
+    return n;
+}
+
+char *
+gw_rss_html(const char *text)
+{
+    struct html h = {NULL, 0, 0, 0};
+    const char *p = text != NULL ? text : "", *run = p;
+
+    put(&h, "", 0);
+    while (*p != '\0') {
+        size_t n = (p == run || p[-1] == ' ' || p[-1] == '\n' || p[-1] == '(') ? url_at(p) : 0;
+        if (n == 0) {
+            p++;
+            continue;
+        }
+        put_escaped(&h, run, (size_t)(p - run));
+        put(&h, "<a href=\"", 9);
+        put_escaped(&h, p, n);
+        put(&h, "\">", 2);
+        put_escaped(&h, p, n);
+        put(&h, "</a>", 4);
+        p += n;
+        run = p;
+    }
+    put_escaped(&h, run, (size_t)(p - run));
+    if (h.oom) {
+        free(h.s);
+        return NULL;
+    }
+    return h.s;
 }

@@ -10,17 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Room for "Sun, 22 Nov 2026 09:00:00 +0000" and its NUL. */
-#define GW_RFC822_DATE_LEN 32
-
-/*
- * Formats Unix seconds t as an RFC 822 date-time with a four-digit year and
- * English day and month names whatever the locale, e.g.
- * "Sun, 22 Nov 2026 09:00:00 +0000". Returns buf, or NULL (buf set to "" if
- * len > 0) when len < GW_RFC822_DATE_LEN or t is outside years 0000-9999.
- */
-char *gw_rfc822_date(int64_t t, char *buf, size_t len);
-
 /* The feed itself. Strings are borrowed for the call; NULL means absent. */
 struct gw_rss_channel {
     const char *title;
@@ -55,5 +44,12 @@ struct gw_rss_item {
  */
 char *gw_rss_build(const struct gw_rss_channel *ch, const struct gw_rss_item *items,
                    size_t n, size_t *len);
+
+/*
+ * HTML for a <description> from plain text (what the rss_* templates
+ * render): & < > " escaped, line breaks as <br/>, http(s) URLs as links.
+ * malloc'd (caller frees); NULL when out of memory. text NULL reads as "".
+ */
+char *gw_rss_html(const char *text);
 
 #endif

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "gateway/text/utf8.h"
+#include "gateway/util/utf8.h"
 
 /* Longest url, encoded, that still makes a link. */
 #define URL_MAX 1000

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "gateway/text/escape.h"
-#include "gateway/text/utf8.h"
+#include "gateway/util/utf8.h"
 
 /* An open element: its name lives in gw_xml.names at [name_off, +name_len). */
 struct frame {

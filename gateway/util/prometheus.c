@@ -166,15 +166,6 @@ gw_metric_observe(struct gw_metric *f, const char *const *values, double value)
     }
 }
 
-double
-gw_metric_get(struct gw_metric *f, const char *const *values)
-{
-    struct series *s = find_series(f, values, 0);
-    if (s == NULL)
-        return 0;
-    return f->type == GW_HISTOGRAM || f->type == GW_SUMMARY ? s->count : s->value;
-}
-
 void
 gw_metrics_escape_label(struct evbuffer *out, const char *value)
 {

@@ -33,8 +33,6 @@ void gw_metric_set(struct gw_metric *f, const char *const *values, double value)
 void gw_metric_observe(struct gw_metric *f, const char *const *values, double value);
 /* Drops every series of f (gauges rebuilt from Redis on a timer). */
 void gw_metric_clear(struct gw_metric *f);
-/* Current value of a counter/gauge series, or of a histogram/summary count; 0 if absent. */
-double gw_metric_get(struct gw_metric *f, const char *const *values);
 
 /* Appends the text exposition of every family to out. */
 void gw_metrics_render(struct gw_metrics *m, struct evbuffer *out);

@@ -89,8 +89,8 @@ class Redis:
         Digest-window claims and the outbox (written by timers on their
         own schedule) are left out unless include_timers is set."""
         state = {}
-        for key in sorted(self.command("KEYS", "kz:*")):
-            if not include_timers and key.startswith(("kz:digest", "kz:outbox:")):
+        for key in sorted(self.command("KEYS", "{kz}:*")):
+            if not include_timers and key.startswith(("{kz}:digest", "{kz}:outbox:")):
                 continue
             kind = self.command("TYPE", key)
             if kind == "hash":

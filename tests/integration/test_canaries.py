@@ -56,7 +56,7 @@ class Canaries(unittest.TestCase):
         # Claim the current digest window so no digest joins the Slack traffic.
         k = int(time.time()) // 3600
         for w in (k, k + 1):
-            self.redis.command("SET", "kz:digest:window:every3600-%d" % w, "1", "EX", 7200)
+            self.redis.command("SET", "{kz}:digest:window:every3600-%d" % w, "1", "EX", 7200)
         for _ in range(replicas):
             self.gws.append(Gateway(self.redis.url, **base))
         return self.gws[0]
@@ -170,7 +170,7 @@ class Canaries(unittest.TestCase):
         self.assertEqual(gw.request("DELETE", "/api/canaries/nope")[0], 404)
         self.assertEqual(gw.request("DELETE", "/api/canaries/a/b")[0], 404)
         self.assertEqual(gw.request("DELETE", "/api/canaries/%0a")[0], 400)
-        self.assertEqual(self.redis.command("KEYS", "kz:canar*"), [])
+        self.assertEqual(self.redis.command("KEYS", "{kz}:canar*"), [])
 
     def test_pager_429_retried_and_400_dead_lettered(self):
         self.peer.script("/pager", ("status", 429, {"Retry-After": "1"}), "ok", ("status", 400))

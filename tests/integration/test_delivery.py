@@ -63,7 +63,7 @@ class Delivery(unittest.TestCase):
         # The daily window would fire at start-up; these tests trigger digests by hand.
         for day in ("2026-11-21", "2026-11-22", "2026-11-23", time.strftime("%Y-%m-%d", time.gmtime()),
                     time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))):
-            self.redis.command("SET", "kz:digest:window:" + day, "1", "EX", 3600)
+            self.redis.command("SET", "{kz}:digest:window:" + day, "1", "EX", 3600)
 
     def test_digest_is_valid_block_kit_with_every_ticket(self):
         self.block_digest_window()
@@ -193,7 +193,7 @@ class Delivery(unittest.TestCase):
         self.slack.wait_for(1, "/slack")
         self.assertEqual(gw.stop(), 0)
         self.assertEqual(len(self.slack.received("/slack")), 1)
-        self.assertEqual(int(self.redis.command("ZCARD", "kz:outbox:queue:slack")), 3)
+        self.assertEqual(int(self.redis.command("ZCARD", "{kz}:outbox:queue:slack")), 3)
         gw.start()
         reqs = self.slack.wait_for(4, "/slack", timeout=20)
         # The refused one is re-sent first, then the other two, each once.
@@ -215,7 +215,7 @@ class Delivery(unittest.TestCase):
         try:
             reqs = self.slack.wait_for(2, "/slack", timeout=45)   # lease is 11 s
         except AssertionError:
-            for k in self.redis.command("KEYS", "kz:outbox:*"):
+            for k in self.redis.command("KEYS", "{kz}:outbox:*"):
                 print(k, self.redis.command("TYPE", k), self.redis.command("PTTL", k))
             print("--- killed replica ---\n" + gw.read_log()[-3000:])
             print("--- other replica ---\n" + other.read_log()[-3000:])
@@ -252,7 +252,7 @@ class Delivery(unittest.TestCase):
             self.assertEqual(gw.stop(), 0)
         reqs = self.slack.received("/slack")
         history = []
-        for entry in self.redis.command("LRANGE", "kz:outbox:history", 0, -1):
+        for entry in self.redis.command("LRANGE", "{kz}:outbox:history", 0, -1):
             history.append(json.loads(entry))
         digests = [h["id"] for h in history if h["id"].startswith("digest:")]
         windows = [d.split(":")[1] for d in digests]

@@ -100,7 +100,7 @@ class SigtermUnderLoad(unittest.TestCase):
             self.assertEqual(rc, 0, log[-3000:])
             self.assertLess(elapsed, 10.5)
             self.assertGreater(len(acked), 10)
-            stored = set(int(k.rsplit("#", 1)[1]) for k in redis.command("KEYS", "kz:ticket:*"))
+            stored = set(int(k.rsplit("#", 1)[1]) for k in redis.command("HKEYS", "{kz}:ticket"))
             missing = set(acked) - stored
             self.assertEqual(missing, set(), "acknowledged but not stored")
             self.assertIn("shutting down", log)
@@ -190,7 +190,7 @@ class RedisUrls(unittest.TestCase):
             rc, log = gw.close()
             self.assertEqual(rc, 0, log[-2000:])
             replies = _raw_redis(redis.port, b"AUTH pa:ss@word", b"SELECT 2",
-                                 b"EXISTS kz:ticket:gh:octo-org/api#9", b"SELECT 0", b"DBSIZE",
+                                 b"HEXISTS {kz}:ticket gh:octo-org/api#9", b"SELECT 0", b"DBSIZE",
                                  b'CONFIG SET requirepass ""')
             self.assertEqual(replies[:5], [b"+OK", b"+OK", b":1", b"+OK", b":0"])
         finally:

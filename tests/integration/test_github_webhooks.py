@@ -86,8 +86,9 @@ class Lifecycle(GatewayTest):
         for delivery, payload in seq:
             self.assertIn(gw.github("issues", payload, delivery=delivery)[0], (202,))
         first = self.redis.snapshot()
-        self.assertIn("kz:ticket:gh:octo-org/api#1", first)
-        self.assertNotIn("kz:ticket:gh:octo-org/api#3", first)
+        stored = dict(first["{kz}:ticket"][1])   # the ticket hash: id -> row
+        self.assertIn("gh:octo-org/api#1", stored)
+        self.assertNotIn("gh:octo-org/api#3", stored)
         for delivery, payload in seq:
             self.assertEqual(gw.github("issues", payload, delivery=delivery)[1]["status"], "duplicate")
         self.assertEqual(self.redis.snapshot(), first)
@@ -104,8 +105,8 @@ class Lifecycle(GatewayTest):
         self.assertEqual(t["severity"], "high")
         after = self.redis.snapshot()
         # Only the delivery marker was added.
-        self.assertEqual({k: v for k, v in after.items() if not k.startswith("kz:delivery:")},
-                         {k: v for k, v in before.items() if not k.startswith("kz:delivery:")})
+        self.assertEqual({k: v for k, v in after.items() if not k.startswith("{kz}:delivery:")},
+                         {k: v for k, v in before.items() if not k.startswith("{kz}:delivery:")})
 
     def test_deleted_and_transferred_remove_the_ticket(self):
         gw = self.gw
@@ -121,7 +122,7 @@ class Lifecycle(GatewayTest):
         self.assertEqual(gw.github("issues", issue("labeled", number=7, labels=["sev:high"],
                                                    updated=T0))[1]["status"], "stale")
         self.assertEqual(gw.tickets(), [])
-        self.assertEqual(self.redis.command("HLEN", "kz:open_counts"), 0)
+        self.assertEqual(self.redis.command("HLEN", "{kz}:open_counts"), 0)
 
     def test_unused_events_and_actions_are_ignored(self):
         self.assertEqual(self.gw.github("push", {"ref": "refs/heads/main"}), (202, {"status": "ignored"}))

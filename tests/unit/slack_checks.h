@@ -16,7 +16,7 @@
 
 #include "gateway/text/slack.h"
 #include "gateway/core/ticket.h"
-#include "gateway/text/utf8.h"
+#include "gateway/util/utf8.h"
 
 #define NOW 1795000000          /* 2026-11-18T11:06:40Z */
 #define HOUR 3600

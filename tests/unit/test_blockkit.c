@@ -6,7 +6,7 @@
 
 #include "gateway/text/blockkit.h"
 #include "gateway/core/ticket.h"
-#include "gateway/text/utf8.h"
+#include "gateway/util/utf8.h"
 
 #include "tests/unit/check_main.h"
 #include "tests/unit/slack_checks.h"

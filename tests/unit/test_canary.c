@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "gateway/core/canary.h"
-#include "gateway/text/utf8.h"
+#include "gateway/core/pager.h"
+#include "gateway/util/utf8.h"
 #include "tests/unit/check_main.h"
 
 START_TEST(environment_globs)

@@ -1,5 +1,6 @@
 /* Feed validators (weak ETags, If-None-Match lists), HTTP dates, digest HTML. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,29 +42,6 @@ START_TEST(http_dates)
 }
 END_TEST
 
-START_TEST(digest_html)
-{
-    json_t *messages = json_loads(
-        "[{\"text\":\"t\",\"blocks\":[{\"type\":\"header\",\"text\":{\"type\":\"plain_text\",\"text\":\"Digest <1>\"}},"
-        "{\"type\":\"section\",\"text\":{\"type\":\"mrkdwn\",\"text\":\"*db*\\n\\ud83d\\udd34 "
-        "<https://x.example/1?a=1&amp;b=2|Disk &lt;full&gt; &amp; \\\"hot\\\"> \\u2014 SLA breached 3h ago\"}}]},"
-        "{\"text\":\"t\",\"blocks\":[{\"type\":\"header\",\"text\":{\"type\":\"plain_text\",\"text\":\"Digest <1>\"}},"
-        "{\"type\":\"section\",\"text\":{\"type\":\"mrkdwn\",\"text\":\"plain <https://y.example>\"}}]}]",
-        0, NULL);
-    ck_assert_ptr_nonnull(messages);
-    char *html = gw_digest_html(messages);
-    ck_assert_ptr_nonnull(html);
-    ck_assert_ptr_nonnull(strstr(html, "<h3>Digest &lt;1&gt;</h3>"));
-    ck_assert_ptr_nonnull(strstr(html, "<a href=\"https://x.example/1?a=1&amp;b=2\">Disk &lt;full&gt; &amp; &quot;hot&quot;</a>"));
-    ck_assert_ptr_nonnull(strstr(html, "<br/>"));
-    ck_assert_ptr_nonnull(strstr(html, "<a href=\"https://y.example\">https://y.example</a>"));
-    /* the header of part 2 is not repeated */
-    ck_assert_ptr_null(strstr(strstr(html, "</h3>"), "<h3>"));
-    free(html);
-    json_decref(messages);
-}
-END_TEST
-
 static Suite *
 suite(void)
 {
@@ -71,7 +49,6 @@ suite(void)
     TCase *tc = tcase_create("pure");
     tcase_add_test(tc, etags);
     tcase_add_test(tc, http_dates);
-    tcase_add_test(tc, digest_html);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -2,8 +2,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "gateway/scheduler.h"
-#include "gateway/store/outbox.h"
+#include "gateway/core/retry.h"
+#include "gateway/core/schedule.h"
 #include "tests/unit/check_main.h"
 
 #define T0 1795338000 /* 2026-11-22T09:00:00Z */
@@ -39,29 +39,29 @@ END_TEST
 
 START_TEST(classification)
 {
-    ck_assert_int_eq(gw_outbox_classify(200, 1, 5), GW_OUTCOME_SENT);
-    ck_assert_int_eq(gw_outbox_classify(204, 1, 5), GW_OUTCOME_SENT);
-    ck_assert_int_eq(gw_outbox_classify(429, 1, 5), GW_OUTCOME_RETRY);
-    ck_assert_int_eq(gw_outbox_classify(500, 4, 5), GW_OUTCOME_RETRY);
-    ck_assert_int_eq(gw_outbox_classify(503, 5, 5), GW_OUTCOME_DEAD);   /* attempts used up */
-    ck_assert_int_eq(gw_outbox_classify(0, 1, 5), GW_OUTCOME_RETRY);    /* timeout, refused */
-    ck_assert_int_eq(gw_outbox_classify(400, 1, 5), GW_OUTCOME_DEAD);   /* PagerDuty 400 */
-    ck_assert_int_eq(gw_outbox_classify(403, 1, 5), GW_OUTCOME_DEAD);
-    ck_assert_int_eq(gw_outbox_classify(404, 1, 5), GW_OUTCOME_DEAD);
-    ck_assert_int_eq(gw_outbox_classify(410, 1, 5), GW_OUTCOME_DEAD);
-    ck_assert_int_eq(gw_outbox_classify(301, 1, 5), GW_OUTCOME_DEAD);
+    ck_assert_int_eq(gw_retry_classify(200, 1, 5), GW_OUTCOME_SENT);
+    ck_assert_int_eq(gw_retry_classify(204, 1, 5), GW_OUTCOME_SENT);
+    ck_assert_int_eq(gw_retry_classify(429, 1, 5), GW_OUTCOME_RETRY);
+    ck_assert_int_eq(gw_retry_classify(500, 4, 5), GW_OUTCOME_RETRY);
+    ck_assert_int_eq(gw_retry_classify(503, 5, 5), GW_OUTCOME_DEAD);   /* attempts used up */
+    ck_assert_int_eq(gw_retry_classify(0, 1, 5), GW_OUTCOME_RETRY);    /* timeout, refused */
+    ck_assert_int_eq(gw_retry_classify(400, 1, 5), GW_OUTCOME_DEAD);   /* PagerDuty 400 */
+    ck_assert_int_eq(gw_retry_classify(403, 1, 5), GW_OUTCOME_DEAD);
+    ck_assert_int_eq(gw_retry_classify(404, 1, 5), GW_OUTCOME_DEAD);
+    ck_assert_int_eq(gw_retry_classify(410, 1, 5), GW_OUTCOME_DEAD);
+    ck_assert_int_eq(gw_retry_classify(301, 1, 5), GW_OUTCOME_DEAD);
 }
 END_TEST
 
 START_TEST(backoff_grows_with_jitter_and_cap)
 {
-    struct gw_outbox_config cfg;
+    struct gw_retry_policy cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.backoff_base_ms = 1000;
     cfg.backoff_max_ms = 60000;
     for (int i = 0; i < 200; i++) {
-        int64_t d1 = gw_outbox_backoff_ms(&cfg, 1), d3 = gw_outbox_backoff_ms(&cfg, 3);
-        int64_t d20 = gw_outbox_backoff_ms(&cfg, 20);
+        int64_t d1 = gw_retry_backoff_ms(&cfg, 1), d3 = gw_retry_backoff_ms(&cfg, 3);
+        int64_t d20 = gw_retry_backoff_ms(&cfg, 20);
         ck_assert(d1 >= 800 && d1 <= 1200);
         ck_assert(d3 >= 3200 && d3 <= 4800);
         ck_assert(d20 >= 48000 && d20 <= 72000);

@@ -9,7 +9,7 @@
 #include "gateway/text/mustache.h"
 #include "gateway/text/render.h"
 #include "gateway/core/ticket.h"
-#include "gateway/text/utf8.h"
+#include "gateway/util/utf8.h"
 
 #include "tests/unit/check_main.h"
 #include "tests/unit/slack_checks.h"
@@ -424,8 +424,7 @@ START_TEST(test_rss_item_unescaped)
     char *title, *desc;
 
     set_ticket(&t, 0, "web & <ui>", "Fix <b> & \"quotes\" | 'x'", 30 * HOUR);
-    title = gw_render_rss_title(set, &t, NOW);
-    desc = gw_render_rss_description(set, &t, NOW);
+    gw_render_rss_item(set, &t, NOW, &title, &desc);
     ck_assert_str_eq(title, "[high] Fix <b> & \"quotes\" | 'x'");
     ck_assert_str_eq(desc, "Severity: high \xC2\xB7 State: open \xC2\xB7 Component: web & <ui> "
                            "\xC2\xB7 SLA: 30h remaining (deadline 2026-11-19T17:06:40Z)");
@@ -438,8 +437,7 @@ START_TEST(test_rss_item_unescaped)
     t.severity = GW_SEV_NONE;
     free(t.component);
     t.component = NULL;
-    title = gw_render_rss_title(set, &t, NOW + 100 * HOUR);
-    desc = gw_render_rss_description(set, &t, NOW + 100 * HOUR);
+    gw_render_rss_item(set, &t, NOW + 100 * HOUR, &title, &desc);
     ck_assert_str_eq(title, "[resolved] Fix <b> & \"quotes\" | 'x'");
     ck_assert_str_eq(desc, "Severity: unknown \xC2\xB7 State: resolved (2026-11-19T19:06:40Z) "
                            "\xC2\xB7 Component: (none) \xC2\xB7 SLA missed by 2h "
@@ -447,7 +445,7 @@ START_TEST(test_rss_item_unescaped)
     free(title);
     free(desc);
     t.resolved_at = t.sla_deadline - 1;
-    desc = gw_render_rss_description(set, &t, NOW);
+    gw_render_rss_item(set, &t, NOW, NULL, &desc);
     ck_assert_ptr_nonnull(strstr(desc, "\xC2\xB7 SLA met (deadline"));
     free(desc);
     gw_ticket_clear(&t);
@@ -461,8 +459,7 @@ START_TEST(test_rss_item_fallback)
     char *title, *desc;
 
     set_ticket(&t, 0, "api", "A\nmulti-line <title>", -HOUR);
-    title = gw_render_rss_title(NULL, &t, NOW);
-    desc = gw_render_rss_description(NULL, &t, NOW);
+    gw_render_rss_item(NULL, &t, NOW, &title, &desc);
     ck_assert_str_eq(title, "A\nmulti-line <title>");
     ck_assert_str_eq(desc, "Severity: high; state: open; component: api; SLA breached 1h ago");
     free(title);

@@ -9,7 +9,7 @@
 
 #include "gateway/text/rss.h"
 #include "gateway/core/dates.h"
-#include "gateway/text/utf8.h"
+#include "gateway/util/utf8.h"
 
 #include "tests/unit/check_main.h"
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gateway/core/github.h"
+#include "gateway/core/payload.h"
 #include "gateway/net/http.h"
 #include "gateway/util/prometheus.h"
 #include "gateway/core/ticket.h"

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/text/utf8.h"
+#include "gateway/util/utf8.h"
 #include "gateway/text/xml.h"
 
 #include "tests/unit/check_main.h"

@@ -1,4 +1,4 @@
-#include "gateway/text/utf8.h"
+#include "gateway/util/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,50 @@
+#include "gateway/store/call.h"
+
+#include <stdlib.h>
+
+#include "gateway/util/log.h"
+
+const struct gw_redis_error gw_bad_reply = {GW_REDIS_PROTOCOL, "unexpected reply from Redis"};
+
+struct gw_call *
+gw_call_new(gw_any_cb cb, void *arg)
+{
+    struct gw_call *c = malloc(sizeof(*c));
+    if (c == NULL) {
+        gw_log(GW_LOG_ERROR, "out of memory for a Redis call", NULL);
+        abort();
+    }
+    c->cb = cb;
+    c->arg = arg;
+    return c;
+}
+
+int64_t
+gw_reply_int(const redisReply *r)
+{
+    return r != NULL && r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
+}
+
+static void
+on_version(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct gw_call *c = privdata;
+    int64_t version = 0, changed_at = 0;
+
+    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2))
+        err = &gw_bad_reply;
+    if (err == NULL) {
+        version = gw_reply_int(reply->element[0]);
+        changed_at = gw_reply_int(reply->element[1]);
+    }
+    ((gw_version_cb)c->cb)(version, changed_at, err, c->arg);
+    free(c);
+}
+
+void
+gw_store_version(struct gw_redis *redis, const char *version_key, const char *changed_key,
+                 gw_version_cb cb, void *arg)
+{
+    const char *argv[] = {"MGET", version_key, changed_key};
+    gw_redis_command(redis, on_version, gw_call_new((gw_any_cb)cb, arg), 3, argv, NULL);
+}

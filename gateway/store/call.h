@@ -1,0 +1,38 @@
+/*
+ * Shared by the store modules: the context of one Redis call (the caller's
+ * typed callback and argument) and reads that several modules make.
+ * Internal to gateway/store/.
+ */
+#ifndef GW_STORE_CALL_H
+#define GW_STORE_CALL_H
+
+#include <stdint.h>
+
+#include "gateway/net/redis.h"
+
+typedef void (*gw_any_cb)(void);
+
+struct gw_call {
+    gw_any_cb cb;       /* the caller's callback, cast back to its type by the reply handler */
+    void *arg;
+};
+
+/* A new call context; like net/redis.c, stops the process when out of memory. */
+struct gw_call *gw_call_new(gw_any_cb cb, void *arg);
+
+/* The error of a reply whose shape the store does not expect. */
+extern const struct gw_redis_error gw_bad_reply;
+
+/* Integer value of a string reply ("0" for nil or anything else). */
+int64_t gw_reply_int(const redisReply *r);
+
+/*
+ * Change tracking for conditional GETs: the version counter and the time
+ * of the last change (Unix seconds), both 0 when nothing was recorded.
+ */
+typedef void (*gw_version_cb)(int64_t version, int64_t changed_at,
+                              const struct gw_redis_error *err, void *arg);
+void gw_store_version(struct gw_redis *redis, const char *version_key, const char *changed_key,
+                      gw_version_cb cb, void *arg);
+
+#endif

@@ -1,0 +1,115 @@
+#include "gateway/store/digests.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/time.h>
+
+#include "gateway/store/keys.h"
+#include "lua_scripts.h"
+
+struct gw_digests {
+    struct gw_redis *redis;
+    struct gw_redis_script enqueue;
+};
+
+struct gw_digests *
+gw_digests_new(struct gw_redis *redis)
+{
+    struct gw_digests *d = calloc(1, sizeof(*d));
+    if (d == NULL)
+        return NULL;
+    d->redis = redis;
+    gw_redis_script_init(&d->enqueue, "digest_enqueue", gw_lua_digest_enqueue);
+    return d;
+}
+
+void
+gw_digests_free(struct gw_digests *d)
+{
+    free(d);
+}
+
+static void
+on_enqueued(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct gw_call *c = privdata;
+    if (err == NULL && reply->type != REDIS_REPLY_INTEGER)
+        err = &gw_bad_reply;
+    ((gw_digest_enqueued_cb)c->cb)(err == NULL && reply->integer == 1, err, c->arg);
+    free(c);
+}
+
+void
+gw_digests_enqueue(struct gw_digests *d, const char *window, int64_t window_ttl,
+                   const char *record, const struct gw_outbox_msg *msgs, size_t n,
+                   gw_digest_enqueued_cb cb, void *arg)
+{
+    struct gw_redis_args a;
+    struct timeval tv;
+    char key[160];
+
+    gettimeofday(&tv, NULL);
+    gw_redis_args_init(&a);
+    gw_redis_args_key(&a, GW_KEY_DIGESTS);
+    gw_redis_args_key(&a, GW_KEY_DIGESTS_VERSION);
+    gw_redis_args_key(&a, GW_KEY_DIGESTS_CHANGED);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_SEQ);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_BODY);
+    /* A manual digest passes a window key it never claims (ttl 0). */
+    gw_redis_args_key(&a, gw_key_buf(key, sizeof(key), GW_KEY_DIGEST_WINDOW,
+                                     window != NULL ? window : "manual"));
+    gw_redis_args_int(&a, window != NULL ? window_ttl : 0);
+    gw_redis_args_int(&a, (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+    gw_redis_args_str(&a, record);
+    gw_outbox_args(&a, msgs, n);
+    gw_redis_eval_args(d->redis, &d->enqueue, &a, on_enqueued, gw_call_new((gw_any_cb)cb, arg));
+}
+
+static void
+on_exists(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct gw_call *c = privdata;
+    if (err == NULL && reply->type != REDIS_REPLY_INTEGER)
+        err = &gw_bad_reply;
+    ((gw_window_cb)c->cb)(err == NULL && reply->integer == 1, err, c->arg);
+    free(c);
+}
+
+void
+gw_digests_window_claimed(struct gw_digests *d, const char *window, gw_window_cb cb, void *arg)
+{
+    char key[160];
+    const char *argv[] = {"EXISTS", gw_key_buf(key, sizeof(key), GW_KEY_DIGEST_WINDOW, window)};
+    gw_redis_command(d->redis, on_exists, gw_call_new((gw_any_cb)cb, arg), 2, argv, NULL);
+}
+
+static void
+on_records(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct gw_call *c = privdata;
+    const char *records[GW_DIGESTS_KEPT];
+    size_t n = 0;
+
+    if (err == NULL && reply->type != REDIS_REPLY_ARRAY)
+        err = &gw_bad_reply;
+    for (size_t i = 0; err == NULL && i < reply->elements && n < GW_DIGESTS_KEPT; i++)
+        if (reply->element[i]->type == REDIS_REPLY_STRING)
+            records[n++] = reply->element[i]->str;
+    ((gw_records_cb)c->cb)(records, n, err, c->arg);
+    free(c);
+}
+
+void
+gw_digests_records(struct gw_digests *d, gw_records_cb cb, void *arg)
+{
+    char last[16];
+    snprintf(last, sizeof(last), "%d", GW_DIGESTS_KEPT - 1);
+    const char *argv[] = {"LRANGE", GW_KEY_DIGESTS, "0", last};
+    gw_redis_command(d->redis, on_records, gw_call_new((gw_any_cb)cb, arg), 4, argv, NULL);
+}
+
+void
+gw_digests_version(struct gw_digests *d, gw_version_cb cb, void *arg)
+{
+    gw_store_version(d->redis, GW_KEY_DIGESTS_VERSION, GW_KEY_DIGESTS_CHANGED, cb, arg);
+}

@@ -1,0 +1,105 @@
+/*
+ * The Redis key schema: every key name the gateway uses, in one place.
+ *
+ * Every key carries the hash tag {kz}, so all of the gateway's state lives
+ * in one Redis Cluster slot and every script (which is passed all the keys
+ * it touches in KEYS) is valid on a Cluster.
+ *
+ * Tickets
+ *   {kz}:ticket                hash  id -> row (see store/lua/lib/ticket.lua)
+ *   {kz}:tickets               zset  id -> updated_at (newest change first)
+ *   {kz}:sla                   zset  id -> sla_deadline, open tickets
+ *   {kz}:sla_pending           zset  id -> sla_deadline, open, breach not yet notified
+ *   {kz}:breach_notified       hash  id -> the deadline whose breach was notified
+ *   {kz}:open_counts           hash  "component\0severity" -> open tickets
+ *   {kz}:tickets:version       counter bumped by every real ticket change, and
+ *   {kz}:tickets:changed_at    when (Unix seconds): the feeds' ETag and Last-Modified
+ *   {kz}:tomb:<id>             updated_at of a deleted issue (TTL KAIZEN_DELIVERY_TTL)
+ *   {kz}:delivery:<src>:<id>   a delivery applied (TTL KAIZEN_DELIVERY_TTL)
+ * Canaries
+ *   {kz}:canary                hash  id -> row (see store/lua/lib/canary.lua)
+ *   {kz}:canaries              zset  id -> started_at
+ *   {kz}:canary_due            zset  id -> started_at + budget, active and not paged
+ *   {kz}:canary_sha            zset  "repo@sha\0id" (score 0), for promotions
+ *   {kz}:canary_tomb:<id>      updated_at of an ended GitHub canary (TTL)
+ * Outbox
+ *   {kz}:outbox:queue:<sink>   zset  id -> enqueue order
+ *   {kz}:outbox:body           hash  id -> payload (pending and dead messages)
+ *   {kz}:outbox:attempts       hash  id -> attempts so far
+ *   {kz}:outbox:error          hash  id -> last error
+ *   {kz}:outbox:dead           zset  id -> when it was dead-lettered (ms)
+ *   {kz}:outbox:next:<sink>    earliest next send (ms): rate limit and backoff
+ *   {kz}:outbox:lock:<sink>    lease of the replica sending the head
+ *   {kz}:outbox:history        list  the last 200 outcomes (JSON), newest first
+ *   {kz}:outbox:seq            counter ordering every queue
+ * Digests
+ *   {kz}:digest:window:<id>    a digest window claimed (TTL two windows)
+ *   {kz}:digests               list  the last 30 digest records (JSON)
+ *   {kz}:digests:version, {kz}:digests:changed_at   as for tickets
+ * Upgrade
+ *   {kz}:migrate:lock          lease of the replica carrying old keys over
+ *
+ * The first release wrote the same data under "kz:" names without a hash
+ * tag (store/migrate.c carries it over); GW_LEGACY_* name those.
+ */
+#ifndef GW_KEYS_H
+#define GW_KEYS_H
+
+#include <stddef.h>
+
+#define GW_KEY(name) "{kz}:" name
+
+#define GW_KEY_TICKET           GW_KEY("ticket")
+#define GW_KEY_TICKETS          GW_KEY("tickets")
+#define GW_KEY_SLA              GW_KEY("sla")
+#define GW_KEY_SLA_PENDING      GW_KEY("sla_pending")
+#define GW_KEY_BREACH_NOTIFIED  GW_KEY("breach_notified")
+#define GW_KEY_OPEN_COUNTS      GW_KEY("open_counts")
+#define GW_KEY_TICKETS_VERSION  GW_KEY("tickets:version")
+#define GW_KEY_TICKETS_CHANGED  GW_KEY("tickets:changed_at")
+#define GW_KEY_CANARY           GW_KEY("canary")
+#define GW_KEY_CANARIES         GW_KEY("canaries")
+#define GW_KEY_CANARY_DUE       GW_KEY("canary_due")
+#define GW_KEY_CANARY_SHA       GW_KEY("canary_sha")
+#define GW_KEY_OUTBOX_BODY      GW_KEY("outbox:body")
+#define GW_KEY_OUTBOX_ATTEMPTS  GW_KEY("outbox:attempts")
+#define GW_KEY_OUTBOX_ERROR     GW_KEY("outbox:error")
+#define GW_KEY_OUTBOX_DEAD      GW_KEY("outbox:dead")
+#define GW_KEY_OUTBOX_HISTORY   GW_KEY("outbox:history")
+#define GW_KEY_OUTBOX_SEQ       GW_KEY("outbox:seq")
+#define GW_KEY_DIGESTS          GW_KEY("digests")
+#define GW_KEY_DIGESTS_VERSION  GW_KEY("digests:version")
+#define GW_KEY_DIGESTS_CHANGED  GW_KEY("digests:changed_at")
+#define GW_KEY_MIGRATE_LOCK     GW_KEY("migrate:lock")
+
+/* Keys with a variable part: "{kz}:<kind>:<rest>". */
+enum gw_key_kind {
+    GW_KEY_TOMB,            /* rest: ticket id */
+    GW_KEY_DELIVERY,        /* rest: "<source>:<delivery id>" */
+    GW_KEY_CANARY_TOMB,     /* rest: canary id */
+    GW_KEY_OUTBOX_QUEUE,    /* rest: sink name */
+    GW_KEY_OUTBOX_NEXT,     /* rest: sink name */
+    GW_KEY_OUTBOX_LOCK,     /* rest: sink name */
+    GW_KEY_DIGEST_WINDOW    /* rest: window id */
+};
+
+/* A malloc'd key name, or NULL when out of memory. */
+char *gw_key(enum gw_key_kind kind, const char *rest);
+
+/* The same in buf; returns buf, or NULL if it does not fit. */
+char *gw_key_buf(char *buf, size_t len, enum gw_key_kind kind, const char *rest);
+
+/* The first release's names (store/migrate.c). */
+#define GW_LEGACY_PREFIX         "kz:"
+#define GW_LEGACY_TICKET         "kz:ticket:"          /* + id: hash of fields */
+#define GW_LEGACY_TICKETS        "kz:tickets"
+#define GW_LEGACY_CANARY         "kz:canary:"          /* + id */
+#define GW_LEGACY_CANARIES       "kz:canaries"
+#define GW_LEGACY_CANARY_DUE     "kz:canary_due"
+#define GW_LEGACY_OUTBOX_MSG     "kz:outbox:msg:"      /* + id */
+#define GW_LEGACY_OUTBOX_QUEUE   "kz:outbox:queue:"    /* + sink */
+#define GW_LEGACY_OUTBOX_DEAD    "kz:outbox:dead"
+#define GW_LEGACY_OUTBOX_HISTORY "kz:outbox:history"
+#define GW_LEGACY_DIGESTS        "kz:digests"
+
+#endif

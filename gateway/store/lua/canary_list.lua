@@ -1,0 +1,15 @@
+-- Canary rows: every active one by start time, or (ARGV[1] = 'due') those
+-- not paged whose budget ran out by ARGV[2], at most ARGV[3].
+-- KEYS: 1 canaries  2 due  3 canary
+--! include rows
+local ids
+if ARGV[1] == 'due' then
+  ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+else
+  ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+end
+local rows, out = hmget_many(KEYS[3], ids), {}
+for i = 1, #ids do
+  if rows[i] then out[#out + 1] = rows[i] end
+end
+return out

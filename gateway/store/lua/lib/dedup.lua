@@ -1,0 +1,10 @@
+-- Delivery de-duplication (shared): a delivery id is remembered for ttl
+-- seconds under its own key, written in the same script as the change it
+-- carried, so a delivery is never marked done without its effect.
+local function delivery_seen(key)
+  return key ~= nil and redis.call('EXISTS', key) == 1
+end
+
+local function delivery_remember(key, ttl)
+  if key ~= nil then redis.call('SET', key, '1', 'EX', ttl) end
+end

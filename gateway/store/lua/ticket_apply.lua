@@ -1,0 +1,45 @@
+-- Applies n ticket changes atomically, with the delivery that carried them.
+-- KEYS: 1 ticket  2 tickets  3 sla  4 pending  5 notified  6 counts
+--       7 version  8 changed_at  9..8+n tomb of each change
+--       [9+n delivery: absent when the source has no delivery ids]
+-- ARGV: 1 now  2 ttl  3 n, then per change: op (upsert|drop|remove), id, row
+-- Returns {status, resolved} per change (status accepted|stale|ignored), or
+-- {'duplicate', 0} when the delivery was applied before.
+--! include dedup
+--! include ticket
+local T = {ticket = KEYS[1], tickets = KEYS[2], sla = KEYS[3], pending = KEYS[4],
+           notified = KEYS[5], counts = KEYS[6], version = KEYS[7], changed = KEYS[8]}
+local now, ttl, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local delivery = KEYS[9 + n]
+if delivery_seen(delivery) then return {'duplicate', 0} end
+
+local function apply(tomb, op, id, row)
+  local old = redis.call('HGET', T.ticket, id)
+  local _, _, _, updated = ticket_head(row)
+  updated = tonumber(updated)
+  if old then
+    local _, _, _, oupdated = ticket_head(old)
+    if updated < tonumber(oupdated) then return 'stale', 0 end
+  else
+    local gone = redis.call('GET', tomb)
+    if gone and updated <= tonumber(gone) then return 'stale', 0 end
+  end
+  if op ~= 'upsert' then
+    -- remove: deleted or transferred, remembered so a late delivery stays stale
+    if op == 'remove' then redis.call('SET', tomb, updated, 'EX', ttl) end
+    if not old then return 'ignored', 0 end
+    ticket_delete(T, id, old, now)
+    return 'accepted', 0
+  end
+  if not old then redis.call('DEL', tomb) end
+  return 'accepted', ticket_write(T, id, row, old, now)
+end
+
+local out = {}
+for i = 0, n - 1 do
+  local status, resolved = apply(KEYS[9 + i], ARGV[4 + 3 * i], ARGV[5 + 3 * i], ARGV[6 + 3 * i])
+  out[#out + 1] = status
+  out[#out + 1] = resolved
+end
+delivery_remember(delivery, ttl)
+return out

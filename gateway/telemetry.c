@@ -1,0 +1,105 @@
+#include "gateway/telemetry.h"
+
+#include <stddef.h>
+
+static const char *const webhook_labels[] = {"source", "event", "result"};
+static const char *const component_severity[] = {"component", "severity"};
+static const char *const component_only[] = {"component"};
+static const char *const version_label[] = {"version"};
+static const char *const sink_result[] = {"sink", "result"};
+static const char *const deployment_env[] = {"deployment", "environment"};
+
+/* Every family the app shares between handlers and timers, in export order. */
+struct family {
+    size_t offset;                  /* of the struct gw_metric * in struct gw_telemetry */
+    const char *name, *help;
+    enum gw_metric_type type;
+    size_t nlabels;
+    const char *const *labels;
+};
+
+#define FAMILY(field, name, help, type, labels)                                            \
+    {offsetof(struct gw_telemetry, field), name, help, type, sizeof(labels) / sizeof(labels[0]), labels}
+#define FAMILY0(field, name, help, type) {offsetof(struct gw_telemetry, field), name, help, type, 0, NULL}
+
+static const struct family families[] = {
+    FAMILY(build_info, "kaizen_build_info", "Build information; always 1.", GW_GAUGE,
+           version_label),
+    FAMILY0(redis_up, "kaizen_redis_up",
+            "1 when the Redis connection is ready, else 0.", GW_GAUGE),
+    FAMILY(webhooks_total, "kaizen_webhooks_total",
+           "Webhook deliveries by source, event and result.", GW_COUNTER, webhook_labels),
+    FAMILY(ticket_seconds, "kaizen_ticket_seconds",
+           "Time from creation to resolution of tickets resolved by this replica "
+           "(MTTR = _sum / _count).", GW_SUMMARY, component_severity),
+    FAMILY(tickets_open, "kaizen_tickets_open", "Open tickets in Redis (shared by all replicas).",
+           GW_GAUGE, component_severity),
+    FAMILY(tickets_breached, "kaizen_tickets_sla_breached",
+           "Open tickets past their SLA deadline (shared by all replicas).", GW_GAUGE,
+           component_only),
+    FAMILY0(am_truncated, "kaizen_alertmanager_truncated_alerts_total",
+            "Alerts Alertmanager left out of notifications (truncatedAlerts, max_alerts).", GW_COUNTER),
+    FAMILY(notifications, "kaizen_notifications_total",
+           "Delivery attempts by sink and result (sent, retried, dead).", GW_COUNTER,
+           sink_result),
+    FAMILY0(outbox_pending, "kaizen_outbox_pending",
+            "Messages waiting in the outbox (shared by all replicas).", GW_GAUGE),
+    FAMILY0(outbox_dead, "kaizen_outbox_dead",
+            "Messages in the dead-letter list (shared by all replicas).", GW_GAUGE),
+    FAMILY(canary_start, "canary_deployment_start_time",
+           "Start time of each active canary deployment, Unix seconds.", GW_GAUGE,
+           deployment_env),
+    FAMILY0(canary_pages, "kaizen_canary_pages_total",
+            "Canaries paged for overstaying their budget (by this replica).", GW_COUNTER),
+};
+
+int
+gw_telemetry_init(struct gw_telemetry *t, struct gw_metrics *registry)
+{
+    const char *version[] = {KAIZEN_VERSION};
+
+    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+        const struct family *f = &families[i];
+        struct gw_metric *metric = gw_metrics_add(registry, f->name, f->help, f->type,
+                                                  f->nlabels, f->labels, NULL, 0);
+        if (metric == NULL)
+            return -1;
+        *(struct gw_metric **)((char *)t + f->offset) = metric;
+        /* Unlabelled counters and gauges start at 0 so they are exported at once. */
+        if (f->nlabels == 0)
+            gw_metric_set(metric, NULL, 0);
+    }
+    t->registry = registry;
+    gw_metric_set(t->build_info, version, 1);
+    for (int sink = 0; sink < GW_SINK_COUNT; sink++) {
+        static const char *const results[] = {"sent", "retried", "dead"};
+        for (int r = 0; r < 3; r++) {
+            const char *labels[] = {gw_sink_name((enum gw_sink)sink), results[r]};
+            gw_metric_inc(t->notifications, labels, 0);
+        }
+    }
+    return 0;
+}
+
+void
+gw_count_webhook(struct gw_telemetry *t, const char *source, const char *event,
+                 const char *result)
+{
+    const char *labels[] = {source, event, result};
+    gw_metric_inc(t->webhooks_total, labels, 1);
+}
+
+void
+gw_observe_resolution(struct gw_telemetry *t, const struct gw_ticket *ticket)
+{
+    const char *labels[] = {ticket->component, gw_severity_name(ticket->severity)};
+    int64_t seconds = ticket->resolved_at - ticket->created_at;
+    gw_metric_observe(t->ticket_seconds, labels, seconds > 0 ? (double)seconds : 0);
+}
+
+void
+gw_count_notification(struct gw_telemetry *t, enum gw_sink sink, const char *result)
+{
+    const char *labels[] = {gw_sink_name(sink), result};
+    gw_metric_inc(t->notifications, labels, 1);
+}

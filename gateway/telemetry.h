@@ -1,0 +1,42 @@
+/*
+ * The metric families shared by handlers and timers (SPEC "Metrics"), and
+ * the few ways they are updated. Families owned by one module (the HTTP
+ * latency histogram) are registered by that module.
+ */
+#ifndef GW_TELEMETRY_H
+#define GW_TELEMETRY_H
+
+#include "gateway/core/ticket.h"
+#include "gateway/store/outbox.h"
+#include "gateway/util/prometheus.h"
+
+struct gw_telemetry {
+    struct gw_metrics *registry;
+    struct gw_metric *build_info;         /* {version} */
+    struct gw_metric *redis_up;
+    struct gw_metric *webhooks_total;     /* {source,event,result} */
+    struct gw_metric *ticket_seconds;     /* {component,severity} summary */
+    struct gw_metric *tickets_open;       /* {component,severity} */
+    struct gw_metric *tickets_breached;   /* {component} */
+    struct gw_metric *am_truncated;       /* alerts Alertmanager left out (max_alerts) */
+    struct gw_metric *notifications;      /* {sink,result} */
+    struct gw_metric *outbox_pending;
+    struct gw_metric *outbox_dead;
+    struct gw_metric *canary_start;       /* canary_deployment_start_time{deployment,environment} */
+    struct gw_metric *canary_pages;       /* kaizen_canary_pages_total */
+};
+
+/* Registers every family in registry (borrowed). -1 when out of memory. */
+int gw_telemetry_init(struct gw_telemetry *t, struct gw_metrics *registry);
+
+/* kaizen_webhooks_total{source,event,result} += 1 */
+void gw_count_webhook(struct gw_telemetry *t, const char *source, const char *event,
+                      const char *result);
+
+/* kaizen_ticket_seconds: the time from creation to resolution of t. */
+void gw_observe_resolution(struct gw_telemetry *t, const struct gw_ticket *ticket);
+
+/* kaizen_notifications_total{sink,result} += 1 */
+void gw_count_notification(struct gw_telemetry *t, enum gw_sink sink, const char *result);
+
+#endif

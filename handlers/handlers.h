@@ -1,0 +1,99 @@
+/*
+ * The endpoint families. Each handler file registers its routes with a
+ * context of its own: the configuration, stores and metrics it uses, and
+ * nothing else. Contexts are filled by the app (gateway/app.c), borrowed by
+ * the handlers and outlive the HTTP server.
+ */
+#ifndef GW_HANDLERS_H
+#define GW_HANDLERS_H
+
+#include "gateway/config.h"
+#include "gateway/core/ticket.h"
+#include "gateway/net/http.h"
+#include "gateway/net/redis.h"
+
+struct gw_canaries;
+struct gw_digests;
+struct gw_metrics;
+struct gw_outbox;
+struct gw_scheduler;
+struct gw_telemetry;
+struct gw_templates;
+struct gw_tickets;
+
+/* GET /healthz, GET /readyz */
+struct gw_health_handler {
+    struct gw_http *http;
+    struct gw_redis *redis;
+};
+void gw_health_register(struct gw_http *http, struct gw_health_handler *h);
+
+/* GET /metrics */
+struct gw_metrics_handler {
+    struct gw_metrics *registry;
+    double start_time;
+};
+void gw_metrics_register(struct gw_http *http, struct gw_metrics_handler *h);
+
+/* POST /webhooks/github and POST /webhooks/alertmanager */
+struct gw_webhook_handler {
+    const struct gw_config *cfg;
+    struct gw_tickets *tickets;
+    struct gw_canaries *canaries;
+    struct gw_telemetry *telemetry;
+};
+void gw_github_register(struct gw_http *http, struct gw_webhook_handler *h);
+void gw_alertmanager_register(struct gw_http *http, struct gw_webhook_handler *h);
+
+/* GET /api/tickets, GET /api/outbox, POST /api/digest, /api/canaries */
+struct gw_api_handler {
+    const struct gw_config *cfg;
+    struct gw_tickets *tickets;
+    struct gw_canaries *canaries;
+    struct gw_outbox *outbox;
+    struct gw_scheduler *scheduler;
+};
+void gw_tickets_api_register(struct gw_http *http, struct gw_api_handler *h);
+void gw_outbox_api_register(struct gw_http *http, struct gw_api_handler *h);
+void gw_canaries_api_register(struct gw_http *http, struct gw_api_handler *h);
+
+/* GET /feeds/tickets.rss and GET /feeds/digests.rss */
+struct gw_feeds_handler {
+    const struct gw_config *cfg;
+    struct gw_tickets *tickets;
+    struct gw_digests *digests;
+    const struct gw_templates *templates;
+    double start_time;
+};
+void gw_feeds_register(struct gw_http *http, struct gw_feeds_handler *h);
+
+/* --- shared by the handlers (handlers/common.c) ---------------------------- */
+
+/* 1 if "Authorization: Bearer <token>" matches token (constant time). */
+int gw_bearer_ok(struct gw_request *req, const char *token);
+
+/*
+ * The admin rule for /api/ routes: with KAIZEN_ADMIN_TOKEN set, "Authorization:
+ * Bearer <token>" is required (401 otherwise); without it only loopback
+ * clients are served (403 otherwise). Returns 1 if the request may proceed;
+ * else it has already been answered.
+ */
+int gw_admin_ok(const struct gw_config *cfg, struct gw_request *req);
+
+/* Ends a webhook request, counted in kaizen_webhooks_total as result:
+ * {"error": error} when error is set, else {"status": result}. */
+void gw_webhook_reply(struct gw_telemetry *t, struct gw_request *req, const char *source,
+                      const char *event, int code, const char *result, const char *error);
+
+/*
+ * Answers 503 for a Redis failure: {"error": what + "; " + why}. Every
+ * handler reports Redis errors this way.
+ */
+void gw_reply_redis_error(struct gw_request *req, const struct gw_redis_error *err,
+                          const char *what);
+
+/* Filters shared by /api/tickets and the tickets feed; a reason for a 400, or NULL. */
+const char *gw_ticket_filter_parse(struct gw_request *req, struct gw_ticket_filter *f,
+                                   int allow_limit);
+
+#endif
