@@ -8,6 +8,7 @@
 #include "gateway/scheduler.h"
 #include "gateway/store/canaries.h"
 #include "gateway/store/digests.h"
+#include "gateway/store/migrate.h"
 #include "gateway/store/outbox.h"
 #include "gateway/store/tickets.h"
 #include "gateway/util/log.h"
@@ -17,6 +18,8 @@ on_redis_state(int up, void *arg)
 {
     struct gw_app *app = arg;
     gw_metric_set(app->telemetry.redis_up, NULL, up);
+    if (up)
+        gw_migration_tick(app->migration); /* before serving, carry old keys over */
 }
 
 static int
@@ -35,7 +38,8 @@ build(struct gw_app *app)
         (app->tickets = gw_tickets_new(app->redis)) == NULL ||
         (app->canaries = gw_canaries_new(app->redis)) == NULL ||
         (app->digests = gw_digests_new(app->redis)) == NULL ||
-        (app->outbox = gw_outbox_new(app->redis)) == NULL)
+        (app->outbox = gw_outbox_new(app->redis)) == NULL ||
+        (app->migration = gw_migration_new(app->redis)) == NULL)
         return -1;
 
     struct gw_delivery_config dcfg = {
@@ -50,7 +54,8 @@ build(struct gw_app *app)
     app->delivery = gw_delivery_new(app->base, app->redis, app->outbox, app->client, &dcfg,
                                     &app->telemetry);
     struct gw_scheduler_deps deps = {app->base, cfg, app->redis, app->tickets, app->canaries,
-                                     app->digests, app->outbox, app->templates, &app->telemetry};
+                                     app->digests, app->outbox, app->migration, app->templates,
+                                     &app->telemetry};
     app->scheduler = gw_scheduler_new(&deps);
     return app->delivery != NULL && app->scheduler != NULL ? 0 : -1;
 }
@@ -60,7 +65,7 @@ routes(struct gw_app *app)
 {
     const struct gw_config *cfg = app->cfg;
 
-    app->health = (struct gw_health_handler){app->http, app->redis};
+    app->health = (struct gw_health_handler){app->http, app->redis, app->migration};
     app->metrics = (struct gw_metrics_handler){app->registry, app->start_time};
     app->webhooks = (struct gw_webhook_handler){cfg, app->tickets, app->canaries, &app->telemetry};
     app->api = (struct gw_api_handler){cfg, app->tickets, app->canaries, app->outbox,
@@ -136,6 +141,7 @@ gw_app_free(struct gw_app *app)
     gw_canaries_free(app->canaries);
     gw_digests_free(app->digests);
     gw_outbox_free(app->outbox);
+    gw_migration_free(app->migration);
     gw_metrics_free(app->registry);
     memset(app, 0, sizeof(*app));
 }

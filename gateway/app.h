@@ -31,6 +31,7 @@ struct gw_app {
     struct gw_canaries *canaries;
     struct gw_digests *digests;
     struct gw_outbox *outbox;
+    struct gw_migration *migration;
     /* timers */
     struct gw_delivery *delivery;
     struct gw_scheduler *scheduler;

@@ -2,31 +2,19 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "gateway/util/log.h"
+#include "gateway/util/parse.h"
 #include "gateway/core/dates.h"
 
 #ifndef KAIZEN_TEMPLATES_DEFAULT
 #define KAIZEN_TEMPLATES_DEFAULT "templates"
 #endif
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static char *
 dup_or_null(const char *s)
@@ -34,17 +22,6 @@ dup_or_null(const char *s)
     return s != NULL ? strdup(s) : NULL;
 }
 
-static int
-parse_int(const char *s, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
 
 int
 gw_sla_parse(const char *s, struct gw_sla *sla, char *err, size_t errlen)
@@ -53,24 +30,24 @@ gw_sla_parse(const char *s, struct gw_sla *sla, char *err, size_t errlen)
     int rc = 0;
 
     if (gw_strlist_split(s, &parts) != 0)
-        return fail(err, errlen, "out of memory");
+        return gw_fail(err, errlen, "out of memory");
     if (parts.n == 0)
-        rc = fail(err, errlen, "empty SLA list");
+        rc = gw_fail(err, errlen, "empty SLA list");
     for (size_t i = 0; rc == 0 && i < parts.n; i++) {
         char *eq = strchr(parts.items[i], '=');
         int64_t secs;
         enum gw_severity sev;
         if (eq == NULL) {
-            rc = fail(err, errlen, "'%s' is not severity=duration", parts.items[i]);
+            rc = gw_fail(err, errlen, "'%s' is not severity=duration", parts.items[i]);
             break;
         }
         *eq = '\0';
         sev = gw_severity_parse(parts.items[i]);
         if (sev == GW_SEV_NONE) {
-            rc = fail(err, errlen, "unknown severity '%s' (critical, high, medium, low)",
+            rc = gw_fail(err, errlen, "unknown severity '%s' (critical, high, medium, low)",
                       parts.items[i]);
         } else if (gw_duration_parse(eq + 1, &secs) != 0 || secs <= 0) {
-            rc = fail(err, errlen, "bad duration '%s' for %s", eq + 1, parts.items[i]);
+            rc = gw_fail(err, errlen, "bad duration '%s' for %s", eq + 1, parts.items[i]);
         } else {
             sla->seconds[sev] = secs;
         }
@@ -109,27 +86,27 @@ secret(struct loader *l, const char *name, char **out)
     snprintf(file_var, sizeof(file_var), "%s_FILE", name);
     path = env(l, file_var);
     if (value != NULL && path != NULL)
-        return fail(l->err, l->errlen, "%s: set only one of %s and %s", name, name, file_var);
+        return gw_fail(l->err, l->errlen, "%s: set only one of %s and %s", name, name, file_var);
     if (path == NULL) {
         *out = dup_or_null(value);
         return 0;
     }
     FILE *f = fopen(path, "rb");
     if (f == NULL)
-        return fail(l->err, l->errlen, "%s: cannot read %s: %s", file_var, path, strerror(errno));
+        return gw_fail(l->err, l->errlen, "%s: cannot read %s: %s", file_var, path, strerror(errno));
     char buf[8192];
     size_t n = fread(buf, 1, sizeof(buf) - 1, f);
     int too_long = !feof(f);
     fclose(f);
     if (too_long)
-        return fail(l->err, l->errlen, "%s: file is larger than 8 KiB", file_var);
+        return gw_fail(l->err, l->errlen, "%s: file is larger than 8 KiB", file_var);
     buf[n] = '\0';
     if (n > 0 && buf[n - 1] == '\n')
         buf[--n] = '\0';
     if (n > 0 && buf[n - 1] == '\r')
         buf[--n] = '\0';
     if (n == 0 || strlen(buf) != n)
-        return fail(l->err, l->errlen, "%s: file %s is empty or holds a NUL byte", file_var, path);
+        return gw_fail(l->err, l->errlen, "%s: file %s is empty or holds a NUL byte", file_var, path);
     *out = strdup(buf);
     return 0;
 }
@@ -141,10 +118,10 @@ duration(struct loader *l, const char *name, const char *def, int64_t min, int64
     if (v == NULL)
         v = def;
     if (gw_duration_parse(v, out) != 0)
-        return fail(l->err, l->errlen,
+        return gw_fail(l->err, l->errlen,
                     "%s: '%s' is not a duration (e.g. 90s, 15m, 2h, 3d or seconds)", name, v);
     if (*out < min)
-        return fail(l->err, l->errlen, "%s: must be at least %llds", name, (long long)min);
+        return gw_fail(l->err, l->errlen, "%s: must be at least %llds", name, (long long)min);
     return 0;
 }
 
@@ -160,7 +137,7 @@ boolean(struct loader *l, const char *name, int def, int *out)
     else if (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0)
         *out = 0;
     else
-        return fail(l->err, l->errlen, "%s: '%s' is not a boolean (1 or 0)", name, v);
+        return gw_fail(l->err, l->errlen, "%s: '%s' is not a boolean (1 or 0)", name, v);
     return 0;
 }
 
@@ -168,7 +145,7 @@ static int
 url(struct loader *l, const char *name, const char *value)
 {
     if (value != NULL && strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
-        return fail(l->err, l->errlen, "%s: must be an http:// or https:// URL", name);
+        return gw_fail(l->err, l->errlen, "%s: must be an http:// or https:// URL", name);
     return 0;
 }
 
@@ -183,8 +160,8 @@ load(struct gw_config *c, struct loader *l)
     if (v == NULL)
         v = "0.0.0.0:8080";
     const char *colon = strrchr(v, ':');
-    if (colon == NULL || colon == v || parse_int(colon + 1, 0, 65535, &n) != 0)
-        return fail(l->err, l->errlen, "KAIZEN_LISTEN: '%s' is not address:port", v);
+    if (colon == NULL || colon == v || gw_parse_long(colon + 1, 0, 65535, &n) != 0)
+        return gw_fail(l->err, l->errlen, "KAIZEN_LISTEN: '%s' is not address:port", v);
     c->listen_port = (int)n;
     if (v[0] == '[' && colon[-1] == ']')
         c->listen_host = strndup(v + 1, (size_t)(colon - v - 2));
@@ -199,7 +176,7 @@ load(struct gw_config *c, struct loader *l)
                                 &c->redis, reason, sizeof(reason));
     free(redis_url);
     if (rc != 0)
-        return fail(l->err, l->errlen, "KAIZEN_REDIS_URL: %s", reason);
+        return gw_fail(l->err, l->errlen, "KAIZEN_REDIS_URL: %s", reason);
 
     char *github = NULL;
     if (secret(l, "KAIZEN_GITHUB_SECRET", &github) != 0)
@@ -237,7 +214,7 @@ load(struct gw_config *c, struct loader *l)
     char tail;
     if (strlen(v) != 5 || sscanf(v, "%2d:%2d%c", &hh, &mm, &tail) != 2 || hh < 0 || hh > 23 ||
         mm < 0 || mm > 59 || v[2] != ':')
-        return fail(l->err, l->errlen, "KAIZEN_DIGEST_AT: '%s' is not a UTC time HH:MM", v);
+        return gw_fail(l->err, l->errlen, "KAIZEN_DIGEST_AT: '%s' is not a UTC time HH:MM", v);
     c->digest_at_minute = hh * 60 + mm;
     c->digest_every = 0;
     if (env(l, "KAIZEN_DIGEST_EVERY") != NULL &&
@@ -252,25 +229,25 @@ load(struct gw_config *c, struct loader *l)
     c->sla.seconds[GW_SEV_LOW] = 168 * 3600;
     v = env(l, "KAIZEN_SLA");
     if (v != NULL && gw_sla_parse(v, &c->sla, reason, sizeof(reason)) != 0)
-        return fail(l->err, l->errlen, "KAIZEN_SLA: %s", reason);
+        return gw_fail(l->err, l->errlen, "KAIZEN_SLA: %s", reason);
 
     v = env(l, "KAIZEN_DEFAULT_SEVERITY");
     c->default_severity = gw_severity_parse(v != NULL ? v : "medium");
     if (c->default_severity == GW_SEV_NONE)
-        return fail(l->err, l->errlen,
+        return gw_fail(l->err, l->errlen,
                     "KAIZEN_DEFAULT_SEVERITY: '%s' is not critical, high, medium or low", v);
 
     if (duration(l, "KAIZEN_SLA_WARN", "24h", 0, &c->sla_warn) != 0 ||
         duration(l, "KAIZEN_SLA_CRIT", "8h", 0, &c->sla_crit) != 0)
         return -1;
     if (c->sla_crit > c->sla_warn)
-        return fail(l->err, l->errlen, "KAIZEN_SLA_CRIT: must not exceed KAIZEN_SLA_WARN");
+        return gw_fail(l->err, l->errlen, "KAIZEN_SLA_CRIT: must not exceed KAIZEN_SLA_WARN");
 
     gw_strlist_split(env(l, "KAIZEN_TICKET_LABELS"), &c->ticket_labels);
     v = env(l, "KAIZEN_CANARY_ENVIRONMENTS");
     gw_strlist_split(v != NULL ? v : "*canary*", &c->canary_environments);
     if (c->canary_environments.n == 0)
-        return fail(l->err, l->errlen, "KAIZEN_CANARY_ENVIRONMENTS: empty glob list");
+        return gw_fail(l->err, l->errlen, "KAIZEN_CANARY_ENVIRONMENTS: empty glob list");
     if (duration(l, "KAIZEN_CANARY_BUDGET", "2h", 1, &c->canary_budget) != 0 ||
         duration(l, "KAIZEN_CHECK_EVERY", "30s", 1, &c->check_every) != 0)
         return -1;
@@ -283,7 +260,7 @@ load(struct gw_config *c, struct loader *l)
         v = "5MiB";
     if (gw_size_parse(v, &c->max_body) != 0 || c->max_body < 1 ||
         c->max_body > 1024LL * 1024 * 1024)
-        return fail(l->err, l->errlen,
+        return gw_fail(l->err, l->errlen,
                     "KAIZEN_MAX_BODY: '%s' is not a size between 1 byte and 1GiB (e.g. 5MiB)", v);
     if (duration(l, "KAIZEN_DELIVERY_TTL", "7d", 1, &c->delivery_ttl) != 0)
         return -1;
@@ -291,15 +268,15 @@ load(struct gw_config *c, struct loader *l)
     v = env(l, "KAIZEN_LOG_LEVEL");
     enum gw_log_level level;
     if (gw_log_level_parse(v != NULL ? v : "info", &level) != 0)
-        return fail(l->err, l->errlen, "KAIZEN_LOG_LEVEL: '%s' is not debug, info, warn or error",
+        return gw_fail(l->err, l->errlen, "KAIZEN_LOG_LEVEL: '%s' is not debug, info, warn or error",
                     v);
     c->log_level = level;
 
     if (duration(l, "KAIZEN_REQUEST_TIMEOUT", "10s", 1, &c->request_timeout) != 0)
         return -1;
     v = env(l, "KAIZEN_MAX_CONNECTIONS");
-    if (parse_int(v != NULL ? v : "1024", 1, 65536, &n) != 0)
-        return fail(l->err, l->errlen, "KAIZEN_MAX_CONNECTIONS: '%s' is not a number 1..65536", v);
+    if (gw_parse_long(v != NULL ? v : "1024", 1, 65536, &n) != 0)
+        return gw_fail(l->err, l->errlen, "KAIZEN_MAX_CONNECTIONS: '%s' is not a number 1..65536", v);
     c->max_connections = (int)n;
     int64_t redis_timeout;
     if (duration(l, "KAIZEN_REDIS_TIMEOUT", "2s", 1, &redis_timeout) != 0)
@@ -310,8 +287,8 @@ load(struct gw_config *c, struct loader *l)
         return -1;
     c->http_timeout_ms = http_timeout * 1000;
     v = env(l, "KAIZEN_OUTBOX_MAX_ATTEMPTS");
-    if (parse_int(v != NULL ? v : "8", 1, 100, &n) != 0)
-        return fail(l->err, l->errlen, "KAIZEN_OUTBOX_MAX_ATTEMPTS: '%s' is not a number 1..100", v);
+    if (gw_parse_long(v != NULL ? v : "8", 1, 100, &n) != 0)
+        return gw_fail(l->err, l->errlen, "KAIZEN_OUTBOX_MAX_ATTEMPTS: '%s' is not a number 1..100", v);
     c->outbox_max_attempts = (int)n;
     return 0;
 }

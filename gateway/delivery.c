@@ -1,13 +1,13 @@
 #include "gateway/delivery.h"
 
 #include <event2/event.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
 #include "gateway/core/dates.h"
+#include "gateway/core/hmac.h"
 #include "gateway/net/httpclient.h"
 #include "gateway/net/redis.h"
 #include "gateway/telemetry.h"
@@ -32,7 +32,7 @@ struct gw_delivery {
     struct gw_telemetry *telemetry;
     struct event *tick;
     struct sink_state sinks[GW_SINK_COUNT];
-    char token[33];       /* identifies this replica's leases */
+    char token[GW_TOKEN_LEN];       /* identifies this replica's leases */
     int stopped;
 };
 
@@ -50,7 +50,6 @@ gw_delivery_new(struct event_base *base, struct gw_redis *redis, struct gw_outbo
                 struct gw_telemetry *telemetry)
 {
     struct gw_delivery *d = calloc(1, sizeof(*d));
-    unsigned char raw[16];
 
     if (d == NULL)
         return NULL;
@@ -60,11 +59,7 @@ gw_delivery_new(struct event_base *base, struct gw_redis *redis, struct gw_outbo
     d->client = client;
     d->cfg = *cfg;
     d->telemetry = telemetry;
-    if (RAND_bytes(raw, sizeof(raw)) != 1)
-        for (size_t i = 0; i < sizeof(raw); i++)
-            raw[i] = (unsigned char)rand();
-    for (size_t i = 0; i < sizeof(raw); i++)
-        snprintf(d->token + 2 * i, 3, "%02x", raw[i]);
+    gw_random_token(d->token);
     for (int s = 0; s < GW_SINK_COUNT; s++) {
         d->sinks[s].d = d;
         d->sinks[s].sink = (enum gw_sink)s;

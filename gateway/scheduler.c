@@ -10,8 +10,10 @@
 #include "gateway/core/dates.h"
 #include "gateway/core/pager.h"
 #include "gateway/core/schedule.h"
+#include "gateway/gauges.h"
 #include "gateway/store/canaries.h"
 #include "gateway/store/digests.h"
+#include "gateway/store/migrate.h"
 #include "gateway/store/outbox.h"
 #include "gateway/store/tickets.h"
 #include "gateway/telemetry.h"
@@ -418,52 +420,15 @@ on_check_tick(evutil_socket_t fd, short what, void *arg)
     check_canaries(arg);
 }
 
-/* --- gauges ------------------------------------------------------------------ */
+/* --- lifecycle --------------------------------------------------------------- */
 
-static void
-on_stats(const struct gw_count *open, size_t nopen, const struct gw_count *breached,
-         size_t nbreached, const struct gw_redis_error *err, void *arg)
+struct gw_scheduler *
+gw_scheduler_new(const struct gw_scheduler_deps *deps)
 {
-    struct gw_telemetry *t = arg;
-    if (err != NULL)
-        return; /* keep the last known values */
-    gw_metric_clear(t->tickets_open);
-    gw_metric_clear(t->tickets_breached);
-    for (size_t i = 0; i < nopen; i++) {
-        const char *labels[] = {open[i].component, open[i].severity};
-        gw_metric_set(t->tickets_open, labels, (double)open[i].count);
-    }
-    for (size_t i = 0; i < nbreached; i++) {
-        const char *labels[] = {breached[i].component};
-        gw_metric_set(t->tickets_breached, labels, (double)breached[i].count);
-    }
-}
-
-static void
-on_outbox_status(long pending, long dead, json_t *recent, const struct gw_redis_error *err,
-                 void *arg)
-{
-    struct gw_telemetry *t = arg;
-    json_decref(recent);
-    if (err != NULL)
-        return;
-    gw_metric_set(t->outbox_pending, NULL, (double)pending);
-    gw_metric_set(t->outbox_dead, NULL, (double)dead);
-}
-
-static void
-on_canaries(const struct gw_canary *canaries, size_t n, const struct gw_redis_error *err,
-            void *arg)
-{
-    struct gw_telemetry *t = arg;
-    if (err != NULL)
-        return;
-    /* Rebuilt from Redis: a canary that ended disappears on every replica. */
-    gw_metric_clear(t->canary_start);
-    for (size_t i = 0; i < n; i++) {
-        const char *labels[] = {canaries[i].id, canaries[i].environment};
-        gw_metric_set(t->canary_start, labels, (double)canaries[i].started_at);
-    }
+    struct gw_scheduler *s = calloc(1, sizeof(*s));
+    if (s != NULL)
+        s->d = *deps;
+    return s;
 }
 
 static void
@@ -474,20 +439,8 @@ on_stats_tick(evutil_socket_t fd, short what, void *arg)
     (void)what;
     if (!may_start(s, 0))
         return;
-    gw_tickets_stats(s->d.tickets, gw_now(), on_stats, s->d.telemetry);
-    gw_outbox_status(s->d.outbox, 0, on_outbox_status, s->d.telemetry);
-    gw_canaries_list(s->d.canaries, on_canaries, s->d.telemetry);
-}
-
-/* --- lifecycle --------------------------------------------------------------- */
-
-struct gw_scheduler *
-gw_scheduler_new(const struct gw_scheduler_deps *deps)
-{
-    struct gw_scheduler *s = calloc(1, sizeof(*s));
-    if (s != NULL)
-        s->d = *deps;
-    return s;
+    gw_gauges_refresh(s->d.tickets, s->d.outbox, s->d.canaries, s->d.telemetry);
+    gw_migration_tick(s->d.migration);
 }
 
 static struct event *

@@ -4,7 +4,8 @@
  *   - the digest, once per window across all replicas;
  *   - SLA-breach notices, once per breach across all replicas;
  *   - canary pages, once per canary across all replicas;
- *   - the ticket, outbox and canary gauges.
+ *   - the ticket, outbox and canary gauges;
+ *   - the upgrade of first-release keys while an old replica may write them.
  */
 #ifndef GW_SCHEDULER_H
 #define GW_SCHEDULER_H
@@ -21,6 +22,7 @@ struct gw_tickets;
 struct gw_canaries;
 struct gw_digests;
 struct gw_outbox;
+struct gw_migration;
 struct gw_telemetry;
 
 /* What the timers work with; everything is borrowed and outlives the scheduler. */
@@ -32,6 +34,7 @@ struct gw_scheduler_deps {
     struct gw_canaries *canaries;
     struct gw_digests *digests;
     struct gw_outbox *outbox;
+    struct gw_migration *migration;
     const struct gw_templates *templates;
     struct gw_telemetry *telemetry;
 };

@@ -15,6 +15,7 @@
 struct gw_canaries;
 struct gw_digests;
 struct gw_metrics;
+struct gw_migration;
 struct gw_outbox;
 struct gw_scheduler;
 struct gw_telemetry;
@@ -25,6 +26,7 @@ struct gw_tickets;
 struct gw_health_handler {
     struct gw_http *http;
     struct gw_redis *redis;
+    struct gw_migration *migration;   /* ready once old keys are carried over */
 };
 void gw_health_register(struct gw_http *http, struct gw_health_handler *h);
 

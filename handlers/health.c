@@ -1,4 +1,5 @@
 /* GET /healthz (process serves) and GET /readyz (Redis answers, not stopping). */
+#include "gateway/store/migrate.h"
 #include "handlers/handlers.h"
 
 static void
@@ -16,6 +17,8 @@ on_readyz(struct gw_request *req, void *arg)
         gw_reply_error(req, 503, "shutting down");
     else if (!gw_redis_ready(h->redis))
         gw_reply_error(req, 503, "redis unavailable");
+    else if (!gw_migration_done(h->migration))
+        gw_reply_error(req, 503, "carrying over keys of the first release");
     else
         gw_reply_status(req, 200, "ready");
 }

@@ -1,6 +1,7 @@
 #include "gateway/core/dates.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,19 +319,22 @@ parse_count(const char *s, int64_t *out)
     return end;
 }
 
-int
-gw_duration_parse(const char *s, int64_t *out)
+struct unit {
+    const char *name;
+    int64_t mult;
+};
+
+/* A non-negative count followed by one of units[0..n); -1 on overflow or anything else. */
+static int
+parse_with_unit(const char *s, const struct unit *units, size_t n, int64_t *out)
 {
-    static const struct { const char *unit; int64_t mult; } units[] = {
-        {"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}, {"w", 604800},
-    };
     int64_t v;
     const char *rest;
 
     if (s == NULL || (rest = parse_count(s, &v)) == NULL)
         return -1;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(rest, units[i].unit) == 0) {
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(rest, units[i].name) == 0) {
             if (v > INT64_MAX / units[i].mult)
                 return -1;
             *out = v * units[i].mult;
@@ -341,27 +345,23 @@ gw_duration_parse(const char *s, int64_t *out)
 }
 
 int
+gw_duration_parse(const char *s, int64_t *out)
+{
+    static const struct unit units[] = {
+        {"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}, {"w", 604800},
+    };
+    return parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), out);
+}
+
+int
 gw_size_parse(const char *s, int64_t *out)
 {
-    static const struct { const char *unit; int64_t mult; } units[] = {
+    static const struct unit units[] = {
         {"", 1}, {"B", 1}, {"KiB", 1024}, {"MiB", 1024 * 1024},
         {"GiB", 1024LL * 1024 * 1024}, {"KB", 1000}, {"MB", 1000 * 1000},
         {"GB", 1000LL * 1000 * 1000}, {"k", 1024}, {"K", 1024}, {"M", 1024 * 1024},
     };
-    int64_t v;
-    const char *rest;
-
-    if (s == NULL || (rest = parse_count(s, &v)) == NULL)
-        return -1;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(rest, units[i].unit) == 0) {
-            if (v > INT64_MAX / units[i].mult)
-                return -1;
-            *out = v * units[i].mult;
-            return 0;
-        }
-    }
-    return -1;
+    return parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), out);
 }
 
 int64_t
@@ -376,4 +376,29 @@ gw_monotonic(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *
+gw_human_duration(int64_t seconds, char *buf, size_t len)
+{
+    static const struct {
+        uint64_t size;
+        char unit;
+    } units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+    uint64_t mag = seconds < 0 ? (uint64_t)0 - (uint64_t)seconds : (uint64_t)seconds, lo;
+    const char *sign = seconds < 0 ? "-" : "";
+    size_t i = 0;
+
+    if (len == 0)
+        return buf;
+    while (i + 1 < sizeof(units) / sizeof(units[0]) && mag < units[i].size)
+        i++;
+    lo = i + 1 < sizeof(units) / sizeof(units[0])
+         ? mag % units[i].size / units[i + 1].size : 0;
+    if (lo != 0)
+        snprintf(buf, len, "%s%" PRIu64 "%c %" PRIu64 "%c", sign, mag / units[i].size,
+                 units[i].unit, lo, units[i + 1].unit);
+    else
+        snprintf(buf, len, "%s%" PRIu64 "%c", sign, mag / units[i].size, units[i].unit);
+    return buf;
 }

@@ -48,6 +48,14 @@ int gw_duration_parse(const char *s, int64_t *out);
 /* Parses a byte size: "5MiB", "512KiB", "1GiB", "1MB", "1000" (bytes). */
 int gw_size_parse(const char *s, int64_t *out);
 
+/*
+ * Writes a duration in its two largest units, dropping a zero second unit:
+ * "0s", "45s", "1m 30s", "12m", "1h 5m", "3h", "2d 4h", "3d"; negative
+ * values get a leading "-". buf is always NUL-terminated when len > 0;
+ * 32 bytes are always enough. Returns buf.
+ */
+const char *gw_human_duration(int64_t seconds, char *buf, size_t len);
+
 /* Current wall-clock time in Unix seconds / monotonic seconds as double. */
 int64_t gw_now(void);
 double gw_monotonic(void);

@@ -4,6 +4,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -47,4 +50,16 @@ gw_hmac_verify(const struct gw_strlist *secrets, const void *body, size_t len,
         ok |= gw_consttime_equal(given, GW_SIGNATURE_LEN, expected, GW_SIGNATURE_LEN);
     }
     return ok;
+}
+
+void
+gw_random_token(char out[GW_TOKEN_LEN])
+{
+    unsigned char raw[16];
+
+    if (RAND_bytes(raw, sizeof(raw)) != 1)
+        for (size_t i = 0; i < sizeof(raw); i++)
+            raw[i] = (unsigned char)rand();
+    for (size_t i = 0; i < sizeof(raw); i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }

@@ -22,4 +22,10 @@ int gw_consttime_equal(const void *a, size_t alen, const void *b, size_t blen);
 int gw_hmac_verify(const struct gw_strlist *secrets, const void *body, size_t len,
                    const char *header);
 
+/* Room for a token of gw_random_token and its NUL. */
+#define GW_TOKEN_LEN 33
+
+/* 32 random hex digits (OpenSSL's generator; rand() if that fails): lease owners, unique ids. */
+void gw_random_token(char out[GW_TOKEN_LEN]);
+
 #endif

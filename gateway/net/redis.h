@@ -56,6 +56,9 @@ struct gw_redis_error {
 /* Stable lower-case name of kind ("readonly", "timeout", …): log field and metric label. */
 const char *gw_redis_error_name(enum gw_redis_error_kind kind);
 
+/* The kind of an error reply's text ("READONLY You can't write…"). */
+enum gw_redis_error_kind gw_redis_classify_reply(const char *text);
+
 /*
  * Reply callback: exactly one of reply (never an error reply) and err is
  * non-NULL. Both are valid only during the call.
@@ -82,7 +85,8 @@ void gw_redis_start(struct gw_redis *r);
 int gw_redis_ready(const struct gw_redis *r);
 
 /*
- * Sends a command; cb runs exactly once (see above). argvlen may be NULL
+ * Sends a command; cb (NULL: nobody waits for the outcome) runs exactly
+ * once (see above). argvlen may be NULL
  * for NUL-terminated arguments; the arguments are copied.
  */
 void gw_redis_command(struct gw_redis *r, gw_redis_cb cb, void *privdata, int argc,

@@ -2,36 +2,11 @@
 #include "gateway/net/redis.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-static int
-parse_int(const char *s, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
+#include "gateway/util/parse.h"
 
 /* Percent-decodes src[0..len) into a new string; NULL on a bad escape. */
 static char *
@@ -64,20 +39,20 @@ gw_redis_url_parse(const char *url, struct gw_redis_target *t, char *err, size_t
     if (strncmp(url, "unix://", 7) == 0) {
         const char *path = url + 7;
         if (*path != '/')
-            return fail(err, errlen, "unix:// URL needs an absolute socket path");
+            return gw_fail(err, errlen, "unix:// URL needs an absolute socket path");
         t->kind = GW_REDIS_UNIX;
         const char *q = strchr(path, '?');
         t->path = q != NULL ? strndup(path, (size_t)(q - path)) : strdup(path);
         if (q != NULL && strncmp(q, "?db=", 4) == 0) {
             long db;
-            if (parse_int(q + 4, 0, 100000, &db) != 0)
-                return fail(err, errlen, "bad db number in unix:// URL");
+            if (gw_parse_long(q + 4, 0, 100000, &db) != 0)
+                return gw_fail(err, errlen, "bad db number in unix:// URL");
             t->db = (int)db;
         }
         return 0;
     }
     if (strncmp(url, "redis://", 8) != 0)
-        return fail(err, errlen, "must start with redis:// or unix://");
+        return gw_fail(err, errlen, "must start with redis:// or unix://");
     const char *p = url + 8;
     const char *at = strrchr(p, '@');
     const char *slash;
@@ -87,22 +62,22 @@ gw_redis_url_parse(const char *url, struct gw_redis_target *t, char *err, size_t
         const char *pw = colon != NULL ? colon + 1 : p;
         t->password = url_unescape(pw, (size_t)(at - pw));
         if (t->password == NULL)
-            return fail(err, errlen, "bad %%-escape in password");
+            return gw_fail(err, errlen, "bad %%-escape in password");
         p = at + 1;
     }
     slash = strchr(p, '/');
     size_t hostport_len = slash != NULL ? (size_t)(slash - p) : strlen(p);
     if (hostport_len == 0)
-        return fail(err, errlen, "missing host");
+        return gw_fail(err, errlen, "missing host");
     char *hostport = strndup(p, hostport_len);
     char *colon = strrchr(hostport, ':');
     t->port = 6379;
     if (colon != NULL && strchr(hostport, ']') < colon) {
         long port;
         *colon = '\0';
-        if (parse_int(colon + 1, 1, 65535, &port) != 0) {
+        if (gw_parse_long(colon + 1, 1, 65535, &port) != 0) {
             free(hostport);
-            return fail(err, errlen, "bad port");
+            return gw_fail(err, errlen, "bad port");
         }
         t->port = (int)port;
     }
@@ -110,7 +85,7 @@ gw_redis_url_parse(const char *url, struct gw_redis_target *t, char *err, size_t
         size_t n = strlen(hostport);
         if (n < 3 || hostport[n - 1] != ']') {
             free(hostport);
-            return fail(err, errlen, "bad IPv6 host");
+            return gw_fail(err, errlen, "bad IPv6 host");
         }
         t->host = strndup(hostport + 1, n - 2);
         free(hostport);
@@ -118,12 +93,12 @@ gw_redis_url_parse(const char *url, struct gw_redis_target *t, char *err, size_t
         t->host = hostport;
     }
     if (t->host[0] == '\0')
-        return fail(err, errlen, "missing host");
+        return gw_fail(err, errlen, "missing host");
     t->kind = GW_REDIS_TCP;
     if (slash != NULL && slash[1] != '\0') {
         long db;
-        if (parse_int(slash + 1, 0, 100000, &db) != 0)
-            return fail(err, errlen, "bad db number");
+        if (gw_parse_long(slash + 1, 0, 100000, &db) != 0)
+            return gw_fail(err, errlen, "bad db number");
         t->db = (int)db;
     }
     return 0;

@@ -8,6 +8,7 @@
 #include "gateway/core/pager.h"
 #include "gateway/store/call.h"
 #include "gateway/store/keys.h"
+#include "gateway/store/row.h"
 #include "lua_scripts.h"
 
 /* A promotion reads the commit's canaries, then ends exactly those; it reads
@@ -49,8 +50,6 @@ gw_canary_row_encode(const struct gw_canary *k, size_t *len)
 {
     char started[24], budget[24], updated[24];
     const char *f[F_COUNT];
-    size_t total = 0, at = 0;
-    char *row;
 
     snprintf(started, sizeof(started), "%lld", (long long)k->started_at);
     snprintf(budget, sizeof(budget), "%lld", (long long)k->budget_seconds);
@@ -65,34 +64,15 @@ gw_canary_row_encode(const struct gw_canary *k, size_t *len)
     f[F_ENV] = k->environment;
     f[F_SERVICE] = k->service;
     f[F_ID] = k->id;
-    for (int i = 0; i < F_COUNT; i++)
-        total += strlen(f[i] != NULL ? f[i] : "") + 1;
-    if ((row = malloc(total)) == NULL)
-        return NULL;
-    for (int i = 0; i < F_COUNT; i++) {
-        size_t n = strlen(f[i] != NULL ? f[i] : "");
-        memcpy(row + at, f[i] != NULL ? f[i] : "", n);
-        at += n;
-        row[at++] = '\0';
-    }
-    *len = total - 1;
-    return row;
+    return gw_row_join(f, F_COUNT, len);
 }
 
 int
 gw_canary_row_decode(char *row, size_t len, struct gw_canary *k)
 {
-    char *f[F_COUNT], *p = row, *end = row + len;
-    int n = 0;
+    char *f[F_COUNT];
 
-    while (n < F_COUNT) {
-        f[n++] = p;
-        char *nul = memchr(p, '\0', (size_t)(end - p));
-        if (nul == NULL)
-            break;
-        p = nul + 1;
-    }
-    if (n != F_COUNT || memchr(f[F_COUNT - 1], '\0', (size_t)(end - f[F_COUNT - 1])) != NULL)
+    if (gw_row_split(row, len, f, F_COUNT) != 0)
         return -1;
     memset(k, 0, sizeof(*k));
     k->paged = f[F_PAGED][0] == '1';

@@ -30,3 +30,39 @@ gw_key(enum gw_key_kind kind, const char *rest)
         gw_key_buf(key, len, kind, rest);
     return key;
 }
+
+char *
+gw_legacy_key_rename(const char *legacy, int *drop)
+{
+    /* Expiring keys: same rest, new prefix. */
+    static const struct {
+        const char *legacy;
+        enum gw_key_kind kind;
+    } moves[] = {
+        {"kz:delivery:", GW_KEY_DELIVERY},
+        {"kz:tomb:", GW_KEY_TOMB},
+        {"kz:canary_tomb:", GW_KEY_CANARY_TOMB},
+        {"kz:digest:window:", GW_KEY_DIGEST_WINDOW},
+    };
+    /* Derived or transient state, rebuilt by the new layout. */
+    static const char *const drops[] = {
+        "kz:open_counts", "kz:canary_sha:", "kz:outbox:next:", "kz:outbox:lock:",
+        "kz:tickets:version", "kz:tickets:changed_at", "kz:digests:version",
+        "kz:digests:changed_at", GW_LEGACY_OUTBOX_SEQ,
+    };
+
+    *drop = 0;
+    for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++) {
+        size_t n = strlen(moves[i].legacy);
+        if (strncmp(legacy, moves[i].legacy, n) == 0)
+            return gw_key(moves[i].kind, legacy + n);
+    }
+    for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
+        size_t n = strlen(drops[i]);
+        if (strncmp(legacy, drops[i], n) == 0 && (drops[i][n - 1] == ':' || legacy[n] == '\0')) {
+            *drop = 1;
+            return NULL;
+        }
+    }
+    return NULL;
+}

@@ -90,9 +90,11 @@ char *gw_key(enum gw_key_kind kind, const char *rest);
 char *gw_key_buf(char *buf, size_t len, enum gw_key_kind kind, const char *rest);
 
 /* The first release's names (store/migrate.c). */
-#define GW_LEGACY_PREFIX         "kz:"
+#define GW_LEGACY_PATTERN        "kz:*"
 #define GW_LEGACY_TICKET         "kz:ticket:"          /* + id: hash of fields */
 #define GW_LEGACY_TICKETS        "kz:tickets"
+#define GW_LEGACY_SLA            "kz:sla"
+#define GW_LEGACY_SLA_PENDING    "kz:sla_pending"
 #define GW_LEGACY_CANARY         "kz:canary:"          /* + id */
 #define GW_LEGACY_CANARIES       "kz:canaries"
 #define GW_LEGACY_CANARY_DUE     "kz:canary_due"
@@ -100,6 +102,15 @@ char *gw_key_buf(char *buf, size_t len, enum gw_key_kind kind, const char *rest)
 #define GW_LEGACY_OUTBOX_QUEUE   "kz:outbox:queue:"    /* + sink */
 #define GW_LEGACY_OUTBOX_DEAD    "kz:outbox:dead"
 #define GW_LEGACY_OUTBOX_HISTORY "kz:outbox:history"
+#define GW_LEGACY_OUTBOX_SEQ     "kz:outbox:seq"
 #define GW_LEGACY_DIGESTS        "kz:digests"
+
+/*
+ * What the upgrade does with a first-release key found by SCAN: its new name
+ * (malloc'd) when it expires and moves with its TTL, NULL with *drop = 1
+ * when it holds nothing to carry over, NULL with *drop = 0 when another
+ * step carries it (tickets, canaries, the outbox and their indexes).
+ */
+char *gw_legacy_key_rename(const char *legacy, int *drop);
 
 #endif

@@ -100,6 +100,17 @@ on_claimed(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     free(c);
 }
 
+/* KEYS 1-5 of claim and finish: the sink's lock, queue and next time, bodies, attempts. */
+static void
+head_keys(struct gw_redis_args *a, enum gw_sink sink)
+{
+    sink_key(a, GW_KEY_OUTBOX_LOCK, sink);
+    sink_key(a, GW_KEY_OUTBOX_QUEUE, sink);
+    sink_key(a, GW_KEY_OUTBOX_NEXT, sink);
+    gw_redis_args_key(a, GW_KEY_OUTBOX_BODY);
+    gw_redis_args_key(a, GW_KEY_OUTBOX_ATTEMPTS);
+}
+
 void
 gw_outbox_claim(struct gw_outbox *o, enum gw_sink sink, const char *token, int64_t now_ms,
                 int64_t lease_ms, gw_outbox_claim_cb cb, void *arg)
@@ -107,11 +118,7 @@ gw_outbox_claim(struct gw_outbox *o, enum gw_sink sink, const char *token, int64
     struct gw_redis_args a;
 
     gw_redis_args_init(&a);
-    sink_key(&a, GW_KEY_OUTBOX_LOCK, sink);
-    sink_key(&a, GW_KEY_OUTBOX_QUEUE, sink);
-    sink_key(&a, GW_KEY_OUTBOX_NEXT, sink);
-    gw_redis_args_key(&a, GW_KEY_OUTBOX_BODY);
-    gw_redis_args_key(&a, GW_KEY_OUTBOX_ATTEMPTS);
+    head_keys(&a, sink);
     gw_redis_args_int(&a, now_ms);
     gw_redis_args_int(&a, lease_ms);
     gw_redis_args_str(&a, token);
@@ -136,11 +143,7 @@ gw_outbox_finish(struct gw_outbox *o, enum gw_sink sink, const char *id, const c
     struct gw_redis_args a;
 
     gw_redis_args_init(&a);
-    sink_key(&a, GW_KEY_OUTBOX_LOCK, sink);
-    sink_key(&a, GW_KEY_OUTBOX_QUEUE, sink);
-    sink_key(&a, GW_KEY_OUTBOX_NEXT, sink);
-    gw_redis_args_key(&a, GW_KEY_OUTBOX_BODY);
-    gw_redis_args_key(&a, GW_KEY_OUTBOX_ATTEMPTS);
+    head_keys(&a, sink);
     gw_redis_args_key(&a, GW_KEY_OUTBOX_ERROR);
     gw_redis_args_key(&a, GW_KEY_OUTBOX_DEAD);
     gw_redis_args_key(&a, GW_KEY_OUTBOX_HISTORY);

@@ -6,6 +6,7 @@
 
 #include "gateway/core/dates.h"
 #include "gateway/store/keys.h"
+#include "gateway/store/row.h"
 #include "lua_scripts.h"
 
 struct gw_tickets {
@@ -58,8 +59,6 @@ gw_ticket_row_encode(const struct gw_ticket *t, size_t *len)
 {
     char updated[24], deadline[24], created[24], resolved[24];
     const char *f[F_COUNT];
-    size_t total = 0, at = 0;
-    char *row;
 
     snprintf(updated, sizeof(updated), "%lld", (long long)t->updated_at);
     snprintf(deadline, sizeof(deadline), "%lld", (long long)t->sla_deadline);
@@ -76,35 +75,15 @@ gw_ticket_row_encode(const struct gw_ticket *t, size_t *len)
     f[F_ID] = t->id;
     f[F_URL] = t->url;
     f[F_TITLE] = t->title;
-    for (int i = 0; i < F_COUNT; i++)
-        total += strlen(f[i] != NULL ? f[i] : "") + 1;
-    if ((row = malloc(total)) == NULL)
-        return NULL;
-    for (int i = 0; i < F_COUNT; i++) {
-        size_t n = strlen(f[i] != NULL ? f[i] : "");
-        memcpy(row + at, f[i] != NULL ? f[i] : "", n);
-        at += n;
-        row[at++] = '\0';
-    }
-    *len = total - 1; /* the last NUL terminates, it does not separate */
-    return row;
+    return gw_row_join(f, F_COUNT, len);
 }
 
 int
 gw_ticket_row_decode(char *row, size_t len, struct gw_ticket *t)
 {
-    char *f[F_COUNT], *p = row, *end = row + len;
-    int n = 0;
+    char *f[F_COUNT];
 
-    while (n < F_COUNT) {
-        f[n++] = p;
-        char *nul = memchr(p, '\0', (size_t)(end - p));
-        if (nul == NULL)
-            break;
-        p = nul + 1;
-    }
-    /* Exactly F_COUNT fields: the last one runs to the end (hiredis NUL-terminates it). */
-    if (n != F_COUNT || memchr(f[F_COUNT - 1], '\0', (size_t)(end - f[F_COUNT - 1])) != NULL)
+    if (gw_row_split(row, len, f, F_COUNT) != 0)
         return -1;
     memset(t, 0, sizeof(*t));
     t->state = strcmp(f[F_STATE], "resolved") == 0 ? GW_TICKET_RESOLVED : GW_TICKET_OPEN;

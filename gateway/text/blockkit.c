@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/util/buf.h"
 #include "gateway/util/utf8.h"
 
 /* Component heading, " (cont.)" included; leaves a section room for a line. */
@@ -16,184 +17,6 @@
 #define SECTIONS_BUDGET (GW_SLACK_MESSAGE_MAX - 1 - GW_SLACK_HEADER_MAX - FALLBACK_MAX)
 
 static const char cont_suffix[] = " (cont.)";
-
-/* Growable NUL-terminated string; p is NULL until the first append. */
-struct buf {
-    char *p;
-    size_t len, cap;
-};
-
-static int
-buf_add(struct buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap != 0 ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL)
-            return -1;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static int
-buf_str(struct buf *b, const char *s)
-{
-    return buf_add(b, s, strlen(s));
-}
-
-/* Hands the text over to the caller ("" when nothing was appended). */
-static char *
-buf_take(struct buf *b)
-{
-    char *p;
-
-    if (b->p == NULL && buf_add(b, "", 0) < 0)
-        return NULL;
-    p = b->p;
-    memset(b, 0, sizeof(*b));
-    return p;
-}
-
-/* malloc'd copy of s that is valid UTF-8 whatever s holds. */
-static char *
-utf8_copy(const char *s)
-{
-    size_t len = strlen(s);
-
-    return gw_utf8_valid(s, len) ? strdup(s) : gw_utf8_sanitize(s, len);
-}
-
-const char *
-gw_sla_text(int64_t remaining, char *buf, size_t len)
-{
-    uint64_t mag = remaining < 0 ? (uint64_t)0 - (uint64_t)remaining : (uint64_t)remaining;
-    char amount[32];
-
-    if (len == 0)
-        return buf;
-    if (remaining == 0) {
-        snprintf(buf, len, "SLA: due now");
-        return buf;
-    }
-    if (mag < 60) {
-        snprintf(buf, len, "%s", remaining > 0 ? "SLA: less than 1m remaining"
-                                               : "SLA breached just now");
-        return buf;
-    }
-    if (mag < 3600)
-        snprintf(amount, sizeof(amount), "%" PRIu64 "m", mag / 60);
-    else if (mag < 72 * 3600)
-        snprintf(amount, sizeof(amount), "%" PRIu64 "h", mag / 3600);
-    else
-        snprintf(amount, sizeof(amount), "%" PRIu64 "d", mag / 86400);
-    if (remaining > 0)
-        snprintf(buf, len, "SLA: %s remaining", amount);
-    else
-        snprintf(buf, len, "SLA breached %s ago", amount);
-    return buf;
-}
-
-const char *
-gw_sla_emoji(enum gw_sla_colour c)
-{
-    switch (c) {
-    case GW_SLA_GREEN: return "\xF0\x9F\x9F\xA2";
-    case GW_SLA_ORANGE: return "\xF0\x9F\x9F\xA0";
-    case GW_SLA_RED: return "\xF0\x9F\x94\xB4";
-    }
-    return "\xE2\x9A\xAA";
-}
-
-/* Built-in renderer. */
-
-/* Header and fallback share one wording: counts only, no user text. */
-static char *
-default_summary(void *ctx, size_t open_tickets, size_t components, int part, int parts)
-{
-    char text[160], part_text[40] = "";
-
-    (void)ctx;
-    if (parts > 1)
-        snprintf(part_text, sizeof(part_text), " (part %d/%d)", part, parts);
-    snprintf(text, sizeof(text), "SLA digest: %zu open ticket%s in %zu component%s%s",
-             open_tickets, open_tickets == 1 ? "" : "s",
-             components, components == 1 ? "" : "s", part_text);
-    return strdup(text);
-}
-
-static char *
-default_component(void *ctx, const char *component, size_t count)
-{
-    char tail[48];
-    char *clean = NULL, *cut = NULL, *name = NULL, *out = NULL;
-    struct buf b = {0};
-
-    (void)ctx;
-    snprintf(tail, sizeof(tail), " (%zu open)", count);
-    if (component == NULL || *component == '\0') {
-        if (buf_str(&b, "*(no component)*") < 0)
-            goto done;
-    } else {
-        if ((clean = utf8_copy(component)) == NULL ||
-            (cut = gw_slack_cut(clean, 100, 0)) == NULL ||
-            (name = gw_slack_escape_line(cut)) == NULL ||
-            buf_str(&b, "*") < 0 || buf_str(&b, name) < 0 || buf_str(&b, "*") < 0)
-            goto done;
-    }
-    if (buf_str(&b, tail) < 0)
-        goto done;
-    out = buf_take(&b);
-done:
-    free(clean);
-    free(cut);
-    free(name);
-    free(b.p);
-    return out;
-}
-
-static char *
-default_ticket_line(void *ctx, const struct gw_ticket *t, int64_t remaining,
-                    enum gw_sla_colour colour)
-{
-    const char *title = t->title != NULL && *t->title != '\0' ? t->title
-                        : t->id != NULL ? t->id : "";
-    char sla[48];
-    char *clean = NULL, *cut = NULL, *link = NULL, *out = NULL;
-    struct buf b = {0};
-
-    (void)ctx;
-    if ((clean = utf8_copy(title)) == NULL ||
-        (cut = gw_slack_cut(clean, GW_DIGEST_TITLE_MAX, 0)) == NULL ||
-        (link = gw_slack_link(t->url, cut)) == NULL)
-        goto done;
-    gw_sla_text(remaining, sla, sizeof(sla));
-    if (buf_str(&b, gw_sla_emoji(colour)) < 0 || buf_str(&b, " ") < 0 ||
-        buf_str(&b, link) < 0 || buf_str(&b, " \xE2\x80\x94 ") < 0 ||
-        buf_str(&b, sla) < 0)
-        goto done;
-    out = buf_take(&b);
-done:
-    free(clean);
-    free(cut);
-    free(link);
-    free(b.p);
-    return out;
-}
-
-const struct gw_digest_renderer gw_digest_default_renderer = {
-    .header = default_summary,
-    .component = default_component,
-    .ticket_line = default_ticket_line,
-    .fallback = default_summary,
-    .ctx = NULL,
-};
 
 /* Rendering through a possibly user-supplied renderer. */
 
@@ -214,7 +37,7 @@ finish_text(char *s, size_t max_units, int mrkdwn)
 {
     char *clean = NULL, *out = NULL;
 
-    if (s == NULL || (clean = utf8_copy(s)) == NULL)
+    if (s == NULL || (clean = gw_utf8_copy(s)) == NULL)
         goto done;
     out = gw_slack_cut(clean, max_units, mrkdwn);
 done:
@@ -233,7 +56,7 @@ render_summary(summary_fn fn, void *ctx, size_t open_tickets, size_t components,
     char *s = fn != NULL ? nonempty(fn(ctx, open_tickets, components, part, parts)) : NULL;
 
     if (s == NULL)
-        s = default_summary(NULL, open_tickets, components, part, parts);
+        s = gw_digest_default_renderer.header(NULL, open_tickets, components, part, parts);
     return s;
 }
 
@@ -245,7 +68,7 @@ render_line(const struct gw_digest_renderer *r, const struct gw_ticket *t,
                                      : NULL;
 
     if (s == NULL)
-        s = default_ticket_line(NULL, t, remaining, colour);
+        s = gw_digest_default_renderer.ticket_line(NULL, t, remaining, colour);
     return finish_text(s, TICKET_LINE_MAX, 1);
 }
 
@@ -255,7 +78,7 @@ render_heading(const struct gw_digest_renderer *r, const char *component, size_t
     char *s = r->component != NULL ? nonempty(r->component(r->ctx, component, count)) : NULL;
 
     if (s == NULL)
-        s = default_component(NULL, component, count);
+        s = gw_digest_default_renderer.component(NULL, component, count);
     return finish_text(s, HEADING_MAX - (sizeof(cont_suffix) - 1), 1);
 }
 
@@ -305,7 +128,7 @@ struct packer {
     json_t **msgs;              /* section arrays, one per message */
     size_t n_msgs, cap_msgs;
     size_t msg_units;           /* section text in the last message, open section included */
-    struct buf section;         /* open section; len 0: none */
+    struct gw_buf section;         /* open section; len 0: none */
     size_t section_units;
     const struct group *section_group;
     const struct group *msg_group;   /* last group given a section in the last message */
@@ -402,7 +225,7 @@ packer_add(struct packer *pk, const struct group *g, int started,
     if (pk->section_group == g &&
         pk->section_units + 1 + line_units <= GW_SLACK_SECTION_MAX &&
         pk->msg_units + 1 + line_units <= SECTIONS_BUDGET) {
-        if (buf_str(&pk->section, "\n") < 0 || buf_str(&pk->section, line) < 0)
+        if (gw_buf_str(&pk->section, "\n") < 0 || gw_buf_str(&pk->section, line) < 0)
             return -1;
         pk->section_units += 1 + line_units;
         pk->msg_units += 1 + line_units;
@@ -420,9 +243,9 @@ packer_add(struct packer *pk, const struct group *g, int started,
         prefix = section_prefix(pk, g, started, heading, cont);
         cost = gw_slack_len(prefix) + 1 + line_units;
     }
-    if (*prefix != '\0' && (buf_str(&pk->section, prefix) < 0 || buf_str(&pk->section, "\n") < 0))
+    if (*prefix != '\0' && (gw_buf_str(&pk->section, prefix) < 0 || gw_buf_str(&pk->section, "\n") < 0))
         return -1;
-    if (buf_str(&pk->section, line) < 0)
+    if (gw_buf_str(&pk->section, line) < 0)
         return -1;
     pk->section_units = cost;
     pk->msg_units += cost;
@@ -436,11 +259,11 @@ pack_group(struct packer *pk, const struct group *g, const struct gw_digest_rend
            int64_t sla_warn, int64_t sla_crit)
 {
     char *heading = NULL, *line = NULL;
-    struct buf cont = {0};
+    struct gw_buf cont = {0};
     int rc = -1;
 
     if ((heading = render_heading(r, g->first->component, g->count)) == NULL ||
-        buf_str(&cont, heading) < 0 || buf_str(&cont, cont_suffix) < 0)
+        gw_buf_str(&cont, heading) < 0 || gw_buf_str(&cont, cont_suffix) < 0)
         goto done;
     for (size_t i = 0; i < g->count; i++) {
         const struct entry *e = g->first + i;

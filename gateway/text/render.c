@@ -7,12 +7,9 @@
 
 #include "gateway/text/slack.h"
 #include "gateway/core/dates.h"
+#include "gateway/text/render_internal.h"
 #include "gateway/util/utf8.h"
 
-/* Code points of one user string (title, component, service…) in a Slack or pager text. */
-#define FIELD_MAX GW_DIGEST_TITLE_MAX
-/* Passed as a field limit: keep the string whole and its line breaks (feeds). */
-#define FIELD_WHOLE 0
 
 const char *const gw_required_templates[] = {
     "digest_header",
@@ -120,8 +117,8 @@ render_builtin(const char *name, json_t *ctx, enum gw_escape esc)
 }
 
 /* Tidy text of template name, else of its built-in wording; NULL if neither gives any. */
-static char *
-render_text(const struct gw_templates *set, const char *name, json_t *ctx, enum gw_escape esc)
+char *
+gw_render_text(const struct gw_templates *set, const char *name, json_t *ctx, enum gw_escape esc)
 {
     char *out = NULL;
 
@@ -138,8 +135,8 @@ render_text(const struct gw_templates *set, const char *name, json_t *ctx, enum 
  * Sets key to text s (NULL reads as ""), repaired to valid UTF-8. With a
  * limit (code points) it is also flattened to one line and cut to it.
  */
-static int
-set_text(json_t *obj, const char *key, const char *s, size_t limit)
+int
+gw_render_set_text(json_t *obj, const char *key, const char *s, size_t limit)
 {
     char *clean, *cut = NULL;
     int rc = -1;
@@ -189,8 +186,8 @@ set_duration(json_t *obj, const char *key, int64_t seconds)
  * ticket; a resolved one is judged at resolved_at). emoji NULL leaves it out;
  * slack adds the mrkdwn `link` and keeps user strings to one short line.
  */
-static json_t *
-ticket_context(const struct gw_ticket *t, int64_t remaining, const char *emoji, int slack)
+json_t *
+gw_render_ticket_context(const struct gw_ticket *t, int64_t remaining, const char *emoji, int slack)
 {
     const char *title = t->title != NULL && *t->title != '\0' ? t->title
                         : t->id != NULL ? t->id : "";
@@ -218,13 +215,13 @@ ticket_context(const struct gw_ticket *t, int64_t remaining, const char *emoji, 
         snprintf(sla, sizeof(sla), "SLA met");
 
     if (ctx == NULL ||
-        set_text(ctx, "id", t->id, limit) < 0 ||
-        set_text(ctx, "source", t->source, limit) < 0 ||
-        set_text(ctx, "title", title, limit) < 0 ||
-        set_text(ctx, "url", t->url, FIELD_WHOLE) < 0 ||
-        set_text(ctx, "component", t->component, limit) < 0 ||
-        set_text(ctx, "severity", severity, FIELD_WHOLE) < 0 ||
-        set_text(ctx, "state", gw_ticket_state_name(t->state), FIELD_WHOLE) < 0 ||
+        gw_render_set_text(ctx, "id", t->id, limit) < 0 ||
+        gw_render_set_text(ctx, "source", t->source, limit) < 0 ||
+        gw_render_set_text(ctx, "title", title, limit) < 0 ||
+        gw_render_set_text(ctx, "url", t->url, FIELD_WHOLE) < 0 ||
+        gw_render_set_text(ctx, "component", t->component, limit) < 0 ||
+        gw_render_set_text(ctx, "severity", severity, FIELD_WHOLE) < 0 ||
+        gw_render_set_text(ctx, "state", gw_ticket_state_name(t->state), FIELD_WHOLE) < 0 ||
         json_object_set_new(ctx, "resolved", json_boolean(resolved)) < 0 ||
         set_time(ctx, "created_at", t->created_at) < 0 ||
         set_time(ctx, "sla_deadline", t->sla_deadline) < 0 ||
@@ -232,9 +229,9 @@ ticket_context(const struct gw_ticket *t, int64_t remaining, const char *emoji, 
         json_object_set_new(ctx, "remaining_seconds", json_integer(remaining)) < 0 ||
         json_object_set_new(ctx, "breached", json_boolean(breached)) < 0 ||
         (breached ? set_duration(ctx, "breached_for", late)
-                  : set_text(ctx, "breached_for", "", FIELD_WHOLE)) < 0 ||
-        set_text(ctx, "sla_text", sla, FIELD_WHOLE) < 0 ||
-        (emoji != NULL && set_text(ctx, "emoji", emoji, FIELD_WHOLE) < 0))
+                  : gw_render_set_text(ctx, "breached_for", "", FIELD_WHOLE)) < 0 ||
+        gw_render_set_text(ctx, "sla_text", sla, FIELD_WHOLE) < 0 ||
+        (emoji != NULL && gw_render_set_text(ctx, "emoji", emoji, FIELD_WHOLE) < 0))
         goto err;
     if (slack) {
         /* The label is the title as set above: one line, cut, valid UTF-8. */
@@ -260,9 +257,9 @@ canary_context(const struct gw_canary_info *c)
     json_t *ctx = json_object();
 
     if (ctx == NULL ||
-        set_text(ctx, "id", c->id, FIELD_MAX) < 0 ||
-        set_text(ctx, "service", c->service, FIELD_MAX) < 0 ||
-        set_text(ctx, "environment", c->environment, FIELD_MAX) < 0 ||
+        gw_render_set_text(ctx, "id", c->id, FIELD_MAX) < 0 ||
+        gw_render_set_text(ctx, "service", c->service, FIELD_MAX) < 0 ||
+        gw_render_set_text(ctx, "environment", c->environment, FIELD_MAX) < 0 ||
         set_time(ctx, "started_at", c->started_at) < 0 ||
         set_duration(ctx, "budget", c->budget_seconds) < 0 ||
         set_duration(ctx, "elapsed", elapsed) < 0 ||
@@ -352,7 +349,7 @@ template_component(void *ctx, const char *component, size_t count)
     json_t *vars = json_object();
 
     if (vars == NULL ||
-        set_text(vars, "component", component != NULL && *component != '\0'
+        gw_render_set_text(vars, "component", component != NULL && *component != '\0'
                                     ? component : "(no component)", FIELD_MAX) < 0 ||
         json_object_set_new(vars, "count", json_integer((json_int_t)count)) < 0)
         goto done;
@@ -367,7 +364,7 @@ template_ticket_line(void *ctx, const struct gw_ticket *t, int64_t remaining,
                      enum gw_sla_colour colour)
 {
     struct gw_template_renderer *r = ctx;
-    json_t *vars = ticket_context(t, remaining, gw_sla_emoji(colour), 1);
+    json_t *vars = gw_render_ticket_context(t, remaining, gw_sla_emoji(colour), 1);
     char *out = NULL;
 
     if (vars != NULL)
@@ -414,7 +411,7 @@ gw_render_check(const struct gw_templates *set, char *err, size_t errlen)
 static json_t *
 render_slack_message(const struct gw_templates *set, const char *name, json_t *ctx)
 {
-    char *text = render_text(set, name, ctx, GW_ESCAPE_SLACK);
+    char *text = gw_render_text(set, name, ctx, GW_ESCAPE_SLACK);
     json_t *msg = slack_message(text);
 
     free(text);
@@ -426,7 +423,7 @@ json_t *
 gw_render_breach_notice(const struct gw_templates *set, const struct gw_ticket *t, int64_t now)
 {
     return render_slack_message(set, "sla_breach",
-                                ticket_context(t, gw_sla_remaining(t->sla_deadline, now),
+                                gw_render_ticket_context(t, gw_sla_remaining(t->sla_deadline, now),
                                                gw_sla_emoji(GW_SLA_RED), 1));
 }
 
@@ -434,7 +431,7 @@ char *
 gw_render_canary_summary(const struct gw_templates *set, const struct gw_canary_info *c)
 {
     json_t *ctx = canary_context(c);
-    char *text = render_text(set, "canary_summary", ctx, GW_ESCAPE_NONE), *out = NULL;
+    char *text = gw_render_text(set, "canary_summary", ctx, GW_ESCAPE_NONE), *out = NULL;
 
     if (text != NULL) {
         flatten(text);
@@ -449,117 +446,4 @@ json_t *
 gw_render_canary_slack(const struct gw_templates *set, const struct gw_canary_info *c)
 {
     return render_slack_message(set, "canary_slack", canary_context(c));
-}
-
-void
-gw_render_rss_item(const struct gw_templates *set, const struct gw_ticket *t, int64_t now,
-                   char **title, char **description)
-{
-    /* One context for both texts: the feed renders thousands of items. */
-    json_t *ctx = ticket_context(t, gw_sla_remaining(t->sla_deadline, now), NULL, 0);
-    if (title != NULL)
-        *title = render_text(set, "rss_item_title", ctx, GW_ESCAPE_NONE);
-    if (description != NULL)
-        *description = render_text(set, "rss_item_description", ctx, GW_ESCAPE_NONE);
-    json_decref(ctx);
-}
-
-/*
- * Collects the digest's lines in the order gw_digest_build renders them, so
- * the feed lists tickets exactly as Slack got them without a second copy of
- * the grouping and ordering rules.
- */
-struct digest_capture {
-    json_t *components;          /* [{name, count, tickets: [ticket vars…]}…] */
-    json_t *tickets;             /* tickets of the last component (borrowed) */
-    const char *component;       /* its raw name, borrowed from the tickets */
-    int failed;
-};
-
-static char *
-capture_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sla_colour colour)
-{
-    struct digest_capture *cap = ctx;
-    const char *component = t->component != NULL ? t->component : "";
-    json_t *group;
-
-    if (cap->tickets == NULL || strcmp(cap->component, component) != 0) {
-        group = json_object();
-        if (json_array_append_new(cap->components, group) < 0 ||
-            set_text(group, "name", *component != '\0' ? component : "(no component)",
-                     FIELD_MAX) < 0 ||
-            json_object_set_new(group, "tickets", cap->tickets = json_array()) < 0) {
-            cap->failed = 1;
-            cap->tickets = NULL;
-            return NULL;
-        }
-        cap->component = component;
-    }
-    if (json_array_append_new(cap->tickets,
-                              ticket_context(t, remaining, gw_sla_emoji(colour), 0)) < 0)
-        cap->failed = 1;
-    return strdup("-");
-}
-
-char *
-gw_render_rss_digest(const struct gw_templates *set, const struct gw_ticket *tickets,
-                     size_t n, int64_t now, int64_t sla_warn, int64_t sla_crit)
-{
-    struct digest_capture cap = {.components = json_array()};
-    struct gw_digest_renderer capture = {.ticket_line = capture_line, .ctx = &cap};
-    json_t *digest = NULL, *ctx = json_object(), *group;
-    size_t open_tickets = 0, i;
-    char date[32] = "", *out = NULL;
-    int rc;
-
-    if (ctx == NULL || cap.components == NULL ||
-        (digest = gw_digest_build(tickets, n, now, sla_warn, sla_crit, &capture)) == NULL ||
-        cap.failed)
-        goto done;
-    json_array_foreach(cap.components, i, group) {
-        size_t count = json_array_size(json_object_get(group, "tickets"));
-        open_tickets += count;
-        if (json_object_set_new(group, "count", json_integer((json_int_t)count)) < 0)
-            goto done;
-    }
-    gw_time_format_rfc3339(now, date, sizeof(date));
-    date[10] = '\0';
-    if (json_object_set_new(ctx, "date", json_string(date)) < 0 ||
-        json_object_set_new(ctx, "open_tickets", json_integer((json_int_t)open_tickets)) < 0)
-        goto done;
-    rc = json_object_set_new(ctx, "components", cap.components);
-    cap.components = NULL;   /* consumed even on failure */
-    if (rc < 0)
-        goto done;
-    out = render_text(set, "rss_digest_description", ctx, GW_ESCAPE_NONE);
-done:
-    json_decref(digest);
-    json_decref(ctx);
-    json_decref(cap.components);
-    return out;
-}
-
-const char *
-gw_human_duration(int64_t seconds, char *buf, size_t len)
-{
-    static const struct {
-        uint64_t size;
-        char unit;
-    } units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
-    uint64_t mag = seconds < 0 ? (uint64_t)0 - (uint64_t)seconds : (uint64_t)seconds, lo;
-    const char *sign = seconds < 0 ? "-" : "";
-    size_t i = 0;
-
-    if (len == 0)
-        return buf;
-    while (i + 1 < sizeof(units) / sizeof(units[0]) && mag < units[i].size)
-        i++;
-    lo = i + 1 < sizeof(units) / sizeof(units[0])
-         ? mag % units[i].size / units[i + 1].size : 0;
-    if (lo != 0)
-        snprintf(buf, len, "%s%" PRIu64 "%c %" PRIu64 "%c", sign, mag / units[i].size,
-                 units[i].unit, lo, units[i + 1].unit);
-    else
-        snprintf(buf, len, "%s%" PRIu64 "%c", sign, mag / units[i].size, units[i].unit);
-    return buf;
 }

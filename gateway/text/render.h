@@ -105,12 +105,4 @@ void gw_render_rss_item(const struct gw_templates *set, const struct gw_ticket *
 char *gw_render_rss_digest(const struct gw_templates *set, const struct gw_ticket *tickets,
     size_t n, int64_t now, int64_t sla_warn, int64_t sla_crit);
 
-/*
- * Writes a duration in its two largest units, dropping a zero second unit:
- * "0s", "45s", "1m 30s", "12m", "1h 5m", "3h", "2d 4h", "3d"; negative
- * values get a leading "-". buf is always NUL-terminated when len > 0;
- * 32 bytes are always enough. Returns buf.
- */
-const char *gw_human_duration(int64_t seconds, char *buf, size_t len);
-
 #endif

@@ -6,6 +6,7 @@
 
 #include "gateway/core/dates.h"
 #include "gateway/text/escape.h"
+#include "gateway/util/buf.h"
 #include "gateway/text/xml.h"
 
 #define ATOM_NS "http://www.w3.org/2005/Atom"
@@ -92,44 +93,18 @@ gw_rss_build(const struct gw_rss_channel *ch, const struct gw_rss_item *items, s
     return doc;
 }
 
-/* Growable output of gw_rss_html. */
-struct html {
-    char *s;
-    size_t len, cap;
-    int oom;
-};
-
+/* Appends s[0..n) HTML-escaped, line breaks as <br/>. */
 static void
-put(struct html *h, const char *p, size_t n)
-{
-    if (h->oom)
-        return;
-    if (h->len + n + 1 > h->cap) {
-        size_t cap = (h->len + n + 1) * 2;
-        char *grown = realloc(h->s, cap);
-        if (grown == NULL) {
-            h->oom = 1;
-            return;
-        }
-        h->s = grown;
-        h->cap = cap;
-    }
-    memcpy(h->s + h->len, p, n);
-    h->len += n;
-    h->s[h->len] = '\0';
-}
-
-static void
-put_escaped(struct html *h, const char *p, size_t n)
+put_escaped(struct gw_buf *h, const char *p, size_t n, int *oom)
 {
     for (size_t i = 0; i < n; i++) {
         const char *entity = gw_escape_entity((unsigned char)p[i], GW_ESCAPE_HTML);
         if (entity != NULL)
-            put(h, entity, strlen(entity));
+            *oom |= gw_buf_str(h, entity) < 0;
         else if (p[i] == '\n')
-            put(h, "<br/>", 5);
+            *oom |= gw_buf_str(h, "<br/>") < 0;
         else
-            put(h, p + i, 1);
+            *oom |= gw_buf_add(h, p + i, 1) < 0;
     }
 }
 
@@ -149,29 +124,29 @@ url_at(const char *p)
 char *
 gw_rss_html(const char *text)
 {
-    struct html h = {NULL, 0, 0, 0};
+    struct gw_buf h = {NULL, 0, 0};
     const char *p = text != NULL ? text : "", *run = p;
+    int oom = 0;
 
-    put(&h, "", 0);
     while (*p != '\0') {
         size_t n = (p == run || p[-1] == ' ' || p[-1] == '\n' || p[-1] == '(') ? url_at(p) : 0;
         if (n == 0) {
             p++;
             continue;
         }
-        put_escaped(&h, run, (size_t)(p - run));
-        put(&h, "<a href=\"", 9);
-        put_escaped(&h, p, n);
-        put(&h, "\">", 2);
-        put_escaped(&h, p, n);
-        put(&h, "</a>", 4);
+        put_escaped(&h, run, (size_t)(p - run), &oom);
+        oom |= gw_buf_str(&h, "<a href=\"") < 0;
+        put_escaped(&h, p, n, &oom);
+        oom |= gw_buf_str(&h, "\">") < 0;
+        put_escaped(&h, p, n, &oom);
+        oom |= gw_buf_str(&h, "</a>") < 0;
         p += n;
         run = p;
     }
-    put_escaped(&h, run, (size_t)(p - run));
-    if (h.oom) {
-        free(h.s);
+    put_escaped(&h, run, (size_t)(p - run), &oom);
+    if (oom) {
+        free(h.p);
         return NULL;
     }
-    return h.s;
+    return gw_buf_take(&h);
 }

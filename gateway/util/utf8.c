@@ -110,3 +110,11 @@ gw_utf8_truncate(const char *s, size_t max_chars)
     memcpy(out + cut, ellipsis, sizeof(ellipsis));
     return out;
 }
+
+char *
+gw_utf8_copy(const char *s)
+{
+    size_t len = strlen(s);
+
+    return gw_utf8_valid(s, len) ? strdup(s) : gw_utf8_sanitize(s, len);
+}

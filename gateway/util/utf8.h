@@ -26,4 +26,7 @@ char *gw_utf8_sanitize(const char *s, size_t len);
  */
 char *gw_utf8_truncate(const char *s, size_t max_chars);
 
+/* A malloc'd copy of s that is valid UTF-8 whatever s holds (invalid bytes become U+FFFD). */
+char *gw_utf8_copy(const char *s);
+
 #endif

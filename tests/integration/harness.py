@@ -134,7 +134,8 @@ def _read_resp(f):
 class Gateway:
     """The real binary, configured through its environment."""
 
-    def __init__(self, redis_url, **env):
+    def __init__(self, redis_url, binary=None, **env):
+        self.binary = binary or BIN
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="kz-gw-")
         self.log_path = os.path.join(self.dir, "gateway.log")
@@ -161,7 +162,7 @@ class Gateway:
 
     def start(self, wait_ready=True):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([BIN], env=self.env, stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen([self.binary], env=self.env, stdout=self.log, stderr=self.log)
         wait_for(lambda: self.request("GET", "/healthz")[0] == 200, what="gateway /healthz")
         if wait_ready:
             wait_for(lambda: self.request("GET", "/readyz")[0] == 200, what="gateway /readyz")

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gateway/core/dates.h"
 #include "gateway/text/blockkit.h"
 #include "gateway/text/mustache.h"
 #include "gateway/text/render.h"

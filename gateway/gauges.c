@@ -1,0 +1,62 @@
+#include "gateway/gauges.h"
+
+#include "gateway/core/dates.h"
+#include "gateway/store/canaries.h"
+#include "gateway/store/outbox.h"
+#include "gateway/store/tickets.h"
+#include "gateway/telemetry.h"
+
+static void
+on_stats(const struct gw_count *open, size_t nopen, const struct gw_count *breached,
+         size_t nbreached, const struct gw_redis_error *err, void *arg)
+{
+    struct gw_telemetry *t = arg;
+    if (err != NULL)
+        return; /* keep the last known values */
+    gw_metric_clear(t->tickets_open);
+    gw_metric_clear(t->tickets_breached);
+    for (size_t i = 0; i < nopen; i++) {
+        const char *labels[] = {open[i].component, open[i].severity};
+        gw_metric_set(t->tickets_open, labels, (double)open[i].count);
+    }
+    for (size_t i = 0; i < nbreached; i++) {
+        const char *labels[] = {breached[i].component};
+        gw_metric_set(t->tickets_breached, labels, (double)breached[i].count);
+    }
+}
+
+static void
+on_outbox_status(long pending, long dead, json_t *recent, const struct gw_redis_error *err,
+                 void *arg)
+{
+    struct gw_telemetry *t = arg;
+    json_decref(recent);
+    if (err != NULL)
+        return;
+    gw_metric_set(t->outbox_pending, NULL, (double)pending);
+    gw_metric_set(t->outbox_dead, NULL, (double)dead);
+}
+
+static void
+on_canaries(const struct gw_canary *canaries, size_t n, const struct gw_redis_error *err,
+            void *arg)
+{
+    struct gw_telemetry *t = arg;
+    if (err != NULL)
+        return;
+    /* Rebuilt from Redis: a canary that ended disappears on every replica. */
+    gw_metric_clear(t->canary_start);
+    for (size_t i = 0; i < n; i++) {
+        const char *labels[] = {canaries[i].id, canaries[i].environment};
+        gw_metric_set(t->canary_start, labels, (double)canaries[i].started_at);
+    }
+}
+
+void
+gw_gauges_refresh(struct gw_tickets *tickets, struct gw_outbox *outbox,
+                  struct gw_canaries *canaries, struct gw_telemetry *telemetry)
+{
+    gw_tickets_stats(tickets, gw_now(), on_stats, telemetry);
+    gw_outbox_status(outbox, 0, on_outbox_status, telemetry);
+    gw_canaries_list(canaries, on_canaries, telemetry);
+}

@@ -1,0 +1,17 @@
+/*
+ * The gauges read from Redis (identical on every replica): open and
+ * breached tickets, outbox pending and dead, active canaries' start times.
+ * A failed read keeps the last known values.
+ */
+#ifndef GW_GAUGES_H
+#define GW_GAUGES_H
+
+struct gw_tickets;
+struct gw_outbox;
+struct gw_canaries;
+struct gw_telemetry;
+
+void gw_gauges_refresh(struct gw_tickets *tickets, struct gw_outbox *outbox,
+                       struct gw_canaries *canaries, struct gw_telemetry *telemetry);
+
+#endif

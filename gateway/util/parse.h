@@ -1,0 +1,13 @@
+/* Checked parsing helpers for configuration and URLs. Pure. */
+#ifndef GW_PARSE_H
+#define GW_PARSE_H
+
+#include <stddef.h>
+
+/* Writes a printf-style reason into err[0..errlen) and returns -1. */
+int gw_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A whole decimal integer in [min, max] into *out; -1 otherwise. */
+int gw_parse_long(const char *s, long min, long max, long *out);
+
+#endif
