@@ -138,15 +138,15 @@ async function github(req, res, body) {
   const updated = Date.parse(issue.updated_at) / 1000;
   const id = `gh:${repo.full_name}#${issue.number}`;
   try {
-    const fresh = await command("SET", `kz:delivery:github:${delivery}`, "1", "NX", "EX", TTL);
+    const fresh = await command("SET", `{kz}:delivery:github:${delivery}`, "1", "NX", "EX", TTL);
     if (fresh === null) return reply(res, 200, { status: "duplicate" });
     await Promise.all([
-      command("HSET", `kz:ticket:${id}`, "id", id, "source", "github", "title", String(issue.title),
+      command("HSET", `{kz}:ticket:${id}`, "id", id, "source", "github", "title", String(issue.title),
         "url", String(issue.html_url), "component", component, "severity", severity,
         "state", issue.state === "closed" ? "resolved" : "open", "created_at", created,
         "resolved_at", issue.closed_at ? Date.parse(issue.closed_at) / 1000 : "",
         "sla_deadline", created + (SLA[severity] || SLA.medium), "updated_at", updated),
-      command("ZADD", "kz:tickets", updated, id),
+      command("ZADD", "{kz}:tickets", updated, id),
     ]);
   } catch (e) {
     return reply(res, 503, { error: "redis unavailable" });

@@ -97,14 +97,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         component = label(labels, ("component:", "component/", "area:", "area/")) or repo["name"]
         created, updated = ts(issue["created_at"]), ts(issue["updated_at"])
         tid = "gh:%s#%d" % (repo["full_name"], issue["number"])
-        if command("SET", "kz:delivery:github:" + delivery, "1", "NX", "EX", TTL) is None:
+        if command("SET", "{kz}:delivery:github:" + delivery, "1", "NX", "EX", TTL) is None:
             return self.reply(200, {"status": "duplicate"})
-        command("HSET", "kz:ticket:" + tid, "id", tid, "source", "github", "title", issue["title"],
+        command("HSET", "{kz}:ticket:" + tid, "id", tid, "source", "github", "title", issue["title"],
                 "url", issue["html_url"], "component", component, "severity", severity,
                 "state", "resolved" if issue["state"] == "closed" else "open", "created_at", created,
                 "resolved_at", ts(issue.get("closed_at")), "sla_deadline", created + SLA.get(severity, SLA["medium"]),
                 "updated_at", updated)
-        command("ZADD", "kz:tickets", updated, tid)
+        command("ZADD", "{kz}:tickets", updated, tid)
         return self.reply(202, {"status": "accepted"})
 
 

@@ -132,7 +132,7 @@ echo "== $(nproc) CPUs, $(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpu
 python3 "$here/github_pool.py" gen "$SECRET" "$TICKETS" "$tmp/pool.txt"
 python3 "$here/github_pool.py" seed "$GW/webhooks/github" "$tmp/pool.txt"
 [[ -n $BL_PID ]] && python3 "$here/github_pool.py" seed "$BL/webhooks/github" "$tmp/pool.txt"
-echo "== seeded $(redis-cli -p "$GW_REDIS_PORT" zcard kz:tickets) tickets (pool of $TICKETS signed issues bodies, $(awk -F'\t' '{n += length($2)} END {printf "%d", n / NR}' "$tmp/pool.txt") bytes each)"
+echo "== seeded $(redis-cli -p "$GW_REDIS_PORT" zcard "{kz}:tickets") tickets (pool of $TICKETS signed issues bodies, $(awk -F'\t' '{n += length($2)} END {printf "%d", n / NR}' "$tmp/pool.txt") bytes each)"
 
 t0=$(ticks "$GW_PID")
 sleep "$IDLE"
@@ -262,7 +262,7 @@ echo "gateway idle CPU: ${GW_IDLE_MCPU} millicores"
 for f in "${BIG_FIGURES[@]}"; do echo "gateway large deliveries (after the load): $f"; done
 echo "gateway binary: $(stat -c %s "$bin") bytes as built ($(basename "$(dirname "$bin")")), $(stat -c %s "$tmp/stripped") bytes stripped"
 echo "gateway GitHub deliveries: $sent answered to wrk, $((accepted1 - accepted0)) counted accepted in /metrics"
-echo "tickets in Redis: $(redis-cli -p "$GW_REDIS_PORT" zcard kz:tickets); delivery ids remembered: $(redis-cli -p "$GW_REDIS_PORT" dbsize) keys in total"
+echo "tickets in Redis: $(redis-cli -p "$GW_REDIS_PORT" zcard "{kz}:tickets"); delivery ids remembered: $(redis-cli -p "$GW_REDIS_PORT" dbsize) keys in total"
 if [[ -s $tmp/gateway.log ]]; then
   echo "gateway log (warn and above), last lines:"
   tail -n 5 "$tmp/gateway.log"

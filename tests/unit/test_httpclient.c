@@ -642,38 +642,6 @@ START_TEST(retry_after_parsing)
 }
 END_TEST
 
-START_TEST(http_date_parsing)
-{
-    int64_t v = -1;
-
-    ck_assert_int_eq(gw_time_parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", &v), 0);
-    ck_assert_int_eq(v, 784111777);
-    ck_assert_int_eq(gw_time_parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT", &v), 0);
-    ck_assert_int_eq(v, 0);
-    ck_assert_int_eq(gw_time_parse_http_date("Thursday, 01-Jan-70 00:00:00 GMT", &v), 0);
-    ck_assert_int_eq(v, 0);
-    ck_assert_int_eq(gw_time_parse_http_date("Wednesday, 09-Jun-21 10:18:14 GMT", &v), 0);
-    ck_assert_int_eq(v, 1623233894);
-    ck_assert_int_eq(gw_time_parse_http_date("Wed Jun  9 10:18:14 2021", &v), 0);
-    ck_assert_int_eq(v, 1623233894);
-    ck_assert_int_eq(gw_time_parse_http_date("Wed Jun 09 10:18:14 2021", &v), 0);
-    ck_assert_int_eq(v, 1623233894);
-    ck_assert_int_eq(gw_time_parse_http_date("Thu, 29 Feb 2024 00:00:00 GMT", &v), 0);
-    ck_assert_int_eq(v, 1709164800);
-
-    ck_assert_int_eq(gw_time_parse_http_date("Wed, 29 Feb 2023 00:00:00 GMT", &v), -1);
-    ck_assert_int_eq(gw_time_parse_http_date("Thu, 31 Apr 2021 00:00:00 GMT", &v), -1);
-    ck_assert_int_eq(gw_time_parse_http_date("Thu, 00 Apr 2021 00:00:00 GMT", &v), -1);
-    ck_assert_int_eq(gw_time_parse_http_date("Sun, 06 nov 1994 08:49:37 GMT", &v), -1);
-    ck_assert_int_eq(gw_time_parse_http_date("Sun, 06 Nov 1994 08:60:37 GMT", &v), -1);
-    ck_assert_int_eq(gw_time_parse_http_date("Su, 06 Nov 1994 08:49:37 GMT", &v), -1);
-    ck_assert_int_eq(gw_time_parse_http_date("06 Nov 1994 08:49:37 GMT", &v), -1);
-    ck_assert_int_eq(gw_time_parse_http_date("Sun, 06 Nov 1994 08:49:37 GMTx", &v), -1);
-    ck_assert_int_eq(gw_time_parse_http_date("Sun Nov  6 08:49:37 94", &v), -1);
-    ck_assert_int_eq(gw_time_parse_http_date("", &v), -1);
-    ck_assert_int_eq(gw_time_parse_http_date(NULL, &v), -1);
-}
-END_TEST
 
 static Suite *
 httpclient_suite(void)
@@ -683,7 +651,6 @@ httpclient_suite(void)
     TCase *io = tcase_create("transfers");
 
     tcase_add_test(parse, retry_after_parsing);
-    tcase_add_test(parse, http_date_parsing);
     suite_add_tcase(s, parse);
 
     tcase_add_checked_fixture(io, setup, teardown);

@@ -501,26 +501,6 @@ END_TEST
 
 /* Durations */
 
-START_TEST(test_human_duration)
-{
-    static const struct { int64_t seconds; const char *text; } cases[] = {
-        {0, "0s"}, {1, "1s"}, {45, "45s"}, {59, "59s"}, {60, "1m"}, {90, "1m 30s"},
-        {12 * 60, "12m"}, {3599, "59m 59s"}, {HOUR, "1h"}, {HOUR + 5 * 60, "1h 5m"},
-        {HOUR + 59, "1h"}, {3 * HOUR, "3h"}, {23 * HOUR + 59 * 60, "23h 59m"},
-        {24 * HOUR, "1d"}, {52 * HOUR, "2d 4h"}, {52 * HOUR + 3599, "2d 4h"},
-        {7 * 24 * HOUR, "7d"}, {-90, "-1m 30s"}, {-3 * HOUR, "-3h"},
-        {INT64_MAX, "106751991167300d 15h"}, {INT64_MIN, "-106751991167300d 15h"},
-    };
-    char buf[32];
-
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        ck_assert_str_eq(gw_human_duration(cases[i].seconds, buf, sizeof(buf)), cases[i].text);
-    ck_assert_str_eq(gw_human_duration(52 * HOUR, buf, 3), "2d");
-    buf[0] = 'x';
-    gw_human_duration(5, buf, 0);
-    ck_assert_int_eq(buf[0], 'x');
-}
-END_TEST
 
 static Suite *
 render_suite(void)
@@ -546,7 +526,6 @@ render_suite(void)
     tcase_add_test(tc, test_rss_item_unescaped);
     tcase_add_test(tc, test_rss_item_fallback);
     tcase_add_test(tc, test_rss_digest);
-    tcase_add_test(tc, test_human_duration);
     suite_add_tcase(s, tc);
     return s;
 }

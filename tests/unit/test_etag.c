@@ -1,4 +1,4 @@
-/* Feed validators (weak ETags, If-None-Match lists), HTTP dates, digest HTML. */
+/* Feed validators: weak ETags and If-None-Match lists. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,16 +31,6 @@ START_TEST(etags)
 }
 END_TEST
 
-START_TEST(http_dates)
-{
-    char buf[40];
-    int64_t t;
-    ck_assert_str_eq(gw_http_date(1795338000, buf, sizeof(buf)), "Sun, 22 Nov 2026 09:00:00 GMT");
-    ck_assert_int_eq(gw_time_parse_http_date(buf, &t), 0);
-    ck_assert_int_eq(t, 1795338000);
-    ck_assert_str_eq(gw_http_date(0, buf, sizeof(buf)), "Thu, 01 Jan 1970 00:00:00 GMT");
-}
-END_TEST
 
 static Suite *
 suite(void)
@@ -48,7 +38,6 @@ suite(void)
     Suite *s = suite_create("feed");
     TCase *tc = tcase_create("pure");
     tcase_add_test(tc, etags);
-    tcase_add_test(tc, http_dates);
     suite_add_tcase(s, tc);
     return s;
 }
