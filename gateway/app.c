@@ -10,6 +10,7 @@
 #include "gateway/store/digests.h"
 #include "gateway/store/migrate.h"
 #include "gateway/store/outbox.h"
+#include "gateway/store/keys.h"
 #include "gateway/store/tickets.h"
 #include "gateway/util/log.h"
 
@@ -28,12 +29,14 @@ build(struct gw_app *app)
     const struct gw_config *cfg = app->cfg;
     struct gw_http_limits limits = {cfg->max_body, cfg->request_timeout, cfg->max_connections};
     long connect_ms = cfg->http_timeout_ms < 5000 ? (long)cfg->http_timeout_ms : 5000;
+    struct gw_redis_config redis = {&cfg->redis, cfg->redis_timeout_ms, GW_KEY_PROBE, NULL};
 
     if ((app->registry = gw_metrics_new()) == NULL ||
-        gw_telemetry_init(&app->telemetry, app->registry) != 0 ||
-        (app->http = gw_http_new(app->base, &limits, app->registry)) == NULL ||
-        (app->redis = gw_redis_new(app->base, &cfg->redis, cfg->redis_timeout_ms, on_redis_state,
-                                   app)) == NULL ||
+        gw_telemetry_init(&app->telemetry, app->registry) != 0)
+        return -1;
+    redis.errors = app->telemetry.redis_errors;
+    if ((app->http = gw_http_new(app->base, &limits, app->registry)) == NULL ||
+        (app->redis = gw_redis_new(app->base, &redis, on_redis_state, app)) == NULL ||
         (app->client = gw_http_client_new(app->base, connect_ms, (long)cfg->http_timeout_ms)) == NULL ||
         (app->tickets = gw_tickets_new(app->redis)) == NULL ||
         (app->canaries = gw_canaries_new(app->redis)) == NULL ||

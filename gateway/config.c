@@ -177,6 +177,8 @@ load(struct gw_config *c, struct loader *l)
     free(redis_url);
     if (rc != 0)
         return gw_fail(l->err, l->errlen, "KAIZEN_REDIS_URL: %s", reason);
+    if (secret(l, "KAIZEN_REDIS_SENTINEL_PASSWORD", &c->redis.sentinel_password) != 0)
+        return -1;
 
     char *github = NULL;
     if (secret(l, "KAIZEN_GITHUB_SECRET", &github) != 0)

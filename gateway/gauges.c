@@ -7,22 +7,24 @@
 #include "gateway/telemetry.h"
 
 static void
-on_stats(const struct gw_count *open, size_t nopen, const struct gw_count *breached,
-         size_t nbreached, const struct gw_redis_error *err, void *arg)
+on_stats(const struct gw_stats *stats, const struct gw_redis_error *err, void *arg)
 {
     struct gw_telemetry *t = arg;
     if (err != NULL)
         return; /* keep the last known values */
     gw_metric_clear(t->tickets_open);
     gw_metric_clear(t->tickets_breached);
-    for (size_t i = 0; i < nopen; i++) {
-        const char *labels[] = {open[i].component, open[i].severity};
-        gw_metric_set(t->tickets_open, labels, (double)open[i].count);
+    for (size_t i = 0; i < stats->nopen; i++) {
+        const char *labels[] = {stats->open[i].component, stats->open[i].severity};
+        gw_metric_set(t->tickets_open, labels, (double)stats->open[i].count);
     }
-    for (size_t i = 0; i < nbreached; i++) {
-        const char *labels[] = {breached[i].component};
-        gw_metric_set(t->tickets_breached, labels, (double)breached[i].count);
+    for (size_t i = 0; i < stats->nbreached; i++) {
+        const char *labels[] = {stats->breached[i].component};
+        gw_metric_set(t->tickets_breached, labels, (double)stats->breached[i].count);
     }
+    for (size_t i = 0; i < stats->nresolved; i++)
+        gw_set_resolutions(t, stats->resolved[i].component, stats->resolved[i].severity,
+                           stats->resolved[i].seconds, stats->resolved[i].count);
 }
 
 static void

@@ -91,16 +91,30 @@ cmd_sign(int argc, char **argv)
 }
 
 static void
+print_redis(const struct gw_redis_target *t)
+{
+    static const char *const kinds[] = {"", "", "sentinel ", "cluster "};
+    printf("  redis             ");
+    if (t->kind == GW_REDIS_UNIX)
+        printf("unix://%s", t->path);
+    for (size_t i = 0; i < t->nendpoints; i++) {
+        const char *host = t->endpoints[i].host;
+        int v6 = strchr(host, ':') != NULL;
+        printf("%s%s%s%s:%d", i ? "," : kinds[t->kind], v6 ? "[" : "", host, v6 ? "]" : "",
+               t->endpoints[i].port);
+    }
+    if (t->master != NULL)
+        printf(" master %s", t->master);
+    printf(" db %d%s%s\n", t->db, t->password ? " (password set)" : "",
+           t->sentinel_password ? " (sentinel password set)" : "");
+}
+
+static void
 print_summary(const struct gw_config *c)
 {
     printf("kaizen-gateway %s: configuration is valid\n", KAIZEN_VERSION);
     printf("  listen            %s:%d\n", c->listen_host, c->listen_port);
-    if (c->redis.kind == GW_REDIS_UNIX)
-        printf("  redis             unix://%s db %d%s\n", c->redis.path, c->redis.db,
-               c->redis.password ? " (password set)" : "");
-    else
-        printf("  redis             %s:%d db %d%s\n", c->redis.host, c->redis.port, c->redis.db,
-               c->redis.password ? " (password set)" : "");
+    print_redis(&c->redis);
     printf("  github            %s (%zu secret(s))\n",
            c->github_secrets.n ? "enabled" : "disabled", c->github_secrets.n);
     printf("  alertmanager      %s\n", c->alertmanager_token || c->alertmanager_secret

@@ -6,6 +6,7 @@ static const char *const webhook_labels[] = {"source", "event", "result"};
 static const char *const component_severity[] = {"component", "severity"};
 static const char *const component_only[] = {"component"};
 static const char *const version_label[] = {"version"};
+static const char *const kind_label[] = {"kind"};
 static const char *const sink_result[] = {"sink", "result"};
 static const char *const deployment_env[] = {"deployment", "environment"};
 
@@ -27,11 +28,14 @@ static const struct family families[] = {
            version_label),
     FAMILY0(redis_up, "kaizen_redis_up",
             "1 when the Redis connection is ready, else 0.", GW_GAUGE),
+    FAMILY(redis_errors, "kaizen_redis_errors_total",
+           "Redis commands that failed, by kind (readonly, loading, timeout, oom, ...).",
+           GW_COUNTER, kind_label),
     FAMILY(webhooks_total, "kaizen_webhooks_total",
            "Webhook deliveries by source, event and result.", GW_COUNTER, webhook_labels),
     FAMILY(ticket_seconds, "kaizen_ticket_seconds",
-           "Time from creation to resolution of tickets resolved by this replica "
-           "(MTTR = _sum / _count).", GW_SUMMARY, component_severity),
+           "Time from creation to resolution of resolved tickets, all replicas together "
+           "(shared: MTTR = _sum / _count).", GW_SUMMARY, component_severity),
     FAMILY(tickets_open, "kaizen_tickets_open", "Open tickets in Redis (shared by all replicas).",
            GW_GAUGE, component_severity),
     FAMILY(tickets_breached, "kaizen_tickets_sla_breached",
@@ -90,11 +94,11 @@ gw_count_webhook(struct gw_telemetry *t, const char *source, const char *event,
 }
 
 void
-gw_observe_resolution(struct gw_telemetry *t, const struct gw_ticket *ticket)
+gw_set_resolutions(struct gw_telemetry *t, const char *component, const char *severity,
+                   long long seconds, long long resolutions)
 {
-    const char *labels[] = {ticket->component, gw_severity_name(ticket->severity)};
-    int64_t seconds = ticket->resolved_at - ticket->created_at;
-    gw_metric_observe(t->ticket_seconds, labels, seconds > 0 ? (double)seconds : 0);
+    const char *labels[] = {component, severity};
+    gw_metric_set_summary(t->ticket_seconds, labels, (double)seconds, (double)resolutions);
 }
 
 void

@@ -14,6 +14,7 @@ struct gw_telemetry {
     struct gw_metrics *registry;
     struct gw_metric *build_info;         /* {version} */
     struct gw_metric *redis_up;
+    struct gw_metric *redis_errors;       /* {kind} */
     struct gw_metric *webhooks_total;     /* {source,event,result} */
     struct gw_metric *ticket_seconds;     /* {component,severity} summary */
     struct gw_metric *tickets_open;       /* {component,severity} */
@@ -33,8 +34,13 @@ int gw_telemetry_init(struct gw_telemetry *t, struct gw_metrics *registry);
 void gw_count_webhook(struct gw_telemetry *t, const char *source, const char *event,
                       const char *result);
 
-/* kaizen_ticket_seconds: the time from creation to resolution of t. */
-void gw_observe_resolution(struct gw_telemetry *t, const struct gw_ticket *ticket);
+/*
+ * kaizen_ticket_seconds{component,severity}: the totals Redis holds (every
+ * replica exports the same values), set when this replica resolves a
+ * ticket and on every gauge refresh.
+ */
+void gw_set_resolutions(struct gw_telemetry *t, const char *component, const char *severity,
+                        long long seconds, long long resolutions);
 
 /* kaizen_notifications_total{sink,result} += 1 */
 void gw_count_notification(struct gw_telemetry *t, enum gw_sink sink, const char *result);

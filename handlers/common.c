@@ -54,9 +54,11 @@ gw_reply_redis_error(struct gw_request *req, const struct gw_redis_error *err, c
 {
     char reason[256];
 
-    if (err->kind != GW_REDIS_UNAVAILABLE)
-        gw_log(GW_LOG_WARN, "redis failed", "kind", gw_redis_error_name(err->kind), "error",
-               err->text, NULL);
+    /* Sent without a reply: it may have run. Only a redelivery can tell (it is safe). */
+    if (what != NULL && (err->kind == GW_REDIS_TIMEOUT || err->kind == GW_REDIS_DISCONNECTED)) {
+        gw_reply_error(req, 503, "outcome unknown; redelivery is safe");
+        return;
+    }
     snprintf(reason, sizeof(reason), "redis unavailable%s%s", what != NULL ? "; " : "",
              what != NULL ? what : "");
     gw_reply_error(req, 503, reason);

@@ -88,8 +88,11 @@ void gw_webhook_reply(struct gw_telemetry *t, struct gw_request *req, const char
                       const char *event, int code, const char *result, const char *error);
 
 /*
- * Answers 503 for a Redis failure: {"error": what + "; " + why}. Every
- * handler reports Redis errors this way.
+ * Answers 503 for a Redis failure (net/redis.c logs and counts it). what
+ * (NULL for reads) says what did not happen, e.g. "nothing was recorded,
+ * retry"; when a write was sent but no reply came, the answer is "outcome
+ * unknown; redelivery is safe" instead. Every handler reports Redis errors
+ * this way.
  */
 void gw_reply_redis_error(struct gw_request *req, const struct gw_redis_error *err,
                           const char *what);

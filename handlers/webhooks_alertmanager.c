@@ -1,7 +1,8 @@
 /*
  * POST /webhooks/alertmanager: bearer token or X-Kaizen-Signature-256,
  * payload version "4"; each alert is applied as ticket am:<fingerprint>,
- * in scripts of at most BATCH alerts so no one script holds Redis long.
+ * in scripts of at most BATCH alerts, one after the other, so no script holds
+ * Redis long and other requests run between them.
  * Any Redis failure answers 503 so Alertmanager retries the whole
  * notification, which is idempotent.
  */
@@ -30,6 +31,7 @@ struct item {
 struct notification {
     struct gw_webhook_handler *h;
     struct item *items;
+    size_t nitems, next;
     struct gw_request *req;
     struct gw_alert_batch batch;
     const char *event;
@@ -70,6 +72,18 @@ finish(struct notification *nt)
         reply(nt, 202, "accepted", NULL);
 }
 
+static void on_applied(const struct gw_apply_result *results, size_t n,
+                       const struct gw_redis_error *err, void *arg);
+
+static void
+send_batch(struct notification *nt)
+{
+    struct item *it = &nt->items[nt->next++];
+    nt->pending = 1;
+    gw_tickets_apply(nt->h->tickets, NULL, nt->h->cfg->delivery_ttl, &nt->batch.changes[it->first],
+                     it->n, on_applied, it);
+}
+
 static void
 on_applied(const struct gw_apply_result *results, size_t n, const struct gw_redis_error *err,
            void *arg)
@@ -92,11 +106,18 @@ on_applied(const struct gw_apply_result *results, size_t n, const struct gw_redi
             nt->stale++;
         } else {
             nt->applied++;
-            if (results[i].resolved)
-                gw_observe_resolution(nt->h->telemetry, &nt->batch.changes[it->first + i].ticket);
+            if (results[i].resolved) {
+                const struct gw_ticket *t = &nt->batch.changes[it->first + i].ticket;
+                gw_set_resolutions(nt->h->telemetry, t->component, gw_severity_name(t->severity),
+                                   results[i].resolution_seconds, results[i].resolutions);
+            }
         }
     }
-    if (--nt->pending == 0)
+    if (--nt->pending > 0)
+        return;
+    if (nt->failed == 0 && nt->next < nt->nitems)
+        send_batch(nt);
+    else
         finish(nt);
 }
 
@@ -177,15 +198,14 @@ on_alertmanager(struct gw_request *req, void *arg)
         reply(nt, 500, "error", "out of memory");
         return;
     }
-    nt->pending = batches;
+    nt->nitems = batches;
     for (size_t i = 0; i < batches; i++) {
         struct item *it = &nt->items[i];
         it->nt = nt;
         it->first = i * BATCH;
         it->n = nt->batch.n - it->first < BATCH ? nt->batch.n - it->first : BATCH;
-        gw_tickets_apply(h->tickets, NULL, cfg->delivery_ttl, &nt->batch.changes[it->first], it->n,
-                         on_applied, it);
     }
+    send_batch(nt);
 }
 
 void

@@ -1,5 +1,6 @@
 #include "gateway/net/redis.h"
 
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
@@ -7,45 +8,104 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
+#include "gateway/net/redis_internal.h"
 #include "gateway/util/log.h"
+#include "gateway/util/prometheus.h"
 
-enum conn_state { CONN_CLOSED, CONN_CONNECTING, CONN_HANDSHAKE, CONN_READY };
+#define TICK_MS 100            /* deadlines, health checks and phase timeouts */
+#define PING_EVERY_MS 1000     /* health check of a ready connection */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000    /* reconnects spread out but never wait long */
+#define LOADING_RETRY_MS 100   /* a restarting Redis is ready soon */
+
+enum state {
+    S_IDLE,         /* waiting to (re)connect */
+    S_DISCOVERING,  /* asking Sentinels or seeds, resolving the host */
+    S_CONNECTING,
+    S_HANDSHAKE,    /* AUTH, SELECT, ROLE, then a write */
+    S_READY,
+    S_DRAINING      /* no longer the primary: reading the replies still due, then reset */
+};
+
+struct pending;
 
 struct gw_redis {
     struct event_base *base;
+    struct evdns_base *dns;
     struct gw_redis_target target;
     int64_t timeout_ms;
+    char *probe_key;
+    struct gw_metric *errors;
     gw_redis_state_cb on_state;
     void *arg;
+
+    enum state state;
+    int64_t state_since;          /* ms, for phase timeouts */
     redisAsyncContext *ac;
-    enum conn_state state;
-    struct event *connect_timer;   /* connect timeout */
-    struct event *retry_timer;     /* reconnect backoff */
+    struct gw_discovery *discovery;
+    struct gw_resolve *resolve;
+    struct gw_sentinel_watch *watch;
+    int watch_sentinel;           /* which Sentinel is watched */
+    int redirecting;              /* a new primary is known: commands wait for it */
+    int inflight;                 /* commands hiredis holds */
+    int64_t drain_delay_ms;       /* the reconnect delay once drained */
+    char drain_reason[200];
+    char redirect_host[256];      /* MOVED or +switch-master: connect here next */
+    int redirect_port;
+    char node[300];               /* the node we talk to, for logs */
+    int node_port;
+
+    struct event *tick, *retry_timer, *refused_ev;
     int64_t backoff_ms;
-    struct pending *failed_head;   /* refused before sending, reported by failed_ev */
-    struct pending **failed_tail;
-    struct event *failed_ev;
+    int64_t ping_sent_ms;         /* 0: no health PING outstanding */
+    int64_t last_ping_ms;
+
+    struct pending *live_head, *live_tail;   /* waiting for an outcome, in submit order */
+    struct pending *refused_head, **refused_tail;
     int freeing;
 };
 
-/* One in-flight command: the caller's callback plus its own timeout. */
+/*
+ * One command. It lives until its caller has its outcome and hiredis (or an
+ * ASK connection) has let go of it.
+ */
 struct pending {
     struct gw_redis *r;
     gw_redis_cb cb;
     void *privdata;
-    struct event *timer;
-    int done;                               /* caller's callback already ran */
-    enum gw_redis_error_kind refused;       /* why it was never sent */
-    struct pending *next;                   /* in the refused queue */
-    const struct gw_redis_script *script;   /* EVALSHA to retry as EVAL on NOSCRIPT */
-    int argc;
-    char **argv;
-    size_t *argvlen;
+    char *cmd;                  /* formatted, kept for a re-send */
+    size_t len;
+    const struct gw_redis_script *script;
+    int64_t deadline_ms;        /* 0: none (the handshake's and the health PING) */
+    int done;                   /* the caller has its outcome */
+    int in_hiredis;             /* hiredis holds a callback for it */
+    int waiting;                /* redirected (MOVED): sent again once ready */
+    int redirects;
+    struct gw_redis_ask *ask;   /* redirected (ASK): sent on a side connection */
+    enum gw_redis_error_kind refused;
+    struct pending *prev, *next;    /* live list */
+    struct pending *next_refused;
 };
 
 static void connect_now(struct gw_redis *r);
-static void handshake(struct gw_redis *r);
+static void on_reply(redisAsyncContext *ac, void *reply, void *privdata);
+
+static int64_t
+now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static struct timeval
+ms_to_tv(int64_t ms)
+{
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
+    return tv;
+}
 
 void
 gw_redis_script_init(struct gw_redis_script *s, const char *name, const char *source)
@@ -63,139 +123,87 @@ gw_redis_script_init(struct gw_redis_script *s, const char *name, const char *so
     s->sha[40] = '\0';
 }
 
-static struct timeval
-ms_to_tv(int64_t ms)
+/* --- pendings ---------------------------------------------------------------- */
+
+static void
+live_remove(struct gw_redis *r, struct pending *p)
 {
-    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
-    return tv;
+    if (p->prev == NULL && r->live_head != p)
+        return; /* not in the list */
+    if (p->prev != NULL)
+        p->prev->next = p->next;
+    else
+        r->live_head = p->next;
+    if (p->next != NULL)
+        p->next->prev = p->prev;
+    else
+        r->live_tail = p->prev;
+    p->prev = p->next = NULL;
 }
 
 static void
-set_state(struct gw_redis *r, enum conn_state s)
+live_append(struct gw_redis *r, struct pending *p)
 {
-    int was_ready = r->state == CONN_READY;
-    r->state = s;
-    if (was_ready != (s == CONN_READY) && r->on_state != NULL && !r->freeing)
-        r->on_state(s == CONN_READY, r->arg);
+    p->prev = r->live_tail;
+    p->next = NULL;
+    if (r->live_tail != NULL)
+        r->live_tail->next = p;
+    else
+        r->live_head = p;
+    r->live_tail = p;
 }
 
 static void
-schedule_retry(struct gw_redis *r)
+pending_release(struct pending *p)
 {
-    if (r->freeing)
+    if (!p->done || p->in_hiredis || p->ask != NULL)
         return;
-    /* Exponential backoff 100 ms .. 5 s with +-25 % jitter so replicas spread out. */
-    int64_t delay = r->backoff_ms + (r->backoff_ms * ((rand() % 51) - 25)) / 100;
-    struct timeval tv = ms_to_tv(delay);
-    r->backoff_ms = r->backoff_ms * 2 > 5000 ? 5000 : r->backoff_ms * 2;
-    evtimer_add(r->retry_timer, &tv);
-}
-
-/* Drops the connection: pending callbacks run with NULL, then we retry. */
-static void
-drop_connection(struct gw_redis *r, const char *why)
-{
-    redisAsyncContext *ac = r->ac;
-
-    if (ac == NULL)
-        return;
-    gw_log(GW_LOG_WARN, "redis connection dropped", "reason", why, NULL);
-    evtimer_del(r->connect_timer);
-    r->ac = NULL;
-    ac->data = NULL;
-    set_state(r, CONN_CLOSED);
-    redisAsyncFree(ac);
-    schedule_retry(r);
-}
-
-static void
-pending_free(struct pending *p)
-{
-    if (p->timer != NULL)
-        event_free(p->timer);
-    for (int i = 0; i < p->argc; i++)
-        free(p->argv[i]);
-    free(p->argv);
-    free(p->argvlen);
+    free(p->cmd);
     free(p);
 }
 
-/* Runs the caller's callback once: a reply, an error reply, or kind (no reply). */
+static void
+count_error(struct gw_redis *r, const struct gw_redis_error *err, const struct pending *p)
+{
+    const char *labels[] = {gw_redis_error_name(err->kind)};
+    if (r->errors != NULL)
+        gw_metric_inc(r->errors, labels, 1);
+    if (err->kind != GW_REDIS_UNAVAILABLE)
+        gw_log(GW_LOG_WARN, "redis command failed", "kind", labels[0], "error", err->text,
+               "script", p->script != NULL ? p->script->name : NULL, NULL);
+}
+
+/* Gives the caller its outcome, once: a reply, an error reply, or kind (no reply). */
 static void
 pending_finish(struct pending *p, redisReply *reply, enum gw_redis_error_kind kind)
 {
+    struct gw_redis *r = p->r;
     struct gw_redis_error err = {kind, NULL};
 
     if (p->done)
         return;
     p->done = 1;
-    if (p->cb == NULL)
-        return; /* nobody waits for this one's outcome */
-    if (p->timer != NULL)
-        evtimer_del(p->timer);
-    if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
-        err.kind = gw_redis_classify_reply(reply->str);
-        err.text = reply->str;
-        p->cb(NULL, &err, p->privdata);
+    p->waiting = 0;
+    live_remove(r, p);
+    if (reply != NULL && reply->type != REDIS_REPLY_ERROR) {
+        if (p->cb != NULL)
+            p->cb(reply, NULL, p->privdata);
         return;
     }
     if (reply != NULL) {
-        p->cb(reply, NULL, p->privdata);
-        return;
+        err.kind = gw_redis_classify_reply(reply->str);
+        err.text = reply->str;
+    } else {
+        switch (kind) {
+        case GW_REDIS_TIMEOUT: err.text = "no reply within the command timeout"; break;
+        case GW_REDIS_DISCONNECTED: err.text = "connection lost before the reply"; break;
+        default: err.text = "not connected to a writable Redis primary"; break;
+        }
     }
-    switch (kind) {
-    case GW_REDIS_TIMEOUT: err.text = "no reply within the command timeout"; break;
-    case GW_REDIS_DISCONNECTED: err.text = "connection lost before the reply"; break;
-    default: err.text = "not connected to Redis"; break;
-    }
-    p->cb(NULL, &err, p->privdata);
-}
-
-static void
-on_command_timeout(evutil_socket_t fd, short what, void *arg)
-{
-    struct pending *p = arg;
-    struct gw_redis *r = p->r;
-    (void)fd;
-    (void)what;
-    /* Replies arrive in order, so one stuck command stalls all that follow:
-     * fail this one now and reset the connection (h2o does the same). */
-    pending_finish(p, NULL, GW_REDIS_TIMEOUT);
-    drop_connection(r, "command timeout");
-}
-
-static int send_pending(struct gw_redis *r, struct pending *p, int as_eval);
-
-static void
-on_reply(redisAsyncContext *ac, void *reply_, void *privdata)
-{
-    struct pending *p = privdata;
-    redisReply *reply = reply_;
-    (void)ac;
-
-    if (!p->done && reply != NULL && p->script != NULL && reply->type == REDIS_REPLY_ERROR &&
-        strncmp(reply->str, "NOSCRIPT", 8) == 0 && p->r->ac != NULL &&
-        send_pending(p->r, p, 1) == 0)
-        return; /* re-sent as EVAL; p lives on */
-    pending_finish(p, reply, GW_REDIS_DISCONNECTED);
-    pending_free(p);
-}
-
-static int
-send_pending(struct gw_redis *r, struct pending *p, int as_eval)
-{
-    if (as_eval) {
-        /* argv[0..2] = EVALSHA sha numkeys: swap in EVAL source. */
-        free(p->argv[0]);
-        free(p->argv[1]);
-        p->argv[0] = strdup("EVAL");
-        p->argvlen[0] = 4;
-        p->argv[1] = strdup(p->script->source);
-        p->argvlen[1] = strlen(p->script->source);
-        p->script = NULL;
-    }
-    return redisAsyncCommandArgv(r->ac, on_reply, p, p->argc, (const char **)p->argv,
-                                 p->argvlen) == REDIS_OK ? 0 : -1;
+    if (p->deadline_ms != 0)
+        count_error(r, &err, p);
+    if (p->cb != NULL)
+        p->cb(NULL, &err, p->privdata);
 }
 
 /* Reports every refused command, from the loop (never inside the call that sent it). */
@@ -207,23 +215,35 @@ on_refused(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
 
-    while ((p = r->failed_head) != NULL) {
-        r->failed_head = p->next;
-        if (r->failed_head == NULL)
-            r->failed_tail = &r->failed_head;
+    while ((p = r->refused_head) != NULL) {
+        r->refused_head = p->next_refused;
+        if (r->refused_head == NULL)
+            r->refused_tail = &r->refused_head;
         pending_finish(p, NULL, p->refused);
-        pending_free(p);
+        pending_release(p);
     }
 }
 
 static void
 refuse(struct gw_redis *r, struct pending *p, enum gw_redis_error_kind kind)
 {
+    live_remove(r, p);
     p->refused = kind;
-    p->next = NULL;
-    *r->failed_tail = p;
-    r->failed_tail = &p->next;
-    event_active(r->failed_ev, EV_TIMEOUT, 0);
+    p->next_refused = NULL;
+    *r->refused_tail = p;
+    r->refused_tail = &p->next_refused;
+    event_active(r->refused_ev, EV_TIMEOUT, 0);
+}
+
+static int
+send_pending(struct gw_redis *r, struct pending *p)
+{
+    if (r->ac == NULL ||
+        redisAsyncFormattedCommand(r->ac, on_reply, p, p->cmd, p->len) != REDIS_OK)
+        return -1;
+    p->in_hiredis = 1;
+    r->inflight++;
+    return 0;
 }
 
 static struct pending *
@@ -231,116 +251,186 @@ pending_new(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_c
             void *privdata, int argc, const char **argv, const size_t *argvlen)
 {
     struct pending *p = calloc(1, sizeof(*p));
+    int len;
 
-    if (p == NULL)
-        goto oom;
+    if (p == NULL || (len = redisFormatCommandArgv(&p->cmd, argc, argv, argvlen)) < 0) {
+        /* No way to report it later without memory: stop here, as hiredis and Redis do. */
+        gw_log(GW_LOG_ERROR, "out of memory sending a Redis command", NULL);
+        abort();
+    }
     p->r = r;
     p->cb = cb;
     p->privdata = privdata;
     p->script = script;
-    p->argc = argc;
-    p->argv = calloc((size_t)argc, sizeof(char *));
-    p->argvlen = calloc((size_t)argc, sizeof(size_t));
-    p->timer = evtimer_new(r->base, on_command_timeout, p);
-    if (p->argv == NULL || p->argvlen == NULL || p->timer == NULL)
-        goto oom;
-    /* Arguments are copied: a NOSCRIPT retry needs them after the caller returned. */
-    for (int i = 0; i < argc; i++) {
-        size_t len = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
-        p->argv[i] = malloc(len + 1);
-        if (p->argv[i] == NULL)
-            goto oom;
-        memcpy(p->argv[i], argv[i], len);
-        p->argv[i][len] = '\0';
-        p->argvlen[i] = len;
-    }
+    p->len = (size_t)len;
     return p;
-oom:
-    /* No way to report it later without memory: stop here, as hiredis and Redis do. */
-    gw_log(GW_LOG_ERROR, "out of memory sending a Redis command", NULL);
-    abort();
+}
+
+/* --- connection lifecycle ---------------------------------------------------- */
+
+static void
+set_state(struct gw_redis *r, enum state s)
+{
+    int was_ready = r->state == S_READY;
+    r->state = s;
+    r->state_since = now_ms();
+    if (was_ready != (s == S_READY) && r->on_state != NULL && !r->freeing)
+        r->on_state(s == S_READY, r->arg);
+}
+
+static void
+schedule_connect(struct gw_redis *r, int64_t delay_ms)
+{
+    struct timeval tv = ms_to_tv(delay_ms);
+    if (r->freeing)
+        return;
+    evtimer_add(r->retry_timer, &tv);
+}
+
+/* The next reconnect: exponential, +-25 % jitter so replicas spread out. */
+static int64_t
+next_backoff(struct gw_redis *r)
+{
+    int64_t delay = r->backoff_ms + (r->backoff_ms * ((rand() % 51) - 25)) / 100;
+    r->backoff_ms = r->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : r->backoff_ms * 2;
+    return delay;
 }
 
 /*
- * Queues a command. Callers may only send once the connection is ready; the
- * handshake (AUTH, SELECT, PING) is the one sender allowed before that.
+ * Closes the connection and whatever discovery is under way: commands
+ * sent on it get DISCONNECTED (they may have run), redirected ones wait;
+ * then a reconnect in delay_ms (-1: the backoff).
  */
 static void
-submit(struct gw_redis *r, int handshake, const struct gw_redis_script *script, gw_redis_cb cb,
-       void *privdata, int argc, const char **argv, const size_t *argvlen)
+reset(struct gw_redis *r, const char *why, int64_t delay_ms)
 {
-    struct pending *p = pending_new(r, script, cb, privdata, argc, argv, argvlen);
-    struct timeval tv = ms_to_tv(r->timeout_ms);
+    redisAsyncContext *ac = r->ac;
 
-    if (r->freeing || r->state != (handshake ? CONN_HANDSHAKE : CONN_READY) ||
-        send_pending(r, p, 0) != 0) {
-        refuse(r, p, GW_REDIS_UNAVAILABLE);
+    if (r->state == S_IDLE && ac == NULL)
         return;
+    if (why != NULL)
+        gw_log(GW_LOG_WARN, "redis connection reset", "reason", why, "node", r->node, NULL);
+    gw_discovery_cancel(r->discovery);
+    r->discovery = NULL;
+    gw_resolve_cancel(r->resolve);
+    r->resolve = NULL;
+    r->ping_sent_ms = 0;
+    r->inflight = 0;
+    if (delay_ms < 0)
+        r->redirecting = 0; /* a failure, not a known move: new commands fail fast */
+    set_state(r, S_IDLE);
+    if (ac != NULL) {
+        r->ac = NULL;
+        ac->data = NULL;
+        redisAsyncFree(ac); /* fails what hiredis holds; deferred inside its callbacks */
     }
-    evtimer_add(p->timer, &tv);
+    schedule_connect(r, delay_ms >= 0 ? delay_ms : next_backoff(r));
 }
 
-void
-gw_redis_command(struct gw_redis *r, gw_redis_cb cb, void *privdata, int argc,
-                 const char **argv, const size_t *argvlen)
+/*
+ * This node is no longer the primary: send nothing more, read the replies
+ * still due (they say whether each command ran), then reset.
+ */
+static void
+retire(struct gw_redis *r, const char *why, int64_t delay_ms)
 {
-    submit(r, 0, NULL, cb, privdata, argc, argv, argvlen);
+    if (r->state == S_DRAINING || r->state == S_IDLE)
+        return;
+    gw_log(GW_LOG_WARN, "redis node is not the primary now", "reason", why, "node", r->node,
+           NULL);
+    snprintf(r->drain_reason, sizeof(r->drain_reason), "%s", why);
+    r->drain_delay_ms = delay_ms;
+    set_state(r, S_DRAINING);
 }
-
-void
-gw_redis_eval(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_cb cb,
-              void *privdata, int numkeys, int argc, const char **argv, const size_t *argvlen)
-{
-    const char *head[3] = {"EVALSHA", script->sha, NULL};
-    char nk[16];
-    const char **full;
-    size_t *lens;
-
-    snprintf(nk, sizeof(nk), "%d", numkeys);
-    head[2] = nk;
-    full = calloc((size_t)argc + 3, sizeof(char *));
-    lens = calloc((size_t)argc + 3, sizeof(size_t));
-    if (full == NULL || lens == NULL) {
-        gw_log(GW_LOG_ERROR, "out of memory sending a Redis script", NULL);
-        abort();
-    }
-    for (int i = 0; i < 3; i++) {
-        full[i] = head[i];
-        lens[i] = strlen(head[i]);
-    }
-    for (int i = 0; i < argc; i++) {
-        full[i + 3] = argv[i];
-        lens[i + 3] = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
-    }
-    submit(r, 0, script, cb, privdata, argc + 3, full, lens);
-    free(full);
-    free(lens);
-}
-
-/* --- connection lifecycle ---------------------------------------------- */
 
 static void
-on_handshake_reply(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+drained(struct gw_redis *r)
+{
+    if (r->state == S_DRAINING && r->inflight == 0)
+        reset(r, NULL, r->drain_delay_ms);
+}
+
+static void
+send_waiting(struct gw_redis *r)
+{
+    for (struct pending *p = r->live_head; p != NULL; p = p->next) {
+        if (!p->waiting)
+            continue;
+        p->waiting = 0;
+        if (send_pending(r, p) != 0) {
+            pending_finish(p, NULL, GW_REDIS_UNAVAILABLE);
+            pending_release(p);
+            return; /* the list changed; the connection is gone anyway */
+        }
+    }
+}
+
+/* Handshake replies: AUTH, SELECT, ROLE and the probe write. */
+static void
+handshake_failed(struct gw_redis *r, const struct gw_redis_error *err)
+{
+    if (err->kind == GW_REDIS_LOADING) {
+        gw_log(GW_LOG_INFO, "redis is loading its data; retrying soon", "node", r->node, NULL);
+        reset(r, NULL, LOADING_RETRY_MS);
+    } else if (err->kind == GW_REDIS_UNAVAILABLE || err->kind == GW_REDIS_DISCONNECTED) {
+        /* the connection went away; its disconnect callback reconnects */
+    } else {
+        gw_log(GW_LOG_ERROR, "redis handshake failed", "node", r->node, "reply", err->text, NULL);
+        reset(r, NULL, -1);
+    }
+}
+
+static void
+on_handshake_step(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
     struct gw_redis *r = privdata;
     (void)reply;
-    /* AUTH and SELECT are pipelined; the last reply decides readiness. */
-    if (err == NULL || err->kind == GW_REDIS_UNAVAILABLE || err->kind == GW_REDIS_TIMEOUT ||
-        err->kind == GW_REDIS_DISCONNECTED)
-        return; /* fine, or the connection is gone already */
-    gw_log(GW_LOG_ERROR, "redis handshake failed", "reply", err->text, NULL);
-    drop_connection(r, "handshake error");
+    if (err != NULL && r->state == S_HANDSHAKE)
+        handshake_failed(r, err);
+}
+
+/* ROLE must say "master": a Sentinel's answer may be stale during a failover. */
+static void
+on_role(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct gw_redis *r = privdata;
+    if (r->state != S_HANDSHAKE)
+        return;
+    if (err != NULL) {
+        handshake_failed(r, err);
+    } else if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+               reply->element[0]->type != REDIS_REPLY_STRING ||
+               strcmp(reply->element[0]->str, "master") != 0) {
+        gw_log(GW_LOG_WARN, "redis node is not the primary (yet)", "node", r->node, NULL);
+        reset(r, NULL, -1);
+    }
 }
 
 static void
-on_handshake_done(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+on_probe(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
     struct gw_redis *r = privdata;
-    on_handshake_reply(reply, err, privdata);
-    if (err == NULL && r->state == CONN_HANDSHAKE) {
-        r->backoff_ms = 100;
-        gw_log(GW_LOG_INFO, "redis connected", NULL);
-        set_state(r, CONN_READY);
+    (void)reply;
+    if (r->state != S_HANDSHAKE)
+        return;
+    if (err != NULL) {
+        handshake_failed(r, err);
+        return;
+    }
+    r->backoff_ms = BACKOFF_MIN_MS;
+    r->redirecting = 0;
+    gw_log(GW_LOG_INFO, "redis connected; writes succeed", "node", r->node, NULL);
+    set_state(r, S_READY);
+    send_waiting(r);
+}
+
+static void
+internal(struct gw_redis *r, gw_redis_cb cb, int argc, const char **argv)
+{
+    struct pending *p = pending_new(r, NULL, cb, r, argc, argv, NULL);
+    if (send_pending(r, p) != 0) {
+        p->done = 1;
+        pending_release(p);
     }
 }
 
@@ -348,19 +438,24 @@ static void
 handshake(struct gw_redis *r)
 {
     char db[16];
-    const char *auth[] = {"AUTH", r->target.password};
-    const char *select[] = {"SELECT", db};
-    const char *ping[] = {"PING"};
-
+    set_state(r, S_HANDSHAKE);
     snprintf(db, sizeof(db), "%d", r->target.db);
-    r->state = CONN_HANDSHAKE;
-    /* A send that fails is reported to on_handshake_reply as unavailable,
-     * and the disconnect callback schedules the reconnect. */
-    if (r->target.password != NULL)
-        submit(r, 1, NULL, on_handshake_reply, r, 2, auth, NULL);
-    if (r->target.db != 0)
-        submit(r, 1, NULL, on_handshake_reply, r, 2, select, NULL);
-    submit(r, 1, NULL, on_handshake_done, r, 1, ping, NULL);
+    if (r->target.password != NULL) {
+        const char *auth[] = {"AUTH", r->target.password};
+        internal(r, on_handshake_step, 2, auth);
+    }
+    if (r->target.db != 0) {
+        const char *select[] = {"SELECT", db};
+        internal(r, on_handshake_step, 2, select);
+    }
+    if (r->target.kind == GW_REDIS_SENTINEL) {
+        const char *role[] = {"ROLE"};
+        internal(r, on_role, 1, role);
+    }
+    /* Ready once a write succeeds: a replica, a demoted primary or a node
+     * that does not own the slot refuses it. */
+    const char *probe[] = {"SET", r->probe_key, "1", "PX", "60000"};
+    internal(r, on_probe, 5, probe);
 }
 
 static void
@@ -369,13 +464,11 @@ on_connect(const redisAsyncContext *ac, int status)
     struct gw_redis *r = ac->data;
     if (r == NULL)
         return;
-    evtimer_del(r->connect_timer);
     if (status != REDIS_OK) {
-        /* hiredis frees ac itself after this callback. */
-        gw_log(GW_LOG_WARN, "redis connect failed", "reason", ac->errstr, NULL);
-        r->ac = NULL;
-        set_state(r, CONN_CLOSED);
-        schedule_retry(r);
+        gw_log(GW_LOG_WARN, "redis connect failed", "node", r->node, "reason", ac->errstr, NULL);
+        ((redisAsyncContext *)ac)->data = NULL;
+        r->ac = NULL; /* hiredis frees it after this callback */
+        reset(r, NULL, -1);
         return;
     }
     handshake(r);
@@ -387,19 +480,90 @@ on_disconnect(const redisAsyncContext *ac, int status)
     struct gw_redis *r = ac->data;
     (void)status;
     if (r == NULL)
-        return; /* we initiated it (drop_connection / free) */
-    gw_log(GW_LOG_WARN, "redis disconnected", "reason", ac->errstr[0] ? ac->errstr : "closed", NULL);
+        return; /* we closed it */
     r->ac = NULL; /* hiredis frees ac after this callback */
-    set_state(r, CONN_CLOSED);
-    schedule_retry(r);
+    reset(r, ac->errstr[0] ? ac->errstr : "closed by the server", -1);
 }
 
 static void
-on_connect_timeout(evutil_socket_t fd, short what, void *arg)
+attach(struct gw_redis *r, redisAsyncContext *ac)
 {
-    (void)fd;
-    (void)what;
-    drop_connection(arg, "connect timeout");
+    if (ac == NULL || ac->err) {
+        gw_log(GW_LOG_WARN, "redis connect failed", "node", r->node, "reason",
+               ac != NULL ? ac->errstr : "out of memory", NULL);
+        if (ac != NULL)
+            redisAsyncFree(ac);
+        reset(r, NULL, -1);
+        return;
+    }
+    ac->data = r;
+    r->ac = ac;
+    set_state(r, S_CONNECTING);
+    redisLibeventAttach(ac, r->base);
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+}
+
+static void
+on_resolved(const char *ip, const char *error, void *arg)
+{
+    struct gw_redis *r = arg;
+    r->resolve = NULL;
+    if (ip == NULL) {
+        gw_log(GW_LOG_WARN, "redis host not resolved", "node", r->node, "error", error, NULL);
+        reset(r, NULL, -1);
+        return;
+    }
+    attach(r, redisAsyncConnect(ip, r->node_port));
+}
+
+static void on_switch(const char *host, int port, void *arg);
+
+static void
+go_to(struct gw_redis *r, const char *host, int port)
+{
+    snprintf(r->node, sizeof(r->node), "%s:%d", host, port);
+    r->node_port = port;
+    r->resolve = gw_resolve_start(r->base, r->dns, host, on_resolved, r);
+}
+
+static void
+on_discovered(const char *host, int port, int sentinel, const char *error, void *arg)
+{
+    struct gw_redis *r = arg;
+    r->discovery = NULL;
+    if (host == NULL) {
+        gw_log(GW_LOG_WARN, "redis primary not found", "error", error, NULL);
+        reset(r, NULL, -1);
+        return;
+    }
+    /* Follow failovers: watch the Sentinel that answered. */
+    if (sentinel >= 0 && (r->watch == NULL || r->watch_sentinel != sentinel)) {
+        const struct gw_redis_endpoint *ep = &r->target.endpoints[sentinel];
+        gw_sentinel_watch_stop(r->watch);
+        r->watch_sentinel = sentinel;
+        r->watch = gw_sentinel_watch_start(r->base, r->dns, ep->host, ep->port,
+                                           r->target.sentinel_password, r->target.master,
+                                           on_switch, r);
+    }
+    go_to(r, host, port);
+}
+
+static void
+connect_now(struct gw_redis *r)
+{
+    set_state(r, S_DISCOVERING);
+    if (r->target.kind == GW_REDIS_UNIX) {
+        snprintf(r->node, sizeof(r->node), "unix:%s", r->target.path);
+        attach(r, redisAsyncConnectUnix(r->target.path));
+    } else if (r->redirect_host[0] != '\0') {
+        char host[sizeof(r->redirect_host)];
+        snprintf(host, sizeof(host), "%s", r->redirect_host);
+        r->redirect_host[0] = '\0';
+        go_to(r, host, r->redirect_port);
+    } else {
+        r->discovery = gw_discover(r->base, r->dns, &r->target, r->timeout_ms, on_discovered, r);
+    }
 }
 
 static void
@@ -410,59 +574,267 @@ on_retry(evutil_socket_t fd, short what, void *arg)
     connect_now(arg);
 }
 
+/* +switch-master for our primary, or the watch was lost. */
 static void
-connect_now(struct gw_redis *r)
+on_switch(const char *host, int port, void *arg)
 {
-    redisAsyncContext *ac;
-    struct timeval tv = ms_to_tv(r->timeout_ms);
-
-    if (r->target.kind == GW_REDIS_UNIX)
-        ac = redisAsyncConnectUnix(r->target.path);
-    else
-        ac = redisAsyncConnect(r->target.host, r->target.port);
-    if (ac == NULL || ac->err) {
-        gw_log(GW_LOG_WARN, "redis connect failed", "reason", ac ? ac->errstr : "out of memory",
-               NULL);
-        if (ac != NULL)
-            redisAsyncFree(ac);
-        schedule_retry(r);
+    struct gw_redis *r = arg;
+    if (host == NULL) {
+        gw_sentinel_watch_stop(r->watch);
+        r->watch = NULL; /* a new one starts with the next discovery */
         return;
     }
-    ac->data = r;
-    r->ac = ac;
-    r->state = CONN_CONNECTING;
-    redisLibeventAttach(ac, r->base);
-    redisAsyncSetConnectCallback(ac, on_connect);
-    redisAsyncSetDisconnectCallback(ac, on_disconnect);
-    evtimer_add(r->connect_timer, &tv);
+    snprintf(r->redirect_host, sizeof(r->redirect_host), "%s", host);
+    r->redirect_port = port;
+    r->redirecting = 1;
+    reset(r, "the Sentinels promoted another primary", 0);
+}
+
+/* --- replies ----------------------------------------------------------------------- */
+
+/* "MOVED 1234 10.0.0.5:6379" / "ASK ...": the node that serves the slot. */
+static int
+redirect_target(const char *text, char *host, size_t hostlen, int *port)
+{
+    const char *addr = strchr(text, ' ');
+    const char *colon;
+    if (addr == NULL || (addr = strchr(addr + 1, ' ')) == NULL ||
+        (colon = strrchr(addr, ':')) == NULL)
+        return -1;
+    addr++;
+    snprintf(host, hostlen, "%.*s", (int)(colon - addr), addr);
+    *port = (int)strtol(colon + 1, NULL, 10);
+    return host[0] != '\0' && *port > 0 ? 0 : -1;
+}
+
+static void
+on_asked(redisReply *reply, const char *error, void *arg)
+{
+    struct pending *p = arg;
+    p->ask = NULL;
+    if (reply != NULL)
+        pending_finish(p, reply, GW_REDIS_DISCONNECTED);
+    else if (!p->done) {
+        gw_log(GW_LOG_WARN, "redis ASK redirect failed", "error", error, NULL);
+        pending_finish(p, NULL, GW_REDIS_DISCONNECTED);
+    }
+    pending_release(p);
+}
+
+/* Follows a Cluster redirect. Returns 1 when p was taken care of. */
+static int
+follow_redirect(struct gw_redis *r, struct pending *p, const char *text)
+{
+    char host[256];
+    int port;
+    int moved = strncmp(text, "MOVED ", 6) == 0;
+
+    if (r->target.kind != GW_REDIS_CLUSTER || p->done || p->redirects >= 3 ||
+        (!moved && strncmp(text, "ASK ", 4) != 0) ||
+        redirect_target(text, host, sizeof(host), &port) != 0)
+        return 0;
+    p->redirects++;
+    if (moved) {
+        /* The slot moved (a failover): wait for the new primary, then re-send. */
+        snprintf(r->redirect_host, sizeof(r->redirect_host), "%s", host);
+        r->redirect_port = port;
+        r->redirecting = 1;
+        p->waiting = 1;
+        retire(r, "the cluster moved the {kz} slot", 0);
+        return 1;
+    }
+    /* A slot being migrated: this once, ask the target node directly. */
+    char *asking = NULL;
+    const char *argv[] = {"ASKING"};
+    int len = redisFormatCommandArgv(&asking, 1, argv, NULL);
+    const char *cmds[] = {asking, p->cmd};
+    const size_t lens[] = {(size_t)len, p->len};
+    p->ask = gw_redis_ask_start(r->base, r->dns, host, port, r->target.password, r->timeout_ms,
+                                cmds, lens, 2, on_asked, p);
+    redisFreeCommand(asking);
+    return 1;
+}
+
+static void
+on_reply(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    struct pending *p = privdata;
+    struct gw_redis *r = p->r;
+    redisReply *reply = reply_;
+    enum gw_redis_error_kind kind;
+
+    p->in_hiredis = 0;
+    if (ac->data == NULL) {
+        /* The connection is being freed: whatever it held may have run. */
+        if (!p->waiting)
+            pending_finish(p, NULL, GW_REDIS_DISCONNECTED);
+        pending_release(p);
+        return;
+    }
+    r->inflight--;
+    if (reply == NULL) {
+        if (!p->waiting)
+            pending_finish(p, NULL, GW_REDIS_DISCONNECTED);
+        pending_release(p);
+        return;
+    }
+    if (reply->type != REDIS_REPLY_ERROR) {
+        pending_finish(p, reply, GW_REDIS_DISCONNECTED);
+        pending_release(p);
+        drained(r);
+        return;
+    }
+    /* After a Redis restart its script cache is empty: load, then send again. */
+    if (p->script != NULL && !p->done && strncmp(reply->str, "NOSCRIPT", 8) == 0 &&
+        p->redirects == 0 && r->ac != NULL) {
+        const char *load[] = {"SCRIPT", "LOAD", p->script->source};
+        internal(r, NULL, 3, load);
+        p->redirects++;
+        if (send_pending(r, p) == 0)
+            return;
+    }
+    if (follow_redirect(r, p, reply->str)) {
+        drained(r);
+        return;
+    }
+    kind = gw_redis_classify_reply(reply->str);
+    /* Not (or no longer) the primary: find it again. OOM and script errors keep the connection. */
+    if (kind == GW_REDIS_READONLY || kind == GW_REDIS_MASTERDOWN || kind == GW_REDIS_LOADING)
+        retire(r, reply->str, kind == GW_REDIS_LOADING ? LOADING_RETRY_MS : 0);
+    pending_finish(p, reply, GW_REDIS_DISCONNECTED);
+    pending_release(p);
+    drained(r);
+}
+
+static void
+on_ping(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct gw_redis *r = privdata;
+    (void)reply;
+    (void)err;
+    r->ping_sent_ms = 0; /* it came back (or its connection is gone) */
+}
+
+/* --- timers -------------------------------------------------------------------------- */
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_redis *r = arg;
+    int64_t now = now_ms();
+    (void)fd;
+    (void)what;
+
+    /* Deadlines fail only their own command; the connection stays. */
+    while (r->live_head != NULL && r->live_head->deadline_ms <= now) {
+        struct pending *p = r->live_head;
+        int sent = p->in_hiredis || p->ask != NULL;
+        pending_finish(p, NULL, sent ? GW_REDIS_TIMEOUT : GW_REDIS_UNAVAILABLE);
+        pending_release(p);
+    }
+    if (r->state == S_READY) {
+        /* A connection is dead when its health PING does not come back. */
+        if (r->ping_sent_ms != 0 && now - r->ping_sent_ms > r->timeout_ms) {
+            reset(r, "no reply to PING", -1);
+        } else if (r->ping_sent_ms == 0 && now - r->last_ping_ms >= PING_EVERY_MS) {
+            const char *ping[] = {"PING"};
+            r->ping_sent_ms = r->last_ping_ms = now;
+            internal(r, on_ping, 1, ping);
+        }
+    } else if (r->state == S_DRAINING && now - r->state_since > r->timeout_ms) {
+        reset(r, r->drain_reason, r->drain_delay_ms);
+    } else if (r->state != S_IDLE && r->state != S_DRAINING &&
+               now - r->state_since > 2 * r->timeout_ms) {
+        reset(r, r->state == S_DISCOVERING ? "looking for the primary took too long"
+                 : r->state == S_CONNECTING ? "connect timeout" : "handshake timeout", -1);
+    }
+}
+
+/* --- public API ---------------------------------------------------------------------- */
+
+static void
+submit(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_cb cb,
+       void *privdata, int argc, const char **argv, const size_t *argvlen)
+{
+    struct pending *p = pending_new(r, script, cb, privdata, argc, argv, argvlen);
+
+    p->deadline_ms = now_ms() + r->timeout_ms;
+    live_append(r, p);
+    if (!r->freeing && r->state != S_READY && r->redirecting) {
+        p->waiting = 1; /* a known new primary is on its way */
+        return;
+    }
+    if (r->freeing || r->state != S_READY || send_pending(r, p) != 0)
+        refuse(r, p, GW_REDIS_UNAVAILABLE);
+}
+
+void
+gw_redis_command(struct gw_redis *r, gw_redis_cb cb, void *privdata, int argc,
+                 const char **argv, const size_t *argvlen)
+{
+    submit(r, NULL, cb, privdata, argc, argv, argvlen);
+}
+
+void
+gw_redis_eval(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_cb cb,
+              void *privdata, int numkeys, int argc, const char **argv, const size_t *argvlen)
+{
+    const char **full = calloc((size_t)argc + 3, sizeof(char *));
+    size_t *lens = calloc((size_t)argc + 3, sizeof(size_t));
+    char nk[16];
+
+    if (full == NULL || lens == NULL) {
+        gw_log(GW_LOG_ERROR, "out of memory sending a Redis script", NULL);
+        abort();
+    }
+    snprintf(nk, sizeof(nk), "%d", numkeys);
+    full[0] = "EVALSHA";
+    full[1] = script->sha;
+    full[2] = nk;
+    for (int i = 0; i < 3; i++)
+        lens[i] = strlen(full[i]);
+    for (int i = 0; i < argc; i++) {
+        full[i + 3] = argv[i];
+        lens[i + 3] = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
+    }
+    submit(r, script, cb, privdata, argc + 3, full, lens);
+    free(full);
+    free(lens);
 }
 
 struct gw_redis *
-gw_redis_new(struct event_base *base, const struct gw_redis_target *target, int64_t timeout_ms,
+gw_redis_new(struct event_base *base, const struct gw_redis_config *cfg,
              gw_redis_state_cb on_state, void *arg)
 {
     struct gw_redis *r = calloc(1, sizeof(*r));
+    struct timeval tick = ms_to_tv(TICK_MS);
+
     if (r == NULL)
         return NULL;
     r->base = base;
-    r->target.kind = target->kind;
-    r->target.host = target->host ? strdup(target->host) : NULL;
-    r->target.port = target->port;
-    r->target.path = target->path ? strdup(target->path) : NULL;
-    r->target.password = target->password ? strdup(target->password) : NULL;
-    r->target.db = target->db;
-    r->timeout_ms = timeout_ms;
+    r->timeout_ms = cfg->timeout_ms;
+    r->errors = cfg->errors;
     r->on_state = on_state;
     r->arg = arg;
-    r->backoff_ms = 100;
-    r->connect_timer = evtimer_new(base, on_connect_timeout, r);
+    r->backoff_ms = BACKOFF_MIN_MS;
+    r->refused_tail = &r->refused_head;
+    r->watch_sentinel = -1;
+    /* Names resolve without blocking the loop: /etc/resolv.conf and /etc/hosts. */
+    r->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+    if (r->dns == NULL)
+        r->dns = evdns_base_new(base, 0);
+    if (r->dns != NULL)
+        evdns_base_load_hosts(r->dns, NULL);
+    r->tick = event_new(base, -1, EV_PERSIST, on_tick, r);
     r->retry_timer = evtimer_new(base, on_retry, r);
-    r->failed_ev = event_new(base, -1, 0, on_refused, r);
-    r->failed_tail = &r->failed_head;
-    if (r->connect_timer == NULL || r->retry_timer == NULL || r->failed_ev == NULL) {
+    r->refused_ev = event_new(base, -1, 0, on_refused, r);
+    if (gw_redis_target_copy(&r->target, cfg->target) != 0 ||
+        (r->probe_key = strdup(cfg->probe_key)) == NULL || r->dns == NULL || r->tick == NULL ||
+        r->retry_timer == NULL || r->refused_ev == NULL) {
         gw_redis_free(r);
         return NULL;
     }
+    event_add(r->tick, &tick);
     return r;
 }
 
@@ -475,7 +847,7 @@ gw_redis_start(struct gw_redis *r)
 int
 gw_redis_ready(const struct gw_redis *r)
 {
-    return r->state == CONN_READY;
+    return r->state == S_READY;
 }
 
 void
@@ -484,20 +856,36 @@ gw_redis_free(struct gw_redis *r)
     if (r == NULL)
         return;
     r->freeing = 1;
+    gw_sentinel_watch_stop(r->watch);
+    gw_discovery_cancel(r->discovery);
+    gw_resolve_cancel(r->resolve);
     if (r->ac != NULL) {
         redisAsyncContext *ac = r->ac;
         r->ac = NULL;
         ac->data = NULL;
-        r->state = CONN_CLOSED;
-        redisAsyncFree(ac);
+        r->state = S_IDLE;
+        redisAsyncFree(ac); /* commands it holds get DISCONNECTED */
     }
-    on_refused(-1, 0, r);
-    if (r->connect_timer != NULL)
-        event_free(r->connect_timer);
+    /* Redirected and ASKed commands, then the refused ones. */
+    while (r->live_head != NULL) {
+        struct pending *p = r->live_head;
+        int sent = p->ask != NULL;
+        gw_redis_ask_cancel(p->ask);
+        p->ask = NULL;
+        pending_finish(p, NULL, sent ? GW_REDIS_DISCONNECTED : GW_REDIS_UNAVAILABLE);
+        pending_release(p);
+    }
+    if (r->refused_ev != NULL)
+        on_refused(-1, 0, r);
+    if (r->tick != NULL)
+        event_free(r->tick);
     if (r->retry_timer != NULL)
         event_free(r->retry_timer);
-    if (r->failed_ev != NULL)
-        event_free(r->failed_ev);
+    if (r->refused_ev != NULL)
+        event_free(r->refused_ev);
+    if (r->dns != NULL)
+        evdns_base_free(r->dns, 0);
     gw_redis_target_clear(&r->target);
+    free(r->probe_key);
     free(r);
 }

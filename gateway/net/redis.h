@@ -1,7 +1,8 @@
 /*
- * Redis over hiredis's async API on the libevent loop: connect timeout,
- * per-command timeout, AUTH/SELECT, reconnect with backoff and jitter.
- * Nothing here blocks.
+ * Redis over hiredis's async API on the libevent loop: a single primary, a
+ * Sentinel-managed primary or a Redis Cluster; per-command deadlines, a
+ * health PING, AUTH/SELECT, reconnect with capped jittered backoff, names
+ * resolved with evdns. Nothing here blocks.
  *
  * Every command ends in exactly one callback, always from the event loop
  * and never inside the call that sent it: with a reply, or with an error
@@ -18,20 +19,34 @@ struct event_base;
 struct gw_redis;
 
 /* Where Redis is (KAIZEN_REDIS_URL). */
-enum gw_redis_kind { GW_REDIS_TCP, GW_REDIS_UNIX };
+enum gw_redis_kind {
+    GW_REDIS_TCP,         /* redis://: one primary */
+    GW_REDIS_UNIX,        /* unix://: one primary */
+    GW_REDIS_SENTINEL,    /* redis-sentinel://: the Sentinels name the primary of `master` */
+    GW_REDIS_CLUSTER      /* redis-cluster://: seeds; the primary of the {kz} slot */
+};
+
+struct gw_redis_endpoint {
+    char *host;
+    int port;
+};
 
 struct gw_redis_target {
     enum gw_redis_kind kind;
-    char *host;       /* TCP */
-    int port;
-    char *path;       /* unix socket */
-    char *password;   /* NULL: no AUTH */
+    struct gw_redis_endpoint *endpoints;  /* the primary, the Sentinels or the seeds */
+    size_t nendpoints;
+    char *path;                 /* unix socket */
+    char *password;             /* of the data nodes; NULL: no AUTH */
+    char *sentinel_password;    /* KAIZEN_REDIS_SENTINEL_PASSWORD; NULL: no AUTH */
+    char *master;               /* Sentinel: the monitored primary's name */
     int db;
 };
 
 /* Parses a Redis URL into target (caller frees with gw_redis_target_clear). -1 + reason in err. */
 int gw_redis_url_parse(const char *url, struct gw_redis_target *target, char *err, size_t errlen);
 void gw_redis_target_clear(struct gw_redis_target *target);
+/* Deep copy; -1 when out of memory (dst must still be cleared). */
+int gw_redis_target_copy(struct gw_redis_target *dst, const struct gw_redis_target *src);
 
 /* Why a command failed. */
 enum gw_redis_error_kind {
@@ -76,12 +91,26 @@ struct gw_redis_script {
 };
 void gw_redis_script_init(struct gw_redis_script *s, const char *name, const char *source);
 
-/* target is copied. timeout_ms bounds connecting and each command. */
-struct gw_redis *gw_redis_new(struct event_base *base, const struct gw_redis_target *target,
-                              int64_t timeout_ms, gw_redis_state_cb on_state, void *arg);
+struct gw_metric;
+
+struct gw_redis_config {
+    const struct gw_redis_target *target;   /* copied */
+    int64_t timeout_ms;       /* each command's deadline; a health PING that takes longer
+                                 marks the connection dead; connect and handshake take 2x */
+    const char *probe_key;    /* written after connecting: ready once a write succeeds */
+    struct gw_metric *errors; /* kaizen_redis_errors_total{kind}, or NULL */
+};
+
+/*
+ * A client that finds the primary (the URL's host, the Sentinels' answer or
+ * the Cluster's owner of the {kz} slot), follows it through failovers and
+ * redirects, and is ready only while a write succeeds there.
+ */
+struct gw_redis *gw_redis_new(struct event_base *base, const struct gw_redis_config *cfg,
+                              gw_redis_state_cb on_state, void *arg);
 /* Starts connecting (and keeps reconnecting until gw_redis_free). */
 void gw_redis_start(struct gw_redis *r);
-/* 1 when connected, authenticated and the database selected. */
+/* 1 when connected to the primary and a write succeeded there. */
 int gw_redis_ready(const struct gw_redis *r);
 
 /*

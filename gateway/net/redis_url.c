@@ -32,9 +32,57 @@ url_unescape(const char *src, size_t len)
     return out;
 }
 
+/* host:port or [v6]:port, default port def_port, into ep. */
+static int
+parse_endpoint(const char *p, size_t len, int def_port, struct gw_redis_endpoint *ep, char *err,
+               size_t errlen)
+{
+    char *hostport = strndup(p, len), *colon;
+    long port = def_port;
+
+    if (hostport == NULL)
+        return gw_fail(err, errlen, "out of memory");
+    colon = strrchr(hostport, ':');
+    if (colon != NULL && strchr(hostport, ']') < colon) {
+        *colon = '\0';
+        if (gw_parse_long(colon + 1, 1, 65535, &port) != 0) {
+            free(hostport);
+            return gw_fail(err, errlen, "bad port");
+        }
+    }
+    ep->port = (int)port;
+    if (hostport[0] == '[') { /* [::1] */
+        size_t n = strlen(hostport);
+        if (n < 3 || hostport[n - 1] != ']') {
+            free(hostport);
+            return gw_fail(err, errlen, "bad IPv6 host");
+        }
+        ep->host = strndup(hostport + 1, n - 2);
+        free(hostport);
+    } else {
+        ep->host = hostport;
+    }
+    if (ep->host == NULL || ep->host[0] == '\0')
+        return gw_fail(err, errlen, "missing host");
+    return 0;
+}
+
+static const struct {
+    const char *scheme;
+    enum gw_redis_kind kind;
+    int default_port;
+} schemes[] = {
+    {"redis://", GW_REDIS_TCP, 6379},
+    {"redis-sentinel://", GW_REDIS_SENTINEL, 26379},
+    {"redis-cluster://", GW_REDIS_CLUSTER, 6379},
+};
+
 int
 gw_redis_url_parse(const char *url, struct gw_redis_target *t, char *err, size_t errlen)
 {
+    const char *p = NULL, *at, *end, *query;
+    int def_port = 0;
+
     memset(t, 0, sizeof(*t));
     if (strncmp(url, "unix://", 7) == 0) {
         const char *path = url + 7;
@@ -51,11 +99,23 @@ gw_redis_url_parse(const char *url, struct gw_redis_target *t, char *err, size_t
         }
         return 0;
     }
-    if (strncmp(url, "redis://", 8) != 0)
-        return gw_fail(err, errlen, "must start with redis:// or unix://");
-    const char *p = url + 8;
-    const char *at = strrchr(p, '@');
-    const char *slash;
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        size_t n = strlen(schemes[i].scheme);
+        if (strncmp(url, schemes[i].scheme, n) == 0) {
+            p = url + n;
+            t->kind = schemes[i].kind;
+            def_port = schemes[i].default_port;
+        }
+    }
+    if (p == NULL)
+        return gw_fail(err, errlen, "must start with redis://, redis-sentinel://, "
+                                    "redis-cluster:// or unix://");
+    query = strchr(p, '?');
+    end = query != NULL ? query : p + strlen(p);
+    at = NULL;
+    for (const char *c = p; c < end; c++)
+        if (*c == '@')
+            at = c;
     if (at != NULL) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
         /* redis://:password@host or redis://user:password@host (user ignored) */
@@ -65,50 +125,83 @@ gw_redis_url_parse(const char *url, struct gw_redis_target *t, char *err, size_t
             return gw_fail(err, errlen, "bad %%-escape in password");
         p = at + 1;
     }
-    slash = strchr(p, '/');
-    size_t hostport_len = slash != NULL ? (size_t)(slash - p) : strlen(p);
-    if (hostport_len == 0)
+    const char *slash = memchr(p, '/', (size_t)(end - p));
+    const char *hosts_end = slash != NULL ? slash : end;
+    if (hosts_end == p)
         return gw_fail(err, errlen, "missing host");
-    char *hostport = strndup(p, hostport_len);
-    char *colon = strrchr(hostport, ':');
-    t->port = 6379;
-    if (colon != NULL && strchr(hostport, ']') < colon) {
-        long port;
-        *colon = '\0';
-        if (gw_parse_long(colon + 1, 1, 65535, &port) != 0) {
-            free(hostport);
-            return gw_fail(err, errlen, "bad port");
-        }
-        t->port = (int)port;
+    /* host:port[,host:port...]: one for redis://, Sentinels or seeds for the others */
+    for (const char *h = p; h < hosts_end;) {
+        const char *comma = memchr(h, ',', (size_t)(hosts_end - h));
+        const char *h_end = comma != NULL ? comma : hosts_end;
+        struct gw_redis_endpoint *grown;
+        if (t->nendpoints == 8)
+            return gw_fail(err, errlen, "at most 8 hosts");
+        if (t->kind == GW_REDIS_TCP && t->nendpoints == 1)
+            return gw_fail(err, errlen, "redis:// takes one host (use redis-sentinel:// or "
+                                        "redis-cluster:// for several)");
+        grown = realloc(t->endpoints, (t->nendpoints + 1) * sizeof(*grown));
+        if (grown == NULL)
+            return gw_fail(err, errlen, "out of memory");
+        t->endpoints = grown;
+        memset(&t->endpoints[t->nendpoints], 0, sizeof(*grown));
+        if (parse_endpoint(h, (size_t)(h_end - h), def_port, &t->endpoints[t->nendpoints++], err,
+                           errlen) != 0)
+            return -1;
+        h = comma != NULL ? comma + 1 : hosts_end;
     }
-    if (hostport[0] == '[') { /* [::1] */
-        size_t n = strlen(hostport);
-        if (n < 3 || hostport[n - 1] != ']') {
-            free(hostport);
-            return gw_fail(err, errlen, "bad IPv6 host");
-        }
-        t->host = strndup(hostport + 1, n - 2);
-        free(hostport);
-    } else {
-        t->host = hostport;
-    }
-    if (t->host[0] == '\0')
-        return gw_fail(err, errlen, "missing host");
-    t->kind = GW_REDIS_TCP;
-    if (slash != NULL && slash[1] != '\0') {
+    if (slash != NULL && slash + 1 < end) {
         long db;
-        if (gw_parse_long(slash + 1, 0, 100000, &db) != 0)
+        char *db_s = strndup(slash + 1, (size_t)(end - slash - 1));
+        int rc = db_s != NULL ? gw_parse_long(db_s, 0, 100000, &db) : -1;
+        free(db_s);
+        if (rc != 0)
             return gw_fail(err, errlen, "bad db number");
         t->db = (int)db;
     }
+    if (t->kind == GW_REDIS_CLUSTER && t->db != 0)
+        return gw_fail(err, errlen, "a Redis Cluster has only db 0");
+    if (query != NULL) {
+        if (t->kind != GW_REDIS_SENTINEL || strncmp(query, "?master=", 8) != 0 ||
+            query[8] == '\0' || strchr(query + 8, '&') != NULL)
+            return gw_fail(err, errlen, "the only query is ?master=NAME, for redis-sentinel://");
+        t->master = strdup(query + 8);
+    }
+    if (t->kind == GW_REDIS_SENTINEL && t->master == NULL)
+        return gw_fail(err, errlen, "redis-sentinel:// needs ?master=NAME");
     return 0;
 }
 
 void
 gw_redis_target_clear(struct gw_redis_target *t)
 {
-    free(t->host);
+    for (size_t i = 0; i < t->nendpoints; i++)
+        free(t->endpoints[i].host);
+    free(t->endpoints);
     free(t->path);
     free(t->password);
+    free(t->sentinel_password);
+    free(t->master);
     memset(t, 0, sizeof(*t));
+}
+
+int
+gw_redis_target_copy(struct gw_redis_target *dst, const struct gw_redis_target *src)
+{
+    memset(dst, 0, sizeof(*dst));
+    dst->kind = src->kind;
+    dst->db = src->db;
+    dst->path = src->path != NULL ? strdup(src->path) : NULL;
+    dst->password = src->password != NULL ? strdup(src->password) : NULL;
+    dst->sentinel_password = src->sentinel_password != NULL ? strdup(src->sentinel_password) : NULL;
+    dst->master = src->master != NULL ? strdup(src->master) : NULL;
+    if (src->nendpoints > 0 &&
+        (dst->endpoints = calloc(src->nendpoints, sizeof(*dst->endpoints))) == NULL)
+        return -1;
+    for (size_t i = 0; i < src->nendpoints; i++) {
+        dst->endpoints[i].port = src->endpoints[i].port;
+        if ((dst->endpoints[i].host = strdup(src->endpoints[i].host)) == NULL)
+            return -1;
+    }
+    dst->nendpoints = src->nendpoints;
+    return 0;
 }

@@ -14,6 +14,8 @@
  *   {kz}:open_counts           hash  "component\0severity" -> open tickets
  *   {kz}:tickets:version       counter bumped by every real ticket change, and
  *   {kz}:tickets:changed_at    when (Unix seconds): the feeds' ETag and Last-Modified
+ *   {kz}:mttr:sum, {kz}:mttr:count  hash "component\0severity" -> seconds to resolution and
+ *                              resolutions (kaizen_ticket_seconds), recorded as tickets resolve
  *   {kz}:tomb:<id>             updated_at of a deleted issue (TTL KAIZEN_DELIVERY_TTL)
  *   {kz}:delivery:<src>:<id>   a delivery applied (TTL KAIZEN_DELIVERY_TTL)
  * Canaries
@@ -36,8 +38,9 @@
  *   {kz}:digest:window:<id>    a digest window claimed (TTL two windows)
  *   {kz}:digests               list  the last 30 digest records (JSON)
  *   {kz}:digests:version, {kz}:digests:changed_at   as for tickets
- * Upgrade
+ * Upgrade and readiness
  *   {kz}:migrate:lock          lease of the replica carrying old keys over
+ *   {kz}:probe                 written after each connect: ready once a write succeeds
  *
  * The first release wrote the same data under "kz:" names without a hash
  * tag (store/migrate.c carries it over); GW_LEGACY_* name those.
@@ -57,6 +60,8 @@
 #define GW_KEY_OPEN_COUNTS      GW_KEY("open_counts")
 #define GW_KEY_TICKETS_VERSION  GW_KEY("tickets:version")
 #define GW_KEY_TICKETS_CHANGED  GW_KEY("tickets:changed_at")
+#define GW_KEY_MTTR_SUM         GW_KEY("mttr:sum")
+#define GW_KEY_MTTR_COUNT       GW_KEY("mttr:count")
 #define GW_KEY_CANARY           GW_KEY("canary")
 #define GW_KEY_CANARIES         GW_KEY("canaries")
 #define GW_KEY_CANARY_DUE       GW_KEY("canary_due")
@@ -71,6 +76,7 @@
 #define GW_KEY_DIGESTS_VERSION  GW_KEY("digests:version")
 #define GW_KEY_DIGESTS_CHANGED  GW_KEY("digests:changed_at")
 #define GW_KEY_MIGRATE_LOCK     GW_KEY("migrate:lock")
+#define GW_KEY_PROBE            GW_KEY("probe")
 
 /* Keys with a variable part: "{kz}:<kind>:<rest>". */
 enum gw_key_kind {

@@ -114,14 +114,14 @@ on_applied(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     struct apply_call *c = privdata;
     struct gw_apply_result *results = NULL;
 
-    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2))
+    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 4))
         err = &gw_bad_reply;
     if (err == NULL && (results = calloc(c->n, sizeof(*results))) == NULL)
         abort();
     for (size_t i = 0; err == NULL && i < c->n; i++) {
-        /* {'duplicate', 0} stands for every change of the delivery */
-        size_t at = reply->elements == 2 ? 0 : 2 * i;
-        redisReply *word = at + 1 < reply->elements ? reply->element[at] : NULL;
+        /* {'duplicate', 0, 0, 0} stands for every change of the delivery */
+        size_t at = reply->elements == 4 ? 0 : 4 * i;
+        redisReply *word = at + 3 < reply->elements ? reply->element[at] : NULL;
         int found = 0;
         for (size_t s = 0; word != NULL && word->type == REDIS_REPLY_STRING &&
                            s < sizeof(status_names) / sizeof(status_names[0]); s++) {
@@ -132,9 +132,12 @@ on_applied(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         }
         if (!found)
             err = &gw_bad_reply;
-        else
+        else {
             results[i].resolved = reply->element[at + 1]->type == REDIS_REPLY_INTEGER &&
                                   reply->element[at + 1]->integer == 1;
+            results[i].resolution_seconds = reply->element[at + 2]->integer;
+            results[i].resolutions = reply->element[at + 3]->integer;
+        }
     }
     c->cb(err == NULL ? results : NULL, err == NULL ? c->n : 0, err, c->arg);
     free(results);
@@ -167,6 +170,8 @@ gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
     gw_redis_args_key(&a, GW_KEY_OPEN_COUNTS);
     gw_redis_args_key(&a, GW_KEY_TICKETS_VERSION);
     gw_redis_args_key(&a, GW_KEY_TICKETS_CHANGED);
+    gw_redis_args_key(&a, GW_KEY_MTTR_SUM);
+    gw_redis_args_key(&a, GW_KEY_MTTR_COUNT);
     gw_redis_args_int(&a, gw_now());
     gw_redis_args_int(&a, ttl);
     gw_redis_args_int(&a, (long long)n);
@@ -317,41 +322,66 @@ gw_tickets_version(struct gw_tickets *s, gw_version_cb cb, void *arg)
 
 /* --- stats ------------------------------------------------------------------- */
 
+/* "component\0severity" -> value pairs into counts; seconds, when given, match by field. */
+static size_t
+split_pairs(const redisReply *pairs, struct gw_count *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < pairs->elements; i += 2) {
+        redisReply *field = pairs->element[i];
+        char *nul = memchr(field->str, '\0', field->len);
+        if (nul == NULL)
+            continue;
+        out[n].component = field->str;
+        out[n].severity = nul + 1;
+        out[n++].count = gw_reply_int(pairs->element[i + 1]);
+    }
+    return n;
+}
+
 static void
 on_stats(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
     struct gw_call *c = privdata;
-    struct gw_count *open = NULL, *breached = NULL;
-    size_t nopen = 0, nbreached = 0;
+    struct gw_count *open = NULL, *breached = NULL, *resolved = NULL, *seconds = NULL;
+    struct gw_stats stats;
 
-    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-                        reply->element[0]->type != REDIS_REPLY_ARRAY ||
-                        reply->element[1]->type != REDIS_REPLY_ARRAY))
+    memset(&stats, 0, sizeof(stats));
+    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4))
         err = &gw_bad_reply;
+    for (size_t i = 0; err == NULL && i < 4; i++)
+        if (reply->element[i]->type != REDIS_REPLY_ARRAY)
+            err = &gw_bad_reply;
     if (err == NULL) {
         redisReply *o = reply->element[0], *b = reply->element[1];
+        redisReply *sum = reply->element[2], *count = reply->element[3];
         open = calloc(o->elements / 2 + 1, sizeof(*open));
         breached = calloc(b->elements / 2 + 1, sizeof(*breached));
-        if (open == NULL || breached == NULL)
+        resolved = calloc(count->elements / 2 + 1, sizeof(*resolved));
+        seconds = calloc(sum->elements / 2 + 1, sizeof(*seconds));
+        if (open == NULL || breached == NULL || resolved == NULL || seconds == NULL)
             abort();
-        for (size_t i = 0; i + 1 < o->elements; i += 2) {
-            /* field "component\0severity": split in place */
-            redisReply *field = o->element[i];
-            char *nul = memchr(field->str, '\0', field->len);
-            if (nul == NULL)
-                continue;
-            open[nopen].component = field->str;
-            open[nopen].severity = nul + 1;
-            open[nopen++].count = (long)gw_reply_int(o->element[i + 1]);
-        }
+        stats.nopen = split_pairs(o, open);
         for (size_t i = 0; i + 1 < b->elements; i += 2) {
-            breached[nbreached].component = b->element[i]->str;
-            breached[nbreached++].count = (long)b->element[i + 1]->integer;
+            breached[stats.nbreached].component = b->element[i]->str;
+            breached[stats.nbreached++].count = b->element[i + 1]->integer;
         }
+        stats.nresolved = split_pairs(count, resolved);
+        size_t nseconds = split_pairs(sum, seconds);
+        for (size_t i = 0; i < stats.nresolved; i++)
+            for (size_t j = 0; j < nseconds; j++)
+                if (strcmp(resolved[i].component, seconds[j].component) == 0 &&
+                    strcmp(resolved[i].severity, seconds[j].severity) == 0)
+                    resolved[i].seconds = seconds[j].count;
+        stats.open = open;
+        stats.breached = breached;
+        stats.resolved = resolved;
     }
-    ((gw_stats_cb)c->cb)(open, nopen, breached, nbreached, err, c->arg);
+    ((gw_stats_cb)c->cb)(err == NULL ? &stats : NULL, err, c->arg);
     free(open);
     free(breached);
+    free(resolved);
+    free(seconds);
     free(c);
 }
 
@@ -364,6 +394,8 @@ gw_tickets_stats(struct gw_tickets *s, int64_t now, gw_stats_cb cb, void *arg)
     gw_redis_args_key(&a, GW_KEY_OPEN_COUNTS);
     gw_redis_args_key(&a, GW_KEY_SLA);
     gw_redis_args_key(&a, GW_KEY_TICKET);
+    gw_redis_args_key(&a, GW_KEY_MTTR_SUM);
+    gw_redis_args_key(&a, GW_KEY_MTTR_COUNT);
     gw_redis_args_int(&a, now);
     gw_redis_eval_args(s->redis, &s->stats, &a, on_stats, gw_call_new((gw_any_cb)cb, arg));
 }

@@ -30,6 +30,8 @@ const char *gw_apply_status_name(enum gw_apply_status s);
 struct gw_apply_result {
     enum gw_apply_status status;
     int resolved;             /* this change resolved a ticket that was not resolved */
+    /* then: the totals of the ticket's component and severity, all replicas together */
+    long long resolution_seconds, resolutions;
 };
 
 /* results[0..n): one per change, in order. */
@@ -75,15 +77,22 @@ void gw_tickets_notify_breach(struct gw_tickets *s, const struct gw_ticket *t,
 /* Bumped by every real ticket change: the tickets feed's validators. */
 void gw_tickets_version(struct gw_tickets *s, gw_version_cb cb, void *arg);
 
-/* Open counts per (component, severity) and breached counts per component. */
+/*
+ * Open counts per (component, severity), breached counts per component, and
+ * resolutions per (component, severity) with their total seconds.
+ */
 struct gw_count {
     const char *component;
     const char *severity;     /* NULL in breached counts */
-    long count;
+    long long count;
+    long long seconds;        /* resolutions only */
 };
-typedef void (*gw_stats_cb)(const struct gw_count *open, size_t nopen,
-                            const struct gw_count *breached, size_t nbreached,
-                            const struct gw_redis_error *err, void *arg);
+struct gw_stats {
+    const struct gw_count *open, *breached, *resolved;
+    size_t nopen, nbreached, nresolved;
+};
+typedef void (*gw_stats_cb)(const struct gw_stats *stats, const struct gw_redis_error *err,
+                            void *arg);
 void gw_tickets_stats(struct gw_tickets *s, int64_t now, gw_stats_cb cb, void *arg);
 
 /*

@@ -167,6 +167,16 @@ gw_metric_observe(struct gw_metric *f, const char *const *values, double value)
 }
 
 void
+gw_metric_set_summary(struct gw_metric *f, const char *const *values, double sum, double count)
+{
+    struct series *s = find_series(f, values, 1);
+    if (s == NULL)
+        return;
+    s->value = sum;
+    s->count = count;
+}
+
+void
 gw_metrics_escape_label(struct evbuffer *out, const char *value)
 {
     for (const char *p = value; *p != '\0'; p++) {

@@ -31,6 +31,9 @@ struct gw_metric *gw_metrics_add(struct gw_metrics *m, const char *name, const c
 void gw_metric_inc(struct gw_metric *f, const char *const *values, double by);
 void gw_metric_set(struct gw_metric *f, const char *const *values, double value);
 void gw_metric_observe(struct gw_metric *f, const char *const *values, double value);
+/* A summary whose totals are kept elsewhere (Redis): sets its _sum and _count. */
+void gw_metric_set_summary(struct gw_metric *f, const char *const *values, double sum,
+                           double count);
 /* Drops every series of f (gauges rebuilt from Redis on a timer). */
 void gw_metric_clear(struct gw_metric *f);
 

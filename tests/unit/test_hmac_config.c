@@ -89,25 +89,54 @@ START_TEST(redis_urls)
     struct gw_redis_target t;
     char err[128];
     ck_assert_int_eq(gw_redis_url_parse("redis://:p%40ss@db.internal:6380/3", &t, err, sizeof(err)), 0);
-    ck_assert_str_eq(t.host, "db.internal");
-    ck_assert_int_eq(t.port, 6380);
+    ck_assert_int_eq(t.kind, GW_REDIS_TCP);
+    ck_assert_uint_eq(t.nendpoints, 1);
+    ck_assert_str_eq(t.endpoints[0].host, "db.internal");
+    ck_assert_int_eq(t.endpoints[0].port, 6380);
     ck_assert_int_eq(t.db, 3);
     ck_assert_str_eq(t.password, "p@ss");
-    free(t.host); free(t.password);
+    gw_redis_target_clear(&t);
     ck_assert_int_eq(gw_redis_url_parse("redis://127.0.0.1", &t, err, sizeof(err)), 0);
-    ck_assert_int_eq(t.port, 6379);
+    ck_assert_int_eq(t.endpoints[0].port, 6379);
     ck_assert_int_eq(t.db, 0);
     ck_assert_ptr_null(t.password);
-    free(t.host);
+    gw_redis_target_clear(&t);
+    ck_assert_int_eq(gw_redis_url_parse("redis://[::1]:7000/1", &t, err, sizeof(err)), 0);
+    ck_assert_str_eq(t.endpoints[0].host, "::1");
+    ck_assert_int_eq(t.endpoints[0].port, 7000);
+    gw_redis_target_clear(&t);
     ck_assert_int_eq(gw_redis_url_parse("unix:///run/redis.sock", &t, err, sizeof(err)), 0);
     ck_assert_int_eq(t.kind, GW_REDIS_UNIX);
     ck_assert_str_eq(t.path, "/run/redis.sock");
-    free(t.path);
+    gw_redis_target_clear(&t);
+    /* Sentinels: several hosts, default port 26379, the master's name */
+    ck_assert_int_eq(gw_redis_url_parse("redis-sentinel://:pw@s1,s2:26380,[::1]/2?master=kz-main",
+                                        &t, err, sizeof(err)), 0);
+    ck_assert_int_eq(t.kind, GW_REDIS_SENTINEL);
+    ck_assert_uint_eq(t.nendpoints, 3);
+    ck_assert_str_eq(t.endpoints[0].host, "s1");
+    ck_assert_int_eq(t.endpoints[0].port, 26379);
+    ck_assert_int_eq(t.endpoints[1].port, 26380);
+    ck_assert_str_eq(t.endpoints[2].host, "::1");
+    ck_assert_str_eq(t.master, "kz-main");
+    ck_assert_str_eq(t.password, "pw");
+    ck_assert_int_eq(t.db, 2);
+    gw_redis_target_clear(&t);
+    /* Cluster seeds */
+    ck_assert_int_eq(gw_redis_url_parse("redis-cluster://10.0.0.1:7000,10.0.0.2:7001", &t, err,
+                                        sizeof(err)), 0);
+    ck_assert_int_eq(t.kind, GW_REDIS_CLUSTER);
+    ck_assert_uint_eq(t.nendpoints, 2);
+    ck_assert_int_eq(t.endpoints[1].port, 7001);
+    gw_redis_target_clear(&t);
     const char *bad[] = {"http://x", "redis://", "redis://h:0", "redis://h:70000", "redis://h/x",
-                         "unix://relative", "redis://:%zz@h", NULL};
+                         "unix://relative", "redis://:%zz@h", "redis://a,b",
+                         "redis-sentinel://s1", "redis-sentinel://s1?master=",
+                         "redis-sentinel://s1?master=m&x=1", "redis-cluster://h/1",
+                         "redis://h?master=m", "redis-cluster://", NULL};
     for (int i = 0; bad[i] != NULL; i++) {
         ck_assert_msg(gw_redis_url_parse(bad[i], &t, err, sizeof(err)) == -1, "accepted %s", bad[i]);
-        free(t.host); free(t.path); free(t.password);
+        gw_redis_target_clear(&t);
     }
 }
 END_TEST

@@ -1,17 +1,21 @@
 -- Applies n ticket changes atomically, with the delivery that carried them.
 -- KEYS: 1 ticket  2 tickets  3 sla  4 pending  5 notified  6 counts
---       7 version  8 changed_at  9..8+n tomb of each change
---       [9+n delivery: absent when the source has no delivery ids]
+--       7 version  8 changed_at  9 mttr_sum  10 mttr_count
+--       11..10+n tomb of each change
+--       [11+n delivery: absent when the source has no delivery ids]
 -- ARGV: 1 now  2 ttl  3 n, then per change: op (upsert|drop|remove), id, row
--- Returns {status, resolved} per change (status accepted|stale|ignored), or
--- {'duplicate', 0} when the delivery was applied before.
+-- Returns {status, resolved, seconds, resolutions} per change (status
+-- accepted|stale|ignored; the last two are the new resolution totals of the
+-- ticket's component and severity when it resolved, else 0), or
+-- {'duplicate', 0, 0, 0} when the delivery was applied before.
 --! include dedup
 --! include ticket
 local T = {ticket = KEYS[1], tickets = KEYS[2], sla = KEYS[3], pending = KEYS[4],
-           notified = KEYS[5], counts = KEYS[6], version = KEYS[7], changed = KEYS[8]}
+           notified = KEYS[5], counts = KEYS[6], version = KEYS[7], changed = KEYS[8],
+           mttr_sum = KEYS[9], mttr_count = KEYS[10]}
 local now, ttl, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local delivery = KEYS[9 + n]
-if delivery_seen(delivery) then return {'duplicate', 0} end
+local delivery = KEYS[11 + n]
+if delivery_seen(delivery) then return {'duplicate', 0, 0, 0} end
 
 local function apply(tomb, op, id, row)
   local old = redis.call('HGET', T.ticket, id)
@@ -37,9 +41,12 @@ end
 
 local out = {}
 for i = 0, n - 1 do
-  local status, resolved = apply(KEYS[9 + i], ARGV[4 + 3 * i], ARGV[5 + 3 * i], ARGV[6 + 3 * i])
+  local status, resolved, seconds, resolutions =
+    apply(KEYS[11 + i], ARGV[4 + 3 * i], ARGV[5 + 3 * i], ARGV[6 + 3 * i])
   out[#out + 1] = status
   out[#out + 1] = resolved
+  out[#out + 1] = seconds or 0
+  out[#out + 1] = resolutions or 0
 end
 delivery_remember(delivery, ttl)
 return out

@@ -6,7 +6,10 @@
 -- T names the keys: ticket (hash id -> row), tickets (zset by updated_at),
 -- sla (zset of open tickets by deadline), pending (open, breach not yet
 -- notified), notified (hash id -> deadline notified), counts (hash
--- "component\0severity" -> open tickets), version and changed (feed ETags).
+-- "component\0severity" -> open tickets), version and changed (feed ETags),
+-- and, where resolutions are observed, mttr_sum and mttr_count (hashes
+-- "component\0severity" -> seconds and resolutions: kaizen_ticket_seconds,
+-- recorded by the script that resolves, so each resolution counts once).
 local function ticket_head(row)
   return string.match(row, '^([^%z]*)%z([^%z]*)%z([^%z]*)%z([^%z]*)%z([^%z]*)%z')
 end
@@ -35,7 +38,9 @@ local function ticket_delete(T, id, old, now)
 end
 
 -- Stores row for id over old (nil for a new ticket). Returns 1 when this
--- resolved a ticket that was not resolved before, else 0.
+-- resolved a ticket that was not resolved before (then also the new
+-- resolution totals of its component and severity, when T observes them),
+-- else 0.
 local function ticket_write(T, id, row, old, now)
   local state, component, severity, updated, deadline = ticket_head(row)
   local ostate, ocomponent, oseverity, _, odeadline
@@ -60,6 +65,10 @@ local function ticket_write(T, id, row, old, now)
     redis.call('ZREM', T.sla, id)
     redis.call('ZREM', T.pending, id)
   end
-  if state == 'resolved' and ostate ~= 'resolved' then return 1 end
-  return 0
+  if state ~= 'resolved' or ostate == 'resolved' then return 0 end
+  if not T.mttr_sum then return 1 end
+  local created, resolved = string.match(row, '^[^%z]*%z[^%z]*%z[^%z]*%z[^%z]*%z[^%z]*%z([^%z]*)%z([^%z]*)%z')
+  local seconds = math.max(0, (tonumber(resolved) or 0) - (tonumber(created) or 0))
+  local field = component .. '\0' .. severity
+  return 1, redis.call('HINCRBY', T.mttr_sum, field, seconds), redis.call('HINCRBY', T.mttr_count, field, 1)
 end
