@@ -29,7 +29,8 @@ build(struct gw_app *app)
     const struct gw_config *cfg = app->cfg;
     struct gw_http_limits limits = {cfg->max_body, cfg->request_timeout, cfg->max_connections};
     long connect_ms = cfg->http_timeout_ms < 5000 ? (long)cfg->http_timeout_ms : 5000;
-    struct gw_redis_config redis = {&cfg->redis, cfg->redis_timeout_ms, GW_KEY_PROBE, NULL};
+    struct gw_redis_config redis = {&cfg->redis, cfg->redis_timeout_ms, GW_KEY_PROBE, NULL,
+                                    cfg->redis_min_replicas};
 
     if ((app->registry = gw_metrics_new()) == NULL ||
         gw_telemetry_init(&app->telemetry, app->registry) != 0)
@@ -42,7 +43,7 @@ build(struct gw_app *app)
         (app->canaries = gw_canaries_new(app->redis)) == NULL ||
         (app->digests = gw_digests_new(app->redis)) == NULL ||
         (app->outbox = gw_outbox_new(app->redis)) == NULL ||
-        (app->migration = gw_migration_new(app->redis)) == NULL)
+        (app->migration = gw_migration_new(app->redis, cfg->redis.kind != GW_REDIS_CLUSTER)) == NULL)
         return -1;
 
     struct gw_delivery_config dcfg = {

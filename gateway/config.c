@@ -284,6 +284,13 @@ load(struct gw_config *c, struct loader *l)
     if (duration(l, "KAIZEN_REDIS_TIMEOUT", "2s", 1, &redis_timeout) != 0)
         return -1;
     c->redis_timeout_ms = redis_timeout * 1000;
+    /* With replicas that can be promoted, an acknowledged write must be on one of them. */
+    v = env(l, "KAIZEN_REDIS_MIN_REPLICAS");
+    if (v == NULL)
+        v = c->redis.kind == GW_REDIS_SENTINEL || c->redis.kind == GW_REDIS_CLUSTER ? "1" : "0";
+    if (gw_parse_long(v, 0, 16, &n) != 0)
+        return gw_fail(l->err, l->errlen, "KAIZEN_REDIS_MIN_REPLICAS: '%s' is not a number 0..16", v);
+    c->redis_min_replicas = (int)n;
     int64_t http_timeout;
     if (duration(l, "KAIZEN_HTTP_TIMEOUT", "10s", 1, &http_timeout) != 0)
         return -1;

@@ -45,6 +45,7 @@ struct gw_config {
     int64_t request_timeout;   /* KAIZEN_REQUEST_TIMEOUT: headers+body deadline, idle keep-alive */
     int max_connections;       /* KAIZEN_MAX_CONNECTIONS */
     int64_t redis_timeout_ms;  /* KAIZEN_REDIS_TIMEOUT: connect and command timeout */
+    int redis_min_replicas;    /* KAIZEN_REDIS_MIN_REPLICAS: replicas an acknowledged write is on */
     int64_t http_timeout_ms;   /* KAIZEN_HTTP_TIMEOUT: total time of one outgoing request */
     int outbox_max_attempts;   /* KAIZEN_OUTBOX_MAX_ATTEMPTS: then the dead letters */
 };

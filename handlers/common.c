@@ -55,7 +55,8 @@ gw_reply_redis_error(struct gw_request *req, const struct gw_redis_error *err, c
     char reason[256];
 
     /* Sent without a reply: it may have run. Only a redelivery can tell (it is safe). */
-    if (what != NULL && (err->kind == GW_REDIS_TIMEOUT || err->kind == GW_REDIS_DISCONNECTED)) {
+    if (what != NULL && (err->kind == GW_REDIS_TIMEOUT || err->kind == GW_REDIS_DISCONNECTED ||
+                         err->kind == GW_REDIS_NOT_REPLICATED)) {
         gw_reply_error(req, 503, "outcome unknown; redelivery is safe");
         return;
     }

@@ -18,7 +18,7 @@
 #include "gateway/util/log.h"
 #include "handlers/handlers.h"
 
-#define BATCH 500
+#define BATCH 250
 
 struct notification;
 

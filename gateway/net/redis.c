@@ -19,6 +19,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000    /* reconnects spread out but never wait long */
 #define LOADING_RETRY_MS 100   /* a restarting Redis is ready soon */
+#define WAIT_MS 100            /* how long a durable write waits for its replicas */
 
 enum state {
     S_IDLE,         /* waiting to (re)connect */
@@ -30,12 +31,15 @@ enum state {
 };
 
 struct pending;
+struct wait_group;
 
 struct gw_redis {
     struct event_base *base;
     struct evdns_base *dns;
     struct gw_redis_target target;
     int64_t timeout_ms;
+    int min_replicas;
+    int replicas_online;          /* replicas in sync at the last look (INFO replication) */
     char *probe_key;
     struct gw_metric *errors;
     gw_redis_state_cb on_state;
@@ -57,7 +61,8 @@ struct gw_redis {
     char node[300];               /* the node we talk to, for logs */
     int node_port;
 
-    struct event *tick, *retry_timer, *refused_ev;
+    struct event *tick, *retry_timer, *refused_ev, *flush_ev;
+    struct wait_group *group;     /* durable writes waiting for their WAIT to be sent */
     int64_t backoff_ms;
     int64_t ping_sent_ms;         /* 0: no health PING outstanding */
     int64_t last_ping_ms;
@@ -84,12 +89,17 @@ struct pending {
     int waiting;                /* redirected (MOVED): sent again once ready */
     int redirects;
     struct gw_redis_ask *ask;   /* redirected (ASK): sent on a side connection */
+    int durable;                /* succeeds once min_replicas have it (a WAIT follows it) */
+    int waits;                  /* WAITs outstanding for it */
+    int wait_for;               /* replicas the last WAIT asked for */
+    redisReply *held;           /* its reply, kept until the WAIT answers */
     enum gw_redis_error_kind refused;
     struct pending *prev, *next;    /* live list */
     struct pending *next_refused;
 };
 
 static void connect_now(struct gw_redis *r);
+static void on_health(redisReply *reply, const struct gw_redis_error *err, void *privdata);
 static void on_reply(redisAsyncContext *ac, void *reply, void *privdata);
 
 static int64_t
@@ -153,11 +163,49 @@ live_append(struct gw_redis *r, struct pending *p)
     r->live_tail = p;
 }
 
+/* A copy of reply that outlives hiredis's callback (durable writes wait for WAIT). */
+static redisReply *
+reply_copy(const redisReply *reply)
+{
+    redisReply *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        abort();
+    c->type = reply->type;
+    c->integer = reply->integer;
+    if (reply->str != NULL) {
+        if ((c->str = malloc(reply->len + 1)) == NULL)
+            abort();
+        memcpy(c->str, reply->str, reply->len + 1);
+        c->len = reply->len;
+    }
+    if (reply->elements > 0) {
+        if ((c->element = calloc(reply->elements, sizeof(*c->element))) == NULL)
+            abort();
+        for (size_t i = 0; i < reply->elements; i++)
+            c->element[i] = reply_copy(reply->element[i]);
+        c->elements = reply->elements;
+    }
+    return c;
+}
+
+static void
+reply_free(redisReply *reply)
+{
+    if (reply == NULL)
+        return;
+    for (size_t i = 0; i < reply->elements; i++)
+        reply_free(reply->element[i]);
+    free(reply->element);
+    free(reply->str);
+    free(reply);
+}
+
 static void
 pending_release(struct pending *p)
 {
-    if (!p->done || p->in_hiredis || p->ask != NULL)
+    if (!p->done || p->in_hiredis || p->ask != NULL || p->waits > 0)
         return;
+    reply_free(p->held);
     free(p->cmd);
     free(p);
 }
@@ -266,6 +314,121 @@ pending_new(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_c
     return p;
 }
 
+/*
+ * Durable writes sent in one pass of the loop share one WAIT (a group
+ * commit): WAIT covers every write the connection sent before it.
+ */
+struct wait_group {
+    int want;
+    size_t n, cap;
+    struct pending **members;
+};
+
+/* WAIT's answer for durable write p: its reply counts once enough replicas
+ * have it; else it ran but may be lost in a failover (NOT_REPLICATED). */
+static void
+wait_answered(struct pending *p, redisReply *reply, const struct gw_redis_error *err)
+{
+    p->waits--;
+    if (p->waits > 0 || p->done || p->waiting) {
+        pending_release(p); /* an older WAIT, or p was redirected: another follows */
+        return;
+    }
+    if (p->held == NULL)
+        pending_finish(p, NULL, err != NULL ? GW_REDIS_DISCONNECTED : GW_REDIS_PROTOCOL);
+    else if (err != NULL)
+        pending_finish(p, NULL, GW_REDIS_DISCONNECTED);
+    else if (reply->type == REDIS_REPLY_INTEGER && reply->integer >= p->wait_for)
+        pending_finish(p, p->held, GW_REDIS_DISCONNECTED);
+    else
+        pending_finish(p, NULL, GW_REDIS_NOT_REPLICATED);
+    pending_release(p);
+}
+
+static void
+group_answered(struct wait_group *g, redisReply *reply, const struct gw_redis_error *err)
+{
+    for (size_t i = 0; i < g->n; i++)
+        wait_answered(g->members[i], reply, err);
+    free(g->members);
+    free(g);
+}
+
+static void
+on_group_wait(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    group_answered(privdata, reply, err);
+}
+
+static int internal_for(struct gw_redis *r, gw_redis_cb cb, void *privdata, int argc,
+                        const char **argv);
+
+/* Sends the WAIT of the writes collected in this pass of the loop. */
+static void
+on_flush_wait(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_redis *r = arg;
+    struct wait_group *g = r->group;
+    char replicas[16], wait_ms[24];
+    const char *wait[] = {"WAIT", replicas, wait_ms};
+    (void)fd;
+    (void)what;
+
+    if (g == NULL)
+        return;
+    r->group = NULL;
+    snprintf(replicas, sizeof(replicas), "%d", g->want);
+    snprintf(wait_ms, sizeof(wait_ms), "%d", WAIT_MS);
+    if (internal_for(r, on_group_wait, g, 3, wait) != 0) {
+        struct gw_redis_error err = {GW_REDIS_DISCONNECTED, "connection lost before WAIT"};
+        group_answered(g, NULL, &err);
+    }
+}
+
+/* Sends p; a durable write joins the WAIT that tells whether replicas have it. */
+static int
+send_write(struct gw_redis *r, struct pending *p)
+{
+    /* Replicas in sync when last seen, at most min_replicas: a primary that
+     * has none (just promoted) is the only copy there is. */
+    int want = r->min_replicas < r->replicas_online ? r->min_replicas : r->replicas_online;
+    struct wait_group *g;
+
+    if (send_pending(r, p) != 0)
+        return -1;
+    if (!p->durable || want == 0)
+        return 0;
+    if ((g = r->group) == NULL) {
+        if ((g = r->group = calloc(1, sizeof(*g))) == NULL)
+            abort();
+        g->want = want;
+        event_active(r->flush_ev, EV_TIMEOUT, 0);
+    }
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 16;
+        struct pending **grown = realloc(g->members, cap * sizeof(*grown));
+        if (grown == NULL)
+            abort();
+        g->members = grown;
+        g->cap = cap;
+    }
+    g->members[g->n++] = p;
+    p->wait_for = g->want;
+    p->waits++;
+    return 0;
+}
+
+/* The connection went away before the collected WAIT was sent. */
+static void
+drop_group(struct gw_redis *r)
+{
+    struct gw_redis_error err = {GW_REDIS_DISCONNECTED, "connection lost before WAIT"};
+    struct wait_group *g = r->group;
+    r->group = NULL;
+    if (g != NULL)
+        group_answered(g, NULL, &err);
+}
+
 /* --- connection lifecycle ---------------------------------------------------- */
 
 static void
@@ -324,6 +487,7 @@ reset(struct gw_redis *r, const char *why, int64_t delay_ms)
         ac->data = NULL;
         redisAsyncFree(ac); /* fails what hiredis holds; deferred inside its callbacks */
     }
+    drop_group(r);
     schedule_connect(r, delay_ms >= 0 ? delay_ms : next_backoff(r));
 }
 
@@ -357,7 +521,7 @@ send_waiting(struct gw_redis *r)
         if (!p->waiting)
             continue;
         p->waiting = 0;
-        if (send_pending(r, p) != 0) {
+        if (send_write(r, p) != 0) {
             pending_finish(p, NULL, GW_REDIS_UNAVAILABLE);
             pending_release(p);
             return; /* the list changed; the connection is gone anyway */
@@ -424,14 +588,27 @@ on_probe(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     send_waiting(r);
 }
 
-static void
-internal(struct gw_redis *r, gw_redis_cb cb, int argc, const char **argv)
+/*
+ * A command of the client's own (handshake, health, WAIT): cb gets privdata.
+ * Returns -1 when it could not be sent (the connection is going away; its
+ * disconnect callback takes it from there): cb is then not called.
+ */
+static int
+internal_for(struct gw_redis *r, gw_redis_cb cb, void *privdata, int argc, const char **argv)
 {
-    struct pending *p = pending_new(r, NULL, cb, r, argc, argv, NULL);
+    struct pending *p = pending_new(r, NULL, cb, privdata, argc, argv, NULL);
     if (send_pending(r, p) != 0) {
         p->done = 1;
         pending_release(p);
+        return -1;
     }
+    return 0;
+}
+
+static void
+internal(struct gw_redis *r, gw_redis_cb cb, int argc, const char **argv)
+{
+    internal_for(r, cb, r, argc, argv);
 }
 
 static void
@@ -451,6 +628,11 @@ handshake(struct gw_redis *r)
     if (r->target.kind == GW_REDIS_SENTINEL) {
         const char *role[] = {"ROLE"};
         internal(r, on_role, 1, role);
+    }
+    r->replicas_online = 0;
+    if (r->min_replicas > 0) {
+        const char *info[] = {"INFO", "replication"};
+        internal(r, on_health, 2, info);
     }
     /* Ready once a write succeeds: a replica, a demoted primary or a node
      * that does not own the slot refuses it. */
@@ -679,7 +861,10 @@ on_reply(redisAsyncContext *ac, void *reply_, void *privdata)
         return;
     }
     if (reply->type != REDIS_REPLY_ERROR) {
-        pending_finish(p, reply, GW_REDIS_DISCONNECTED);
+        if (p->waits > 0 && !p->done)
+            p->held = reply_copy(reply); /* answered once the WAIT after it is */
+        else
+            pending_finish(p, reply, GW_REDIS_DISCONNECTED);
         pending_release(p);
         drained(r);
         return;
@@ -690,7 +875,7 @@ on_reply(redisAsyncContext *ac, void *reply_, void *privdata)
         const char *load[] = {"SCRIPT", "LOAD", p->script->source};
         internal(r, NULL, 3, load);
         p->redirects++;
-        if (send_pending(r, p) == 0)
+        if (send_write(r, p) == 0)
             return;
     }
     if (follow_redirect(r, p, reply->str)) {
@@ -706,13 +891,45 @@ on_reply(redisAsyncContext *ac, void *reply_, void *privdata)
     drained(r);
 }
 
+/* Replicas "state=online" with lag at most 1 s in an INFO replication text. */
+static int
+replicas_in_sync(const char *info)
+{
+    int n = 0;
+    for (const char *line = strstr(info, "\nslave"); line != NULL; line = strstr(line + 1, "\nslave")) {
+        const char *end = strchr(line + 1, '\n'), *lag;
+        char entry[512];
+        snprintf(entry, sizeof(entry), "%.*s", (int)(end != NULL ? end - line : (long)strlen(line)),
+                 line);
+        if (strstr(entry, "state=online") == NULL)
+            continue;
+        lag = strstr(entry, "lag=");
+        if (lag == NULL || strtol(lag + 4, NULL, 10) <= 1)
+            n++;
+    }
+    return n;
+}
+
+/* The health check came back (or its connection is gone). */
 static void
-on_ping(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+on_health(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
     struct gw_redis *r = privdata;
-    (void)reply;
-    (void)err;
-    r->ping_sent_ms = 0; /* it came back (or its connection is gone) */
+    r->ping_sent_ms = 0;
+    if (err == NULL && reply->type == REDIS_REPLY_STRING)
+        r->replicas_online = replicas_in_sync(reply->str);
+}
+
+static void
+health_check(struct gw_redis *r)
+{
+    /* INFO replication also says which replicas a durable write can wait for. */
+    const char *info[] = {"INFO", "replication"};
+    const char *ping[] = {"PING"};
+    if (r->min_replicas > 0)
+        internal(r, on_health, 2, info);
+    else
+        internal(r, on_health, 1, ping);
 }
 
 /* --- timers -------------------------------------------------------------------------- */
@@ -735,11 +952,10 @@ on_tick(evutil_socket_t fd, short what, void *arg)
     if (r->state == S_READY) {
         /* A connection is dead when its health PING does not come back. */
         if (r->ping_sent_ms != 0 && now - r->ping_sent_ms > r->timeout_ms) {
-            reset(r, "no reply to PING", -1);
+            reset(r, "no reply to the health check", -1);
         } else if (r->ping_sent_ms == 0 && now - r->last_ping_ms >= PING_EVERY_MS) {
-            const char *ping[] = {"PING"};
             r->ping_sent_ms = r->last_ping_ms = now;
-            internal(r, on_ping, 1, ping);
+            health_check(r);
         }
     } else if (r->state == S_DRAINING && now - r->state_since > r->timeout_ms) {
         reset(r, r->drain_reason, r->drain_delay_ms);
@@ -753,18 +969,19 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 /* --- public API ---------------------------------------------------------------------- */
 
 static void
-submit(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_cb cb,
+submit(struct gw_redis *r, const struct gw_redis_script *script, int durable, gw_redis_cb cb,
        void *privdata, int argc, const char **argv, const size_t *argvlen)
 {
     struct pending *p = pending_new(r, script, cb, privdata, argc, argv, argvlen);
 
+    p->durable = durable;
     p->deadline_ms = now_ms() + r->timeout_ms;
     live_append(r, p);
     if (!r->freeing && r->state != S_READY && r->redirecting) {
         p->waiting = 1; /* a known new primary is on its way */
         return;
     }
-    if (r->freeing || r->state != S_READY || send_pending(r, p) != 0)
+    if (r->freeing || r->state != S_READY || send_write(r, p) != 0)
         refuse(r, p, GW_REDIS_UNAVAILABLE);
 }
 
@@ -772,12 +989,20 @@ void
 gw_redis_command(struct gw_redis *r, gw_redis_cb cb, void *privdata, int argc,
                  const char **argv, const size_t *argvlen)
 {
-    submit(r, NULL, cb, privdata, argc, argv, argvlen);
+    submit(r, NULL, 0, cb, privdata, argc, argv, argvlen);
 }
 
 void
 gw_redis_eval(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_cb cb,
               void *privdata, int numkeys, int argc, const char **argv, const size_t *argvlen)
+{
+    gw_redis_eval_write(r, script, 0, cb, privdata, numkeys, argc, argv, argvlen);
+}
+
+void
+gw_redis_eval_write(struct gw_redis *r, const struct gw_redis_script *script, int durable,
+                    gw_redis_cb cb, void *privdata, int numkeys, int argc, const char **argv,
+                    const size_t *argvlen)
 {
     const char **full = calloc((size_t)argc + 3, sizeof(char *));
     size_t *lens = calloc((size_t)argc + 3, sizeof(size_t));
@@ -797,7 +1022,7 @@ gw_redis_eval(struct gw_redis *r, const struct gw_redis_script *script, gw_redis
         full[i + 3] = argv[i];
         lens[i + 3] = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
     }
-    submit(r, script, cb, privdata, argc + 3, full, lens);
+    submit(r, script, durable, cb, privdata, argc + 3, full, lens);
     free(full);
     free(lens);
 }
@@ -813,6 +1038,7 @@ gw_redis_new(struct event_base *base, const struct gw_redis_config *cfg,
         return NULL;
     r->base = base;
     r->timeout_ms = cfg->timeout_ms;
+    r->min_replicas = cfg->min_replicas;
     r->errors = cfg->errors;
     r->on_state = on_state;
     r->arg = arg;
@@ -828,7 +1054,8 @@ gw_redis_new(struct event_base *base, const struct gw_redis_config *cfg,
     r->tick = event_new(base, -1, EV_PERSIST, on_tick, r);
     r->retry_timer = evtimer_new(base, on_retry, r);
     r->refused_ev = event_new(base, -1, 0, on_refused, r);
-    if (gw_redis_target_copy(&r->target, cfg->target) != 0 ||
+    r->flush_ev = event_new(base, -1, 0, on_flush_wait, r);
+    if (r->flush_ev == NULL || gw_redis_target_copy(&r->target, cfg->target) != 0 ||
         (r->probe_key = strdup(cfg->probe_key)) == NULL || r->dns == NULL || r->tick == NULL ||
         r->retry_timer == NULL || r->refused_ev == NULL) {
         gw_redis_free(r);
@@ -866,6 +1093,7 @@ gw_redis_free(struct gw_redis *r)
         r->state = S_IDLE;
         redisAsyncFree(ac); /* commands it holds get DISCONNECTED */
     }
+    drop_group(r);
     /* Redirected and ASKed commands, then the refused ones. */
     while (r->live_head != NULL) {
         struct pending *p = r->live_head;
@@ -883,6 +1111,8 @@ gw_redis_free(struct gw_redis *r)
         event_free(r->retry_timer);
     if (r->refused_ev != NULL)
         event_free(r->refused_ev);
+    if (r->flush_ev != NULL)
+        event_free(r->flush_ev);
     if (r->dns != NULL)
         evdns_base_free(r->dns, 0);
     gw_redis_target_clear(&r->target);

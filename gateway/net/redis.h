@@ -60,7 +60,8 @@ enum gw_redis_error_kind {
     GW_REDIS_BUSY,
     GW_REDIS_SCRIPT,          /* a script raised an error */
     GW_REDIS_REPLY,           /* any other error reply */
-    GW_REDIS_PROTOCOL         /* a reply of a shape the caller does not expect */
+    GW_REDIS_PROTOCOL,        /* a reply of a shape the caller does not expect */
+    GW_REDIS_NOT_REPLICATED   /* a durable write ran, but no replica has it yet: it may be lost */
 };
 
 struct gw_redis_error {
@@ -99,6 +100,7 @@ struct gw_redis_config {
                                  marks the connection dead; connect and handshake take 2x */
     const char *probe_key;    /* written after connecting: ready once a write succeeds */
     struct gw_metric *errors; /* kaizen_redis_errors_total{kind}, or NULL */
+    int min_replicas;         /* a durable write succeeds once this many replicas have it (WAIT) */
 };
 
 /*
@@ -139,6 +141,7 @@ struct gw_redis_list {
 struct gw_redis_args {
     struct gw_redis_list keys, argv;
     int oom;
+    int durable;    /* a write someone is told about: wait for min_replicas (WAIT) */
 };
 void gw_redis_args_init(struct gw_redis_args *a);
 /* Appends a key; returns its 1-based index in KEYS. */

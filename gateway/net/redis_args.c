@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gateway/net/redis.h"
+#include "gateway/net/redis_internal.h"
 #include "gateway/util/log.h"
 
 void
@@ -99,6 +100,7 @@ gw_redis_args_clear(struct gw_redis_args *a)
     list_clear(&a->keys);
     list_clear(&a->argv);
     a->oom = 0;
+    a->durable = 0;
 }
 
 void
@@ -121,7 +123,7 @@ gw_redis_eval_args(struct gw_redis *r, const struct gw_redis_script *script,
         argv[a->keys.n + i] = a->argv.v[i];
         lens[a->keys.n + i] = a->argv.len[i];
     }
-    gw_redis_eval(r, script, cb, privdata, a->keys.n, argc, argv, lens);
+    gw_redis_eval_write(r, script, a->durable, cb, privdata, a->keys.n, argc, argv, lens);
     free(argv);
     free(lens);
     gw_redis_args_clear(a);

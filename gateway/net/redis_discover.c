@@ -268,9 +268,11 @@ gw_redis_ask_start(struct event_base *base, struct evdns_base *dns, const char *
     q->arg = arg;
     q->port = port;
     for (int i = 0; i < n; i++) {
-        if ((q->cmds[i] = malloc(lens[i])) == NULL)
+        /* NUL-terminated: hiredis 0.14 reads formatted commands with strchr. */
+        if ((q->cmds[i] = malloc(lens[i] + 1)) == NULL)
             abort();
         memcpy(q->cmds[i], cmds[i], lens[i]);
+        q->cmds[i][lens[i]] = '\0';
         q->lens[i] = lens[i];
         q->n++;
     }

@@ -232,6 +232,7 @@ on_promote_read(redisReply *reply, const struct gw_redis_error *err, void *privd
         resolve_args(ac, &a, ids[i], at);
     }
     free(ids);
+    a.durable = 1;
     gw_redis_eval_args(ac->c->redis, &ac->c->apply, &a, on_applied, ac);
 }
 
@@ -304,6 +305,7 @@ gw_canaries_apply(struct gw_canaries *c, const char *delivery, int64_t ttl,
         gw_redis_args_str(&a, k->source != NULL && strcmp(k->source, "api") == 0 ? "0" : "1");
         resolve_args(ac, &a, id, now_ms());
     }
+    a.durable = 1; /* someone is told it happened */
     gw_redis_eval_args(c->redis, &c->apply, &a, on_applied, ac);
 }
 

@@ -27,6 +27,7 @@ struct gw_migration {
     char token[GW_TOKEN_LEN];
     int running;
     int swept;            /* a full pass (with the SCAN sweep) ran since start-up */
+    int disabled;
     enum step step;
     char cursor[32];      /* SCAN cursor of the sweep */
     long moved;           /* carried over in this pass */
@@ -34,13 +35,15 @@ struct gw_migration {
 };
 
 struct gw_migration *
-gw_migration_new(struct gw_redis *redis)
+gw_migration_new(struct gw_redis *redis, int enabled)
 {
     struct gw_migration *m = calloc(1, sizeof(*m));
 
     if (m == NULL)
         return NULL;
     m->redis = redis;
+    m->swept = !enabled;
+    m->disabled = !enabled;
     gw_redis_script_init(&m->tickets, "migrate_tickets", gw_lua_migrate_tickets);
     gw_redis_script_init(&m->canaries, "migrate_canaries", gw_lua_migrate_canaries);
     gw_redis_script_init(&m->outbox, "migrate_outbox", gw_lua_migrate_outbox);
@@ -359,7 +362,7 @@ on_legacy_count(redisReply *reply, const struct gw_redis_error *err, void *privd
 void
 gw_migration_tick(struct gw_migration *m)
 {
-    if (m->running || !gw_redis_ready(m->redis))
+    if (m->disabled || m->running || !gw_redis_ready(m->redis))
         return;
     m->running = 1;
     if (!m->swept) {

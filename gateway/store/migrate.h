@@ -16,7 +16,12 @@
 
 struct gw_migration;
 
-struct gw_migration *gw_migration_new(struct gw_redis *redis);
+/*
+ * enabled 0 (a Redis Cluster, which the first release did not support:
+ * there is nothing to carry over, and its keys would be in other slots)
+ * makes every pass a no-op that is done at once.
+ */
+struct gw_migration *gw_migration_new(struct gw_redis *redis, int enabled);
 void gw_migration_free(struct gw_migration *m);
 
 /* Starts a pass if one is due and none runs (call it from a timer). */

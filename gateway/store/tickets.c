@@ -197,6 +197,7 @@ gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
         gw_redis_args_key(&a, key);
         free(key);
     }
+    a.durable = 1; /* someone is told it happened */
     gw_redis_eval_args(s->redis, &s->apply, &a, on_applied, c);
 }
 

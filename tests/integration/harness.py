@@ -163,9 +163,13 @@ class Gateway:
     def start(self, wait_ready=True):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([self.binary], env=self.env, stdout=self.log, stderr=self.log)
-        wait_for(lambda: self.request("GET", "/healthz")[0] == 200, what="gateway /healthz")
-        if wait_ready:
-            wait_for(lambda: self.request("GET", "/readyz")[0] == 200, what="gateway /readyz")
+        try:
+            wait_for(lambda: self.request("GET", "/healthz")[0] == 200, what="gateway /healthz")
+            if wait_ready:
+                wait_for(lambda: self.request("GET", "/readyz")[0] == 200, what="gateway /readyz")
+        except AssertionError as e:
+            raise AssertionError("%s; exit code %r; its log ends:\n%s"
+                                 % (e, self.proc.poll(), self.read_log()[-3000:])) from None
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
         """Stops the process; returns its exit code."""
