@@ -224,6 +224,13 @@ load(struct gw_config *c, struct loader *l)
         return -1;
     if (boolean(l, "KAIZEN_DIGEST_SKIP_EMPTY", 1, &c->digest_skip_empty) != 0)
         return -1;
+    v = env(l, "KAIZEN_DIGEST_MAX_TICKETS");
+    if (gw_parse_long(v != NULL ? v : "500", 1, 10000, &n) != 0)
+        return gw_fail(l->err, l->errlen, "KAIZEN_DIGEST_MAX_TICKETS: '%s' is not a number 1..10000",
+                       v);
+    c->digest_max_tickets = n;
+    if (duration(l, "KAIZEN_RETENTION", "30d", 3600, &c->retention) != 0)
+        return -1;
 
     c->sla.seconds[GW_SEV_CRITICAL] = 4 * 3600;
     c->sla.seconds[GW_SEV_HIGH] = 24 * 3600;

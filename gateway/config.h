@@ -29,6 +29,8 @@ struct gw_config {
     int digest_at_minute;       /* minutes after 00:00 UTC */
     int64_t digest_every;       /* seconds; 0 = use digest_at_minute */
     int digest_skip_empty;
+    long digest_max_tickets;    /* KAIZEN_DIGEST_MAX_TICKETS */
+    int64_t retention;          /* KAIZEN_RETENTION, seconds */
     struct gw_sla sla;
     enum gw_severity default_severity;
     int64_t sla_warn;

@@ -121,11 +121,34 @@ digest_record(const struct build *b, const char *id, size_t open, json_t *messag
     return text;
 }
 
+/* Open tickets per component (the counts are per component and severity). */
+static size_t
+component_totals(const struct gw_ticket_list *list, const char **names, size_t *open)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < list->nopen; i++) {
+        size_t j = 0;
+        while (j < n && strcmp(names[j], list->open[i].component) != 0)
+            j++;
+        if (j == n) {
+            names[n] = list->open[i].component;
+            open[n++] = 0;
+        }
+        open[j] += (size_t)(list->open[i].count > 0 ? list->open[i].count : 0);
+    }
+    return n;
+}
+
 static void
-on_open_tickets(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *err,
-                void *arg)
+on_open_tickets(const struct gw_ticket_list *list, const struct gw_redis_error *err, void *arg)
 {
     struct build *b = arg;
+    const struct gw_ticket *tickets = list != NULL ? list->tickets : NULL;
+    size_t n = list != NULL ? list->n : 0;
+    const char **names = NULL;
+    size_t *open = NULL, all_open = 0;
+    char feed_url[600];
+    struct gw_digest_totals totals;
     const struct gw_config *cfg = b->s->d.cfg;
     const struct gw_templates *templates = b->s->d.templates;
     struct gw_template_renderer renderer;
@@ -140,7 +163,16 @@ on_open_tickets(const struct gw_ticket *tickets, size_t n, const struct gw_redis
         return;
     }
     gw_template_renderer_init(&renderer, templates, b->now);
-    messages = gw_digest_build(tickets, n, b->now, cfg->sla_warn, cfg->sla_crit, &renderer.vtable);
+    names = calloc(list->nopen + 1, sizeof(*names));
+    open = calloc(list->nopen + 1, sizeof(*open));
+    if (names == NULL || open == NULL)
+        abort();
+    snprintf(feed_url, sizeof(feed_url), "%s/feeds/tickets.rss", cfg->public_url);
+    totals = (struct gw_digest_totals){names, open, component_totals(list, names, open), feed_url};
+    for (size_t i = 0; i < totals.n; i++)
+        all_open += open[i];
+    messages = gw_digest_build_capped(tickets, n, &totals, b->now, cfg->sla_warn, cfg->sla_crit,
+                                      &renderer.vtable);
     if (messages == NULL)
         abort();
     if (json_array_size(messages) == 0 && !cfg->digest_skip_empty)
@@ -167,7 +199,8 @@ on_open_tickets(const struct gw_ticket *tickets, size_t n, const struct gw_redis
     if (count > 0) {
         description = gw_render_rss_digest(templates, tickets, n, b->now, cfg->sla_warn,
                                            cfg->sla_crit);
-        record = digest_record(b, b->window[0] ? b->window : ids[0], n, messages, description);
+        record = digest_record(b, b->window[0] ? b->window : ids[0], all_open, messages,
+                               description);
     }
     /* The claim outlives its window, so a late replica never posts it again. */
     window_ttl = cfg->digest_every > 0 ? (cfg->digest_every * 2 > 60 ? cfg->digest_every * 2 : 60)
@@ -184,13 +217,14 @@ on_open_tickets(const struct gw_ticket *tickets, size_t n, const struct gw_redis
     free(msgs);
     free(record);
     free(description);
+    free(names);
+    free(open);
     json_decref(messages);
 }
 
 static void
 start_build(struct gw_scheduler *s, const char *window, gw_digest_cb cb, void *arg)
 {
-    struct gw_ticket_filter filter;
     struct build *b = calloc(1, sizeof(*b));
 
     if (b == NULL)
@@ -202,11 +236,7 @@ start_build(struct gw_scheduler *s, const char *window, gw_digest_cb cb, void *a
     b->cb = cb;
     b->arg = arg;
     snprintf(b->window, sizeof(b->window), "%s", window != NULL ? window : "");
-    memset(&filter, 0, sizeof(filter));
-    filter.state = GW_STATE_OPEN;
-    filter.severity = GW_SEV_NONE;
-    filter.now = b->now;
-    gw_tickets_list(s->d.tickets, &filter, on_open_tickets, b);
+    gw_tickets_urgent(s->d.tickets, s->d.cfg->digest_max_tickets, on_open_tickets, b);
 }
 
 void
@@ -292,9 +322,11 @@ on_breach_enqueued(int enqueued, const struct gw_redis_error *err, void *arg)
 }
 
 static void
-on_due(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *err, void *arg)
+on_due(const struct gw_ticket_list *list, const struct gw_redis_error *err, void *arg)
 {
     struct breach_batch *bb = arg;
+    const struct gw_ticket *tickets = list != NULL ? list->tickets : NULL;
+    size_t n = list != NULL ? list->n : 0;
     struct gw_scheduler *s = bb->s;
 
     bb->full = n == DUE_BATCH;

@@ -6,6 +6,7 @@
 
 #include "gateway/core/dates.h"
 #include "gateway/core/hmac.h"
+#include "gateway/store/tickets.h"
 #include "gateway/telemetry.h"
 #include "gateway/util/log.h"
 #include "handlers/handlers.h"
@@ -65,20 +66,66 @@ gw_reply_redis_error(struct gw_request *req, const struct gw_redis_error *err, c
     gw_reply_error(req, 503, reason);
 }
 
-const char *
-gw_ticket_filter_parse(struct gw_request *req, struct gw_ticket_filter *f, int allow_limit)
+/* --- ticket filters and page cursors ---------------------------------------- */
+
+char *
+gw_cursor_encode(const char *raw, size_t len)
 {
-    static const char *const with_limit[] = {"component", "severity", "state", "limit",
-                                             "token", NULL};
+    static const char hex[] = "0123456789abcdef";
+    char *out = malloc(2 * len + 1);
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = hex[(unsigned char)raw[i] >> 4];
+        out[2 * i + 1] = hex[(unsigned char)raw[i] & 15];
+    }
+    out[2 * len] = '\0';
+    return out;
+}
+
+static int
+hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The page position "<12 hex digits>\0<ticket id>", hex-encoded, into buf. */
+static int
+cursor_decode(const char *s, char *buf, size_t buflen, size_t *len)
+{
+    size_t n = strlen(s);
+    if (n % 2 != 0 || n / 2 < 14 || n / 2 > buflen)
+        return -1;
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        buf[i] = (char)(hi * 16 + lo);
+        if (i < 12 ? hex_digit(buf[i]) < 0 : i == 12 ? buf[i] != '\0' : buf[i] == '\0')
+            return -1;
+    }
+    *len = n / 2;
+    return 0;
+}
+
+const char *
+gw_ticket_query_parse(struct gw_request *req, struct gw_ticket_query *q, int paged)
+{
+    static const char *const params[] = {"component", "severity", "state", "limit", "cursor",
+                                          "token", NULL};
+    struct gw_ticket_filter *f = &q->filter;
     const char *v;
 
-    memset(f, 0, sizeof(*f));
+    memset(q, 0, sizeof(*q));
     f->severity = GW_SEV_NONE;
     f->recent_seconds = RECENT_SECONDS;
     f->now = gw_now();
-    v = gw_request_unknown_query(req, with_limit);
-    if (v != NULL || (!allow_limit && gw_request_query(req, "limit") != NULL))
-        return "unknown query parameter (use component, severity, state, limit)";
+    f->limit = paged ? 100 : GW_FEED_ITEMS;
+    v = gw_request_unknown_query(req, params);
+    if (v != NULL || (!paged && (gw_request_query(req, "limit") != NULL ||
+                                 gw_request_query(req, "cursor") != NULL)))
+        return paged ? "unknown query parameter (use component, severity, state, limit, cursor)"
+                     : "unknown query parameter (use component, severity, state)";
     f->component = gw_request_query(req, "component");
     if (f->component != NULL && f->component[0] == '\0')
         return "component must not be empty";
@@ -99,8 +146,14 @@ gw_ticket_filter_parse(struct gw_request *req, struct gw_ticket_filter *f, int a
         char *end;
         errno = 0;
         f->limit = strtol(v, &end, 10);
-        if (errno != 0 || end == v || *end != '\0' || f->limit < 1 || f->limit > 100000)
-            return "limit must be an integer from 1 to 100000";
+        if (errno != 0 || end == v || *end != '\0' || f->limit < 1 ||
+            f->limit > GW_TICKETS_PAGE_MAX)
+            return "limit must be an integer from 1 to 1000";
+    }
+    if ((v = gw_request_query(req, "cursor")) != NULL) {
+        if (cursor_decode(v, q->cursor, sizeof(q->cursor), &f->cursor_len) != 0)
+            return "malformed cursor (use next_cursor from the previous page)";
+        f->cursor = q->cursor;
     }
     return NULL;
 }

@@ -27,7 +27,7 @@ struct feed_request {
     struct gw_feeds_handler *h;
     struct gw_request *req;
     enum feed_kind kind;
-    struct gw_ticket_filter filter;
+    struct gw_ticket_query filter;
     char query[512];          /* normalised filters, part of the ETag */
     char component[256];
     int64_t last_modified;
@@ -86,8 +86,10 @@ channel(struct feed_request *fr, struct gw_rss_channel *ch, char *self, size_t s
 }
 
 static void
-on_tickets(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *err, void *arg)
+on_tickets(const struct gw_ticket_list *list, const struct gw_redis_error *err, void *arg)
 {
+    const struct gw_ticket *tickets = list != NULL ? list->tickets : NULL;
+    size_t n = list != NULL ? list->n : 0;
     struct feed_request *fr = arg;
     const struct gw_templates *set = fr->h->templates;
     struct gw_rss_item *items = NULL;
@@ -223,7 +225,7 @@ on_version(int64_t version, int64_t changed_at, const struct gw_redis_error *err
         return;
     }
     if (fr->kind == FEED_TICKETS)
-        gw_tickets_list(fr->h->tickets, &fr->filter, on_tickets, fr);
+        gw_tickets_list(fr->h->tickets, &fr->filter.filter, on_tickets, fr);
     else
         gw_digests_records(fr->h->digests, on_digests, fr);
 }
@@ -249,19 +251,20 @@ on_feed(struct gw_request *req, struct gw_feeds_handler *h, enum feed_kind kind)
     fr->req = req;
     fr->kind = kind;
     if (kind == FEED_TICKETS) {
-        if ((bad = gw_ticket_filter_parse(req, &fr->filter, 0)) != NULL) {
+        if ((bad = gw_ticket_query_parse(req, &fr->filter, 0)) != NULL) {
             gw_reply_error(req, 400, bad);
             free(fr);
             return;
         }
         /* The filter points into the request; copy what outlives parsing order. */
-        if (fr->filter.component != NULL) {
-            snprintf(fr->component, sizeof(fr->component), "%s", fr->filter.component);
-            fr->filter.component = fr->component;
+        if (fr->filter.filter.component != NULL) {
+            snprintf(fr->component, sizeof(fr->component), "%s", fr->filter.filter.component);
+            fr->filter.filter.component = fr->component;
         }
         snprintf(fr->query, sizeof(fr->query), "c=%s&s=%s&st=%s", fr->component,
-                 fr->filter.severity == GW_SEV_NONE ? "" : gw_severity_name(fr->filter.severity),
-                 states[fr->filter.state]);
+                 fr->filter.filter.severity == GW_SEV_NONE ? ""
+                 : gw_severity_name(fr->filter.filter.severity),
+                 states[fr->filter.filter.state]);
     } else if (gw_request_unknown_query(req, digest_params) != NULL) {
         gw_reply_error(req, 400, "unknown query parameter (the digests feed takes none)");
         free(fr);

@@ -97,8 +97,22 @@ void gw_webhook_reply(struct gw_telemetry *t, struct gw_request *req, const char
 void gw_reply_redis_error(struct gw_request *req, const struct gw_redis_error *err,
                           const char *what);
 
-/* Filters shared by /api/tickets and the tickets feed; a reason for a 400, or NULL. */
-const char *gw_ticket_filter_parse(struct gw_request *req, struct gw_ticket_filter *f,
-                                   int allow_limit);
+/* What /api/tickets and the tickets feed list; the filter points into q and the request. */
+struct gw_ticket_query {
+    struct gw_ticket_filter filter;
+    char cursor[1024];            /* the decoded page cursor */
+};
+
+#define GW_FEED_ITEMS 200        /* the tickets feed: the newest 200 */
+
+/*
+ * Fills q from the query string: component, severity, state, and when
+ * paged, limit (1..1000, default 100) and cursor; else the first
+ * GW_FEED_ITEMS. Returns a reason for a 400, or NULL.
+ */
+const char *gw_ticket_query_parse(struct gw_request *req, struct gw_ticket_query *q, int paged);
+
+/* A page cursor as the opaque text clients pass back (hex); malloc'd, NULL on OOM. */
+char *gw_cursor_encode(const char *raw, size_t len);
 
 #endif

@@ -1,4 +1,8 @@
-/* GET /api/tickets: {"tickets":[ticket...]} with component, severity, state, limit. */
+/*
+ * GET /api/tickets: {"tickets":[ticket...],"next_cursor":"..."} with
+ * component, severity, state, limit (default 100, at most 1000) and cursor
+ * (from the previous page; absent on the last page).
+ */
 #include <stdlib.h>
 
 #include "gateway/store/tickets.h"
@@ -10,19 +14,26 @@ struct list_request {
 };
 
 static void
-on_list(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *err, void *arg)
+on_list(const struct gw_ticket_list *page, const struct gw_redis_error *err, void *arg)
 {
     struct list_request *lr = arg;
-    json_t *list;
+    json_t *list, *body;
+    char *cursor;
 
     if (err != NULL) {
         gw_reply_redis_error(lr->req, err, NULL);
-    } else {
-        list = json_array();
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(list, gw_ticket_json(&tickets[i], lr->now));
-        gw_reply_json(lr->req, 200, json_pack("{s:o}", "tickets", list));
+        free(lr);
+        return;
     }
+    list = json_array();
+    for (size_t i = 0; i < page->n; i++)
+        json_array_append_new(list, gw_ticket_json(&page->tickets[i], lr->now));
+    body = json_pack("{s:o}", "tickets", list);
+    if (page->next != NULL && (cursor = gw_cursor_encode(page->next, page->next_len)) != NULL) {
+        json_object_set_new(body, "next_cursor", json_string(cursor));
+        free(cursor);
+    }
+    gw_reply_json(lr->req, 200, body);
     free(lr);
 }
 
@@ -30,13 +41,13 @@ static void
 on_tickets(struct gw_request *req, void *arg)
 {
     struct gw_api_handler *h = arg;
-    struct gw_ticket_filter filter;
+    struct gw_ticket_query query;
     struct list_request *lr;
     const char *bad;
 
     if (!gw_admin_ok(h->cfg, req))
         return;
-    if ((bad = gw_ticket_filter_parse(req, &filter, 1)) != NULL) {
+    if ((bad = gw_ticket_query_parse(req, &query, 1)) != NULL) {
         gw_reply_error(req, 400, bad);
         return;
     }
@@ -45,8 +56,8 @@ on_tickets(struct gw_request *req, void *arg)
         return;
     }
     lr->req = req;
-    lr->now = filter.now;
-    gw_tickets_list(h->tickets, &filter, on_list, lr);
+    lr->now = query.filter.now;
+    gw_tickets_list(h->tickets, &query.filter, on_list, lr);
 }
 
 void

@@ -147,21 +147,6 @@ gw_ticket_change_clear(struct gw_ticket_change *change)
     change->op = GW_OP_NONE;
 }
 
-int
-gw_ticket_filter_keep(const struct gw_ticket_filter *f, const struct gw_ticket *t)
-{
-    if (f->component != NULL && strcmp(t->component, f->component) != 0)
-        return 0;
-    if (f->severity != GW_SEV_NONE && t->severity != f->severity)
-        return 0;
-    switch (f->state) {
-    case GW_STATE_OPEN: return t->state == GW_TICKET_OPEN;
-    case GW_STATE_RESOLVED: return t->state == GW_TICKET_RESOLVED;
-    case GW_STATE_ALL: return 1;
-    default: return t->state == GW_TICKET_OPEN || t->resolved_at >= f->now - f->recent_seconds;
-    }
-}
-
 json_t *
 gw_ticket_json(const struct gw_ticket *t, int64_t now)
 {

@@ -101,14 +101,13 @@ enum gw_state_filter { GW_STATE_DEFAULT, GW_STATE_OPEN, GW_STATE_RESOLVED, GW_ST
 struct gw_ticket_filter {
     const char *component;          /* NULL: any */
     enum gw_severity severity;      /* GW_SEV_NONE: any */
-    enum gw_state_filter state;     /* DEFAULT: open + resolved within recent_seconds */
+    enum gw_state_filter state;     /* DEFAULT: open + resolved ones changed within recent_seconds */
     int64_t recent_seconds;         /* 7 days */
-    long limit;                     /* <= 0: no limit */
+    long limit;                     /* a page's size */
+    const char *cursor;             /* where the page starts (opaque bytes), NULL: the first */
+    size_t cursor_len;
     int64_t now;
 };
-
-/* 1 if t passes f (limit aside). */
-int gw_ticket_filter_keep(const struct gw_ticket_filter *f, const struct gw_ticket *t);
 
 /* Ticket -> JSON per SPEC "Ticket JSON" (sla_remaining_seconds at now). New reference. */
 json_t *gw_ticket_json(const struct gw_ticket *t, int64_t now);

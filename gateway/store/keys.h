@@ -7,7 +7,10 @@
  *
  * Tickets
  *   {kz}:ticket                hash  id -> row (see store/lua/lib/ticket.lua)
- *   {kz}:tickets               zset  id -> updated_at (newest change first)
+ *   {kz}:ix:open, {kz}:ix:resolved         lex zsets, newest change first
+ *   {kz}:ix:c:open, {kz}:ix:c:resolved     the same by component and severity
+ *   {kz}:ix:s:open, {kz}:ix:s:resolved     the same by severity
+ *   {kz}:ix:c:sla              lex zset  open tickets by component and deadline
  *   {kz}:sla                   zset  id -> sla_deadline, open tickets
  *   {kz}:sla_pending           zset  id -> sla_deadline, open, breach not yet notified
  *   {kz}:breach_notified       hash  id -> the deadline whose breach was notified
@@ -53,7 +56,13 @@
 #define GW_KEY(name) "{kz}:" name
 
 #define GW_KEY_TICKET           GW_KEY("ticket")
-#define GW_KEY_TICKETS          GW_KEY("tickets")
+#define GW_KEY_IX_OPEN          GW_KEY("ix:open")
+#define GW_KEY_IX_RESOLVED      GW_KEY("ix:resolved")
+#define GW_KEY_IX_C_OPEN        GW_KEY("ix:c:open")
+#define GW_KEY_IX_C_RESOLVED    GW_KEY("ix:c:resolved")
+#define GW_KEY_IX_S_OPEN        GW_KEY("ix:s:open")
+#define GW_KEY_IX_S_RESOLVED    GW_KEY("ix:s:resolved")
+#define GW_KEY_IX_C_SLA         GW_KEY("ix:c:sla")
 #define GW_KEY_SLA              GW_KEY("sla")
 #define GW_KEY_SLA_PENDING      GW_KEY("sla_pending")
 #define GW_KEY_BREACH_NOTIFIED  GW_KEY("breach_notified")
@@ -88,6 +97,10 @@ enum gw_key_kind {
     GW_KEY_OUTBOX_LOCK,     /* rest: sink name */
     GW_KEY_DIGEST_WINDOW    /* rest: window id */
 };
+
+struct gw_redis_args;
+/* Adds the 16 ticket keys, in the order of store/lua/lib/ticket.lua's ticket_keys. */
+void gw_ticket_keys(struct gw_redis_args *a);
 
 /* A malloc'd key name, or NULL when out of memory. */
 char *gw_key(enum gw_key_kind kind, const char *rest);

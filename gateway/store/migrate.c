@@ -164,17 +164,16 @@ on_index(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 
     if (!batch_ready(m, reply, err))
         return;
-    static const char *const ticket_keys[] = {
-        GW_KEY_TICKET, GW_KEY_TICKETS, GW_KEY_SLA, GW_KEY_SLA_PENDING, GW_KEY_BREACH_NOTIFIED,
-        GW_KEY_OPEN_COUNTS, GW_KEY_TICKETS_VERSION, GW_KEY_TICKETS_CHANGED, GW_LEGACY_TICKETS,
-        GW_LEGACY_SLA, GW_LEGACY_SLA_PENDING};
+    static const char *const legacy_ticket_keys[] = {GW_LEGACY_TICKETS, GW_LEGACY_SLA,
+                                                     GW_LEGACY_SLA_PENDING};
     static const char *const canary_keys[] = {
         GW_KEY_CANARY, GW_KEY_CANARIES, GW_KEY_CANARY_DUE, GW_KEY_CANARY_SHA,
         GW_LEGACY_CANARIES, GW_LEGACY_CANARY_DUE};
 
     gw_redis_args_init(&a);
     if (tickets) {
-        add_keys(&a, ticket_keys, sizeof(ticket_keys) / sizeof(ticket_keys[0]));
+        gw_ticket_keys(&a);
+        add_keys(&a, legacy_ticket_keys, sizeof(legacy_ticket_keys) / sizeof(legacy_ticket_keys[0]));
         gw_redis_args_int(&a, gw_now());
     } else {
         add_keys(&a, canary_keys, sizeof(canary_keys) / sizeof(canary_keys[0]));

@@ -11,7 +11,7 @@
 
 struct gw_tickets {
     struct gw_redis *redis;
-    struct gw_redis_script apply, list, due, stats, breach;
+    struct gw_redis_script apply, list, urgent, due, stats, breach, retention;
 };
 
 struct gw_tickets *
@@ -23,6 +23,8 @@ gw_tickets_new(struct gw_redis *redis)
     s->redis = redis;
     gw_redis_script_init(&s->apply, "ticket_apply", gw_lua_ticket_apply);
     gw_redis_script_init(&s->list, "ticket_list", gw_lua_ticket_list);
+    gw_redis_script_init(&s->urgent, "ticket_urgent", gw_lua_ticket_urgent);
+    gw_redis_script_init(&s->retention, "ticket_retention", gw_lua_ticket_retention);
     gw_redis_script_init(&s->due, "ticket_due", gw_lua_ticket_due);
     gw_redis_script_init(&s->stats, "ticket_stats", gw_lua_ticket_stats);
     gw_redis_script_init(&s->breach, "ticket_breach", gw_lua_ticket_breach);
@@ -162,16 +164,7 @@ gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
     c->arg = arg;
     c->n = n;
     gw_redis_args_init(&a);
-    gw_redis_args_key(&a, GW_KEY_TICKET);
-    gw_redis_args_key(&a, GW_KEY_TICKETS);
-    gw_redis_args_key(&a, GW_KEY_SLA);
-    gw_redis_args_key(&a, GW_KEY_SLA_PENDING);
-    gw_redis_args_key(&a, GW_KEY_BREACH_NOTIFIED);
-    gw_redis_args_key(&a, GW_KEY_OPEN_COUNTS);
-    gw_redis_args_key(&a, GW_KEY_TICKETS_VERSION);
-    gw_redis_args_key(&a, GW_KEY_TICKETS_CHANGED);
-    gw_redis_args_key(&a, GW_KEY_MTTR_SUM);
-    gw_redis_args_key(&a, GW_KEY_MTTR_COUNT);
+    gw_ticket_keys(&a);
     gw_redis_args_int(&a, gw_now());
     gw_redis_args_int(&a, ttl);
     gw_redis_args_int(&a, (long long)n);
@@ -203,72 +196,111 @@ gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
 
 /* --- listings ---------------------------------------------------------------- */
 
+enum list_kind { LIST_PAGE, LIST_URGENT, LIST_DUE };
+
 struct list_call {
     gw_tickets_cb cb;
     void *arg;
-    int filtered;
-    struct gw_ticket_filter filter;
-    char component[256];      /* the filter's, copied: it outlives the caller's */
+    enum list_kind kind;
 };
 
-/* reply: rows (nil for a ticket listed but gone); tickets point into it. */
+/*
+ * reply: the page's next cursor (LIST_PAGE) or the open counts (LIST_URGENT)
+ * first, then rows (nil for a ticket listed but gone); tickets point into it.
+ */
 static void
 on_rows(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
     struct list_call *c = privdata;
+    struct gw_ticket_list list;
     struct gw_ticket *tickets = NULL;
-    size_t n = 0;
+    struct gw_count *open = NULL;
+    size_t first = c->kind == LIST_DUE ? 0 : 1;
 
-    if (err == NULL && reply->type != REDIS_REPLY_ARRAY)
+    memset(&list, 0, sizeof(list));
+    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements < first))
         err = &gw_bad_reply;
-    if (err == NULL && reply->elements > 0 &&
-        (tickets = calloc(reply->elements, sizeof(*tickets))) == NULL)
-        abort();
-    for (size_t r = 0; err == NULL && r < reply->elements; r++) {
-        redisReply *e = reply->element[r];
-        struct gw_ticket *t = &tickets[n];
-        if (e->type != REDIS_REPLY_STRING || gw_ticket_row_decode(e->str, e->len, t) != 0)
-            continue;
-        if (c->filtered && !gw_ticket_filter_keep(&c->filter, t))
-            continue;
-        n++;
-        if (c->filtered && c->filter.limit > 0 && (long)n >= c->filter.limit)
-            break;
+    if (err == NULL && first == 1) {
+        redisReply *head = reply->element[0];
+        if (c->kind == LIST_PAGE && head->type == REDIS_REPLY_STRING && head->len > 0) {
+            list.next = head->str;
+            list.next_len = head->len;
+        } else if (c->kind == LIST_URGENT && head->type == REDIS_REPLY_ARRAY) {
+            if ((open = calloc(head->elements / 2 + 1, sizeof(*open))) == NULL)
+                abort();
+            list.open = open;
+            list.nopen = gw_count_pairs(head, open);
+        }
     }
-    c->cb(tickets, n, err, c->arg);
+    if (err == NULL && reply->elements > first &&
+        (tickets = calloc(reply->elements - first, sizeof(*tickets))) == NULL)
+        abort();
+    for (size_t r = first; err == NULL && r < reply->elements; r++) {
+        redisReply *e = reply->element[r];
+        if (e->type == REDIS_REPLY_STRING && gw_ticket_row_decode(e->str, e->len, &tickets[list.n]) == 0)
+            list.n++;
+    }
+    list.tickets = tickets;
+    c->cb(err == NULL ? &list : NULL, err, c->arg);
     free(tickets);
+    free(open);
     free(c);
 }
 
 static struct list_call *
-list_call_new(gw_tickets_cb cb, void *arg, const struct gw_ticket_filter *filter)
+list_call_new(gw_tickets_cb cb, void *arg, enum list_kind kind)
 {
     struct list_call *c = calloc(1, sizeof(*c));
     if (c == NULL)
         abort();
     c->cb = cb;
     c->arg = arg;
-    if (filter != NULL) {
-        c->filtered = 1;
-        c->filter = *filter;
-        if (filter->component != NULL) {
-            snprintf(c->component, sizeof(c->component), "%s", filter->component);
-            c->filter.component = c->component;
-        }
-    }
+    c->kind = kind;
     return c;
 }
 
+/* 12 hex digits of 2^48-1-t: a change's <age> in the indexes (lib/ticket.lua). */
+static void
+age_hex(int64_t t, char out[13])
+{
+    const int64_t max = 281474976710655LL;
+    t = t < 0 ? 0 : t > max ? max : t;
+    snprintf(out, 13, "%012llx", (long long)(max - t));
+}
+
 void
-gw_tickets_list(struct gw_tickets *s, const struct gw_ticket_filter *filter, gw_tickets_cb cb,
+gw_tickets_list(struct gw_tickets *s, const struct gw_ticket_filter *f, gw_tickets_cb cb,
                 void *arg)
+{
+    static const char *const states[] = {
+        [GW_STATE_DEFAULT] = "default", [GW_STATE_OPEN] = "open",
+        [GW_STATE_RESOLVED] = "resolved", [GW_STATE_ALL] = "all"};
+    char severity[2] = "", cutoff[13];
+    struct gw_redis_args a;
+
+    if (f->severity != GW_SEV_NONE)
+        severity[0] = (char)('0' + f->severity);
+    age_hex(f->now - f->recent_seconds, cutoff);
+    gw_redis_args_init(&a);
+    gw_ticket_keys(&a);
+    gw_redis_args_str(&a, states[f->state]);
+    gw_redis_args_str(&a, f->component != NULL ? f->component : "");
+    gw_redis_args_str(&a, severity);
+    gw_redis_args_mem(&a, f->cursor != NULL ? f->cursor : "", f->cursor != NULL ? f->cursor_len : 0);
+    gw_redis_args_int(&a, f->limit > 0 && f->limit <= GW_TICKETS_PAGE_MAX ? f->limit : 100);
+    gw_redis_args_str(&a, cutoff);
+    gw_redis_eval_args(s->redis, &s->list, &a, on_rows, list_call_new(cb, arg, LIST_PAGE));
+}
+
+void
+gw_tickets_urgent(struct gw_tickets *s, long limit, gw_tickets_cb cb, void *arg)
 {
     struct gw_redis_args a;
 
     gw_redis_args_init(&a);
-    gw_redis_args_key(&a, GW_KEY_TICKETS);
-    gw_redis_args_key(&a, GW_KEY_TICKET);
-    gw_redis_eval_args(s->redis, &s->list, &a, on_rows, list_call_new(cb, arg, filter));
+    gw_ticket_keys(&a);
+    gw_redis_args_int(&a, limit);
+    gw_redis_eval_args(s->redis, &s->urgent, &a, on_rows, list_call_new(cb, arg, LIST_URGENT));
 }
 
 void
@@ -282,7 +314,32 @@ gw_tickets_due_breaches(struct gw_tickets *s, int64_t now, long limit, gw_ticket
     gw_redis_args_key(&a, GW_KEY_TICKET);
     gw_redis_args_int(&a, now);
     gw_redis_args_int(&a, limit);
-    gw_redis_eval_args(s->redis, &s->due, &a, on_rows, list_call_new(cb, arg, NULL));
+    gw_redis_eval_args(s->redis, &s->due, &a, on_rows, list_call_new(cb, arg, LIST_DUE));
+}
+
+static void
+on_expired(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct gw_call *c = privdata;
+    if (err == NULL && reply->type != REDIS_REPLY_INTEGER)
+        err = &gw_bad_reply;
+    ((gw_deleted_cb)c->cb)(err == NULL ? (long)reply->integer : 0, err, c->arg);
+    free(c);
+}
+
+void
+gw_tickets_expire(struct gw_tickets *s, int64_t cutoff, long limit, gw_deleted_cb cb, void *arg)
+{
+    char age[13];
+    struct gw_redis_args a;
+
+    age_hex(cutoff, age);
+    gw_redis_args_init(&a);
+    gw_ticket_keys(&a);
+    gw_redis_args_str(&a, age);
+    gw_redis_args_int(&a, limit);
+    gw_redis_args_int(&a, gw_now());
+    gw_redis_eval_args(s->redis, &s->retention, &a, on_expired, gw_call_new((gw_any_cb)cb, arg));
 }
 
 /* --- breach notices ------------------------------------------------------------ */
@@ -323,9 +380,8 @@ gw_tickets_version(struct gw_tickets *s, gw_version_cb cb, void *arg)
 
 /* --- stats ------------------------------------------------------------------- */
 
-/* "component\0severity" -> value pairs into counts; seconds, when given, match by field. */
-static size_t
-split_pairs(const redisReply *pairs, struct gw_count *out)
+size_t
+gw_count_pairs(const redisReply *pairs, struct gw_count *out)
 {
     size_t n = 0;
     for (size_t i = 0; i + 1 < pairs->elements; i += 2) {
@@ -362,13 +418,13 @@ on_stats(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         seconds = calloc(sum->elements / 2 + 1, sizeof(*seconds));
         if (open == NULL || breached == NULL || resolved == NULL || seconds == NULL)
             abort();
-        stats.nopen = split_pairs(o, open);
+        stats.nopen = gw_count_pairs(o, open);
         for (size_t i = 0; i + 1 < b->elements; i += 2) {
             breached[stats.nbreached].component = b->element[i]->str;
             breached[stats.nbreached++].count = b->element[i + 1]->integer;
         }
-        stats.nresolved = split_pairs(count, resolved);
-        size_t nseconds = split_pairs(sum, seconds);
+        stats.nresolved = gw_count_pairs(count, resolved);
+        size_t nseconds = gw_count_pairs(sum, seconds);
         for (size_t i = 0; i < stats.nresolved; i++)
             for (size_t j = 0; j < nseconds; j++)
                 if (strcmp(resolved[i].component, seconds[j].component) == 0 &&
@@ -392,11 +448,7 @@ gw_tickets_stats(struct gw_tickets *s, int64_t now, gw_stats_cb cb, void *arg)
     struct gw_redis_args a;
 
     gw_redis_args_init(&a);
-    gw_redis_args_key(&a, GW_KEY_OPEN_COUNTS);
-    gw_redis_args_key(&a, GW_KEY_SLA);
-    gw_redis_args_key(&a, GW_KEY_TICKET);
-    gw_redis_args_key(&a, GW_KEY_MTTR_SUM);
-    gw_redis_args_key(&a, GW_KEY_MTTR_COUNT);
+    gw_ticket_keys(&a);
     gw_redis_args_int(&a, now);
     gw_redis_eval_args(s->redis, &s->stats, &a, on_stats, gw_call_new((gw_any_cb)cb, arg));
 }

@@ -48,13 +48,40 @@ void gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
                       const struct gw_ticket_change *changes, size_t n, gw_apply_cb cb,
                       void *arg);
 
-/* tickets[0..n): valid only during the callback. */
-typedef void (*gw_tickets_cb)(const struct gw_ticket *tickets, size_t n,
-                              const struct gw_redis_error *err, void *arg);
+/* What a listing read; everything is valid only during the callback. */
+struct gw_ticket_list {
+    const struct gw_ticket *tickets;
+    size_t n;
+    const char *next;             /* gw_tickets_list: the next page's cursor, NULL on the last */
+    size_t next_len;
+    const struct gw_count *open;  /* gw_tickets_urgent: open tickets per component, severity */
+    size_t nopen;
+};
+typedef void (*gw_tickets_cb)(const struct gw_ticket_list *list, const struct gw_redis_error *err,
+                              void *arg);
 
-/* Tickets passing filter (borrowed for the call), newest change first. */
+/*
+ * One page of the tickets passing filter (borrowed for the call), newest
+ * change first, at most filter->limit (1..GW_TICKETS_PAGE_MAX), after
+ * filter->cursor. Read from the indexes: O(page + log n).
+ */
+#define GW_TICKETS_PAGE_MAX 1000
 void gw_tickets_list(struct gw_tickets *s, const struct gw_ticket_filter *filter,
                      gw_tickets_cb cb, void *arg);
+
+/*
+ * The digest's tickets: the open ones with the earliest deadlines, at most
+ * limit, and the open counts per component and severity of all of them.
+ */
+void gw_tickets_urgent(struct gw_tickets *s, long limit, gw_tickets_cb cb, void *arg);
+
+/*
+ * Retention: deletes at most limit resolved tickets whose last change is
+ * before cutoff, oldest first. deleted < limit: nothing older is left.
+ */
+typedef void (*gw_deleted_cb)(long deleted, const struct gw_redis_error *err, void *arg);
+void gw_tickets_expire(struct gw_tickets *s, int64_t cutoff, long limit, gw_deleted_cb cb,
+                       void *arg);
 
 /*
  * Open tickets whose deadline passed and whose breach was not yet notified,
@@ -87,6 +114,9 @@ struct gw_count {
     long long count;
     long long seconds;        /* resolutions only */
 };
+/* "component\0severity" -> count pairs (an HGETALL reply) into out; returns how many. */
+size_t gw_count_pairs(const redisReply *pairs, struct gw_count *out);
+
 struct gw_stats {
     const struct gw_count *open, *breached, *resolved;
     size_t nopen, nbreached, nresolved;

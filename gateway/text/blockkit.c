@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/text/escape.h"
 #include "gateway/util/buf.h"
 #include "gateway/util/utf8.h"
 
@@ -92,8 +93,10 @@ struct entry {
 };
 
 struct group {
-    const struct entry *first;   /* most urgent ticket of the component */
-    size_t count;
+    const struct entry *first;   /* most urgent ticket of the component; NULL: none listed */
+    size_t count;                /* listed */
+    const char *component;
+    size_t more;                 /* open, not listed */
 };
 
 static int
@@ -114,9 +117,12 @@ group_cmp(const void *a, const void *b)
 {
     const struct group *x = a, *y = b;
 
-    if (x->first->remaining != y->first->remaining)
+    /* Components with a listed ticket first, most urgent first; then by name. */
+    if ((x->first == NULL) != (y->first == NULL))
+        return x->first == NULL ? 1 : -1;
+    if (x->first != NULL && x->first->remaining != y->first->remaining)
         return x->first->remaining < y->first->remaining ? -1 : 1;
-    return strcmp(x->first->component, y->first->component);
+    return strcmp(x->component, y->component);
 }
 
 /*
@@ -254,15 +260,41 @@ packer_add(struct packer *pk, const struct group *g, int started,
     return 0;
 }
 
+/* "… and N more", linking to feed_url?component=<component>. */
+static char *
+render_more(const struct gw_digest_renderer *r, const char *component, size_t count,
+            const char *feed_url)
+{
+    struct gw_buf url = {0};
+    char *s = NULL;
+
+    if (feed_url != NULL) {
+        char *q = gw_url_query_escape(component);
+        if (q == NULL || gw_buf_str(&url, feed_url) < 0 || gw_buf_str(&url, "?component=") < 0 ||
+            gw_buf_str(&url, q) < 0) {
+            free(q);
+            free(url.p);
+            return NULL;
+        }
+        free(q);
+    }
+    if (r->more != NULL)
+        s = nonempty(r->more(r->ctx, component, count, url.p));
+    if (s == NULL)
+        s = gw_digest_default_renderer.more(NULL, component, count, url.p);
+    free(url.p);
+    return finish_text(s, TICKET_LINE_MAX, 1);
+}
+
 static int
 pack_group(struct packer *pk, const struct group *g, const struct gw_digest_renderer *r,
-           int64_t sla_warn, int64_t sla_crit)
+           int64_t sla_warn, int64_t sla_crit, const char *feed_url)
 {
     char *heading = NULL, *line = NULL;
     struct gw_buf cont = {0};
     int rc = -1;
 
-    if ((heading = render_heading(r, g->first->component, g->count)) == NULL ||
+    if ((heading = render_heading(r, g->component, g->count + g->more)) == NULL ||
         gw_buf_str(&cont, heading) < 0 || gw_buf_str(&cont, cont_suffix) < 0)
         goto done;
     for (size_t i = 0; i < g->count; i++) {
@@ -275,6 +307,11 @@ pack_group(struct packer *pk, const struct group *g, const struct gw_digest_rend
             goto done;
         free(line);
         line = NULL;
+    }
+    if (g->more > 0) {
+        line = render_more(r, g->component, g->more, feed_url);
+        if (line == NULL || packer_add(pk, g, g->count > 0, heading, cont.p, line) < 0)
+            goto done;
     }
     rc = 0;
 done:
@@ -321,10 +358,37 @@ json_t *
 gw_digest_build(const struct gw_ticket *tickets, size_t n, int64_t now,
                 int64_t sla_warn, int64_t sla_crit, const struct gw_digest_renderer *r)
 {
+    return gw_digest_build_capped(tickets, n, NULL, now, sla_warn, sla_crit, r);
+}
+
+/* Adds the components of totals that have open tickets not listed. */
+static size_t
+add_totals(struct group *groups, size_t n_groups, const struct gw_digest_totals *totals)
+{
+    for (size_t i = 0; i < totals->n; i++) {
+        size_t j = 0;
+        while (j < n_groups && strcmp(groups[j].component, totals->components[i]) != 0)
+            j++;
+        if (j == n_groups) {
+            if (totals->open[i] == 0)
+                continue;
+            groups[n_groups++] = (struct group){NULL, 0, totals->components[i], 0};
+        }
+        if (totals->open[i] > groups[j].count)
+            groups[j].more = totals->open[i] - groups[j].count;
+    }
+    return n_groups;
+}
+
+json_t *
+gw_digest_build_capped(const struct gw_ticket *tickets, size_t n,
+                       const struct gw_digest_totals *totals, int64_t now, int64_t sla_warn,
+                       int64_t sla_crit, const struct gw_digest_renderer *r)
+{
     struct entry *entries = NULL;
     struct group *groups = NULL;
     struct packer pk = {0};
-    size_t n_open = 0, n_groups = 0;
+    size_t n_open = 0, n_groups = 0, all_open = 0;
     json_t *out = json_array();
     int ok = 0;
 
@@ -342,31 +406,38 @@ gw_digest_build(const struct gw_ticket *tickets, size_t n, int64_t now,
         entries[n_open].remaining = gw_sla_remaining(t->sla_deadline, now);
         n_open++;
     }
-    if (n_open == 0) {
-        ok = 1;
-        goto done;
-    }
     qsort(entries, n_open, sizeof(*entries), entry_cmp);
-    if ((groups = calloc(n_open, sizeof(*groups))) == NULL)
+    if ((groups = calloc(n_open + (totals != NULL ? totals->n : 0) + 1, sizeof(*groups))) == NULL)
         goto done;
     for (size_t i = 0; i < n_open; i++) {
-        if (i == 0 || strcmp(entries[i].component, entries[i - 1].component) != 0)
-            groups[n_groups++].first = &entries[i];
+        if (i == 0 || strcmp(entries[i].component, entries[i - 1].component) != 0) {
+            groups[n_groups].first = &entries[i];
+            groups[n_groups++].component = entries[i].component;
+        }
         groups[n_groups - 1].count++;
+    }
+    if (totals != NULL)
+        n_groups = add_totals(groups, n_groups, totals);
+    for (size_t i = 0; i < n_groups; i++)
+        all_open += groups[i].count + groups[i].more;
+    if (n_groups == 0) {
+        ok = 1;
+        goto done;
     }
     qsort(groups, n_groups, sizeof(*groups), group_cmp);
 
     if (packer_new_message(&pk) < 0)
         goto done;
     for (size_t i = 0; i < n_groups; i++)
-        if (pack_group(&pk, &groups[i], r, sla_warn, sla_crit) < 0)
+        if (pack_group(&pk, &groups[i], r, sla_warn, sla_crit,
+                       totals != NULL ? totals->feed_url : NULL) < 0)
             goto done;
     if (packer_flush(&pk) < 0)
         goto done;
     for (size_t i = 0; i < pk.n_msgs; i++) {
         json_t *sections = pk.msgs[i];
         pk.msgs[i] = NULL;
-        if (json_array_append_new(out, finish_message(sections, r, n_open, n_groups,
+        if (json_array_append_new(out, finish_message(sections, r, all_open, n_groups,
                                                       (int)i + 1, (int)pk.n_msgs)) < 0)
             goto done;
     }

@@ -36,6 +36,9 @@ struct gw_digest_renderer {
     char *(*ticket_line)(void *ctx, const struct gw_ticket *t, int64_t remaining,
                          enum gw_sla_colour colour);
     char *(*fallback)(void *ctx, size_t open_tickets, size_t components, int part, int parts);
+    /* The last line of a component the digest lists only in part: count
+     * tickets left out, url (may be NULL) the component's tickets feed. */
+    char *(*more)(void *ctx, const char *component, size_t count, const char *url);
     void *ctx;
 };
 
@@ -44,7 +47,8 @@ struct gw_digest_renderer {
  * (part i/k)", component "*name* (N open)" ("(no component)" when the ticket
  * has none), ticket line "🔴 <url|title> — SLA breached 3h ago" (title cut to
  * GW_DIGEST_TITLE_MAX; no link when the url is missing, not http(s) or
- * absurdly long; the ticket id stands in for a missing title).
+ * absurdly long; the ticket id stands in for a missing title), more
+ * "<url|… and N more>".
  */
 extern const struct gw_digest_renderer gw_digest_default_renderer;
 
@@ -65,6 +69,26 @@ extern const struct gw_digest_renderer gw_digest_default_renderer;
 json_t *gw_digest_build(const struct gw_ticket *tickets, size_t n, int64_t now,
                         int64_t sla_warn, int64_t sla_crit,
                         const struct gw_digest_renderer *r);
+
+/* A digest capped at the most urgent tickets: how many each component has in all. */
+struct gw_digest_totals {
+    const char *const *components;  /* every component with open tickets */
+    const size_t *open;             /* its open tickets, listed or not */
+    size_t n;
+    const char *feed_url;           /* the tickets feed; NULL: "… and N more" has no link */
+};
+
+/*
+ * gw_digest_build for a capped listing: tickets[0..n) are the most urgent
+ * open ones, totals (may be NULL: the listing is complete) says how many
+ * there are. The header counts them all; each component with more ends
+ * with a `more` line linking to its feed (feed_url?component=…), and a
+ * component with none listed still gets its heading and that line.
+ */
+json_t *gw_digest_build_capped(const struct gw_ticket *tickets, size_t n,
+                               const struct gw_digest_totals *totals, int64_t now,
+                               int64_t sla_warn, int64_t sla_crit,
+                               const struct gw_digest_renderer *r);
 
 /*
  * Writes the SLA countdown into buf (always NUL-terminated when len > 0) and

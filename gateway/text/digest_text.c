@@ -125,10 +125,21 @@ done:
     return out;
 }
 
+static char *
+default_more(void *ctx, const char *component, size_t count, const char *url)
+{
+    char label[64];
+    (void)ctx;
+    (void)component;
+    snprintf(label, sizeof(label), "\xE2\x80\xA6 and %zu more", count);
+    return gw_slack_link(url, label);
+}
+
 const struct gw_digest_renderer gw_digest_default_renderer = {
     .header = default_summary,
     .component = default_component,
     .ticket_line = default_ticket_line,
     .fallback = default_summary,
+    .more = default_more,
     .ctx = NULL,
 };

@@ -24,4 +24,7 @@ const char *gw_escape_entity(unsigned char c, enum gw_escape esc);
 /* Returns a malloc'd, NUL-terminated copy of s[0..len) escaped for esc, or NULL when out of memory. */
 char *gw_escape_text(const char *s, size_t len, enum gw_escape esc);
 
+/* s percent-encoded for a URL query value (all but A-Z a-z 0-9 - . _ ~). malloc'd; NULL on OOM. */
+char *gw_url_query_escape(const char *s);
+
 #endif

@@ -373,6 +373,32 @@ template_ticket_line(void *ctx, const struct gw_ticket *t, int64_t remaining,
     return out;
 }
 
+/* Optional (older template directories lack it): without it the built-in text. */
+static char *
+template_more(void *ctx, const char *component, size_t count, const char *url)
+{
+    struct gw_template_renderer *r = ctx;
+    char *out = NULL, *link = NULL, label[64];
+    json_t *vars = json_object();
+
+    if (r->set == NULL || !gw_templates_has(r->set, "digest_more") || vars == NULL)
+        goto done;
+    if (gw_render_set_text(vars, "component", component != NULL && *component != '\0'
+                                                  ? component : "(no component)", FIELD_MAX) < 0 ||
+        json_object_set_new(vars, "count", json_integer((json_int_t)count)) < 0 ||
+        gw_render_set_text(vars, "url", url, FIELD_WHOLE) < 0)
+        goto done;
+    snprintf(label, sizeof(label), "\xE2\x80\xA6 and %zu more", count);
+    if ((link = gw_slack_link(url, label)) == NULL ||
+        json_object_set_new(vars, "link", json_string(link)) < 0)
+        goto done;
+    out = tidy(gw_templates_render(r->set, "digest_more", vars, GW_ESCAPE_SLACK));
+done:
+    free(link);
+    json_decref(vars);
+    return out;
+}
+
 void
 gw_template_renderer_init(struct gw_template_renderer *r, const struct gw_templates *set,
                           int64_t now)
@@ -380,6 +406,7 @@ gw_template_renderer_init(struct gw_template_renderer *r, const struct gw_templa
     r->vtable.header = template_header;
     r->vtable.component = template_component;
     r->vtable.ticket_line = template_ticket_line;
+    r->vtable.more = template_more;
     r->vtable.fallback = template_fallback;
     r->vtable.ctx = r;
     r->set = set;

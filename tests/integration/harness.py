@@ -218,6 +218,23 @@ class Gateway:
         assert status == 200, (status, body)
         return body["tickets"]
 
+    def all_tickets(self, query="", limit=1000):
+        """Every page of /api/tickets (following next_cursor); returns (tickets, pages)."""
+        tickets, pages, cursor = [], 0, None
+        while pages < 10000:
+            sep = "&" if query else "?"
+            path = "/api/tickets%s%slimit=%d" % (query, sep, limit)
+            if cursor is not None:
+                path += "&cursor=" + cursor
+            status, body = self.json("GET", path)
+            assert status == 200, (status, body)
+            tickets += body["tickets"]
+            pages += 1
+            cursor = body.get("next_cursor")
+            if cursor is None:
+                return tickets, pages
+        raise AssertionError("more than 10000 pages")
+
     def metrics(self):
         status, _, data = self.request("GET", "/metrics")
         assert status == 200

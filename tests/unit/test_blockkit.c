@@ -574,7 +574,7 @@ failing_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sl
 START_TEST(test_renderer_failures_fall_back)
 {
     const struct gw_digest_renderer broken = {
-        failing_summary, empty_component, failing_line, failing_summary, NULL
+        failing_summary, empty_component, failing_line, failing_summary, NULL, NULL
     };
     struct gw_ticket *t = make_tickets(60);
     json_t *a = gw_digest_build(t, 60, NOW, WARN, CRIT, &broken);
@@ -621,7 +621,7 @@ huge_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sla_c
 START_TEST(test_renderer_oversized_output)
 {
     const struct gw_digest_renderer big = {
-        huge_summary, huge_component, huge_line, huge_summary, NULL
+        huge_summary, huge_component, huge_line, huge_summary, NULL, NULL
     };
     size_t n = 120;
     struct gw_ticket *t = make_tickets(n);

@@ -1,17 +1,15 @@
 -- Upgrade: carries tickets written under the first release's key names
 -- (one hash per ticket) over to the ticket rows, then removes them.
 -- Idempotent; a ticket already stored at least as new wins.
--- KEYS: 1..8 as ticket_apply (ticket tickets sla pending notified counts
---       version changed_at)  9 legacy tickets  10 legacy sla
---       11 legacy sla_pending  12.. legacy hash of each id
+-- KEYS: 1..16 the ticket keys (lib/ticket.lua)  17 legacy tickets
+--       18 legacy sla  19 legacy sla_pending  20.. legacy hash of each id
 -- ARGV: 1 now  2 n, then n ids
 -- Returns the number of tickets written.
 --! include ticket
-local T = {ticket = KEYS[1], tickets = KEYS[2], sla = KEYS[3], pending = KEYS[4],
-           notified = KEYS[5], counts = KEYS[6], version = KEYS[7], changed = KEYS[8]}
+local T = ticket_keys(1)
 local now, n, written = ARGV[1], tonumber(ARGV[2]), 0
 for i = 1, n do
-  local id, legacy = ARGV[2 + i], KEYS[11 + i]
+  local id, legacy = ARGV[2 + i], KEYS[19 + i]
   local f = redis.call('HMGET', legacy, 'state', 'component', 'severity', 'updated_at',
     'sla_deadline', 'created_at', 'resolved_at', 'source', 'id', 'url', 'title', 'breach_notified')
   if f[1] and f[4] then
@@ -22,13 +20,13 @@ for i = 1, n do
       local row = table.concat({f[1], f[2], f[3], f[4], f[5], f[6], f[7] or '0', f[8] or '',
                                 f[9] or id, f[10] or '', f[11] or ''}, '\0')
       if f[1] == 'open' and f[12] == f[5] then redis.call('HSET', T.notified, id, f[12]) end
-      ticket_write(T, id, row, old, now)
+      ticket_write(T, id, row, old, now, false)
       written = written + 1
     end
   end
   redis.call('DEL', legacy)
-  redis.call('ZREM', KEYS[9], id)
-  redis.call('ZREM', KEYS[10], id)
-  redis.call('ZREM', KEYS[11], id)
+  redis.call('ZREM', KEYS[17], id)
+  redis.call('ZREM', KEYS[18], id)
+  redis.call('ZREM', KEYS[19], id)
 end
 return written

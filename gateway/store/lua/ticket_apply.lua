@@ -1,8 +1,6 @@
 -- Applies n ticket changes atomically, with the delivery that carried them.
--- KEYS: 1 ticket  2 tickets  3 sla  4 pending  5 notified  6 counts
---       7 version  8 changed_at  9 mttr_sum  10 mttr_count
---       11..10+n tomb of each change
---       [11+n delivery: absent when the source has no delivery ids]
+-- KEYS: 1..16 the ticket keys (lib/ticket.lua)  17..16+n tomb of each change
+--       [17+n delivery: absent when the source has no delivery ids]
 -- ARGV: 1 now  2 ttl  3 n, then per change: op (upsert|drop|remove), id, row
 -- Returns {status, resolved, seconds, resolutions} per change (status
 -- accepted|stale|ignored; the last two are the new resolution totals of the
@@ -10,11 +8,9 @@
 -- {'duplicate', 0, 0, 0} when the delivery was applied before.
 --! include dedup
 --! include ticket
-local T = {ticket = KEYS[1], tickets = KEYS[2], sla = KEYS[3], pending = KEYS[4],
-           notified = KEYS[5], counts = KEYS[6], version = KEYS[7], changed = KEYS[8],
-           mttr_sum = KEYS[9], mttr_count = KEYS[10]}
+local T = ticket_keys(1)
 local now, ttl, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local delivery = KEYS[11 + n]
+local delivery = KEYS[TICKET_KEYS + 1 + n]
 if delivery_seen(delivery) then return {'duplicate', 0, 0, 0} end
 
 local function apply(tomb, op, id, row)
@@ -29,20 +25,21 @@ local function apply(tomb, op, id, row)
     if gone and updated <= tonumber(gone) then return 'stale', 0 end
   end
   if op ~= 'upsert' then
-    -- remove: deleted or transferred, remembered so a late delivery stays stale
-    if op == 'remove' then redis.call('SET', tomb, updated, 'EX', ttl) end
+    -- deleted, transferred or no longer labelled: remembered, so that a late
+    -- delivery older than this stays stale
+    redis.call('SET', tomb, updated, 'EX', ttl)
     if not old then return 'ignored', 0 end
     ticket_delete(T, id, old, now)
     return 'accepted', 0
   end
   if not old then redis.call('DEL', tomb) end
-  return 'accepted', ticket_write(T, id, row, old, now)
+  return 'accepted', ticket_write(T, id, row, old, now, true)
 end
 
 local out = {}
 for i = 0, n - 1 do
   local status, resolved, seconds, resolutions =
-    apply(KEYS[11 + i], ARGV[4 + 3 * i], ARGV[5 + 3 * i], ARGV[6 + 3 * i])
+    apply(KEYS[TICKET_KEYS + 1 + i], ARGV[4 + 3 * i], ARGV[5 + 3 * i], ARGV[6 + 3 * i])
   out[#out + 1] = status
   out[#out + 1] = resolved
   out[#out + 1] = seconds or 0

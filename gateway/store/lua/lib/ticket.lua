@@ -1,23 +1,73 @@
--- Ticket rows and their indexes (shared by apply and migration).
+-- Ticket rows and their indexes (shared by apply, retention and migration).
+--
 -- A row is the ticket's fields joined by NUL bytes, in this order:
 --   state component severity updated_at sla_deadline created_at resolved_at
 --   source id url title
 -- The first five are what the indexes need, so a script reads only those.
--- T names the keys: ticket (hash id -> row), tickets (zset by updated_at),
--- sla (zset of open tickets by deadline), pending (open, breach not yet
--- notified), notified (hash id -> deadline notified), counts (hash
--- "component\0severity" -> open tickets), version and changed (feed ETags),
--- and, where resolutions are observed, mttr_sum and mttr_count (hashes
--- "component\0severity" -> seconds and resolutions: kaizen_ticket_seconds,
--- recorded by the script that resolves, so each resolution counts once).
+-- Every field is stored once: the indexes hold only ids and sort keys.
+--
+-- The ticket keys, KEYS[first .. first + 15] in this order (ticket_keys):
+--   ticket       hash id -> row
+--   open, resolved                        lex zsets "<age>\0id"
+--   c_open, c_resolved                    lex zsets "component\0<sev>\0<age>\0id"
+--   s_open, s_resolved                    lex zsets "<sev>\0<age>\0id"
+--   c_sla        lex zset "component\0<deadline>\0id" of open tickets
+--   sla          zset id -> deadline, open tickets (most urgent first)
+--   pending      zset id -> deadline, open, breach not yet notified
+--   notified     hash id -> the deadline whose breach was notified
+--   counts       hash "component\0severity" -> open tickets
+--   version, changed_at                   feed ETag and Last-Modified
+--   mttr_sum, mttr_count                  hash "component\0severity" ->
+--                seconds to resolution and resolutions (kaizen_ticket_seconds)
+-- <age> is 12 hex digits of 2^48-1-updated_at, so lex order is newest change
+-- first; <sev> is 0-3 (critical..low); <deadline> is 12 hex digits. Every
+-- listing, filter and page is a ZRANGEBYLEX over one prefix: O(page + log n).
+local TICKET_KEYS = 16
+
+local function ticket_keys(first)
+  local k = function(i) return KEYS[first + i] end
+  return {ticket = k(0), open = k(1), resolved = k(2), c_open = k(3), c_resolved = k(4),
+          s_open = k(5), s_resolved = k(6), c_sla = k(7), sla = k(8), pending = k(9),
+          notified = k(10), counts = k(11), version = k(12), changed = k(13),
+          mttr_sum = k(14), mttr_count = k(15)}
+end
+
+local SEVERITY_DIGIT = {critical = '0', high = '1', medium = '2', low = '3'}
+
 local function ticket_head(row)
   return string.match(row, '^([^%z]*)%z([^%z]*)%z([^%z]*)%z([^%z]*)%z([^%z]*)%z')
 end
 
-local function ticket_count(T, state, component, severity, by)
-  if state ~= 'open' then return end
-  local field = component .. '\0' .. severity
-  if redis.call('HINCRBY', T.counts, field, by) <= 0 then redis.call('HDEL', T.counts, field) end
+-- 12 hex digits of t clamped to [0, 2^48-1].
+local function hex48(t)
+  t = math.max(0, math.min(tonumber(t) or 0, 281474976710655))
+  return string.format('%012x', t)
+end
+
+local function ticket_age(updated)
+  return hex48(281474976710655 - math.max(0, tonumber(updated) or 0))
+end
+
+-- Adds (by = 1) or removes (by = -1) the index entries of a ticket.
+local function ticket_index(T, id, state, component, severity, updated, deadline, by)
+  local tail = ticket_age(updated) .. '\0' .. id
+  local sev = SEVERITY_DIGIT[severity] or '2'
+  local op = by > 0 and 'ZADD' or 'ZREM'
+  local function put(key, member)
+    if by > 0 then redis.call(op, key, 0, member) else redis.call(op, key, member) end
+  end
+  if state == 'open' then
+    put(T.open, tail)
+    put(T.c_open, component .. '\0' .. sev .. '\0' .. tail)
+    put(T.s_open, sev .. '\0' .. tail)
+    put(T.c_sla, component .. '\0' .. hex48(deadline) .. '\0' .. id)
+    local field = component .. '\0' .. severity
+    if redis.call('HINCRBY', T.counts, field, by) <= 0 then redis.call('HDEL', T.counts, field) end
+  else
+    put(T.resolved, tail)
+    put(T.c_resolved, component .. '\0' .. sev .. '\0' .. tail)
+    put(T.s_resolved, sev .. '\0' .. tail)
+  end
 end
 
 local function ticket_changed(T, now)
@@ -27,33 +77,32 @@ end
 
 -- Removes ticket id (whose stored row is old) and its index entries.
 local function ticket_delete(T, id, old, now)
-  local state, component, severity = ticket_head(old)
-  ticket_count(T, state, component, severity, -1)
+  local state, component, severity, updated, deadline = ticket_head(old)
+  ticket_index(T, id, state, component, severity, updated, deadline, -1)
   ticket_changed(T, now)
   redis.call('HDEL', T.ticket, id)
-  redis.call('ZREM', T.tickets, id)
   redis.call('ZREM', T.sla, id)
   redis.call('ZREM', T.pending, id)
   redis.call('HDEL', T.notified, id)
 end
 
--- Stores row for id over old (nil for a new ticket). Returns 1 when this
+-- Stores row for id over old (false for a new ticket). Returns 1 when this
 -- resolved a ticket that was not resolved before (then also the new
--- resolution totals of its component and severity, when T observes them),
+-- resolution totals of its component and severity, when observe is set),
 -- else 0.
-local function ticket_write(T, id, row, old, now)
+local function ticket_write(T, id, row, old, now, observe)
+  if old == row then return 0 end
   local state, component, severity, updated, deadline = ticket_head(row)
-  local ostate, ocomponent, oseverity, _, odeadline
-  if old then ostate, ocomponent, oseverity, _, odeadline = ticket_head(old) end
-  if old ~= row then ticket_changed(T, now) end
-  if ostate ~= state or ocomponent ~= component or oseverity ~= severity then
-    if old then ticket_count(T, ostate, ocomponent, oseverity, -1) end
-    ticket_count(T, state, component, severity, 1)
+  local ostate, ocomponent, oseverity, oupdated, odeadline
+  if old then
+    ostate, ocomponent, oseverity, oupdated, odeadline = ticket_head(old)
+    ticket_index(T, id, ostate, ocomponent, oseverity, oupdated, odeadline, -1)
   end
+  ticket_changed(T, now)
+  ticket_index(T, id, state, component, severity, updated, deadline, 1)
   -- A new deadline, or a reopen, arms a new breach notice.
   if old and (ostate ~= state or odeadline ~= deadline) then redis.call('HDEL', T.notified, id) end
   redis.call('HSET', T.ticket, id, row)
-  redis.call('ZADD', T.tickets, updated, id)
   if state == 'open' then
     redis.call('ZADD', T.sla, deadline, id)
     if redis.call('HGET', T.notified, id) ~= deadline then
@@ -66,7 +115,7 @@ local function ticket_write(T, id, row, old, now)
     redis.call('ZREM', T.pending, id)
   end
   if state ~= 'resolved' or ostate == 'resolved' then return 0 end
-  if not T.mttr_sum then return 1 end
+  if not observe then return 1 end
   local created, resolved = string.match(row, '^[^%z]*%z[^%z]*%z[^%z]*%z[^%z]*%z[^%z]*%z([^%z]*)%z([^%z]*)%z')
   local seconds = math.max(0, (tonumber(resolved) or 0) - (tonumber(created) or 0))
   local field = component .. '\0' .. severity
