@@ -2,7 +2,6 @@
 canary over budget across three replicas (PagerDuty Events v2 + Slack),
 resolves when they end, promotion, retries and dead letters, the metric."""
 
-import datetime
 import json
 import time
 import unittest
@@ -10,25 +9,20 @@ import urllib.parse
 import uuid
 
 from fake_receiver import FakeReceiver
-from harness import Gateway, Redis, main, wait_for
+from harness import Gateway, Redis, main, now, wait_for
 
 ROUTING_KEY = "R0UT1NGKEY0000000000000000000000"
 
 
-def now_rfc3339(offset=0):
-    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=offset)
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def deployment(dep_id, env, sha="abc123", created=None, repo="octo-org/api"):
-    created = created or now_rfc3339()
+    created = created or now()
     return {"deployment": {"id": dep_id, "environment": env, "sha": sha, "ref": "main",
                            "created_at": created, "updated_at": created},
             "repository": {"full_name": repo, "name": repo.split("/")[1]}}
 
 
 def deployment_status(dep_id, state, repo="octo-org/api"):
-    return {"deployment_status": {"state": state, "created_at": now_rfc3339()},
+    return {"deployment_status": {"state": state, "created_at": now()},
             "deployment": {"id": dep_id},
             "repository": {"full_name": repo, "name": repo.split("/")[1]}}
 
@@ -123,13 +117,13 @@ class Canaries(unittest.TestCase):
 
     def test_replayed_deployment_does_not_restart_the_clock(self):
         gw = self.start(KAIZEN_CANARY_BUDGET="1h")
-        payload = deployment(5, "eu-canary", created=now_rfc3339(-600))
+        payload = deployment(5, "eu-canary", created=now(-600))
         self.assertEqual(gw.github("deployment", payload, delivery="d-5")[0], 202)
         [before] = self.api(gw, "GET", "/api/canaries")[1]["canaries"]
         self.assertEqual(gw.github("deployment", payload, delivery="d-5"), (200, {"status": "duplicate"}))
         later = dict(payload)
-        later["deployment"] = dict(payload["deployment"], created_at=now_rfc3339(),
-                                   updated_at=now_rfc3339())
+        later["deployment"] = dict(payload["deployment"], created_at=now(),
+                                   updated_at=now())
         self.assertEqual(gw.github("deployment", later, delivery="d-5-again")[0], 202)
         [after] = self.api(gw, "GET", "/api/canaries")[1]["canaries"]
         self.assertEqual(after["started_at"], before["started_at"])

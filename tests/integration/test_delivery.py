@@ -11,15 +11,18 @@ import time
 import unittest
 
 from fake_receiver import FakeReceiver
-from harness import SOURCE_DIR, Gateway, Redis, free_port, issue, main, wait_for, BIN
+from harness import (BIN, DAY, NOW, SOURCE_DIR, Gateway, Redis, free_port, issue, main, rfc3339,
+                     wait_for)
 
 import subprocess
 
-OLD = "2026-01-01T00:00:00Z"  # long past: every SLA is breached
+OLD = NOW - 10 * DAY  # long past: every SLA is breached
 
 
 def open_ticket(gw, number, title=None, labels=("severity:critical", "component:checkout"),
-                created="2099-01-01T00:00:00Z"):
+                created=None):
+    """Opens issue `number`, created now (no SLA breaches during a test) unless `created` says."""
+    created = created or rfc3339(NOW)
     status, body = gw.github("issues", issue("opened", number=number, title=title or "Ticket %d" % number,
                                              labels=labels, created=created, updated=created))
     assert status == 202, body
@@ -61,8 +64,9 @@ class Delivery(unittest.TestCase):
 
     def block_digest_window(self):
         # The daily window would fire at start-up; these tests trigger digests by hand.
-        for day in ("2026-11-21", "2026-11-22", "2026-11-23", time.strftime("%Y-%m-%d", time.gmtime()),
-                    time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))):
+        # Yesterday to tomorrow: a test that runs across midnight UTC opens no window either.
+        for offset in (-DAY, 0, DAY):
+            day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + offset))
             self.redis.command("SET", "kz:digest:window:" + day, "1", "EX", 3600)
 
     def test_digest_is_valid_block_kit_with_every_ticket(self):
@@ -226,18 +230,19 @@ class Delivery(unittest.TestCase):
     def test_sla_breach_notice_once_per_breach(self):
         self.block_digest_window()
         gw = self.gateway(KAIZEN_CHECK_EVERY="1s")
-        open_ticket(gw, 7, title="Database on fire", created=OLD)
-        [req] = self.slack.wait_for(1, "/slack", timeout=10)
+        open_ticket(gw, 7, title="Database on fire", created=rfc3339(OLD))
+        [req] = self.slack.wait_for(1, "/slack", timeout=30)
         self.assertIn("Database on fire", slack_texts(req))
         time.sleep(2.5)
         self.assertEqual(len(self.slack.received("/slack")), 1)
         # Closed and reopened: it breaches again, so one more notice.
         gw.github("issues", issue("closed", number=7, title="Database on fire", state="closed",
-                                  labels=("severity:critical",), created=OLD,
-                                  updated="2026-01-02T00:00:00Z", closed="2026-01-02T00:00:00Z"))
+                                  labels=("severity:critical",), created=rfc3339(OLD),
+                                  updated=rfc3339(OLD + DAY), closed=rfc3339(OLD + DAY)))
         gw.github("issues", issue("reopened", number=7, title="Database on fire",
-                                  labels=("severity:critical",), created=OLD, updated="2026-01-03T00:00:00Z"))
-        self.slack.wait_for(2, "/slack", timeout=10)
+                                  labels=("severity:critical",), created=rfc3339(OLD),
+                                  updated=rfc3339(OLD + 2 * DAY)))
+        self.slack.wait_for(2, "/slack", timeout=30)
         time.sleep(2.5)
         self.assertEqual(len(self.slack.received("/slack")), 2)
 
@@ -245,7 +250,7 @@ class Delivery(unittest.TestCase):
         env = dict(KAIZEN_DIGEST_EVERY="2s", KAIZEN_CHECK_EVERY="1s", KAIZEN_DIGEST_SKIP_EMPTY="1")
         gws = [self.gateway(**env) for _ in range(3)]
         for n in range(1, 4):
-            open_ticket(gws[0], n, title="Breached %d" % n, created=OLD)
+            open_ticket(gws[0], n, title="Breached %d" % n, created=rfc3339(OLD))
         open_ticket(gws[0], 10, title="Fresh ticket")   # not breached
         time.sleep(9)
         for gw in gws:   # stop all: in-flight sends finish and are recorded
