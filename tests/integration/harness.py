@@ -61,7 +61,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
+def wait_for(predicate, timeout=30.0, interval=0.05, what="condition"):
+    """Polls predicate until it is truthy (returned) or timeout seconds pass:
+    a generous bound, since a loaded machine is slow but never wrong."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -238,8 +240,8 @@ class Gateway:
         status, headers, data = self.request(method, path, **kw)
         return status, json.loads(data) if data else None
 
-    def tickets(self, query=""):
-        status, body = self.json("GET", "/api/tickets" + query)
+    def tickets(self, query="", timeout=10):
+        status, body = self.json("GET", "/api/tickets" + query, timeout=timeout)
         assert status == 200, (status, body)
         return body["tickets"]
 
@@ -260,7 +262,7 @@ class Gateway:
         return 0.0
 
     def github(self, event, payload, delivery=None, secret=SECRET, content_type="application/json",
-               raw=None, extra_headers=None):
+               raw=None, extra_headers=None, timeout=10):
         body = raw if raw is not None else json.dumps(payload).encode()
         headers = {
             "Content-Type": content_type,
@@ -270,7 +272,8 @@ class Gateway:
         }
         headers.update(extra_headers or {})
         headers = {k: v for k, v in headers.items() if v is not None}
-        status, _, data = self.request("POST", "/webhooks/github", body=body, headers=headers)
+        status, _, data = self.request("POST", "/webhooks/github", body=body, headers=headers,
+                                       timeout=timeout)
         return status, json.loads(data) if data else None
 
 

@@ -86,7 +86,7 @@ class DashboardLive(unittest.TestCase):
         for name in ("kaizen_tickets_open{", "kaizen_tickets_sla_breached{", "canary_deployment_start_time{",
                      "kaizen_ticket_seconds_count{"):
             wait_for(lambda: any(line.startswith(name) for line in gw.metrics().splitlines()),
-                     timeout=20, what="a sample of " + name.rstrip("{"))
+                     timeout=30, what="a sample of " + name.rstrip("{"))
 
     def test_1_fresh_gateway_declares_every_family(self):
         """Before any event: every family has its TYPE line (names check passes),
