@@ -9,7 +9,7 @@ KAIZEN_BUILD_PKGS="gcc libc6-dev make cmake pkg-config libevent-dev libhiredis-d
   libcurl4-openssl-dev libssl-dev check"
 KAIZEN_RUN_PKGS="redis-server redis-tools curl ca-certificates"
 KAIZEN_TEST_PKGS="python3 prometheus prometheus-alertmanager python3-feedparser jq
-  debootstrap buildah openssl iproute2 procps"
+  debootstrap buildah openssl iproute2 procps git"
 
 kaizen_install() {
     local missing=() pkg
