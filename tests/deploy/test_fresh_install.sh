@@ -5,8 +5,9 @@
 # debian.sh) gets the checkout's git-tracked files and nothing else, and
 # `scripts/run` runs in it (chroot, host network): it must install what it
 # needs itself, build, start its Redis and print its ready line. From the
-# host: /healthz and /readyz 200, a signed GitHub webhook 202 accepted. Then
-# what scripts/run promises: a second run on the same port refuses, a run on
+# host: /healthz and /readyz 200, a signed GitHub webhook 202 accepted. The
+# README's "Try it" block runs as it is written. Then what scripts/run
+# promises: a second run on the same port refuses, a run on
 # another port has its own Redis, Ctrl-C exits 0 and stops Redis, and a bad
 # configuration, a port already taken or a crash of the gateway leave no
 # Redis behind. Last, every package in the root was installed by the
@@ -14,7 +15,8 @@
 # took and the disk they used.
 #
 # Needs root, network to the Debian mirror this machine's apt uses, and the
-# Debian packages debootstrap git curl openssl iproute2 python3.
+# Debian packages debootstrap curl openssl iproute2 python3 (and git, to copy
+# exactly the tracked files).
 #
 # Environment (optional): KAIZEN_SOURCE_DIR (default: two levels above this
 # script), and the debootstrap settings of debian.sh.
@@ -60,7 +62,7 @@ on_exit cleanup
 
 # ---------------------------------------------------------------- 1. tools
 step "1. checking tools"
-require_root_and "debootstrap, chroot, mount" debootstrap git curl openssl ss python3 tar chroot mount setsid timeout
+require_root_and "debootstrap, chroot, mount" debootstrap curl openssl ss python3 tar chroot mount setsid timeout
 WORK=$(mktemp -d /var/tmp/kaizen-fresh.XXXXXX)
 
 # ---------------------------------------------------------------- 2. root
@@ -72,10 +74,15 @@ tar --numeric-owner --xattrs -C "$ROOT" -xpf "$ROOTFS_TAR"
 du_mb() { du -sxm "$ROOT" | cut -f1; }
 pristine_mb=$(du_mb)
 chroot "$ROOT" dpkg-query -W -f '${Package}\n' | sort >"$WORK/pkgs.before"
-# What the test puts into the root: the git-tracked files (as they are in the
-# working tree), and the host's resolver, as a container runtime provides it.
+# What the test puts into the root: the checkout's git-tracked files as they
+# are in the working tree (without git: every file but build outputs and
+# local state), and the host's resolver, as a container runtime provides it.
 mkdir -p "$ROOT/src/kaizen-gateway"
-(cd "$SRC" && git ls-files -z | tar --null -T - --ignore-failed-read -cf -) | tar -C "$ROOT/src/kaizen-gateway" -xf -
+if git -C "$SRC" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  (cd "$SRC" && git ls-files -z | tar --null -T - --ignore-failed-read -cf -)
+else
+  tar -C "$SRC" --exclude='./build*' --exclude=./var --exclude=./.git --exclude=__pycache__ -cf - .
+fi | tar -C "$ROOT/src/kaizen-gateway" -xf -
 cat /etc/resolv.conf >"$ROOT/etc/resolv.conf"
 info "root: $pristine_mb MB, $(wc -l <"$WORK/pkgs.before") packages; checkout: $(du -sm "$ROOT/src/kaizen-gateway" | cut -f1) MB"
 mount -t proc proc "$ROOT/proc"
@@ -83,22 +90,21 @@ mount --bind /dev "$ROOT/dev"
 mount --bind /dev/pts "$ROOT/dev/pts"
 
 # ---------------------------------------------------------------- helpers
+# Commands in the root get a clean environment: only what a login would set.
+CLEAN_ENV=(/usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+           HOME=/root LANG=C.UTF-8)
 # `scripts/run` in the root, in the background, in a session of its own (so
 # that `kill -INT -- -PID` is a Ctrl-C in its terminal), with a clean
 # environment plus the given variables. SIGINT reset to its default: a
 # background job of a script would otherwise start with it ignored.
 start_run() {  # $1 = log file, then VAR=value...
   local log=$1; shift
-  setsid env --default-signal=INT chroot "$ROOT" /usr/bin/env -i \
-    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-    "$@" /src/kaizen-gateway/scripts/run >"$log" 2>&1 &
+  setsid env --default-signal=INT chroot "$ROOT" "${CLEAN_ENV[@]}" "$@" /src/kaizen-gateway/scripts/run >"$log" 2>&1 &
   RUN=$!
 }
 # Runs scripts/run in the foreground; sets RC and OUT (its output).
 run_once() {  # VAR=value...
-  OUT=$(timeout 300 chroot "$ROOT" /usr/bin/env -i \
-    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-    "$@" /src/kaizen-gateway/scripts/run 2>&1) && RC=0 || RC=$?
+  OUT=$(timeout 300 chroot "$ROOT" "${CLEAN_ENV[@]}" "$@" /src/kaizen-gateway/scripts/run 2>&1) && RC=0 || RC=$?
 }
 wait_ready() {  # $1 = pid, $2 = log, $3 = bound in seconds
   local t=$SECONDS
@@ -191,7 +197,21 @@ wait_exit "$OTHER" 60
 ! alive "$r2" || fail "SIGTERM: redis-server $r2 still runs"
 info "SIGTERM to the other run: exit 0, redis-server $r2 stopped"
 
-step "8. the gateway ends by itself: no Redis left behind"
+step "8. the README's \"Try it\" block, as it is (on port $PORT instead of 8080)"
+awk '/^<!-- try-it -->$/ { f = 1; next } f && /^```sh$/ { g = 1; next } g && /^```$/ { exit } g' \
+  "$ROOT/src/kaizen-gateway/README.md" | sed "s/127\.0\.0\.1:8080/127.0.0.1:$PORT/g" >"$ROOT/tmp/try-it.sh"
+[ -s "$ROOT/tmp/try-it.sh" ] || fail "no <!-- try-it --> sh block in README.md"
+OUT=$(timeout 300 chroot "$ROOT" "${CLEAN_ENV[@]}" KAIZEN_LISTEN="127.0.0.1:$PORT" \
+  bash -c 'cd /src/kaizen-gateway && bash /tmp/try-it.sh' 2>&1) && RC=0 || RC=$?
+sed 's/^/      | /' <<<"$OUT"
+[ "$RC" = 0 ] || fail "the block exited $RC"
+for want in '{"status":"accepted"}' '"id":"gh:octo-org/api#42"' '"severity":"high"' \
+            'kaizen_webhooks_total{source="github",event="issues",result="accepted"} 1'; do
+  grep -qF "$want" <<<"$OUT" || fail "the block's output lacks $want"
+done
+no_redis_in_root "the block stopped its scripts/run"
+
+step "9. the gateway ends by itself: no Redis left behind"
 run_once KAIZEN_LISTEN="127.0.0.1:$PORT" KAIZEN_SLA=critical=soon
 info "bad configuration: exit $RC: $OUT"
 [ "$RC" = 2 ] || fail "a bad configuration exited $RC, want 2"
@@ -221,7 +241,7 @@ info "gateway crashed (SIGSEGV): scripts/run exit $RC"
 [ "$RC" = 139 ] || fail "after a crash scripts/run exited $RC, want the gateway's 139"
 no_redis_in_root "the gateway crashed"
 
-step "9. nothing installed but by the project's scripts"
+step "10. nothing installed but by the project's scripts"
 [ -z "$(procs_in_root)" ] || fail "processes left in the root: $(procs_in_root | tr '\n' ' ')"
 chroot "$ROOT" dpkg-query -W -f '${Package}\n' | sort >"$WORK/pkgs.after"
 comm -13 "$WORK/pkgs.before" "$WORK/pkgs.after" >"$WORK/pkgs.new"
