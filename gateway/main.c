@@ -164,7 +164,7 @@ on_drain_poll(evutil_socket_t fd, short what, void *arg)
     struct runtime *rt = arg;
     (void)fd;
     (void)what;
-    if (rt->exiting || gw_app_busy(&rt->app) > 0)
+    if (rt->exiting || gw_http_inflight(rt->app.http) > 0 || gw_app_busy(&rt->app) > 0)
         return;
     gw_log(GW_LOG_INFO, "drained; exiting", NULL);
     rt->exiting = 1;

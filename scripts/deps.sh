@@ -2,11 +2,14 @@
 # step needs when they are missing (as root; otherwise says what to install).
 # shellcheck shell=bash
 
-KAIZEN_BUILD_PKGS="gcc make cmake pkg-config libevent-dev libhiredis-dev libjansson-dev
+# Every package is named: apt runs with --no-install-recommends, so nothing
+# arrives by accident (gcc only recommends libc6-dev, which has crt1.o and
+# the C headers).
+KAIZEN_BUILD_PKGS="gcc libc6-dev make cmake pkg-config libevent-dev libhiredis-dev libjansson-dev
   libcurl4-openssl-dev libssl-dev check"
 KAIZEN_RUN_PKGS="redis-server redis-tools curl ca-certificates"
 KAIZEN_TEST_PKGS="python3 prometheus prometheus-alertmanager python3-feedparser jq
-  debootstrap buildah openssl iproute2 procps"
+  redis-sentinel debootstrap buildah openssl iproute2 procps git"
 
 kaizen_install() {
     local missing=() pkg

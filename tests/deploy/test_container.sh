@@ -24,16 +24,12 @@ SRC=${KAIZEN_SOURCE_DIR:-$(cd "$SCRIPT_DIR/../.." && pwd)}
 IMAGE=${KAIZEN_IMAGE:-localhost/kaizen-gateway:test}
 # The Dockerfile's own FROM, resolved locally (--pull=false): no registry is reached.
 BASE_IMAGE=docker.io/library/debian:bookworm-slim
-CACHE_DIR=${KAIZEN_DEBOOTSTRAP_CACHE:-/var/cache/kaizen-debootstrap}
-MAX_AGE_DAYS=${KAIZEN_DEBOOTSTRAP_MAX_AGE_DAYS:-7}
 WARN_MB=${KAIZEN_IMAGE_WARN_MB:-100}
 MAX_MB=${KAIZEN_IMAGE_MAX_MB:-150}
 SECRET=testsecret
 
-T0=$SECONDS
-step() { printf '\n==> [%3ds] %s\n' "$((SECONDS - T0))" "$*"; }
-info() { printf '    %s\n' "$*"; }
-fail() { printf '\nFAIL: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=tests/deploy/debian.sh
+. "$SCRIPT_DIR/debian.sh"
 
 # ---------------------------------------------------------------- cleanup
 WORK=""; CTRS=(); REDIS_PID=""; RUN_PID=""; GW_PID=""; MNT_CTR=""
@@ -66,25 +62,13 @@ cleanup() {
   local c
   for c in "${CTRS[@]}"; do [ -n "$c" ] && buildah rm "$c" >/dev/null 2>&1; done
   [ -n "$WORK" ] && rm -rf "$WORK"
-  if [ "$rc" -eq 0 ]; then
-    printf '\nPASS: container checks (%ds)\n' "$((SECONDS - T0))"
-  else
-    printf '\ncontainer check failed (exit %d) after %ds\n' "$rc" "$((SECONDS - T0))" >&2
-  fi
-  exit "$rc"
+  report "$rc" "container checks"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 # ---------------------------------------------------------------- 1. tools
 step "1. checking tools"
-[ "$(id -u)" -eq 0 ] || fail "must run as root (buildah bud + debootstrap); try: sudo $0"
-missing=()
-for t in buildah debootstrap redis-server curl openssl timeout ss tar sha256sum; do
-  command -v "$t" >/dev/null 2>&1 || missing+=("$t")
-done
-[ "${#missing[@]}" -eq 0 ] || fail "missing tools: ${missing[*]} -- install with: apt-get install -y buildah debootstrap redis-server curl openssl iproute2"
+require_root_and "buildah bud + debootstrap" buildah debootstrap redis-server curl openssl timeout ss tar sha256sum
 [ -f "$SRC/Dockerfile" ] || fail "no Dockerfile in $SRC"
 info "buildah $(buildah --version | awk '{print $3}'), debootstrap $(dpkg-query -W -f='${Version}' debootstrap 2>/dev/null || echo '?'), source $SRC"
 WORK=$(mktemp -d /tmp/kaizen-container.XXXXXX)
@@ -123,97 +107,7 @@ info "buildah storage driver: $(buildah info --format '{{.store.GraphDriverName}
 # ---------------------------------------------------------------- 2. base image
 step "2. base image $BASE_IMAGE (debootstrap --variant=minbase bookworm)"
 
-# The mirror apt uses on this machine: a stanza / line for suite "bookworm"
-# (deb822 *.sources or one-line sources.list); security likewise.
-apt_uri_for_suite() {  # $1 = suite
-  local suite=$1 f
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -r "$f" ] || continue
-    awk -v s="$suite" '$1=="deb" { u=""; ok=0
-        for (i=2;i<=NF;i++) { if ($i ~ /^https?:\/\//) { u=$i; if ($(i+1)==s) ok=1; break } }
-        if (ok) { print u; exit } }' "$f"
-  done
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -r "$f" ] || continue
-    awk -v s="$suite" '
-      function flush() { if (uri != "" && en != "no" && (" " suites " ") ~ (" " s " ") && types ~ /(^| )deb( |$)/) { print uri; found=1 }
-                         uri=""; suites=""; en=""; types="" }
-      /^[ \t]*#/ { next }
-      /^[ \t]*$/ { flush(); if (found) exit; next }
-      { k=tolower($1) }
-      k=="uris:"    { uri=$2 }
-      k=="suites:"  { $1=""; suites=$0 }
-      k=="types:"   { $1=""; types=$0 }
-      k=="enabled:" { en=tolower($2) }
-      END { if (!found) flush() }' "$f"
-  done | head -n1
-}
-MIRROR=${KAIZEN_DEBIAN_MIRROR:-$(apt_uri_for_suite bookworm)}
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
-MIRROR=${MIRROR%/}
-SECURITY=${KAIZEN_DEBIAN_SECURITY_MIRROR:-$(apt_uri_for_suite bookworm-security)}
-SECURITY=${SECURITY%/}
-info "mirror: $MIRROR${SECURITY:+, security: $SECURITY}"
-
-key=$(printf '%s\n%s\n%s\n' "$MIRROR" "$SECURITY" "v1" | sha256sum | cut -c1-12)
-mkdir -p "$CACHE_DIR"
-ROOTFS_TAR="$CACHE_DIR/bookworm-minbase-$key.tar"
-
-if [ -f "$ROOTFS_TAR" ] && [ -z "$(find "$ROOTFS_TAR" -mtime +"$MAX_AGE_DAYS" 2>/dev/null)" ]; then
-  info "using cached rootfs $ROOTFS_TAR ($(du -h "$ROOTFS_TAR" | cut -f1))"
-else
-  info "no fresh cached rootfs: running debootstrap (about 30 s on a fast mirror)"
-  root="$WORK/rootfs"
-  extra=()
-  case "$MIRROR" in https://*) extra+=(--include=ca-certificates) ;; esac
-  t=$SECONDS
-  timeout 600 debootstrap --variant=minbase "${extra[@]}" bookworm "$root" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
-    || { tail -n 30 "$WORK/debootstrap.log" >&2; fail "debootstrap failed (log above)"; }
-  info "debootstrap took $((SECONDS - t)) s"
-
-  # Slim it the way the official debian:*-slim images are made: no package
-  # caches, docs, man pages or locales (now or in later apt-get installs).
-  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin \
-         "$root"/var/lib/apt/lists/* "$root"/var/log/* "$root"/tmp/* "$root"/root/.??* \
-         "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/groff/* \
-         "$root"/usr/share/lintian/* "$root"/usr/share/locale/*
-  mkdir -p "$root"/var/lib/apt/lists/partial
-  find "$root"/usr/share/doc -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
-  find "$root"/usr/share/doc -mindepth 1 -type d -empty -delete 2>/dev/null || true
-  cat >"$root"/etc/dpkg/dpkg.cfg.d/docker <<'EOF'
-path-exclude /usr/share/doc/*
-path-include /usr/share/doc/*/copyright
-path-exclude /usr/share/man/*
-path-exclude /usr/share/groff/*
-path-exclude /usr/share/info/*
-path-exclude /usr/share/lintian/*
-path-exclude /usr/share/linda/*
-path-exclude /usr/share/locale/*
-EOF
-  cat >"$root"/etc/apt/apt.conf.d/docker-clean <<'EOF'
-DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
-APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
-Dir::Cache::pkgcache "";
-Dir::Cache::srcpkgcache "";
-EOF
-  printf 'Acquire::Languages "none";\n' >"$root"/etc/apt/apt.conf.d/docker-no-languages
-  printf 'APT::AutoRemove::SuggestsImportant "false";\n' >"$root"/etc/apt/apt.conf.d/docker-autoremove-suggests
-  # apt sources: the same mirror as this machine, with updates and security.
-  rm -f "$root"/etc/apt/sources.list
-  {
-    printf 'Types: deb\nURIs: %s\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$MIRROR"
-    if [ -n "$SECURITY" ]; then
-      printf '\nTypes: deb\nURIs: %s\nSuites: bookworm-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$SECURITY"
-    fi
-  } >"$root"/etc/apt/sources.list.d/debian.sources
-  # No host identity in the image (the runtime provides these).
-  : >"$root"/etc/resolv.conf; rm -f "$root"/etc/hostname; : >"$root"/etc/machine-id
-
-  tar --numeric-owner --xattrs -C "$root" -cf "$ROOTFS_TAR.tmp" .
-  mv -f "$ROOTFS_TAR.tmp" "$ROOTFS_TAR"
-  rm -rf "$root"
-  info "cached rootfs: $ROOTFS_TAR ($(du -h "$ROOTFS_TAR" | cut -f1))"
-fi
+bookworm_rootfs
 
 sum=$(sha256sum "$ROOTFS_TAR" | cut -c1-64)
 have=$(buildah inspect --type image --format '{{index .ImageAnnotations "org.kaizen.rootfs.sha256"}}' "$BASE_IMAGE" 2>/dev/null || true)
@@ -314,16 +208,6 @@ mysig=$(brun --volume "$WORK/share:/kaizen-test:ro" "$CTR" -- /usr/local/bin/kai
   || fail "kaizen-gateway sign failed: $mysig"
 [ "$mysig" = "$sig" ] || fail "kaizen-gateway sign printed '$mysig', openssl computed '$sig'"
 info "kaizen-gateway sign agrees"
-
-# A port below the kernel's ephemeral range that no TCP socket uses right now.
-free_port() {
-  local p i
-  for i in $(seq 1 200); do
-    p=$(( 20000 + (RANDOM % 12000) ))
-    if ! ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$p\$"; then echo "$p"; return 0; fi
-  done
-  return 1
-}
 
 step "5c. redis-server on loopback"
 REDIS_PORT=$(free_port) || fail "no free port"

@@ -170,7 +170,7 @@ class FakeReceiver:
         with self._lock:
             return [r for r in self._requests if path is None or r["path"] == path]
 
-    def wait_for(self, count, path=None, timeout=10):
+    def wait_for(self, count, path=None, timeout=30):
         """Waits until at least count requests (to path) arrived; returns them all."""
         deadline = time.monotonic() + timeout
         with self._lock:

@@ -24,6 +24,36 @@ SECRET = "It's a Secret to Everybody"
 # Watchdog: a hung test fails loudly instead of hanging CI.
 faulthandler.dump_traceback_later(int(os.environ.get("KAIZEN_TEST_WATCHDOG", "300")), exit=True)
 
+# Time. Every timestamp a test sends or expects is computed from the clock at
+# the start of the test process, never written as a calendar date: the
+# gateway compares them with its own clock (SLA deadlines, the 7-day default
+# listing, retention), so a fixed date expires. T0, the fixtures' origin, is a
+# day ago: offsets of hours from it stay in the past and inside the 7 days.
+MINUTE, HOUR, DAY = 60, 3600, 86400
+NOW = int(time.time())
+T0 = NOW - DAY
+
+
+# The one literal year left: Alertmanager sends Go's zero time as the endsAt
+# of a firing alert. It is a protocol value, never compared with a clock.
+GO_ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def rfc3339(t):
+    """RFC 3339 (UTC, whole seconds) of a Unix time."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def at(offset=0):
+    """RFC 3339 of T0 + offset seconds: the fixtures' clock."""
+    return rfc3339(T0 + offset)
+
+
+def now(offset=0):
+    """RFC 3339 of the real clock + offset seconds, for times the gateway
+    measures while the test runs (canary budgets, alert durations)."""
+    return rfc3339(time.time() + offset)
+
 
 def free_port():
     with socket.socket() as s:
@@ -31,7 +61,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
+def wait_for(predicate, timeout=30.0, interval=0.05, what="condition"):
+    """Polls predicate until it is truthy (returned) or timeout seconds pass:
+    a generous bound, since a loaded machine is slow but never wrong."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -213,8 +245,8 @@ class Gateway:
         status, headers, data = self.request(method, path, **kw)
         return status, json.loads(data) if data else None
 
-    def tickets(self, query=""):
-        status, body = self.json("GET", "/api/tickets" + query)
+    def tickets(self, query="", timeout=10):
+        status, body = self.json("GET", "/api/tickets" + query, timeout=timeout)
         assert status == 200, (status, body)
         return body["tickets"]
 
@@ -252,7 +284,7 @@ class Gateway:
         return 0.0
 
     def github(self, event, payload, delivery=None, secret=SECRET, content_type="application/json",
-               raw=None, extra_headers=None):
+               raw=None, extra_headers=None, timeout=10):
         body = raw if raw is not None else json.dumps(payload).encode()
         headers = {
             "Content-Type": content_type,
@@ -262,7 +294,8 @@ class Gateway:
         }
         headers.update(extra_headers or {})
         headers = {k: v for k, v in headers.items() if v is not None}
-        status, _, data = self.request("POST", "/webhooks/github", body=body, headers=headers)
+        status, _, data = self.request("POST", "/webhooks/github", body=body, headers=headers,
+                                       timeout=timeout)
         return status, json.loads(data) if data else None
 
 
@@ -271,8 +304,10 @@ def sign(body, secret=SECRET):
 
 
 def issue(action="opened", number=42, title="Checkout fails", labels=(), state="open",
-          created="2026-11-22T09:00:00Z", updated="2026-11-22T09:00:00Z", closed=None,
-          repo="octo-org/api"):
+          created=None, updated=None, closed=None, repo="octo-org/api"):
+    """An `issues` delivery; created and updated default to T0."""
+    created = created or at()
+    updated = updated or at()
     return {
         "action": action,
         "issue": {

@@ -2,7 +2,6 @@
 canary over budget across three replicas (PagerDuty Events v2 + Slack),
 resolves when they end, promotion, retries and dead letters, the metric."""
 
-import datetime
 import json
 import time
 import unittest
@@ -10,25 +9,20 @@ import urllib.parse
 import uuid
 
 from fake_receiver import FakeReceiver
-from harness import Gateway, Redis, main, wait_for
+from harness import Gateway, Redis, main, now, wait_for
 
 ROUTING_KEY = "R0UT1NGKEY0000000000000000000000"
 
 
-def now_rfc3339(offset=0):
-    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=offset)
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def deployment(dep_id, env, sha="abc123", created=None, repo="octo-org/api"):
-    created = created or now_rfc3339()
+    created = created or now()
     return {"deployment": {"id": dep_id, "environment": env, "sha": sha, "ref": "main",
                            "created_at": created, "updated_at": created},
             "repository": {"full_name": repo, "name": repo.split("/")[1]}}
 
 
 def deployment_status(dep_id, state, repo="octo-org/api"):
-    return {"deployment_status": {"state": state, "created_at": now_rfc3339()},
+    return {"deployment_status": {"state": state, "created_at": now()},
             "deployment": {"id": dep_id},
             "repository": {"full_name": repo, "name": repo.split("/")[1]}}
 
@@ -79,8 +73,8 @@ class Canaries(unittest.TestCase):
         # The metric is exported by every replica.
         for g in self.gws:
             wait_for(lambda: g.metric("canary_deployment_start_time", deployment=cid,
-                                      environment="prod-canary") > 0, timeout=10, what="gauge")
-        [page] = wait_for(lambda: self.pages(), timeout=15, what="page")
+                                      environment="prod-canary") > 0, timeout=30, what="gauge")
+        [page] = wait_for(lambda: self.pages(), timeout=30, what="page")
         time.sleep(3)
         self.assertEqual(len(self.pages()), 1)
         event = page["json"]
@@ -99,12 +93,12 @@ class Canaries(unittest.TestCase):
         self.assertEqual((c["id"], c["paged"], c["source"]), (cid, True, "github"))
 
         self.assertEqual(gw.github("deployment_status", deployment_status(77, "failure"))[0], 202)
-        [resolve] = wait_for(lambda: self.resolves(), timeout=10, what="resolve")
+        [resolve] = wait_for(lambda: self.resolves(), timeout=30, what="resolve")
         self.assertEqual(resolve["json"], {"routing_key": ROUTING_KEY, "event_action": "resolve",
                                            "dedup_key": cid})
         for g in self.gws:
             wait_for(lambda: g.metric("canary_deployment_start_time", deployment=cid,
-                                      environment="prod-canary") == 0, timeout=10, what="gauge gone")
+                                      environment="prod-canary") == 0, timeout=30, what="gauge gone")
         self.assertEqual(self.api(gw, "GET", "/api/canaries")[1], {"canaries": []})
 
     def test_promotion_ends_the_canary_before_its_page(self):
@@ -123,13 +117,13 @@ class Canaries(unittest.TestCase):
 
     def test_replayed_deployment_does_not_restart_the_clock(self):
         gw = self.start(KAIZEN_CANARY_BUDGET="1h")
-        payload = deployment(5, "eu-canary", created=now_rfc3339(-600))
+        payload = deployment(5, "eu-canary", created=now(-600))
         self.assertEqual(gw.github("deployment", payload, delivery="d-5")[0], 202)
         [before] = self.api(gw, "GET", "/api/canaries")[1]["canaries"]
         self.assertEqual(gw.github("deployment", payload, delivery="d-5"), (200, {"status": "duplicate"}))
         later = dict(payload)
-        later["deployment"] = dict(payload["deployment"], created_at=now_rfc3339(),
-                                   updated_at=now_rfc3339())
+        later["deployment"] = dict(payload["deployment"], created_at=now(),
+                                   updated_at=now())
         self.assertEqual(gw.github("deployment", later, delivery="d-5-again")[0], 202)
         [after] = self.api(gw, "GET", "/api/canaries")[1]["canaries"]
         self.assertEqual(after["started_at"], before["started_at"])
@@ -150,11 +144,11 @@ class Canaries(unittest.TestCase):
         self.assertEqual((c["id"], c["service"], c["environment"], c["budget_seconds"], c["paged"],
                           c["source"]), ("argo/checkout-rollout-42", "checkout", "prod", 2, False, "api"))
         self.assertEqual(self.api(gw, "POST", "/api/canaries", body)[0], 200)
-        wait_for(lambda: self.pages(), timeout=15, what="page")
+        wait_for(lambda: self.pages(), timeout=30, what="page")
         path = "/api/canaries/" + urllib.parse.quote(body["id"], safe="")
         status, _, data = gw.request("DELETE", path)
         self.assertEqual((status, data), (204, b""))
-        [resolve] = wait_for(lambda: self.resolves(), timeout=10, what="resolve")
+        [resolve] = wait_for(lambda: self.resolves(), timeout=30, what="resolve")
         self.assertEqual(resolve["json"]["dedup_key"], body["id"])
         self.assertEqual(gw.request("DELETE", path)[0], 404)
 
@@ -177,12 +171,12 @@ class Canaries(unittest.TestCase):
         gw = self.start()
         self.api(gw, "POST", "/api/canaries", {"id": "c1", "service": "s", "environment": "e",
                                                "budget_seconds": 1})
-        wait_for(lambda: len(self.peer.received("/pager")) >= 2, timeout=15, what="retry")
+        wait_for(lambda: len(self.peer.received("/pager")) >= 2, timeout=30, what="retry")
         first, second = self.peer.received("/pager")[:2]
         self.assertGreaterEqual(second["at"] - first["at"], 0.9)
         self.assertEqual(first["body"], second["body"])
         gw.request("DELETE", "/api/canaries/c1")   # its resolve gets the 400
-        wait_for(lambda: self.api(gw, "GET", "/api/outbox")[1]["dead"] == 1, timeout=15, what="dead")
+        wait_for(lambda: self.api(gw, "GET", "/api/outbox")[1]["dead"] == 1, timeout=30, what="dead")
         time.sleep(1.5)
         self.assertEqual(len(self.peer.received("/pager")), 3)
 
@@ -191,7 +185,7 @@ class Canaries(unittest.TestCase):
         self.api(gw, "POST", "/api/canaries", {"id": "c2", "service": "s", "environment": "e",
                                                "budget_seconds": 1})
         wait_for(lambda: [r for r in self.peer.received("/slack") if "c2" in json.dumps(r["json"])],
-                 timeout=15, what="slack page")
+                 timeout=30, what="slack page")
         self.assertEqual(self.peer.received("/pager"), [])
         self.assertEqual(gw.metric("kaizen_canary_pages_total"), 1)
 

@@ -11,15 +11,18 @@ import time
 import unittest
 
 from fake_receiver import FakeReceiver
-from harness import SOURCE_DIR, Gateway, Redis, free_port, issue, main, wait_for, BIN
+from harness import (BIN, DAY, NOW, SOURCE_DIR, Gateway, Redis, free_port, issue, main, rfc3339,
+                     wait_for)
 
 import subprocess
 
-OLD = "2026-01-01T00:00:00Z"  # long past: every SLA is breached
+OLD = NOW - 10 * DAY  # long past: every SLA is breached
 
 
 def open_ticket(gw, number, title=None, labels=("severity:critical", "component:checkout"),
-                created="2099-01-01T00:00:00Z"):
+                created=None):
+    """Opens issue `number`, created now (no SLA breaches during a test) unless `created` says."""
+    created = created or rfc3339(NOW)
     status, body = gw.github("issues", issue("opened", number=number, title=title or "Ticket %d" % number,
                                              labels=labels, created=created, updated=created))
     assert status == 202, body
@@ -61,8 +64,9 @@ class Delivery(unittest.TestCase):
 
     def block_digest_window(self):
         # The daily window would fire at start-up; these tests trigger digests by hand.
-        for day in ("2026-11-21", "2026-11-22", "2026-11-23", time.strftime("%Y-%m-%d", time.gmtime()),
-                    time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))):
+        # Yesterday to tomorrow: a test that runs across midnight UTC opens no window either.
+        for offset in (-DAY, 0, DAY):
+            day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + offset))
             self.redis.command("SET", "{kz}:digest:window:" + day, "1", "EX", 3600)
 
     def test_digest_is_valid_block_kit_with_every_ticket(self):
@@ -94,7 +98,7 @@ class Delivery(unittest.TestCase):
         gw = self.gateway()
         open_ticket(gw, 1)
         admin(gw, "POST", "/api/digest")
-        first, second = self.slack.wait_for(2, "/slack", timeout=15)
+        first, second = self.slack.wait_for(2, "/slack", timeout=30)
         self.assertGreaterEqual(second["at"] - first["at"], 1.9)
         self.assertEqual(first["body"], second["body"])
         wait_for(lambda: gw.metric("kaizen_notifications_total", sink="slack", result="sent") == 1)
@@ -106,7 +110,7 @@ class Delivery(unittest.TestCase):
         gw = self.gateway(KAIZEN_OUTBOX_MAX_ATTEMPTS="3")
         open_ticket(gw, 1)
         admin(gw, "POST", "/api/digest")
-        reqs = self.slack.wait_for(3, "/slack", timeout=20)
+        reqs = self.slack.wait_for(3, "/slack", timeout=30)
         gaps = [b["at"] - a["at"] for a, b in zip(reqs, reqs[1:])]
         self.assertGreaterEqual(gaps[0], 0.75)   # 1 s +-20 %
         self.assertGreaterEqual(gaps[1], 1.55)   # 2 s +-20 %
@@ -118,7 +122,7 @@ class Delivery(unittest.TestCase):
         time.sleep(1.5)
         self.assertEqual(len(self.slack.received("/slack")), 3)  # no attempt after the last
         self.assertEqual(gw.metric("kaizen_notifications_total", sink="slack", result="dead"), 1)
-        wait_for(lambda: gw.metric("kaizen_outbox_dead") == 1, timeout=10, what="dead gauge")
+        wait_for(lambda: gw.metric("kaizen_outbox_dead") == 1, timeout=30, what="dead gauge")
 
     def test_404_is_permanent(self):
         self.block_digest_window()
@@ -136,7 +140,7 @@ class Delivery(unittest.TestCase):
         gw = self.gateway(KAIZEN_HTTP_TIMEOUT="2s")
         open_ticket(gw, 1)
         admin(gw, "POST", "/api/digest")
-        first, second = self.slack.wait_for(2, "/slack", timeout=20)
+        first, second = self.slack.wait_for(2, "/slack", timeout=30)
         self.assertGreaterEqual(second["at"] - first["at"], 2.0)
         wait_for(lambda: gw.metric("kaizen_notifications_total", sink="slack", result="sent") == 1)
 
@@ -146,7 +150,7 @@ class Delivery(unittest.TestCase):
         open_ticket(gw, 1)
         for _ in range(4):
             admin(gw, "POST", "/api/digest")
-        reqs = self.slack.wait_for(4, "/slack", timeout=20)
+        reqs = self.slack.wait_for(4, "/slack", timeout=30)
         for a, b in zip(reqs, reqs[1:]):
             self.assertGreaterEqual(b["at"] - a["at"], 0.9)
         wait_for(lambda: admin(gw, "GET", "/api/outbox")["pending"] == 0, what="queue drained")
@@ -164,12 +168,13 @@ class Delivery(unittest.TestCase):
 
     def test_empty_digest_skipped_or_all_clear(self):
         gw = self.gateway(KAIZEN_DIGEST_EVERY="1s")          # skip-empty is the default
-        time.sleep(2.5)
+        wait_for(lambda: gw.read_log().count("digest window claimed; no open tickets") >= 2,
+                 timeout=30, what="two empty digest windows")
         self.assertEqual(self.slack.received("/slack"), [])
         self.assertEqual(admin(gw, "POST", "/api/digest"), {"messages": 0})
         self.assertEqual(gw.stop(), 0)   # else it claims windows with its skip-empty setting
         other = self.gateway(KAIZEN_DIGEST_EVERY="1s", KAIZEN_DIGEST_SKIP_EMPTY="0")
-        [req] = self.slack.wait_for(1, "/slack", timeout=10)[:1]
+        [req] = self.slack.wait_for(1, "/slack", timeout=30)[:1]
         self.assertIn("0 open", slack_texts(req))
         self.assertTrue(req["json"]["text"])
         self.assertEqual(admin(other, "POST", "/api/digest"), {"messages": 1})
@@ -195,7 +200,7 @@ class Delivery(unittest.TestCase):
         self.assertEqual(len(self.slack.received("/slack")), 1)
         self.assertEqual(int(self.redis.command("ZCARD", "{kz}:outbox:queue:slack")), 3)
         gw.start()
-        reqs = self.slack.wait_for(4, "/slack", timeout=20)
+        reqs = self.slack.wait_for(4, "/slack", timeout=30)
         # The refused one is re-sent first, then the other two, each once.
         bodies = [r["body"] for r in reqs]
         self.assertEqual(bodies[0], bodies[1])
@@ -226,18 +231,19 @@ class Delivery(unittest.TestCase):
     def test_sla_breach_notice_once_per_breach(self):
         self.block_digest_window()
         gw = self.gateway(KAIZEN_CHECK_EVERY="1s")
-        open_ticket(gw, 7, title="Database on fire", created=OLD)
-        [req] = self.slack.wait_for(1, "/slack", timeout=10)
+        open_ticket(gw, 7, title="Database on fire", created=rfc3339(OLD))
+        [req] = self.slack.wait_for(1, "/slack", timeout=30)
         self.assertIn("Database on fire", slack_texts(req))
         time.sleep(2.5)
         self.assertEqual(len(self.slack.received("/slack")), 1)
         # Closed and reopened: it breaches again, so one more notice.
         gw.github("issues", issue("closed", number=7, title="Database on fire", state="closed",
-                                  labels=("severity:critical",), created=OLD,
-                                  updated="2026-01-02T00:00:00Z", closed="2026-01-02T00:00:00Z"))
+                                  labels=("severity:critical",), created=rfc3339(OLD),
+                                  updated=rfc3339(OLD + DAY), closed=rfc3339(OLD + DAY)))
         gw.github("issues", issue("reopened", number=7, title="Database on fire",
-                                  labels=("severity:critical",), created=OLD, updated="2026-01-03T00:00:00Z"))
-        self.slack.wait_for(2, "/slack", timeout=10)
+                                  labels=("severity:critical",), created=rfc3339(OLD),
+                                  updated=rfc3339(OLD + 2 * DAY)))
+        self.slack.wait_for(2, "/slack", timeout=30)
         time.sleep(2.5)
         self.assertEqual(len(self.slack.received("/slack")), 2)
 
@@ -245,21 +251,24 @@ class Delivery(unittest.TestCase):
         env = dict(KAIZEN_DIGEST_EVERY="2s", KAIZEN_CHECK_EVERY="1s", KAIZEN_DIGEST_SKIP_EMPTY="1")
         gws = [self.gateway(**env) for _ in range(3)]
         for n in range(1, 4):
-            open_ticket(gws[0], n, title="Breached %d" % n, created=OLD)
+            open_ticket(gws[0], n, title="Breached %d" % n, created=rfc3339(OLD))
         open_ticket(gws[0], 10, title="Fresh ticket")   # not breached
-        time.sleep(9)
+
+        def sent():
+            """Ids of the finished deliveries: digest windows and breach notices."""
+            ids = [json.loads(e)["id"] for e in self.redis.command("LRANGE", "{kz}:outbox:history", 0, -1)]
+            return ([i.split(":")[1] for i in ids if i.startswith("digest:")],
+                    [i for i in ids if i.startswith("breach:")])
+        wait_for(lambda: len(set(sent()[0])) >= 3 and len(sent()[1]) >= 3, timeout=60,
+                 what="three digest windows and three breach notices sent")
         for gw in gws:   # stop all: in-flight sends finish and are recorded
             self.assertEqual(gw.stop(), 0)
         reqs = self.slack.received("/slack")
-        history = []
-        for entry in self.redis.command("LRANGE", "{kz}:outbox:history", 0, -1):
-            history.append(json.loads(entry))
-        digests = [h["id"] for h in history if h["id"].startswith("digest:")]
-        windows = [d.split(":")[1] for d in digests]
+        history = self.redis.command("LRANGE", "{kz}:outbox:history", 0, -1)
+        windows, breach_ids = sent()
         self.assertGreaterEqual(len(set(windows)), 3)
         self.assertEqual(len(windows), len(set(windows)), "a window was sent twice: %r" % windows)
         # breach:<ticket id>:<deadline>:<ms>; ticket ids hold ':' themselves.
-        breach_ids = [h["id"] for h in history if h["id"].startswith("breach:")]
         tickets = sorted(i.rsplit(":", 2)[0] for i in breach_ids)
         self.assertEqual(tickets, ["breach:gh:octo-org/api#1", "breach:gh:octo-org/api#2",
                                    "breach:gh:octo-org/api#3"])

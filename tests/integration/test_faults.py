@@ -47,11 +47,10 @@ class RedisOutage(unittest.TestCase):
         gw = self.gw
         os.kill(self.redis.proc.pid, signal.SIGSTOP)
         try:
-            started = time.monotonic()
-            status, body = gw.github("issues", issue(number=5), delivery="while-hung")
-            elapsed = time.monotonic() - started
+            # Redis stays frozen until the answer is in, so the answer can only
+            # come from the gateway's own KAIZEN_REDIS_TIMEOUT, not from Redis.
+            status, body = gw.github("issues", issue(number=5), delivery="while-hung", timeout=60)
             self.assertEqual(status, 503)
-            self.assertLess(elapsed, 8)  # bounded by KAIZEN_REDIS_TIMEOUT, not by Redis
         finally:
             os.kill(self.redis.proc.pid, signal.SIGCONT)
         wait_for(lambda: gw.request("GET", "/readyz")[0] == 200, timeout=15, what="recovery")
@@ -85,11 +84,9 @@ class SigtermUnderLoad(unittest.TestCase):
         threads = [threading.Thread(target=sender, args=(w,)) for w in range(4)]
         for t in threads:
             t.start()
-        time.sleep(1.5)
-        started = time.monotonic()
+        wait_for(lambda: len(acked) > 10, timeout=60, what="deliveries acknowledged under load")
         gw.proc.send_signal(signal.SIGTERM)
-        rc = gw.proc.wait(15)
-        elapsed = time.monotonic() - started
+        rc = gw.proc.wait(60)
         stop.set()
         for t in threads:
             t.join()
@@ -98,7 +95,9 @@ class SigtermUnderLoad(unittest.TestCase):
         log = gw.read_log()
         try:
             self.assertEqual(rc, 0, log[-3000:])
-            self.assertLess(elapsed, 10.5)
+            # It drained by itself, within its own deadline (not cut off by it).
+            self.assertIn('"drained; exiting"', log)
+            self.assertNotIn("drain deadline reached", log)
             self.assertGreater(len(acked), 10)
             stored = set(int(k.rsplit("#", 1)[1]) for k in redis.command("HKEYS", "{kz}:ticket"))
             missing = set(acked) - stored
@@ -123,11 +122,13 @@ class Limits(unittest.TestCase):
     def test_slow_client_is_cut_off(self):
         s = socket.create_connection(("127.0.0.1", self.gw.port))
         s.settimeout(10)
-        started = time.monotonic()
         s.sendall(b"POST /webhooks/github HTTP/1.1\r\nHost: x\r\n")
         closed = False
+        sent = 0
         try:
-            for _ in range(40):  # one header byte every 0.25 s would take 10 s
+            # One header byte every 0.25 s: never idle for KAIZEN_REQUEST_TIMEOUT
+            # (2 s), so only an absolute deadline cuts it off before the 40th.
+            for sent in range(1, 41):
                 s.sendall(b"X")
                 time.sleep(0.25)
                 s.setblocking(False)
@@ -141,14 +142,14 @@ class Limits(unittest.TestCase):
                     s.setblocking(True)
         except OSError:
             closed = True  # reset by the server
-        elapsed = time.monotonic() - started
         s.close()
-        self.assertTrue(closed)
-        self.assertLess(elapsed, 6, "a dribbling client held its connection for %.1fs" % elapsed)
+        self.assertTrue(closed, "a client dribbling %d header bytes was never cut off" % sent)
 
     def test_connection_cap(self):
+        paused = self.gw.read_log().count("connection cap reached")
         idle = [socket.create_connection(("127.0.0.1", self.gw.port)) for _ in range(3)]
-        time.sleep(0.3)
+        wait_for(lambda: self.gw.read_log().count("connection cap reached") > paused, timeout=30,
+                 what="the gateway to reach its connection cap")
         try:
             # At the cap the gateway stops accepting: this request waits...
             with self.assertRaises(OSError):

@@ -7,7 +7,7 @@ import unittest
 
 import feedparser   # Debian package python3-feedparser; missing means a broken setup
 
-from harness import GatewayTest, issue, main
+from harness import HOUR, MINUTE, GatewayTest, at, issue, main
 
 
 def parse(data):
@@ -26,12 +26,12 @@ class Feeds(GatewayTest):
     def seed(self):
         gw = self.gw
         gw.github("issues", issue("opened", number=1, title='Checkout <fails> & "burns" \x01',
-                                  labels=["sev:high", "area:checkout"], updated="2026-11-22T09:00:00Z"))
+                                  labels=["sev:high", "area:checkout"], updated=at()))
         gw.github("issues", issue("opened", number=2, title="Café ☕ latency",
-                                  labels=["sev:low", "area:web"], updated="2026-11-22T09:05:00Z"))
+                                  labels=["sev:low", "area:web"], updated=at(5 * MINUTE)))
         gw.github("issues", issue("closed", number=3, title="Old outage", labels=["sev:critical", "area:db"],
-                                  state="closed", closed="2026-11-22T10:00:00Z",
-                                  updated="2026-11-22T10:00:00Z"))
+                                  state="closed", closed=at(HOUR),
+                                  updated=at(HOUR)))
 
     def test_tickets_feed_parses_and_matches_the_api(self):
         self.seed()
@@ -54,7 +54,7 @@ class Feeds(GatewayTest):
         self.assertEqual(e.link, "https://github.com/octo-org/api/issues/1")
         self.assertEqual([t.term for t in e.tags], ["checkout"])
         self.assertEqual(e.guidislink, False)
-        self.assertEqual(time.strftime("%Y-%m-%dT%H:%M:%S", e.published_parsed), "2026-11-22T09:00:00")
+        self.assertEqual(time.strftime("%Y-%m-%dT%H:%M:%SZ", e.published_parsed), at())  # created_at
         self.assertIn("high", e.description)
         self.assertIn("Café ☕ latency", by_id["gh:octo-org/api#2"].title)
         self.assertIn(b'<atom:link href="https://kaizen.example.com/feeds/tickets.rss"', data)
@@ -87,7 +87,7 @@ class Feeds(GatewayTest):
         self.assertEqual(self.feed("/feeds/tickets.rss?state=all", {"If-None-Match": etag})[0], 200)
         # A change moves the validator; an identical replay does not.
         self.gw.github("issues", issue("labeled", number=2, title="Café ☕ latency",
-                                       labels=["sev:high", "area:web"], updated="2026-11-22T11:00:00Z"))
+                                       labels=["sev:high", "area:web"], updated=at(2 * HOUR)))
         status, headers, _ = self.feed("/feeds/tickets.rss", {"If-None-Match": etag})
         self.assertEqual(status, 200)
         self.assertNotEqual(headers["ETag"], etag)

@@ -7,9 +7,9 @@ import subprocess
 import tempfile
 import uuid
 
-from harness import GatewayTest, Gateway, Redis, issue, main, sign, SECRET
+from harness import HOUR, MINUTE, GatewayTest, Gateway, Redis, at, issue, main, sign, SECRET
 
-T0 = "2026-11-22T09:00:00Z"
+T0 = at()
 
 
 class Lifecycle(GatewayTest):
@@ -24,25 +24,25 @@ class Lifecycle(GatewayTest):
         [t] = gw.tickets()
         self.assertEqual(t["id"], "gh:octo-org/api#42")
         self.assertEqual((t["severity"], t["component"], t["state"]), ("medium", "api", "open"))
-        self.assertEqual(t["sla_deadline"], "2026-11-25T09:00:00Z")  # medium = 72h
+        self.assertEqual(t["sla_deadline"], at(72 * HOUR))  # medium = 72h
         self.assertIsNone(t["resolved_at"])
 
         labels = ["severity:critical", "component:checkout"]
         self.assertEqual(gw.github("issues", issue("labeled", labels=labels,
-                                                   updated="2026-11-22T09:05:00Z"))[0], 202)
+                                                   updated=at(5 * MINUTE)))[0], 202)
         [t] = gw.tickets()
         self.assertEqual((t["severity"], t["component"]), ("critical", "checkout"))
-        self.assertEqual(t["sla_deadline"], "2026-11-22T13:00:00Z")  # severity change recomputes
+        self.assertEqual(t["sla_deadline"], at(4 * HOUR))  # severity change recomputes
         self.assertEqual(t["source"], "github")
         self.assertEqual(t["url"], "https://github.com/octo-org/api/issues/42")
 
         before = gw.metric("kaizen_ticket_seconds_count", component="checkout", severity="critical")
-        closed = issue("closed", labels=labels, state="closed", updated="2026-11-22T10:00:00Z",
-                       closed="2026-11-22T10:00:00Z")
+        closed = issue("closed", labels=labels, state="closed", updated=at(HOUR),
+                       closed=at(HOUR))
         delivery = str(uuid.uuid4())
         self.assertEqual(gw.github("issues", closed, delivery=delivery)[0], 202)
         [t] = gw.tickets()
-        self.assertEqual((t["state"], t["resolved_at"]), ("resolved", "2026-11-22T10:00:00Z"))
+        self.assertEqual((t["state"], t["resolved_at"]), ("resolved", at(HOUR)))
         self.assertEqual(gw.metric("kaizen_ticket_seconds_count", component="checkout",
                                    severity="critical"), before + 1)
         self.assertEqual(gw.metric("kaizen_ticket_seconds_sum", component="checkout",
@@ -54,7 +54,7 @@ class Lifecycle(GatewayTest):
         self.assertEqual(gw.tickets("?state=open"), [])
 
         self.assertEqual(gw.github("issues", issue("reopened", labels=labels,
-                                                   updated="2026-11-22T11:00:00Z"))[0], 202)
+                                                   updated=at(2 * HOUR)))[0], 202)
         [t] = gw.tickets()
         self.assertEqual((t["state"], t["resolved_at"]), ("open", None))
         self.assertEqual(gw.metric("kaizen_webhooks_total", source="github", event="issues",
@@ -67,7 +67,7 @@ class Lifecycle(GatewayTest):
         before = self.redis.snapshot()
         # Same delivery id, even with a different body: already processed.
         self.assertEqual(gw.github("issues", issue("closed", state="closed", closed=T0,
-                                                   updated="2026-11-23T00:00:00Z"),
+                                                   updated=at(15 * HOUR)),
                                    delivery="dup-1"), (200, {"status": "duplicate"}))
         self.assertEqual(self.redis.snapshot(), before)
 
@@ -76,12 +76,12 @@ class Lifecycle(GatewayTest):
         seq = [
             ("a", issue("opened", number=1, updated=T0)),
             ("b", issue("labeled", number=1, labels=["p1", "priority:p1", "area:db"],
-                        updated="2026-11-22T09:01:00Z")),
+                        updated=at(MINUTE))),
             ("c", issue("opened", number=2, labels=["sev:low"], updated=T0)),
             ("d", issue("closed", number=2, labels=["sev:low"], state="closed",
-                        closed="2026-11-22T12:00:00Z", updated="2026-11-22T12:00:00Z")),
+                        closed=at(3 * HOUR), updated=at(3 * HOUR))),
             ("e", issue("opened", number=3, updated=T0)),
-            ("f", issue("deleted", number=3, updated="2026-11-22T09:30:00Z")),
+            ("f", issue("deleted", number=3, updated=at(30 * MINUTE))),
         ]
         for delivery, payload in seq:
             self.assertIn(gw.github("issues", payload, delivery=delivery)[0], (202,))
@@ -95,7 +95,7 @@ class Lifecycle(GatewayTest):
 
     def test_out_of_order_delivery_is_stale(self):
         gw = self.gw
-        newer = issue("labeled", labels=["severity:high"], updated="2026-11-22T09:10:00Z")
+        newer = issue("labeled", labels=["severity:high"], updated=at(10 * MINUTE))
         older = issue("opened", updated=T0)
         self.assertEqual(gw.github("issues", newer)[0], 202)
         before = self.redis.snapshot()
@@ -114,9 +114,9 @@ class Lifecycle(GatewayTest):
         gw.github("issues", issue("opened", number=8, updated=T0))
         self.assertEqual(len(gw.tickets()), 2)
         self.assertEqual(gw.github("issues", issue("deleted", number=7,
-                                                   updated="2026-11-22T09:01:00Z"))[1]["status"], "accepted")
+                                                   updated=at(MINUTE)))[1]["status"], "accepted")
         self.assertEqual(gw.github("issues", issue("transferred", number=8,
-                                                   updated="2026-11-22T09:01:00Z"))[1]["status"], "accepted")
+                                                   updated=at(MINUTE)))[1]["status"], "accepted")
         self.assertEqual(gw.tickets(), [])
         # A late, older event for a deleted issue does not resurrect it.
         self.assertEqual(gw.github("issues", issue("labeled", number=7, labels=["sev:high"],
@@ -143,7 +143,7 @@ class Lifecycle(GatewayTest):
         gw.github("issues", issue("opened", number=1, labels=["sev:high", "area:db"]))
         gw.github("issues", issue("opened", number=2, labels=["sev:low", "area:web"]))
         gw.github("issues", issue("closed", number=3, labels=["sev:low", "area:web"], state="closed",
-                                  closed="2026-11-22T10:00:00Z", updated="2026-11-22T10:00:00Z"))
+                                  closed=at(HOUR), updated=at(HOUR)))
         self.assertEqual([t["id"] for t in gw.tickets("?component=db")], ["gh:octo-org/api#1"])
         self.assertEqual(len(gw.tickets("?severity=low")), 2)
         self.assertEqual(len(gw.tickets("?state=open")), 2)
@@ -274,10 +274,10 @@ class TicketLabels(GatewayTest):
         self.assertEqual(gw.github("issues", issue("opened", labels=["bug"]))[1]["status"], "ignored")
         self.assertEqual(gw.tickets(), [])
         self.assertEqual(gw.github("issues", issue("labeled", labels=["bug", "incident"],
-                                                   updated="2026-11-22T09:01:00Z"))[1]["status"], "accepted")
+                                                   updated=at(MINUTE)))[1]["status"], "accepted")
         self.assertEqual(len(gw.tickets()), 1)
         self.assertEqual(gw.github("issues", issue("unlabeled", labels=["bug"],
-                                                   updated="2026-11-22T09:02:00Z"))[1]["status"], "accepted")
+                                                   updated=at(2 * MINUTE)))[1]["status"], "accepted")
         self.assertEqual(gw.tickets(), [])
 
 

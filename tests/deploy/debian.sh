@@ -1,0 +1,152 @@
+# Sourced by the deploy tests that need a pristine Debian 12 root
+# (test_container.sh, test_fresh_install.sh): output helpers, a free port, the
+# mirror this machine's apt uses, and the debootstrap rootfs they share.
+#
+# bookworm_rootfs (needs root, debootstrap, and $WORK for scratch space) sets
+# ROOTFS_TAR: a tarball of `debootstrap --variant=minbase bookworm`, slimmed
+# like the official debian:*-slim images, whose apt uses the same mirror as
+# this machine. It is cached and rebuilt when older than
+# KAIZEN_DEBOOTSTRAP_MAX_AGE_DAYS; tests running at once build it once.
+#
+# Environment (all optional):
+#   KAIZEN_DEBIAN_MIRROR / KAIZEN_DEBIAN_SECURITY_MIRROR  (default: the ones apt uses here)
+#   KAIZEN_DEBOOTSTRAP_CACHE          rootfs cache dir (default /var/cache/kaizen-debootstrap)
+#   KAIZEN_DEBOOTSTRAP_MAX_AGE_DAYS   rebuild the cached rootfs when older (default 7)
+# shellcheck shell=bash
+
+CACHE_DIR=${KAIZEN_DEBOOTSTRAP_CACHE:-/var/cache/kaizen-debootstrap}
+MAX_AGE_DAYS=${KAIZEN_DEBOOTSTRAP_MAX_AGE_DAYS:-7}
+
+T0=$SECONDS
+step() { printf '\n==> [%3ds] %s\n' "$((SECONDS - T0))" "$*"; }
+info() { printf '    %s\n' "$*"; }
+fail() { printf '\nFAIL: %s\n' "$*" >&2; exit 1; }
+
+# The test's clean-up ($1) runs however it ends; a signal ends it with 128+N.
+on_exit() { trap "$1" EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; }
+# The last words of a clean-up: PASS or how it failed, the time, and its status.
+report() {  # $1 = exit status, $2 = what was checked
+  if [ "$1" -eq 0 ]; then
+    printf '\nPASS: %s (%ds)\n' "$2" "$((SECONDS - T0))"
+  else
+    printf '\n%s failed (exit %d) after %ds\n' "$2" "$1" "$((SECONDS - T0))" >&2
+  fi
+  exit "$1"
+}
+# $1 = why the test needs root; then the commands it runs.
+require_root_and() {
+  local why=$1 t missing=()
+  shift
+  [ "$(id -u)" -eq 0 ] || fail "must run as root ($why); try: sudo $0"
+  for t; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
+  [ "${#missing[@]}" -eq 0 ] || fail "missing tools: ${missing[*]} (scripts/test installs them: scripts/deps.sh)"
+}
+
+# A port below the kernel's ephemeral range that no TCP socket uses right now.
+free_port() {
+  local p i
+  for i in $(seq 1 200); do
+    p=$(( 20000 + (RANDOM % 12000) ))
+    if ! ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$p\$"; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+
+# The mirror apt uses on this machine: a stanza / line for suite "bookworm"
+# (deb822 *.sources or one-line sources.list); security likewise.
+apt_uri_for_suite() {  # $1 = suite
+  local suite=$1 f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -r "$f" ] || continue
+    awk -v s="$suite" '$1=="deb" { u=""; ok=0
+        for (i=2;i<=NF;i++) { if ($i ~ /^https?:\/\//) { u=$i; if ($(i+1)==s) ok=1; break } }
+        if (ok) { print u; exit } }' "$f"
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -r "$f" ] || continue
+    awk -v s="$suite" '
+      function flush() { if (uri != "" && en != "no" && (" " suites " ") ~ (" " s " ") && types ~ /(^| )deb( |$)/) { print uri; found=1 }
+                         uri=""; suites=""; en=""; types="" }
+      /^[ \t]*#/ { next }
+      /^[ \t]*$/ { flush(); if (found) exit; next }
+      { k=tolower($1) }
+      k=="uris:"    { uri=$2 }
+      k=="suites:"  { $1=""; suites=$0 }
+      k=="types:"   { $1=""; types=$0 }
+      k=="enabled:" { en=tolower($2) }
+      END { if (!found) flush() }' "$f"
+  done | head -n1
+}
+bookworm_rootfs() {
+  local lock key root extra t
+  # One builder at a time: the other test waits and then uses its tarball.
+  mkdir -p "$CACHE_DIR"
+  exec {lock}>"$CACHE_DIR/.lock"
+  flock "$lock"
+  # The rootfs's apt uses the same mirror as this machine.
+  MIRROR=${KAIZEN_DEBIAN_MIRROR:-$(apt_uri_for_suite bookworm)}
+  MIRROR=${MIRROR:-http://deb.debian.org/debian}
+  MIRROR=${MIRROR%/}
+  SECURITY=${KAIZEN_DEBIAN_SECURITY_MIRROR:-$(apt_uri_for_suite bookworm-security)}
+  SECURITY=${SECURITY%/}
+  info "mirror: $MIRROR${SECURITY:+, security: $SECURITY}"
+  key=$(printf '%s\n%s\n%s\n' "$MIRROR" "$SECURITY" "v1" | sha256sum | cut -c1-12)
+  ROOTFS_TAR="$CACHE_DIR/bookworm-minbase-$key.tar"
+
+  if [ -f "$ROOTFS_TAR" ] && [ -z "$(find "$ROOTFS_TAR" -mtime +"$MAX_AGE_DAYS" 2>/dev/null)" ]; then
+    info "using cached rootfs $ROOTFS_TAR ($(du -h "$ROOTFS_TAR" | cut -f1))"
+  else
+    info "no fresh cached rootfs: running debootstrap (about 30 s on a fast mirror)"
+    root="$WORK/rootfs"
+    extra=()
+    case "$MIRROR" in https://*) extra+=(--include=ca-certificates) ;; esac
+    t=$SECONDS
+    timeout 600 debootstrap --variant=minbase "${extra[@]}" bookworm "$root" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
+      || { tail -n 30 "$WORK/debootstrap.log" >&2; fail "debootstrap failed (log above)"; }
+    info "debootstrap took $((SECONDS - t)) s"
+
+    # Slim it the way the official debian:*-slim images are made: no package
+    # caches, docs, man pages or locales (now or in later apt-get installs).
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin \
+           "$root"/var/lib/apt/lists/* "$root"/var/log/* "$root"/tmp/* "$root"/root/.??* \
+           "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/groff/* \
+           "$root"/usr/share/lintian/* "$root"/usr/share/locale/*
+    mkdir -p "$root"/var/lib/apt/lists/partial
+    find "$root"/usr/share/doc -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
+    find "$root"/usr/share/doc -mindepth 1 -type d -empty -delete 2>/dev/null || true
+    cat >"$root"/etc/dpkg/dpkg.cfg.d/docker <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+EOF
+    cat >"$root"/etc/apt/apt.conf.d/docker-clean <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
+    printf 'Acquire::Languages "none";\n' >"$root"/etc/apt/apt.conf.d/docker-no-languages
+    printf 'APT::AutoRemove::SuggestsImportant "false";\n' >"$root"/etc/apt/apt.conf.d/docker-autoremove-suggests
+    # apt sources: the same mirror as this machine, with updates and security.
+    rm -f "$root"/etc/apt/sources.list
+    {
+      printf 'Types: deb\nURIs: %s\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$MIRROR"
+      if [ -n "$SECURITY" ]; then
+        printf '\nTypes: deb\nURIs: %s\nSuites: bookworm-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$SECURITY"
+      fi
+    } >"$root"/etc/apt/sources.list.d/debian.sources
+    # No host identity in the image (the runtime provides these).
+    : >"$root"/etc/resolv.conf; rm -f "$root"/etc/hostname; : >"$root"/etc/machine-id
+
+    tar --numeric-owner --xattrs -C "$root" -cf "$ROOTFS_TAR.tmp" .
+    mv -f "$ROOTFS_TAR.tmp" "$ROOTFS_TAR"
+    rm -rf "$root"
+    info "cached rootfs: $ROOTFS_TAR ($(du -h "$ROOTFS_TAR" | cut -f1))"
+  fi
+  exec {lock}>&-
+}
