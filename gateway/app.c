@@ -6,6 +6,7 @@
 #include "gateway/delivery.h"
 #include "gateway/net/httpclient.h"
 #include "gateway/scheduler.h"
+#include "gateway/store/breaches.h"
 #include "gateway/store/canaries.h"
 #include "gateway/store/digests.h"
 #include "gateway/store/migrate.h"
@@ -39,18 +40,19 @@ build(struct gw_app *app)
     if ((app->http = gw_http_new(app->base, &limits, app->registry)) == NULL ||
         (app->redis = gw_redis_new(app->base, &redis, on_redis_state, app)) == NULL ||
         (app->client = gw_http_client_new(app->base, connect_ms, (long)cfg->http_timeout_ms)) == NULL ||
-        (app->tickets = gw_tickets_new(app->redis)) == NULL ||
+        (app->tickets = gw_tickets_new(app->redis, cfg->retention)) == NULL ||
         (app->canaries = gw_canaries_new(app->redis)) == NULL ||
         (app->digests = gw_digests_new(app->redis)) == NULL ||
+        (app->breaches = gw_breaches_new(app->redis)) == NULL ||
         (app->outbox = gw_outbox_new(app->redis)) == NULL ||
         (app->migration = gw_migration_new(app->redis, cfg->redis.kind != GW_REDIS_CLUSTER)) == NULL)
         return -1;
 
     struct gw_delivery_config dcfg = {
-        .url = {[GW_SINK_SLACK] = cfg->slack_webhook_url,
-                [GW_SINK_PAGER] = cfg->pager_routing_key ? cfg->pager_url : NULL},
-        .spacing_ms = {[GW_SINK_SLACK] = 1000,   /* Slack: ~1 message/s */
-                       [GW_SINK_PAGER] = 500},   /* PagerDuty: 120/min */
+        .routes = {{GW_DEST_SLACK, cfg->slack_webhook_url, 1000},   /* Slack: ~1 message/s */
+                   {GW_DEST_PAGER, cfg->pager_routing_key ? cfg->pager_url : NULL,
+                    500}},                                       /* PagerDuty: 120/min */
+        .nroutes = 2,
         .dry_run = cfg->dry_run,
         .retry = {cfg->outbox_max_attempts, 1000, 300000},
         .lease_ms = cfg->http_timeout_ms + 10000,
@@ -58,8 +60,8 @@ build(struct gw_app *app)
     app->delivery = gw_delivery_new(app->base, app->redis, app->outbox, app->client, &dcfg,
                                     &app->telemetry);
     struct gw_scheduler_deps deps = {app->base, cfg, app->redis, app->tickets, app->canaries,
-                                     app->digests, app->outbox, app->migration, app->templates,
-                                     &app->telemetry};
+                                     app->digests, app->breaches, app->outbox, app->migration,
+                                     app->templates, &app->telemetry};
     app->scheduler = gw_scheduler_new(&deps);
     return app->delivery != NULL && app->scheduler != NULL ? 0 : -1;
 }
@@ -144,6 +146,7 @@ gw_app_free(struct gw_app *app)
     gw_tickets_free(app->tickets);
     gw_canaries_free(app->canaries);
     gw_digests_free(app->digests);
+    gw_breaches_free(app->breaches);
     gw_outbox_free(app->outbox);
     gw_migration_free(app->migration);
     gw_metrics_free(app->registry);

@@ -14,6 +14,7 @@ struct event_base;
 struct gw_templates;
 struct gw_http_client;
 struct gw_delivery;
+struct gw_breaches;
 
 struct gw_app {
     struct event_base *base;
@@ -30,6 +31,7 @@ struct gw_app {
     struct gw_tickets *tickets;
     struct gw_canaries *canaries;
     struct gw_digests *digests;
+    struct gw_breaches *breaches;
     struct gw_outbox *outbox;
     struct gw_migration *migration;
     /* timers */

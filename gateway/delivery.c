@@ -15,13 +15,18 @@
 
 #define TICK_MS 200
 
-struct sink_state {
+/* This replica's view of one destination. */
+struct dest_state {
     struct gw_delivery *d;
-    enum gw_sink sink;
+    char *name;
+    const struct gw_delivery_route *route;
     int busy;             /* a claim, send or finish is under way */
     char *id;             /* claimed message */
+    enum gw_msg_kind kind;
     int attempt;
 };
+
+#define DUE_LIMIT 32
 
 struct gw_delivery {
     struct event_base *base;
@@ -31,18 +36,13 @@ struct gw_delivery {
     struct gw_delivery_config cfg;
     struct gw_telemetry *telemetry;
     struct event *tick;
-    struct sink_state sinks[GW_SINK_COUNT];
+    struct dest_state **dests;
+    size_t ndests, cap;
+    int looking;          /* a due-destinations read is under way */
     char token[GW_TOKEN_LEN];       /* identifies this replica's leases */
     int stopped;
 };
 
-static int64_t
-now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 struct gw_delivery *
 gw_delivery_new(struct event_base *base, struct gw_redis *redis, struct gw_outbox *outbox,
@@ -60,10 +60,6 @@ gw_delivery_new(struct event_base *base, struct gw_redis *redis, struct gw_outbo
     d->cfg = *cfg;
     d->telemetry = telemetry;
     gw_random_token(d->token);
-    for (int s = 0; s < GW_SINK_COUNT; s++) {
-        d->sinks[s].d = d;
-        d->sinks[s].sink = (enum gw_sink)s;
-    }
     return d;
 }
 
@@ -74,64 +70,68 @@ gw_delivery_free(struct gw_delivery *d)
         return;
     if (d->tick != NULL)
         event_free(d->tick);
-    for (int s = 0; s < GW_SINK_COUNT; s++)
-        free(d->sinks[s].id);
+    for (size_t i = 0; i < d->ndests; i++) {
+        free(d->dests[i]->id);
+        free(d->dests[i]->name);
+        free(d->dests[i]);
+    }
+    free(d->dests);
     free(d);
 }
 
 int
 gw_delivery_inflight(const struct gw_delivery *d)
 {
-    int n = 0;
-    for (int s = 0; s < GW_SINK_COUNT; s++)
-        n += d->sinks[s].busy;
+    int n = d->looking;
+    for (size_t i = 0; i < d->ndests; i++)
+        n += d->dests[i]->busy;
     return n;
 }
 
 static void
 on_finished(const struct gw_redis_error *err, void *arg)
 {
-    struct sink_state *st = arg;
+    struct dest_state *st = arg;
     /* On failure the lease expires and the head is claimed again. */
     if (err != NULL)
         gw_log(GW_LOG_WARN, "outcome not recorded; the message will be retried", "sink",
-               gw_sink_name(st->sink), "id", st->id, "error", err->text, NULL);
+               st->name, "id", st->id, "error", err->text, NULL);
     free(st->id);
     st->id = NULL;
     st->busy = 0;
 }
 
 static void
-finish(struct sink_state *st, enum gw_outbox_result result, int64_t next_at, long status,
+finish(struct dest_state *st, enum gw_outbox_result result, int64_t next_at, long status,
        const char *error)
 {
     struct gw_delivery *d = st->d;
-    int64_t now = now_ms();
+    int64_t now = gw_now_ms();
     char at[GW_RFC3339_LEN];
     json_t *entry;
     char *history;
 
     gw_time_format_rfc3339(now / 1000, at, sizeof(at));
-    entry = json_pack("{s:s, s:s, s:s, s:i, s:I, s:s?, s:s}", "id", st->id, "sink",
-                      gw_sink_name(st->sink), "result", gw_outbox_result_name(result),
+    entry = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:s?, s:s}", "id", st->id, "sink",
+                      st->route->prefix, "dest", st->name, "result", gw_outbox_result_name(result),
                       "attempts", st->attempt, "status", (json_int_t)status, "error", error,
                       "at", at);
     history = json_dumps(entry, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(entry);
     struct gw_outbox_outcome outcome = {result, next_at, now, history != NULL ? history : "{}",
                                         error};
-    gw_outbox_finish(d->outbox, st->sink, st->id, d->token, &outcome, on_finished, st);
+    gw_outbox_finish(d->outbox, st->name, st->kind, st->id, d->token, &outcome, on_finished, st);
     free(history);
 }
 
 static void
 on_response(const struct gw_http_response *res, void *arg)
 {
-    struct sink_state *st = arg;
+    struct dest_state *st = arg;
     struct gw_delivery *d = st->d;
     enum gw_outcome outcome = gw_retry_classify(res->status, st->attempt, d->cfg.retry.max_attempts);
-    int64_t now = now_ms(), spacing = d->cfg.spacing_ms[st->sink];
-    const char *sink = gw_sink_name(st->sink), *error = res->error;
+    int64_t now = gw_now_ms(), spacing = st->route->spacing_ms;
+    const char *sink = st->name, *error = res->error;
     char status_s[16], attempt_s[16], reason[160];
 
     snprintf(status_s, sizeof(status_s), "%ld", res->status);
@@ -143,7 +143,7 @@ on_response(const struct gw_http_response *res, void *arg)
     }
     switch (outcome) {
     case GW_OUTCOME_SENT:
-        gw_count_notification(d->telemetry, st->sink, "sent");
+        gw_count_notification(d->telemetry, st->route->prefix, "sent");
         gw_log(GW_LOG_INFO, "notification sent", "sink", sink, "id", st->id, "attempt",
                attempt_s, NULL);
         finish(st, GW_OUTBOX_SENT, now + spacing, res->status, NULL);
@@ -152,14 +152,14 @@ on_response(const struct gw_http_response *res, void *arg)
         int64_t delay = gw_retry_backoff_ms(&d->cfg.retry, st->attempt);
         if (res->status == 429 && res->retry_after_ms >= 0)
             delay = res->retry_after_ms; /* the peer said when */
-        gw_count_notification(d->telemetry, st->sink, "retried");
+        gw_count_notification(d->telemetry, st->route->prefix, "retried");
         gw_log(GW_LOG_WARN, "notification failed; will retry", "sink", sink, "id", st->id,
                "status", status_s, "attempt", attempt_s, "error", error, NULL);
         finish(st, GW_OUTBOX_RETRY, now + delay, res->status, error);
         break;
     }
     case GW_OUTCOME_DEAD:
-        gw_count_notification(d->telemetry, st->sink, "dead");
+        gw_count_notification(d->telemetry, st->route->prefix, "dead");
         gw_log(GW_LOG_ERROR, "notification dead-lettered", "sink", sink, "id", st->id, "status",
                status_s, "attempt", attempt_s, "error", error, NULL);
         finish(st, GW_OUTBOX_DEAD, now + spacing, res->status, error);
@@ -170,14 +170,14 @@ on_response(const struct gw_http_response *res, void *arg)
 static void
 on_claimed(const struct gw_outbox_claim *claim, const struct gw_redis_error *err, void *arg)
 {
-    struct sink_state *st = arg;
+    struct dest_state *st = arg;
     struct gw_delivery *d = st->d;
-    const char *url = d->cfg.url[st->sink];
+    const char *url = st->route->url;
     static const char *const headers[] = {"Content-Type: application/json", NULL};
 
     if (err != NULL || claim->id == NULL) {
         if (err != NULL && err->kind != GW_REDIS_UNAVAILABLE)
-            gw_log(GW_LOG_WARN, "outbox claim failed", "sink", gw_sink_name(st->sink), "error",
+            gw_log(GW_LOG_WARN, "outbox claim failed", "sink", st->name, "error",
                    err->text, NULL);
         st->busy = 0;
         return;
@@ -185,17 +185,79 @@ on_claimed(const struct gw_outbox_claim *claim, const struct gw_redis_error *err
     if ((st->id = strdup(claim->id)) == NULL)
         abort();
     st->attempt = claim->attempt;
+    st->kind = claim->kind;
     if (d->cfg.dry_run || url == NULL) {
         /* Dry-run: log what would be sent; the history keeps it as "dry_run". */
-        gw_log(GW_LOG_INFO, "dry-run: notification not sent", "sink", gw_sink_name(st->sink),
+        gw_log(GW_LOG_INFO, "dry-run: notification not sent", "sink", st->name,
                "id", st->id, "body", claim->body, NULL);
-        finish(st, GW_OUTBOX_DRY_RUN, now_ms() + d->cfg.spacing_ms[st->sink], 0, NULL);
+        finish(st, GW_OUTBOX_DRY_RUN, gw_now_ms() + st->route->spacing_ms, 0, NULL);
         return;
     }
     if (gw_http_client_post(d->client, url, headers, claim->body, claim->body_len, on_response,
                             st) != 0) {
         struct gw_http_response failed = {0, "could not start request", -1, NULL, 0};
         on_response(&failed, st);
+    }
+}
+
+/* The route whose prefix starts dest, or NULL. */
+static const struct gw_delivery_route *
+route_for(const struct gw_delivery *d, const char *dest)
+{
+    for (size_t i = 0; i < d->cfg.nroutes; i++) {
+        size_t n = strlen(d->cfg.routes[i].prefix);
+        if (strncmp(dest, d->cfg.routes[i].prefix, n) == 0 && (dest[n] == '\0' || dest[n] == ':'))
+            return &d->cfg.routes[i];
+    }
+    return NULL;
+}
+
+static struct dest_state *
+dest_state(struct gw_delivery *d, const char *name)
+{
+    const struct gw_delivery_route *route;
+    struct dest_state *st;
+
+    for (size_t i = 0; i < d->ndests; i++)
+        if (strcmp(d->dests[i]->name, name) == 0)
+            return d->dests[i];
+    if ((route = route_for(d, name)) == NULL)
+        return NULL;
+    if (d->ndests == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 8;
+        struct dest_state **grown = realloc(d->dests, cap * sizeof(*grown));
+        if (grown == NULL)
+            abort();
+        d->dests = grown;
+        d->cap = cap;
+    }
+    if ((st = calloc(1, sizeof(*st))) == NULL || (st->name = strdup(name)) == NULL)
+        abort();
+    st->d = d;
+    st->route = route;
+    d->dests[d->ndests++] = st;
+    return st;
+}
+
+static void
+on_due(const char *const *dests, size_t n, const struct gw_redis_error *err, void *arg)
+{
+    struct gw_delivery *d = arg;
+
+    d->looking = 0;
+    if (err != NULL || d->stopped)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        struct dest_state *st = dest_state(d, dests[i]);
+        if (st == NULL) {
+            gw_log(GW_LOG_WARN, "outbox destination with no route; its messages wait", "dest",
+                   dests[i], NULL);
+            continue;
+        }
+        if (st->busy)
+            continue;
+        st->busy = 1;
+        gw_outbox_claim(d->outbox, st->name, d->token, gw_now_ms(), d->cfg.lease_ms, on_claimed, st);
     }
 }
 
@@ -206,15 +268,10 @@ on_tick(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
 
-    if (d->stopped || !gw_redis_ready(d->redis))
+    if (d->stopped || d->looking || !gw_redis_ready(d->redis))
         return;
-    for (int s = 0; s < GW_SINK_COUNT; s++) {
-        struct sink_state *st = &d->sinks[s];
-        if (st->busy)
-            continue;
-        st->busy = 1;
-        gw_outbox_claim(d->outbox, st->sink, d->token, now_ms(), d->cfg.lease_ms, on_claimed, st);
-    }
+    d->looking = 1;
+    gw_outbox_due(d->outbox, gw_now_ms(), DUE_LIMIT, on_due, d);
 }
 
 void

@@ -1,7 +1,8 @@
 /*
- * The sender: a short poll per sink that claims the head of its outbox
- * queue (store/outbox.h), POSTs it with the non-blocking HTTP client and
- * records the outcome (sent, retry with backoff, dead letter). Delivery is
+ * The sender: a short poll that finds the destinations whose next send is
+ * due, claims the head of each (store/outbox.h), POSTs it with the
+ * non-blocking HTTP client and records the outcome (sent, retry with
+ * backoff, dead letter). Delivery is
  * at least once: a replica that dies after the peer answered 2xx but
  * before recording it causes one repeat.
  */
@@ -18,9 +19,18 @@ struct gw_http_client;
 struct gw_redis;
 struct gw_telemetry;
 
+/* How to reach the destinations whose names start with prefix. */
+struct gw_delivery_route {
+    const char *prefix;         /* "slack", "pager" */
+    const char *url;            /* NULL: dry-run; borrowed */
+    int64_t spacing_ms;         /* minimum gap between two sends to one destination (rate limit) */
+};
+
+#define GW_DELIVERY_ROUTES 4
+
 struct gw_delivery_config {
-    const char *url[GW_SINK_COUNT];      /* NULL: dry-run for the sink; borrowed */
-    int64_t spacing_ms[GW_SINK_COUNT];   /* minimum gap between two sends (rate limit) */
+    struct gw_delivery_route routes[GW_DELIVERY_ROUTES];
+    size_t nroutes;
     int dry_run;                         /* KAIZEN_DRY_RUN: never send */
     struct gw_retry_policy retry;
     int64_t lease_ms;                    /* how long a claimed head stays locked */
@@ -38,7 +48,7 @@ void gw_delivery_free(struct gw_delivery *d);
 void gw_delivery_start(struct gw_delivery *d);
 /* Stops claiming new messages; sends in flight finish. */
 void gw_delivery_stop(struct gw_delivery *d);
-/* Sinks with a claim, send or finish under way on this replica. */
+/* Destinations with a claim, send or finish under way on this replica. */
 int gw_delivery_inflight(const struct gw_delivery *d);
 
 #endif

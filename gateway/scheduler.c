@@ -4,13 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "gateway/breach_check.h"
 #include "gateway/config.h"
 #include "gateway/core/dates.h"
+#include "gateway/core/hmac.h"
 #include "gateway/core/pager.h"
 #include "gateway/core/schedule.h"
 #include "gateway/gauges.h"
+#include "gateway/retention.h"
 #include "gateway/store/canaries.h"
 #include "gateway/store/digests.h"
 #include "gateway/store/migrate.h"
@@ -21,15 +23,19 @@
 #include "gateway/text/render.h"
 #include "gateway/util/log.h"
 
-#define DUE_BATCH 100          /* breaches and pages per look */
+#define DUE_BATCH 100          /* canary pages per look */
 #define STATS_SECONDS 5
+#define RETENTION_SECONDS 60
 
 struct gw_scheduler {
     struct gw_scheduler_deps d;
-    struct event *digest_tick, *check_tick, *stats_tick;
+    struct event *digest_tick, *check_tick, *stats_tick, *retention_tick;
+    struct gw_breach_check *breaches;
+    struct gw_retention *retention;
     char done_window[64];   /* last window this replica saw handled */
-    int digest_busy, check_busy, canary_busy;
-    unsigned manual_seq;    /* makes manual digest ids unique */
+    int digest_busy, canary_busy, retention_started;
+    unsigned manual_seq;    /* with token, makes manual digest ids unique */
+    char token[GW_TOKEN_LEN];
     int stopped;
 };
 
@@ -152,10 +158,9 @@ on_open_tickets(const struct gw_ticket_list *list, const struct gw_redis_error *
     const struct gw_config *cfg = b->s->d.cfg;
     const struct gw_templates *templates = b->s->d.templates;
     struct gw_template_renderer renderer;
-    struct gw_outbox_msg *msgs = NULL;
-    char **ids = NULL, **bodies = NULL, *record = NULL, *description = NULL;
+    struct gw_outbox_batch batch;
+    char prefix[200], *record = NULL, *description = NULL;
     json_t *messages = NULL;
-    size_t count = 0;
     int64_t window_ttl;
 
     if (err != NULL) {
@@ -177,44 +182,24 @@ on_open_tickets(const struct gw_ticket_list *list, const struct gw_redis_error *
         abort();
     if (json_array_size(messages) == 0 && !cfg->digest_skip_empty)
         json_array_append_new(messages, all_clear(&renderer.vtable));
-    count = json_array_size(messages);
-    msgs = calloc(count ? count : 1, sizeof(*msgs));
-    ids = calloc(count ? count : 1, sizeof(char *));
-    bodies = calloc(count ? count : 1, sizeof(char *));
-    if (msgs == NULL || ids == NULL || bodies == NULL)
-        abort();
-    for (size_t i = 0; i < count; i++) {
-        char id[160];
-        if (b->window[0] != '\0')
-            snprintf(id, sizeof(id), "digest:%s:%zu/%zu", b->window, i + 1, count);
-        else
-            snprintf(id, sizeof(id), "digest:manual-%lld-%d-%u:%zu/%zu", (long long)b->now,
-                     (int)getpid(), b->s->manual_seq, i + 1, count);
-        ids[i] = strdup(id);
-        bodies[i] = dump(json_array_get(messages, i));
-        if (ids[i] == NULL || bodies[i] == NULL)
-            abort();
-        msgs[i] = (struct gw_outbox_msg){ids[i], GW_SINK_SLACK, bodies[i]};
-    }
-    if (count > 0) {
+    if (b->window[0] != '\0')
+        snprintf(prefix, sizeof(prefix), "digest:%s:", b->window);
+    else   /* unique across replicas and restarts: this replica's token and a counter */
+        snprintf(prefix, sizeof(prefix), "digest:manual-%s-%u:", b->s->token, b->s->manual_seq);
+    gw_outbox_batch_init(&batch, messages, GW_DEST_SLACK, GW_MSG_DIGEST, prefix, 1);
+    if (batch.n > 0) {
         description = gw_render_rss_digest(templates, tickets, n, b->now, cfg->sla_warn,
                                            cfg->sla_crit);
-        record = digest_record(b, b->window[0] ? b->window : ids[0], all_open, messages,
+        record = digest_record(b, b->window[0] ? b->window : batch.ids[0], all_open, messages,
                                description);
     }
     /* The claim outlives its window, so a late replica never posts it again. */
     window_ttl = cfg->digest_every > 0 ? (cfg->digest_every * 2 > 60 ? cfg->digest_every * 2 : 60)
                                        : 2 * 86400;
-    b->messages = count;
+    b->messages = batch.n;
     gw_digests_enqueue(b->s->d.digests, b->window[0] ? b->window : NULL, window_ttl, record,
-                       msgs, count, on_digest_enqueued, b);
-    for (size_t i = 0; i < count; i++) {
-        free(ids[i]);
-        free(bodies[i]);
-    }
-    free(ids);
-    free(bodies);
-    free(msgs);
+                       batch.msgs, batch.n, on_digest_enqueued, b);
+    gw_outbox_batch_clear(&batch);
     free(record);
     free(description);
     free(names);
@@ -291,77 +276,6 @@ on_digest_tick(evutil_socket_t fd, short what, void *arg)
     gw_digests_window_claimed(s->d.digests, window, on_window_checked, wc);
 }
 
-/* --- SLA breaches ------------------------------------------------------------ */
-
-struct breach_batch {
-    struct gw_scheduler *s;
-    size_t pending;
-    size_t notified;
-    int full;               /* the batch was full: look again right away */
-};
-
-static void check_breaches(struct gw_scheduler *s);
-
-static void
-on_breach_enqueued(int enqueued, const struct gw_redis_error *err, void *arg)
-{
-    struct breach_batch *bb = arg;
-    struct gw_scheduler *s = bb->s;
-    int again;
-
-    if (err != NULL && err->kind != GW_REDIS_UNAVAILABLE)
-        gw_log(GW_LOG_WARN, "breach notice not enqueued", "error", err->text, NULL);
-    bb->notified += (size_t)enqueued;
-    if (--bb->pending > 0)
-        return;
-    again = bb->full && bb->notified > 0;
-    free(bb);
-    s->check_busy = 0;
-    if (again)
-        check_breaches(s);
-}
-
-static void
-on_due(const struct gw_ticket_list *list, const struct gw_redis_error *err, void *arg)
-{
-    struct breach_batch *bb = arg;
-    const struct gw_ticket *tickets = list != NULL ? list->tickets : NULL;
-    size_t n = list != NULL ? list->n : 0;
-    struct gw_scheduler *s = bb->s;
-
-    bb->full = n == DUE_BATCH;
-    bb->pending = 1; /* held until the loop below has queued everything */
-    for (size_t i = 0; err == NULL && i < n; i++) {
-        json_t *notice = gw_render_breach_notice(s->d.templates, &tickets[i], gw_now());
-        char *body = dump(notice);
-        char id[600];
-        snprintf(id, sizeof(id), "breach:%s:%lld:%lld", tickets[i].id,
-                 (long long)tickets[i].sla_deadline, (long long)(gw_monotonic() * 1000));
-        struct gw_outbox_msg msg = {id, GW_SINK_SLACK, body};
-        if (body != NULL) {
-            bb->pending++;
-            gw_tickets_notify_breach(s->d.tickets, &tickets[i], &msg, 1, on_breach_enqueued, bb);
-        }
-        free(body);
-        json_decref(notice);
-    }
-    on_breach_enqueued(0, NULL, bb);
-}
-
-static void
-check_breaches(struct gw_scheduler *s)
-{
-    struct breach_batch *bb;
-
-    if (!may_start(s, s->check_busy))
-        return;
-    if ((bb = calloc(1, sizeof(*bb))) == NULL)
-        abort();
-    bb->s = s;
-    s->check_busy = 1;
-    gw_tickets_due_breaches(s->d.tickets, gw_now(), DUE_BATCH, on_due, bb);
-}
-
 /* --- canary pages ------------------------------------------------------------ */
 
 struct page_batch {
@@ -413,9 +327,9 @@ on_due_canaries(const struct gw_canary *canaries, size_t n, const struct gw_redi
         snprintf(pager_id, sizeof(pager_id), "page:%s:%lld:pager", c->id, (long long)c->started_at);
         snprintf(slack_id, sizeof(slack_id), "page:%s:%lld:slack", c->id, (long long)c->started_at);
         if (pager_body != NULL)
-            msgs[count++] = (struct gw_outbox_msg){pager_id, GW_SINK_PAGER, pager_body};
+            msgs[count++] = (struct gw_outbox_msg){pager_id, GW_DEST_PAGER, GW_MSG_PAGE, pager_body};
         if (slack_body != NULL)
-            msgs[count++] = (struct gw_outbox_msg){slack_id, GW_SINK_SLACK, slack_body};
+            msgs[count++] = (struct gw_outbox_msg){slack_id, GW_DEST_SLACK, GW_MSG_PAGE, slack_body};
         if (count > 0 && (rk == NULL || pager_body != NULL)) {
             pb->pending++;
             gw_canaries_page(s->d.canaries, c->id, msgs, count, on_page_enqueued, pb);
@@ -448,8 +362,9 @@ on_check_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    check_breaches(arg);
-    check_canaries(arg);
+    struct gw_scheduler *s = arg;
+    gw_breach_check_run(s->breaches);
+    check_canaries(s);
 }
 
 /* --- lifecycle --------------------------------------------------------------- */
@@ -458,8 +373,17 @@ struct gw_scheduler *
 gw_scheduler_new(const struct gw_scheduler_deps *deps)
 {
     struct gw_scheduler *s = calloc(1, sizeof(*s));
-    if (s != NULL)
-        s->d = *deps;
+    if (s == NULL)
+        return NULL;
+    s->d = *deps;
+    gw_random_token(s->token);
+    s->breaches = gw_breach_check_new(deps->redis, deps->breaches, deps->templates);
+    s->retention = gw_retention_new(deps->redis, deps->tickets, deps->outbox, deps->digests,
+                                    deps->cfg->retention);
+    if (s->breaches == NULL || s->retention == NULL) {
+        gw_scheduler_free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -473,6 +397,20 @@ on_stats_tick(evutil_socket_t fd, short what, void *arg)
         return;
     gw_gauges_refresh(s->d.tickets, s->d.outbox, s->d.canaries, s->d.telemetry);
     gw_migration_tick(s->d.migration);
+    if (!s->retention_started) {    /* the first pass soon after start-up, then every minute */
+        s->retention_started = 1;
+        gw_retention_run(s->retention);
+    }
+}
+
+static void
+on_retention_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_scheduler *s = arg;
+    (void)fd;
+    (void)what;
+    if (may_start(s, 0))
+        gw_retention_run(s->retention);
 }
 
 static struct event *
@@ -498,12 +436,15 @@ gw_scheduler_start(struct gw_scheduler *s)
     s->digest_tick = every(s, tick_ms, on_digest_tick);
     s->check_tick = every(s, cfg->check_every * 1000, on_check_tick);
     s->stats_tick = every(s, STATS_SECONDS * 1000, on_stats_tick);
+    s->retention_tick = every(s, RETENTION_SECONDS * 1000, on_retention_tick);
 }
 
 void
 gw_scheduler_stop(struct gw_scheduler *s)
 {
     s->stopped = 1;
+    gw_breach_check_stop(s->breaches);
+    gw_retention_stop(s->retention);
 }
 
 void
@@ -517,5 +458,9 @@ gw_scheduler_free(struct gw_scheduler *s)
         event_free(s->check_tick);
     if (s->stats_tick != NULL)
         event_free(s->stats_tick);
+    if (s->retention_tick != NULL)
+        event_free(s->retention_tick);
+    gw_breach_check_free(s->breaches);
+    gw_retention_free(s->retention);
     free(s);
 }

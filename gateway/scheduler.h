@@ -2,10 +2,12 @@
  * The timers: they turn stored state into messages through the outbox and
  * keep the Redis-derived gauges fresh.
  *   - the digest, once per window across all replicas;
- *   - SLA-breach notices, once per breach across all replicas;
+ *   - SLA-breach notices, grouped per check, once per breach across all
+ *     replicas (gateway/breach_check.c);
  *   - canary pages, once per canary across all replicas;
  *   - the ticket, outbox and canary gauges;
- *   - the upgrade of first-release keys while an old replica may write them.
+ *   - the upgrade of first-release keys while an old replica may write them;
+ *   - retention (gateway/retention.c).
  */
 #ifndef GW_SCHEDULER_H
 #define GW_SCHEDULER_H
@@ -21,6 +23,7 @@ struct gw_templates;
 struct gw_tickets;
 struct gw_canaries;
 struct gw_digests;
+struct gw_breaches;
 struct gw_outbox;
 struct gw_migration;
 struct gw_telemetry;
@@ -33,6 +36,7 @@ struct gw_scheduler_deps {
     struct gw_tickets *tickets;
     struct gw_canaries *canaries;
     struct gw_digests *digests;
+    struct gw_breaches *breaches;
     struct gw_outbox *outbox;
     struct gw_migration *migration;
     const struct gw_templates *templates;

@@ -75,10 +75,11 @@ gw_telemetry_init(struct gw_telemetry *t, struct gw_metrics *registry)
     }
     t->registry = registry;
     gw_metric_set(t->build_info, version, 1);
-    for (int sink = 0; sink < GW_SINK_COUNT; sink++) {
+    for (int sink = 0; sink < 2; sink++) {
+        static const char *const sinks[] = {GW_DEST_SLACK, GW_DEST_PAGER};
         static const char *const results[] = {"sent", "retried", "dead"};
         for (int r = 0; r < 3; r++) {
-            const char *labels[] = {gw_sink_name((enum gw_sink)sink), results[r]};
+            const char *labels[] = {sinks[sink], results[r]};
             gw_metric_inc(t->notifications, labels, 0);
         }
     }
@@ -102,8 +103,8 @@ gw_set_resolutions(struct gw_telemetry *t, const char *component, const char *se
 }
 
 void
-gw_count_notification(struct gw_telemetry *t, enum gw_sink sink, const char *result)
+gw_count_notification(struct gw_telemetry *t, const char *sink, const char *result)
 {
-    const char *labels[] = {gw_sink_name(sink), result};
+    const char *labels[] = {sink, result};
     gw_metric_inc(t->notifications, labels, 1);
 }

@@ -43,6 +43,6 @@ void gw_set_resolutions(struct gw_telemetry *t, const char *component, const cha
                         long long seconds, long long resolutions);
 
 /* kaizen_notifications_total{sink,result} += 1 */
-void gw_count_notification(struct gw_telemetry *t, enum gw_sink sink, const char *result);
+void gw_count_notification(struct gw_telemetry *t, const char *sink, const char *result);
 
 #endif

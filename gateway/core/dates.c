@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/time.h>
 #include <time.h>
 
 /* Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant). */
@@ -368,6 +369,14 @@ int64_t
 gw_now(void)
 {
     return (int64_t)time(NULL);
+}
+
+int64_t
+gw_now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 double

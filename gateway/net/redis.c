@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "gateway/core/dates.h"
 #include "gateway/net/redis_internal.h"
 #include "gateway/util/log.h"
 #include "gateway/util/prometheus.h"
@@ -102,13 +103,6 @@ static void connect_now(struct gw_redis *r);
 static void on_health(redisReply *reply, const struct gw_redis_error *err, void *privdata);
 static void on_reply(redisAsyncContext *ac, void *reply, void *privdata);
 
-static int64_t
-now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static struct timeval
 ms_to_tv(int64_t ms)
@@ -436,7 +430,7 @@ set_state(struct gw_redis *r, enum state s)
 {
     int was_ready = r->state == S_READY;
     r->state = s;
-    r->state_since = now_ms();
+    r->state_since = gw_now_ms();
     if (was_ready != (s == S_READY) && r->on_state != NULL && !r->freeing)
         r->on_state(s == S_READY, r->arg);
 }
@@ -938,7 +932,7 @@ static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct gw_redis *r = arg;
-    int64_t now = now_ms();
+    int64_t now = gw_now_ms();
     (void)fd;
     (void)what;
 
@@ -975,7 +969,7 @@ submit(struct gw_redis *r, const struct gw_redis_script *script, int durable, gw
     struct pending *p = pending_new(r, script, cb, privdata, argc, argv, argvlen);
 
     p->durable = durable;
-    p->deadline_ms = now_ms() + r->timeout_ms;
+    p->deadline_ms = gw_now_ms() + r->timeout_ms;
     live_append(r, p);
     if (!r->freeing && r->state != S_READY && r->redirecting) {
         p->waiting = 1; /* a known new primary is on its way */

@@ -48,3 +48,13 @@ gw_store_version(struct gw_redis *redis, const char *version_key, const char *ch
     const char *argv[] = {"MGET", version_key, changed_key};
     gw_redis_command(redis, on_version, gw_call_new((gw_any_cb)cb, arg), 3, argv, NULL);
 }
+
+void
+gw_on_deleted(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct gw_call *c = privdata;
+    if (err == NULL && reply->type != REDIS_REPLY_INTEGER)
+        err = &gw_bad_reply;
+    ((gw_deleted_cb)c->cb)(err == NULL ? (long)reply->integer : 0, err, c->arg);
+    free(c);
+}

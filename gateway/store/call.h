@@ -26,6 +26,11 @@ extern const struct gw_redis_error gw_bad_reply;
 /* Integer value of a string reply ("0" for nil or anything else). */
 int64_t gw_reply_int(const redisReply *r);
 
+/* Retention steps: how many items were deleted. */
+typedef void (*gw_deleted_cb)(long deleted, const struct gw_redis_error *err, void *arg);
+/* Reply handler of a step answering its count; privdata: a gw_call of a gw_deleted_cb. */
+void gw_on_deleted(redisReply *reply, const struct gw_redis_error *err, void *privdata);
+
 /*
  * Change tracking for conditional GETs: the version counter and the time
  * of the last change (Unix seconds), both 0 when nothing was recorded.

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
+#include "gateway/core/dates.h"
 #include "gateway/core/pager.h"
 #include "gateway/store/call.h"
 #include "gateway/store/keys.h"
@@ -97,6 +97,7 @@ static const char *const status_words[] = {
     [GW_CANARY_DUPLICATE] = "duplicate", [GW_CANARY_STALE] = "stale",
 };
 
+
 /* One change under way: kept for a promotion, which may read again. */
 struct apply_call {
     struct gw_canaries *c;
@@ -150,19 +151,16 @@ on_applied(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     apply_call_free(ac);
 }
 
-static int64_t
-now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
-/* Fixed keys, then the tombs of ids[0..n), then the delivery. */
+/*
+ * Fixed keys, then the tombs of ids[0..n), then the delivery; and the ARGV
+ * every op starts with: op, ttl, n, the resolve's destination, now.
+ */
 static void
-keys(struct apply_call *ac, struct gw_redis_args *a, const char *const *ids, size_t n)
+keys(struct apply_call *ac, struct gw_redis_args *a, const char *op, const char *const *ids,
+     size_t n)
 {
-    char sink[64];
+    char queue[64];
 
     gw_redis_args_key(a, GW_KEY_CANARY);
     gw_redis_args_key(a, GW_KEY_CANARIES);
@@ -170,8 +168,15 @@ keys(struct apply_call *ac, struct gw_redis_args *a, const char *const *ids, siz
     gw_redis_args_key(a, GW_KEY_CANARY_SHA);
     gw_redis_args_key(a, GW_KEY_OUTBOX_SEQ);
     gw_redis_args_key(a, GW_KEY_OUTBOX_BODY);
-    gw_redis_args_key(a, gw_key_buf(sink, sizeof(sink), GW_KEY_OUTBOX_QUEUE,
-                                    gw_sink_name(GW_SINK_PAGER)));
+    gw_redis_args_key(a, GW_KEY_OUTBOX_DESTS);
+    gw_redis_args_key(a, GW_KEY_OUTBOX_PENDING);
+    gw_redis_args_key(a, gw_key_buf(queue, sizeof(queue), GW_KEY_OUTBOX_QUEUE,
+                                    GW_DEST_PAGER ":page"));
+    gw_redis_args_str(a, op);
+    gw_redis_args_int(a, ac->ttl);
+    gw_redis_args_int(a, (long long)n);
+    gw_redis_args_str(a, GW_DEST_PAGER);
+    gw_redis_args_int(a, gw_now_ms());
     for (size_t i = 0; i < n; i++) {
         char *tomb = gw_key(GW_KEY_CANARY_TOMB, ids[i]);
         if (tomb == NULL)
@@ -205,7 +210,7 @@ on_promote_read(redisReply *reply, const struct gw_redis_error *err, void *privd
     size_t prefix_len = strlen(ac->prefix) + 1; /* "repo@sha\0" */
     const char **ids = NULL;
     struct gw_redis_args a;
-    int64_t at = now_ms();
+    int64_t at = gw_now_ms();
     size_t n;
 
     if (err == NULL && reply->type != REDIS_REPLY_ARRAY)
@@ -221,10 +226,7 @@ on_promote_read(redisReply *reply, const struct gw_redis_error *err, void *privd
     for (size_t i = 0; i < n; i++)
         ids[i] = reply->element[i]->len > prefix_len ? reply->element[i]->str + prefix_len : "";
     gw_redis_args_init(&a);
-    keys(ac, &a, ids, n);
-    gw_redis_args_str(&a, "promote");
-    gw_redis_args_int(&a, ac->ttl);
-    gw_redis_args_int(&a, (long long)n);
+    keys(ac, &a, "promote", ids, n);
     gw_redis_args_str(&a, ac->prefix);
     gw_redis_args_int(&a, ac->updated_at);
     for (size_t i = 0; i < n; i++) {
@@ -286,10 +288,7 @@ gw_canaries_apply(struct gw_canaries *c, const char *delivery, int64_t ttl,
         return;
     }
     gw_redis_args_init(&a);
-    keys(ac, &a, &id, 1);
-    gw_redis_args_str(&a, change->op == GW_CANARY_START ? "start" : "end");
-    gw_redis_args_int(&a, ttl);
-    gw_redis_args_int(&a, 1);
+    keys(ac, &a, change->op == GW_CANARY_START ? "start" : "end", &id, 1);
     gw_redis_args_str(&a, id);
     if (change->op == GW_CANARY_START) {
         size_t len = 0;
@@ -303,7 +302,7 @@ gw_canaries_apply(struct gw_canaries *c, const char *delivery, int64_t ttl,
         gw_redis_args_int(&a, k->updated_at);
         /* API ends are not remembered: the same id may start again. */
         gw_redis_args_str(&a, k->source != NULL && strcmp(k->source, "api") == 0 ? "0" : "1");
-        resolve_args(ac, &a, id, now_ms());
+        resolve_args(ac, &a, id, gw_now_ms());
     }
     a.durable = 1; /* someone is told it happened */
     gw_redis_eval_args(c->redis, &c->apply, &a, on_applied, ac);
@@ -380,8 +379,6 @@ gw_canaries_page(struct gw_canaries *c, const char *id, const struct gw_outbox_m
     gw_redis_args_init(&a);
     gw_redis_args_key(&a, GW_KEY_CANARY);
     gw_redis_args_key(&a, GW_KEY_CANARY_DUE);
-    gw_redis_args_key(&a, GW_KEY_OUTBOX_SEQ);
-    gw_redis_args_key(&a, GW_KEY_OUTBOX_BODY);
     gw_redis_args_str(&a, id);
     gw_outbox_args(&a, msgs, n);
     gw_redis_eval_args(c->redis, &c->page, &a, on_paged, gw_call_new((gw_any_cb)cb, arg));

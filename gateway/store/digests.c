@@ -2,14 +2,14 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/time.h>
 
+#include "gateway/core/dates.h"
 #include "gateway/store/keys.h"
 #include "lua_scripts.h"
 
 struct gw_digests {
     struct gw_redis *redis;
-    struct gw_redis_script enqueue;
+    struct gw_redis_script enqueue, retention;
 };
 
 struct gw_digests *
@@ -20,6 +20,7 @@ gw_digests_new(struct gw_redis *redis)
         return NULL;
     d->redis = redis;
     gw_redis_script_init(&d->enqueue, "digest_enqueue", gw_lua_digest_enqueue);
+    gw_redis_script_init(&d->retention, "digest_retention", gw_lua_digest_retention);
     return d;
 }
 
@@ -45,22 +46,18 @@ gw_digests_enqueue(struct gw_digests *d, const char *window, int64_t window_ttl,
                    gw_digest_enqueued_cb cb, void *arg)
 {
     struct gw_redis_args a;
-    struct timeval tv;
     char key[160];
 
-    gettimeofday(&tv, NULL);
     gw_redis_args_init(&a);
     gw_redis_args_key(&a, GW_KEY_DIGESTS);
     gw_redis_args_key(&a, GW_KEY_DIGESTS_VERSION);
     gw_redis_args_key(&a, GW_KEY_DIGESTS_CHANGED);
-    gw_redis_args_key(&a, GW_KEY_OUTBOX_SEQ);
-    gw_redis_args_key(&a, GW_KEY_OUTBOX_BODY);
     /* A manual digest passes a window key it never claims (ttl 0). */
     gw_redis_args_key(&a, gw_key_buf(key, sizeof(key), GW_KEY_DIGEST_WINDOW,
                                      window != NULL ? window : "manual"));
     gw_redis_args_int(&a, window != NULL ? window_ttl : 0);
-    gw_redis_args_int(&a, (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
-    gw_redis_args_str(&a, record);
+    gw_redis_args_int(&a, gw_now_ms());
+    gw_redis_args_str(&a, record != NULL ? record : "");
     gw_outbox_args(&a, msgs, n);
     gw_redis_eval_args(d->redis, &d->enqueue, &a, on_enqueued, gw_call_new((gw_any_cb)cb, arg));
 }
@@ -104,7 +101,7 @@ gw_digests_records(struct gw_digests *d, gw_records_cb cb, void *arg)
 {
     char last[16];
     snprintf(last, sizeof(last), "%d", GW_DIGESTS_KEPT - 1);
-    const char *argv[] = {"LRANGE", GW_KEY_DIGESTS, "0", last};
+    const char *argv[] = {"ZREVRANGE", GW_KEY_DIGESTS, "0", last};
     gw_redis_command(d->redis, on_records, gw_call_new((gw_any_cb)cb, arg), 4, argv, NULL);
 }
 
@@ -112,4 +109,16 @@ void
 gw_digests_version(struct gw_digests *d, gw_version_cb cb, void *arg)
 {
     gw_store_version(d->redis, GW_KEY_DIGESTS_VERSION, GW_KEY_DIGESTS_CHANGED, cb, arg);
+}
+
+void
+gw_digests_expire(struct gw_digests *d, int64_t cutoff_ms, gw_deleted_cb cb, void *arg)
+{
+    struct gw_redis_args a;
+
+    gw_redis_args_init(&a);
+    gw_redis_args_key(&a, GW_KEY_DIGESTS);
+    gw_redis_args_key(&a, GW_KEY_DIGESTS_VERSION);
+    gw_redis_args_int(&a, cutoff_ms);
+    gw_redis_eval_args(d->redis, &d->retention, &a, gw_on_deleted, gw_call_new((gw_any_cb)cb, arg));
 }

@@ -41,6 +41,9 @@ typedef void (*gw_records_cb)(const char *const *records, size_t n,
                               const struct gw_redis_error *err, void *arg);
 void gw_digests_records(struct gw_digests *d, gw_records_cb cb, void *arg);
 
+/* Retention: deletes the records built before cutoff_ms (at most GW_DIGESTS_KEPT exist). */
+void gw_digests_expire(struct gw_digests *d, int64_t cutoff_ms, gw_deleted_cb cb, void *arg);
+
 /* Bumped by every record: the digests feed's validators. */
 void gw_digests_version(struct gw_digests *d, gw_version_cb cb, void *arg);
 

@@ -11,7 +11,6 @@ static const char *const prefixes[] = {
     [GW_KEY_DELIVERY] = GW_KEY("delivery:"),
     [GW_KEY_CANARY_TOMB] = GW_KEY("canary_tomb:"),
     [GW_KEY_OUTBOX_QUEUE] = GW_KEY("outbox:queue:"),
-    [GW_KEY_OUTBOX_NEXT] = GW_KEY("outbox:next:"),
     [GW_KEY_OUTBOX_LOCK] = GW_KEY("outbox:lock:"),
     [GW_KEY_DIGEST_WINDOW] = GW_KEY("digest:window:"),
 };

@@ -28,19 +28,24 @@
  *   {kz}:canary_sha            zset  "repo@sha\0id" (score 0), for promotions
  *   {kz}:canary_tomb:<id>      updated_at of an ended GitHub canary (TTL)
  * Outbox
- *   {kz}:outbox:queue:<sink>   zset  id -> enqueue order
+ *   {kz}:outbox:queue:<dest>:<kind>  zset  id -> enqueue order (kind: page, digest, breach)
+ *   {kz}:outbox:dests          zset  destination -> earliest next send (ms), while it has
+ *                              something to send: rate limit and backoff
  *   {kz}:outbox:body           hash  id -> payload (pending and dead messages)
  *   {kz}:outbox:attempts       hash  id -> attempts so far
  *   {kz}:outbox:error          hash  id -> last error
  *   {kz}:outbox:dead           zset  id -> when it was dead-lettered (ms)
- *   {kz}:outbox:next:<sink>    earliest next send (ms): rate limit and backoff
- *   {kz}:outbox:lock:<sink>    lease of the replica sending the head
+ *   {kz}:outbox:pending        counter  messages in the queues
+ *   {kz}:outbox:lock:<dest>    lease of the replica sending the destination's head
  *   {kz}:outbox:history        list  the last 200 outcomes (JSON), newest first
  *   {kz}:outbox:seq            counter ordering every queue
  * Digests
  *   {kz}:digest:window:<id>    a digest window claimed (TTL two windows)
- *   {kz}:digests               list  the last 30 digest records (JSON)
+ *   {kz}:digests:records       zset  the last 30 digest records (JSON) by time (ms)
  *   {kz}:digests:version, {kz}:digests:changed_at   as for tickets
+ * SLA-breach rounds (store/lua/breach_round.lua)
+ *   {kz}:breach:round          hash  owner, lease, check time, id, next page of the round under way
+ *   {kz}:breach:listed         list  the tickets the round's notice lists
  * Upgrade and readiness
  *   {kz}:migrate:lock          lease of the replica carrying old keys over
  *   {kz}:probe                 written after each connect: ready once a write succeeds
@@ -81,7 +86,11 @@
 #define GW_KEY_OUTBOX_DEAD      GW_KEY("outbox:dead")
 #define GW_KEY_OUTBOX_HISTORY   GW_KEY("outbox:history")
 #define GW_KEY_OUTBOX_SEQ       GW_KEY("outbox:seq")
-#define GW_KEY_DIGESTS          GW_KEY("digests")
+#define GW_KEY_OUTBOX_DESTS     GW_KEY("outbox:dests")
+#define GW_KEY_OUTBOX_PENDING   GW_KEY("outbox:pending")
+#define GW_KEY_BREACH_ROUND     GW_KEY("breach:round")
+#define GW_KEY_BREACH_LISTED    GW_KEY("breach:listed")
+#define GW_KEY_DIGESTS          GW_KEY("digests:records")
 #define GW_KEY_DIGESTS_VERSION  GW_KEY("digests:version")
 #define GW_KEY_DIGESTS_CHANGED  GW_KEY("digests:changed_at")
 #define GW_KEY_MIGRATE_LOCK     GW_KEY("migrate:lock")
@@ -92,9 +101,8 @@ enum gw_key_kind {
     GW_KEY_TOMB,            /* rest: ticket id */
     GW_KEY_DELIVERY,        /* rest: "<source>:<delivery id>" */
     GW_KEY_CANARY_TOMB,     /* rest: canary id */
-    GW_KEY_OUTBOX_QUEUE,    /* rest: sink name */
-    GW_KEY_OUTBOX_NEXT,     /* rest: sink name */
-    GW_KEY_OUTBOX_LOCK,     /* rest: sink name */
+    GW_KEY_OUTBOX_QUEUE,    /* rest: "<destination>:<kind>" */
+    GW_KEY_OUTBOX_LOCK,     /* rest: destination */
     GW_KEY_DIGEST_WINDOW    /* rest: window id */
 };
 

@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "gateway/core/dates.h"
 #include "gateway/core/hmac.h"
 #include "gateway/store/call.h"
+#include "gateway/store/digests.h"
 #include "gateway/store/keys.h"
 #include "gateway/store/outbox.h"
 #include "gateway/util/log.h"
@@ -186,10 +186,10 @@ on_index(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     gw_redis_eval_args(m->redis, tickets ? &m->tickets : &m->canaries, &a, on_batch, m);
 }
 
-static enum gw_sink
-step_sink(enum step step)
+static const char *
+step_dest(enum step step)
 {
-    return step == STEP_QUEUE_PAGER ? GW_SINK_PAGER : GW_SINK_SLACK;
+    return step == STEP_QUEUE_PAGER ? GW_DEST_PAGER : GW_DEST_SLACK;
 }
 
 /* Messages of a first-release queue (id, score pairs) or dead list (ids). */
@@ -199,29 +199,26 @@ on_messages(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     struct gw_migration *m = privdata;
     int dead = m->step == STEP_DEAD;
     size_t stride = dead ? 1 : 2;
+    const char *dest = step_dest(m->step);
     struct gw_redis_args a;
-    struct timeval tv;
-    char key[64];
 
     if (!batch_ready(m, reply, err))
         return;
-    gettimeofday(&tv, NULL);
     gw_redis_args_init(&a);
-    static const char *const message_keys[] = {GW_KEY_OUTBOX_SEQ, GW_KEY_OUTBOX_BODY,
-                                               GW_KEY_OUTBOX_ATTEMPTS, GW_KEY_OUTBOX_ERROR};
+    static const char *const message_keys[] = {
+        GW_KEY_OUTBOX_SEQ, GW_KEY_OUTBOX_BODY, GW_KEY_OUTBOX_ATTEMPTS, GW_KEY_OUTBOX_ERROR,
+        GW_KEY_OUTBOX_DEAD, GW_KEY_OUTBOX_DESTS, GW_KEY_OUTBOX_PENDING, GW_LEGACY_OUTBOX_SEQ};
     add_keys(&a, message_keys, sizeof(message_keys) / sizeof(message_keys[0]));
-    if (dead) {
-        gw_redis_args_key(&a, GW_KEY_OUTBOX_DEAD);
-        gw_redis_args_key(&a, GW_LEGACY_OUTBOX_SEQ);
+    if (dead)
         gw_redis_args_key(&a, GW_LEGACY_OUTBOX_DEAD);
-    } else {
-        const char *sink = gw_sink_name(step_sink(m->step));
-        gw_redis_args_key(&a, gw_key_buf(key, sizeof(key), GW_KEY_OUTBOX_QUEUE, sink));
-        gw_redis_args_key(&a, GW_LEGACY_OUTBOX_SEQ);
-        add_legacy_key(&a, GW_LEGACY_OUTBOX_QUEUE, sink);
-    }
+    else
+        add_legacy_key(&a, GW_LEGACY_OUTBOX_QUEUE, dest);
+    gw_outbox_queue_key(&a, dest, GW_MSG_PAGE);
+    gw_outbox_queue_key(&a, dest, GW_MSG_DIGEST);
+    gw_outbox_queue_key(&a, dest, GW_MSG_BREACH);
     gw_redis_args_str(&a, dead ? "dead" : "queue");
-    gw_redis_args_int(&a, (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+    gw_redis_args_int(&a, gw_now_ms());
+    gw_redis_args_str(&a, dest);
     gw_redis_args_int(&a, (long long)(reply->elements / stride));
     for (size_t i = 0; i + stride <= reply->elements; i += stride) {
         add_legacy_key(&a, GW_LEGACY_OUTBOX_MSG, reply->element[i]->str);
@@ -287,7 +284,7 @@ run_step(struct gw_migration *m)
     }
     case STEP_QUEUE_SLACK:
     case STEP_QUEUE_PAGER: {
-        char *queue = legacy_key(GW_LEGACY_OUTBOX_QUEUE, gw_sink_name(step_sink(m->step)));
+        char *queue = legacy_key(GW_LEGACY_OUTBOX_QUEUE, step_dest(m->step));
         const char *argv[] = {"ZRANGE", queue, "0", last, "WITHSCORES"};
         gw_redis_command(m->redis, on_messages, m, 5, argv, NULL);
         free(queue);
@@ -305,7 +302,8 @@ run_step(struct gw_migration *m)
             gw_redis_args_key(&a, GW_KEY_DIGESTS);
             gw_redis_args_key(&a, GW_LEGACY_DIGESTS);
             gw_redis_args_key(&a, GW_KEY_DIGESTS_VERSION);
-            gw_redis_args_int(&a, 30);
+            gw_redis_args_int(&a, GW_DIGESTS_KEPT);
+            gw_redis_args_int(&a, gw_now_ms());
         } else {
             gw_redis_args_key(&a, GW_KEY_OUTBOX_HISTORY);
             gw_redis_args_key(&a, GW_LEGACY_OUTBOX_HISTORY);

@@ -1,18 +1,20 @@
 #include "gateway/store/outbox.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/core/dates.h"
 #include "gateway/store/call.h"
 #include "gateway/store/keys.h"
 #include "lua_scripts.h"
 
-static const char *const sink_names[GW_SINK_COUNT] = {"slack", "pager"};
+static const char *const kind_names[GW_MSG_KINDS] = {"page", "digest", "breach"};
 
 const char *
-gw_sink_name(enum gw_sink s)
+gw_msg_kind_name(enum gw_msg_kind kind)
 {
-    return s >= 0 && s < GW_SINK_COUNT ? sink_names[s] : "?";
+    return kind >= 0 && kind < GW_MSG_KINDS ? kind_names[kind] : "?";
 }
 
 const char *
@@ -24,7 +26,7 @@ gw_outbox_result_name(enum gw_outbox_result r)
 
 struct gw_outbox {
     struct gw_redis *redis;
-    struct gw_redis_script claim, finish, status;
+    struct gw_redis_script claim, finish, status, retention;
 };
 
 struct gw_outbox *
@@ -37,6 +39,7 @@ gw_outbox_new(struct gw_redis *redis)
     gw_redis_script_init(&o->claim, "outbox_claim", gw_lua_outbox_claim);
     gw_redis_script_init(&o->finish, "outbox_finish", gw_lua_outbox_finish);
     gw_redis_script_init(&o->status, "outbox_status", gw_lua_outbox_status);
+    gw_redis_script_init(&o->retention, "outbox_retention", gw_lua_outbox_retention);
     return o;
 }
 
@@ -46,12 +49,52 @@ gw_outbox_free(struct gw_outbox *o)
     free(o);
 }
 
-/* Adds the key of kind for sink (once); returns its index in KEYS. */
-static int
-sink_key(struct gw_redis_args *a, enum gw_key_kind kind, enum gw_sink sink)
+
+void
+gw_outbox_batch_init(struct gw_outbox_batch *b, json_t *payloads, const char *dest,
+                     enum gw_msg_kind kind, const char *prefix, int numbered)
 {
-    char key[64];
-    return gw_redis_args_key_once(a, gw_key_buf(key, sizeof(key), kind, gw_sink_name(sink)));
+    size_t n = json_array_size(payloads);
+
+    b->n = n;
+    b->msgs = calloc(n + 1, sizeof(*b->msgs));
+    b->ids = calloc(n + 1, sizeof(*b->ids));
+    b->bodies = calloc(n + 1, sizeof(*b->bodies));
+    if (b->msgs == NULL || b->ids == NULL || b->bodies == NULL)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        char id[400];
+        if (numbered)
+            snprintf(id, sizeof(id), "%s%zu/%zu", prefix, i + 1, n);
+        else
+            snprintf(id, sizeof(id), "%s%zu", prefix, i + 1);
+        b->ids[i] = strdup(id);
+        b->bodies[i] = json_dumps(json_array_get(payloads, i), JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (b->ids[i] == NULL || b->bodies[i] == NULL)
+            abort();
+        b->msgs[i] = (struct gw_outbox_msg){b->ids[i], dest, kind, b->bodies[i]};
+    }
+}
+
+void
+gw_outbox_batch_clear(struct gw_outbox_batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        free(b->ids[i]);
+        free(b->bodies[i]);
+    }
+    free(b->ids);
+    free(b->bodies);
+    free(b->msgs);
+    memset(b, 0, sizeof(*b));
+}
+
+int
+gw_outbox_queue_key(struct gw_redis_args *a, const char *dest, enum gw_msg_kind kind)
+{
+    char rest[300], key[340];
+    snprintf(rest, sizeof(rest), "%s:%s", dest, gw_msg_kind_name(kind));
+    return gw_redis_args_key_once(a, gw_key_buf(key, sizeof(key), GW_KEY_OUTBOX_QUEUE, rest));
 }
 
 void
@@ -63,15 +106,53 @@ gw_outbox_args(struct gw_redis_args *a, const struct gw_outbox_msg *msgs, size_t
         a->oom = 1;
         return;
     }
+    gw_redis_args_int(a, gw_redis_args_key_once(a, GW_KEY_OUTBOX_SEQ));
+    gw_redis_args_int(a, gw_redis_args_key_once(a, GW_KEY_OUTBOX_BODY));
+    gw_redis_args_int(a, gw_redis_args_key_once(a, GW_KEY_OUTBOX_DESTS));
+    gw_redis_args_int(a, gw_redis_args_key_once(a, GW_KEY_OUTBOX_PENDING));
     for (size_t i = 0; i < n; i++)
-        queue[i] = sink_key(a, GW_KEY_OUTBOX_QUEUE, msgs[i].sink);
+        queue[i] = gw_outbox_queue_key(a, msgs[i].dest, msgs[i].kind);
+    gw_redis_args_int(a, gw_now_ms());
     gw_redis_args_int(a, (long long)n);
     for (size_t i = 0; i < n; i++) {
         gw_redis_args_str(a, msgs[i].id);
         gw_redis_args_int(a, queue[i]);
+        gw_redis_args_str(a, msgs[i].dest);
         gw_redis_args_str(a, msgs[i].body);
     }
     free(queue);
+}
+
+/* --- due destinations --------------------------------------------------------- */
+
+static void
+on_due(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct gw_call *c = privdata;
+    const char **dests = NULL;
+    size_t n = 0;
+
+    if (err == NULL && reply->type != REDIS_REPLY_ARRAY)
+        err = &gw_bad_reply;
+    if (err == NULL && reply->elements > 0 &&
+        (dests = calloc(reply->elements, sizeof(*dests))) == NULL)
+        abort();
+    for (size_t i = 0; err == NULL && i < reply->elements; i++)
+        if (reply->element[i]->type == REDIS_REPLY_STRING)
+            dests[n++] = reply->element[i]->str;
+    ((gw_outbox_dests_cb)c->cb)(dests, n, err, c->arg);
+    free(dests);
+    free(c);
+}
+
+void
+gw_outbox_due(struct gw_outbox *o, int64_t now, long limit, gw_outbox_dests_cb cb, void *arg)
+{
+    char now_s[24], limit_s[24];
+    snprintf(now_s, sizeof(now_s), "%lld", (long long)now);
+    snprintf(limit_s, sizeof(limit_s), "%ld", limit);
+    const char *argv[] = {"ZRANGEBYSCORE", GW_KEY_OUTBOX_DESTS, "-inf", now_s, "LIMIT", "0", limit_s};
+    gw_redis_command(o->redis, on_due, gw_call_new((gw_any_cb)cb, arg), 7, argv, NULL);
 }
 
 /* --- claim ------------------------------------------------------------------ */
@@ -81,47 +162,45 @@ on_claimed(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
     struct gw_call *c = privdata;
     gw_outbox_claim_cb cb = (gw_outbox_claim_cb)c->cb;
-    struct gw_outbox_claim claim = {NULL, NULL, 0, 0};
+    struct gw_outbox_claim claim = {NULL, NULL, 0, 0, GW_MSG_PAGE};
 
     if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
                         reply->element[0]->type != REDIS_REPLY_STRING))
         err = &gw_bad_reply;
     if (err == NULL && strcmp(reply->element[0]->str, "msg") == 0) {
-        if (reply->elements != 4)
+        long q = reply->elements == 5 ? strtol(reply->element[4]->str, NULL, 10) : 0;
+        if (q < 1 || q > GW_MSG_KINDS) {
             err = &gw_bad_reply;
-        else {
+        } else {
             claim.id = reply->element[1]->str;
             claim.body = reply->element[2]->str;
             claim.body_len = reply->element[2]->len;
             claim.attempt = (int)strtol(reply->element[3]->str, NULL, 10);
+            claim.kind = (enum gw_msg_kind)(q - 1);
         }
     }
     cb(err == NULL ? &claim : NULL, err, c->arg);
     free(c);
 }
 
-/* KEYS 1-5 of claim and finish: the sink's lock, queue and next time, bodies, attempts. */
-static void
-head_keys(struct gw_redis_args *a, enum gw_sink sink)
-{
-    sink_key(a, GW_KEY_OUTBOX_LOCK, sink);
-    sink_key(a, GW_KEY_OUTBOX_QUEUE, sink);
-    sink_key(a, GW_KEY_OUTBOX_NEXT, sink);
-    gw_redis_args_key(a, GW_KEY_OUTBOX_BODY);
-    gw_redis_args_key(a, GW_KEY_OUTBOX_ATTEMPTS);
-}
-
 void
-gw_outbox_claim(struct gw_outbox *o, enum gw_sink sink, const char *token, int64_t now_ms,
+gw_outbox_claim(struct gw_outbox *o, const char *dest, const char *token, int64_t now,
                 int64_t lease_ms, gw_outbox_claim_cb cb, void *arg)
 {
     struct gw_redis_args a;
+    char key[300];
 
     gw_redis_args_init(&a);
-    head_keys(&a, sink);
-    gw_redis_args_int(&a, now_ms);
+    gw_redis_args_key(&a, gw_key_buf(key, sizeof(key), GW_KEY_OUTBOX_LOCK, dest));
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_BODY);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_ATTEMPTS);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_DESTS);
+    for (int k = 0; k < GW_MSG_KINDS; k++)
+        gw_outbox_queue_key(&a, dest, (enum gw_msg_kind)k);
+    gw_redis_args_int(&a, now);
     gw_redis_args_int(&a, lease_ms);
     gw_redis_args_str(&a, token);
+    gw_redis_args_str(&a, dest);
     gw_redis_eval_args(o->redis, &o->claim, &a, on_claimed, gw_call_new((gw_any_cb)cb, arg));
 }
 
@@ -137,16 +216,23 @@ on_finished(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 }
 
 void
-gw_outbox_finish(struct gw_outbox *o, enum gw_sink sink, const char *id, const char *token,
-                 const struct gw_outbox_outcome *out, gw_outbox_done_cb cb, void *arg)
+gw_outbox_finish(struct gw_outbox *o, const char *dest, enum gw_msg_kind kind, const char *id,
+                 const char *token, const struct gw_outbox_outcome *out, gw_outbox_done_cb cb,
+                 void *arg)
 {
     struct gw_redis_args a;
+    char key[300];
 
     gw_redis_args_init(&a);
-    head_keys(&a, sink);
+    gw_redis_args_key(&a, gw_key_buf(key, sizeof(key), GW_KEY_OUTBOX_LOCK, dest));
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_BODY);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_ATTEMPTS);
     gw_redis_args_key(&a, GW_KEY_OUTBOX_ERROR);
     gw_redis_args_key(&a, GW_KEY_OUTBOX_DEAD);
     gw_redis_args_key(&a, GW_KEY_OUTBOX_HISTORY);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_DESTS);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_PENDING);
+    gw_outbox_queue_key(&a, dest, kind);
     gw_redis_args_str(&a, id);
     gw_redis_args_str(&a, token);
     gw_redis_args_str(&a, gw_outbox_result_name(out->result));
@@ -154,10 +240,11 @@ gw_outbox_finish(struct gw_outbox *o, enum gw_sink sink, const char *id, const c
     gw_redis_args_int(&a, out->now_ms);
     gw_redis_args_str(&a, out->history);
     gw_redis_args_str(&a, out->error);
+    gw_redis_args_str(&a, dest);
     gw_redis_eval_args(o->redis, &o->finish, &a, on_finished, gw_call_new((gw_any_cb)cb, arg));
 }
 
-/* --- status ----------------------------------------------------------------- */
+/* --- status and retention ------------------------------------------------------- */
 
 static void
 on_status(redisReply *reply, const struct gw_redis_error *err, void *privdata)
@@ -188,10 +275,25 @@ gw_outbox_status(struct gw_outbox *o, long recent, gw_outbox_status_cb cb, void 
     struct gw_redis_args a;
 
     gw_redis_args_init(&a);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_PENDING);
     gw_redis_args_key(&a, GW_KEY_OUTBOX_DEAD);
     gw_redis_args_key(&a, GW_KEY_OUTBOX_HISTORY);
-    for (int s = 0; s < GW_SINK_COUNT; s++)
-        sink_key(&a, GW_KEY_OUTBOX_QUEUE, (enum gw_sink)s);
     gw_redis_args_int(&a, recent);
     gw_redis_eval_args(o->redis, &o->status, &a, on_status, gw_call_new((gw_any_cb)cb, arg));
+}
+
+void
+gw_outbox_expire(struct gw_outbox *o, int64_t cutoff_ms, long limit, gw_deleted_cb cb,
+                 void *arg)
+{
+    struct gw_redis_args a;
+
+    gw_redis_args_init(&a);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_DEAD);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_BODY);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_ATTEMPTS);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_ERROR);
+    gw_redis_args_int(&a, cutoff_ms);
+    gw_redis_args_int(&a, limit);
+    gw_redis_eval_args(o->redis, &o->retention, &a, gw_on_deleted, gw_call_new((gw_any_cb)cb, arg));
 }

@@ -11,23 +11,23 @@
 
 struct gw_tickets {
     struct gw_redis *redis;
-    struct gw_redis_script apply, list, urgent, due, stats, breach, retention;
+    int64_t keep_seconds;     /* KAIZEN_RETENTION */
+    struct gw_redis_script apply, list, urgent, stats, retention;
 };
 
 struct gw_tickets *
-gw_tickets_new(struct gw_redis *redis)
+gw_tickets_new(struct gw_redis *redis, int64_t retention)
 {
     struct gw_tickets *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return NULL;
     s->redis = redis;
+    s->keep_seconds = retention;
     gw_redis_script_init(&s->apply, "ticket_apply", gw_lua_ticket_apply);
     gw_redis_script_init(&s->list, "ticket_list", gw_lua_ticket_list);
     gw_redis_script_init(&s->urgent, "ticket_urgent", gw_lua_ticket_urgent);
     gw_redis_script_init(&s->retention, "ticket_retention", gw_lua_ticket_retention);
-    gw_redis_script_init(&s->due, "ticket_due", gw_lua_ticket_due);
     gw_redis_script_init(&s->stats, "ticket_stats", gw_lua_ticket_stats);
-    gw_redis_script_init(&s->breach, "ticket_breach", gw_lua_ticket_breach);
     return s;
 }
 
@@ -168,6 +168,7 @@ gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
     gw_redis_args_int(&a, gw_now());
     gw_redis_args_int(&a, ttl);
     gw_redis_args_int(&a, (long long)n);
+    gw_redis_args_int(&a, s->keep_seconds > 0 ? gw_now() - s->keep_seconds : 0);
     for (size_t i = 0; i < n; i++) {
         const struct gw_ticket *t = &changes[i].ticket;
         char *tomb = gw_key(GW_KEY_TOMB, t->id);
@@ -194,9 +195,25 @@ gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
     gw_redis_eval_args(s->redis, &s->apply, &a, on_applied, c);
 }
 
+struct gw_ticket *
+gw_ticket_rows_decode(const redisReply *reply, size_t first, size_t *n)
+{
+    struct gw_ticket *tickets = NULL;
+
+    *n = 0;
+    if (reply->elements > first && (tickets = calloc(reply->elements - first, sizeof(*tickets))) == NULL)
+        abort();
+    for (size_t r = first; r < reply->elements; r++) {
+        redisReply *e = reply->element[r];
+        if (e->type == REDIS_REPLY_STRING && gw_ticket_row_decode(e->str, e->len, &tickets[*n]) == 0)
+            (*n)++;
+    }
+    return tickets;
+}
+
 /* --- listings ---------------------------------------------------------------- */
 
-enum list_kind { LIST_PAGE, LIST_URGENT, LIST_DUE };
+enum list_kind { LIST_PAGE, LIST_URGENT };
 
 struct list_call {
     gw_tickets_cb cb;
@@ -215,12 +232,10 @@ on_rows(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     struct gw_ticket_list list;
     struct gw_ticket *tickets = NULL;
     struct gw_count *open = NULL;
-    size_t first = c->kind == LIST_DUE ? 0 : 1;
-
     memset(&list, 0, sizeof(list));
-    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements < first))
+    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1))
         err = &gw_bad_reply;
-    if (err == NULL && first == 1) {
+    if (err == NULL) {
         redisReply *head = reply->element[0];
         if (c->kind == LIST_PAGE && head->type == REDIS_REPLY_STRING && head->len > 0) {
             list.next = head->str;
@@ -232,15 +247,8 @@ on_rows(redisReply *reply, const struct gw_redis_error *err, void *privdata)
             list.nopen = gw_count_pairs(head, open);
         }
     }
-    if (err == NULL && reply->elements > first &&
-        (tickets = calloc(reply->elements - first, sizeof(*tickets))) == NULL)
-        abort();
-    for (size_t r = first; err == NULL && r < reply->elements; r++) {
-        redisReply *e = reply->element[r];
-        if (e->type == REDIS_REPLY_STRING && gw_ticket_row_decode(e->str, e->len, &tickets[list.n]) == 0)
-            list.n++;
-    }
-    list.tickets = tickets;
+    if (err == NULL)
+        list.tickets = tickets = gw_ticket_rows_decode(reply, 1, &list.n);
     c->cb(err == NULL ? &list : NULL, err, c->arg);
     free(tickets);
     free(open);
@@ -304,30 +312,6 @@ gw_tickets_urgent(struct gw_tickets *s, long limit, gw_tickets_cb cb, void *arg)
 }
 
 void
-gw_tickets_due_breaches(struct gw_tickets *s, int64_t now, long limit, gw_tickets_cb cb,
-                        void *arg)
-{
-    struct gw_redis_args a;
-
-    gw_redis_args_init(&a);
-    gw_redis_args_key(&a, GW_KEY_SLA_PENDING);
-    gw_redis_args_key(&a, GW_KEY_TICKET);
-    gw_redis_args_int(&a, now);
-    gw_redis_args_int(&a, limit);
-    gw_redis_eval_args(s->redis, &s->due, &a, on_rows, list_call_new(cb, arg, LIST_DUE));
-}
-
-static void
-on_expired(redisReply *reply, const struct gw_redis_error *err, void *privdata)
-{
-    struct gw_call *c = privdata;
-    if (err == NULL && reply->type != REDIS_REPLY_INTEGER)
-        err = &gw_bad_reply;
-    ((gw_deleted_cb)c->cb)(err == NULL ? (long)reply->integer : 0, err, c->arg);
-    free(c);
-}
-
-void
 gw_tickets_expire(struct gw_tickets *s, int64_t cutoff, long limit, gw_deleted_cb cb, void *arg)
 {
     char age[13];
@@ -339,37 +323,7 @@ gw_tickets_expire(struct gw_tickets *s, int64_t cutoff, long limit, gw_deleted_c
     gw_redis_args_str(&a, age);
     gw_redis_args_int(&a, limit);
     gw_redis_args_int(&a, gw_now());
-    gw_redis_eval_args(s->redis, &s->retention, &a, on_expired, gw_call_new((gw_any_cb)cb, arg));
-}
-
-/* --- breach notices ------------------------------------------------------------ */
-
-static void
-on_notified(redisReply *reply, const struct gw_redis_error *err, void *privdata)
-{
-    struct gw_call *c = privdata;
-    if (err == NULL && reply->type != REDIS_REPLY_INTEGER)
-        err = &gw_bad_reply;
-    ((gw_enqueued_cb)c->cb)(err == NULL && reply->integer == 1, err, c->arg);
-    free(c);
-}
-
-void
-gw_tickets_notify_breach(struct gw_tickets *s, const struct gw_ticket *t,
-                         const struct gw_outbox_msg *msgs, size_t n, gw_enqueued_cb cb, void *arg)
-{
-    struct gw_redis_args a;
-
-    gw_redis_args_init(&a);
-    gw_redis_args_key(&a, GW_KEY_TICKET);
-    gw_redis_args_key(&a, GW_KEY_BREACH_NOTIFIED);
-    gw_redis_args_key(&a, GW_KEY_SLA_PENDING);
-    gw_redis_args_key(&a, GW_KEY_OUTBOX_SEQ);
-    gw_redis_args_key(&a, GW_KEY_OUTBOX_BODY);
-    gw_redis_args_str(&a, t->id);
-    gw_redis_args_int(&a, t->sla_deadline);
-    gw_outbox_args(&a, msgs, n);
-    gw_redis_eval_args(s->redis, &s->breach, &a, on_notified, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(s->redis, &s->retention, &a, gw_on_deleted, gw_call_new((gw_any_cb)cb, arg));
 }
 
 void

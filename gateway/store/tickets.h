@@ -20,7 +20,12 @@
 
 struct gw_tickets;
 
-struct gw_tickets *gw_tickets_new(struct gw_redis *redis);
+/*
+ * retention (KAIZEN_RETENTION, seconds; 0: none): a change that would store
+ * a resolved ticket last changed longer ago than that, for a ticket not
+ * stored, is answered stale (retention would delete it at once).
+ */
+struct gw_tickets *gw_tickets_new(struct gw_redis *redis, int64_t retention);
 void gw_tickets_free(struct gw_tickets *s);
 
 enum gw_apply_status { GW_APPLY_ACCEPTED, GW_APPLY_DUPLICATE, GW_APPLY_STALE, GW_APPLY_IGNORED };
@@ -79,27 +84,8 @@ void gw_tickets_urgent(struct gw_tickets *s, long limit, gw_tickets_cb cb, void 
  * Retention: deletes at most limit resolved tickets whose last change is
  * before cutoff, oldest first. deleted < limit: nothing older is left.
  */
-typedef void (*gw_deleted_cb)(long deleted, const struct gw_redis_error *err, void *arg);
 void gw_tickets_expire(struct gw_tickets *s, int64_t cutoff, long limit, gw_deleted_cb cb,
                        void *arg);
-
-/*
- * Open tickets whose deadline passed and whose breach was not yet notified,
- * at most limit, earliest deadline first. Cost grows with the number due,
- * not the number stored.
- */
-void gw_tickets_due_breaches(struct gw_tickets *s, int64_t now, long limit, gw_tickets_cb cb,
-                             void *arg);
-
-/*
- * Enqueues msgs[0..n) as the breach notice of t, only if t is still open
- * with the same deadline and its breach was not notified yet, and marks it
- * notified in the same step. enqueued is 0 when there was nothing to do.
- */
-typedef void (*gw_enqueued_cb)(int enqueued, const struct gw_redis_error *err, void *arg);
-void gw_tickets_notify_breach(struct gw_tickets *s, const struct gw_ticket *t,
-                              const struct gw_outbox_msg *msgs, size_t n, gw_enqueued_cb cb,
-                              void *arg);
 
 /* Bumped by every real ticket change: the tickets feed's validators. */
 void gw_tickets_version(struct gw_tickets *s, gw_version_cb cb, void *arg);
@@ -132,5 +118,12 @@ void gw_tickets_stats(struct gw_tickets *s, int64_t now, gw_stats_cb cb, void *a
  */
 char *gw_ticket_row_encode(const struct gw_ticket *t, size_t *len);
 int gw_ticket_row_decode(char *row, size_t len, struct gw_ticket *t);
+
+/*
+ * The rows of an array reply from element first on, decoded in place (the
+ * tickets point into reply; nil and malformed rows are left out): a
+ * calloc'd array of *n (NULL when none) that the caller frees.
+ */
+struct gw_ticket *gw_ticket_rows_decode(const redisReply *reply, size_t first, size_t *n);
 
 #endif

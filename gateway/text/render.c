@@ -36,6 +36,11 @@ static const struct {
     {"sla_breach",
      "{{emoji}} *SLA breached* {{breached_for}} ago: {{{link}}}\n"
      "Severity {{severity}}, component {{component}}, deadline {{sla_deadline}}"},
+    {"sla_breach_header",
+     "\xF0\x9F\x94\xB4 {{count}} SLA breaches{{#is_split}} ({{first}}\xE2\x80\x93{{last}}){{/is_split}}"},
+    {"sla_breach_line",
+     "{{emoji}} {{{link}}} \xC2\xB7 {{severity}} \xC2\xB7 "
+     "{{component}}{{^component}}(no component){{/component}} \xC2\xB7 breached {{breached_for}} ago"},
     {"canary_summary",
      "Canary {{id}} ({{service}} in {{environment}}) has run {{elapsed}}, "
      "over its {{budget}} budget"},

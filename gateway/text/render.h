@@ -63,6 +63,28 @@ void gw_template_renderer_init(struct gw_template_renderer *r, const struct gw_t
 json_t *gw_render_breach_notice(const struct gw_templates *set, const struct gw_ticket *t,
     int64_t now);
 
+/*
+ * The grouped notice of one SLA-breach round (templates sla_breach_header,
+ * plain_text, and sla_breach_line, mrkdwn; both optional, with built-in
+ * wording): one page of the round's tickets, tickets[0..n), which are
+ * number first .. first + n - 1 (1-based) of the total. A new JSON array
+ * of Slack messages {"text", "blocks": [header, section…]}: every ticket
+ * in exactly one line (titles cut to GW_BREACH_TITLE_MAX), lines cut to
+ * GW_BREACH_LINE_MAX, ≤ 50 blocks and
+ * under GW_BREACH_TEXT_MAX of text per message. A round of one ticket
+ * gives the classic sla_breach notice. NULL when out of memory.
+ */
+#define GW_BREACH_LINE_MAX 300
+#define GW_BREACH_TITLE_MAX 80     /* code points of a title in a line */
+#define GW_BREACH_TEXT_MAX 36000   /* under Slack's 40 000-character message text */
+struct gw_breach_page {
+    long total;             /* tickets in the round */
+    long first;             /* 1-based number of tickets[0] in the round */
+    int64_t checked_at;     /* the check's time: "breached … ago" */
+};
+json_t *gw_render_breach_page(const struct gw_templates *set, const struct gw_ticket *tickets,
+                              size_t n, const struct gw_breach_page *p);
+
 /* A canary past its budget. Strings are borrowed for the call; NULL reads as "". */
 struct gw_canary_info {
     const char *id;

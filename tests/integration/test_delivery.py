@@ -198,7 +198,7 @@ class Delivery(unittest.TestCase):
         self.slack.wait_for(1, "/slack")
         self.assertEqual(gw.stop(), 0)
         self.assertEqual(len(self.slack.received("/slack")), 1)
-        self.assertEqual(int(self.redis.command("ZCARD", "{kz}:outbox:queue:slack")), 3)
+        self.assertEqual(int(self.redis.command("ZCARD", "{kz}:outbox:queue:slack:digest")), 3)
         gw.start()
         reqs = self.slack.wait_for(4, "/slack", timeout=30)
         # The refused one is re-sent first, then the other two, each once.
@@ -259,8 +259,13 @@ class Delivery(unittest.TestCase):
             ids = [json.loads(e)["id"] for e in self.redis.command("LRANGE", "{kz}:outbox:history", 0, -1)]
             return ([i.split(":")[1] for i in ids if i.startswith("digest:")],
                     [i for i in ids if i.startswith("breach:")])
-        wait_for(lambda: len(set(sent()[0])) >= 3 and len(sent()[1]) >= 3, timeout=60,
-                 what="three digest windows and three breach notices sent")
+        def notified():
+            """Breached tickets listed in the breach notices received so far."""
+            notices = [slack_texts(r) for r in self.slack.received("/slack")
+                       if "SLA digest" not in r["json"]["text"]]
+            return {n for n in (1, 2, 3) if any("Breached %d" % n in t for t in notices)}
+        wait_for(lambda: len(set(sent()[0])) >= 3 and notified() == {1, 2, 3}, timeout=60,
+                 what="three digest windows and every breach notified")
         for gw in gws:   # stop all: in-flight sends finish and are recorded
             self.assertEqual(gw.stop(), 0)
         reqs = self.slack.received("/slack")
@@ -268,10 +273,13 @@ class Delivery(unittest.TestCase):
         windows, breach_ids = sent()
         self.assertGreaterEqual(len(set(windows)), 3)
         self.assertEqual(len(windows), len(set(windows)), "a window was sent twice: %r" % windows)
-        # breach:<ticket id>:<deadline>:<ms>; ticket ids hold ':' themselves.
-        tickets = sorted(i.rsplit(":", 2)[0] for i in breach_ids)
-        self.assertEqual(tickets, ["breach:gh:octo-org/api#1", "breach:gh:octo-org/api#2",
-                                   "breach:gh:octo-org/api#3"])
+        # Each breached ticket is listed in exactly one breach notice (they
+        # may be grouped in one round or spread over several), the fresh one in none.
+        notices = [slack_texts(r) for r in reqs if "SLA digest" not in r["json"]["text"]]
+        self.assertEqual(len(notices), len(breach_ids))
+        for n in (1, 2, 3):
+            self.assertEqual(sum(t.count("Breached %d" % n) for t in notices), 1, notices)
+        self.assertFalse(any("Fresh ticket" in t for t in notices))
         self.assertEqual(len(reqs), len(history))  # everything sent was recorded once
 
 

@@ -280,6 +280,22 @@ class TicketLabels(GatewayTest):
                                                    updated=at(2 * MINUTE)))[1]["status"], "accepted")
         self.assertEqual(gw.tickets(), [])
 
+    def test_late_delivery_older_than_a_drop_stays_dropped(self):
+        gw = self.gw
+        gw.github("issues", issue("labeled", number=7, labels=["incident"], updated=at(MINUTE)))
+        self.assertEqual(gw.github("issues", issue("unlabeled", number=7, labels=[],
+                                                   updated=at(3 * MINUTE)))[1]["status"], "accepted")
+        # A delivery from before the label was removed arrives late: it must
+        # not bring the ticket back (the drop left a tombstone).
+        status, body = gw.github("issues", issue("edited", number=7, labels=["incident"],
+                                                 updated=at(2 * MINUTE)))
+        self.assertEqual((status, body["status"]), (202, "stale"))
+        self.assertEqual(gw.tickets(), [])
+        # A newer labelling does bring it back.
+        self.assertEqual(gw.github("issues", issue("labeled", number=7, labels=["incident"],
+                                                   updated=at(4 * MINUTE)))[1]["status"], "accepted")
+        self.assertEqual(len(gw.tickets()), 1)
+
 
 class RotationAndAdmin(GatewayTest):
     gateway_env = {"KAIZEN_GITHUB_SECRET": "new-secret," + SECRET, "KAIZEN_ADMIN_TOKEN": "adm1n"}

@@ -316,6 +316,86 @@ START_TEST(test_breach_notice_limits)
 }
 END_TEST
 
+/* Grouped notices: `n` tickets numbered from 0, titled title, as page `first` of total. */
+static json_t *
+breach_page(const struct gw_templates *set, size_t n, const char *title, long total, long first)
+{
+    struct gw_ticket *t = calloc(n, sizeof(*t));
+    struct gw_breach_page p = {total, first, NOW};
+    json_t *out;
+
+    ck_assert_ptr_nonnull(t);
+    for (size_t i = 0; i < n; i++)
+        set_ticket(&t[i], i, i % 2 ? "payments" : NULL, title, -HOUR - (int64_t)i);
+    out = gw_render_breach_page(set, t, n, &p);
+    ck_assert_ptr_nonnull(out);
+    free_tickets(t, n);
+    return out;
+}
+
+START_TEST(test_breach_group_every_ticket_once_within_limits)
+{
+    struct gw_templates *set = load_templates(TEMPLATES_DIR);
+    char *title = repeat("\xC3\xA9<&>|\xF0\x9F\x94\xA5", 600);
+    json_t *msgs = breach_page(set, 250, title, 600, 251), *msg;
+    size_t i, n = json_array_size(msgs), *seen = calloc(250, sizeof(size_t));
+    long next = 251;
+
+    ck_assert_ptr_nonnull(seen);
+    ck_assert_uint_gt(n, 1);   /* long lines: the page needs several messages */
+    json_array_foreach(msgs, i, msg) {
+        char *text = check_message_within(msg, 1, GW_BREACH_TEXT_MAX);
+        const char *header = block_text(json_array_get(json_object_get(msg, "blocks"), 0));
+        char want[64];
+        long first = 0, last = 0;
+
+        check_links_only(text);
+        ck_assert_ptr_nonnull(strstr(header, "600 SLA breaches"));
+        /* The header's range: this message's tickets, following the previous message's. */
+        ck_assert_int_eq(sscanf(strchr(header, '(') + 1, "%ld\xE2\x80\x93%ld", &first, &last), 2);
+        ck_assert_int_eq(first, next);
+        next = last + 1;
+        for (const char *p = strstr(text, "<https://example.com/t/"); p != NULL;
+             p = strstr(p + 1, "<https://example.com/t/")) {
+            size_t k = strtoul(p + 23, NULL, 10);
+            ck_assert_uint_lt(k, 250);
+            seen[k]++;
+        }
+        snprintf(want, sizeof(want), "%s ", red);
+        ck_assert_ptr_nonnull(strstr(text, want));
+        ck_assert_ptr_nonnull(strstr(text, "(no component)"));
+        free(text);
+    }
+    ck_assert_int_eq(next, 501);
+    for (size_t k = 0; k < 250; k++)
+        ck_assert_msg(seen[k] == 1, "ticket %zu listed %zu times", k, seen[k]);
+    json_decref(msgs);
+
+    /* Short lines: one message for the page, its range in the header. */
+    msgs = breach_page(set, 3, "Disk full", 3, 1);
+    ck_assert_uint_eq(json_array_size(msgs), 1);
+    msg = json_array_get(msgs, 0);
+    free(check_message(msg, 1));
+    ck_assert_str_eq(block_text(json_array_get(json_object_get(msg, "blocks"), 0)),
+                     "\xF0\x9F\x94\xB4 3 SLA breaches");
+    ck_assert_ptr_nonnull(strstr(block_text(json_array_get(json_object_get(msg, "blocks"), 1)),
+                                 "<https://example.com/t/2|Disk full> \xC2\xB7 high \xC2\xB7 "
+                                 "(no component) \xC2\xB7 breached 1h ago"));
+    json_decref(msgs);
+
+    /* A round of one ticket: the classic notice. */
+    msgs = breach_page(set, 1, "Disk full", 1, 1);
+    ck_assert_uint_eq(json_array_size(msgs), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(json_array_get(msgs, 0), "blocks"), 0),
+                         "type")), "section");
+    json_decref(msgs);
+    free(seen);
+    free(title);
+    gw_templates_free(set);
+}
+END_TEST
+
 START_TEST(test_breach_notice_fallback)
 {
     struct gw_templates *set = one_template("sla_breach", "{{#no}}x{{/no}}\n");
@@ -520,6 +600,7 @@ render_suite(void)
     tcase_add_test(tc, test_breach_notice);
     tcase_add_test(tc, test_breach_notice_limits);
     tcase_add_test(tc, test_breach_notice_fallback);
+    tcase_add_test(tc, test_breach_group_every_ticket_once_within_limits);
     tcase_add_test(tc, test_canary_summary);
     tcase_add_test(tc, test_canary_summary_limits);
     tcase_add_test(tc, test_canary_slack);

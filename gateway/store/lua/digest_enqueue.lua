@@ -1,18 +1,18 @@
 -- Enqueues a digest's messages in order, with its feed record, in one step;
 -- with a window, only if that window was not claimed yet (one digest per
 -- window across replicas).
--- KEYS: 1 digests (records)  2 digests version  3 digests changed_at
---       4 outbox seq  5 outbox bodies  6 window claim  7.. queues
+-- KEYS: 1 digests (records by time)  2 digests version  3 digests changed_at
+--       4 window claim, then the outbox keys (see outbox_enqueue_argv)
 -- ARGV: 1 window ttl (0: a manual digest, no claim)  2 now (ms)
 --       3 record ('' = none), then the messages (see outbox_enqueue_argv)
 -- Returns 1, or 0 if the window was claimed already.
 --! include enqueue
 local now = ARGV[2]
-if ARGV[1] ~= '0' and not redis.call('SET', KEYS[6], now, 'NX', 'EX', ARGV[1]) then return 0 end
-outbox_enqueue_argv(KEYS[4], KEYS[5], 4)
+if ARGV[1] ~= '0' and not redis.call('SET', KEYS[4], now, 'NX', 'EX', ARGV[1]) then return 0 end
+outbox_enqueue_argv(4)
 if ARGV[3] ~= '' then
-  redis.call('LPUSH', KEYS[1], ARGV[3])
-  redis.call('LTRIM', KEYS[1], 0, 29)
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -31)   -- the feed keeps the last 30
   redis.call('INCR', KEYS[2])
   redis.call('SET', KEYS[3], math.floor(tonumber(now) / 1000))
 end

@@ -1,28 +1,30 @@
 -- Records the outcome of a claimed message. A replica whose lease expired
 -- may still record a 2xx: the message is then removed (another replica may
 -- be repeating it: delivery is at least once).
--- KEYS: 1 lock  2 queue  3 next  4 bodies  5 attempts  6 errors  7 dead  8 history
+-- KEYS: 1 lock  2 bodies  3 attempts  4 errors  5 dead  6 history  7 dests
+--       8 pending  9 the queue it was claimed from
 -- ARGV: 1 id  2 token  3 outcome (sent|dry_run|retry|dead)  4 next allowed (ms)
---       5 now (ms)  6 history entry (JSON)  7 error text
-local id, token, outcome = ARGV[1], ARGV[2], ARGV[3]
+--       5 now (ms)  6 history entry (JSON)  7 error text  8 destination
+local id, token, outcome, dest = ARGV[1], ARGV[2], ARGV[3], ARGV[8]
 local mine = redis.call('GET', KEYS[1]) == token .. ' ' .. id
-if redis.call('HEXISTS', KEYS[4], id) == 1 then
+if redis.call('HEXISTS', KEYS[2], id) == 1 then
   if outcome == 'retry' then
-    redis.call('HSET', KEYS[6], id, ARGV[7])
-    if mine then redis.call('SET', KEYS[3], ARGV[4]) end
+    redis.call('HSET', KEYS[4], id, ARGV[7])
+    if mine then redis.call('ZADD', KEYS[7], ARGV[4], dest) end
   else
-    redis.call('ZREM', KEYS[2], id)
+    redis.call('ZREM', KEYS[9], id)
+    redis.call('DECR', KEYS[8])
     if outcome == 'dead' then
-      redis.call('HSET', KEYS[6], id, ARGV[7])
-      redis.call('ZADD', KEYS[7], ARGV[5], id)
+      redis.call('HSET', KEYS[4], id, ARGV[7])
+      redis.call('ZADD', KEYS[5], ARGV[5], id)
     else
+      redis.call('HDEL', KEYS[2], id)
+      redis.call('HDEL', KEYS[3], id)
       redis.call('HDEL', KEYS[4], id)
-      redis.call('HDEL', KEYS[5], id)
-      redis.call('HDEL', KEYS[6], id)
     end
-    redis.call('SET', KEYS[3], ARGV[4])
-    redis.call('LPUSH', KEYS[8], ARGV[6])
-    redis.call('LTRIM', KEYS[8], 0, 199)
+    redis.call('ZADD', KEYS[7], ARGV[4], dest)
+    redis.call('LPUSH', KEYS[6], ARGV[6])
+    redis.call('LTRIM', KEYS[6], 0, 199)
   end
 end
 if mine then redis.call('DEL', KEYS[1]) end

@@ -1,0 +1,175 @@
+#include "gateway/breach_check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/core/dates.h"
+#include "gateway/core/hmac.h"
+#include "gateway/store/breaches.h"
+#include "gateway/text/render.h"
+#include "gateway/util/log.h"
+
+/* A round whose replica stops answering is taken over after this. */
+#define LEASE_MS 15000
+
+struct gw_breach_check {
+    struct gw_redis *redis;
+    struct gw_breaches *store;
+    const struct gw_templates *templates;
+    char token[GW_TOKEN_LEN];
+    int busy, stopped;
+    /* The round under way (READY). */
+    char round[96];
+    int64_t checked_at;
+    long listed, page, messages;
+};
+
+struct gw_breach_check *
+gw_breach_check_new(struct gw_redis *redis, struct gw_breaches *store,
+                    const struct gw_templates *templates)
+{
+    struct gw_breach_check *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    c->redis = redis;
+    c->store = store;
+    c->templates = templates;
+    gw_random_token(c->token);
+    return c;
+}
+
+void
+gw_breach_check_stop(struct gw_breach_check *c)
+{
+    c->stopped = 1;
+}
+
+void
+gw_breach_check_free(struct gw_breach_check *c)
+{
+    free(c);
+}
+
+static struct gw_breach_lease
+lease(const struct gw_breach_check *c)
+{
+    return (struct gw_breach_lease){c->token, gw_now_ms(), LEASE_MS};
+}
+
+static void
+done(struct gw_breach_check *c, const struct gw_redis_error *err, const char *what)
+{
+    if (err != NULL && err->kind != GW_REDIS_UNAVAILABLE)
+        gw_log(GW_LOG_WARN, what, "error", err->text, NULL);
+    c->busy = 0; /* a round left half done goes on at the next check */
+}
+
+static void take(struct gw_breach_check *c);
+static void next_page(struct gw_breach_check *c);
+
+static void
+on_emitted(int result, const struct gw_redis_error *err, void *arg)
+{
+    struct gw_breach_check *c = arg;
+    char tickets[24], messages[24];
+
+    if (err != NULL) {
+        done(c, err, "SLA-breach notice not enqueued");
+        return;
+    }
+    if (result == 1) {
+        c->page++;
+        next_page(c);
+        return;
+    }
+    if (result == 2) {
+        snprintf(tickets, sizeof(tickets), "%ld", c->listed);
+        snprintf(messages, sizeof(messages), "%ld", c->messages);
+        gw_log(GW_LOG_INFO, "SLA-breach notice enqueued", "round", c->round, "tickets", tickets,
+               "messages", messages, NULL);
+    }
+    done(c, NULL, NULL); /* 0: another replica took the round over */
+}
+
+static void
+on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *err, void *arg)
+{
+    struct gw_breach_check *c = arg;
+    struct gw_breach_page p = {c->listed, c->page * GW_BREACH_PAGE + 1, c->checked_at};
+    struct gw_outbox_batch batch;
+    char prefix[160];
+    json_t *messages;
+
+    if (err != NULL) {
+        done(c, err, "SLA-breach round not read");
+        return;
+    }
+    if ((messages = gw_render_breach_page(c->templates, tickets, n, &p)) == NULL)
+        abort();
+    snprintf(prefix, sizeof(prefix), "breach:%s:%ld.", c->round, c->page + 1);
+    gw_outbox_batch_init(&batch, messages, GW_DEST_SLACK, GW_MSG_BREACH, prefix, 0);
+    c->messages += (long)batch.n;
+    struct gw_breach_lease l = lease(c);
+    gw_breaches_emit(c->store, &l, c->page, GW_BREACH_PAGE, batch.msgs, batch.n, on_emitted, c);
+    gw_outbox_batch_clear(&batch);
+    json_decref(messages);
+}
+
+static void
+next_page(struct gw_breach_check *c)
+{
+    if (c->stopped || !gw_redis_ready(c->redis)) {
+        done(c, NULL, NULL);
+        return;
+    }
+    gw_breaches_rows(c->store, c->page, GW_BREACH_PAGE, on_rows, c);
+}
+
+static void
+on_taken(const struct gw_breach_round *r, const struct gw_redis_error *err, void *arg)
+{
+    struct gw_breach_check *c = arg;
+
+    if (err != NULL) {
+        done(c, err, "SLA-breach check failed");
+        return;
+    }
+    switch (r->step) {
+    case GW_BREACH_TOOK:
+        take(c);
+        return;
+    case GW_BREACH_READY:
+        snprintf(c->round, sizeof(c->round), "%s", r->id);
+        c->checked_at = r->checked_at;
+        c->listed = r->listed;
+        c->page = r->next_page;
+        c->messages = 0;
+        next_page(c);
+        return;
+    case GW_BREACH_BUSY:
+    case GW_BREACH_NONE:
+        done(c, NULL, NULL);
+        return;
+    }
+}
+
+static void
+take(struct gw_breach_check *c)
+{
+    if (c->stopped || !gw_redis_ready(c->redis)) {
+        done(c, NULL, NULL);
+        return;
+    }
+    struct gw_breach_lease l = lease(c);
+    gw_breaches_take(c->store, &l, gw_now(), GW_BREACH_TAKE_BATCH, on_taken, c);
+}
+
+void
+gw_breach_check_run(struct gw_breach_check *c)
+{
+    if (c->busy || c->stopped || !gw_redis_ready(c->redis))
+        return;
+    c->busy = 1;
+    take(c);
+}

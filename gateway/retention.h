@@ -1,0 +1,34 @@
+/*
+ * Retention (KAIZEN_RETENTION, SPEC "Retention and scale"): a timer deletes
+ * resolved tickets whose last change is older than the retention, dead
+ * letters dead-lettered before it and digest records built before it.
+ * Each step is one short script over a bounded batch (oldest first), and
+ * the next step is sent only when the previous one answered, so Redis
+ * serves everything else in between; a pass goes on until nothing older
+ * is left. Replicas may overlap: every step is idempotent.
+ */
+#ifndef GW_RETENTION_H
+#define GW_RETENTION_H
+
+#include <stdint.h>
+
+struct gw_redis;
+struct gw_tickets;
+struct gw_outbox;
+struct gw_digests;
+
+/* Items deleted per step. */
+#define GW_RETENTION_BATCH 200
+
+struct gw_retention;
+
+/* Everything is borrowed and outlives the retention. retention: seconds. */
+struct gw_retention *gw_retention_new(struct gw_redis *redis, struct gw_tickets *tickets,
+                                      struct gw_outbox *outbox, struct gw_digests *digests,
+                                      int64_t retention);
+/* Starts a pass unless one is under way. */
+void gw_retention_run(struct gw_retention *r);
+void gw_retention_stop(struct gw_retention *r);
+void gw_retention_free(struct gw_retention *r);
+
+#endif

@@ -1,0 +1,82 @@
+-- SLA-breach notices, grouped: every ticket that breaches in one check is
+-- listed in the round's notice (split in pages by the caller, each page
+-- one or a few messages), each breach exactly once however many replicas
+-- check. A round lives in Redis, so a replica that dies mid-round is
+-- replaced by the next one, which goes on from the first page not sent:
+--   take  (repeated) moves tickets due at the round's check time from
+--         pending into the round's list, marking them notified, ARGV[6] at
+--         a time; once nothing is left it answers 'ready';
+--   rows  the rows of one page of the list;
+--   emit  enqueues one page's messages and moves the round to the next
+--         page, in one step; after the last page the round is over.
+-- KEYS: 1..16 the ticket keys (lib/ticket.lua)  17 round (hash)
+--       18 listed (list of ids), then for emit the outbox keys (outbox_enqueue_argv)
+-- ARGV: 1 op  2 token of this replica  3 now (ms)  4 lease (ms)
+--   take: 5 the check's time (s)  6 how many to move
+--   rows: 5 page  6 page size
+--   emit: 5 page  6 page size, then the messages (outbox_enqueue_argv)
+-- take returns {'busy'} (another replica's live round), {'took', n},
+-- {'none'} (nothing breached), or {'ready', round id, check time, listed, next page};
+-- rows returns the rows (a ticket deleted since is left out);
+-- emit returns 1 (more pages), 2 (that was the last: the round is over), or
+-- 0 when the round is no longer this replica's.
+--! include ticket
+--! include enqueue
+local T = ticket_keys(1)
+local round, listed = KEYS[17], KEYS[18]
+local op, token, now, lease = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local r = redis.call('HMGET', round, 'owner', 'lease_until', 'checked_at', 'id', 'page')
+
+if op == 'rows' then
+  local first = tonumber(ARGV[5]) * tonumber(ARGV[6])
+  local ids = redis.call('LRANGE', listed, first, first + tonumber(ARGV[6]) - 1)
+  local out = {}
+  if #ids > 0 then
+    for _, row in ipairs(redis.call('HMGET', T.ticket, unpack(ids))) do
+      if row then out[#out + 1] = row end
+    end
+  end
+  return out
+end
+
+if r[1] and r[1] ~= token and tonumber(r[2]) > now then
+  if op == 'emit' then return 0 end
+  return {'busy'}
+end
+if op == 'emit' then
+  if r[1] ~= token or tonumber(ARGV[5]) ~= tonumber(r[5]) then return 0 end
+  outbox_enqueue_argv(7)
+  local next_page = tonumber(r[5]) + 1
+  if next_page * tonumber(ARGV[6]) >= redis.call('LLEN', listed) then
+    redis.call('DEL', round, listed)
+    return 2
+  end
+  redis.call('HSET', round, 'page', next_page, 'lease_until', now + lease)
+  return 1
+end
+
+-- take: join or take over the round (its check time and id stay).
+local checked_at, id, page = r[3] or ARGV[5], r[4] or (token .. '-' .. ARGV[3]), r[5] or '0'
+redis.call('HSET', round, 'owner', token, 'lease_until', now + lease, 'checked_at', checked_at,
+           'id', id, 'page', page)
+local ids = redis.call('ZRANGEBYSCORE', T.pending, '-inf', '(' .. checked_at, 'LIMIT', 0, tonumber(ARGV[6]))
+if #ids > 0 then
+  local rows = redis.call('HMGET', T.ticket, unpack(ids))
+  for i, tid in ipairs(ids) do
+    redis.call('ZREM', T.pending, tid)
+    if rows[i] then
+      local state, _, _, _, deadline = ticket_head(rows[i])
+      if state == 'open' and redis.call('HGET', T.notified, tid) ~= deadline then
+        redis.call('HSET', T.notified, tid, deadline)
+        redis.call('RPUSH', listed, tid)
+      end
+    end
+  end
+  return {'took', #ids}
+end
+local n = redis.call('LLEN', listed)
+if n == 0 then
+  redis.call('DEL', round)
+  return {'none'}
+end
+return {'ready', id, checked_at, n, page}

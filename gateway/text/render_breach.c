@@ -1,0 +1,186 @@
+/*
+ * The grouped SLA-breach notice of one check (SPEC "Retention and scale"):
+ * a header counting the round's breaches, then one line per ticket, packed
+ * into mrkdwn sections. A page of the round becomes as many messages as it
+ * needs within Slack's limits; a round of one ticket keeps the classic
+ * sla_breach notice.
+ */
+#include "gateway/text/render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/core/dates.h"
+#include "gateway/text/render_internal.h"
+#include "gateway/text/slack.h"
+#include "gateway/util/buf.h"
+#include "gateway/util/utf8.h"
+
+static json_t *
+text_block(const char *type, const char *text_type, const char *text)
+{
+    return json_pack("{s:s, s:{s:s, s:s}}", "type", type, "text", "type", text_type, "text", text);
+}
+
+/* One ticket's line (template sla_breach_line), cut to GW_BREACH_LINE_MAX. */
+static char *
+breach_line(const struct gw_templates *set, const struct gw_ticket *t, int64_t checked_at)
+{
+    /* A shorter title than elsewhere, so the rest of the line stays. */
+    struct gw_ticket brief = *t;
+    char *title = NULL, *text, *cut;
+    json_t *ctx;
+
+    if (t->title != NULL && gw_utf8_valid(t->title, strlen(t->title)) &&
+        (title = gw_utf8_truncate(t->title, GW_BREACH_TITLE_MAX)) == NULL)
+        return NULL;
+    if (title != NULL)
+        brief.title = title;
+    ctx = gw_render_ticket_context(&brief, gw_sla_remaining(t->sla_deadline, checked_at),
+                                   gw_sla_emoji(GW_SLA_RED), 1);
+    text = gw_render_text(set, "sla_breach_line", ctx, GW_ESCAPE_SLACK);
+    json_decref(ctx);
+    free(title);
+    if (text == NULL)
+        text = gw_slack_escape_line(t->id);
+    if (text == NULL)
+        return NULL;
+    for (char *c = text; *c != '\0'; c++)   /* one line each */
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
+    cut = gw_slack_cut(text, GW_BREACH_LINE_MAX, 1);
+    free(text);
+    return cut;
+}
+
+/* Header (template sla_breach_header, plain_text) of the message listing first..last. */
+static char *
+breach_header(const struct gw_templates *set, const struct gw_breach_page *p, long first,
+              long last)
+{
+    char date[32] = "", *text, *cut = NULL;
+    json_t *ctx = json_object();
+
+    gw_time_format_rfc3339(p->checked_at, date, sizeof(date));
+    if (ctx == NULL ||
+        json_object_set_new(ctx, "count", json_integer(p->total)) < 0 ||
+        json_object_set_new(ctx, "first", json_integer(first)) < 0 ||
+        json_object_set_new(ctx, "last", json_integer(last)) < 0 ||
+        json_object_set_new(ctx, "is_split", json_boolean(first > 1 || last < p->total)) < 0 ||
+        json_object_set_new(ctx, "checked_at", json_string(date)) < 0) {
+        json_decref(ctx);
+        return NULL;
+    }
+    text = gw_render_text(set, "sla_breach_header", ctx, GW_ESCAPE_NONE);
+    json_decref(ctx);
+    if (text != NULL)
+        cut = gw_slack_cut(text, GW_SLACK_HEADER_MAX, 0);
+    free(text);
+    return cut;
+}
+
+/* Adds the section in buf (emptied) to blocks; -1 on OOM. */
+static int
+flush_section(json_t *blocks, struct gw_buf *buf, size_t *units)
+{
+    char *text;
+
+    if (buf->len == 0)
+        return 0;
+    if ((text = gw_buf_take(buf)) == NULL)
+        return -1;
+    int rc = json_array_append_new(blocks, text_block("section", "mrkdwn", text));
+    free(text);
+    *units = 0;
+    return rc;
+}
+
+/* Wraps blocks (taken over; [0] is kept for the header) into a message; -1 on OOM. */
+static int
+add_message(json_t *out, json_t *blocks, const struct gw_templates *set,
+            const struct gw_breach_page *p, long first, long last)
+{
+    char *header = breach_header(set, p, first, last), *fallback = NULL;
+    int rc = -1;
+
+    if (header == NULL)
+        header = strdup("SLA breaches");
+    if (header != NULL && (fallback = gw_slack_escape_line(header)) != NULL &&
+        json_array_set_new(blocks, 0, text_block("header", "plain_text", header)) == 0)
+        rc = json_array_append_new(out, json_pack("{s:s, s:o}", "text", fallback, "blocks",
+                                                  blocks));
+    else
+        json_decref(blocks);
+    free(header);
+    free(fallback);
+    return rc;
+}
+
+json_t *
+gw_render_breach_page(const struct gw_templates *set, const struct gw_ticket *tickets, size_t n,
+                      const struct gw_breach_page *p)
+{
+    json_t *out = json_array(), *blocks = NULL;
+    struct gw_buf section = {0};
+    size_t units = 0, text_units = 0, i = 0;
+    long first = 0;
+    char *line = NULL;
+
+    if (out == NULL)
+        return NULL;
+    if (p->total == 1 && n == 1) {
+        json_t *msg = gw_render_breach_notice(set, &tickets[0], p->checked_at);
+        if (msg == NULL || json_array_append_new(out, msg) < 0)
+            goto oom;
+        return out;
+    }
+    while (i < n) {
+        size_t len;
+
+        if (line == NULL && (line = breach_line(set, &tickets[i], p->checked_at)) == NULL)
+            goto oom;
+        len = gw_slack_len(line) + 1;
+        if (blocks != NULL &&
+            (text_units + len > GW_BREACH_TEXT_MAX ||
+             (units + len > GW_SLACK_SECTION_MAX && json_array_size(blocks) >= GW_SLACK_MAX_BLOCKS - 1))) {
+            /* This message is full: the line opens the next one. */
+            if (flush_section(blocks, &section, &units) < 0 ||
+                add_message(out, blocks, set, p, p->first + first, p->first + (long)i - 1) < 0) {
+                blocks = NULL;
+                goto oom;
+            }
+            blocks = NULL;
+        }
+        if (blocks == NULL) {
+            /* [0] is where the header goes once the message's range is known. */
+            if ((blocks = json_array()) == NULL || json_array_append_new(blocks, json_null()) < 0)
+                goto oom;
+            first = (long)i;
+            text_units = GW_SLACK_HEADER_MAX * 2;   /* the header and the fallback */
+        }
+        if (units + len > GW_SLACK_SECTION_MAX && flush_section(blocks, &section, &units) < 0)
+            goto oom;
+        if ((units > 0 && gw_buf_str(&section, "\n") < 0) || gw_buf_str(&section, line) < 0)
+            goto oom;
+        units += len;
+        text_units += len;
+        free(line);
+        line = NULL;
+        i++;
+    }
+    if (blocks != NULL) {
+        json_t *last = blocks;
+        blocks = NULL;
+        if (flush_section(last, &section, &units) < 0 ||
+            add_message(out, last, set, p, p->first + first, p->first + (long)n - 1) < 0)
+            goto oom;
+    }
+    return out;
+oom:
+    free(line);
+    free(gw_buf_take(&section));
+    json_decref(blocks);
+    json_decref(out);
+    return NULL;
+}
