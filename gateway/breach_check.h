@@ -18,7 +18,7 @@ struct gw_templates;
  * Tickets moved into a round per step, and listed per page: a page is one
  * Slack message (a few if its lines are long).
  */
-#define GW_BREACH_TAKE_BATCH 500
+#define GW_BREACH_TAKE_BATCH 200
 #define GW_BREACH_PAGE 250
 
 struct gw_breach_check;

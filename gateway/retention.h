@@ -18,7 +18,7 @@ struct gw_outbox;
 struct gw_digests;
 
 /* Items deleted per step. */
-#define GW_RETENTION_BATCH 200
+#define GW_RETENTION_BATCH 50
 
 struct gw_retention;
 

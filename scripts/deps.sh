@@ -10,6 +10,7 @@ KAIZEN_BUILD_PKGS="gcc libc6-dev make cmake pkg-config libevent-dev libhiredis-d
 KAIZEN_RUN_PKGS="redis-server redis-tools curl ca-certificates"
 KAIZEN_TEST_PKGS="python3 prometheus prometheus-alertmanager python3-feedparser jq
   redis-sentinel debootstrap buildah openssl iproute2 procps git"
+KAIZEN_BENCH_PKGS="wrk redis-server redis-tools python3 curl"
 
 kaizen_install() {
     local missing=() pkg

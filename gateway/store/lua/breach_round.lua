@@ -61,16 +61,24 @@ redis.call('HSET', round, 'owner', token, 'lease_until', now + lease, 'checked_a
            'id', id, 'page', page)
 local ids = redis.call('ZRANGEBYSCORE', T.pending, '-inf', '(' .. checked_at, 'LIMIT', 0, tonumber(ARGV[6]))
 if #ids > 0 then
+  -- One command per key for the whole batch.
   local rows = redis.call('HMGET', T.ticket, unpack(ids))
+  local notified = redis.call('HMGET', T.notified, unpack(ids))
+  local marks, take = {}, {}
   for i, tid in ipairs(ids) do
-    redis.call('ZREM', T.pending, tid)
     if rows[i] then
       local state, _, _, _, deadline = ticket_head(rows[i])
-      if state == 'open' and redis.call('HGET', T.notified, tid) ~= deadline then
-        redis.call('HSET', T.notified, tid, deadline)
-        redis.call('RPUSH', listed, tid)
+      if state == 'open' and notified[i] ~= deadline then
+        marks[#marks + 1] = tid
+        marks[#marks + 1] = deadline
+        take[#take + 1] = tid
       end
     end
+  end
+  redis.call('ZREM', T.pending, unpack(ids))
+  if #take > 0 then
+    redis.call('HSET', T.notified, unpack(marks))
+    redis.call('RPUSH', listed, unpack(take))
   end
   return {'took', #ids}
 end

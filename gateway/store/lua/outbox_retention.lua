@@ -1,12 +1,10 @@
 -- Retention: deletes at most ARGV[2] dead letters dead-lettered before
--- ARGV[1] (ms), with their bodies, attempts and errors.
+-- ARGV[1] (ms), with their bodies, attempts and errors; one command per
+-- key for the whole batch.
 -- KEYS: 1 dead  2 bodies  3 attempts  4 errors
 -- Returns the number deleted.
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-for _, id in ipairs(ids) do
-  redis.call('HDEL', KEYS[2], id)
-  redis.call('HDEL', KEYS[3], id)
-  redis.call('HDEL', KEYS[4], id)
-  redis.call('ZREM', KEYS[1], id)
-end
+if #ids == 0 then return 0 end
+for k = 2, 4 do redis.call('HDEL', KEYS[k], unpack(ids)) end
+redis.call('ZREM', KEYS[1], unpack(ids))
 return #ids

@@ -48,25 +48,32 @@ local function ticket_age(updated)
   return hex48(281474976710655 - math.max(0, tonumber(updated) or 0))
 end
 
--- Adds (by = 1) or removes (by = -1) the index entries of a ticket.
-local function ticket_index(T, id, state, component, severity, updated, deadline, by)
+-- The members of a ticket in its state's three listing indexes: {by age,
+-- by component, by severity}.
+local function ticket_members(id, component, severity, updated)
   local tail = ticket_age(updated) .. '\0' .. id
   local sev = SEVERITY_DIGIT[severity] or '2'
+  return tail, component .. '\0' .. sev .. '\0' .. tail, sev .. '\0' .. tail
+end
+
+-- Adds (by = 1) or removes (by = -1) the index entries of a ticket.
+local function ticket_index(T, id, state, component, severity, updated, deadline, by)
+  local by_age, by_component, by_severity = ticket_members(id, component, severity, updated)
   local op = by > 0 and 'ZADD' or 'ZREM'
   local function put(key, member)
     if by > 0 then redis.call(op, key, 0, member) else redis.call(op, key, member) end
   end
   if state == 'open' then
-    put(T.open, tail)
-    put(T.c_open, component .. '\0' .. sev .. '\0' .. tail)
-    put(T.s_open, sev .. '\0' .. tail)
+    put(T.open, by_age)
+    put(T.c_open, by_component)
+    put(T.s_open, by_severity)
     put(T.c_sla, component .. '\0' .. hex48(deadline) .. '\0' .. id)
     local field = component .. '\0' .. severity
     if redis.call('HINCRBY', T.counts, field, by) <= 0 then redis.call('HDEL', T.counts, field) end
   else
-    put(T.resolved, tail)
-    put(T.c_resolved, component .. '\0' .. sev .. '\0' .. tail)
-    put(T.s_resolved, sev .. '\0' .. tail)
+    put(T.resolved, by_age)
+    put(T.c_resolved, by_component)
+    put(T.s_resolved, by_severity)
   end
 end
 

@@ -1,0 +1,425 @@
+#!/usr/bin/env python3
+"""Scale benchmark (bench/scale.sh runs it): the gateway's costs on an
+empty store and on a store of a year's tickets, measured in the same run.
+
+It loads BENCH_TICKETS tickets (default 1 000 000: 95 % resolved inside
+the retention, 5 % open of which a fifth breached) through the gateway's
+own ticket_apply script, 100 per call, straight into Redis. Then, for the
+empty and the full store alike, it prints:
+  - webhook p50/p99 under load (wrk, 11.6 KB `issues.opened` bodies);
+  - /api/tickets?limit=100, a filtered page, the tickets feed and a
+    digest build (POST /api/digest): medians of BENCH_REQUESTS requests;
+  - Redis time of one stats tick and of one breach check (SLOWLOG with a
+    0 threshold over an idle window, attributed to each script by its SHA);
+  - Redis bytes per ticket, the gateway's peak RSS;
+and for the full store: the grouped breach round of the breached tickets,
+a retention pass (KAIZEN_RETENTION shortened so BENCH_EXPIRE tickets
+expire: the longest script of it, and Redis PING round trips meanwhile),
+and every Redis command over 10 ms in the whole run (SLOWLOG).
+Asserts nothing: it prints figures. Standard library plus wrk.
+"""
+import hashlib
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import payloads  # noqa: E402
+
+BIN = os.environ.get("KAIZEN_BIN", os.path.join(ROOT, "build", "kaizen-gateway"))
+TICKETS = int(os.environ.get("BENCH_TICKETS", "1000000"))
+EXPIRE = int(os.environ.get("BENCH_EXPIRE", "100000"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30"))
+DURATION = int(os.environ.get("BENCH_DURATION", "5"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+CONNS = int(os.environ.get("BENCH_CONNS", "8"))
+POOL = int(os.environ.get("BENCH_POOL", "4000"))
+SECRET = "bench-secret"
+DAY = 86400
+NOW = int(time.time())
+COMPONENTS = ["comp%02d" % i for i in range(50)]
+SEVERITIES = ["critical", "high", "medium", "low"]
+SLA = {"critical": 4 * 3600, "high": DAY, "medium": 3 * DAY, "low": 7 * DAY}
+TICKET_KEYS = ["{kz}:ticket", "{kz}:ix:open", "{kz}:ix:resolved", "{kz}:ix:c:open",
+               "{kz}:ix:c:resolved", "{kz}:ix:s:open", "{kz}:ix:s:resolved", "{kz}:ix:c:sla",
+               "{kz}:sla", "{kz}:sla_pending", "{kz}:breach_notified", "{kz}:open_counts",
+               "{kz}:tickets:version", "{kz}:tickets:changed_at", "{kz}:mttr:sum",
+               "{kz}:mttr:count"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- a small RESP client ------------------------------------------------------
+
+class Redis:
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.f = self.sock.makefile("rb")
+
+    @staticmethod
+    def encode(*args):
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        return b"".join(out)
+
+    def read(self):
+        line = self.f.readline()
+        kind, rest = line[:1], line[1:-2]
+        if kind in (b"+", b":"):
+            return int(rest) if kind == b":" else rest.decode()
+        if kind == b"-":
+            raise RuntimeError(rest.decode())
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            data = self.f.read(n + 2)[:-2]
+            return data
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self.read() for _ in range(n)]
+        raise RuntimeError("bad reply %r" % line)
+
+    def __call__(self, *args):
+        self.sock.sendall(self.encode(*args))
+        return self.read()
+
+    def pipeline(self, commands, window=64):
+        """Sends commands keeping at most window unanswered; returns the replies."""
+        replies, sent = [], 0
+        while sent < len(commands) or len(replies) < len(commands):
+            batch = commands[sent:sent + window - (sent - len(replies))]
+            if batch:
+                self.sock.sendall(b"".join(batch))
+                sent += len(batch)
+            replies.append(self.read())
+        return replies
+
+
+def script(name):
+    """Text and SHA1 of one of the gateway's scripts, includes resolved as the build does."""
+    lua = os.path.join(ROOT, "gateway", "store", "lua")
+    with open(os.path.join(lua, name + ".lua")) as f:
+        body = f.read()
+    for lib in re.findall(r"--! include ([a-z_]+)\n", body):
+        with open(os.path.join(lua, "lib", lib + ".lua")) as f:
+            body = body.replace("--! include %s\n" % lib, f.read())
+    return body, hashlib.sha1(body.encode()).hexdigest()
+
+
+# --- loading tickets through ticket_apply -------------------------------------
+
+def row(n):
+    """Ticket n: 95 % resolved over the last 29 days, else open; a fifth of the open breached."""
+    component, severity = COMPONENTS[n % 50], SEVERITIES[n // 50 % 4]
+    open_share = TICKETS // 20
+    if n < open_share:
+        breached = n < open_share // 5
+        created = NOW - SLA[severity] - 3600 - n % 3600 if breached else NOW - 600 - n % 3000
+        state, resolved, updated = "open", 0, created
+    else:
+        resolved = NOW - 3600 - (n * 7919) % (29 * DAY)
+        created = resolved - 1800 - n % 7200
+        state, updated = "resolved", resolved
+    fields = [state, component, severity, str(updated), str(created + SLA[severity]),
+              str(created), str(resolved), "github", "gh:octo-org/api#%d" % n,
+              "https://github.com/octo-org/api/issues/%d" % n,
+              "Checkout fails for EU cards (bench issue %d)" % n]
+    return "\0".join(fields).encode()
+
+
+def load(r, count, per_call=100):
+    _, sha = script("ticket_apply")
+    commands = []
+    for first in range(0, count, per_call):
+        ids = range(first, min(first + per_call, count))
+        keys = TICKET_KEYS + ["{kz}:tomb:gh:octo-org/api#%d" % n for n in ids]
+        argv = [NOW, 7 * DAY, len(ids), 0]
+        for n in ids:
+            argv += ["upsert", "gh:octo-org/api#%d" % n, row(n)]
+        commands.append(Redis.encode("EVALSHA", sha, len(keys), *keys, *argv))
+    for reply in r.pipeline(commands):
+        if not isinstance(reply, list):
+            raise RuntimeError("ticket_apply: %r" % reply)
+
+
+# --- the gateway ----------------------------------------------------------------
+
+class Gateway:
+    def __init__(self, redis_port, tmp, **env):
+        self.port = free_port()
+        self.env = {"PATH": os.environ["PATH"], "KAIZEN_LISTEN": "127.0.0.1:%d" % self.port,
+                    "KAIZEN_REDIS_URL": "redis://127.0.0.1:%d" % redis_port,
+                    "KAIZEN_GITHUB_SECRET": SECRET, "KAIZEN_DRY_RUN": "1",
+                    "KAIZEN_LOG_LEVEL": "warn", "KAIZEN_CHECK_EVERY": "1s",
+                    "KAIZEN_TEMPLATES_DIR": os.path.join(ROOT, "templates")}
+        self.env.update(env)
+        self.log = open(os.path.join(tmp, "gateway-%d.log" % self.port), "ab")
+        self.proc = subprocess.Popen([BIN], env=self.env, stdout=self.log, stderr=self.log)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if self.get("/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("gateway did not become ready")
+
+    def request(self, method, path, body=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        t = time.perf_counter()
+        c.request(method, path, body=body)
+        resp = c.getresponse()
+        data = resp.read()
+        elapsed = time.perf_counter() - t
+        c.close()
+        return resp.status, data, elapsed
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def peak_rss_kib(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1))
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+def median_ms(gw, method, path, n=REQUESTS):
+    times = []
+    for _ in range(n):
+        status, data, elapsed = gw.request(method, path)
+        if status >= 400:
+            raise RuntimeError("%s %s: %d %s" % (method, path, status, data[:200]))
+        times.append(elapsed * 1000)
+    return statistics.median(times), len(data)
+
+
+def wrk_webhooks(gw, pool_file, nonce):
+    p50, p99, rps = [], [], []
+    for run in range(RUNS):
+        out = subprocess.run(["wrk", "-t", "2", "-c", str(CONNS), "-d", "%ds" % DURATION,
+                              "--timeout", "5s", "-s", os.path.join(HERE, "wrk_github.lua"),
+                              "http://127.0.0.1:%d/webhooks/github" % gw.port, "--", pool_file,
+                              "%s-%d" % (nonce, run)],
+                             capture_output=True, text=True, check=True).stdout
+        m = re.search(r"BENCH requests=(\d+) rps=([\d.]+) p50_us=(\d+) p99_us=(\d+) errors=(\d+) "
+                      r"status=(\d+)", out)
+        if not m or int(m.group(5)) or int(m.group(6)):
+            raise RuntimeError("wrk: " + out)
+        rps.append(float(m.group(2)))
+        p50.append(int(m.group(3)) / 1000)
+        p99.append(int(m.group(4)) / 1000)
+    return statistics.median(p50), statistics.median(p99), statistics.median(rps)
+
+
+SLOW = []   # every command over 10 ms seen by slowlog(), for the summary
+
+
+def slowlog(r):
+    """SLOWLOG entries as (microseconds, [args]) and a reset; those over 10 ms are kept in SLOW."""
+    entries = r("SLOWLOG", "GET", "-1") or []
+    r("SLOWLOG", "RESET")
+    out = [(e[2], [a.decode(errors="replace") if isinstance(a, bytes) else a for a in e[3]])
+           for e in entries]
+    SLOW.extend((u, a[:2]) for u, a in out if u > 10000 and a[:1] != ["SLOWLOG"])
+    return out
+
+
+def tick_costs(r, seconds=12):
+    """Redis microseconds per call of the stats and breach-check scripts over an idle window."""
+    shas = {script(name)[1]: name for name in ("ticket_stats", "breach_round")}
+    r("CONFIG", "SET", "slowlog-log-slower-than", "0")
+    r("SLOWLOG", "RESET")
+    time.sleep(seconds)
+    entries = slowlog(r)
+    r("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+    per = {name: [] for name in shas.values()}
+    for usec, args in entries:
+        if args and args[0].upper() == "EVALSHA" and len(args) > 1 and args[1] in shas:
+            per[shas[args[1]]].append(usec)
+    return {name: (statistics.median(v) if v else 0, len(v)) for name, v in per.items()}
+
+
+def measure(label, gw, r, pool_file, nonce):
+    """Every per-store figure, as a dict."""
+    fig = {}
+    fig["webhook p50 ms"], fig["webhook p99 ms"], fig["webhook req/s"] = wrk_webhooks(gw, pool_file, nonce)
+    fig["/api/tickets?limit=100 ms"], _ = median_ms(gw, "GET", "/api/tickets?state=all&limit=100")
+    fig["filtered page ms"], _ = median_ms(
+        gw, "GET", "/api/tickets?state=all&component=comp07&severity=high&limit=100")
+    fig["tickets feed ms"], size = median_ms(gw, "GET", "/feeds/tickets.rss?state=all")
+    fig["tickets feed KB"] = size / 1024
+    fig["digest build ms"], _ = median_ms(gw, "POST", "/api/digest", n=max(5, REQUESTS // 3))
+    costs = tick_costs(r)
+    fig["stats tick Redis us"] = costs["ticket_stats"][0]
+    fig["breach check Redis us"] = costs["breach_round"][0]
+    fig["gateway peak RSS MiB"] = gw.peak_rss_kib() / 1024
+    print("  measured %s" % label, flush=True)
+    return fig
+
+
+def used_memory(r):
+    info = r("INFO", "memory").decode()
+    return int(re.search(r"used_memory:(\d+)", info).group(1))
+
+
+def ping_probe(port, stop, out):
+    """PING round trips (ms) until stop is set: how long Redis was blocked at a time."""
+    r = Redis(port)
+    while not stop.is_set():
+        t = time.perf_counter()
+        r("PING")
+        out.append((time.perf_counter() - t) * 1000)
+        time.sleep(0.002)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="kz-scale-")
+    port = free_port()
+    redis = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly",
+                              "no", "--dir", tmp, "--slowlog-max-len", "100000",
+                              "--slowlog-log-slower-than", "10000"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    gws = []
+    try:
+        time.sleep(0.3)
+        r = Redis(port)
+        for _ in range(50):
+            try:
+                r("PING")
+                break
+            except (OSError, RuntimeError):
+                time.sleep(0.1)
+        print("kaizen-gateway scale benchmark: %d tickets, wrk %d x %ds at %d connections, "
+              "%d requests per read" % (TICKETS, RUNS, DURATION, CONNS, REQUESTS), flush=True)
+        empty_pool = os.path.join(tmp, "empty.pool")
+        full_pool = os.path.join(tmp, "full.pool")
+        payloads.write_pool(SECRET, POOL, 10_000_001, empty_pool)
+        payloads.write_pool(SECRET, POOL, 20_000_001, full_pool)
+
+        gw = Gateway(port, tmp)
+        gws.append(gw)
+        base_memory = used_memory(r)
+        empty = measure("empty store", gw, r, empty_pool, "empty")
+        gw.stop()
+        gws.remove(gw)
+        r("FLUSHALL")
+        base_memory = used_memory(r)
+
+        _, sha = script("ticket_apply")
+        r("SCRIPT", "LOAD", script("ticket_apply")[0])
+        t = time.time()
+        load(r, TICKETS)
+        load_s = time.time() - t
+        memory = used_memory(r) - base_memory
+        print("  loaded %d tickets in %.0f s through ticket_apply" % (TICKETS, load_s), flush=True)
+        r("SLOWLOG", "RESET")   # the loader's own calls are not the gateway's
+
+        r("CONFIG", "SET", "slowlog-log-slower-than", "0")
+        r("SLOWLOG", "RESET")
+        gw = Gateway(port, tmp)
+        gws.append(gw)
+        # The breached tickets breach at once: one grouped round.
+        t = time.time()
+        while r("EXISTS", "{kz}:breach:round") or int(r("ZCOUNT", "{kz}:sla_pending", "-inf", NOW)):
+            if time.time() - t > 300:
+                raise RuntimeError("breach round not over after 300 s")
+            time.sleep(0.2)
+        round_s = time.time() - t
+        round_sha = script("breach_round")[1]
+        round_steps = [u for u, a in slowlog(r) if len(a) > 1 and a[1] == round_sha]
+        r("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+        breach_msgs = int(r("ZCARD", "{kz}:outbox:queue:slack:breach")) + sum(
+            1 for e in r("LRANGE", "{kz}:outbox:history", 0, -1) if b'"breach:' in e)
+        full = measure("full store", gw, r, full_pool, "full")
+        gw.stop()
+        gws.remove(gw)
+
+        # Retention shortened so that about EXPIRE resolved tickets are past it.
+        days = 29 - 29 * EXPIRE / (TICKETS * 0.95)
+        before = int(r("HLEN", "{kz}:ticket"))
+        r("CONFIG", "SET", "slowlog-log-slower-than", "0")
+        r("SLOWLOG", "RESET")
+        stop, pings = threading.Event(), []
+        probe = threading.Thread(target=ping_probe, args=(port, stop, pings))
+        probe.start()
+        gw = Gateway(port, tmp, KAIZEN_RETENTION="%dh" % int(days * 24 + 1))
+        gws.append(gw)
+        t = time.time()
+        last, still = before, 0
+        while time.time() - t < 300:
+            time.sleep(1)
+            now_n = int(r("HLEN", "{kz}:ticket"))
+            still = still + 1 if now_n == last else 0
+            last = now_n
+            if now_n < before and still >= 3:
+                break
+        stop.set()
+        probe.join()
+        retention_sha = script("ticket_retention")[1]
+        entries = slowlog(r)
+        r("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+        steps = [u for u, a in entries if len(a) > 1 and a[1] == retention_sha]
+        expired = before - last
+        gw.stop()
+        gws.remove(gw)
+
+        print()
+        print("| figure | empty store | %d tickets | ratio |" % TICKETS)
+        print("|---|---|---|---|")
+        for k in empty:
+            a, b = empty[k], full[k]
+            print("| %s | %.2f | %.2f | %s |" % (k, a, b, "×%.2f" % (b / a) if a else "-"))
+        print()
+        print("| figure | value |")
+        print("|---|---|")
+        print("| Redis bytes per ticket (used_memory delta / tickets) | %.0f |" % (memory / TICKETS))
+        sample = r("SCAN", "0", "MATCH", "{kz}:delivery:*", "COUNT", "1000")[1][:100]
+        usage = [r("MEMORY", "USAGE", k) for k in sample]
+        if usage:
+            print("| Redis bytes per delivery id (MEMORY USAGE, median of %d) | %d |"
+                  % (len(usage), statistics.median(usage)))
+        print("| load through ticket_apply | %.0f s (%.0f tickets/s) |" % (load_s, TICKETS / load_s))
+        print("| breach round of %d breached tickets | %.1f s, %d messages, %d steps; longest step "
+              "%.1f ms, median %.1f ms |" % (TICKETS // 100, round_s, breach_msgs, len(round_steps),
+                                           max(round_steps or [0]) / 1000,
+                                           statistics.median(round_steps or [0]) / 1000))
+        print("| retention pass | %d tickets in %d steps; longest step %.1f ms, median %.1f ms |"
+              % (expired, len(steps), max(steps or [0]) / 1000,
+                 statistics.median(steps or [0]) / 1000))
+        print("| Redis PING during the retention pass | median %.2f ms, max %.2f ms (%d pings) |"
+              % (statistics.median(pings or [0]), max(pings or [0]), len(pings)))
+        slowlog(r)
+        print("| Redis commands over 10 ms in the whole run but the load (SLOWLOG) | %d %s |"
+              % (len(SLOW), SLOW[:3] if SLOW else ""))
+    finally:
+        for gw in gws:
+            gw.proc.kill()
+        redis.terminate()
+        redis.wait()
+        subprocess.run(["rm", "-rf", tmp])
+
+
+if __name__ == "__main__":
+    main()
