@@ -22,9 +22,9 @@ ARG DEBIAN_FRONTEND=noninteractive
 # REQUIRED)) even though no test is built or run here.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      gcc libc6-dev make cmake pkg-config \
-      libevent-dev libhiredis-dev libjansson-dev libcurl4-openssl-dev \
-      libssl-dev check \
+      gcc g++ libc6-dev make cmake pkg-config \
+      libevent-dev libhiredis-dev libjansson-dev libsimdjson-dev \
+      libcurl4-openssl-dev libssl-dev check \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -45,10 +45,13 @@ ARG DEBIAN_FRONTEND=noninteractive
 # Runtime shared libraries only (the DT_NEEDED entries of the binary):
 #   libevent-2.1.so.7 -> libevent-2.1-7, libhiredis.so.0.14 -> libhiredis0.14,
 #   libjansson.so.4 -> libjansson4, libcurl.so.4 -> libcurl4,
-#   libcrypto.so.3 -> libssl3; ca-certificates for outgoing HTTPS (Slack, PagerDuty).
+#   libcrypto.so.3 -> libssl3, libsimdjson.so.14 -> libsimdjson14 (webhook
+#   bodies are parsed by simdjson; libstdc++6 comes with it);
+#   ca-certificates for outgoing HTTPS (Slack, PagerDuty).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libevent-2.1-7 libhiredis0.14 libjansson4 libcurl4 libssl3 ca-certificates \
+      libevent-2.1-7 libhiredis0.14 libjansson4 libcurl4 libssl3 libsimdjson14 \
+      ca-certificates \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /var/log/apt /var/log/dpkg.log \
  && groupadd --system --gid 10001 kaizen \
  && useradd --system --uid 10001 --gid 10001 --no-create-home \

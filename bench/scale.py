@@ -18,13 +18,8 @@ expire: the longest script of it, and Redis PING round trips meanwhile),
 and every Redis command over 10 ms in the whole run (SLOWLOG).
 Asserts nothing: it prints figures. Standard library plus wrk.
 """
-import hashlib
-import http.client
-import json
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,12 +27,10 @@ import tempfile
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import payloads  # noqa: E402
+from benchlib import SECRET, Gateway, Redis, free_port, script, wrk  # noqa: E402
 
-BIN = os.environ.get("KAIZEN_BIN", os.path.join(ROOT, "build", "kaizen-gateway"))
 TICKETS = int(os.environ.get("BENCH_TICKETS", "1000000"))
 EXPIRE = int(os.environ.get("BENCH_EXPIRE", "100000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30"))
@@ -45,7 +38,6 @@ DURATION = int(os.environ.get("BENCH_DURATION", "5"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 CONNS = int(os.environ.get("BENCH_CONNS", "8"))
 POOL = int(os.environ.get("BENCH_POOL", "4000"))
-SECRET = "bench-secret"
 DAY = 86400
 NOW = int(time.time())
 COMPONENTS = ["comp%02d" % i for i in range(50)]
@@ -56,72 +48,6 @@ TICKET_KEYS = ["{kz}:ticket", "{kz}:ix:open", "{kz}:ix:resolved", "{kz}:ix:c:ope
                "{kz}:sla", "{kz}:sla_pending", "{kz}:breach_notified", "{kz}:open_counts",
                "{kz}:tickets:version", "{kz}:tickets:changed_at", "{kz}:mttr:sum",
                "{kz}:mttr:count"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# --- a small RESP client ------------------------------------------------------
-
-class Redis:
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.f = self.sock.makefile("rb")
-
-    @staticmethod
-    def encode(*args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        return b"".join(out)
-
-    def read(self):
-        line = self.f.readline()
-        kind, rest = line[:1], line[1:-2]
-        if kind in (b"+", b":"):
-            return int(rest) if kind == b":" else rest.decode()
-        if kind == b"-":
-            raise RuntimeError(rest.decode())
-        if kind == b"$":
-            n = int(rest)
-            if n < 0:
-                return None
-            data = self.f.read(n + 2)[:-2]
-            return data
-        if kind == b"*":
-            n = int(rest)
-            return None if n < 0 else [self.read() for _ in range(n)]
-        raise RuntimeError("bad reply %r" % line)
-
-    def __call__(self, *args):
-        self.sock.sendall(self.encode(*args))
-        return self.read()
-
-    def pipeline(self, commands, window=64):
-        """Sends commands keeping at most window unanswered; returns the replies."""
-        replies, sent = [], 0
-        while sent < len(commands) or len(replies) < len(commands):
-            batch = commands[sent:sent + window - (sent - len(replies))]
-            if batch:
-                self.sock.sendall(b"".join(batch))
-                sent += len(batch)
-            replies.append(self.read())
-        return replies
-
-
-def script(name):
-    """Text and SHA1 of one of the gateway's scripts, includes resolved as the build does."""
-    lua = os.path.join(ROOT, "gateway", "store", "lua")
-    with open(os.path.join(lua, name + ".lua")) as f:
-        body = f.read()
-    for lib in re.findall(r"--! include ([a-z_]+)\n", body):
-        with open(os.path.join(lua, "lib", lib + ".lua")) as f:
-            body = body.replace("--! include %s\n" % lib, f.read())
-    return body, hashlib.sha1(body.encode()).hexdigest()
 
 
 # --- loading tickets through ticket_apply -------------------------------------
@@ -160,51 +86,6 @@ def load(r, count, per_call=100):
             raise RuntimeError("ticket_apply: %r" % reply)
 
 
-# --- the gateway ----------------------------------------------------------------
-
-class Gateway:
-    def __init__(self, redis_port, tmp, **env):
-        self.port = free_port()
-        self.env = {"PATH": os.environ["PATH"], "KAIZEN_LISTEN": "127.0.0.1:%d" % self.port,
-                    "KAIZEN_REDIS_URL": "redis://127.0.0.1:%d" % redis_port,
-                    "KAIZEN_GITHUB_SECRET": SECRET, "KAIZEN_DRY_RUN": "1",
-                    "KAIZEN_LOG_LEVEL": "warn", "KAIZEN_CHECK_EVERY": "1s",
-                    "KAIZEN_TEMPLATES_DIR": os.path.join(ROOT, "templates")}
-        self.env.update(env)
-        self.log = open(os.path.join(tmp, "gateway-%d.log" % self.port), "ab")
-        self.proc = subprocess.Popen([BIN], env=self.env, stdout=self.log, stderr=self.log)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if self.get("/readyz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("gateway did not become ready")
-
-    def request(self, method, path, body=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        t = time.perf_counter()
-        c.request(method, path, body=body)
-        resp = c.getresponse()
-        data = resp.read()
-        elapsed = time.perf_counter() - t
-        c.close()
-        return resp.status, data, elapsed
-
-    def get(self, path):
-        return self.request("GET", path)
-
-    def peak_rss_kib(self):
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1))
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=30)
-
-
 def median_ms(gw, method, path, n=REQUESTS):
     times = []
     for _ in range(n):
@@ -218,18 +99,11 @@ def median_ms(gw, method, path, n=REQUESTS):
 def wrk_webhooks(gw, pool_file, nonce):
     p50, p99, rps = [], [], []
     for run in range(RUNS):
-        out = subprocess.run(["wrk", "-t", "2", "-c", str(CONNS), "-d", "%ds" % DURATION,
-                              "--timeout", "5s", "-s", os.path.join(HERE, "wrk_github.lua"),
-                              "http://127.0.0.1:%d/webhooks/github" % gw.port, "--", pool_file,
-                              "%s-%d" % (nonce, run)],
-                             capture_output=True, text=True, check=True).stdout
-        m = re.search(r"BENCH requests=(\d+) rps=([\d.]+) p50_us=(\d+) p99_us=(\d+) errors=(\d+) "
-                      r"status=(\d+)", out)
-        if not m or int(m.group(5)) or int(m.group(6)):
-            raise RuntimeError("wrk: " + out)
-        rps.append(float(m.group(2)))
-        p50.append(int(m.group(3)) / 1000)
-        p99.append(int(m.group(4)) / 1000)
+        _, r, a, b = wrk("http://127.0.0.1:%d/webhooks/github" % gw.port,
+                         [pool_file, "%s-%d" % (nonce, run)], CONNS, DURATION, threads=2)
+        rps.append(r)
+        p50.append(a)
+        p99.append(b)
     return statistics.median(p50), statistics.median(p99), statistics.median(rps)
 
 
@@ -315,8 +189,8 @@ def main():
               "%d requests per read" % (TICKETS, RUNS, DURATION, CONNS, REQUESTS), flush=True)
         empty_pool = os.path.join(tmp, "empty.pool")
         full_pool = os.path.join(tmp, "full.pool")
-        payloads.write_pool(SECRET, POOL, 10_000_001, empty_pool)
-        payloads.write_pool(SECRET, POOL, 20_000_001, full_pool)
+        payloads.write_pool("opened", SECRET, POOL, 10_000_001, empty_pool)
+        payloads.write_pool("opened", SECRET, POOL, 20_000_001, full_pool)
 
         gw = Gateway(port, tmp)
         gws.append(gw)

@@ -2,7 +2,7 @@
 -- `issues` bodies (bench/github_pool.py gen) and a unique X-GitHub-Delivery
 -- per request: "<run nonce>-<thread>-<counter>". The signature covers only
 -- the body, so reusing a body with a new delivery id is a valid new delivery.
--- usage: wrk -s bench/wrk_github.lua URL -- POOL_FILE RUN_NONCE
+-- usage: wrk -s bench/wrk_github.lua URL -- POOL_FILE RUN_NONCE [EVENT (default issues)]
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(dir .. "wrk_report.lua")
 
@@ -12,7 +12,7 @@ function setup(thread)
   thread:set("tid", threads)
 end
 
-local pool, prefix, i = {}, nil, 0
+local pool, prefix, i, event = {}, nil, 0, "issues"
 function init(args)
   for line in io.lines(args[1]) do
     local sig, body = line:match("^(%S+)\t(.*)$")
@@ -20,6 +20,7 @@ function init(args)
   end
   assert(#pool > 0, "empty pool " .. args[1])
   prefix = (args[2] or "run") .. "-" .. tostring(tid or 0) .. "-"
+  event = args[3] or event
   i = (tid or 0) * 7919 -- threads start at different issues
 end
 
@@ -28,7 +29,7 @@ function request()
   local e = pool[i % #pool + 1]
   return wrk.format("POST", "/webhooks/github", {
     ["Content-Type"] = "application/json",
-    ["X-GitHub-Event"] = "issues",
+    ["X-GitHub-Event"] = event,
     ["X-GitHub-Delivery"] = prefix .. i,
     ["X-Hub-Signature-256"] = e[1],
   }, e[2])

@@ -212,6 +212,26 @@ on_signal(evutil_socket_t sig, short what, void *arg)
     gw_app_stop(&rt->app, on_drained, rt);
 }
 
+/*
+ * The event loop. With epoll's changelist, the event adds and deletes of
+ * one loop pass (hiredis asks for write readiness per command, evhttp per
+ * reply) are folded into one epoll_ctl per descriptor. The gateway never
+ * dup()s a descriptor, the case the changelist gets wrong.
+ */
+static struct event_base *
+new_base(void)
+{
+    struct event_config *cfg = event_config_new();
+    struct event_base *base;
+
+    if (cfg == NULL)
+        return NULL;
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    return base;
+}
+
 static int
 run(const struct gw_config *cfg, struct gw_templates *templates)
 {
@@ -222,7 +242,7 @@ run(const struct gw_config *cfg, struct gw_templates *templates)
     memset(&rt, 0, sizeof(rt));
     signal(SIGPIPE, SIG_IGN);
     srand((unsigned)(gw_monotonic() * 1e6) ^ (unsigned)getpid());
-    if ((rt.base = event_base_new()) == NULL)
+    if ((rt.base = new_base()) == NULL)
         return 1;
     if (gw_app_init(&rt.app, rt.base, cfg, templates) != 0 || gw_app_start(&rt.app, &port) != 0)
         goto done;

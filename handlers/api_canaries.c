@@ -83,23 +83,24 @@ on_post(struct gw_request *req, void *arg)
     const char *body;
     size_t len;
     char err[256];
-    json_t *json;
+    struct gw_jdoc *doc = NULL;
+    const struct gw_jval *json;
     int rc;
 
     if (!gw_admin_ok(h->cfg, req))
         return;
     body = gw_request_body(req, &len);
-    if ((json = gw_json_parse_object(body, len, err, sizeof(err))) == NULL) {
+    if ((json = gw_json_parse_object(&doc, body, len, 1, err, sizeof(err))) == NULL) {
         gw_reply_error(req, 400, err);
         return;
     }
     if ((cr = canary_request_new(req)) == NULL) {
-        json_decref(json);
+        gw_jdoc_free(doc);
         return;
     }
     rc = gw_canary_from_api(json, gw_now(), h->cfg->canary_budget, &cr->change.canary, err,
                             sizeof(err));
-    json_decref(json);
+    gw_jdoc_free(doc);
     if (rc != 0) {
         gw_reply_error(req, 400, err);
         done(cr);

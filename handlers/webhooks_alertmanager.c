@@ -141,12 +141,13 @@ on_alertmanager(struct gw_request *req, void *arg)
     const struct gw_config *cfg = h->cfg;
     struct gw_alert_opts opts = {&cfg->sla, cfg->default_severity};
     struct notification *nt;
-    const char *body;
+    const char *body, *text;
     size_t len, json_len;
     char err[256];
-    int status = 400;
-    json_t *payload;
-    char *text;
+    int status = 400, rc;
+    struct gw_jdoc *doc = NULL;
+    const struct gw_jval *payload;
+    char *owned = NULL;
 
     if (cfg->alertmanager_token == NULL && cfg->alertmanager_secret == NULL) {
         gw_reply_error(req, 404, "Alertmanager webhooks are not configured "
@@ -168,19 +169,20 @@ on_alertmanager(struct gw_request *req, void *arg)
         return;
     }
     text = gw_webhook_json_text(gw_request_header(req, "Content-Type"), body, len, &json_len,
-                                &status, err, sizeof(err));
+                                &owned, &status, err, sizeof(err));
     if (text == NULL) {
         reply(nt, status, "invalid", err);
         return;
     }
-    payload = gw_json_parse_object(text, json_len, err, sizeof(err));
-    free(text);
-    if (payload == NULL || gw_alertmanager_parse(payload, &opts, &nt->batch, err, sizeof(err)) != 0) {
-        json_decref(payload);
+    /* The body itself is padded (net/http.h); a decoded form field is not. */
+    payload = gw_json_parse_object(&doc, text, json_len, owned == NULL, err, sizeof(err));
+    rc = payload != NULL ? gw_alertmanager_parse(payload, &opts, &nt->batch, err, sizeof(err)) : -1;
+    gw_jdoc_free(doc);
+    free(owned);
+    if (rc != 0) {
         reply(nt, 400, "invalid", err);
         return;
     }
-    json_decref(payload);
     nt->event = nt->batch.status;
     if (nt->batch.truncated > 0) {
         char n[24];

@@ -27,15 +27,13 @@ struct delivery {
     const char *event;
 };
 
+_Static_assert(GW_HTTP_BODY_PADDING >= GW_JREAD_PADDING, "bodies are parsed where they lie");
+
 /* A bounded label value: attacker-chosen event names must not mint series. */
 static const char *
 event_label(const char *event)
 {
-    static const char *const known[] = {"ping", "issues", "deployment", "deployment_status", NULL};
-    for (const char *const *k = known; event != NULL && *k != NULL; k++)
-        if (strcmp(event, *k) == 0)
-            return *k;
-    return "other";
+    return gw_github_event_used(event) ? event : "other";
 }
 
 static int
@@ -122,7 +120,8 @@ on_canary_applied(enum gw_canary_status status, int was_paged, const struct gw_r
 
 /* deployment / deployment_status: canaries (start, end, promotion). */
 static void
-handle_deployment(struct delivery *d, const char *event, json_t *payload, const char *key)
+handle_deployment(struct delivery *d, const char *event, const struct gw_jval *payload,
+                  const char *key)
 {
     const struct gw_config *cfg = d->h->cfg;
     char err[256];
@@ -149,12 +148,13 @@ on_github(struct gw_request *req, void *arg)
     const struct gw_config *cfg = h->cfg;
     struct gw_github_opts opts = {&cfg->sla, cfg->default_severity, &cfg->ticket_labels};
     struct delivery *d;
-    const char *body, *event, *delivery_id;
+    const char *body, *event, *delivery_id, *text;
     size_t len, json_len = 0;
     char err[256], key[MAX_DELIVERY_ID + 16];
     int status = 400;
-    char *text = NULL;
-    json_t *payload = NULL;
+    char *owned = NULL;
+    struct gw_jdoc *doc = NULL;
+    const struct gw_jval *payload;
 
     if (cfg->github_secrets.n == 0) {
         gw_reply_error(req, 404, "GitHub webhooks are not configured (KAIZEN_GITHUB_SECRET)");
@@ -191,46 +191,40 @@ on_github(struct gw_request *req, void *arg)
         return;
     }
     snprintf(d->id, sizeof(d->id), "%s", delivery_id);
+    /* An event the gateway does not read costs the signature check only. */
+    if (!gw_github_event_used(event)) {
+        finish(d, 202, "ignored", NULL);
+        return;
+    }
 
     text = gw_webhook_json_text(gw_request_header(req, "Content-Type"), body, len, &json_len,
-                                &status, err, sizeof(err));
+                                &owned, &status, err, sizeof(err));
     if (text == NULL) {
         finish(d, status, "invalid", err);
         return;
     }
-    payload = gw_json_parse_object(text, json_len, err, sizeof(err));
-    free(text);
+    /* The body itself is padded (net/http.h); a decoded form field is not. */
+    payload = gw_json_parse_object(&doc, text, json_len, owned == NULL, err, sizeof(err));
     if (payload == NULL) {
+        free(owned);
         finish(d, 400, "invalid", err);
         return;
     }
     if (strcmp(event, "ping") == 0) {
-        json_decref(payload);
         finish(d, 200, "pong", NULL);
-        return;
-    }
-    snprintf(key, sizeof(key), "github:%s", d->id);
-    if (strcmp(event, "deployment") == 0 || strcmp(event, "deployment_status") == 0) {
+    } else if (strcmp(event, "issues") != 0) {
+        snprintf(key, sizeof(key), "github:%s", d->id);
         handle_deployment(d, event, payload, key);
-        json_decref(payload);
-        return;
-    }
-    if (strcmp(event, "issues") != 0) {
-        json_decref(payload);
-        finish(d, 202, "ignored", NULL);
-        return;
-    }
-    if (gw_github_issue_change(payload, &opts, &d->change, err, sizeof(err)) != 0) {
-        json_decref(payload);
+    } else if (gw_github_issue_change(payload, &opts, &d->change, err, sizeof(err)) != 0) {
         finish(d, 400, "invalid", err);
-        return;
-    }
-    json_decref(payload);
-    if (d->change.op == GW_OP_NONE) {
+    } else if (d->change.op == GW_OP_NONE) {
         finish(d, 202, "ignored", NULL);
-        return;
+    } else {
+        snprintf(key, sizeof(key), "github:%s", d->id);
+        gw_tickets_apply(h->tickets, key, cfg->delivery_ttl, &d->change, 1, on_applied, d);
     }
-    gw_tickets_apply(h->tickets, key, cfg->delivery_ttl, &d->change, 1, on_applied, d);
+    gw_jdoc_free(doc);   /* every field used was copied into the change */
+    free(owned);
 }
 
 void

@@ -5,7 +5,7 @@
 # Every package is named: apt runs with --no-install-recommends, so nothing
 # arrives by accident (gcc only recommends libc6-dev, which has crt1.o and
 # the C headers).
-KAIZEN_BUILD_PKGS="gcc libc6-dev make cmake pkg-config libevent-dev libhiredis-dev libjansson-dev
+KAIZEN_BUILD_PKGS="gcc g++ libc6-dev make cmake pkg-config libevent-dev libhiredis-dev libjansson-dev libsimdjson-dev
   libcurl4-openssl-dev libssl-dev check"
 KAIZEN_RUN_PKGS="redis-server redis-tools curl ca-certificates"
 KAIZEN_TEST_PKGS="python3 prometheus prometheus-alertmanager python3-feedparser jq

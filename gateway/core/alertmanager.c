@@ -21,37 +21,37 @@ valid_fingerprint(const char *s)
 
 /* A string member of obj, NULL when absent; -1 when present with another type. */
 static int
-opt_string(json_t *obj, const char *key, const char **out)
+opt_string(const struct gw_jval *obj, const char *key, const char **out)
 {
-    json_t *v = json_object_get(obj, key);
+    const struct gw_jval *v = gw_jget(obj, key);
     *out = NULL;
-    if (v == NULL || json_is_null(v))
+    if (v == NULL || v->type == GW_JNULL)
         return 0;
-    if (!json_is_string(v))
+    if (v->type != GW_JSTRING)
         return -1;
-    *out = json_string_value(v);
+    *out = v->v.s;
     return 0;
 }
 
 static int
-parse_alert(json_t *alert, size_t i, const struct gw_alert_opts *opts,
+parse_alert(const struct gw_jval *alert, size_t i, const struct gw_alert_opts *opts,
             struct gw_ticket_change *ch, char *err, size_t errlen)
 {
     const char *fingerprint, *status, *summary = NULL, *alertname = NULL, *url = NULL;
     const char *component = NULL, *severity = NULL;
-    json_t *labels, *annotations;
+    const struct gw_jval *labels, *annotations;
     struct gw_ticket *t = &ch->ticket;
     char id[MAX_FINGERPRINT + 4];
     static const char *const component_labels[] = {"component", "service", "job"};
 
-    if (!json_is_object(alert)) {
+    if (alert->type != GW_JOBJECT) {
         snprintf(err, errlen, "alerts[%zu] must be an object", i);
         return -1;
     }
-    labels = json_object_get(alert, "labels");
-    annotations = json_object_get(alert, "annotations");
-    if ((labels != NULL && !json_is_object(labels)) ||
-        (annotations != NULL && !json_is_object(annotations))) {
+    labels = gw_jget(alert, "labels");
+    annotations = gw_jget(alert, "annotations");
+    if ((labels != NULL && labels->type != GW_JOBJECT) ||
+        (annotations != NULL && annotations->type != GW_JOBJECT)) {
         snprintf(err, errlen, "alerts[%zu].labels and .annotations must be objects", i);
         return -1;
     }
@@ -114,46 +114,45 @@ parse_alert(json_t *alert, size_t i, const struct gw_alert_opts *opts,
 }
 
 int
-gw_alertmanager_parse(json_t *payload, const struct gw_alert_opts *opts,
+gw_alertmanager_parse(const struct gw_jval *payload, const struct gw_alert_opts *opts,
                       struct gw_alert_batch *batch, char *err, size_t errlen)
 {
     const char *version, *status;
-    json_t *alerts, *truncated, *alert;
-    size_t i;
+    const struct gw_jval *alerts, *truncated;
 
     memset(batch, 0, sizeof(*batch));
-    if (!json_is_object(payload)) {
+    if (payload == NULL || payload->type != GW_JOBJECT) {
         snprintf(err, errlen, "payload must be a JSON object");
         return -1;
     }
-    version = json_string_value(json_object_get(payload, "version"));
+    version = gw_jstr(gw_jget(payload, "version"));
     if (version == NULL || strcmp(version, "4") != 0) {
         snprintf(err, errlen, "unsupported payload version %s%s%s: only \"4\" is understood",
                  version ? "\"" : "", version ? version : "(missing)", version ? "\"" : "");
         return -1;
     }
-    status = json_string_value(json_object_get(payload, "status"));
+    status = gw_jstr(gw_jget(payload, "status"));
     batch->status = status != NULL && strcmp(status, "resolved") == 0 ? "resolved" : "firing";
-    truncated = json_object_get(payload, "truncatedAlerts");
-    if (truncated != NULL && !json_is_integer(truncated)) {
+    truncated = gw_jget(payload, "truncatedAlerts");
+    if (truncated != NULL && truncated->type != GW_JINT) {
         snprintf(err, errlen, "truncatedAlerts must be an integer");
         return -1;
     }
-    batch->truncated = truncated != NULL ? (long)json_integer_value(truncated) : 0;
-    alerts = json_object_get(payload, "alerts");
-    if (!json_is_array(alerts)) {
+    batch->truncated = truncated != NULL ? (long)truncated->v.i : 0;
+    alerts = gw_jget(payload, "alerts");
+    if (alerts == NULL || alerts->type != GW_JARRAY) {
         snprintf(err, errlen, "alerts must be an array");
         return -1;
     }
-    if (json_array_size(alerts) == 0)
+    if (alerts->n == 0)
         return 0;
-    batch->changes = calloc(json_array_size(alerts), sizeof(*batch->changes));
+    batch->changes = calloc(alerts->n, sizeof(*batch->changes));
     if (batch->changes == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    json_array_foreach(alerts, i, alert) {
-        if (parse_alert(alert, i, opts, &batch->changes[i], err, errlen) != 0) {
+    for (size_t i = 0; i < alerts->n; i++) {
+        if (parse_alert(&alerts->v.items[i], i, opts, &batch->changes[i], err, errlen) != 0) {
             gw_ticket_change_clear(&batch->changes[i]);
             gw_alert_batch_clear(batch);
             return -1;

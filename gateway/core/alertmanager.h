@@ -8,7 +8,6 @@
 #ifndef GW_ALERTMANAGER_H
 #define GW_ALERTMANAGER_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "gateway/core/github.h"
@@ -29,7 +28,7 @@ struct gw_alert_opts {
  * Parses a notification. Returns 0 and fills batch, or -1 with a reason in
  * err (wrong version, missing fingerprint, wrong types, bad timestamps).
  */
-int gw_alertmanager_parse(json_t *payload, const struct gw_alert_opts *opts,
+int gw_alertmanager_parse(const struct gw_jval *payload, const struct gw_alert_opts *opts,
                           struct gw_alert_batch *batch, char *err, size_t errlen);
 void gw_alert_batch_clear(struct gw_alert_batch *batch);
 

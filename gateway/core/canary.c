@@ -51,19 +51,20 @@ gw_canary_id_valid(const char *id)
 }
 
 static int
-deployment_id(json_t *payload, const char *repo, char *out, size_t len, char *err, size_t errlen)
+deployment_id(const struct gw_jval *payload, const char *repo, char *out, size_t len, char *err,
+              size_t errlen)
 {
-    json_t *id = json_object_get(json_object_get(payload, "deployment"), "id");
-    if (!json_is_integer(id)) {
+    const struct gw_jval *id = gw_jpath(payload, "deployment.id");
+    if (id == NULL || id->type != GW_JINT) {
         snprintf(err, errlen, "field deployment.id must be an integer");
         return -1;
     }
-    snprintf(out, len, "gh:%s:deployment:%lld", repo, (long long)json_integer_value(id));
+    snprintf(out, len, "gh:%s:deployment:%lld", repo, (long long)id->v.i);
     return 0;
 }
 
 int
-gw_canary_from_deployment(json_t *payload, const struct gw_strlist *globs, int64_t budget,
+gw_canary_from_deployment(const struct gw_jval *payload, const struct gw_strlist *globs, int64_t budget,
                           struct gw_canary_change *ch, char *err, size_t errlen)
 {
     const char *repo, *name, *env, *sha;
@@ -100,7 +101,7 @@ err:
 }
 
 int
-gw_canary_from_deployment_status(json_t *payload, struct gw_canary_change *ch, char *err,
+gw_canary_from_deployment_status(const struct gw_jval *payload, struct gw_canary_change *ch, char *err,
                                  size_t errlen)
 {
     static const char *const ending[] = {"failure", "error", "inactive", NULL};
@@ -126,22 +127,21 @@ gw_canary_from_deployment_status(json_t *payload, struct gw_canary_change *ch, c
 }
 
 int
-gw_canary_from_api(json_t *body, int64_t now, int64_t default_budget, struct gw_canary *c,
+gw_canary_from_api(const struct gw_jval *body, int64_t now, int64_t default_budget, struct gw_canary *c,
                    char *err, size_t errlen)
 {
     const char *id, *service, *env;
-    json_t *started, *budget;
+    const struct gw_jval *started, *budget;
     const char *const allowed[] = {"id", "service", "environment", "started_at",
                                    "budget_seconds", NULL};
-    const char *key;
-    json_t *value;
 
     memset(c, 0, sizeof(*c));
-    if (!json_is_object(body)) {
+    if (body == NULL || body->type != GW_JOBJECT) {
         snprintf(err, errlen, "body must be a JSON object");
         return -1;
     }
-    json_object_foreach(body, key, value) {
+    for (uint32_t i = 0; i < body->n; i++) {
+        const char *key = body->v.items[i].key;
         const char *const *a = allowed;
         while (*a != NULL && strcmp(*a, key) != 0)
             a++;
@@ -163,19 +163,18 @@ gw_canary_from_api(json_t *body, int64_t now, int64_t default_budget, struct gw_
         return -1;
     }
     c->started_at = now;
-    started = json_object_get(body, "started_at");
-    if (started != NULL && !json_is_null(started) &&
+    started = gw_jget(body, "started_at");
+    if (started != NULL && !gw_jis_null(started) &&
         gw_json_req_time(body, "started_at", &c->started_at, err, errlen) != 0)
         return -1;
     c->budget_seconds = default_budget;
-    budget = json_object_get(body, "budget_seconds");
-    if (budget != NULL && !json_is_null(budget)) {
-        if (!json_is_integer(budget) || json_integer_value(budget) < 1 ||
-            json_integer_value(budget) > 365LL * 86400) {
+    budget = gw_jget(body, "budget_seconds");
+    if (budget != NULL && !gw_jis_null(budget)) {
+        if (budget->type != GW_JINT || budget->v.i < 1 || budget->v.i > 365LL * 86400) {
             snprintf(err, errlen, "budget_seconds must be an integer from 1 to 31536000");
             return -1;
         }
-        c->budget_seconds = json_integer_value(budget);
+        c->budget_seconds = budget->v.i;
     }
     c->id = strdup(id);
     c->service = strdup(service);

@@ -6,10 +6,12 @@
 #define GW_CANARY_H
 
 #include <jansson.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "gateway/config.h"
+#include "gateway/util/jread.h"
 
 #define GW_CANARY_ID_MAX 255      /* PagerDuty dedup_key limit */
 
@@ -44,16 +46,16 @@ void gw_canary_change_clear(struct gw_canary_change *ch);
 int gw_canary_env_matches(const struct gw_strlist *globs, const char *environment);
 
 /* GitHub `deployment` / `deployment_status` events. -1 + reason on a malformed payload. */
-int gw_canary_from_deployment(json_t *payload, const struct gw_strlist *globs, int64_t budget,
+int gw_canary_from_deployment(const struct gw_jval *payload, const struct gw_strlist *globs, int64_t budget,
                               struct gw_canary_change *ch, char *err, size_t errlen);
-int gw_canary_from_deployment_status(json_t *payload, struct gw_canary_change *ch, char *err,
+int gw_canary_from_deployment_status(const struct gw_jval *payload, struct gw_canary_change *ch, char *err,
                                      size_t errlen);
 
 /*
  * POST /api/canaries body: {"id","service","environment","started_at"?,
  * "budget_seconds"?}; started_at defaults to now, budget to default_budget.
  */
-int gw_canary_from_api(json_t *body, int64_t now, int64_t default_budget, struct gw_canary *c,
+int gw_canary_from_api(const struct gw_jval *body, int64_t now, int64_t default_budget, struct gw_canary *c,
                        char *err, size_t errlen);
 
 /* 1 if id is a valid canary id: 1..255 bytes of printable UTF-8, no control characters. */

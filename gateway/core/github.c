@@ -28,25 +28,40 @@ action_op(const char *action, enum gw_ticket_op *op)
 }
 
 int
-gw_github_issue_change(json_t *payload, const struct gw_github_opts *opts,
+gw_github_event_used(const char *event)
+{
+    static const char *const used[] = {"ping", "issues", "deployment", "deployment_status", NULL};
+    for (const char *const *u = used; event != NULL && *u != NULL; u++)
+        if (strcmp(event, *u) == 0)
+            return 1;
+    return 0;
+}
+
+int
+gw_github_issue_change(const struct gw_jval *payload, const struct gw_github_opts *opts,
                        struct gw_ticket_change *change, char *err, size_t errlen)
 {
     const char *action, *repo, *repo_name, *title, *url, *state;
-    json_t *number, *labels, *closed_at, *label;
+    const struct gw_jval *number, *labels, *closed_at;
     struct gw_ticket *t = &change->ticket;
     enum gw_severity severity = GW_SEV_NONE;
     const char *component = NULL;
-    size_t component_len = 0, i;
+    size_t component_len = 0;
     int has_ticket_label = opts->ticket_labels->n == 0;
     char id[512];
 
     memset(change, 0, sizeof(*change));
-    if (!json_is_object(payload)) {
+    if (payload == NULL || payload->type != GW_JOBJECT) {
         snprintf(err, errlen, "payload must be a JSON object");
         return -1;
     }
-    if ((action = gw_json_req_string(payload, "action", err, errlen)) == NULL ||
-        (repo = gw_json_req_string(payload, "repository.full_name", err, errlen)) == NULL ||
+    /* An action the gateway does not use needs nothing else (pinned issues have no state). */
+    if ((action = gw_json_req_string(payload, "action", err, errlen)) == NULL)
+        return -1;
+    action_op(action, &change->op);
+    if (change->op == GW_OP_NONE)
+        return 0;
+    if ((repo = gw_json_req_string(payload, "repository.full_name", err, errlen)) == NULL ||
         (repo_name = gw_json_req_string(payload, "repository.name", err, errlen)) == NULL ||
         (title = gw_json_req_string(payload, "issue.title", err, errlen)) == NULL ||
         (url = gw_json_req_string(payload, "issue.html_url", err, errlen)) == NULL ||
@@ -54,8 +69,8 @@ gw_github_issue_change(json_t *payload, const struct gw_github_opts *opts,
         gw_json_req_time(payload, "issue.created_at", &t->created_at, err, errlen) != 0 ||
         gw_json_req_time(payload, "issue.updated_at", &t->updated_at, err, errlen) != 0)
         goto err;
-    number = gw_json_path(payload, "issue.number");
-    if (!json_is_integer(number) || json_integer_value(number) < 0) {
+    number = gw_jpath(payload, "issue.number");
+    if (number == NULL || number->type != GW_JINT || number->v.i < 0) {
         snprintf(err, errlen, "field issue.number must be a non-negative integer");
         goto err;
     }
@@ -63,22 +78,21 @@ gw_github_issue_change(json_t *payload, const struct gw_github_opts *opts,
         snprintf(err, errlen, "field issue.state must be \"open\" or \"closed\"");
         goto err;
     }
-    closed_at = gw_json_path(payload, "issue.closed_at");
-    if (closed_at != NULL && !json_is_null(closed_at) &&
+    closed_at = gw_jpath(payload, "issue.closed_at");
+    if (closed_at != NULL && !gw_jis_null(closed_at) &&
         gw_json_req_time(payload, "issue.closed_at", &t->resolved_at, err, errlen) != 0)
         goto err;
-    labels = gw_json_path(payload, "issue.labels");
-    if (labels != NULL && !json_is_array(labels)) {
+    labels = gw_jpath(payload, "issue.labels");
+    if (labels != NULL && labels->type != GW_JARRAY) {
         snprintf(err, errlen, "field issue.labels must be an array");
         goto err;
     }
-    json_array_foreach(labels, i, label) {
-        json_t *name = json_object_get(label, "name");
-        if (!json_is_string(name)) {
-            snprintf(err, errlen, "issue.labels[%zu].name must be a string", i);
+    for (uint32_t i = 0; labels != NULL && i < labels->n; i++) {
+        const char *n = gw_jstr(gw_jget(&labels->v.items[i], "name"));
+        if (n == NULL) {
+            snprintf(err, errlen, "issue.labels[%u].name must be a string", (unsigned)i);
             goto err;
         }
-        const char *n = json_string_value(name);
         enum gw_severity s = gw_severity_from_label(n);
         if (s != GW_SEV_NONE && (severity == GW_SEV_NONE || s < severity))
             severity = s; /* the most severe label wins */
@@ -87,13 +101,10 @@ gw_github_issue_change(json_t *payload, const struct gw_github_opts *opts,
         if (!has_ticket_label && gw_strlist_contains(opts->ticket_labels, n))
             has_ticket_label = 1;
     }
-    action_op(action, &change->op);
-    if (change->op == GW_OP_NONE)
-        return 0;
     if (change->op == GW_OP_UPSERT && !has_ticket_label)
         change->op = GW_OP_DROP;
 
-    snprintf(id, sizeof(id), "gh:%s#%lld", repo, (long long)json_integer_value(number));
+    snprintf(id, sizeof(id), "gh:%s#%lld", repo, (long long)number->v.i);
     t->id = strdup(id);
     t->source = strdup("github");
     t->title = strdup(title);

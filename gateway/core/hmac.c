@@ -4,10 +4,51 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * A keyed HMAC-SHA256 context per secret, made once: OpenSSL 3 looks the
+ * algorithm up and derives the key's pads on every one-shot HMAC(), which
+ * costs as much as hashing a small body. Re-initialising a keyed context
+ * with no key reuses its pads. The loop is single-threaded; the few secrets
+ * a deployment has (rotation) fit in the table, others take HMAC().
+ */
+#define KEYED_MAX 8
+
+static struct keyed {
+    char *secret;
+    EVP_MAC_CTX *ctx;
+} keyed[KEYED_MAX];
+
+static EVP_MAC_CTX *
+keyed_ctx(const char *secret)
+{
+    static EVP_MAC *mac;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    size_t i;
+
+    for (i = 0; i < KEYED_MAX && keyed[i].secret != NULL; i++)
+        if (strcmp(keyed[i].secret, secret) == 0)
+            return EVP_MAC_init(keyed[i].ctx, NULL, 0, NULL) == 1 ? keyed[i].ctx : NULL;
+    if (i == KEYED_MAX || (mac == NULL && (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL))
+        return NULL;
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
+    char *copy = strdup(secret);
+    if (ctx == NULL || copy == NULL ||
+        EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret), params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        free(copy);
+        return NULL;
+    }
+    keyed[i].secret = copy;
+    keyed[i].ctx = ctx;
+    return ctx;
+}
 
 void
 gw_hmac_sign(const char *secret, const void *body, size_t len, char *out)
@@ -15,8 +56,14 @@ gw_hmac_sign(const char *secret, const void *body, size_t len, char *out)
     static const char hex[] = "0123456789abcdef";
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
+    size_t got = 0;
+    EVP_MAC_CTX *ctx = keyed_ctx(secret);
 
-    HMAC(EVP_sha256(), secret, (int)strlen(secret), body, len, mac, &mac_len);
+    if (ctx != NULL && EVP_MAC_update(ctx, body, len) == 1 &&
+        EVP_MAC_final(ctx, mac, &got, sizeof(mac)) == 1)
+        mac_len = (unsigned int)got;
+    else
+        HMAC(EVP_sha256(), secret, (int)strlen(secret), body, len, mac, &mac_len);
     memcpy(out, "sha256=", 7);
     for (unsigned int i = 0; i < mac_len; i++) {
         out[7 + 2 * i] = hex[mac[i] >> 4];

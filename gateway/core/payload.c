@@ -67,26 +67,22 @@ gw_form_field(const char *body, size_t len, const char *name, size_t *out_len)
     return NULL;
 }
 
-char *
+const char *
 gw_webhook_json_text(const char *content_type, const char *body, size_t len, size_t *out_len,
-                     int *status, char *err, size_t errlen)
+                     char **owned, int *status, char *err, size_t errlen)
 {
+    *owned = NULL;
     if (media_type_is(content_type, "application/json")) {
-        char *copy = malloc(len + 1);
-        if (copy == NULL)
-            return NULL;
-        memcpy(copy, body, len);
-        copy[len] = '\0';
         *out_len = len;
-        return copy;
+        return body;
     }
     if (media_type_is(content_type, "application/x-www-form-urlencoded")) {
-        char *payload = gw_form_field(body, len, "payload", out_len);
-        if (payload == NULL) {
+        *owned = gw_form_field(body, len, "payload", out_len);
+        if (*owned == NULL) {
             *status = 400;
             snprintf(err, errlen, "form body has no valid payload= field");
         }
-        return payload;
+        return *owned;
     }
     *status = 415;
     snprintf(err, errlen, "unsupported content type %s: use application/json or "
@@ -94,60 +90,37 @@ gw_webhook_json_text(const char *content_type, const char *body, size_t len, siz
     return NULL;
 }
 
-json_t *
-gw_json_parse_object(const char *text, size_t len, char *err, size_t errlen)
+const struct gw_jval *
+gw_json_parse_object(struct gw_jdoc **doc, const char *text, size_t len, int padded, char *err,
+                     size_t errlen)
 {
-    json_error_t jerr;
-    json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (v == NULL) {
-        snprintf(err, errlen, "malformed JSON: %s (line %d, column %d)", jerr.text, jerr.line,
-                 jerr.column);
-        return NULL;
-    }
-    if (!json_is_object(v)) {
-        json_decref(v);
+    const struct gw_jval *v = gw_jparse_padded(doc, text, len, padded, err, errlen);
+
+    if (v != NULL && v->type != GW_JOBJECT) {
+        gw_jdoc_free(*doc);
+        *doc = NULL;
         snprintf(err, errlen, "payload must be a JSON object");
         return NULL;
     }
     return v;
 }
 
-json_t *
-gw_json_path(json_t *obj, const char *path)
-{
-    char key[64];
-    const char *p = path;
-
-    while (obj != NULL) {
-        const char *dot = strchr(p, '.');
-        size_t n = dot != NULL ? (size_t)(dot - p) : strlen(p);
-        if (n >= sizeof(key) || !json_is_object(obj))
-            return NULL;
-        memcpy(key, p, n);
-        key[n] = '\0';
-        obj = json_object_get(obj, key);
-        if (dot == NULL)
-            return obj;
-        p = dot + 1;
-    }
-    return NULL;
-}
-
 const char *
-gw_json_req_string(json_t *obj, const char *path, char *err, size_t errlen)
+gw_json_req_string(const struct gw_jval *obj, const char *path, char *err, size_t errlen)
 {
-    json_t *v = gw_json_path(obj, path);
+    const struct gw_jval *v = gw_jpath(obj, path);
     if (v == NULL)
         snprintf(err, errlen, "missing field %s", path);
-    else if (!json_is_string(v))
+    else if (v->type != GW_JSTRING)
         snprintf(err, errlen, "field %s must be a string", path);
     else
-        return json_string_value(v);
+        return v->v.s;
     return NULL;
 }
 
 int
-gw_json_req_time(json_t *obj, const char *path, int64_t *out, char *err, size_t errlen)
+gw_json_req_time(const struct gw_jval *obj, const char *path, int64_t *out, char *err,
+                 size_t errlen)
 {
     const char *s = gw_json_req_string(obj, path, err, errlen);
     if (s == NULL)
@@ -158,4 +131,3 @@ gw_json_req_time(json_t *obj, const char *path, int64_t *out, char *err, size_t 
     }
     return 0;
 }
-

@@ -441,10 +441,11 @@ on_request(struct evhttp_request *evreq, void *arg)
             return;
         }
     }
-    /* NUL-terminate the body in place so parsers may treat it as a string. */
+    /* NUL bytes after the body: a string for C, padding for the JSON reader. One pullup. */
+    static const char padding[GW_HTTP_BODY_PADDING];
     struct evbuffer *in = evhttp_request_get_input_buffer(evreq);
     req->body_len = evbuffer_get_length(in);
-    evbuffer_add(in, "", 1);
+    evbuffer_add(in, padding, sizeof(padding));
     req->body = (const char *)evbuffer_pullup(in, -1);
     route->fns[i](req, route->args[i]);
 }

@@ -66,7 +66,12 @@ int gw_http_inflight(const struct gw_http *http);
 
 /* --- request accessors (valid until the reply) -------------------------- */
 const char *gw_request_header(const struct gw_request *req, const char *name);
-/* Raw body bytes (NUL-terminated for convenience; may contain NULs). */
+/*
+ * Raw body bytes (may contain NULs), contiguous and followed by
+ * GW_HTTP_BODY_PADDING NUL bytes: a C string, and parsed where it lies by
+ * readers that read ahead (gateway/util/jread.h).
+ */
+#define GW_HTTP_BODY_PADDING 64
 const char *gw_request_body(const struct gw_request *req, size_t *len);
 /* Decoded query parameter or NULL. */
 const char *gw_request_query(const struct gw_request *req, const char *name);

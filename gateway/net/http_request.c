@@ -22,8 +22,9 @@ gw_request_header(const struct gw_request *req, const char *name)
 const char *
 gw_request_body(const struct gw_request *req, size_t *len)
 {
+    static const char empty[GW_HTTP_BODY_PADDING];
     *len = req->body_len;
-    return req->body != NULL ? req->body : "";
+    return req->body != NULL ? req->body : empty;
 }
 
 const char *
@@ -80,7 +81,8 @@ void
 gw_reply_buffer(struct gw_request *req, int code, const char *content_type, struct evbuffer *body)
 {
     struct gw_http *http = req->http;
-    char code_str[8];
+    char code_str[4] = {(char)('0' + code / 100 % 10), (char)('0' + code / 10 % 10),
+                        (char)('0' + code % 10), '\0'};
     const char *labels[2];
 
     if (content_type != NULL)
@@ -89,7 +91,6 @@ gw_reply_buffer(struct gw_request *req, int code, const char *content_type, stru
         gw_reply_header(req, "Connection", "close");
     evhttp_send_reply(req->evreq, code, NULL, body);
 
-    snprintf(code_str, sizeof(code_str), "%d", code);
     labels[0] = req->route != NULL ? req->route->label : "other";
     labels[1] = code_str;
     gw_metric_observe(http->duration, labels, gw_monotonic() - req->started);
@@ -110,14 +111,15 @@ gw_reply_json(struct gw_request *req, int code, json_t *body)
 {
     struct evbuffer *buf = evbuffer_new();
     char *text = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    if (text != NULL) {
+    if (text != NULL && buf != NULL) {
         evbuffer_add(buf, text, strlen(text));
         evbuffer_add(buf, "\n", 1);
-        free(text);
     }
+    free(text);
     json_decref(body);
     gw_reply_buffer(req, code, "application/json", buf);
-    evbuffer_free(buf);
+    if (buf != NULL)
+        evbuffer_free(buf);
 }
 
 void
@@ -126,8 +128,18 @@ gw_reply_error(struct gw_request *req, int code, const char *reason)
     gw_reply_json(req, code, json_pack("{s:s}", "error", reason));
 }
 
+/* word is one of the gateway's own status words: plain ASCII, nothing to escape. */
 void
 gw_reply_status(struct gw_request *req, int code, const char *word)
 {
-    gw_reply_json(req, code, json_pack("{s:s}", "status", word));
+    struct evbuffer *buf = evbuffer_new();
+
+    if (buf != NULL) {
+        evbuffer_add(buf, "{\"status\":\"", 11);
+        evbuffer_add(buf, word, strlen(word));
+        evbuffer_add(buf, "\"}\n", 3);
+    }
+    gw_reply_buffer(req, code, "application/json", buf);
+    if (buf != NULL)
+        evbuffer_free(buf);
 }

@@ -288,14 +288,14 @@ send_pending(struct gw_redis *r, struct pending *p)
     return 0;
 }
 
+/* A pending command taking the formatted cmd over. */
 static struct pending *
-pending_new(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_cb cb,
-            void *privdata, int argc, const char **argv, const size_t *argvlen)
+pending_take(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_cb cb,
+             void *privdata, char *cmd, size_t len)
 {
     struct pending *p = calloc(1, sizeof(*p));
-    int len;
 
-    if (p == NULL || (len = redisFormatCommandArgv(&p->cmd, argc, argv, argvlen)) < 0) {
+    if (p == NULL) {
         /* No way to report it later without memory: stop here, as hiredis and Redis do. */
         gw_log(GW_LOG_ERROR, "out of memory sending a Redis command", NULL);
         abort();
@@ -304,8 +304,23 @@ pending_new(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_c
     p->cb = cb;
     p->privdata = privdata;
     p->script = script;
-    p->len = (size_t)len;
+    p->cmd = cmd;
+    p->len = len;
     return p;
+}
+
+static struct pending *
+pending_new(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_cb cb,
+            void *privdata, int argc, const char **argv, const size_t *argvlen)
+{
+    char *cmd = NULL;
+    int len = redisFormatCommandArgv(&cmd, argc, argv, argvlen);
+
+    if (len < 0) {
+        gw_log(GW_LOG_ERROR, "out of memory sending a Redis command", NULL);
+        abort();
+    }
+    return pending_take(r, script, cb, privdata, cmd, (size_t)len);
 }
 
 /*
@@ -963,11 +978,8 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 /* --- public API ---------------------------------------------------------------------- */
 
 static void
-submit(struct gw_redis *r, const struct gw_redis_script *script, int durable, gw_redis_cb cb,
-       void *privdata, int argc, const char **argv, const size_t *argvlen)
+submit_pending(struct gw_redis *r, struct pending *p, int durable)
 {
-    struct pending *p = pending_new(r, script, cb, privdata, argc, argv, argvlen);
-
     p->durable = durable;
     p->deadline_ms = gw_now_ms() + r->timeout_ms;
     live_append(r, p);
@@ -977,6 +989,20 @@ submit(struct gw_redis *r, const struct gw_redis_script *script, int durable, gw
     }
     if (r->freeing || r->state != S_READY || send_write(r, p) != 0)
         refuse(r, p, GW_REDIS_UNAVAILABLE);
+}
+
+static void
+submit(struct gw_redis *r, const struct gw_redis_script *script, int durable, gw_redis_cb cb,
+       void *privdata, int argc, const char **argv, const size_t *argvlen)
+{
+    submit_pending(r, pending_new(r, script, cb, privdata, argc, argv, argvlen), durable);
+}
+
+void
+gw_redis_submit_formatted(struct gw_redis *r, const struct gw_redis_script *script, int durable,
+                          gw_redis_cb cb, void *privdata, char *cmd, size_t len)
+{
+    submit_pending(r, pending_take(r, script, cb, privdata, cmd, len), durable);
 }
 
 void

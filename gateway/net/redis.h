@@ -130,13 +130,16 @@ void gw_redis_eval(struct gw_redis *r, const struct gw_redis_script *script, gw_
 
 /*
  * The KEYS and ARGV of a script call, built in any order (keys and
- * arguments are kept apart). Every value is copied in; a failed allocation
- * is remembered and fails the call that sends the arguments.
+ * arguments are kept apart). Each value is written once, already in the
+ * Redis protocol, into one of two growing buffers; sending joins them
+ * behind the EVALSHA header, so a value is copied once on its way to
+ * hiredis. A failed allocation is remembered and fails the call that
+ * sends the arguments.
  */
 struct gw_redis_list {
-    char **v;
-    size_t *len;
-    int n, cap;
+    char *p;        /* bulk strings "$<len>\r\n<bytes>\r\n", back to back */
+    size_t len, cap;
+    int n;
 };
 struct gw_redis_args {
     struct gw_redis_list keys, argv;

@@ -1,4 +1,7 @@
-/* The KEYS and ARGV of a script call (net/redis.h, struct gw_redis_args). */
+/*
+ * The KEYS and ARGV of a script call (net/redis.h, struct gw_redis_args),
+ * written straight into the Redis protocol.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +9,7 @@
 #include "gateway/net/redis.h"
 #include "gateway/net/redis_internal.h"
 #include "gateway/util/log.h"
+#include "gateway/util/parse.h"
 
 void
 gw_redis_args_init(struct gw_redis_args *a)
@@ -13,32 +17,45 @@ gw_redis_args_init(struct gw_redis_args *a)
     memset(a, 0, sizeof(*a));
 }
 
+static int
+reserve(struct gw_redis_list *l, size_t more)
+{
+    if (l->len + more <= l->cap)
+        return 0;
+    size_t cap = l->cap ? l->cap : 256;
+    while (cap < l->len + more)
+        cap *= 2;
+    char *grown = realloc(l->p, cap);
+    if (grown == NULL)
+        return -1;
+    l->p = grown;
+    l->cap = cap;
+    return 0;
+}
+
+/* Appends "$<len>\r\n<bytes>\r\n". */
 static void
 list_add(struct gw_redis_args *a, struct gw_redis_list *l, const void *p, size_t len)
 {
-    char *copy;
+    char digits[GW_INT_TEXT], *d = gw_int_text((long long)len, digits);
+    size_t dlen = strlen(d);
 
-    if (l->n == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 16;
-        char **v = realloc(l->v, (size_t)cap * sizeof(*v));
-        size_t *lens = v != NULL ? realloc(l->len, (size_t)cap * sizeof(*lens)) : NULL;
-        if (v != NULL)
-            l->v = v;
-        if (lens == NULL) {
-            a->oom = 1;
-            return;
-        }
-        l->len = lens;
-        l->cap = cap;
-    }
-    if ((copy = malloc(len + 1)) == NULL) {
+    if (reserve(l, 1 + dlen + 2 + len + 2) != 0) {
         a->oom = 1;
         return;
     }
-    memcpy(copy, p, len);
-    copy[len] = '\0';
-    l->v[l->n] = copy;
-    l->len[l->n++] = len;
+    char *out = l->p + l->len;
+    *out++ = '$';
+    memcpy(out, d, dlen);
+    out += dlen;
+    *out++ = '\r';
+    *out++ = '\n';
+    memcpy(out, p, len);
+    out += len;
+    *out++ = '\r';
+    *out++ = '\n';
+    l->len = (size_t)(out - l->p);
+    l->n++;
 }
 
 int
@@ -51,10 +68,15 @@ gw_redis_args_key(struct gw_redis_args *a, const char *key)
 int
 gw_redis_args_key_once(struct gw_redis_args *a, const char *key)
 {
-    size_t len = strlen(key);
-    for (int i = 0; i < a->keys.n; i++)
-        if (a->keys.len[i] == len && memcmp(a->keys.v[i], key, len) == 0)
+    size_t len = strlen(key), at = 0;
+
+    for (int i = 0; i < a->keys.n; i++) {
+        size_t n = strtoul(a->keys.p + at + 1, NULL, 10);
+        const char *data = strchr(a->keys.p + at, '\n') + 1;
+        if (n == len && memcmp(data, key, len) == 0)
             return i + 1;
+        at = (size_t)(data - a->keys.p) + n + 2;
+    }
     return gw_redis_args_key(a, key);
 }
 
@@ -73,9 +95,8 @@ gw_redis_args_mem(struct gw_redis_args *a, const void *p, size_t len)
 void
 gw_redis_args_int(struct gw_redis_args *a, long long v)
 {
-    char buf[24];
-    int n = snprintf(buf, sizeof(buf), "%lld", v);
-    list_add(a, &a->argv, buf, (size_t)n);
+    char buf[GW_INT_TEXT], *d = gw_int_text(v, buf);
+    list_add(a, &a->argv, d, strlen(d));
 }
 
 int
@@ -84,47 +105,47 @@ gw_redis_args_count(const struct gw_redis_args *a)
     return a->argv.n;
 }
 
-static void
-list_clear(struct gw_redis_list *l)
-{
-    for (int i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    free(l->len);
-    memset(l, 0, sizeof(*l));
-}
-
 void
 gw_redis_args_clear(struct gw_redis_args *a)
 {
-    list_clear(&a->keys);
-    list_clear(&a->argv);
-    a->oom = 0;
-    a->durable = 0;
+    free(a->keys.p);
+    free(a->argv.p);
+    memset(a, 0, sizeof(*a));
 }
 
 void
 gw_redis_eval_args(struct gw_redis *r, const struct gw_redis_script *script,
                    struct gw_redis_args *a, gw_redis_cb cb, void *privdata)
 {
-    int argc = a->keys.n + a->argv.n;
-    const char **argv = calloc((size_t)argc + 1, sizeof(char *));
-    size_t *lens = calloc((size_t)argc + 1, sizeof(size_t));
+    char head[128], *cmd;
+    int n = snprintf(head, sizeof(head), "*%d\r\n$7\r\nEVALSHA\r\n$%zu\r\n%s\r\n", 3 + a->keys.n +
+                     a->argv.n, strlen(script->sha), script->sha);
+    char digits[GW_INT_TEXT], *d = gw_int_text(a->keys.n, digits);
+    size_t dlen = strlen(d), len;
 
-    if (a->oom || argv == NULL || lens == NULL) {
+    if (n < 0 || (size_t)n + 16 >= sizeof(head)) {
+        a->oom = 1;
+    } else {
+        /* numkeys, as a bulk string */
+        head[n++] = '$';
+        head[n++] = (char)('0' + dlen);
+        head[n++] = '\r';
+        head[n++] = '\n';
+        memcpy(head + n, d, dlen);
+        n += (int)dlen;
+        head[n++] = '\r';
+        head[n++] = '\n';
+    }
+    len = (size_t)n + a->keys.len + a->argv.len;
+    if (a->oom || (cmd = malloc(len)) == NULL) {
         gw_log(GW_LOG_ERROR, "out of memory building a Redis script call", NULL);
         abort();
     }
-    for (int i = 0; i < a->keys.n; i++) {
-        argv[i] = a->keys.v[i];
-        lens[i] = a->keys.len[i];
-    }
-    for (int i = 0; i < a->argv.n; i++) {
-        argv[a->keys.n + i] = a->argv.v[i];
-        lens[a->keys.n + i] = a->argv.len[i];
-    }
-    gw_redis_eval_write(r, script, a->durable, cb, privdata, a->keys.n, argc, argv, lens);
-    free(argv);
-    free(lens);
+    memcpy(cmd, head, (size_t)n);
+    if (a->keys.len > 0)
+        memcpy(cmd + n, a->keys.p, a->keys.len);
+    if (a->argv.len > 0)
+        memcpy(cmd + n + a->keys.len, a->argv.p, a->argv.len);
+    gw_redis_submit_formatted(r, script, a->durable, cb, privdata, cmd, len);
     gw_redis_args_clear(a);
 }

@@ -7,6 +7,7 @@
 #include "gateway/core/dates.h"
 #include "gateway/store/keys.h"
 #include "gateway/store/row.h"
+#include "gateway/util/parse.h"
 #include "lua_scripts.h"
 
 struct gw_tickets {
@@ -59,20 +60,16 @@ enum { F_STATE, F_COMPONENT, F_SEVERITY, F_UPDATED, F_DEADLINE, F_CREATED, F_RES
 char *
 gw_ticket_row_encode(const struct gw_ticket *t, size_t *len)
 {
-    char updated[24], deadline[24], created[24], resolved[24];
+    char updated[GW_INT_TEXT], deadline[GW_INT_TEXT], created[GW_INT_TEXT], resolved[GW_INT_TEXT];
     const char *f[F_COUNT];
 
-    snprintf(updated, sizeof(updated), "%lld", (long long)t->updated_at);
-    snprintf(deadline, sizeof(deadline), "%lld", (long long)t->sla_deadline);
-    snprintf(created, sizeof(created), "%lld", (long long)t->created_at);
-    snprintf(resolved, sizeof(resolved), "%lld", (long long)t->resolved_at);
     f[F_STATE] = gw_ticket_state_name(t->state);
     f[F_COMPONENT] = t->component;
     f[F_SEVERITY] = gw_severity_name(t->severity);
-    f[F_UPDATED] = updated;
-    f[F_DEADLINE] = deadline;
-    f[F_CREATED] = created;
-    f[F_RESOLVED] = resolved;
+    f[F_UPDATED] = gw_int_text(t->updated_at, updated);
+    f[F_DEADLINE] = gw_int_text(t->sla_deadline, deadline);
+    f[F_CREATED] = gw_int_text(t->created_at, created);
+    f[F_RESOLVED] = gw_int_text(t->resolved_at, resolved);
     f[F_SOURCE] = t->source;
     f[F_ID] = t->id;
     f[F_URL] = t->url;
@@ -171,25 +168,27 @@ gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
     gw_redis_args_int(&a, s->keep_seconds > 0 ? gw_now() - s->keep_seconds : 0);
     for (size_t i = 0; i < n; i++) {
         const struct gw_ticket *t = &changes[i].ticket;
-        char *tomb = gw_key(GW_KEY_TOMB, t->id);
+        char tomb[600], *key = gw_key_buf(tomb, sizeof(tomb), GW_KEY_TOMB, t->id);
         size_t len = 0;
         char *row = gw_ticket_row_encode(t, &len);
 
-        if (tomb == NULL || row == NULL)
+        if (row == NULL || (key == NULL && (key = gw_key(GW_KEY_TOMB, t->id)) == NULL))
             abort();
-        gw_redis_args_key(&a, tomb);
+        gw_redis_args_key(&a, key);
         gw_redis_args_str(&a, ops[changes[i].op]);
         gw_redis_args_str(&a, t->id);
         gw_redis_args_mem(&a, row, len);
         free(row);
-        free(tomb);
+        if (key != tomb)
+            free(key);
     }
     if (delivery != NULL) {
-        char *key = gw_key(GW_KEY_DELIVERY, delivery);
-        if (key == NULL)
+        char buf[600], *key = gw_key_buf(buf, sizeof(buf), GW_KEY_DELIVERY, delivery);
+        if (key == NULL && (key = gw_key(GW_KEY_DELIVERY, delivery)) == NULL)
             abort();
         gw_redis_args_key(&a, key);
-        free(key);
+        if (key != buf)
+            free(key);
     }
     a.durable = 1; /* someone is told it happened */
     gw_redis_eval_args(s->redis, &s->apply, &a, on_applied, c);

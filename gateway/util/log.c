@@ -1,12 +1,14 @@
 #include "gateway/util/log.h"
 
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "gateway/util/utf8.h"
 
 static enum gw_log_level min_level = GW_LOG_INFO;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -29,28 +31,116 @@ gw_log_level_parse(const char *s, enum gw_log_level *out)
     return -1;
 }
 
+/* A line is built in one stack buffer and written with one write(2): no allocation. */
+#define LINE_MAX_BYTES 4096
+
+struct line {
+    char buf[LINE_MAX_BYTES];
+    size_t len;
+    int full;
+};
+
+static void
+put(struct line *l, const char *s, size_t n)
+{
+    if (l->full || l->len + n > LINE_MAX_BYTES - 8) {   /* room for the closing "…"} */
+        l->full = 1;
+        return;
+    }
+    memcpy(l->buf + l->len, s, n);
+    l->len += n;
+}
+
+/* s as a JSON string; invalid UTF-8 becomes U+FFFD (the rare path allocates). */
+static void
+put_string(struct line *l, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = strlen(s);
+    char *clean = NULL;
+
+    if (!gw_utf8_valid(s, n) && (clean = gw_utf8_sanitize(s, n)) != NULL) {
+        s = clean;
+        n = strlen(s);
+    }
+    put(l, "\"", 1);
+    for (size_t i = 0, run = 0; i <= n; i++) {
+        unsigned char c = i < n ? (unsigned char)s[i] : 0;
+        if (i < n && c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(l, s + run, i - run);   /* the plain bytes before this one */
+        run = i + 1;
+        if (i == n)
+            break;
+        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
+        if (c == '\n' || c == '\r' || c == '\t') {
+            esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+            put(l, esc, 2);
+        } else if (c < 0x20) {
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            put(l, esc, 6);
+        } else {
+            put(l, esc, 2);
+        }
+    }
+    put(l, "\"", 1);
+    free(clean);
+}
+
+static void
+put_field(struct line *l, const char *key, const char *value)
+{
+    size_t before = l->len;
+    put(l, ",", 1);
+    put_string(l, key);
+    put(l, ":", 1);
+    put_string(l, value);
+    if (l->full) {
+        l->len = before;   /* a field that does not fit is left out whole; later ones may */
+        l->full = 0;
+    }
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" of the current second, formatted once per second. */
+static void
+timestamp(char out[32])
+{
+    static time_t cached_sec = -1;
+    static char cached[24];
+    struct timeval tv;
+    struct tm tm;
+
+    gettimeofday(&tv, NULL);
+    if (tv.tv_sec != cached_sec) {
+        gmtime_r(&tv.tv_sec, &tm);
+        strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+        cached_sec = tv.tv_sec;
+    }
+    snprintf(out, 32, "%s.%03dZ", cached, (int)(tv.tv_usec / 1000));
+}
+
 void
 gw_log(enum gw_log_level level, const char *msg, ...)
 {
-    char ts[64];
-    struct timeval tv;
-    struct tm tm;
-    json_t *line;
-    char *text;
+    struct line l;
+    char ts[32];
     va_list ap;
 
     if (level < min_level)
         return;
-    gettimeofday(&tv, NULL);
-    gmtime_r(&tv.tv_sec, &tm);
-    snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (int)(tv.tv_usec / 1000));
-
-    line = json_object();
-    json_object_set_new(line, "ts", json_string(ts));
-    json_object_set_new(line, "level", json_string(level_names[level]));
-    json_object_set_new(line, "msg", json_string(msg));
+    l.len = 0;
+    l.full = 0;
+    timestamp(ts);
+    put(&l, "{\"ts\":\"", 7);
+    put(&l, ts, strlen(ts));
+    put(&l, "\",\"level\":\"", 11);
+    put(&l, level_names[level], strlen(level_names[level]));
+    put(&l, "\"", 1);
+    put_field(&l, "msg", msg);
     va_start(ap, msg);
     for (;;) {
         const char *key = va_arg(ap, const char *);
@@ -58,15 +148,10 @@ gw_log(enum gw_log_level level, const char *msg, ...)
             break;
         const char *value = va_arg(ap, const char *);
         if (value != NULL)
-            json_object_set_new(line, key, json_string(value));
+            put_field(&l, key, value);
     }
     va_end(ap);
-
-    /* json_string() rejects invalid UTF-8 and yields NULL; set_new ignores it. */
-    text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (text != NULL) {
-        fprintf(stderr, "%s\n", text);
-        free(text);
-    }
-    json_decref(line);
+    l.full = 0;
+    put(&l, "}\n", 2);
+    (void)!write(STDERR_FILENO, l.buf, l.len);
 }

@@ -26,3 +26,19 @@ gw_parse_long(const char *s, long min, long max, long *out)
     *out = v;
     return 0;
 }
+
+char *
+gw_int_text(long long v, char out[GW_INT_TEXT])
+{
+    char *p = out + GW_INT_TEXT - 1;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+    *p = '\0';
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--p = '-';
+    return p;
+}

@@ -10,4 +10,11 @@ int gw_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((forma
 /* A whole decimal integer in [min, max] into *out; -1 otherwise. */
 int gw_parse_long(const char *s, long min, long max, long *out);
 
+/*
+ * The decimal digits of v, NUL-terminated, written at the end of out; returns
+ * where they start (a hot-path stand-in for snprintf "%lld").
+ */
+#define GW_INT_TEXT 24
+char *gw_int_text(long long v, char out[GW_INT_TEXT]);
+
 #endif

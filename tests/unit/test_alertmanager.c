@@ -13,11 +13,12 @@ static struct gw_alert_opts opts = {&sla, GW_SEV_MEDIUM};
 static int
 parse(const char *json, struct gw_alert_batch *batch, char *err)
 {
-    json_error_t jerr;
-    json_t *payload = json_loads(json, 0, &jerr);
-    ck_assert_msg(payload != NULL, "test JSON invalid: %s", jerr.text);
+    struct gw_jdoc *doc;
+    char jerr[256];
+    const struct gw_jval *payload = gw_jparse(&doc, json, strlen(json), jerr, sizeof(jerr));
+    ck_assert_msg(payload != NULL, "test JSON invalid: %s", jerr);
     int rc = gw_alertmanager_parse(payload, &opts, batch, err, 256);
-    json_decref(payload);
+    gw_jdoc_free(doc);
     return rc;
 }
 

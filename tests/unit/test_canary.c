@@ -7,6 +7,7 @@
 #include "gateway/core/pager.h"
 #include "gateway/util/utf8.h"
 #include "tests/unit/check_main.h"
+#include "tests/unit/jval.h"
 
 START_TEST(environment_globs)
 {
@@ -40,7 +41,7 @@ START_TEST(deployment_events)
     char err[256];
     gw_strlist_split("*canary*", &globs);
     json_t *p = deployment("prod-canary", 77);
-    ck_assert_int_eq(gw_canary_from_deployment(p, &globs, 7200, &ch, err, sizeof(err)), 0);
+    ck_assert_int_eq(gw_canary_from_deployment(jv(p), &globs, 7200, &ch, err, sizeof(err)), 0);
     ck_assert_int_eq(ch.op, GW_CANARY_START);
     ck_assert_str_eq(ch.canary.id, "gh:octo-org/api:deployment:77");
     ck_assert_str_eq(ch.canary.service, "api");
@@ -51,7 +52,7 @@ START_TEST(deployment_events)
     gw_canary_change_clear(&ch);
     json_decref(p);
     p = deployment("production", 78);
-    ck_assert_int_eq(gw_canary_from_deployment(p, &globs, 7200, &ch, err, sizeof(err)), 0);
+    ck_assert_int_eq(gw_canary_from_deployment(jv(p), &globs, 7200, &ch, err, sizeof(err)), 0);
     ck_assert_int_eq(ch.op, GW_CANARY_PROMOTE);
     ck_assert_str_eq(ch.canary.repo, "octo-org/api");
     gw_canary_change_clear(&ch);
@@ -59,7 +60,7 @@ START_TEST(deployment_events)
     /* wrong types */
     p = json_pack("{s:{s:s, s:s}, s:{s:s, s:s}}", "deployment", "id", "77", "environment", "x",
                   "repository", "full_name", "o/r", "name", "r");
-    ck_assert_int_eq(gw_canary_from_deployment(p, &globs, 7200, &ch, err, sizeof(err)), -1);
+    ck_assert_int_eq(gw_canary_from_deployment(jv(p), &globs, 7200, &ch, err, sizeof(err)), -1);
     json_decref(p);
     gw_strlist_free(&globs);
 }
@@ -78,7 +79,7 @@ START_TEST(deployment_statuses)
                               (json_int_t)77, "deployment_status", "state", cases[i].state,
                               "created_at", "2026-11-22T10:00:00Z", "repository", "full_name",
                               "octo-org/api", "name", "api");
-        ck_assert_int_eq(gw_canary_from_deployment_status(p, &ch, err, sizeof(err)), 0);
+        ck_assert_int_eq(gw_canary_from_deployment_status(jv(p), &ch, err, sizeof(err)), 0);
         ck_assert_int_eq(ch.op, cases[i].op);
         if (ch.op == GW_CANARY_END)
             ck_assert_str_eq(ch.canary.id, "gh:octo-org/api:deployment:77");
@@ -94,7 +95,7 @@ START_TEST(api_bodies)
     char err[256];
     json_t *b = json_pack("{s:s, s:s, s:s}", "id", "argo/checkout-42", "service", "checkout",
                           "environment", "prod");
-    ck_assert_int_eq(gw_canary_from_api(b, 1000, 7200, &c, err, sizeof(err)), 0);
+    ck_assert_int_eq(gw_canary_from_api(jv(b), 1000, 7200, &c, err, sizeof(err)), 0);
     ck_assert_int_eq(c.started_at, 1000);
     ck_assert_int_eq(c.budget_seconds, 7200);
     ck_assert_str_eq(c.source, "api");
@@ -102,7 +103,7 @@ START_TEST(api_bodies)
     json_decref(b);
     b = json_pack("{s:s, s:s, s:s, s:s, s:i}", "id", "x", "service", "s", "environment", "e",
                   "started_at", "2026-11-22T09:00:00Z", "budget_seconds", 2);
-    ck_assert_int_eq(gw_canary_from_api(b, 0, 7200, &c, err, sizeof(err)), 0);
+    ck_assert_int_eq(gw_canary_from_api(jv(b), 0, 7200, &c, err, sizeof(err)), 0);
     ck_assert_int_eq(c.budget_seconds, 2);
     ck_assert_int_eq(c.started_at, 1795338000);
     gw_canary_clear(&c);
@@ -123,7 +124,7 @@ START_TEST(api_bodies)
     for (int i = 0; bad[i] != NULL; i++) {
         json_t *j = json_loads(bad[i], 0, NULL);
         ck_assert_ptr_nonnull(j);
-        ck_assert_msg(gw_canary_from_api(j, 0, 7200, &c, err, sizeof(err)) == -1, "%s", bad[i]);
+        ck_assert_msg(gw_canary_from_api(jv(j), 0, 7200, &c, err, sizeof(err)) == -1, "%s", bad[i]);
         ck_assert_ptr_null(c.id);
         json_decref(j);
     }

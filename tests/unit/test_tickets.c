@@ -91,11 +91,13 @@ parse(const char *action, const char *state, const char *closed_at, const char *
 {
     char buf[2048];
     snprintf(buf, sizeof(buf), issue_json, action, state, closed_at, labels);
-    json_t *payload = json_loads(buf, 0, NULL);
-    ck_assert_ptr_nonnull(payload);
+    struct gw_jdoc *doc;
+    char jerr[256];
+    const struct gw_jval *payload = gw_jparse(&doc, buf, strlen(buf), jerr, sizeof(jerr));
+    ck_assert_msg(payload != NULL, "%s", jerr);
     struct gw_github_opts opts = {&test_sla, GW_SEV_MEDIUM, ticket_labels};
     int rc = gw_github_issue_change(payload, &opts, ch, err, 256);
-    json_decref(payload);
+    gw_jdoc_free(doc);
     return rc;
 }
 
@@ -187,13 +189,14 @@ START_TEST(issue_wrong_types)
     for (int i = 0; bad[i] != NULL; i++) {
         struct gw_ticket_change ch;
         char err[256] = "";
-        json_t *payload = json_loads(bad[i], 0, NULL);
-        ck_assert_ptr_nonnull(payload);
+        struct gw_jdoc *doc;
+        const struct gw_jval *payload = gw_jparse(&doc, bad[i], strlen(bad[i]), err, sizeof(err));
+        ck_assert_msg(payload != NULL, "%s", err);
         ck_assert_msg(gw_github_issue_change(payload, &opts, &ch, err, sizeof(err)) == -1,
                       "accepted case %d", i);
         ck_assert_msg(err[0] != '\0', "no reason for case %d", i);
         ck_assert_ptr_null(ch.ticket.id);
-        json_decref(payload);
+        gw_jdoc_free(doc);
     }
 }
 END_TEST
@@ -202,26 +205,30 @@ START_TEST(form_and_content_types)
 {
     size_t len;
     int status = 0;
-    char err[256];
-    char *text = gw_webhook_json_text("application/x-www-form-urlencoded",
-                                      "a=1&payload=%7B%22x%22%3A+1%7D&b=2", 34, &len, &status,
-                                      err, sizeof(err));
+    char err[256], *owned = NULL;
+    const char *body = "{}";
+    const char *text = gw_webhook_json_text("application/x-www-form-urlencoded",
+                                            "a=1&payload=%7B%22x%22%3A+1%7D&b=2", 34, &len, &owned,
+                                            &status, err, sizeof(err));
     ck_assert_ptr_nonnull(text);
     ck_assert_str_eq(text, "{\"x\": 1}");
-    free(text);
-    text = gw_webhook_json_text("application/json; charset=utf-8", "{}", 2, &len, &status, err,
-                                sizeof(err));
-    ck_assert_str_eq(text, "{}");
-    free(text);
-    ck_assert_ptr_null(gw_webhook_json_text("text/plain", "{}", 2, &len, &status, err, sizeof(err)));
+    ck_assert_ptr_eq(text, owned);
+    free(owned);
+    /* JSON is used where it lies. */
+    text = gw_webhook_json_text("application/json; charset=utf-8", body, 2, &len, &owned, &status,
+                                err, sizeof(err));
+    ck_assert_ptr_eq(text, body);
+    ck_assert_ptr_null(owned);
+    ck_assert_ptr_null(gw_webhook_json_text("text/plain", "{}", 2, &len, &owned, &status, err,
+                                            sizeof(err)));
     ck_assert_int_eq(status, 415);
-    ck_assert_ptr_null(gw_webhook_json_text(NULL, "{}", 2, &len, &status, err, sizeof(err)));
+    ck_assert_ptr_null(gw_webhook_json_text(NULL, "{}", 2, &len, &owned, &status, err, sizeof(err)));
     ck_assert_int_eq(status, 415);
     ck_assert_ptr_null(gw_webhook_json_text("application/x-www-form-urlencoded", "payload=%Z1", 11,
-                                            &len, &status, err, sizeof(err)));
+                                            &len, &owned, &status, err, sizeof(err)));
     ck_assert_int_eq(status, 400);
     ck_assert_ptr_null(gw_webhook_json_text("application/x-www-form-urlencoded", "other=1", 7,
-                                            &len, &status, err, sizeof(err)));
+                                            &len, &owned, &status, err, sizeof(err)));
     ck_assert_int_eq(status, 400);
 }
 END_TEST

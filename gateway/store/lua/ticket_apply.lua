@@ -10,13 +10,15 @@
 -- {'duplicate', 0, 0, 0} when the delivery was applied before.
 --! include dedup
 --! include ticket
-local T = ticket_keys(1)
+local T   -- the ticket keys, built only when a change is written
 local now, ttl, n, cutoff = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local delivery = KEYS[TICKET_KEYS + 1 + n]
-if delivery_seen(delivery) then return {'duplicate', 0, 0, 0} end
+if not delivery_claim(delivery, ttl) then return {'duplicate', 0, 0, 0} end
 
 local function apply(tomb, op, id, row)
-  local old = redis.call('HGET', T.ticket, id)
+  local old = redis.call('HGET', KEYS[1], id)   -- KEYS[1] is the ticket hash
+  if old == row and op == 'upsert' then return 'accepted', 0 end   -- a re-send: nothing changes
+  T = T or ticket_keys(1)
   local state, _, _, updated = ticket_head(row)
   updated = tonumber(updated)
   if old then
@@ -48,5 +50,4 @@ for i = 0, n - 1 do
   out[#out + 1] = seconds or 0
   out[#out + 1] = resolutions or 0
 end
-delivery_remember(delivery, ttl)
 return out

@@ -8,3 +8,10 @@ end
 local function delivery_remember(key, ttl)
   if key ~= nil then redis.call('SET', key, '1', 'EX', ttl) end
 end
+
+-- delivery_seen and delivery_remember in one command, for a script that
+-- always applies its change once it got this far: false when the key was
+-- there already.
+local function delivery_claim(key, ttl)
+  return key == nil or redis.call('SET', key, '1', 'NX', 'EX', ttl) ~= false
+end
