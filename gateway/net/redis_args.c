@@ -70,9 +70,13 @@ gw_redis_args_key_once(struct gw_redis_args *a, const char *key)
 {
     size_t len = strlen(key), at = 0;
 
+    /* Walks the "$<n>\r\n<key>\r\n" entries (not NUL-terminated: no str*()). */
     for (int i = 0; i < a->keys.n; i++) {
-        size_t n = strtoul(a->keys.p + at + 1, NULL, 10);
-        const char *data = strchr(a->keys.p + at, '\n') + 1;
+        const char *p = a->keys.p + at + 1;
+        size_t n = 0;
+        while (*p >= '0' && *p <= '9')
+            n = n * 10 + (size_t)(*p++ - '0');
+        const char *data = p + 2;
         if (n == len && memcmp(data, key, len) == 0)
             return i + 1;
         at = (size_t)(data - a->keys.p) + n + 2;
@@ -137,7 +141,8 @@ gw_redis_eval_args(struct gw_redis *r, const struct gw_redis_script *script,
         head[n++] = '\n';
     }
     len = (size_t)n + a->keys.len + a->argv.len;
-    if (a->oom || (cmd = malloc(len)) == NULL) {
+    /* NUL-terminated: hiredis scans a formatted command with strchr. */
+    if (a->oom || (cmd = malloc(len + 1)) == NULL) {
         gw_log(GW_LOG_ERROR, "out of memory building a Redis script call", NULL);
         abort();
     }
@@ -146,6 +151,7 @@ gw_redis_eval_args(struct gw_redis *r, const struct gw_redis_script *script,
         memcpy(cmd + n, a->keys.p, a->keys.len);
     if (a->argv.len > 0)
         memcpy(cmd + n + a->keys.len, a->argv.p, a->argv.len);
+    cmd[len] = '\0';
     gw_redis_submit_formatted(r, script, a->durable, cb, privdata, cmd, len);
     gw_redis_args_clear(a);
 }
