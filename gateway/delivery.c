@@ -148,14 +148,18 @@ on_response(const struct gw_http_response *res, void *arg)
                attempt_s, NULL);
         finish(st, GW_OUTBOX_SENT, now + spacing, res->status, NULL);
         break;
-    case GW_OUTCOME_RETRY: {
-        int64_t delay = gw_retry_backoff_ms(&d->cfg.retry, st->attempt);
-        if (res->status == 429 && res->retry_after_ms >= 0)
-            delay = res->retry_after_ms; /* the peer said when */
+    case GW_OUTCOME_RETRY:
+    case GW_OUTCOME_THROTTLED: {
+        int64_t delay = gw_retry_delay_ms(&d->cfg.retry, st->attempt, res->status,
+                                          res->retry_after_ms);
         gw_count_notification(d->telemetry, st->route->prefix, "retried");
-        gw_log(GW_LOG_WARN, "notification failed; will retry", "sink", sink, "id", st->id,
-               "status", status_s, "attempt", attempt_s, "error", error, NULL);
-        finish(st, GW_OUTBOX_RETRY, now + delay, res->status, error);
+        gw_log(GW_LOG_WARN, outcome == GW_OUTCOME_THROTTLED
+                                ? "notification rate-limited; will retry (no attempt used)"
+                                : "notification failed; will retry",
+               "sink", sink, "id", st->id, "status", status_s, "attempt", attempt_s, "error",
+               error, NULL);
+        finish(st, outcome == GW_OUTCOME_THROTTLED ? GW_OUTBOX_THROTTLED : GW_OUTBOX_RETRY,
+               now + delay, res->status, error);
         break;
     }
     case GW_OUTCOME_DEAD:

@@ -259,15 +259,24 @@ on_digest_tick(evutil_socket_t fd, short what, void *arg)
     struct gw_scheduler *s = arg;
     const struct gw_config *cfg = s->d.cfg;
     struct window_check *wc;
-    char window[64];
+    char window[64], late[24];
+    int64_t now = gw_now(), start;
     (void)fd;
     (void)what;
 
     if (!may_start(s, s->digest_busy))
         return;
-    gw_digest_window(gw_now(), cfg->digest_every, cfg->digest_at_minute, window, sizeof(window));
+    start = gw_digest_window(now, cfg->digest_every, cfg->digest_at_minute, window, sizeof(window));
     if (strcmp(window, s->done_window) == 0)
         return;
+    if (now - start > gw_digest_grace(cfg->digest_every)) {
+        /* Not caught up hours late: the next window comes on time. */
+        snprintf(s->done_window, sizeof(s->done_window), "%s", window);
+        snprintf(late, sizeof(late), "%lld", (long long)(now - start));
+        gw_log(GW_LOG_INFO, "digest window skipped: past its grace period", "window", window,
+               "seconds_late", late, NULL);
+        return;
+    }
     if ((wc = malloc(sizeof(*wc))) == NULL)
         abort();
     wc->s = s;

@@ -20,3 +20,12 @@ gw_digest_window(int64_t now, int64_t every, int at_minute, char *id, size_t len
     snprintf(id, len, "%.10s", day);
     return start;
 }
+
+int64_t
+gw_digest_grace(int64_t every)
+{
+    int64_t grace = (every > 0 ? every : 86400) / 4;
+    if (grace > 3600)
+        grace = 3600;
+    return grace < 1 ? 1 : grace;
+}

@@ -13,4 +13,12 @@
  */
 int64_t gw_digest_window(int64_t now, int64_t every, int at_minute, char *id, size_t len);
 
+/*
+ * How late a window may still start: a quarter of its period, at most an
+ * hour, at least a second (the timer looks once a second at most). A
+ * gateway that comes up later than that after a window's start (a fresh
+ * deploy at 18:56 for a 09:00 digest) skips the window instead.
+ */
+int64_t gw_digest_grace(int64_t every);
+
 #endif

@@ -20,7 +20,7 @@ gw_msg_kind_name(enum gw_msg_kind kind)
 const char *
 gw_outbox_result_name(enum gw_outbox_result r)
 {
-    static const char *const names[] = {"sent", "dry_run", "retry", "dead"};
+    static const char *const names[] = {"sent", "dry_run", "retry", "dead", "throttled"};
     return names[r];
 }
 

@@ -100,7 +100,9 @@ typedef void (*gw_outbox_claim_cb)(const struct gw_outbox_claim *claim,
 void gw_outbox_claim(struct gw_outbox *o, const char *dest, const char *token, int64_t now_ms,
                      int64_t lease_ms, gw_outbox_claim_cb cb, void *arg);
 
-enum gw_outbox_result { GW_OUTBOX_SENT, GW_OUTBOX_DRY_RUN, GW_OUTBOX_RETRY, GW_OUTBOX_DEAD };
+/* THROTTLED is a RETRY that gives back the claim's attempt (a 429). */
+enum gw_outbox_result { GW_OUTBOX_SENT, GW_OUTBOX_DRY_RUN, GW_OUTBOX_RETRY, GW_OUTBOX_DEAD,
+                        GW_OUTBOX_THROTTLED };
 const char *gw_outbox_result_name(enum gw_outbox_result r);
 
 /* What happened to a claimed message. */

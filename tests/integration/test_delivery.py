@@ -104,6 +104,40 @@ class Delivery(unittest.TestCase):
         wait_for(lambda: gw.metric("kaizen_notifications_total", sink="slack", result="sent") == 1)
         self.assertEqual(gw.metric("kaizen_notifications_total", sink="slack", result="retried"), 1)
 
+    def test_429_never_uses_up_an_attempt(self):
+        # A rate limit says nothing about the message: with 2 attempts allowed,
+        # five 429s in a row and then a 200 still deliver it, once.
+        self.block_digest_window()
+        self.slack.script("/slack", *[("status", 429, {"Retry-After": "0"})] * 5, "ok")
+        gw = self.gateway(KAIZEN_OUTBOX_MAX_ATTEMPTS="2")
+        open_ticket(gw, 1)
+        admin(gw, "POST", "/api/digest")
+        reqs = self.slack.wait_for(6, "/slack", timeout=60)
+        self.assertEqual(len({r["body"] for r in reqs}), 1)
+        wait_for(lambda: gw.metric("kaizen_notifications_total", sink="slack", result="sent") == 1)
+        status = admin(gw, "GET", "/api/outbox")
+        self.assertEqual((status["pending"], status["dead"]), (0, 0))
+        self.assertEqual(status["recent"][0]["result"], "sent")
+        self.assertEqual(gw.metric("kaizen_notifications_total", sink="slack", result="dead"), 0)
+        print("429 x5 with 2 attempts allowed: %d requests, sent 1, dead 0" % len(reqs))
+
+    def test_retry_after_honoured_on_503_and_capped_at_an_hour(self):
+        self.block_digest_window()
+        self.slack.script("/slack", ("status", 503, {"Retry-After": "2"}),
+                          ("status", 429, {"Retry-After": "99999999"}), "ok")
+        gw = self.gateway()
+        open_ticket(gw, 1)
+        admin(gw, "POST", "/api/digest")
+        first, second = self.slack.wait_for(2, "/slack", timeout=30)
+        self.assertGreaterEqual(second["at"] - first["at"], 1.9)
+        # After the 429 the sink waits, but at most an hour, not three years.
+        def parked():
+            score = self.redis.command("ZSCORE", "{kz}:outbox:dests", "slack")
+            return score is not None and float(score) > time.time() * 1000 + 60000 and float(score)
+        until = wait_for(parked, timeout=30, what="sink parked by Retry-After")
+        self.assertLessEqual(until, (time.time() + 3600) * 1000 + 1000)
+        print("Retry-After 99999999 parks the sink for %.0f s" % (until / 1000 - time.time()))
+
     def test_5xx_backs_off_then_dead_letters(self):
         self.block_digest_window()
         self.slack.set_default("/slack", ("status", 500))
@@ -179,6 +213,23 @@ class Delivery(unittest.TestCase):
         self.assertTrue(req["json"]["text"])
         self.assertEqual(admin(other, "POST", "/api/digest"), {"messages": 1})
 
+    def test_daily_digest_not_caught_up_past_its_grace(self):
+        # A deploy two hours after the digest time skips that day's digest
+        # (logged) instead of sending the morning digest in the afternoon.
+        at = time.strftime("%H:%M", time.gmtime(time.time() - 2 * 3600))
+        gw = self.gateway(KAIZEN_DIGEST_AT=at, KAIZEN_DIGEST_SKIP_EMPTY="0")
+        wait_for(lambda: "digest window skipped: past its grace period" in gw.read_log(),
+                 timeout=30, what="skipped window logged")
+        time.sleep(2)
+        self.assertEqual(self.slack.received("/slack"), [])
+        self.assertEqual(gw.stop(), 0)
+        # One minute after the digest time is within the grace: it is sent.
+        at = time.strftime("%H:%M", time.gmtime(time.time() - 60))
+        self.redis.command("FLUSHALL")
+        self.gateway(KAIZEN_DIGEST_AT=at, KAIZEN_DIGEST_SKIP_EMPTY="0")
+        [req] = self.slack.wait_for(1, "/slack", timeout=30)[:1]
+        self.assertIn("0 open", slack_texts(req))
+
     def test_no_webhook_url_is_dry_run(self):
         self.block_digest_window()
         gw = self.gateway(KAIZEN_SLACK_WEBHOOK_URL=None)
@@ -246,6 +297,46 @@ class Delivery(unittest.TestCase):
         self.slack.wait_for(2, "/slack", timeout=30)
         time.sleep(2.5)
         self.assertEqual(len(self.slack.received("/slack")), 2)
+
+    def test_manual_digests_of_two_replicas_both_go_out_even_as_pid_1(self):
+        # In containers every replica is pid 1: ids built from the pid
+        # collided, and of two replicas' manual digests only one was sent.
+        # Each replica here runs in its own PID namespace (unshare), as pid 1.
+        self.block_digest_window()
+        wrapper = os.path.join(tempfile.mkdtemp(prefix="kz-pid1-"), "gateway-as-pid-1")
+        with open(wrapper, "w") as f:
+            f.write('#!/bin/sh\nexec unshare --pid --fork --kill-child=TERM "%s"\n'
+                    % os.path.abspath(BIN))
+        os.chmod(wrapper, 0o755)
+        gws = [Gateway(self.redis.url, binary=wrapper, KAIZEN_DRY_RUN="0",
+                       KAIZEN_SLACK_WEBHOOK_URL=self.slack.url + "/slack",
+                       KAIZEN_DIGEST_AT="00:00") for _ in range(2)]
+        try:
+            open_ticket(gws[0], 1)
+            answers = [admin(gw, "POST", "/api/digest") for gw in gws]
+            self.assertEqual(answers, [{"messages": 1}, {"messages": 1}])
+            reqs = self.slack.wait_for(2, "/slack", timeout=30)
+            self.assertEqual(len(reqs), 2)
+            ids = [json.loads(e)["id"] for e in
+                   wait_for(lambda: len(self.redis.command("LRANGE", "{kz}:outbox:history", 0, -1)) >= 2
+                            and self.redis.command("LRANGE", "{kz}:outbox:history", 0, -1),
+                            what="both in the history")]
+            print("two pid-1 replicas, manual digests:", sorted(ids))
+            self.assertEqual(len(set(ids)), 2)
+        finally:
+            for gw in gws:
+                # unshare ignores SIGTERM and waits for its child: the gateway
+                # gets the signal itself, and unshare exits with its status.
+                with open("/proc/%d/task/%d/children" % (gw.proc.pid, gw.proc.pid)) as f:
+                    child = int(f.read().split()[0])
+                os.kill(child, signal.SIGTERM)
+                rc = gw.proc.wait(30)
+                gw.proc = None
+                gw.log.close()
+                self.assertEqual(rc, 0, gw.read_log()[-2000:])
+                self.assertNotIn("AddressSanitizer", gw.read_log())
+                shutil.rmtree(gw.dir, ignore_errors=True)
+            shutil.rmtree(os.path.dirname(wrapper), ignore_errors=True)
 
     def test_three_replicas_one_digest_per_window_one_notice_per_breach(self):
         env = dict(KAIZEN_DIGEST_EVERY="2s", KAIZEN_CHECK_EVERY="1s", KAIZEN_DIGEST_SKIP_EMPTY="1")

@@ -37,11 +37,21 @@ START_TEST(daily_windows)
 }
 END_TEST
 
+START_TEST(digest_grace_is_a_quarter_period_at_most_an_hour)
+{
+    ck_assert_int_eq(gw_digest_grace(0), 3600);        /* daily: an hour, not 6 h */
+    ck_assert_int_eq(gw_digest_grace(3600), 900);
+    ck_assert_int_eq(gw_digest_grace(8 * 3600), 3600);
+    ck_assert_int_eq(gw_digest_grace(2), 1);           /* at least the timer's second */
+}
+END_TEST
+
 START_TEST(classification)
 {
     ck_assert_int_eq(gw_retry_classify(200, 1, 5), GW_OUTCOME_SENT);
     ck_assert_int_eq(gw_retry_classify(204, 1, 5), GW_OUTCOME_SENT);
-    ck_assert_int_eq(gw_retry_classify(429, 1, 5), GW_OUTCOME_RETRY);
+    ck_assert_int_eq(gw_retry_classify(429, 1, 5), GW_OUTCOME_THROTTLED);
+    ck_assert_int_eq(gw_retry_classify(429, 5, 5), GW_OUTCOME_THROTTLED); /* never dead */
     ck_assert_int_eq(gw_retry_classify(500, 4, 5), GW_OUTCOME_RETRY);
     ck_assert_int_eq(gw_retry_classify(503, 5, 5), GW_OUTCOME_DEAD);   /* attempts used up */
     ck_assert_int_eq(gw_retry_classify(0, 1, 5), GW_OUTCOME_RETRY);    /* timeout, refused */
@@ -50,6 +60,22 @@ START_TEST(classification)
     ck_assert_int_eq(gw_retry_classify(404, 1, 5), GW_OUTCOME_DEAD);
     ck_assert_int_eq(gw_retry_classify(410, 1, 5), GW_OUTCOME_DEAD);
     ck_assert_int_eq(gw_retry_classify(301, 1, 5), GW_OUTCOME_DEAD);
+}
+END_TEST
+
+START_TEST(retry_after_honoured_on_429_and_503_capped)
+{
+    struct gw_retry_policy cfg = {5, 1000, 60000};
+    /* 99999999 s would park the sink for three years: capped at an hour. */
+    ck_assert_int_eq(gw_retry_delay_ms(&cfg, 1, 429, 99999999000LL), GW_RETRY_AFTER_MAX_MS);
+    ck_assert_int_eq(gw_retry_delay_ms(&cfg, 1, 503, 99999999000LL), GW_RETRY_AFTER_MAX_MS);
+    ck_assert_int_eq(gw_retry_delay_ms(&cfg, 3, 429, 7000), 7000);
+    ck_assert_int_eq(gw_retry_delay_ms(&cfg, 3, 503, 0), 0);
+    /* No Retry-After, or a status that does not carry one: the backoff. */
+    int64_t d = gw_retry_delay_ms(&cfg, 1, 429, -1);
+    ck_assert(d >= 800 && d <= 1200);
+    d = gw_retry_delay_ms(&cfg, 1, 500, 7000);
+    ck_assert(d >= 800 && d <= 1200);
 }
 END_TEST
 
@@ -77,6 +103,8 @@ suite(void)
     tcase_add_test(tc, periodic_windows);
     tcase_add_test(tc, daily_windows);
     tcase_add_test(tc, classification);
+    tcase_add_test(tc, digest_grace_is_a_quarter_period_at_most_an_hour);
+    tcase_add_test(tc, retry_after_honoured_on_429_and_503_capped);
     tcase_add_test(tc, backoff_grows_with_jitter_and_cap);
     suite_add_tcase(s, tc);
     return s;

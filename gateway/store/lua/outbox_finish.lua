@@ -3,12 +3,14 @@
 -- be repeating it: delivery is at least once).
 -- KEYS: 1 lock  2 bodies  3 attempts  4 errors  5 dead  6 history  7 dests
 --       8 pending  9 the queue it was claimed from
--- ARGV: 1 id  2 token  3 outcome (sent|dry_run|retry|dead)  4 next allowed (ms)
+-- ARGV: 1 id  2 token  3 outcome (sent|dry_run|retry|throttled|dead)  4 next allowed (ms)
 --       5 now (ms)  6 history entry (JSON)  7 error text  8 destination
 local id, token, outcome, dest = ARGV[1], ARGV[2], ARGV[3], ARGV[8]
 local mine = redis.call('GET', KEYS[1]) == token .. ' ' .. id
 if redis.call('HEXISTS', KEYS[2], id) == 1 then
-  if outcome == 'retry' then
+  if outcome == 'retry' or outcome == 'throttled' then
+    -- a rate limit (429) says nothing about the message: its attempt is given back
+    if outcome == 'throttled' then redis.call('HINCRBY', KEYS[3], id, -1) end
     redis.call('HSET', KEYS[4], id, ARGV[7])
     if mine then redis.call('ZADD', KEYS[7], ARGV[4], dest) end
   else
