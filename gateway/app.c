@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "gateway/core/dates.h"
+#include "gateway/core/github.h"
 #include "gateway/delivery.h"
 #include "gateway/net/httpclient.h"
 #include "gateway/scheduler.h"
@@ -24,11 +25,35 @@ on_redis_state(int up, void *arg)
         gw_migration_tick(app->migration); /* before serving, carry old keys over */
 }
 
+/*
+ * A webhook the HTTP guard refused before its body (net/http_conn.c) is
+ * still a webhook: counted like one a handler refused.
+ */
+static void
+on_http_reject(void *arg, const char *path, const char *event, int status)
+{
+    struct gw_app *app = arg;
+    const char *source, *result;
+
+    if (path != NULL && strcmp(path, "/webhooks/github") == 0) {
+        source = "github";
+        event = gw_github_event_used(event) ? event : "other";
+    } else if (path != NULL && strcmp(path, "/webhooks/alertmanager") == 0) {
+        source = "alertmanager";
+        event = "notification";
+    } else {
+        return;
+    }
+    result = status == 413 ? "too_large" : status == 503 ? "error" : "invalid";
+    gw_count_webhook(&app->telemetry, source, event, result);
+}
+
 static int
 build(struct gw_app *app)
 {
     const struct gw_config *cfg = app->cfg;
-    struct gw_http_limits limits = {cfg->max_body, cfg->request_timeout, cfg->max_connections};
+    struct gw_http_limits limits = {cfg->max_body, cfg->request_timeout, cfg->max_connections,
+                                    cfg->header_timeout, cfg->max_inflight_body};
     long connect_ms = cfg->http_timeout_ms < 5000 ? (long)cfg->http_timeout_ms : 5000;
     struct gw_redis_config redis = {&cfg->redis, cfg->redis_timeout_ms, GW_KEY_PROBE, NULL,
                                     cfg->redis_min_replicas};
@@ -78,6 +103,7 @@ routes(struct gw_app *app)
                                        app->scheduler};
     app->feeds = (struct gw_feeds_handler){cfg, app->tickets, app->digests, app->templates,
                                            app->start_time};
+    gw_http_on_reject(app->http, on_http_reject, app);
     gw_health_register(app->http, &app->health);
     gw_metrics_register(app->http, &app->metrics);
     gw_github_register(app->http, &app->webhooks);

@@ -183,7 +183,16 @@ load(struct gw_config *c, struct loader *l)
     char *github = NULL;
     if (secret(l, "KAIZEN_GITHUB_SECRET", &github) != 0)
         return -1;
-    gw_strlist_split(github, &c->github_secrets);
+    if (gw_strlist_split(github, &c->github_secrets) != 0) {
+        free(github);
+        return gw_fail(l->err, l->errlen, "out of memory");
+    }
+    /* Set but with no secret in it (",,", " "): a typo, not "GitHub off". */
+    if (github != NULL && c->github_secrets.n == 0) {
+        free(github);
+        return gw_fail(l->err, l->errlen,
+                       "KAIZEN_GITHUB_SECRET: no secret in the list (unset it to turn GitHub off)");
+    }
     free(github);
     if (secret(l, "KAIZEN_ALERTMANAGER_TOKEN", &c->alertmanager_token) != 0 ||
         secret(l, "KAIZEN_ALERTMANAGER_SECRET", &c->alertmanager_secret) != 0 ||
@@ -287,6 +296,23 @@ load(struct gw_config *c, struct loader *l)
     if (gw_parse_long(v != NULL ? v : "1024", 1, 65536, &n) != 0)
         return gw_fail(l->err, l->errlen, "KAIZEN_MAX_CONNECTIONS: '%s' is not a number 1..65536", v);
     c->max_connections = (int)n;
+    /* Default 5 s, or the request deadline when that is shorter. */
+    int header_set = env(l, "KAIZEN_HEADER_TIMEOUT") != NULL;
+    if (duration(l, "KAIZEN_HEADER_TIMEOUT", "5s", 1, &c->header_timeout) != 0)
+        return -1;
+    if (!header_set && c->header_timeout > c->request_timeout)
+        c->header_timeout = c->request_timeout;
+    if (c->header_timeout > c->request_timeout)
+        return gw_fail(l->err, l->errlen,
+                       "KAIZEN_HEADER_TIMEOUT: must not be longer than KAIZEN_REQUEST_TIMEOUT");
+    v = env(l, "KAIZEN_MAX_INFLIGHT_BODY");
+    if (v == NULL)
+        v = "32MiB";
+    if (gw_size_parse(v, &c->max_inflight_body) != 0 || c->max_inflight_body < c->max_body ||
+        c->max_inflight_body > 16LL * 1024 * 1024 * 1024)
+        return gw_fail(l->err, l->errlen,
+                       "KAIZEN_MAX_INFLIGHT_BODY: '%s' is not a size between KAIZEN_MAX_BODY "
+                       "and 16GiB (e.g. 32MiB)", v);
     int64_t redis_timeout;
     if (duration(l, "KAIZEN_REDIS_TIMEOUT", "2s", 1, &redis_timeout) != 0)
         return -1;

@@ -46,6 +46,8 @@ struct gw_config {
     /* Operational limits (not in SPEC's table; documented in README). */
     int64_t request_timeout;   /* KAIZEN_REQUEST_TIMEOUT: headers+body deadline, idle keep-alive */
     int max_connections;       /* KAIZEN_MAX_CONNECTIONS */
+    int64_t header_timeout;    /* KAIZEN_HEADER_TIMEOUT: request line + headers deadline */
+    int64_t max_inflight_body; /* KAIZEN_MAX_INFLIGHT_BODY: bytes of bodies held at once */
     int64_t redis_timeout_ms;  /* KAIZEN_REDIS_TIMEOUT: connect and command timeout */
     int redis_min_replicas;    /* KAIZEN_REDIS_MIN_REPLICAS: replicas an acknowledged write is on */
     int64_t http_timeout_ms;   /* KAIZEN_HTTP_TIMEOUT: total time of one outgoing request */

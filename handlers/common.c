@@ -8,6 +8,7 @@
 #include "gateway/core/hmac.h"
 #include "gateway/store/tickets.h"
 #include "gateway/telemetry.h"
+#include "gateway/util/parse.h"
 #include "gateway/util/log.h"
 #include "handlers/handlers.h"
 
@@ -142,14 +143,9 @@ gw_ticket_query_parse(struct gw_request *req, struct gw_ticket_query *q, int pag
         else
             return "state must be open, resolved or all";
     }
-    if ((v = gw_request_query(req, "limit")) != NULL) {
-        char *end;
-        errno = 0;
-        f->limit = strtol(v, &end, 10);
-        if (errno != 0 || end == v || *end != '\0' || f->limit < 1 ||
-            f->limit > GW_TICKETS_PAGE_MAX)
-            return "limit must be an integer from 1 to 1000";
-    }
+    if ((v = gw_request_query(req, "limit")) != NULL &&
+        gw_parse_long(v, 1, GW_TICKETS_PAGE_MAX, &f->limit) != 0)
+        return "limit must be an integer from 1 to 1000";
     if ((v = gw_request_query(req, "cursor")) != NULL) {
         if (cursor_decode(v, q->cursor, sizeof(q->cursor), &f->cursor_len) != 0)
             return "malformed cursor (use next_cursor from the previous page)";

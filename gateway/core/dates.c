@@ -49,6 +49,10 @@ days_in_month(int y, int mo)
     return mdays[mo - 1];
 }
 
+/* Unix seconds of 0000-01-01T00:00:00Z and of 9999-12-31T23:59:59Z. */
+#define FORMAT_MIN (-62167219200LL)
+#define FORMAT_MAX 253402300799LL
+
 int
 gw_time_parse_rfc3339(const char *s, int64_t *out)
 {
@@ -83,8 +87,13 @@ gw_time_parse_rfc3339(const char *s, int64_t *out)
     if (*p != '\0' || d < 1 || d > days_in_month(y, mo) ||
         h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59)
         return -1;
-    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
-           mi * 60 + sec - sign * (oh * 3600 + om * 60);
+    int64_t t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+                mi * 60 + sec - sign * (oh * 3600 + om * 60);
+    /* "0000-01-01T00:00:00+01:00" is in year -1 and "9999-12-31T23:59:59-01:00"
+     * in 10000 (UTC): neither could be written back as RFC 3339. */
+    if (t < FORMAT_MIN || t > FORMAT_MAX)
+        return -1;
+    *out = t;
     return 0;
 }
 
@@ -105,9 +114,6 @@ civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-/* Unix seconds of 0000-01-01T00:00:00Z and of 9999-12-31T23:59:59Z. */
-#define FORMAT_MIN (-62167219200LL)
-#define FORMAT_MAX 253402300799LL
 
 struct civil {
     unsigned year, month, day, hour, minute, second, weekday; /* weekday 0 = Sunday */

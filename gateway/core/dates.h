@@ -8,7 +8,8 @@
 /*
  * Parses an RFC 3339 timestamp ("2026-11-22T09:00:00Z", fractional seconds
  * and numeric offsets accepted) into Unix seconds (fraction truncated).
- * Returns 0 on success, -1 if s is not a valid timestamp.
+ * Returns 0 on success, -1 if s is not a valid timestamp or its UTC instant
+ * is outside years 0000-9999 (what the formatters below can write).
  */
 int gw_time_parse_rfc3339(const char *s, int64_t *out);
 

@@ -17,159 +17,26 @@
 #include <sys/socket.h>
 
 #include "gateway/util/log.h"
+#include "gateway/util/parse.h"
 #include "gateway/util/prometheus.h"
 #include "gateway/core/dates.h"
 
 #include "gateway/net/http_internal.h"
 
 static void on_request(struct evhttp_request *evreq, void *arg);
+static const struct route *find_route(const struct gw_http *http, const char *path);
 
 static const double duration_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                           0.5,   1,    2.5,   5,    10};
 static const char *const duration_labels[] = {"route", "code"};
 
-/* --- connection tracking -------------------------------------------------- */
-
-static void
-update_listener(struct gw_http *http)
-{
-    int full = http->nconns >= http->limits.max_connections;
-    if (http->listener == NULL || http->shutting_down)
-        return;
-    if (full && !http->listener_paused) {
-        evconnlistener_disable(http->listener);
-        http->listener_paused = 1;
-        gw_log(GW_LOG_WARN, "connection cap reached; pausing accept", NULL);
-    } else if (!full && http->listener_paused) {
-        evconnlistener_enable(http->listener);
-        http->listener_paused = 0;
-    }
-}
-
-static void
-conn_release(struct conn *c)
-{
-    struct gw_http *http = c->http;
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        http->conns = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
-    http->nconns--;
-    bufferevent_decref(c->bev);
-    free(c);
-    update_listener(http);
-}
-
-static void
-on_conn_close(struct evhttp_connection *evcon, void *arg)
-{
-    (void)evcon;
-    conn_release(arg);
-}
-
-/* 1 if evhttp has already let go of the bufferevent (it clears the callbacks). */
-static int
-conn_gone(struct conn *c)
-{
-    bufferevent_data_cb readcb = NULL;
-    bufferevent_getcb(c->bev, &readcb, NULL, NULL, NULL);
-    return readcb == NULL;
-}
-
-static void
-conn_attach(struct conn *c)
-{
-    void *cbarg = NULL;
-    bufferevent_getcb(c->bev, NULL, NULL, NULL, &cbarg);
-    c->evcon = cbarg;
-    evhttp_connection_set_closecb(c->evcon, on_conn_close, c);
-}
-
-static void
-on_attach(evutil_socket_t fd, short what, void *arg)
-{
-    struct conn *c = arg;
-    (void)fd;
-    (void)what;
-    if (c->evcon == NULL) {
-        if (conn_gone(c))
-            conn_release(c);
-        else
-            conn_attach(c);
-    }
-}
-
-static struct bufferevent *
-make_bev(struct event_base *base, void *arg)
-{
-    struct gw_http *http = arg;
-    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-    struct conn *c = calloc(1, sizeof(*c));
-    static const struct timeval now = {0, 0};
-
-    if (bev == NULL || c == NULL) {
-        free(c);
-        return bev; /* untracked, still served */
-    }
-    bufferevent_incref(bev);
-    c->http = http;
-    c->bev = bev;
-    c->since = gw_monotonic();
-    c->next = http->conns;
-    if (http->conns != NULL)
-        http->conns->prev = c;
-    http->conns = c;
-    http->nconns++;
-    /* evhttp creates the connection right after this returns. */
-    event_base_once(base, -1, EV_TIMEOUT, on_attach, c, &now);
-    update_listener(http);
-    return bev;
-}
-
-static struct conn *
-find_conn(struct gw_http *http, struct evhttp_request *evreq)
-{
-    struct evhttp_connection *evcon = evhttp_request_get_connection(evreq);
-    struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
-    for (struct conn *c = http->conns; c != NULL; c = c->next) {
-        if (c->bev == bev) {
-            if (c->evcon == NULL)
-                conn_attach(c);
-            return c;
-        }
-    }
-    return NULL;
-}
-
-/*
- * Once a second: cut off connections that have neither finished sending a
- * request nor been idle less than request_timeout. evhttp's own timeout is a
- * per-read inactivity timeout, which a client sending one byte at a time
- * never trips. Shutting the socket down makes evhttp see EOF and clean up.
- */
+/* Once a second: the connections' deadlines (net/http_conn.c). */
 static void
 on_sweep(evutil_socket_t fd, short what, void *arg)
 {
-    struct gw_http *http = arg;
-    double now = gw_monotonic();
-    struct conn *c = http->conns, *next;
     (void)fd;
     (void)what;
-
-    for (; c != NULL; c = next) {
-        next = c->next;
-        if (c->evcon == NULL && conn_gone(c)) {
-            conn_release(c);
-            continue;
-        }
-        if (c->busy == 0 && (http->shutting_down || now - c->since > (double)http->limits.request_timeout)) {
-            evutil_socket_t s = bufferevent_getfd(c->bev);
-            if (s >= 0)
-                shutdown(s, SHUT_RDWR);
-        }
-    }
+    gw_http_conn_sweep(arg);
 }
 
 /* --- server ---------------------------------------------------------------- */
@@ -200,7 +67,7 @@ gw_http_new(struct event_base *base, const struct gw_http_limits *limits,
                                                  EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
                                                  EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
     evhttp_set_gencb(http->evhttp, on_request, http);
-    evhttp_set_bevcb(http->evhttp, make_bev, http);
+    evhttp_set_bevcb(http->evhttp, gw_http_conn_bev, http);
     http->duration = gw_metrics_add(metrics, "kaizen_http_request_duration_seconds",
                                     "HTTP request latency by route and status code.",
                                     GW_HISTOGRAM, 2, duration_labels, duration_buckets,
@@ -218,8 +85,8 @@ gw_http_free(struct gw_http *http)
     event_free(http->sweep_timer);
     /* evhttp_free closes every connection; their close callbacks release them. */
     evhttp_free(http->evhttp);
-    while (http->conns != NULL)
-        conn_release(http->conns);
+    http->on_drained = NULL;
+    gw_http_conn_free_all(http);
     while (http->routes != NULL) {
         struct route *next = http->routes->next;
         free(http->routes);
@@ -304,6 +171,37 @@ gw_http_listen(struct gw_http *http, const char *host, int port, int *port_out)
     return 0;
 }
 
+/*
+ * Connections the kernel completed but evhttp has not accepted yet would be
+ * reset when the listener closes, their requests sent and never answered:
+ * each gets a 503 (another replica will take the retry) before the close.
+ */
+static void
+answer_backlog(evutil_socket_t fd)
+{
+    static const char busy[] =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Connection: close\r\nRetry-After: 1\r\nContent-Length: 43\r\n\r\n"
+        "{\"error\":\"shutting down; retry elsewhere\"}\n";
+    char sink[16384];
+
+    for (int n = 0; n < 4096; n++) {
+        evutil_socket_t s = accept(fd, NULL, NULL);
+        if (s < 0)
+            break;
+        evutil_make_socket_nonblocking(s);
+        /* What the client sent is read first, so that the close is not a reset. */
+        while (recv(s, sink, sizeof(sink), 0) > 0)
+            ;
+        if (send(s, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0)
+            gw_log(GW_LOG_DEBUG, "backlog connection gone before its 503", NULL);
+        shutdown(s, SHUT_WR);
+        while (recv(s, sink, sizeof(sink), 0) > 0)
+            ;
+        evutil_closesocket(s);
+    }
+}
+
 void
 gw_http_shutdown(struct gw_http *http, void (*on_drained)(void *), void *arg)
 {
@@ -313,13 +211,41 @@ gw_http_shutdown(struct gw_http *http, void (*on_drained)(void *), void *arg)
     http->on_drained = on_drained;
     http->drained_arg = arg;
     if (http->bound != NULL) {
+        answer_backlog(evhttp_bound_socket_get_fd(http->bound));
         evhttp_del_accept_socket(http->evhttp, http->bound);
         http->bound = NULL;
         http->listener = NULL;
     }
-    on_sweep(-1, 0, http); /* close idle keep-alive connections now */
-    if (http->inflight == 0 && on_drained != NULL)
-        on_drained(arg);
+    /* Idle keep-alives close now; requests being read or handled finish. */
+    gw_http_conn_sweep(http);
+    gw_http_check_drained(http);
+}
+
+void
+gw_http_check_drained(struct gw_http *http)
+{
+    void (*fn)(void *) = http->on_drained;
+    if (!http->shutting_down || fn == NULL || http->inflight > 0 || http->nconns > 0)
+        return;
+    http->on_drained = NULL;   /* once */
+    fn(http->drained_arg);
+}
+
+void
+gw_http_on_reject(struct gw_http *http, gw_http_reject_fn fn, void *arg)
+{
+    http->on_reject = fn;
+    http->reject_arg = arg;
+}
+
+void
+gw_http_observe(struct gw_http *http, const char *path, int status, double started)
+{
+    const struct route *route = path != NULL ? find_route(http, path) : NULL;
+    char code[4] = {(char)('0' + status / 100 % 10), (char)('0' + status / 10 % 10),
+                    (char)('0' + status % 10), '\0'};
+    const char *labels[2] = {route != NULL ? route->label : "other", code};
+    gw_metric_observe(http->duration, labels, gw_monotonic() - started);
 }
 
 int
@@ -385,11 +311,66 @@ request_new(struct gw_http *http, struct evhttp_request *evreq, const struct rou
     req->route = route;
     req->started = started;
     TAILQ_INIT(&req->query);
-    req->conn = find_conn(http, evreq);
-    if (req->conn != NULL)
-        req->conn->busy++;
+    req->conn = gw_http_conn_find(http, evreq);
     http->inflight++;
     return req;
+}
+
+/*
+ * A second Content-Length, or one beside Transfer-Encoding (RFC 9112 6.3):
+ * the guard refuses these before the body (net/http_conn.c); this catches
+ * a pipelined request it does not see.
+ */
+static int
+framing_conflict(struct evkeyvalq *headers)
+{
+    const struct evkeyval *h;
+    int lengths = 0, encodings = 0;
+    TAILQ_FOREACH(h, headers, next) {
+        if (evutil_ascii_strcasecmp(h->key, "Content-Length") == 0)
+            lengths++;
+        else if (evutil_ascii_strcasecmp(h->key, "Transfer-Encoding") == 0)
+            encodings++;
+    }
+    return lengths > 1 || (lengths > 0 && encodings > 0);
+}
+
+static int
+hex_digit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * What evhttp's decoder lets through: "%zz" (kept as is) and "%00" (which
+ * would cut "component=a%00b" to "a"). -1 with the reason in err.
+ */
+static int
+query_problem(const char *query, char *err, size_t errlen)
+{
+    for (const char *p = query; *p != '\0'; p++) {
+        if (*p != '%')
+            continue;
+        if (!hex_digit(p[1]) || !hex_digit(p[2]))
+            return gw_fail(err, errlen, "malformed percent-escape in the query string");
+        if (p[1] == '0' && p[2] == '0')
+            return gw_fail(err, errlen, "%%00 is not allowed in the query string");
+    }
+    return 0;
+}
+
+/* A parameter given twice is refused, not silently read once. */
+static int
+query_repeats(const struct evkeyvalq *q, char *err, size_t errlen)
+{
+    const struct evkeyval *a, *b;
+    TAILQ_FOREACH(a, q, next) {
+        for (b = TAILQ_NEXT(a, next); b != NULL; b = TAILQ_NEXT(b, next))
+            if (strcmp(a->key, b->key) == 0)
+                return gw_fail(err, errlen, "query parameter %.64s is given more than once",
+                               a->key);
+    }
+    return 0;
 }
 
 static void
@@ -404,15 +385,18 @@ on_request(struct evhttp_request *evreq, void *arg)
     enum gw_method method = to_method(evhttp_request_get_command(evreq));
     struct gw_request *req = request_new(http, evreq, route, started);
     const char *allow = NULL;
+    char err[128] = "";
     int i;
 
     if (req == NULL) {
         evhttp_send_error(evreq, 500, NULL);
         return;
     }
-    if (http->shutting_down) {
+    /* While draining, a request that made it in is answered like any other
+     * (with Connection: close): every request gets its real answer. */
+    if (framing_conflict(evhttp_request_get_input_headers(evreq))) {
         gw_reply_header(req, "Connection", "close");
-        gw_reply_error(req, 503, "shutting down");
+        gw_reply_error(req, 400, "conflicting Content-Length or Transfer-Encoding headers");
         return;
     }
     switch (gw_http_resolve(http, path != NULL ? path : "", method, &allow)) {
@@ -428,8 +412,10 @@ on_request(struct evhttp_request *evreq, void *arg)
         if (route->methods[i] == method || (method == GW_HEAD && route->methods[i] == GW_GET))
             break;
 
-    if (query != NULL && evhttp_parse_query_str(query, &req->query) != 0) {
-        gw_reply_error(req, 400, "malformed query string");
+    if (query != NULL && (query_problem(query, err, sizeof(err)) != 0 ||
+                          evhttp_parse_query_str(query, &req->query) != 0 ||
+                          query_repeats(&req->query, err, sizeof(err)) != 0)) {
+        gw_reply_error(req, 400, err[0] != '\0' ? err : "malformed query string");
         return;
     }
     if (route->prefix) {

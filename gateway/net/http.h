@@ -29,8 +29,18 @@ typedef void (*gw_handler_fn)(struct gw_request *req, void *arg);
 struct gw_http_limits {
     int64_t max_body;          /* bytes */
     int64_t request_timeout;   /* seconds: headers+body deadline and keep-alive idle */
-    int max_connections;
+    int max_connections;       /* at the cap, the least useful connection is shed */
+    int64_t header_timeout;    /* seconds: request line and headers deadline */
+    int64_t max_inflight_body; /* bytes of request bodies held at once (declared lengths) */
 };
+
+/*
+ * Called for a request refused before it reached a handler (413, 400 for
+ * a conflicting Content-Length, 411, 503 over the body budget, 408): path
+ * and X-GitHub-Event as sent (either may be NULL), and the status.
+ */
+typedef void (*gw_http_reject_fn)(void *arg, const char *path, const char *event, int status);
+void gw_http_on_reject(struct gw_http *http, gw_http_reject_fn fn, void *arg);
 
 struct gw_http *gw_http_new(struct event_base *base, const struct gw_http_limits *limits,
                             struct gw_metrics *metrics);

@@ -35,12 +35,28 @@ struct route {
  * bufferevent ourselves (evhttp_set_bevcb), learn its evhttp_connection from
  * the bufferevent's callback argument, and watch its close callback.
  */
+enum conn_state {
+    CONN_IDLE,     /* between requests */
+    CONN_HEAD,     /* request line and headers arriving (guarded: net/http_conn.c) */
+    CONN_BODY,     /* the body arriving; its declared length is held in the budget */
+    CONN_WAIT,     /* the request is in; evhttp is about to dispatch it */
+    CONN_BUSY,     /* a handler has it */
+    CONN_REFUSED   /* answered by the guard, taken from evhttp, closing */
+};
+
 struct conn {
     struct gw_http *http;
     struct bufferevent *bev;          /* we hold a reference until release */
     struct evhttp_connection *evcon;  /* NULL until attached */
     double since;                     /* accept or last reply (monotonic) */
     int busy;                         /* requests being handled */
+    enum conn_state state;
+    double state_since;               /* when the state began (monotonic) */
+    char *head;                       /* HEAD: the bytes of the head so far */
+    size_t head_len, head_cap, head_end, scan;
+    int64_t body_left;                /* BODY: declared bytes still to come */
+    int64_t reserved;                 /* bytes of the body budget held */
+    size_t rx, dropped;               /* bytes received; dropped while refused */
     struct conn *prev, *next;
 };
 
@@ -60,6 +76,11 @@ struct gw_http {
     int shutting_down;
     void (*on_drained)(void *);
     void *drained_arg;
+    int64_t body_held;                /* declared body bytes of the requests in flight */
+    long shed;                        /* connections shed at the cap */
+    int nrefused;                     /* of nconns, refused and closing */
+    gw_http_reject_fn on_reject;
+    void *reject_arg;
 };
 
 struct gw_request {
@@ -73,5 +94,22 @@ struct gw_request {
     const char *body;
     size_t body_len;
 };
+
+/* net/http_conn.c: connections and the guard in front of evhttp. */
+struct event_base;
+struct bufferevent *gw_http_conn_bev(struct event_base *base, void *arg);
+/* The connection of a request being dispatched (now busy), or NULL. */
+struct conn *gw_http_conn_find(struct gw_http *http, struct evhttp_request *evreq);
+void gw_http_conn_replied(struct conn *c);
+/* Once a second and at shutdown: deadlines, idle keep-alives. */
+void gw_http_conn_sweep(struct gw_http *http);
+/* After evhttp_free: the connections it never attached. */
+void gw_http_conn_free_all(struct gw_http *http);
+
+/* net/http.c */
+/* Calls on_drained once shutting down with no request in flight and no connection left. */
+void gw_http_check_drained(struct gw_http *http);
+/* The latency histogram, for a path (route label) and status. */
+void gw_http_observe(struct gw_http *http, const char *path, int status, double started);
 
 #endif

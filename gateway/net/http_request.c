@@ -9,6 +9,7 @@
 
 #include "gateway/core/dates.h"
 #include "gateway/net/http_internal.h"
+#include "gateway/util/utf8.h"
 #include "gateway/util/prometheus.h"
 
 /* --- accessors ------------------------------------------------------------- */
@@ -81,9 +82,6 @@ void
 gw_reply_buffer(struct gw_request *req, int code, const char *content_type, struct evbuffer *body)
 {
     struct gw_http *http = req->http;
-    char code_str[4] = {(char)('0' + code / 100 % 10), (char)('0' + code / 10 % 10),
-                        (char)('0' + code % 10), '\0'};
-    const char *labels[2];
 
     if (content_type != NULL)
         gw_reply_header(req, "Content-Type", content_type);
@@ -91,19 +89,15 @@ gw_reply_buffer(struct gw_request *req, int code, const char *content_type, stru
         gw_reply_header(req, "Connection", "close");
     evhttp_send_reply(req->evreq, code, NULL, body);
 
-    labels[0] = req->route != NULL ? req->route->label : "other";
-    labels[1] = code_str;
-    gw_metric_observe(http->duration, labels, gw_monotonic() - req->started);
+    gw_http_observe(http, req->route != NULL ? req->route->path : NULL, code, req->started);
 
-    if (req->conn != NULL) {
-        req->conn->busy--;
-        req->conn->since = gw_monotonic();
-    }
+    if (req->conn != NULL)
+        gw_http_conn_replied(req->conn);
     evhttp_clear_headers(&req->query);
     free(req->tail);
     free(req);
-    if (--http->inflight == 0 && http->shutting_down && http->on_drained != NULL)
-        http->on_drained(http->drained_arg);
+    http->inflight--;
+    gw_http_check_drained(http);
 }
 
 void
@@ -125,7 +119,15 @@ gw_reply_json(struct gw_request *req, int code, json_t *body)
 void
 gw_reply_error(struct gw_request *req, int code, const char *reason)
 {
-    gw_reply_json(req, code, json_pack("{s:s}", "error", reason));
+    json_t *body = json_pack("{s:s}", "error", reason);
+    if (body == NULL) {
+        /* The reason quotes the request (a Content-Type cut mid-character):
+         * invalid UTF-8 becomes U+FFFD, so the answer still has its body. */
+        char *clean = gw_utf8_copy(reason);
+        body = json_pack("{s:s}", "error", clean != NULL ? clean : "invalid request");
+        free(clean);
+    }
+    gw_reply_json(req, code, body);
 }
 
 /* word is one of the gateway's own status words: plain ASCII, nothing to escape. */

@@ -1,5 +1,6 @@
 #include "gateway/util/parse.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,9 @@ int
 gw_parse_long(const char *s, long min, long max, long *out)
 {
     char *end;
+    /* strtol would skip leading blanks and take a '+': " 5" is no integer. */
+    if (!(isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))))
+        return -1;
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || v < min || v > max)

@@ -7,7 +7,8 @@
 /* Writes a printf-style reason into err[0..errlen) and returns -1. */
 int gw_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* A whole decimal integer in [min, max] into *out; -1 otherwise. */
+/* A whole decimal integer in [min, max] into *out (digits, an optional leading
+ * "-", nothing else: no blanks, no "+"); -1 otherwise. */
 int gw_parse_long(const char *s, long min, long max, long *out);
 
 /*

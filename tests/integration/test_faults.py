@@ -145,19 +145,39 @@ class Limits(unittest.TestCase):
         s.close()
         self.assertTrue(closed, "a client dribbling %d header bytes was never cut off" % sent)
 
-    def test_connection_cap(self):
-        paused = self.gw.read_log().count("connection cap reached")
+    def test_connection_cap_sheds_idle_then_pauses_when_all_are_busy(self):
+        # At the cap, an idle connection is given up for the new one...
         idle = [socket.create_connection(("127.0.0.1", self.gw.port)) for _ in range(3)]
-        wait_for(lambda: self.gw.read_log().count("connection cap reached") > paused, timeout=30,
-                 what="the gateway to reach its connection cap")
         try:
-            # At the cap the gateway stops accepting: this request waits...
-            with self.assertRaises(OSError):
-                self.gw.request("GET", "/healthz", timeout=1.0)
+            self.assertEqual(self.gw.request("GET", "/healthz", timeout=10)[0], 200)
+            closed = 0
+            for s in idle:
+                s.settimeout(5)
+                try:
+                    closed += s.recv(1024) == b""
+                except OSError:
+                    closed += 1
+                    continue
+            self.assertGreaterEqual(closed, 1)
         finally:
             for s in idle:
                 s.close()
-        # ...and once connections close, service resumes.
+        # ...but connections carrying a body are never shed: with all three
+        # busy the gateway stops accepting, and resumes when one ends.
+        paused = self.gw.read_log().count("connection cap reached")
+        busy = []
+        for i in range(3):
+            s = socket.create_connection(("127.0.0.1", self.gw.port))
+            s.sendall(b"POST /webhooks/github HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nxx")
+            busy.append(s)
+        try:
+            wait_for(lambda: self.gw.read_log().count("connection cap reached") > paused,
+                     timeout=30, what="the gateway to reach its connection cap")
+            with self.assertRaises(OSError):
+                self.gw.request("GET", "/healthz", timeout=1.0)
+        finally:
+            for s in busy:
+                s.close()
         wait_for(lambda: self.gw.request("GET", "/healthz", timeout=2)[0] == 200, what="resume")
 
 

@@ -238,6 +238,30 @@ class BadInput(GatewayTest):
         self.assert_rejected(400, *self.gw.github("issues", None, raw=b"nopayload=1",
                                                   content_type="application/x-www-form-urlencoded"))
 
+    def test_content_type_with_non_ascii_gets_a_json_415(self):
+        # The answer quotes the Content-Type; cut mid-character, it used to
+        # leave the 415 without a body.
+        ct = ("x" + "\u00e9" * 150).encode("utf-8")
+        status, _, data = self.gw.request("POST", "/webhooks/github", body=b"{}", headers={
+            "Content-Type": ct, "X-GitHub-Event": "issues", "X-GitHub-Delivery": "ct1",
+            "X-Hub-Signature-256": sign(b"{}")})
+        self.assert_rejected(415, status, json.loads(data))
+
+    def test_timestamps_outside_years_0000_to_9999(self):
+        for t in ("9999-12-31T23:59:59-01:00", "0000-01-01T00:00:00+01:00"):
+            status, body = self.gw.github("issues", issue(created=t, updated=t))
+            self.assert_rejected(400, status, body)
+            self.assertIn("RFC 3339", body["error"])
+
+    def test_query_parameters_are_strict(self):
+        for query, word in (("component=a%00b", "%00"), ("component=%zz", "percent-escape"),
+                            ("limit=%205", "limit"), ("limit=+5", "limit"),
+                            ("state=open&state=resolved", "more than once")):
+            status, body = self.gw.json("GET", "/api/tickets?" + query)
+            self.assert_rejected(400, status, body)
+            self.assertIn(word, body["error"], query)
+        self.assertEqual(self.gw.json("GET", "/api/tickets?limit=5&component=a%20b")[0], 200)
+
     def test_too_large(self):
         big = issue(title="x" * (70 * 1024))
         status, headers, data = self.gw.request("POST", "/webhooks/github",
@@ -246,8 +270,12 @@ class BadInput(GatewayTest):
                                                     "X-GitHub-Event": "issues",
                                                     "X-GitHub-Delivery": "big",
                                                     "X-Hub-Signature-256": "sha256=00"})
-        self.assertEqual(status, 413)
-        self.assertEqual(self.redis.snapshot(), {})
+        # The gateway's own JSON 413, from Content-Length, counted and timed.
+        self.assert_rejected(413, status, json.loads(data))
+        self.assertEqual(self.gw.metric("kaizen_webhooks_total", source="github", event="issues",
+                                        result="too_large"), 1)
+        self.assertEqual(self.gw.metric("kaizen_http_request_duration_seconds_count",
+                                        route="/webhooks/github", code="413"), 1)
         # A body just under the cap is fine.
         ok = issue(title="y" * (60 * 1024))
         self.assertEqual(self.gw.github("issues", ok)[0], 202)

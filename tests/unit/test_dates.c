@@ -73,9 +73,18 @@ START_TEST(rfc3339_parse_and_format)
     ck_assert_int_eq(gw_time_parse_rfc3339("2024-02-29T00:00:00Z", &t), 0);
     const char *bad[] = {"2026-11-22", "2026-11-22T09:00:00", "2026-13-01T00:00:00Z",
                          "2025-02-29T00:00:00Z", "2026-11-22T25:00:00Z", "yesterday",
-                         "2026-11-22T09:00:00Zjunk", "", NULL};
+                         "2026-11-22T09:00:00Zjunk", "",
+                         /* UTC instants in years -1 and 10000 */
+                         "0000-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", NULL};
     for (int i = 0; bad[i] != NULL; i++)
         ck_assert_msg(gw_time_parse_rfc3339(bad[i], &t) == -1, "accepted '%s'", bad[i]);
+    /* The edges themselves, and Go's zero time (Alertmanager's endsAt), round-trip. */
+    const char *edges[] = {"0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z",
+                           NULL};
+    for (int i = 0; edges[i] != NULL; i++) {
+        ck_assert_int_eq(gw_time_parse_rfc3339(edges[i], &t), 0);
+        ck_assert_str_eq(gw_time_format_rfc3339(t, buf, sizeof(buf)), edges[i]);
+    }
 }
 END_TEST
 

@@ -210,6 +210,8 @@ START_TEST(config_errors_name_the_variable)
         {"KAIZEN_SLACK_WEBHOOK_URL=ftp://x", "KAIZEN_SLACK_WEBHOOK_URL"},
         {"KAIZEN_GITHUB_SECRET_FILE=/nonexistent/secret", "KAIZEN_GITHUB_SECRET_FILE"},
         {"KAIZEN_MAX_CONNECTIONS=0", "KAIZEN_MAX_CONNECTIONS"},
+        {"KAIZEN_GITHUB_SECRET=,,", "KAIZEN_GITHUB_SECRET"},
+        {"KAIZEN_GITHUB_SECRET= , ", "KAIZEN_GITHUB_SECRET"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct gw_config c;

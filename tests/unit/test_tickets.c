@@ -246,7 +246,7 @@ START_TEST(routing_table)
 {
     struct event_base *base = event_base_new();
     struct gw_metrics *m = gw_metrics_new();
-    struct gw_http_limits limits = {1024, 10, 16};
+    struct gw_http_limits limits = {1024, 10, 16, 5, 4096};
     struct gw_http *http = gw_http_new(base, &limits, m);
     const char *allow = NULL;
 

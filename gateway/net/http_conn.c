@@ -1,0 +1,635 @@
+/*
+ * Connections of the HTTP server, from accept to close, and the guard in
+ * front of evhttp.
+ *
+ * libevent 2.1 has no accept hook, no connection cap and no hook between
+ * a request's headers and its body, so we create each connection's
+ * bufferevent ourselves (evhttp_set_bevcb) and watch the bytes arriving in
+ * its input buffer (an evbuffer callback, run before evhttp reads them).
+ * From the request line and headers the guard decides, before any body
+ * byte is held, whether the request may go on:
+ *
+ *   413  Content-Length over KAIZEN_MAX_BODY
+ *   400  a malformed request line or header line, conflicting
+ *        Content-Length headers, or Content-Length with Transfer-Encoding
+ *        (RFC 9112 6.3: a smuggling vector)
+ *   411  Transfer-Encoding (a chunked body's size is not known up front)
+ *   503  the body would take the bodies held at once over
+ *        KAIZEN_MAX_INFLIGHT_BODY (with Retry-After)
+ *   408  the headers took longer than KAIZEN_HEADER_TIMEOUT
+ *   431  headers over 64 KiB
+ *
+ * A refused connection is taken from evhttp (its callbacks are replaced):
+ * the JSON answer is written, the write side shut, what the client still
+ * sends is read and dropped for a moment (so that the answer is not lost
+ * to a reset), then evhttp frees the connection.
+ *
+ * At the connection cap the least useful connection is shed (the longest
+ * idle keep-alive, else the one that sent the least headers for the
+ * longest) instead of pausing the listener: slow clients cannot starve
+ * real ones. The listener pauses only when every connection is busy with a
+ * body or a handler.
+ *
+ * Requests pipelined behind another on one connection are not guarded
+ * (evhttp's own body cap and the dispatcher's Content-Length check still
+ * apply); GitHub and Alertmanager do not pipeline.
+ */
+#include <ctype.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "gateway/core/dates.h"
+#include "gateway/util/log.h"
+#include "gateway/util/parse.h"
+
+#include "gateway/net/http_internal.h"
+
+#define LINGER_SECONDS 2
+#define LINGER_BYTES (1024 * 1024)
+
+static void on_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
+
+/* --- tracking --------------------------------------------------------------- */
+
+static void
+update_listener(struct gw_http *http)
+{
+    int full = http->nconns - http->nrefused >= http->limits.max_connections;
+    if (http->listener == NULL || http->shutting_down)
+        return;
+    if (full && !http->listener_paused) {
+        evconnlistener_disable(http->listener);
+        http->listener_paused = 1;
+        gw_log(GW_LOG_WARN, "connection cap reached with every connection busy; pausing accept",
+               NULL);
+    } else if (!full && http->listener_paused) {
+        evconnlistener_enable(http->listener);
+        http->listener_paused = 0;
+    }
+}
+
+static void
+release_body(struct conn *c)
+{
+    c->http->body_held -= c->reserved;
+    c->reserved = 0;
+}
+
+static void
+conn_release(struct conn *c)
+{
+    struct gw_http *http = c->http;
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        http->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    http->nconns--;
+    if (c->state == CONN_REFUSED)
+        http->nrefused--;
+    release_body(c);
+    evbuffer_remove_cb(bufferevent_get_input(c->bev), on_conn_input, c);
+    bufferevent_decref(c->bev);
+    free(c->head);
+    free(c);
+    update_listener(http);
+    gw_http_check_drained(http);
+}
+
+static void
+on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+    (void)evcon;
+    conn_release(arg);
+}
+
+/* 1 if evhttp has already let go of the bufferevent (it clears the callbacks). */
+static int
+conn_gone(struct conn *c)
+{
+    bufferevent_data_cb readcb = NULL;
+    bufferevent_getcb(c->bev, &readcb, NULL, NULL, NULL);
+    return readcb == NULL;
+}
+
+static void
+conn_attach(struct conn *c)
+{
+    void *cbarg = NULL;
+    bufferevent_getcb(c->bev, NULL, NULL, NULL, &cbarg);
+    c->evcon = cbarg;
+    evhttp_connection_set_closecb(c->evcon, on_conn_close, c);
+}
+
+static void
+on_attach(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+    (void)fd;
+    (void)what;
+    if (c->evcon == NULL && c->state != CONN_REFUSED) {
+        if (conn_gone(c))
+            conn_release(c);
+        else
+            conn_attach(c);
+    }
+}
+
+/* Ends a connection that is idle between requests: evhttp sees EOF and frees it. */
+static void
+conn_hang_up(struct conn *c)
+{
+    evutil_socket_t s = bufferevent_getfd(c->bev);
+    if (s >= 0)
+        shutdown(s, SHUT_RDWR);
+}
+
+/* 1 if a reply is still being written: an idle connection is not idle yet. */
+static int
+replying(const struct conn *c)
+{
+    return evbuffer_get_length(bufferevent_get_output(c->bev)) > 0;
+}
+
+/* 1 if the client's next bytes are in the socket, not yet read. */
+static int
+bytes_waiting(const struct conn *c)
+{
+    int n = 0;
+    evutil_socket_t s = bufferevent_getfd(c->bev);
+    return s >= 0 && ioctl(s, FIONREAD, &n) == 0 && n > 0;
+}
+
+/* --- refusing a request before evhttp reads it ------------------------------- */
+
+static void
+refused_close(struct conn *c)
+{
+    /* evhttp frees the bufferevent and calls on_conn_close, which frees c. */
+    evhttp_connection_free(c->evcon);
+}
+
+static void
+on_refused_read(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    c->dropped += evbuffer_get_length(in);
+    evbuffer_drain(in, evbuffer_get_length(in));
+    if (c->dropped > LINGER_BYTES)
+        refused_close(c);
+}
+
+static void
+on_refused_write(struct bufferevent *bev, void *arg)
+{
+    (void)arg;
+    /* The answer is out: no more to send; keep reading until EOF or the linger ends. */
+    evutil_socket_t s = bufferevent_getfd(bev);
+    if (s >= 0)
+        shutdown(s, SHUT_WR);
+}
+
+static void
+on_refused_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    (void)what;   /* EOF, error or the linger's timeout: done either way */
+    refused_close(arg);
+}
+
+static const char *
+status_text(int status)
+{
+    switch (status) {
+    case 400: return "Bad Request";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 431: return "Request Header Fields Too Large";
+    default: return "Service Unavailable";
+    }
+}
+
+/* A header of the request head (first match, case-insensitive) into out; 0 if absent. */
+static int
+head_header(const struct conn *c, const char *name, char *out, size_t outlen)
+{
+    size_t n = strlen(name);
+    const char *p = c->head, *end = c->head + c->head_end;
+    out[0] = '\0';
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = eol != NULL ? eol : end;
+        if (line_end > p && line_end[-1] == '\r')
+            line_end--;
+        if ((size_t)(line_end - p) > n && p[n] == ':' && strncasecmp(p, name, n) == 0) {
+            const char *v = p + n + 1;
+            while (v < line_end && (*v == ' ' || *v == '\t'))
+                v++;
+            size_t len = (size_t)(line_end - v);
+            if (len >= outlen)
+                len = outlen - 1;
+            memcpy(out, v, len);
+            out[len] = '\0';
+            return 1;
+        }
+        if (eol == NULL)
+            break;
+        p = eol + 1;
+    }
+    return 0;
+}
+
+/* The request path of the head ("" if unreadable). */
+static void
+head_path(const struct conn *c, char *out, size_t outlen)
+{
+    const char *sp = memchr(c->head, ' ', c->head_end);
+    size_t len = 0;
+    out[0] = '\0';
+    if (sp == NULL)
+        return;
+    sp++;
+    while (sp + len < c->head + c->head_end && sp[len] != ' ' && sp[len] != '?' &&
+           sp[len] != '\r' && sp[len] != '\n' && len + 1 < outlen)
+        len++;
+    memcpy(out, sp, len);
+    out[len] = '\0';
+}
+
+static void
+conn_refuse(struct conn *c, int status, const char *reason)
+{
+    struct gw_http *http = c->http;
+    struct timeval linger = {LINGER_SECONDS, 0};
+    char path[128], event[64], date[40], response[512], code[GW_INT_TEXT];
+    int n;
+
+    if (c->state == CONN_REFUSED)
+        return;
+    if (c->evcon == NULL) {
+        if (conn_gone(c))
+            return;
+        conn_attach(c);   /* before its callbacks are replaced */
+    }
+    head_path(c, path, sizeof(path));
+    head_header(c, "X-GitHub-Event", event, sizeof(event));
+    gw_log(GW_LOG_WARN, "request refused before its body", "status", gw_int_text(status, code),
+           "path", path, "reason", reason, NULL);
+    if (http->on_reject != NULL)
+        http->on_reject(http->reject_arg, path[0] != '\0' ? path : NULL,
+                        event[0] != '\0' ? event : NULL, status);
+    gw_http_observe(http, path, status, c->state_since);
+    release_body(c);
+    c->state = CONN_REFUSED;   /* closing: no longer counts towards the cap */
+    http->nrefused++;
+
+    n = snprintf(response, sizeof(response),
+                 "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                 "%sDate: %s\r\nContent-Length: %zu\r\n\r\n{\"error\":\"%s\"}\n",
+                 status, status_text(status), status == 503 ? "Retry-After: 1\r\n" : "",
+                 gw_http_date(gw_now(), date, sizeof(date)), strlen(reason) + 13, reason);
+    bufferevent_setcb(c->bev, on_refused_read, on_refused_write, on_refused_event, c);
+    bufferevent_set_timeouts(c->bev, &linger, &linger);
+    bufferevent_write(c->bev, response, (size_t)n);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* --- the guard ------------------------------------------------------------------ */
+
+/* Offset just past the blank line ending the head, or 0 when not there yet. */
+static size_t
+head_complete(const struct conn *c)
+{
+    for (size_t i = c->scan; i < c->head_len; i++) {
+        if (c->head[i] != '\n')
+            continue;
+        if (i + 1 < c->head_len && c->head[i + 1] == '\n')
+            return i + 2;
+        if (i + 2 < c->head_len && c->head[i + 1] == '\r' && c->head[i + 2] == '\n')
+            return i + 3;
+    }
+    return 0;
+}
+
+/* A Content-Length value: digits only. -1 when malformed. */
+static int64_t
+content_length(const char *v, size_t len)
+{
+    int64_t n = 0;
+    if (len == 0 || len > 18)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (!isdigit((unsigned char)v[i]))
+            return -1;
+        n = n * 10 + (v[i] - '0');
+    }
+    return n;
+}
+
+/*
+ * The head is complete: checks the request line, the header lines and the
+ * framing. Returns the declared body length (0 without one), or -1 after
+ * refusing.
+ */
+/* "METHOD SP target SP HTTP/1.x": what evhttp would otherwise refuse with HTML. */
+static int
+valid_request_line(const char *p, const char *le)
+{
+    const char *sp1 = memchr(p, ' ', (size_t)(le - p)), *sp2;
+    if (sp1 == NULL || sp1 == p)
+        return 0;
+    for (const char *m = p; m < sp1; m++)
+        if (!isupper((unsigned char)*m))
+            return 0;
+    sp2 = memchr(sp1 + 1, ' ', (size_t)(le - sp1 - 1));
+    if (sp2 == NULL || sp2 == sp1 + 1 || le - sp2 != 9 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0 ||
+        (sp2[8] != '0' && sp2[8] != '1'))
+        return 0;
+    for (const char *t = sp1 + 1; t < sp2; t++)
+        if ((unsigned char)*t <= ' ' || (unsigned char)*t >= 0x7f)
+            return 0;
+    return 1;
+}
+
+static int64_t
+check_head(struct conn *c)
+{
+    const char *p = c->head, *end = c->head + c->head_end;
+    int64_t length = -3;   /* none yet */
+    int chunked = 0, first = 1;
+
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *le = eol != NULL ? eol : end;
+        if (le > p && le[-1] == '\r')
+            le--;
+        if (first) {
+            first = 0;
+            if (!valid_request_line(p, le)) {
+                conn_refuse(c, 400, "malformed request line");
+                return -1;
+            }
+        } else if (le > p && (memchr(p, ':', (size_t)(le - p)) == NULL || *p == ' ' ||
+                              *p == '\t' || *p == ':')) {
+            /* no name, or obs-fold (RFC 9112 5.2: a server may reject it) */
+            conn_refuse(c, 400, "malformed header line");
+            return -1;
+        }
+        if ((size_t)(le - p) > 15 && p[14] == ':' && strncasecmp(p, "Content-Length", 14) == 0) {
+            const char *v = p + 15;
+            while (v < le && (*v == ' ' || *v == '\t'))
+                v++;
+            const char *ve = le;
+            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            int64_t n = content_length(v, (size_t)(ve - v));
+            if (n < 0) {
+                conn_refuse(c, 400, "malformed Content-Length");
+                return -1;
+            }
+            if (length != -3 && length != n) {
+                conn_refuse(c, 400, "conflicting Content-Length headers");
+                return -1;
+            }
+            length = n;
+        } else if ((size_t)(le - p) > 18 && p[17] == ':' &&
+                   strncasecmp(p, "Transfer-Encoding", 17) == 0) {
+            chunked = 1;
+        }
+        if (eol == NULL)
+            break;
+        p = eol + 1;
+    }
+    if (chunked && length != -3) {
+        conn_refuse(c, 400, "Content-Length together with Transfer-Encoding");
+        return -1;
+    }
+    if (chunked) {
+        /* A body's size is known before it is held: webhook senders send one. */
+        conn_refuse(c, 411, "send the body with a Content-Length (no Transfer-Encoding)");
+        return -1;
+    }
+    return length == -3 ? 0 : length;
+}
+
+static void
+head_done(struct conn *c)
+{
+    struct gw_http *http = c->http;
+    int64_t length = check_head(c), hold;
+
+    if (length == -1)
+        return;
+    if (length > http->limits.max_body) {
+        conn_refuse(c, 413, "request body over KAIZEN_MAX_BODY");
+        return;
+    }
+    hold = length;
+    if (hold > 0 && http->body_held + hold > http->limits.max_inflight_body) {
+        conn_refuse(c, 503, "too many request bodies in flight; retry shortly");
+        return;
+    }
+    c->reserved = hold;
+    http->body_held += hold;
+    c->body_left = length - (int64_t)(c->head_len - c->head_end);
+    if (c->body_left <= 0) {
+        c->body_left = 0;
+        c->state = CONN_WAIT;
+    } else {
+        c->state = CONN_BODY;
+    }
+}
+
+static void
+on_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    struct conn *c = arg;
+    size_t want;
+
+    if (info->n_added == 0)
+        return;
+    c->rx += info->n_added;
+    switch (c->state) {
+    case CONN_IDLE:
+        c->state = CONN_HEAD;
+        c->state_since = gw_monotonic();
+        c->head_len = c->head_end = c->scan = 0;
+        /* fall through */
+    case CONN_HEAD:
+        want = info->n_added;
+        if (c->head_len + want > MAX_HEADERS_SIZE)
+            want = MAX_HEADERS_SIZE - c->head_len;
+        if (c->head_cap < c->head_len + want) {
+            size_t cap = c->head_cap ? c->head_cap : 1024;
+            while (cap < c->head_len + want)
+                cap *= 2;
+            char *grown = realloc(c->head, cap);
+            if (grown == NULL) {
+                conn_refuse(c, 503, "out of memory");
+                return;
+            }
+            c->head = grown;
+            c->head_cap = cap;
+        }
+        struct evbuffer_ptr at;
+        if (evbuffer_ptr_set(buf, &at, info->orig_size, EVBUFFER_PTR_SET) == 0)
+            evbuffer_copyout_from(buf, &at, c->head + c->head_len, want);
+        c->head_len += want;
+        if ((c->head_end = head_complete(c)) != 0)
+            head_done(c);
+        else if (c->head_len >= MAX_HEADERS_SIZE)
+            conn_refuse(c, 431, "request headers over 64 KiB");
+        else
+            c->scan = c->head_len > 3 ? c->head_len - 3 : 0;
+        return;
+    case CONN_BODY:
+        c->body_left -= (int64_t)info->n_added;
+        if (c->body_left <= 0) {
+            c->body_left = 0;
+            c->state = CONN_WAIT;
+        }
+        return;
+    default:   /* WAIT, BUSY: pipelined bytes, left to evhttp; REFUSED: dropped */
+        return;
+    }
+}
+
+/* --- accept, shedding ------------------------------------------------------------ */
+
+/*
+ * The connection to give up when a new one arrives at the cap: the longest
+ * idle keep-alive, else the head that has sent the fewest bytes for the
+ * longest. NULL when every connection carries a body or a request.
+ */
+static struct conn *
+shed_victim(struct gw_http *http, double now)
+{
+    struct conn *idle = NULL, *slow = NULL;
+    double slow_rate = 0;
+    for (struct conn *c = http->conns; c != NULL; c = c->next) {
+        if (c->state == CONN_IDLE && c->busy == 0 && !replying(c)) {
+            if (idle == NULL || c->state_since < idle->state_since)
+                idle = c;
+        } else if (c->state == CONN_HEAD) {
+            double age = now - c->state_since + 0.001;
+            double rate = (double)c->head_len / age;
+            if (slow == NULL || rate < slow_rate) {
+                slow = c;
+                slow_rate = rate;
+            }
+        }
+    }
+    return idle != NULL ? idle : slow;
+}
+
+struct bufferevent *
+gw_http_conn_bev(struct event_base *base, void *arg)
+{
+    struct gw_http *http = arg;
+    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    struct conn *c = calloc(1, sizeof(*c));
+    static const struct timeval now = {0, 0};
+
+    if (bev == NULL || c == NULL) {
+        free(c);
+        return bev; /* untracked, still served */
+    }
+    if (http->nconns - http->nrefused >= http->limits.max_connections) {
+        struct conn *victim = shed_victim(http, gw_monotonic());
+        if (victim != NULL) {
+            http->shed++;
+            if (victim->state == CONN_HEAD)
+                conn_refuse(victim, 503, "connection shed at the connection cap");
+            else
+                conn_hang_up(victim);
+        }
+    }
+    bufferevent_incref(bev);
+    c->http = http;
+    c->bev = bev;
+    c->since = c->state_since = gw_monotonic();
+    c->state = CONN_IDLE;
+    c->next = http->conns;
+    if (http->conns != NULL)
+        http->conns->prev = c;
+    http->conns = c;
+    http->nconns++;
+    evbuffer_add_cb(bufferevent_get_input(bev), on_conn_input, c);
+    /* evhttp creates the connection right after this returns. */
+    event_base_once(base, -1, EV_TIMEOUT, on_attach, c, &now);
+    update_listener(http);
+    return bev;
+}
+
+struct conn *
+gw_http_conn_find(struct gw_http *http, struct evhttp_request *evreq)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(evreq);
+    struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
+    for (struct conn *c = http->conns; c != NULL; c = c->next) {
+        if (c->bev == bev) {
+            if (c->evcon == NULL)
+                conn_attach(c);
+            c->busy++;
+            c->state = CONN_BUSY;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+void
+gw_http_conn_replied(struct conn *c)
+{
+    c->busy--;
+    c->since = c->state_since = gw_monotonic();
+    release_body(c);
+    /* Bytes already waiting are a pipelined request: evhttp's, unguarded. */
+    if (c->busy == 0)
+        c->state = evbuffer_get_length(bufferevent_get_input(c->bev)) > 0 ? CONN_WAIT : CONN_IDLE;
+}
+
+void
+gw_http_conn_sweep(struct gw_http *http)
+{
+    double now = gw_monotonic();
+    struct conn *c = http->conns, *next;
+
+    for (; c != NULL; c = next) {
+        next = c->next;
+        if (c->evcon == NULL && c->state != CONN_REFUSED && conn_gone(c)) {
+            conn_release(c);
+            continue;
+        }
+        if (c->busy > 0 || c->state == CONN_REFUSED || replying(c))
+            continue;
+        if (c->state == CONN_HEAD && now - c->state_since > (double)http->limits.header_timeout)
+            conn_refuse(c, 408, "request headers not received within KAIZEN_HEADER_TIMEOUT");
+        else if (c->state == CONN_IDLE && http->shutting_down && c->rx > 0 && !bytes_waiting(c))
+            conn_hang_up(c);   /* draining: idle keep-alives go now */
+        else if (c->state == CONN_IDLE && http->shutting_down && c->rx == 0 &&
+                 now - c->since > (double)http->limits.header_timeout)
+            conn_hang_up(c);   /* a new connection that never sent a request */
+        else if (now - c->since > (double)http->limits.request_timeout)
+            conn_hang_up(c);
+    }
+}
+
+void
+gw_http_conn_free_all(struct gw_http *http)
+{
+    while (http->conns != NULL)
+        conn_release(http->conns);
+}
