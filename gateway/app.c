@@ -1,5 +1,7 @@
 #include "gateway/app.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gateway/core/dates.h"
@@ -73,10 +75,19 @@ build(struct gw_app *app)
         (app->migration = gw_migration_new(app->redis, cfg->redis.kind != GW_REDIS_CLUSTER)) == NULL)
         return -1;
 
+    if (cfg->slack_bot_token != NULL) {
+        size_t n = strlen(cfg->slack_api_url) + sizeof("/chat.postMessage");
+        if ((app->slack_post_url = malloc(n)) == NULL)
+            return -1;
+        snprintf(app->slack_post_url, n, "%s/chat.postMessage", cfg->slack_api_url);
+    }
     struct gw_delivery_config dcfg = {
-        .routes = {{GW_DEST_SLACK, cfg->slack_webhook_url, 1000},   /* Slack: ~1 message/s */
+        /* Slack: ~1 message/s (per webhook, and per channel in Web API mode) */
+        .routes = {{GW_DEST_SLACK,
+                    cfg->slack_bot_token != NULL ? app->slack_post_url : cfg->slack_webhook_url,
+                    1000, cfg->slack_bot_token, cfg->slack_channel},
                    {GW_DEST_PAGER, cfg->pager_routing_key ? cfg->pager_url : NULL,
-                    500}},                                       /* PagerDuty: 120/min */
+                    500, NULL, NULL}},                           /* PagerDuty: 120/min */
         .nroutes = 2,
         .dry_run = cfg->dry_run,
         .retry = {cfg->outbox_max_attempts, 1000, 300000},
@@ -176,5 +187,6 @@ gw_app_free(struct gw_app *app)
     gw_outbox_free(app->outbox);
     gw_migration_free(app->migration);
     gw_metrics_free(app->registry);
+    free(app->slack_post_url);
     memset(app, 0, sizeof(*app));
 }

@@ -199,10 +199,27 @@ load(struct gw_config *c, struct loader *l)
         secret(l, "KAIZEN_ADMIN_TOKEN", &c->admin_token) != 0 ||
         secret(l, "KAIZEN_FEED_TOKEN", &c->feed_token) != 0 ||
         secret(l, "KAIZEN_SLACK_WEBHOOK_URL", &c->slack_webhook_url) != 0 ||
+        secret(l, "KAIZEN_SLACK_BOT_TOKEN", &c->slack_bot_token) != 0 ||
         secret(l, "KAIZEN_PAGER_ROUTING_KEY", &c->pager_routing_key) != 0)
         return -1;
     if (url(l, "KAIZEN_SLACK_WEBHOOK_URL", c->slack_webhook_url) != 0)
         return -1;
+    v = env(l, "KAIZEN_SLACK_API_URL");
+    c->slack_api_url = strdup(v != NULL ? v : "https://slack.com/api");
+    if (url(l, "KAIZEN_SLACK_API_URL", c->slack_api_url) != 0)
+        return -1;
+    for (size_t e = strlen(c->slack_api_url); e > 0 && c->slack_api_url[e - 1] == '/'; e--)
+        c->slack_api_url[e - 1] = '\0';
+    v = env(l, "KAIZEN_SLACK_CHANNEL");
+    c->slack_channel = v != NULL ? strdup(v) : NULL;
+    /* Until routes exist (KAIZEN_ROUTES_FILE), the bot posts to one channel. */
+    if (c->slack_bot_token != NULL && c->slack_channel == NULL)
+        return gw_fail(l->err, l->errlen,
+                       "KAIZEN_SLACK_CHANNEL: required with KAIZEN_SLACK_BOT_TOKEN (the channel "
+                       "to post to)");
+    if (c->slack_bot_token != NULL && c->slack_webhook_url != NULL)
+        return gw_fail(l->err, l->errlen,
+                       "KAIZEN_SLACK_BOT_TOKEN: set it or KAIZEN_SLACK_WEBHOOK_URL, not both");
 
     v = env(l, "KAIZEN_PAGER_URL");
     c->pager_url = strdup(v != NULL ? v : "https://events.pagerduty.com/v2/enqueue");
@@ -355,6 +372,9 @@ gw_config_free(struct gw_config *c)
     free(c->admin_token);
     free(c->feed_token);
     free(c->slack_webhook_url);
+    free(c->slack_bot_token);
+    free(c->slack_channel);
+    free(c->slack_api_url);
     free(c->pager_url);
     free(c->pager_routing_key);
     free(c->public_url);

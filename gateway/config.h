@@ -22,6 +22,9 @@ struct gw_config {
     char *admin_token;
     char *feed_token;
     char *slack_webhook_url;
+    char *slack_bot_token;     /* KAIZEN_SLACK_BOT_TOKEN: Web API mode */
+    char *slack_channel;       /* KAIZEN_SLACK_CHANNEL */
+    char *slack_api_url;       /* KAIZEN_SLACK_API_URL, without a trailing '/' */
     char *pager_url;
     char *pager_routing_key;
     int dry_run;

@@ -8,6 +8,7 @@
 
 #include "gateway/core/dates.h"
 #include "gateway/core/hmac.h"
+#include "gateway/core/slackapi.h"
 #include "gateway/net/httpclient.h"
 #include "gateway/net/redis.h"
 #include "gateway/telemetry.h"
@@ -102,8 +103,8 @@ on_finished(const struct gw_redis_error *err, void *arg)
 }
 
 static void
-finish(struct dest_state *st, enum gw_outbox_result result, int64_t next_at, long status,
-       const char *error)
+finish_posted(struct dest_state *st, enum gw_outbox_result result, int64_t next_at, long status,
+              const char *error, const char *posted)
 {
     struct gw_delivery *d = st->d;
     int64_t now = gw_now_ms();
@@ -119,9 +120,16 @@ finish(struct dest_state *st, enum gw_outbox_result result, int64_t next_at, lon
     history = json_dumps(entry, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(entry);
     struct gw_outbox_outcome outcome = {result, next_at, now, history != NULL ? history : "{}",
-                                        error};
+                                        error, posted};
     gw_outbox_finish(d->outbox, st->name, st->kind, st->id, d->token, &outcome, on_finished, st);
     free(history);
+}
+
+static void
+finish(struct dest_state *st, enum gw_outbox_result result, int64_t next_at, long status,
+       const char *error)
+{
+    finish_posted(st, result, next_at, status, error, NULL);
 }
 
 static void
@@ -129,11 +137,23 @@ on_response(const struct gw_http_response *res, void *arg)
 {
     struct dest_state *st = arg;
     struct gw_delivery *d = st->d;
-    enum gw_outcome outcome = gw_retry_classify(res->status, st->attempt, d->cfg.retry.max_attempts);
+    struct gw_slack_answer answer;
+    enum gw_outcome outcome;
     int64_t now = gw_now_ms(), spacing = st->route->spacing_ms;
     const char *sink = st->name, *error = res->error;
-    char status_s[16], attempt_s[16], reason[160];
+    char status_s[16], attempt_s[16], reason[160], posted[80] = "";
 
+    if (st->route->bearer != NULL && res->error == NULL) {
+        /* Web API: an HTTP 200 may still say "ok": false, with Slack's error word. */
+        outcome = gw_slack_api_classify(res->status, res->body, res->body_len, st->attempt,
+                                        d->cfg.retry.max_attempts, &answer);
+        if (outcome == GW_OUTCOME_SENT)
+            snprintf(posted, sizeof(posted), "%s %s", answer.channel, answer.ts);
+        else if (answer.error[0] != '\0')
+            error = snprintf(reason, sizeof(reason), "Slack: %s", answer.error) > 0 ? reason : NULL;
+    } else {
+        outcome = gw_retry_classify(res->status, st->attempt, d->cfg.retry.max_attempts);
+    }
     snprintf(status_s, sizeof(status_s), "%ld", res->status);
     snprintf(attempt_s, sizeof(attempt_s), "%d", st->attempt);
     if (error == NULL && outcome != GW_OUTCOME_SENT) {
@@ -146,11 +166,14 @@ on_response(const struct gw_http_response *res, void *arg)
         gw_count_notification(d->telemetry, st->route->prefix, "sent");
         gw_log(GW_LOG_INFO, "notification sent", "sink", sink, "id", st->id, "attempt",
                attempt_s, NULL);
-        finish(st, GW_OUTBOX_SENT, now + spacing, res->status, NULL);
+        finish_posted(st, GW_OUTBOX_SENT, now + spacing, res->status, NULL,
+                      posted[0] != '\0' ? posted : NULL);
         break;
     case GW_OUTCOME_RETRY:
     case GW_OUTCOME_THROTTLED: {
-        int64_t delay = gw_retry_delay_ms(&d->cfg.retry, st->attempt, res->status,
+        /* Slack's "ratelimited" may come as HTTP 200: its Retry-After counts as a 429's. */
+        int64_t delay = gw_retry_delay_ms(&d->cfg.retry, st->attempt,
+                                          outcome == GW_OUTCOME_THROTTLED ? 429 : res->status,
                                           res->retry_after_ms);
         gw_count_notification(d->telemetry, st->route->prefix, "retried");
         gw_log(GW_LOG_WARN, outcome == GW_OUTCOME_THROTTLED
@@ -169,6 +192,24 @@ on_response(const struct gw_http_response *res, void *arg)
         finish(st, GW_OUTBOX_DEAD, now + spacing, res->status, error);
         break;
     }
+}
+
+/* chat.postMessage: the message with its channel, the bot token as Bearer. */
+static void
+post_web_api(struct dest_state *st, const struct gw_outbox_claim *claim)
+{
+    const struct gw_delivery_route *route = st->route;
+    char auth[512];
+    const char *headers[] = {"Content-Type: application/json; charset=utf-8", auth, NULL};
+    char *body = gw_slack_api_message(claim->body, claim->body_len, route->channel);
+
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", route->bearer);
+    if (body == NULL || gw_http_client_post(st->d->client, route->url, headers, body,
+                                            strlen(body), on_response, st) != 0) {
+        struct gw_http_response failed = {0, "could not start request", -1, NULL, 0};
+        on_response(&failed, st);
+    }
+    free(body);
 }
 
 static void
@@ -195,6 +236,10 @@ on_claimed(const struct gw_outbox_claim *claim, const struct gw_redis_error *err
         gw_log(GW_LOG_INFO, "dry-run: notification not sent", "sink", st->name,
                "id", st->id, "body", claim->body, NULL);
         finish(st, GW_OUTBOX_DRY_RUN, gw_now_ms() + st->route->spacing_ms, 0, NULL);
+        return;
+    }
+    if (st->route->bearer != NULL) {
+        post_web_api(st, claim);
         return;
     }
     if (gw_http_client_post(d->client, url, headers, claim->body, claim->body_len, on_response,

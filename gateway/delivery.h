@@ -24,6 +24,8 @@ struct gw_delivery_route {
     const char *prefix;         /* "slack", "pager" */
     const char *url;            /* NULL: dry-run; borrowed */
     int64_t spacing_ms;         /* minimum gap between two sends to one destination (rate limit) */
+    const char *bearer;         /* set: Slack Web API (url is chat.postMessage), this token */
+    const char *channel;        /* Web API: the channel posted to */
 };
 
 #define GW_DELIVERY_ROUTES 4

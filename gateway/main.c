@@ -120,7 +120,12 @@ print_summary(const struct gw_config *c)
     printf("  alertmanager      %s\n", c->alertmanager_token || c->alertmanager_secret
                                            ? "enabled" : "disabled");
     printf("  admin token       %s\n", c->admin_token ? "set" : "unset (loopback only)");
-    printf("  slack             %s\n", c->dry_run ? "dry-run" : c->slack_webhook_url ? "set" : "unset (dry-run)");
+    if (c->slack_bot_token != NULL)
+        printf("  slack             %sWeb API %s, channel %s\n", c->dry_run ? "dry-run, " : "",
+               c->slack_api_url, c->slack_channel);
+    else
+        printf("  slack             %s\n",
+               c->dry_run ? "dry-run" : c->slack_webhook_url ? "incoming webhook set" : "unset (dry-run)");
     printf("  sla               critical=%llds high=%llds medium=%llds low=%llds\n",
            (long long)c->sla.seconds[0], (long long)c->sla.seconds[1],
            (long long)c->sla.seconds[2], (long long)c->sla.seconds[3]);

@@ -13,6 +13,7 @@ static const char *const prefixes[] = {
     [GW_KEY_OUTBOX_QUEUE] = GW_KEY("outbox:queue:"),
     [GW_KEY_OUTBOX_LOCK] = GW_KEY("outbox:lock:"),
     [GW_KEY_DIGEST_WINDOW] = GW_KEY("digest:window:"),
+    [GW_KEY_SLACK_POSTED] = GW_KEY("slack:posted:"),
 };
 
 char *

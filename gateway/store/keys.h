@@ -39,6 +39,8 @@
  *   {kz}:outbox:lock:<dest>    lease of the replica sending the destination's head
  *   {kz}:outbox:history        list  the last 200 outcomes (JSON), newest first
  *   {kz}:outbox:seq            counter ordering every queue
+ *   {kz}:slack:posted:<id>     "channel ts" of a message posted with the Web API, for
+ *                              later edits (TTL GW_SLACK_POSTED_TTL)
  * Digests
  *   {kz}:digest:window:<id>    a digest window claimed (TTL two windows)
  *   {kz}:digests:records       zset  the last 30 digest records (JSON) by time (ms)
@@ -103,7 +105,8 @@ enum gw_key_kind {
     GW_KEY_CANARY_TOMB,     /* rest: canary id */
     GW_KEY_OUTBOX_QUEUE,    /* rest: "<destination>:<kind>" */
     GW_KEY_OUTBOX_LOCK,     /* rest: destination */
-    GW_KEY_DIGEST_WINDOW    /* rest: window id */
+    GW_KEY_DIGEST_WINDOW,   /* rest: window id */
+    GW_KEY_SLACK_POSTED     /* rest: outbox message id */
 };
 
 struct gw_redis_args;

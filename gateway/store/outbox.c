@@ -233,6 +233,7 @@ gw_outbox_finish(struct gw_outbox *o, const char *dest, enum gw_msg_kind kind, c
     gw_redis_args_key(&a, GW_KEY_OUTBOX_DESTS);
     gw_redis_args_key(&a, GW_KEY_OUTBOX_PENDING);
     gw_outbox_queue_key(&a, dest, kind);
+    gw_redis_args_key(&a, gw_key_buf(key, sizeof(key), GW_KEY_SLACK_POSTED, id));
     gw_redis_args_str(&a, id);
     gw_redis_args_str(&a, token);
     gw_redis_args_str(&a, gw_outbox_result_name(out->result));
@@ -241,6 +242,8 @@ gw_outbox_finish(struct gw_outbox *o, const char *dest, enum gw_msg_kind kind, c
     gw_redis_args_str(&a, out->history);
     gw_redis_args_str(&a, out->error);
     gw_redis_args_str(&a, dest);
+    gw_redis_args_str(&a, out->posted != NULL ? out->posted : "");
+    gw_redis_args_int(&a, GW_SLACK_POSTED_TTL);
     gw_redis_eval_args(o->redis, &o->finish, &a, on_finished, gw_call_new((gw_any_cb)cb, arg));
 }
 

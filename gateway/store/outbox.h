@@ -112,7 +112,11 @@ struct gw_outbox_outcome {
     int64_t now_ms;
     const char *history;    /* JSON entry for /api/outbox */
     const char *error;      /* NULL when none */
+    const char *posted;     /* sent with the Slack Web API: "channel ts", kept for edits */
 };
+
+/* How long a posted message's channel and ts are kept (edits come within days). */
+#define GW_SLACK_POSTED_TTL (7 * 86400)
 typedef void (*gw_outbox_done_cb)(const struct gw_redis_error *err, void *arg);
 
 /* Records the outcome of message id of kind, claimed from dest with token. */

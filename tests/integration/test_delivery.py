@@ -374,6 +374,84 @@ class Delivery(unittest.TestCase):
         self.assertEqual(len(reqs), len(history))  # everything sent was recorded once
 
 
+API_OK = ("status", 200, {"Content-Type": "application/json"},
+          '{"ok":true,"channel":"C0SRE","ts":"1700000000.000100"}')
+
+
+def api_error(word, headers=None):
+    return ("status", 200, dict({"Content-Type": "application/json"}, **(headers or {})),
+            '{"ok":false,"error":"%s"}' % word)
+
+
+class WebApi(unittest.TestCase):
+    """Web API mode (KAIZEN_SLACK_BOT_TOKEN): chat.postMessage to a fake Slack API."""
+
+    def setUp(self):
+        self.redis = Redis(appendonly=False)
+        self.slack = FakeReceiver()
+        self.slack.set_default("/api/chat.postMessage", API_OK)
+        for offset in (-DAY, 0, DAY):
+            day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + offset))
+            self.redis.command("SET", "{kz}:digest:window:" + day, "1", "EX", 3600)
+        self.gw = Gateway(self.redis.url, KAIZEN_DRY_RUN="0", KAIZEN_SLACK_BOT_TOKEN="xoxb-test",
+                          KAIZEN_SLACK_CHANNEL="C0SRE", KAIZEN_SLACK_API_URL=self.slack.url + "/api/",
+                          KAIZEN_OUTBOX_MAX_ATTEMPTS="3", KAIZEN_DIGEST_AT="00:00")
+
+    def tearDown(self):
+        rc, log = self.gw.close()
+        self.assertEqual(rc, 0, log[-3000:])
+        self.assertNotIn("AddressSanitizer", log)
+        self.slack.close()
+        self.redis.close()
+
+    def digest(self):
+        open_ticket(self.gw, 1)
+        self.assertEqual(admin(self.gw, "POST", "/api/digest"), {"messages": 1})
+
+    def test_posts_with_the_bot_token_and_keeps_channel_and_ts(self):
+        self.digest()
+        [req] = self.slack.wait_for(1, "/api/chat.postMessage", timeout=30)
+        self.assertEqual(req["headers"]["authorization"], "Bearer xoxb-test")
+        self.assertTrue(req["headers"]["content-type"].startswith("application/json"))
+        self.assertEqual(req["json"]["channel"], "C0SRE")
+        self.assertTrue(req["json"]["blocks"] and req["json"]["text"])
+        status = wait_for(lambda: admin(self.gw, "GET", "/api/outbox")["recent"] and
+                          admin(self.gw, "GET", "/api/outbox"), what="history")
+        self.assertEqual(status["recent"][0]["result"], "sent")
+        msg = status["recent"][0]["id"]
+        key = "{kz}:slack:posted:" + msg
+        self.assertEqual(self.redis.command("GET", key), "C0SRE 1700000000.000100")
+        self.assertGreater(self.redis.command("TTL", key), 6 * DAY)
+
+    def test_ok_false_ratelimited_is_retried_without_using_attempts(self):
+        self.slack.script("/api/chat.postMessage",
+                          *[api_error("ratelimited", {"Retry-After": "2"})] * 4)
+        self.digest()
+        reqs = self.slack.wait_for(5, "/api/chat.postMessage", timeout=60)
+        self.assertGreaterEqual(reqs[1]["at"] - reqs[0]["at"], 1.9)   # not the 1 s backoff
+        wait_for(lambda: self.gw.metric("kaizen_notifications_total", sink="slack",
+                                        result="sent") == 1, what="sent")
+        self.assertEqual(admin(self.gw, "GET", "/api/outbox")["dead"], 0)
+
+    def test_permanent_errors_are_dead_letters_with_slacks_word(self):
+        self.slack.script("/api/chat.postMessage", api_error("channel_not_found"))
+        self.digest()
+        self.slack.wait_for(1, "/api/chat.postMessage", timeout=30)
+        status = wait_for(lambda: admin(self.gw, "GET", "/api/outbox")["dead"] == 1 and
+                          admin(self.gw, "GET", "/api/outbox"), what="dead letter")
+        self.assertEqual(status["recent"][0]["result"], "dead")
+        self.assertIn("channel_not_found", status["recent"][0]["error"])
+        time.sleep(1.5)
+        self.assertEqual(len(self.slack.received("/api/chat.postMessage")), 1)
+
+    def test_5xx_and_ok_false_internal_error_are_retried(self):
+        self.slack.script("/api/chat.postMessage", ("status", 500), api_error("internal_error"))
+        self.digest()
+        self.slack.wait_for(3, "/api/chat.postMessage", timeout=30)
+        wait_for(lambda: self.gw.metric("kaizen_notifications_total", sink="slack",
+                                        result="sent") == 1, what="sent")
+
+
 class Templates(unittest.TestCase):
     def test_syntax_error_fails_start_up_with_file_and_line(self):
         d = tempfile.mkdtemp(prefix="kz-tpl-")

@@ -184,8 +184,23 @@ START_TEST(config_values_and_files)
     ck_assert_int_eq(c.max_body, 1024);
     ck_assert_int_eq(c.digest_every, 30);
     ck_assert(gw_strlist_contains(&c.ticket_labels, "bug"));
+    ck_assert_str_eq(c.slack_api_url, "https://slack.com/api");
+    ck_assert_int_eq(c.header_timeout, 5);
+    ck_assert_int_eq(c.max_inflight_body, 32 * 1024 * 1024);
     gw_config_free(&c);
     unlink(path);
+    /* Web API mode: token and channel; the base URL loses its trailing '/'. */
+    const char *web[] = {"KAIZEN_SLACK_BOT_TOKEN=xoxb-1", "KAIZEN_SLACK_CHANNEL=C0SRE",
+                         "KAIZEN_SLACK_API_URL=http://127.0.0.1:9/api/", NULL};
+    ck_assert_int_eq(load_with(web, &c, err, sizeof(err)), 0);
+    ck_assert_str_eq(c.slack_api_url, "http://127.0.0.1:9/api");
+    ck_assert_str_eq(c.slack_channel, "C0SRE");
+    gw_config_free(&c);
+    const char *both[] = {"KAIZEN_SLACK_BOT_TOKEN=xoxb-1", "KAIZEN_SLACK_CHANNEL=C0SRE",
+                          "KAIZEN_SLACK_WEBHOOK_URL=https://hooks.slack.com/x", NULL};
+    ck_assert_int_eq(load_with(both, &c, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "KAIZEN_SLACK_BOT_TOKEN"));
+    gw_config_free(&c);
 }
 END_TEST
 
@@ -211,6 +226,10 @@ START_TEST(config_errors_name_the_variable)
         {"KAIZEN_GITHUB_SECRET_FILE=/nonexistent/secret", "KAIZEN_GITHUB_SECRET_FILE"},
         {"KAIZEN_MAX_CONNECTIONS=0", "KAIZEN_MAX_CONNECTIONS"},
         {"KAIZEN_GITHUB_SECRET=,,", "KAIZEN_GITHUB_SECRET"},
+        {"KAIZEN_SLACK_BOT_TOKEN=xoxb-1", "KAIZEN_SLACK_CHANNEL"},
+        {"KAIZEN_SLACK_API_URL=slack.com/api", "KAIZEN_SLACK_API_URL"},
+        {"KAIZEN_HEADER_TIMEOUT=60s", "KAIZEN_HEADER_TIMEOUT"},
+        {"KAIZEN_MAX_INFLIGHT_BODY=1KiB", "KAIZEN_MAX_INFLIGHT_BODY"},
         {"KAIZEN_GITHUB_SECRET= , ", "KAIZEN_GITHUB_SECRET"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

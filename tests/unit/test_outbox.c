@@ -1,9 +1,11 @@
-/* Digest windows, delivery outcome classification and retry backoff. */
+/* Digest windows, delivery outcome classification (webhooks and the Slack Web API), retry backoff. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gateway/core/retry.h"
 #include "gateway/core/schedule.h"
+#include "gateway/core/slackapi.h"
 #include "tests/unit/check_main.h"
 
 #define T0 1795338000 /* 2026-11-22T09:00:00Z */
@@ -95,6 +97,39 @@ START_TEST(backoff_grows_with_jitter_and_cap)
 }
 END_TEST
 
+START_TEST(slack_web_api_answers)
+{
+    struct gw_slack_answer a;
+    const char *ok = "{\"ok\":true,\"channel\":\"C0SRE\",\"ts\":\"1700000000.000100\"}";
+    ck_assert_int_eq(gw_slack_api_classify(200, ok, strlen(ok), 1, 5, &a), GW_OUTCOME_SENT);
+    ck_assert_str_eq(a.channel, "C0SRE");
+    ck_assert_str_eq(a.ts, "1700000000.000100");
+    static const struct { const char *body; enum gw_outcome want; } cases[] = {
+        {"{\"ok\":false,\"error\":\"ratelimited\"}", GW_OUTCOME_THROTTLED},
+        {"{\"ok\":false,\"error\":\"channel_not_found\"}", GW_OUTCOME_DEAD},
+        {"{\"ok\":false,\"error\":\"not_in_channel\"}", GW_OUTCOME_DEAD},
+        {"{\"ok\":false,\"error\":\"invalid_auth\"}", GW_OUTCOME_DEAD},
+        {"{\"ok\":false,\"error\":\"account_inactive\"}", GW_OUTCOME_DEAD},
+        {"{\"ok\":false,\"error\":\"msg_too_long\"}", GW_OUTCOME_DEAD},
+        {"{\"ok\":false,\"error\":\"internal_error\"}", GW_OUTCOME_RETRY},
+        {"{\"ok\":false}", GW_OUTCOME_RETRY},
+        {"ok", GW_OUTCOME_RETRY},            /* not the Web API */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        ck_assert_msg(gw_slack_api_classify(200, cases[i].body, strlen(cases[i].body), 1, 5, &a) ==
+                          cases[i].want, "%s", cases[i].body);
+    gw_slack_api_classify(200, cases[1].body, strlen(cases[1].body), 1, 5, &a);
+    ck_assert_str_eq(a.error, "channel_not_found");
+    ck_assert_int_eq(gw_slack_api_classify(200, "{\"ok\":false}", 12, 5, 5, &a), GW_OUTCOME_DEAD);
+    ck_assert_int_eq(gw_slack_api_classify(429, "", 0, 9, 5, &a), GW_OUTCOME_THROTTLED);
+    ck_assert_int_eq(gw_slack_api_classify(503, "", 0, 1, 5, &a), GW_OUTCOME_RETRY);
+    char *msg = gw_slack_api_message("{\"text\":\"hi\"}", 13, "C0SRE");
+    ck_assert_str_eq(msg, "{\"text\":\"hi\",\"channel\":\"C0SRE\"}");
+    free(msg);
+    ck_assert_ptr_null(gw_slack_api_message("[1]", 3, "C0SRE"));
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -103,6 +138,7 @@ suite(void)
     tcase_add_test(tc, periodic_windows);
     tcase_add_test(tc, daily_windows);
     tcase_add_test(tc, classification);
+    tcase_add_test(tc, slack_web_api_answers);
     tcase_add_test(tc, digest_grace_is_a_quarter_period_at_most_an_hour);
     tcase_add_test(tc, retry_after_honoured_on_429_and_503_capped);
     tcase_add_test(tc, backoff_grows_with_jitter_and_cap);
