@@ -25,6 +25,8 @@ struct dest_state {
     char *id;             /* claimed message */
     enum gw_msg_kind kind;
     int attempt;
+    char *body;           /* Web API: a breach notice's body while its thread is looked up */
+    size_t body_len;
 };
 
 #define DUE_LIMIT 32
@@ -72,6 +74,7 @@ gw_delivery_free(struct gw_delivery *d)
     if (d->tick != NULL)
         event_free(d->tick);
     for (size_t i = 0; i < d->ndests; i++) {
+        free(d->dests[i]->body);
         free(d->dests[i]->id);
         free(d->dests[i]->name);
         free(d->dests[i]);
@@ -104,7 +107,7 @@ on_finished(const struct gw_redis_error *err, void *arg)
 
 static void
 finish_posted(struct dest_state *st, enum gw_outbox_result result, int64_t next_at, long status,
-              const char *error, const char *posted)
+              const char *error, const char *posted, const char *thread_ts)
 {
     struct gw_delivery *d = st->d;
     int64_t now = gw_now_ms();
@@ -120,7 +123,8 @@ finish_posted(struct dest_state *st, enum gw_outbox_result result, int64_t next_
     history = json_dumps(entry, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(entry);
     struct gw_outbox_outcome outcome = {result, next_at, now, history != NULL ? history : "{}",
-                                        error, posted};
+                                        error, posted,
+                                        thread_ts != NULL ? st->route->channel : NULL, thread_ts};
     gw_outbox_finish(d->outbox, st->name, st->kind, st->id, d->token, &outcome, on_finished, st);
     free(history);
 }
@@ -129,7 +133,7 @@ static void
 finish(struct dest_state *st, enum gw_outbox_result result, int64_t next_at, long status,
        const char *error)
 {
-    finish_posted(st, result, next_at, status, error, NULL);
+    finish_posted(st, result, next_at, status, error, NULL, NULL);
 }
 
 static void
@@ -166,8 +170,11 @@ on_response(const struct gw_http_response *res, void *arg)
         gw_count_notification(d->telemetry, st->route->prefix, "sent");
         gw_log(GW_LOG_INFO, "notification sent", "sink", sink, "id", st->id, "attempt",
                attempt_s, NULL);
+        /* A digest's first post opens the channel's thread for breach notices. */
         finish_posted(st, GW_OUTBOX_SENT, now + spacing, res->status, NULL,
-                      posted[0] != '\0' ? posted : NULL);
+                      posted[0] != '\0' ? posted : NULL,
+                      posted[0] != '\0' && st->kind == GW_MSG_DIGEST && strstr(st->id, ":1/")
+                          ? answer.ts : NULL);
         break;
     case GW_OUTCOME_RETRY:
     case GW_OUTCOME_THROTTLED: {
@@ -194,14 +201,14 @@ on_response(const struct gw_http_response *res, void *arg)
     }
 }
 
-/* chat.postMessage: the message with its channel, the bot token as Bearer. */
+/* chat.postMessage: the message with its channel (and thread), the bot token as Bearer. */
 static void
-post_web_api(struct dest_state *st, const struct gw_outbox_claim *claim)
+post_web_api(struct dest_state *st, const char *text, size_t len, const char *thread_ts)
 {
     const struct gw_delivery_route *route = st->route;
     char auth[512];
     const char *headers[] = {"Content-Type: application/json; charset=utf-8", auth, NULL};
-    char *body = gw_slack_api_message(claim->body, claim->body_len, route->channel);
+    char *body = gw_slack_api_message(text, len, route->channel, thread_ts);
 
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s", route->bearer);
     if (body == NULL || gw_http_client_post(st->d->client, route->url, headers, body,
@@ -209,6 +216,17 @@ post_web_api(struct dest_state *st, const struct gw_outbox_claim *claim)
         struct gw_http_response failed = {0, "could not start request", -1, NULL, 0};
         on_response(&failed, st);
     }
+    free(body);
+}
+
+/* A breach notice goes in the thread of its channel's latest digest, if any. */
+static void
+on_thread(const char *ts, const struct gw_redis_error *err, void *arg)
+{
+    struct dest_state *st = arg;
+    char *body = st->body;
+    st->body = NULL;
+    post_web_api(st, body, st->body_len, err == NULL ? ts : NULL);   /* top-level on error */
     free(body);
 }
 
@@ -238,8 +256,16 @@ on_claimed(const struct gw_outbox_claim *claim, const struct gw_redis_error *err
         finish(st, GW_OUTBOX_DRY_RUN, gw_now_ms() + st->route->spacing_ms, 0, NULL);
         return;
     }
+    if (st->route->bearer != NULL && claim->kind == GW_MSG_BREACH) {
+        if ((st->body = malloc(claim->body_len + 1)) == NULL)
+            abort();
+        memcpy(st->body, claim->body, claim->body_len);
+        st->body_len = claim->body_len;
+        gw_outbox_thread(d->outbox, st->route->channel, on_thread, st);
+        return;
+    }
     if (st->route->bearer != NULL) {
-        post_web_api(st, claim);
+        post_web_api(st, claim->body, claim->body_len, NULL);
         return;
     }
     if (gw_http_client_post(d->client, url, headers, claim->body, claim->body_len, on_response,

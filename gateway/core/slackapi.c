@@ -56,12 +56,13 @@ gw_slack_api_classify(long status, const char *body, size_t len, int attempt, in
 }
 
 char *
-gw_slack_api_message(const char *text, size_t len, const char *channel)
+gw_slack_api_message(const char *text, size_t len, const char *channel, const char *thread_ts)
 {
     json_t *msg = json_loadb(text, len, 0, NULL);
     char *out = NULL;
 
-    if (json_is_object(msg) && json_object_set_new(msg, "channel", json_string(channel)) == 0)
+    if (json_is_object(msg) && json_object_set_new(msg, "channel", json_string(channel)) == 0 &&
+        (thread_ts == NULL || json_object_set_new(msg, "thread_ts", json_string(thread_ts)) == 0))
         out = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
     return out;

@@ -26,9 +26,10 @@ enum gw_outcome gw_slack_api_classify(long status, const char *body, size_t len,
                                       int max_attempts, struct gw_slack_answer *out);
 
 /*
- * The message JSON text with "channel" set,
+ * The message JSON text with "channel" set (and "thread_ts" unless NULL),
  * as chat.postMessage takes it: malloc'd, or NULL when text is not an object.
  */
-char *gw_slack_api_message(const char *text, size_t len, const char *channel);
+char *gw_slack_api_message(const char *text, size_t len, const char *channel,
+                           const char *thread_ts);
 
 #endif

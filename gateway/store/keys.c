@@ -14,6 +14,7 @@ static const char *const prefixes[] = {
     [GW_KEY_OUTBOX_LOCK] = GW_KEY("outbox:lock:"),
     [GW_KEY_DIGEST_WINDOW] = GW_KEY("digest:window:"),
     [GW_KEY_SLACK_POSTED] = GW_KEY("slack:posted:"),
+    [GW_KEY_SLACK_THREAD] = GW_KEY("slack:thread:"),
 };
 
 char *

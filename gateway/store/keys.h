@@ -41,6 +41,8 @@
  *   {kz}:outbox:seq            counter ordering every queue
  *   {kz}:slack:posted:<id>     "channel ts" of a message posted with the Web API, for
  *                              later edits (TTL GW_SLACK_POSTED_TTL)
+ *   {kz}:slack:thread:<channel>  ts of the channel's latest digest message: breach
+ *                              notices go in its thread (TTL 24 h)
  * Digests
  *   {kz}:digest:window:<id>    a digest window claimed (TTL two windows)
  *   {kz}:digests:records       zset  the last 30 digest records (JSON) by time (ms)
@@ -106,7 +108,8 @@ enum gw_key_kind {
     GW_KEY_OUTBOX_QUEUE,    /* rest: "<destination>:<kind>" */
     GW_KEY_OUTBOX_LOCK,     /* rest: destination */
     GW_KEY_DIGEST_WINDOW,   /* rest: window id */
-    GW_KEY_SLACK_POSTED     /* rest: outbox message id */
+    GW_KEY_SLACK_POSTED,    /* rest: outbox message id */
+    GW_KEY_SLACK_THREAD     /* rest: channel */
 };
 
 struct gw_redis_args;

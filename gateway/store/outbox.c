@@ -234,6 +234,8 @@ gw_outbox_finish(struct gw_outbox *o, const char *dest, enum gw_msg_kind kind, c
     gw_redis_args_key(&a, GW_KEY_OUTBOX_PENDING);
     gw_outbox_queue_key(&a, dest, kind);
     gw_redis_args_key(&a, gw_key_buf(key, sizeof(key), GW_KEY_SLACK_POSTED, id));
+    gw_redis_args_key(&a, gw_key_buf(key, sizeof(key), GW_KEY_SLACK_THREAD,
+                                     out->thread_channel != NULL ? out->thread_channel : "-"));
     gw_redis_args_str(&a, id);
     gw_redis_args_str(&a, token);
     gw_redis_args_str(&a, gw_outbox_result_name(out->result));
@@ -244,7 +246,28 @@ gw_outbox_finish(struct gw_outbox *o, const char *dest, enum gw_msg_kind kind, c
     gw_redis_args_str(&a, dest);
     gw_redis_args_str(&a, out->posted != NULL ? out->posted : "");
     gw_redis_args_int(&a, GW_SLACK_POSTED_TTL);
+    gw_redis_args_str(&a, out->thread_ts != NULL ? out->thread_ts : "");
+    gw_redis_args_int(&a, GW_SLACK_THREAD_TTL);
     gw_redis_eval_args(o->redis, &o->finish, &a, on_finished, gw_call_new((gw_any_cb)cb, arg));
+}
+
+static void
+on_thread(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct gw_call *c = privdata;
+    if (err == NULL && reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)
+        err = &gw_bad_reply;
+    ((gw_thread_cb)c->cb)(err == NULL && reply->type == REDIS_REPLY_STRING ? reply->str : NULL,
+                          err, c->arg);
+    free(c);
+}
+
+void
+gw_outbox_thread(struct gw_outbox *o, const char *channel, gw_thread_cb cb, void *arg)
+{
+    char key[160];
+    const char *argv[] = {"GET", gw_key_buf(key, sizeof(key), GW_KEY_SLACK_THREAD, channel)};
+    gw_redis_command(o->redis, on_thread, gw_call_new((gw_any_cb)cb, arg), 2, argv, NULL);
 }
 
 /* --- status and retention ------------------------------------------------------- */

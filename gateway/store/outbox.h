@@ -113,7 +113,13 @@ struct gw_outbox_outcome {
     const char *history;    /* JSON entry for /api/outbox */
     const char *error;      /* NULL when none */
     const char *posted;     /* sent with the Slack Web API: "channel ts", kept for edits */
+    const char *thread_channel, *thread_ts;   /* a digest's head post: the channel's thread */
 };
+
+/* The ts of the latest digest message in channel (the last 24 h), or NULL. */
+typedef void (*gw_thread_cb)(const char *ts, const struct gw_redis_error *err, void *arg);
+void gw_outbox_thread(struct gw_outbox *o, const char *channel, gw_thread_cb cb, void *arg);
+#define GW_SLACK_THREAD_TTL 86400
 
 /* How long a posted message's channel and ts are kept (edits come within days). */
 #define GW_SLACK_POSTED_TTL (7 * 86400)

@@ -423,6 +423,28 @@ class WebApi(unittest.TestCase):
         self.assertEqual(self.redis.command("GET", key), "C0SRE 1700000000.000100")
         self.assertGreater(self.redis.command("TTL", key), 6 * DAY)
 
+    def test_breach_notices_go_in_the_thread_of_the_latest_digest(self):
+        self.gw.close()
+        self.gw = Gateway(self.redis.url, KAIZEN_DRY_RUN="0", KAIZEN_SLACK_BOT_TOKEN="xoxb-test",
+                          KAIZEN_SLACK_CHANNEL="C0SRE", KAIZEN_SLACK_API_URL=self.slack.url + "/api",
+                          KAIZEN_DIGEST_AT="00:00", KAIZEN_CHECK_EVERY="1s")
+        posts = lambda: self.slack.received("/api/chat.postMessage")
+        # No digest yet: the notice is top-level.
+        open_ticket(self.gw, 1, title="Breached first", created=rfc3339(OLD))
+        first = wait_for(lambda: [r for r in posts() if "Breached first" in slack_texts(r)],
+                         timeout=30, what="the first breach notice")[0]
+        self.assertNotIn("thread_ts", first["json"])
+        # A digest opens the channel's thread; the next notice goes in it.
+        self.assertEqual(admin(self.gw, "POST", "/api/digest"), {"messages": 1})
+        wait_for(lambda: self.redis.command("GET", "{kz}:slack:thread:C0SRE"), timeout=30,
+                 what="the digest's thread")
+        self.assertGreater(self.redis.command("TTL", "{kz}:slack:thread:C0SRE"), 23 * 3600)
+        open_ticket(self.gw, 2, title="Breached second", created=rfc3339(OLD))
+        second = wait_for(lambda: [r for r in posts() if "Breached second" in slack_texts(r)],
+                          timeout=30, what="the second breach notice")[0]
+        self.assertEqual(second["json"].get("thread_ts"), "1700000000.000100")
+        self.assertEqual(second["json"]["channel"], "C0SRE")
+
     def test_ok_false_ratelimited_is_retried_without_using_attempts(self):
         self.slack.script("/api/chat.postMessage",
                           *[api_error("ratelimited", {"Retry-After": "2"})] * 4)

@@ -123,10 +123,13 @@ START_TEST(slack_web_api_answers)
     ck_assert_int_eq(gw_slack_api_classify(200, "{\"ok\":false}", 12, 5, 5, &a), GW_OUTCOME_DEAD);
     ck_assert_int_eq(gw_slack_api_classify(429, "", 0, 9, 5, &a), GW_OUTCOME_THROTTLED);
     ck_assert_int_eq(gw_slack_api_classify(503, "", 0, 1, 5, &a), GW_OUTCOME_RETRY);
-    char *msg = gw_slack_api_message("{\"text\":\"hi\"}", 13, "C0SRE");
+    char *msg = gw_slack_api_message("{\"text\":\"hi\"}", 13, "C0SRE", NULL);
     ck_assert_str_eq(msg, "{\"text\":\"hi\",\"channel\":\"C0SRE\"}");
     free(msg);
-    ck_assert_ptr_null(gw_slack_api_message("[1]", 3, "C0SRE"));
+    msg = gw_slack_api_message("{\"text\":\"hi\"}", 13, "C0SRE", "1.2");
+    ck_assert_str_eq(msg, "{\"text\":\"hi\",\"channel\":\"C0SRE\",\"thread_ts\":\"1.2\"}");
+    free(msg);
+    ck_assert_ptr_null(gw_slack_api_message("[1]", 3, "C0SRE", NULL));
 }
 END_TEST
 

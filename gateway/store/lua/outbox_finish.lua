@@ -3,9 +3,11 @@
 -- be repeating it: delivery is at least once).
 -- KEYS: 1 lock  2 bodies  3 attempts  4 errors  5 dead  6 history  7 dests
 --       8 pending  9 the queue it was claimed from  10 its Slack "posted" key
+--       11 the Slack thread key of its channel
 -- ARGV: 1 id  2 token  3 outcome (sent|dry_run|retry|throttled|dead)  4 next allowed (ms)
 --       5 now (ms)  6 history entry (JSON)  7 error text  8 destination
 --       9 "channel ts" of a Slack Web API post ('' otherwise)  10 its TTL (s)
+--       11 ts of a digest's head post, the channel's thread ('' otherwise)  12 its TTL (s)
 local id, token, outcome, dest = ARGV[1], ARGV[2], ARGV[3], ARGV[8]
 local mine = redis.call('GET', KEYS[1]) == token .. ' ' .. id
 if redis.call('HEXISTS', KEYS[2], id) == 1 then
@@ -25,6 +27,7 @@ if redis.call('HEXISTS', KEYS[2], id) == 1 then
       redis.call('HDEL', KEYS[3], id)
       redis.call('HDEL', KEYS[4], id)
       if ARGV[9] ~= '' then redis.call('SET', KEYS[10], ARGV[9], 'EX', ARGV[10]) end
+      if ARGV[11] ~= '' then redis.call('SET', KEYS[11], ARGV[11], 'EX', ARGV[12]) end
     end
     redis.call('ZADD', KEYS[7], ARGV[4], dest)
     redis.call('LPUSH', KEYS[6], ARGV[6])
