@@ -17,7 +17,7 @@
  *   503  the body would take the bodies held at once over
  *        KAIZEN_MAX_INFLIGHT_BODY (with Retry-After)
  *   408  the headers took longer than KAIZEN_HEADER_TIMEOUT
- *   431  headers over 64 KiB
+ *   431  headers over 16 KiB
  *
  * A refused connection is taken from evhttp (its callbacks are replaced):
  * the JSON answer is written, the write side shut, what the client still
@@ -490,7 +490,7 @@ on_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *a
         if ((c->head_end = head_complete(c)) != 0)
             head_done(c);
         else if (c->head_len >= MAX_HEADERS_SIZE)
-            conn_refuse(c, 431, "request headers over 64 KiB");
+            conn_refuse(c, 431, "request headers over 16 KiB");
         else
             c->scan = c->head_len > 3 ? c->head_len - 3 : 0;
         return;

@@ -14,7 +14,9 @@ struct evhttp_connection;
 struct gw_metric;
 
 #define MAX_METHODS 4
-#define MAX_HEADERS_SIZE (64 * 1024)
+/* Request line and headers: GitHub sends ~1.5 KB. Held per connection while
+ * arriving (net/http_conn.c), so the cap times KAIZEN_MAX_CONNECTIONS bounds it. */
+#define MAX_HEADERS_SIZE (16 * 1024)
 
 struct route {
     const char *path;
