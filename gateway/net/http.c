@@ -9,6 +9,7 @@
 #include <event2/listener.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,9 +84,12 @@ gw_http_free(struct gw_http *http)
     if (http == NULL)
         return;
     event_free(http->sweep_timer);
+    /* Nothing may re-enable the listener or report a drain from here on. */
+    http->on_drained = NULL;
+    http->shutting_down = 1;
+    http->listener = NULL;
     /* evhttp_free closes every connection; their close callbacks release them. */
     evhttp_free(http->evhttp);
-    http->on_drained = NULL;
     gw_http_conn_free_all(http);
     while (http->routes != NULL) {
         struct route *next = http->routes->next;
@@ -184,20 +188,30 @@ answer_backlog(evutil_socket_t fd)
         "Connection: close\r\nRetry-After: 1\r\nContent-Length: 43\r\n\r\n"
         "{\"error\":\"shutting down; retry elsewhere\"}\n";
     char sink[16384];
+    double until = gw_monotonic() + 0.25;   /* the loop stalls at most this long */
 
-    for (int n = 0; n < 4096; n++) {
+    /* At most a listen backlog's worth (clients that retry at once would keep it going). */
+    for (int n = 0; n < 128; n++) {
         evutil_socket_t s = accept(fd, NULL, NULL);
         if (s < 0)
             break;
         evutil_make_socket_nonblocking(s);
-        /* What the client sent is read first, so that the close is not a reset. */
-        while (recv(s, sink, sizeof(sink), 0) > 0)
-            ;
         if (send(s, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0)
             gw_log(GW_LOG_DEBUG, "backlog connection gone before its 503", NULL);
         shutdown(s, SHUT_WR);
-        while (recv(s, sink, sizeof(sink), 0) > 0)
-            ;
+        /* Read what the client sends until its EOF (bounded in time and
+         * bytes), so that the close is not a reset that loses the 503. */
+        size_t got = 0;
+        while (got < 1024 * 1024) {
+            struct pollfd p = {s, POLLIN, 0};
+            int left = (int)((until - gw_monotonic()) * 1000);
+            if (left <= 0 || poll(&p, 1, left < 20 ? left : 20) <= 0)
+                break;
+            ssize_t r = recv(s, sink, sizeof(sink), 0);
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
         evutil_closesocket(s);
     }
 }
@@ -238,10 +252,15 @@ gw_http_on_reject(struct gw_http *http, gw_http_reject_fn fn, void *arg)
     http->reject_arg = arg;
 }
 
-void
-gw_http_observe(struct gw_http *http, const char *path, int status, double started)
+const struct route *
+gw_http_route_of(const struct gw_http *http, const char *path)
 {
-    const struct route *route = path != NULL ? find_route(http, path) : NULL;
+    return path != NULL ? find_route(http, path) : NULL;
+}
+
+void
+gw_http_observe(struct gw_http *http, const struct route *route, int status, double started)
+{
     char code[4] = {(char)('0' + status / 100 % 10), (char)('0' + status / 10 % 10),
                     (char)('0' + status % 10), '\0'};
     const char *labels[2] = {route != NULL ? route->label : "other", code};

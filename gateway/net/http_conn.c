@@ -60,10 +60,14 @@ static void on_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *i
 
 /* --- tracking --------------------------------------------------------------- */
 
+static struct conn *shed_victim(struct gw_http *http, double now);
+
+/* The listener pauses only at the cap with nothing to shed (all busy). */
 static void
 update_listener(struct gw_http *http)
 {
-    int full = http->nconns - http->nrefused >= http->limits.max_connections;
+    int full = http->nconns - http->nrefused >= http->limits.max_connections &&
+               shed_victim(http, gw_monotonic()) == NULL;
     if (http->listener == NULL || http->shutting_down)
         return;
     if (full && !http->listener_paused) {
@@ -193,19 +197,27 @@ on_refused_read(struct bufferevent *bev, void *arg)
 static void
 on_refused_write(struct bufferevent *bev, void *arg)
 {
-    (void)arg;
+    struct conn *c = arg;
     /* The answer is out: no more to send; keep reading until EOF or the linger ends. */
     evutil_socket_t s = bufferevent_getfd(bev);
     if (s >= 0)
         shutdown(s, SHUT_WR);
+    if (c->peer_done)
+        refused_close(c);
 }
 
 static void
 on_refused_event(struct bufferevent *bev, short what, void *arg)
 {
-    (void)bev;
-    (void)what;   /* EOF, error or the linger's timeout: done either way */
-    refused_close(arg);
+    struct conn *c = arg;
+    /* The client finished sending while the answer is still going out: let it go out. */
+    if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_TIMEOUT) &&
+        evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+        c->peer_done = 1;
+        bufferevent_disable(bev, EV_READ);
+        return;
+    }
+    refused_close(c);   /* EOF, error or the linger's timeout: done */
 }
 
 static const char *
@@ -221,13 +233,22 @@ status_text(int status)
     }
 }
 
+/* The bytes of the head to read: the whole head, or what came of it (refused early). */
+static size_t
+head_size(const struct conn *c)
+{
+    return c->head_end != 0 ? c->head_end : c->head_len;
+}
+
 /* A header of the request head (first match, case-insensitive) into out; 0 if absent. */
 static int
 head_header(const struct conn *c, const char *name, char *out, size_t outlen)
 {
     size_t n = strlen(name);
-    const char *p = c->head, *end = c->head + c->head_end;
+    const char *p = c->head, *end = c->head + head_size(c);
     out[0] = '\0';
+    if (c->head == NULL)
+        return 0;
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         const char *line_end = eol != NULL ? eol : end;
@@ -255,13 +276,13 @@ head_header(const struct conn *c, const char *name, char *out, size_t outlen)
 static void
 head_path(const struct conn *c, char *out, size_t outlen)
 {
-    const char *sp = memchr(c->head, ' ', c->head_end);
+    const char *sp = c->head != NULL ? memchr(c->head, ' ', head_size(c)) : NULL;
     size_t len = 0;
     out[0] = '\0';
     if (sp == NULL)
         return;
     sp++;
-    while (sp + len < c->head + c->head_end && sp[len] != ' ' && sp[len] != '?' &&
+    while (sp + len < c->head + head_size(c) && sp[len] != ' ' && sp[len] != '?' &&
            sp[len] != '\r' && sp[len] != '\n' && len + 1 < outlen)
         len++;
     memcpy(out, sp, len);
@@ -290,10 +311,11 @@ conn_refuse(struct conn *c, int status, const char *reason)
     if (http->on_reject != NULL)
         http->on_reject(http->reject_arg, path[0] != '\0' ? path : NULL,
                         event[0] != '\0' ? event : NULL, status);
-    gw_http_observe(http, path, status, c->state_since);
+    gw_http_observe(http, gw_http_route_of(http, path), status, c->state_since);
     release_body(c);
     c->state = CONN_REFUSED;   /* closing: no longer counts towards the cap */
     http->nrefused++;
+    update_listener(http);
 
     n = snprintf(response, sizeof(response),
                  "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n"
@@ -375,7 +397,9 @@ check_head(struct conn *c)
         const char *le = eol != NULL ? eol : end;
         if (le > p && le[-1] == '\r')
             le--;
-        if (first) {
+        if (first && le == p) {
+            /* RFC 9112 2.2: empty lines before the request line are ignored */
+        } else if (first) {
             first = 0;
             if (!valid_request_line(p, le)) {
                 conn_refuse(c, 400, "malformed request line");
@@ -387,7 +411,7 @@ check_head(struct conn *c)
             conn_refuse(c, 400, "malformed header line");
             return -1;
         }
-        if ((size_t)(le - p) > 15 && p[14] == ':' && strncasecmp(p, "Content-Length", 14) == 0) {
+        if ((size_t)(le - p) >= 15 && p[14] == ':' && strncasecmp(p, "Content-Length", 14) == 0) {
             const char *v = p + 15;
             while (v < le && (*v == ' ' || *v == '\t'))
                 v++;
@@ -404,7 +428,7 @@ check_head(struct conn *c)
                 return -1;
             }
             length = n;
-        } else if ((size_t)(le - p) > 18 && p[17] == ':' &&
+        } else if ((size_t)(le - p) >= 18 && p[17] == ':' &&
                    strncasecmp(p, "Transfer-Encoding", 17) == 0) {
             chunked = 1;
         }
@@ -450,6 +474,7 @@ head_done(struct conn *c)
     } else {
         c->state = CONN_BODY;
     }
+    update_listener(http);   /* one fewer connection that could be shed */
 }
 
 static void
@@ -464,7 +489,8 @@ on_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *a
     switch (c->state) {
     case CONN_IDLE:
         c->state = CONN_HEAD;
-        c->state_since = gw_monotonic();
+        /* The request deadline runs from here, not from the last reply. */
+        c->since = c->state_since = gw_monotonic();
         c->head_len = c->head_end = c->scan = 0;
         /* fall through */
     case CONN_HEAD:
@@ -519,7 +545,7 @@ shed_victim(struct gw_http *http, double now)
     struct conn *idle = NULL, *slow = NULL;
     double slow_rate = 0;
     for (struct conn *c = http->conns; c != NULL; c = c->next) {
-        if (c->state == CONN_IDLE && c->busy == 0 && !replying(c)) {
+        if (c->state == CONN_IDLE && c->busy == 0 && !replying(c) && !bytes_waiting(c)) {
             if (idle == NULL || c->state_since < idle->state_since)
                 idle = c;
         } else if (c->state == CONN_HEAD) {
@@ -584,6 +610,7 @@ gw_http_conn_find(struct gw_http *http, struct evhttp_request *evreq)
                 conn_attach(c);
             c->busy++;
             c->state = CONN_BUSY;
+            update_listener(http);
             return c;
         }
     }
@@ -599,6 +626,7 @@ gw_http_conn_replied(struct conn *c)
     /* Bytes already waiting are a pipelined request: evhttp's, unguarded. */
     if (c->busy == 0)
         c->state = evbuffer_get_length(bufferevent_get_input(c->bev)) > 0 ? CONN_WAIT : CONN_IDLE;
+    update_listener(c->http);   /* an idle connection can be shed again */
 }
 
 void

@@ -59,6 +59,7 @@ struct conn {
     int64_t body_left;                /* BODY: declared bytes still to come */
     int64_t reserved;                 /* bytes of the body budget held */
     size_t rx, dropped;               /* bytes received; dropped while refused */
+    int peer_done;                    /* refused: EOF seen, closing once the answer is out */
     struct conn *prev, *next;
 };
 
@@ -111,7 +112,9 @@ void gw_http_conn_free_all(struct gw_http *http);
 /* net/http.c */
 /* Calls on_drained once shutting down with no request in flight and no connection left. */
 void gw_http_check_drained(struct gw_http *http);
-/* The latency histogram, for a path (route label) and status. */
-void gw_http_observe(struct gw_http *http, const char *path, int status, double started);
+/* The route serving path, or NULL. */
+const struct route *gw_http_route_of(const struct gw_http *http, const char *path);
+/* The latency histogram, for a route (NULL: "other") and status. */
+void gw_http_observe(struct gw_http *http, const struct route *route, int status, double started);
 
 #endif

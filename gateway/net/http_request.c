@@ -89,7 +89,7 @@ gw_reply_buffer(struct gw_request *req, int code, const char *content_type, stru
         gw_reply_header(req, "Connection", "close");
     evhttp_send_reply(req->evreq, code, NULL, body);
 
-    gw_http_observe(http, req->route != NULL ? req->route->path : NULL, code, req->started);
+    gw_http_observe(http, req->route, code, req->started);
 
     if (req->conn != NULL)
         gw_http_conn_replied(req->conn);
