@@ -156,6 +156,10 @@ class Upgrade(unittest.TestCase):
         self.assertEqual(self.issue(old, "opened", 11, at(-1), "r1")[0], 202)
         ids = lambda: [t["id"] for t in new.tickets("?state=all")]
         wait_for(lambda: "gh:octo-org/api#11" in ids(), timeout=60, what="old replica's ticket")
+        # The ticket and its delivery id are carried over in separate steps of
+        # one pass: the redelivery is a duplicate once the id is over too.
+        wait_for(lambda: self.redis.command("EXISTS", "{kz}:delivery:github:r1") == 1, timeout=60,
+                 what="old replica's delivery id")
         self.assertEqual(self.issue(new, "opened", 11, at(-1), "r1")[1]["status"], "duplicate")
 
 
