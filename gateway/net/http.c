@@ -9,7 +9,6 @@
 #include <event2/listener.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,8 @@
 
 static void on_request(struct evhttp_request *evreq, void *arg);
 static const struct route *find_route(const struct gw_http *http, const char *path);
+struct backlog_conn;
+static void backlog_free(struct backlog_conn *b);
 
 static const double duration_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                           0.5,   1,    2.5,   5,    10};
@@ -91,6 +92,8 @@ gw_http_free(struct gw_http *http)
     /* evhttp_free closes every connection; their close callbacks release them. */
     evhttp_free(http->evhttp);
     gw_http_conn_free_all(http);
+    while (http->backlog != NULL)
+        backlog_free(http->backlog);
     while (http->routes != NULL) {
         struct route *next = http->routes->next;
         free(http->routes);
@@ -179,40 +182,85 @@ gw_http_listen(struct gw_http *http, const char *host, int port, int *port_out)
  * Connections the kernel completed but evhttp has not accepted yet would be
  * reset when the listener closes, their requests sent and never answered:
  * each gets a 503 (another replica will take the retry) before the close.
+ * Each lingers on the loop, without blocking it, until the client's EOF
+ * (or 2 s), so that the close is not a reset that loses the 503; the drain
+ * waits for them.
  */
+struct backlog_conn {
+    struct gw_http *http;
+    struct bufferevent *bev;
+    struct backlog_conn *prev, *next;
+};
+
 static void
-answer_backlog(evutil_socket_t fd)
+backlog_free(struct backlog_conn *b)
+{
+    struct gw_http *http = b->http;
+    if (b->prev != NULL)
+        b->prev->next = b->next;
+    else
+        http->backlog = b->next;
+    if (b->next != NULL)
+        b->next->prev = b->prev;
+    bufferevent_free(b->bev);
+    free(b);
+    gw_http_check_drained(http);
+}
+
+static void
+on_backlog_read(struct bufferevent *bev, void *arg)
+{
+    (void)arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void
+on_backlog_write(struct bufferevent *bev, void *arg)
+{
+    (void)arg;
+    shutdown(bufferevent_getfd(bev), SHUT_WR);   /* the 503 is out */
+}
+
+static void
+on_backlog_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    (void)what;   /* EOF, error or the 2 s linger: done */
+    backlog_free(arg);
+}
+
+static void
+answer_backlog(struct gw_http *http, evutil_socket_t fd)
 {
     static const char busy[] =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
         "Connection: close\r\nRetry-After: 1\r\nContent-Length: 43\r\n\r\n"
         "{\"error\":\"shutting down; retry elsewhere\"}\n";
-    char sink[16384];
-    double until = gw_monotonic() + 0.25;   /* the loop stalls at most this long */
+    struct timeval linger = {2, 0};
 
     /* At most a listen backlog's worth (clients that retry at once would keep it going). */
     for (int n = 0; n < 128; n++) {
         evutil_socket_t s = accept(fd, NULL, NULL);
+        struct backlog_conn *b;
         if (s < 0)
             break;
         evutil_make_socket_nonblocking(s);
-        if (send(s, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0)
-            gw_log(GW_LOG_DEBUG, "backlog connection gone before its 503", NULL);
-        shutdown(s, SHUT_WR);
-        /* Read what the client sends until its EOF (bounded in time and
-         * bytes), so that the close is not a reset that loses the 503. */
-        size_t got = 0;
-        while (got < 1024 * 1024) {
-            struct pollfd p = {s, POLLIN, 0};
-            int left = (int)((until - gw_monotonic()) * 1000);
-            if (left <= 0 || poll(&p, 1, left < 20 ? left : 20) <= 0)
-                break;
-            ssize_t r = recv(s, sink, sizeof(sink), 0);
-            if (r <= 0)
-                break;
-            got += (size_t)r;
+        if ((b = calloc(1, sizeof(*b))) == NULL ||
+            (b->bev = bufferevent_socket_new(http->base, s, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+            free(b);
+            evutil_closesocket(s);
+            continue;
         }
-        evutil_closesocket(s);
+        b->http = http;
+        b->next = http->backlog;
+        if (http->backlog != NULL)
+            http->backlog->prev = b;
+        http->backlog = b;
+        bufferevent_setcb(b->bev, on_backlog_read, on_backlog_write, on_backlog_event, b);
+        bufferevent_set_timeouts(b->bev, &linger, &linger);
+        bufferevent_write(b->bev, busy, sizeof(busy) - 1);
+        bufferevent_enable(b->bev, EV_READ | EV_WRITE);
     }
 }
 
@@ -225,7 +273,7 @@ gw_http_shutdown(struct gw_http *http, void (*on_drained)(void *), void *arg)
     http->on_drained = on_drained;
     http->drained_arg = arg;
     if (http->bound != NULL) {
-        answer_backlog(evhttp_bound_socket_get_fd(http->bound));
+        answer_backlog(http, evhttp_bound_socket_get_fd(http->bound));
         evhttp_del_accept_socket(http->evhttp, http->bound);
         http->bound = NULL;
         http->listener = NULL;
@@ -239,7 +287,8 @@ void
 gw_http_check_drained(struct gw_http *http)
 {
     void (*fn)(void *) = http->on_drained;
-    if (!http->shutting_down || fn == NULL || http->inflight > 0 || http->nconns > 0)
+    if (!http->shutting_down || fn == NULL || http->inflight > 0 || http->nconns > 0 ||
+        http->backlog != NULL)
         return;
     http->on_drained = NULL;   /* once */
     fn(http->drained_arg);

@@ -82,6 +82,7 @@ struct gw_http {
     int64_t body_held;                /* declared body bytes of the requests in flight */
     long shed;                        /* connections shed at the cap */
     int nrefused;                     /* of nconns, refused and closing */
+    struct backlog_conn *backlog;     /* shutdown: backlog connections answered 503, closing */
     gw_http_reject_fn on_reject;
     void *reject_arg;
 };
