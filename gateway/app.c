@@ -68,7 +68,8 @@ build(struct gw_app *app)
         (app->redis = gw_redis_new(app->base, &redis, on_redis_state, app)) == NULL ||
         (app->client = gw_http_client_new(app->base, connect_ms, (long)cfg->http_timeout_ms)) == NULL ||
         (app->tickets = gw_tickets_new(app->redis, cfg->retention)) == NULL ||
-        (app->canaries = gw_canaries_new(app->redis)) == NULL ||
+        (app->canaries = gw_canaries_new(app->redis, cfg->slack_bot_token != NULL
+                                                         ? GW_DEST_SLACK : NULL)) == NULL ||
         (app->digests = gw_digests_new(app->redis)) == NULL ||
         (app->breaches = gw_breaches_new(app->redis)) == NULL ||
         (app->outbox = gw_outbox_new(app->redis)) == NULL ||
@@ -77,21 +78,24 @@ build(struct gw_app *app)
 
     if (cfg->slack_bot_token != NULL) {
         size_t n = strlen(cfg->slack_api_url) + sizeof("/chat.postMessage");
-        if ((app->slack_post_url = malloc(n)) == NULL)
+        if ((app->slack_post_url = malloc(n)) == NULL ||
+            (app->slack_update_url = malloc(n)) == NULL)
             return -1;
         snprintf(app->slack_post_url, n, "%s/chat.postMessage", cfg->slack_api_url);
+        snprintf(app->slack_update_url, n, "%s/chat.update", cfg->slack_api_url);
     }
     struct gw_delivery_config dcfg = {
         /* Slack: ~1 message/s (per webhook, and per channel in Web API mode) */
         .routes = {{GW_DEST_SLACK,
                     cfg->slack_bot_token != NULL ? app->slack_post_url : cfg->slack_webhook_url,
-                    1000, cfg->slack_bot_token, cfg->slack_channel},
+                    1000, cfg->slack_bot_token, cfg->slack_channel, app->slack_update_url},
                    {GW_DEST_PAGER, cfg->pager_routing_key ? cfg->pager_url : NULL,
-                    500, NULL, NULL}},                           /* PagerDuty: 120/min */
+                    500, NULL, NULL, NULL}},                     /* PagerDuty: 120/min */
         .nroutes = 2,
         .dry_run = cfg->dry_run,
         .retry = {cfg->outbox_max_attempts, 1000, 300000},
         .lease_ms = cfg->http_timeout_ms + 10000,
+        .templates = app->templates,
     };
     app->delivery = gw_delivery_new(app->base, app->redis, app->outbox, app->client, &dcfg,
                                     &app->telemetry);
@@ -119,6 +123,7 @@ routes(struct gw_app *app)
     gw_metrics_register(app->http, &app->metrics);
     gw_github_register(app->http, &app->webhooks);
     gw_alertmanager_register(app->http, &app->webhooks);
+    gw_slack_register(app->http, &app->webhooks);
     gw_tickets_api_register(app->http, &app->api);
     gw_outbox_api_register(app->http, &app->api);
     gw_canaries_api_register(app->http, &app->api);
@@ -188,5 +193,6 @@ gw_app_free(struct gw_app *app)
     gw_migration_free(app->migration);
     gw_metrics_free(app->registry);
     free(app->slack_post_url);
+    free(app->slack_update_url);
     memset(app, 0, sizeof(*app));
 }

@@ -44,6 +44,7 @@ struct gw_app {
     struct gw_api_handler api;
     struct gw_feeds_handler feeds;
     char *slack_post_url;     /* Web API mode: <KAIZEN_SLACK_API_URL>/chat.postMessage */
+    char *slack_update_url;   /* and <KAIZEN_SLACK_API_URL>/chat.update */
 };
 
 /*

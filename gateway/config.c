@@ -200,6 +200,7 @@ load(struct gw_config *c, struct loader *l)
         secret(l, "KAIZEN_FEED_TOKEN", &c->feed_token) != 0 ||
         secret(l, "KAIZEN_SLACK_WEBHOOK_URL", &c->slack_webhook_url) != 0 ||
         secret(l, "KAIZEN_SLACK_BOT_TOKEN", &c->slack_bot_token) != 0 ||
+        secret(l, "KAIZEN_SLACK_SIGNING_SECRET", &c->slack_signing_secret) != 0 ||
         secret(l, "KAIZEN_PAGER_ROUTING_KEY", &c->pager_routing_key) != 0)
         return -1;
     if (url(l, "KAIZEN_SLACK_WEBHOOK_URL", c->slack_webhook_url) != 0)
@@ -373,6 +374,7 @@ gw_config_free(struct gw_config *c)
     free(c->feed_token);
     free(c->slack_webhook_url);
     free(c->slack_bot_token);
+    free(c->slack_signing_secret);
     free(c->slack_channel);
     free(c->slack_api_url);
     free(c->pager_url);

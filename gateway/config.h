@@ -24,6 +24,7 @@ struct gw_config {
     char *slack_webhook_url;
     char *slack_bot_token;     /* KAIZEN_SLACK_BOT_TOKEN: Web API mode */
     char *slack_channel;       /* KAIZEN_SLACK_CHANNEL */
+    char *slack_signing_secret; /* KAIZEN_SLACK_SIGNING_SECRET: POST /webhooks/slack, buttons */
     char *slack_api_url;       /* KAIZEN_SLACK_API_URL, without a trailing '/' */
     char *pager_url;
     char *pager_routing_key;

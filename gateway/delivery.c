@@ -12,6 +12,7 @@
 #include "gateway/net/httpclient.h"
 #include "gateway/net/redis.h"
 #include "gateway/telemetry.h"
+#include "gateway/text/render.h"
 #include "gateway/util/log.h"
 
 #define TICK_MS 200
@@ -25,8 +26,8 @@ struct dest_state {
     char *id;             /* claimed message */
     enum gw_msg_kind kind;
     int attempt;
-    char *body;           /* Web API: a breach notice's body while its thread is looked up */
-    size_t body_len;
+    char *body;           /* Web API: a breach notice's body while its thread is looked up, */
+    size_t body_len;      /* or an edit's rendered message while its post is looked up */
 };
 
 #define DUE_LIMIT 32
@@ -171,6 +172,9 @@ on_response(const struct gw_http_response *res, void *arg)
         gw_log(GW_LOG_INFO, "notification sent", "sink", sink, "id", st->id, "attempt",
                attempt_s, NULL);
         /* A digest's first post opens the channel's thread for breach notices. */
+        /* An edit leaves nothing to edit later: only posts are kept. */
+        if (strncmp(st->id, "edit:", 5) == 0)
+            posted[0] = '\0';
         finish_posted(st, GW_OUTBOX_SENT, now + spacing, res->status, NULL,
                       posted[0] != '\0' ? posted : NULL,
                       posted[0] != '\0' && st->kind == GW_MSG_DIGEST && strstr(st->id, ":1/")
@@ -201,22 +205,81 @@ on_response(const struct gw_http_response *res, void *arg)
     }
 }
 
-/* chat.postMessage: the message with its channel (and thread), the bot token as Bearer. */
+/*
+ * A Web API call with the bot token as Bearer: chat.postMessage (url, the
+ * route's channel, thread_ts when a reply) or chat.update (update_url, the
+ * channel and ts of the post).
+ */
 static void
-post_web_api(struct dest_state *st, const char *text, size_t len, const char *thread_ts)
+call_web_api(struct dest_state *st, const char *url, const char *text, size_t len,
+             const char *channel, const char *ts_field, const char *ts)
 {
-    const struct gw_delivery_route *route = st->route;
     char auth[512];
     const char *headers[] = {"Content-Type: application/json; charset=utf-8", auth, NULL};
-    char *body = gw_slack_api_message(text, len, route->channel, thread_ts);
+    char *body = gw_slack_api_message(text, len, channel, ts_field, ts);
 
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", route->bearer);
-    if (body == NULL || gw_http_client_post(st->d->client, route->url, headers, body,
-                                            strlen(body), on_response, st) != 0) {
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", st->route->bearer);
+    if (body == NULL || gw_http_client_post(st->d->client, url, headers, body, strlen(body),
+                                            on_response, st) != 0) {
         struct gw_http_response failed = {0, "could not start request", -1, NULL, 0};
         on_response(&failed, st);
     }
     free(body);
+}
+
+static void
+post_web_api(struct dest_state *st, const char *text, size_t len, const char *thread_ts)
+{
+    call_web_api(st, st->route->url, text, len, st->route->channel, "thread_ts", thread_ts);
+}
+
+/* An edit: its post's "channel ts" is known, or it never went out. */
+static void
+on_post_found(const char *posted, const struct gw_redis_error *err, void *arg)
+{
+    struct dest_state *st = arg;
+    char *body = st->body, channel[64], ts[64];
+
+    st->body = NULL;
+    if (err != NULL) {
+        /* Redis failed: the lease lapses and the edit is claimed again. */
+        gw_log(GW_LOG_WARN, "edit: post not looked up; will retry", "sink", st->name, "id",
+               st->id, "error", err->text, NULL);
+        free(body);
+        free(st->id);
+        st->id = NULL;
+        st->busy = 0;
+        return;
+    }
+    if (posted == NULL || sscanf(posted, "%63s %63s", channel, ts) != 2) {
+        gw_count_notification(st->d->telemetry, st->route->prefix, "dead");
+        gw_log(GW_LOG_WARN, "edit dead-lettered: its message was never posted", "sink",
+               st->name, "id", st->id, NULL);
+        finish(st, GW_OUTBOX_DEAD, gw_now_ms(), 0,
+               "nothing to edit: the message was not posted (dead letter, or over 7 days ago)");
+    } else {
+        call_web_api(st, st->route->update_url, body, st->body_len, channel, "ts", ts);
+    }
+    free(body);
+}
+
+/* Renders an edit now and looks up the post it edits. */
+static void
+start_edit(struct dest_state *st, const struct gw_outbox_claim *claim)
+{
+    char target[512];
+    json_t *msg = gw_render_edit(st->d->cfg.templates, claim->body, claim->body_len, target,
+                                 sizeof(target));
+
+    st->body = msg != NULL ? json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(msg);
+    if (st->body == NULL) {
+        gw_count_notification(st->d->telemetry, st->route->prefix, "dead");
+        finish(st, GW_OUTBOX_DEAD, gw_now_ms(), 0, "edit: not an edit of a known message");
+        return;
+    }
+    st->body_len = strlen(st->body);
+    gw_outbox_posted(st->d->outbox, target, on_post_found, st);
 }
 
 /* A breach notice goes in the thread of its channel's latest digest, if any. */
@@ -254,6 +317,10 @@ on_claimed(const struct gw_outbox_claim *claim, const struct gw_redis_error *err
         gw_log(GW_LOG_INFO, "dry-run: notification not sent", "sink", st->name,
                "id", st->id, "body", claim->body, NULL);
         finish(st, GW_OUTBOX_DRY_RUN, gw_now_ms() + st->route->spacing_ms, 0, NULL);
+        return;
+    }
+    if (st->route->bearer != NULL && strncmp(claim->id, "edit:", 5) == 0) {
+        start_edit(st, claim);
         return;
     }
     if (st->route->bearer != NULL && claim->kind == GW_MSG_BREACH) {

@@ -5,6 +5,13 @@
  * backoff, dead letter). Delivery is
  * at least once: a replica that dies after the peer answered 2xx but
  * before recording it causes one repeat.
+ *
+ * In Web API mode a message whose id starts with "edit:" is an edit of a
+ * message posted before (text/render.h gw_render_edit): it is rendered
+ * now, and sent with chat.update to the channel and ts the post left in
+ * Redis. It is in the same queue as the post, behind it, so it never
+ * overtakes the post; a post that never went out leaves nothing to edit
+ * (dead letter "nothing to edit").
  */
 #ifndef GW_DELIVERY_H
 #define GW_DELIVERY_H
@@ -18,6 +25,7 @@ struct event_base;
 struct gw_http_client;
 struct gw_redis;
 struct gw_telemetry;
+struct gw_templates;
 
 /* How to reach the destinations whose names start with prefix. */
 struct gw_delivery_route {
@@ -26,6 +34,7 @@ struct gw_delivery_route {
     int64_t spacing_ms;         /* minimum gap between two sends to one destination (rate limit) */
     const char *bearer;         /* set: Slack Web API (url is chat.postMessage), this token */
     const char *channel;        /* Web API: the channel posted to */
+    const char *update_url;     /* Web API: chat.update, for the "edit:" messages */
 };
 
 #define GW_DELIVERY_ROUTES 4
@@ -36,6 +45,7 @@ struct gw_delivery_config {
     int dry_run;                         /* KAIZEN_DRY_RUN: never send */
     struct gw_retry_policy retry;
     int64_t lease_ms;                    /* how long a claimed head stays locked */
+    const struct gw_templates *templates; /* edits are rendered when they are sent */
 };
 
 struct gw_delivery;

@@ -126,6 +126,9 @@ print_summary(const struct gw_config *c)
     else
         printf("  slack             %s\n",
                c->dry_run ? "dry-run" : c->slack_webhook_url ? "incoming webhook set" : "unset (dry-run)");
+    printf("  slack buttons     %s\n", c->slack_signing_secret
+                                          ? "Acknowledge (POST /webhooks/slack, signing secret set)"
+                                          : "off (KAIZEN_SLACK_SIGNING_SECRET unset)");
     printf("  sla               critical=%llds high=%llds medium=%llds low=%llds\n",
            (long long)c->sla.seconds[0], (long long)c->sla.seconds[1],
            (long long)c->sla.seconds[2], (long long)c->sla.seconds[3]);

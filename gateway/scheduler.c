@@ -324,9 +324,18 @@ on_due_canaries(const struct gw_canary *canaries, size_t n, const struct gw_redi
     for (size_t i = 0; err == NULL && i < n; i++) {
         const struct gw_canary *c = &canaries[i];
         struct gw_canary_info info = {c->id, c->service, c->environment, c->started_at,
-                                      c->budget_seconds, now};
+                                      c->budget_seconds, now, NULL, 0};
         char *summary = gw_render_canary_summary(s->d.templates, &info);
         json_t *slack = gw_render_canary_slack(s->d.templates, &info);
+        char value[300];
+
+        /* With interactivity set up, the page can be acknowledged from Slack. */
+        snprintf(value, sizeof(value), "canary:%s", c->id);
+        if (slack != NULL && s->d.cfg->slack_signing_secret != NULL &&
+            gw_render_add_ack_button(slack, value) != 0) {
+            json_decref(slack);
+            slack = NULL;
+        }
         json_t *trigger = rk != NULL && summary != NULL ? gw_pager_trigger(rk, c, summary, now) : NULL;
         char *slack_body = dump(slack), *pager_body = dump(trigger);
         char pager_id[320], slack_id[320];

@@ -37,7 +37,7 @@ struct gw_metrics_handler {
 };
 void gw_metrics_register(struct gw_http *http, struct gw_metrics_handler *h);
 
-/* POST /webhooks/github and POST /webhooks/alertmanager */
+/* POST /webhooks/github, /webhooks/alertmanager and /webhooks/slack */
 struct gw_webhook_handler {
     const struct gw_config *cfg;
     struct gw_tickets *tickets;
@@ -46,6 +46,8 @@ struct gw_webhook_handler {
 };
 void gw_github_register(struct gw_http *http, struct gw_webhook_handler *h);
 void gw_alertmanager_register(struct gw_http *http, struct gw_webhook_handler *h);
+/* POST /webhooks/slack (Slack interactivity: the Acknowledge button) */
+void gw_slack_register(struct gw_http *http, struct gw_webhook_handler *h);
 
 /* GET /api/tickets, GET /api/outbox, POST /api/digest, /api/canaries */
 struct gw_api_handler {

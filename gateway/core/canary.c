@@ -19,6 +19,7 @@ gw_canary_clear(struct gw_canary *c)
     free(c->source);
     free(c->repo);
     free(c->sha);
+    free(c->acked_by);
     memset(c, 0, sizeof(*c));
 }
 
@@ -187,12 +188,15 @@ gw_canary_from_api(const struct gw_jval *body, int64_t now, int64_t default_budg
 json_t *
 gw_canary_json(const struct gw_canary *c, int64_t now)
 {
-    char started[32];
+    char started[32], acked[32];
     gw_time_format_rfc3339(c->started_at, started, sizeof(started));
-    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:s}", "id", c->id, "service",
+    gw_time_format_rfc3339(c->acked_at, acked, sizeof(acked));
+    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:s, s:o, s:o}", "id", c->id, "service",
                      c->service ? c->service : "", "environment",
                      c->environment ? c->environment : "", "started_at", started,
                      "budget_seconds", (json_int_t)c->budget_seconds, "elapsed_seconds",
                      (json_int_t)(now - c->started_at), "paged", c->paged, "source",
-                     c->source ? c->source : "api");
+                     c->source ? c->source : "api", "acked_by",
+                     c->acked_by != NULL ? json_string(c->acked_by) : json_null(), "acked_at",
+                     c->acked_by != NULL ? json_string(acked) : json_null());
 }

@@ -99,6 +99,54 @@ gw_hmac_verify(const struct gw_strlist *secrets, const void *body, size_t len,
     return ok;
 }
 
+enum gw_slack_sig
+gw_slack_signature_check(const char *secret, const char *timestamp, const char *signature,
+                         const void *body, size_t len, long long now)
+{
+    char expected[GW_SIGNATURE_LEN + 1], *base;
+    const char *p = timestamp;
+    long long ts = 0;
+    size_t tlen;
+    int ok;
+
+    if (timestamp == NULL || signature == NULL || *timestamp == '\0' || *signature == '\0')
+        return GW_SLACK_SIG_MISSING;
+    for (; *p >= '0' && *p <= '9' && p - timestamp < 12; p++)
+        ts = ts * 10 + (*p - '0');
+    if (*p != '\0' || p == timestamp || ts < now - GW_SLACK_SIG_MAX_AGE ||
+        ts > now + GW_SLACK_SIG_MAX_AGE)
+        return GW_SLACK_SIG_STALE;
+    if (strlen(signature) != 3 + 64 || strncmp(signature, "v0=", 3) != 0)
+        return GW_SLACK_SIG_BAD;
+    tlen = strlen(timestamp);
+    if ((base = malloc(3 + tlen + 1 + len + 1)) == NULL)
+        return GW_SLACK_SIG_BAD;
+    memcpy(base, "v0:", 3);
+    memcpy(base + 3, timestamp, tlen);
+    base[3 + tlen] = ':';
+    if (len > 0)
+        memcpy(base + 4 + tlen, body, len);
+    gw_hmac_sign(secret, base, 4 + tlen + len, expected);   /* "sha256=<hex>" */
+    free(base);
+    ok = gw_consttime_equal(signature + 3, 64, expected + 7, 64);
+    return ok ? GW_SLACK_SIG_OK : GW_SLACK_SIG_BAD;
+}
+
+const char *
+gw_slack_sig_reason(enum gw_slack_sig r)
+{
+    switch (r) {
+    case GW_SLACK_SIG_OK:
+        return "ok";
+    case GW_SLACK_SIG_MISSING:
+        return "missing X-Slack-Signature or X-Slack-Request-Timestamp";
+    case GW_SLACK_SIG_STALE:
+        return "X-Slack-Request-Timestamp is not within 5 minutes of now (replay?)";
+    default:
+        return "X-Slack-Signature does not match the signing secret";
+    }
+}
+
 void
 gw_random_token(char out[GW_TOKEN_LEN])
 {

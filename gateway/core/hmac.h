@@ -22,6 +22,20 @@ int gw_consttime_equal(const void *a, size_t alen, const void *b, size_t blen);
 int gw_hmac_verify(const struct gw_strlist *secrets, const void *body, size_t len,
                    const char *header);
 
+/*
+ * Slack's request signature (api.slack.com/authentication/verifying-requests-from-slack):
+ * signature is "v0=" + hex HMAC-SHA256(secret, "v0:" + timestamp + ":" + body),
+ * compared in constant time; timestamp (Unix seconds) more than
+ * GW_SLACK_SIG_MAX_AGE from now either way is refused (replays).
+ */
+#define GW_SLACK_SIG_MAX_AGE 300
+enum gw_slack_sig { GW_SLACK_SIG_OK, GW_SLACK_SIG_MISSING, GW_SLACK_SIG_STALE, GW_SLACK_SIG_BAD };
+enum gw_slack_sig gw_slack_signature_check(const char *secret, const char *timestamp,
+                                           const char *signature, const void *body, size_t len,
+                                           long long now);
+/* The reason a check failed, for the 401's JSON. */
+const char *gw_slack_sig_reason(enum gw_slack_sig r);
+
 /* Room for a token of gw_random_token and its NUL. */
 #define GW_TOKEN_LEN 33
 

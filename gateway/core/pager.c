@@ -25,9 +25,22 @@ gw_pager_trigger(const char *routing_key, const struct gw_canary *c, const char 
     return body;
 }
 
+/* An event on the incident of dedup_key: "resolve" or "acknowledge". */
+static json_t *
+pager_event(const char *routing_key, const char *action, const char *dedup_key)
+{
+    return json_pack("{s:s, s:s, s:s}", "routing_key", routing_key, "event_action", action,
+                     "dedup_key", dedup_key);
+}
+
 json_t *
 gw_pager_resolve(const char *routing_key, const char *dedup_key)
 {
-    return json_pack("{s:s, s:s, s:s}", "routing_key", routing_key, "event_action", "resolve",
-                     "dedup_key", dedup_key);
+    return pager_event(routing_key, "resolve", dedup_key);
+}
+
+json_t *
+gw_pager_acknowledge(const char *routing_key, const char *dedup_key)
+{
+    return pager_event(routing_key, "acknowledge", dedup_key);
 }

@@ -14,5 +14,7 @@ json_t *gw_pager_trigger(const char *routing_key, const struct gw_canary *c, con
                          int64_t now);
 /* resolve of the incident with dedup_key. New reference. */
 json_t *gw_pager_resolve(const char *routing_key, const char *dedup_key);
+/* acknowledge of the incident with dedup_key (a click on the page's button). New reference. */
+json_t *gw_pager_acknowledge(const char *routing_key, const char *dedup_key);
 
 #endif

@@ -8,9 +8,8 @@
 
 #include "gateway/core/dates.h"
 
-/* Content type without parameters, compared case-insensitively. */
-static int
-media_type_is(const char *content_type, const char *type)
+int
+gw_media_type_is(const char *content_type, const char *type)
 {
     size_t n = strlen(type);
     if (content_type == NULL || strncasecmp(content_type, type, n) != 0)
@@ -72,11 +71,11 @@ gw_webhook_json_text(const char *content_type, const char *body, size_t len, siz
                      char **owned, int *status, char *err, size_t errlen)
 {
     *owned = NULL;
-    if (media_type_is(content_type, "application/json")) {
+    if (gw_media_type_is(content_type, "application/json")) {
         *out_len = len;
         return body;
     }
-    if (media_type_is(content_type, "application/x-www-form-urlencoded")) {
+    if (gw_media_type_is(content_type, "application/x-www-form-urlencoded")) {
         *owned = gw_form_field(body, len, "payload", out_len);
         if (*owned == NULL) {
             *status = 400;

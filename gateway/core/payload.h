@@ -21,6 +21,9 @@ const char *gw_webhook_json_text(const char *content_type, const char *body, siz
                                  size_t *out_len, char **owned, int *status, char *err,
                                  size_t errlen);
 
+/* 1 if content_type is type (parameters aside), compared case-insensitively. */
+int gw_media_type_is(const char *content_type, const char *type);
+
 /*
  * Parses a JSON text that must be an object (gw_jparse_padded: duplicate
  * keys and invalid UTF-8 rejected; padded as there). The root, with *doc

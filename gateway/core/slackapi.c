@@ -9,7 +9,8 @@ static const char *const permanent[] = {
     "channel_not_found", "not_in_channel", "invalid_auth", "account_inactive",
     "msg_too_long", "is_archived", "not_authed", "token_revoked", "token_expired",
     "missing_scope", "no_permission", "invalid_blocks", "invalid_arguments",
-    "restricted_action", NULL};
+    "restricted_action", "message_not_found", "cant_update_message", "edit_window_closed",
+    NULL};
 
 static void
 copy(char *dst, size_t len, const char *src)
@@ -56,13 +57,14 @@ gw_slack_api_classify(long status, const char *body, size_t len, int attempt, in
 }
 
 char *
-gw_slack_api_message(const char *text, size_t len, const char *channel, const char *thread_ts)
+gw_slack_api_message(const char *text, size_t len, const char *channel, const char *ts_field,
+                     const char *ts)
 {
     json_t *msg = json_loadb(text, len, 0, NULL);
     char *out = NULL;
 
     if (json_is_object(msg) && json_object_set_new(msg, "channel", json_string(channel)) == 0 &&
-        (thread_ts == NULL || json_object_set_new(msg, "thread_ts", json_string(thread_ts)) == 0))
+        (ts == NULL || json_object_set_new(msg, ts_field, json_string(ts)) == 0))
         out = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
     return out;

@@ -26,10 +26,12 @@ enum gw_outcome gw_slack_api_classify(long status, const char *body, size_t len,
                                       int max_attempts, struct gw_slack_answer *out);
 
 /*
- * The message JSON text with "channel" set (and "thread_ts" unless NULL),
- * as chat.postMessage takes it: malloc'd, or NULL when text is not an object.
+ * The message JSON text with "channel" set (and ts_field: ts unless ts is
+ * NULL): chat.postMessage takes "thread_ts" (a reply in that thread),
+ * chat.update "ts" (the message edited). malloc'd, or NULL when text is not
+ * an object.
  */
 char *gw_slack_api_message(const char *text, size_t len, const char *channel,
-                           const char *thread_ts);
+                           const char *ts_field, const char *ts);
 
 #endif

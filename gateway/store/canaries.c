@@ -17,16 +17,20 @@
 
 struct gw_canaries {
     struct gw_redis *redis;
-    struct gw_redis_script apply, list, page;
+    struct gw_redis_script apply, list, page, ack;
+    char *edit_dest;          /* NULL: pages are not edited */
 };
 
 struct gw_canaries *
-gw_canaries_new(struct gw_redis *redis)
+gw_canaries_new(struct gw_redis *redis, const char *edit_dest)
 {
     struct gw_canaries *c = calloc(1, sizeof(*c));
-    if (c == NULL)
+    if (c == NULL || (edit_dest != NULL && (c->edit_dest = strdup(edit_dest)) == NULL)) {
+        free(c);
         return NULL;
+    }
     c->redis = redis;
+    gw_redis_script_init(&c->ack, "canary_ack", gw_lua_canary_ack);
     gw_redis_script_init(&c->apply, "canary_apply", gw_lua_canary_apply);
     gw_redis_script_init(&c->list, "canary_list", gw_lua_canary_list);
     gw_redis_script_init(&c->page, "canary_page", gw_lua_canary_page);
@@ -36,6 +40,8 @@ gw_canaries_new(struct gw_redis *redis)
 void
 gw_canaries_free(struct gw_canaries *c)
 {
+    if (c != NULL)
+        free(c->edit_dest);
     free(c);
 }
 
@@ -152,15 +158,26 @@ on_applied(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 }
 
 
+/* The queue key of dest's pages (a page's resolve, acknowledge and edits). */
+static const char *
+page_queue(char *buf, size_t len, const char *dest)
+{
+    char rest[200];
+    snprintf(rest, sizeof(rest), "%s:page", dest);
+    return gw_key_buf(buf, len, GW_KEY_OUTBOX_QUEUE, rest);
+}
+
 /*
  * Fixed keys, then the tombs of ids[0..n), then the delivery; and the ARGV
- * every op starts with: op, ttl, n, the resolve's destination, now.
+ * every op starts with: op, ttl, n, the resolve's destination, now, the
+ * Slack destination of edits.
  */
 static void
 keys(struct apply_call *ac, struct gw_redis_args *a, const char *op, const char *const *ids,
      size_t n)
 {
-    char queue[64];
+    char queue[256];
+    const char *edits = ac->c->edit_dest;
 
     gw_redis_args_key(a, GW_KEY_CANARY);
     gw_redis_args_key(a, GW_KEY_CANARIES);
@@ -170,13 +187,15 @@ keys(struct apply_call *ac, struct gw_redis_args *a, const char *op, const char 
     gw_redis_args_key(a, GW_KEY_OUTBOX_BODY);
     gw_redis_args_key(a, GW_KEY_OUTBOX_DESTS);
     gw_redis_args_key(a, GW_KEY_OUTBOX_PENDING);
-    gw_redis_args_key(a, gw_key_buf(queue, sizeof(queue), GW_KEY_OUTBOX_QUEUE,
-                                    GW_DEST_PAGER ":page"));
+    gw_redis_args_key(a, page_queue(queue, sizeof(queue), GW_DEST_PAGER));
+    gw_redis_args_key(a, GW_KEY_CANARY_ACK);
+    gw_redis_args_key(a, page_queue(queue, sizeof(queue), edits != NULL ? edits : GW_DEST_SLACK));
     gw_redis_args_str(a, op);
     gw_redis_args_int(a, ac->ttl);
     gw_redis_args_int(a, (long long)n);
     gw_redis_args_str(a, GW_DEST_PAGER);
     gw_redis_args_int(a, gw_now_ms());
+    gw_redis_args_str(a, edits != NULL ? edits : "");
     for (size_t i = 0; i < n; i++) {
         char *tomb = gw_key(GW_KEY_CANARY_TOMB, ids[i]);
         if (tomb == NULL)
@@ -322,10 +341,21 @@ on_list(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     if (err == NULL && reply->elements > 0 &&
         (list = calloc(reply->elements, sizeof(*list))) == NULL)
         abort();
-    for (size_t i = 0; err == NULL && i < reply->elements; i++) {
-        redisReply *row = reply->element[i];
-        if (row->type == REDIS_REPLY_STRING && gw_canary_row_decode(row->str, row->len, &list[n]) == 0)
-            n++;
+    /* Each row is followed by its ack, "<acked_at> <acked_by>" or "". */
+    for (size_t i = 0; err == NULL && i + 1 < reply->elements; i += 2) {
+        redisReply *row = reply->element[i], *ack = reply->element[i + 1];
+        if (row->type != REDIS_REPLY_STRING ||
+            gw_canary_row_decode(row->str, row->len, &list[n]) != 0)
+            continue;
+        if (ack->type == REDIS_REPLY_STRING && ack->len > 0) {
+            char *space = strchr(ack->str, ' ');
+            if (space != NULL) {
+                *space = '\0';
+                list[n].acked_at = strtoll(ack->str, NULL, 10);
+                list[n].acked_by = space + 1;   /* borrowed from the reply */
+            }
+        }
+        n++;
     }
     ((gw_canary_list_cb)call->cb)(list, n, err, call->arg);
     free(list);
@@ -342,6 +372,7 @@ list(struct gw_canaries *c, const char *mode, int64_t now, long limit, gw_canary
     gw_redis_args_key(&a, GW_KEY_CANARIES);
     gw_redis_args_key(&a, GW_KEY_CANARY_DUE);
     gw_redis_args_key(&a, GW_KEY_CANARY);
+    gw_redis_args_key(&a, GW_KEY_CANARY_ACK);
     gw_redis_args_str(&a, mode);
     gw_redis_args_int(&a, now);
     gw_redis_args_int(&a, limit);
@@ -382,4 +413,57 @@ gw_canaries_page(struct gw_canaries *c, const char *id, const struct gw_outbox_m
     gw_redis_args_str(&a, id);
     gw_outbox_args(&a, msgs, n);
     gw_redis_eval_args(c->redis, &c->page, &a, on_paged, gw_call_new((gw_any_cb)cb, arg));
+}
+
+/* --- acknowledgements ------------------------------------------------------------ */
+
+static void
+on_acked(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct gw_call *call = privdata;
+    enum gw_ack_status status = GW_ACK_UNKNOWN;
+
+    if (err == NULL && reply->type != REDIS_REPLY_STATUS && reply->type != REDIS_REPLY_STRING)
+        err = &gw_bad_reply;
+    if (err == NULL && strcmp(reply->str, "acked") == 0)
+        status = GW_ACK_DONE;
+    else if (err == NULL && strcmp(reply->str, "duplicate") == 0)
+        status = GW_ACK_DUPLICATE;
+    ((gw_ack_cb)call->cb)(status, err, call->arg);
+    free(call);
+}
+
+void
+gw_canaries_ack(struct gw_canaries *c, const char *id, const char *by, int64_t at,
+                const char *routing_key, gw_ack_cb cb, void *arg)
+{
+    struct gw_redis_args a;
+    char queue[256], msg_id[320];
+    json_t *ack = routing_key != NULL ? gw_pager_acknowledge(routing_key, id) : NULL;
+    char *body = ack != NULL ? json_dumps(ack, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    int64_t now = gw_now_ms();
+
+    snprintf(msg_id, sizeof(msg_id), "ack:%s:%lld", id, (long long)now);
+    gw_redis_args_init(&a);
+    gw_redis_args_key(&a, GW_KEY_CANARY);
+    gw_redis_args_key(&a, GW_KEY_CANARY_ACK);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_SEQ);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_BODY);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_DESTS);
+    gw_redis_args_key(&a, GW_KEY_OUTBOX_PENDING);
+    gw_redis_args_key(&a, page_queue(queue, sizeof(queue), GW_DEST_PAGER));
+    gw_redis_args_key(&a, page_queue(queue, sizeof(queue),
+                                     c->edit_dest != NULL ? c->edit_dest : GW_DEST_SLACK));
+    gw_redis_args_str(&a, id);
+    gw_redis_args_int(&a, at);
+    gw_redis_args_str(&a, by);
+    gw_redis_args_int(&a, now);
+    gw_redis_args_str(&a, GW_DEST_PAGER);
+    gw_redis_args_str(&a, msg_id);
+    gw_redis_args_str(&a, body != NULL ? body : "");
+    gw_redis_args_str(&a, c->edit_dest != NULL ? c->edit_dest : "");
+    a.durable = 1;   /* the clicker is told it happened */
+    gw_redis_eval_args(c->redis, &c->ack, &a, on_acked, gw_call_new((gw_any_cb)cb, arg));
+    free(body);
+    json_decref(ack);
 }

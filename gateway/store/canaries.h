@@ -15,7 +15,12 @@
 
 struct gw_canaries;
 
-struct gw_canaries *gw_canaries_new(struct gw_redis *redis);
+/*
+ * edit_dest (may be NULL; copied): the Slack destination whose canary pages
+ * are edited in place (Web API mode) when a paged canary ends or is
+ * acknowledged; NULL in incoming-webhook mode, which cannot edit.
+ */
+struct gw_canaries *gw_canaries_new(struct gw_redis *redis, const char *edit_dest);
 void gw_canaries_free(struct gw_canaries *c);
 
 enum gw_canary_status {
@@ -59,6 +64,16 @@ void gw_canaries_due(struct gw_canaries *c, int64_t now, long limit, gw_canary_l
 typedef void (*gw_page_cb)(int enqueued, const struct gw_redis_error *err, void *arg);
 void gw_canaries_page(struct gw_canaries *c, const char *id, const struct gw_outbox_msg *msgs,
                       size_t n, gw_page_cb cb, void *arg);
+
+/*
+ * An Acknowledge click on canary id's page by `by` at `at` (Unix seconds):
+ * recorded once; for a paged canary, a PagerDuty acknowledge (when
+ * routing_key is set) and the edit of its Slack page are enqueued with it.
+ */
+enum gw_ack_status { GW_ACK_DONE, GW_ACK_DUPLICATE, GW_ACK_UNKNOWN };
+typedef void (*gw_ack_cb)(enum gw_ack_status status, const struct gw_redis_error *err, void *arg);
+void gw_canaries_ack(struct gw_canaries *c, const char *id, const char *by, int64_t at,
+                     const char *routing_key, gw_ack_cb cb, void *arg);
 
 /* The stored form (store/lua/lib/canary.lua); decode works in place like tickets'. */
 char *gw_canary_row_encode(const struct gw_canary *k, size_t *len);

@@ -27,6 +27,8 @@
  *   {kz}:canary_due            zset  id -> started_at + budget, active and not paged
  *   {kz}:canary_sha            zset  "repo@sha\0id" (score 0), for promotions
  *   {kz}:canary_tomb:<id>      updated_at of an ended GitHub canary (TTL)
+ *   {kz}:canary_ack            hash  id -> "<acked_at> <acked_by>", active canaries acknowledged
+ *                              from Slack (removed with the canary)
  * Outbox
  *   {kz}:outbox:queue:<dest>:<kind>  zset  id -> enqueue order (kind: page, digest, breach)
  *   {kz}:outbox:dests          zset  destination -> earliest next send (ms), while it has
@@ -84,6 +86,7 @@
 #define GW_KEY_CANARIES         GW_KEY("canaries")
 #define GW_KEY_CANARY_DUE       GW_KEY("canary_due")
 #define GW_KEY_CANARY_SHA       GW_KEY("canary_sha")
+#define GW_KEY_CANARY_ACK       GW_KEY("canary_ack")
 #define GW_KEY_OUTBOX_BODY      GW_KEY("outbox:body")
 #define GW_KEY_OUTBOX_ATTEMPTS  GW_KEY("outbox:attempts")
 #define GW_KEY_OUTBOX_ERROR     GW_KEY("outbox:error")

@@ -221,7 +221,7 @@ gw_outbox_finish(struct gw_outbox *o, const char *dest, enum gw_msg_kind kind, c
                  void *arg)
 {
     struct gw_redis_args a;
-    char key[300];
+    char key[700];   /* ids: up to a 255-byte canary id and their prefixes */
 
     gw_redis_args_init(&a);
     gw_redis_args_key(&a, gw_key_buf(key, sizeof(key), GW_KEY_OUTBOX_LOCK, dest));
@@ -262,12 +262,30 @@ on_thread(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     free(c);
 }
 
+static void
+get_string(struct gw_outbox *o, enum gw_key_kind kind, const char *rest, gw_thread_cb cb,
+           void *arg)
+{
+    char key[400];
+    const char *argv[] = {"GET", gw_key_buf(key, sizeof(key), kind, rest)};
+
+    if (argv[1] == NULL) {      /* a name longer than any the gateway makes */
+        cb(NULL, NULL, arg);
+        return;
+    }
+    gw_redis_command(o->redis, on_thread, gw_call_new((gw_any_cb)cb, arg), 2, argv, NULL);
+}
+
 void
 gw_outbox_thread(struct gw_outbox *o, const char *channel, gw_thread_cb cb, void *arg)
 {
-    char key[160];
-    const char *argv[] = {"GET", gw_key_buf(key, sizeof(key), GW_KEY_SLACK_THREAD, channel)};
-    gw_redis_command(o->redis, on_thread, gw_call_new((gw_any_cb)cb, arg), 2, argv, NULL);
+    get_string(o, GW_KEY_SLACK_THREAD, channel, cb, arg);
+}
+
+void
+gw_outbox_posted(struct gw_outbox *o, const char *id, gw_thread_cb cb, void *arg)
+{
+    get_string(o, GW_KEY_SLACK_POSTED, id, cb, arg);
 }
 
 /* --- status and retention ------------------------------------------------------- */

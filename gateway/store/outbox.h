@@ -121,6 +121,9 @@ typedef void (*gw_thread_cb)(const char *ts, const struct gw_redis_error *err, v
 void gw_outbox_thread(struct gw_outbox *o, const char *channel, gw_thread_cb cb, void *arg);
 #define GW_SLACK_THREAD_TTL 86400
 
+/* The "channel ts" of message id as posted with the Web API, or NULL (not posted, or long ago). */
+void gw_outbox_posted(struct gw_outbox *o, const char *id, gw_thread_cb cb, void *arg);
+
 /* How long a posted message's channel and ts are kept (edits come within days). */
 #define GW_SLACK_POSTED_TTL (7 * 86400)
 typedef void (*gw_outbox_done_cb)(const struct gw_redis_error *err, void *arg);

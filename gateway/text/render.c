@@ -48,6 +48,12 @@ static const struct {
      "*Canary over budget:* {{id}}\n"
      "{{service}} in {{environment}} has run {{elapsed}} (budget {{budget}}), "
      "started {{started_at}}"},
+    {"canary_resolved",
+     "\xE2\x9C\x85 *Canary resolved* after {{elapsed}}: *{{service}}* in *{{environment}}*"
+     "{{#acked}} (acknowledged by {{acked_by}}){{/acked}}\nCanary `{{id}}`"},
+    {"canary_acked",
+     "\xF0\x9F\x91\x80 *Acknowledged by {{acked_by}}* at {{acked_at}}: canary *{{service}}* in "
+     "*{{environment}}* over its {{budget}} budget (running {{elapsed}})\nCanary `{{id}}`"},
     {"rss_item_title", "{{#resolved}}[resolved] {{/resolved}}{{title}}"},
     {"rss_item_description",
      "Severity: {{severity}}; state: {{state}}; component: {{component}}; {{sla_text}}"},
@@ -271,7 +277,10 @@ canary_context(const struct gw_canary_info *c)
         set_duration(ctx, "over_by", elapsed > c->budget_seconds
                                          ? elapsed - c->budget_seconds : 0) < 0 ||
         json_object_set_new(ctx, "budget_seconds", json_integer(c->budget_seconds)) < 0 ||
-        json_object_set_new(ctx, "elapsed_seconds", json_integer(elapsed)) < 0) {
+        json_object_set_new(ctx, "elapsed_seconds", json_integer(elapsed)) < 0 ||
+        json_object_set_new(ctx, "acked", json_boolean(c->acked_by != NULL)) < 0 ||
+        gw_render_set_text(ctx, "acked_by", c->acked_by, FIELD_MAX) < 0 ||
+        set_time(ctx, "acked_at", c->acked_by != NULL ? c->acked_at : 0) < 0) {
         json_decref(ctx);
         return NULL;
     }
@@ -478,4 +487,50 @@ json_t *
 gw_render_canary_slack(const struct gw_templates *set, const struct gw_canary_info *c)
 {
     return render_slack_message(set, "canary_slack", canary_context(c));
+}
+
+int
+gw_render_add_ack_button(json_t *msg, const char *value)
+{
+    json_t *blocks = json_object_get(msg, "blocks");
+
+    if (!json_is_array(blocks) || value == NULL || strlen(value) > 2000)
+        return -1;
+    return json_array_append_new(
+        blocks, json_pack("{s:s, s:s, s:[{s:s, s:s, s:{s:s, s:s}, s:s}]}", "type", "actions",
+                          "block_id", GW_ACK_ACTION, "elements", "type", "button", "action_id",
+                          GW_ACK_ACTION, "text", "type", "plain_text", "text", "Acknowledge",
+                          "value", value));
+}
+
+json_t *
+gw_render_edit(const struct gw_templates *set, const char *descriptor, size_t len, char *target,
+               size_t target_len)
+{
+    json_t *d = json_loadb(descriptor, len, 0, NULL), *c, *msg = NULL;
+    const char *edit, *state, *by;
+    struct gw_canary_info info;
+
+    edit = json_string_value(json_object_get(d, "edit"));
+    state = json_string_value(json_object_get(d, "state"));
+    c = json_object_get(d, "canary");
+    if (edit != NULL && state != NULL && json_is_object(c)) {
+        by = json_string_value(json_object_get(d, "acked_by"));
+        info = (struct gw_canary_info){
+            json_string_value(json_object_get(c, "id")),
+            json_string_value(json_object_get(c, "service")),
+            json_string_value(json_object_get(c, "environment")),
+            (int64_t)json_number_value(json_object_get(c, "started_at")),
+            (int64_t)json_number_value(json_object_get(c, "budget_seconds")),
+            (int64_t)json_number_value(json_object_get(d, "at")),
+            by,
+            (int64_t)json_number_value(json_object_get(d, "acked_at")),
+        };
+        msg = render_slack_message(set, strcmp(state, "resolved") == 0 ? "canary_resolved"
+                                                                        : "canary_acked",
+                                   canary_context(&info));
+        snprintf(target, target_len, "%s", edit);
+    }
+    json_decref(d);
+    return msg;
 }

@@ -92,7 +92,9 @@ struct gw_canary_info {
     const char *environment;
     int64_t started_at;       /* Unix seconds */
     int64_t budget_seconds;
-    int64_t now;
+    int64_t now;              /* the page's clock; for an edit, when it resolved or was acked */
+    const char *acked_by;     /* NULL: not acknowledged */
+    int64_t acked_at;
 };
 
 /*
@@ -107,6 +109,28 @@ char *gw_render_canary_summary(const struct gw_templates *set, const struct gw_c
  * gw_render_breach_notice's. Caller owns the reference; NULL on OOM.
  */
 json_t *gw_render_canary_slack(const struct gw_templates *set, const struct gw_canary_info *c);
+
+/*
+ * Adds the Acknowledge button to a Slack message from the render functions:
+ * an actions block whose button has action_id GW_ACK_ACTION and value
+ * (what POST /webhooks/slack acknowledges, e.g. "canary:<id>", at most
+ * 2000 characters). Returns 0, or -1 when out of memory or value is too long.
+ */
+#define GW_ACK_ACTION "kz_ack"
+int gw_render_add_ack_button(json_t *msg, const char *value);
+
+/*
+ * An edit of a message already posted (Web API mode), rendered when it is
+ * sent: descriptor is the JSON the store enqueued (store/lua/lib/canary.lua
+ * canary_edit: {"edit": target id, "state": "resolved"|"acked", "at",
+ * "canary": {…}, "acked_by", "acked_at"}). Templates canary_resolved and
+ * canary_acked (mrkdwn, built-in wording when absent). Returns the new
+ * message (no button: it was acknowledged or is over) and writes the
+ * outbox id of the message to edit into target; NULL when the descriptor
+ * is not one.
+ */
+json_t *gw_render_edit(const struct gw_templates *set, const char *descriptor, size_t len,
+                       char *target, size_t target_len);
 
 /*
  * RSS item title and description of ticket t at `now` (templates

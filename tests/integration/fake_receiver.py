@@ -17,6 +17,10 @@ Responses, one per request, taken in order from a path's queue:
                                           dropped, unanswered, at close()
     ("delay", seconds)                    "ok" after a pause
     ("delay", seconds, response)          any other response after a pause
+    "slack"                               the Slack Web API's success: 200
+                                          {"ok":true,"channel","ts"}, the channel
+                                          of the request, a new ts per
+                                          chat.postMessage (chat.update: its ts)
 When a path's queue is empty its default answers ("ok" unless set_default).
 Paths are matched without their query string.
 """
@@ -33,7 +37,7 @@ from urllib.parse import urlsplit
 
 def _check_response(response):
     """Rejects a malformed script entry when it is queued, not when it is used."""
-    if response in ("ok", "hang"):
+    if response in ("ok", "hang", "slack"):
         return response
     if isinstance(response, tuple) and response:
         kind = response[0]
@@ -91,20 +95,25 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             "json": parsed,
             "at": time.monotonic(),
         })
-        self._respond(rx, rx._next_response(path))
+        self._respond(rx, rx._next_response(path), parsed)
 
-    def _respond(self, rx, response):
+    def _respond(self, rx, response, request=None):
         if response == "hang":
             rx._closing.wait()
             self.close_connection = True
             return
         if response == "ok":
             response = ("status", 200, {}, "ok")
+        if response == "slack":
+            request = request if isinstance(request, dict) else {}
+            ts = request.get("ts") or rx._next_ts()
+            response = ("status", 200, {"Content-Type": "application/json"},
+                        json.dumps({"ok": True, "channel": request.get("channel", ""), "ts": ts}))
         if response[0] == "delay":
             if rx._closing.wait(response[1]):
                 self.close_connection = True
                 return
-            self._respond(rx, response[2] if len(response) == 3 else "ok")
+            self._respond(rx, response[2] if len(response) == 3 else "ok", request)
             return
         code = response[1]
         headers = response[2] if len(response) > 2 else {}
@@ -131,6 +140,7 @@ class FakeReceiver:
         self._requests = []
         self._scripts = {}
         self._defaults = {}
+        self._ts = 0
         self._conns = set()
         self._closing = threading.Event()
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -212,6 +222,11 @@ class FakeReceiver:
         with self._lock:
             self._requests.append(request)
             self._lock.notify_all()
+
+    def _next_ts(self):
+        with self._lock:
+            self._ts += 1
+            return "1700000000.%06d" % self._ts
 
     def _next_response(self, path):
         with self._lock:

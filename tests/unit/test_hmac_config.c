@@ -43,6 +43,46 @@ START_TEST(github_documented_vector)
 }
 END_TEST
 
+START_TEST(slack_documented_vector_and_rejections)
+{
+    /* https://api.slack.com/authentication/verifying-requests-from-slack */
+    const char *secret = "8f742231b10e8888abcd99yyyzzz85a5", *ts = "1531420618";
+    const char *sig = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
+    const char *body =
+        "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id="
+        "G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-"
+        "collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F39770088"
+        "5554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c44"
+        "7fce8b6703c";
+    size_t len = strlen(body);
+    long long now = 1531420618;
+    char flipped[80];
+
+    ck_assert_int_eq(gw_slack_signature_check(secret, ts, sig, body, len, now), GW_SLACK_SIG_OK);
+    /* within 5 minutes either way; one second more is a replay */
+    ck_assert_int_eq(gw_slack_signature_check(secret, ts, sig, body, len, now + 300), GW_SLACK_SIG_OK);
+    ck_assert_int_eq(gw_slack_signature_check(secret, ts, sig, body, len, now + 301),
+                     GW_SLACK_SIG_STALE);
+    ck_assert_int_eq(gw_slack_signature_check(secret, ts, sig, body, len, now - 301),
+                     GW_SLACK_SIG_STALE);
+    ck_assert_int_eq(gw_slack_signature_check(secret, "1531420618x", sig, body, len, now),
+                     GW_SLACK_SIG_STALE);
+    ck_assert_int_eq(gw_slack_signature_check(secret, NULL, sig, body, len, now),
+                     GW_SLACK_SIG_MISSING);
+    ck_assert_int_eq(gw_slack_signature_check(secret, ts, NULL, body, len, now),
+                     GW_SLACK_SIG_MISSING);
+    ck_assert_int_eq(gw_slack_signature_check(secret, ts, "", body, len, now), GW_SLACK_SIG_MISSING);
+    /* another secret, one body byte less, one signature digit changed, GitHub's form */
+    ck_assert_int_eq(gw_slack_signature_check("other", ts, sig, body, len, now), GW_SLACK_SIG_BAD);
+    ck_assert_int_eq(gw_slack_signature_check(secret, ts, sig, body, len - 1, now), GW_SLACK_SIG_BAD);
+    snprintf(flipped, sizeof(flipped), "%s", sig);
+    flipped[10] = flipped[10] == '0' ? '1' : '0';
+    ck_assert_int_eq(gw_slack_signature_check(secret, ts, flipped, body, len, now), GW_SLACK_SIG_BAD);
+    flipped[1] = '1';
+    ck_assert_int_eq(gw_slack_signature_check(secret, ts, flipped, body, len, now), GW_SLACK_SIG_BAD);
+}
+END_TEST
+
 START_TEST(verify_rotation_and_rejections)
 {
     struct gw_strlist secrets;
@@ -258,6 +298,7 @@ suite(void)
     Suite *s = suite_create("hmac_config");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, github_documented_vector);
+    tcase_add_test(tc, slack_documented_vector_and_rejections);
     tcase_add_test(tc, verify_rotation_and_rejections);
     tcase_add_test(tc, consttime_equal);
     tcase_add_test(tc, redis_urls);

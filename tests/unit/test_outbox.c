@@ -123,13 +123,18 @@ START_TEST(slack_web_api_answers)
     ck_assert_int_eq(gw_slack_api_classify(200, "{\"ok\":false}", 12, 5, 5, &a), GW_OUTCOME_DEAD);
     ck_assert_int_eq(gw_slack_api_classify(429, "", 0, 9, 5, &a), GW_OUTCOME_THROTTLED);
     ck_assert_int_eq(gw_slack_api_classify(503, "", 0, 1, 5, &a), GW_OUTCOME_RETRY);
-    char *msg = gw_slack_api_message("{\"text\":\"hi\"}", 13, "C0SRE", NULL);
+    char *msg = gw_slack_api_message("{\"text\":\"hi\"}", 13, "C0SRE", "thread_ts", NULL);
     ck_assert_str_eq(msg, "{\"text\":\"hi\",\"channel\":\"C0SRE\"}");
     free(msg);
-    msg = gw_slack_api_message("{\"text\":\"hi\"}", 13, "C0SRE", "1.2");
+    msg = gw_slack_api_message("{\"text\":\"hi\"}", 13, "C0SRE", "thread_ts", "1.2");
     ck_assert_str_eq(msg, "{\"text\":\"hi\",\"channel\":\"C0SRE\",\"thread_ts\":\"1.2\"}");
     free(msg);
-    ck_assert_ptr_null(gw_slack_api_message("[1]", 3, "C0SRE", NULL));
+    msg = gw_slack_api_message("{\"text\":\"hi\"}", 13, "C0SRE", "ts", "1.3");
+    ck_assert_str_eq(msg, "{\"text\":\"hi\",\"channel\":\"C0SRE\",\"ts\":\"1.3\"}");
+    free(msg);
+    const char *gone = "{\"ok\":false,\"error\":\"message_not_found\"}";   /* chat.update */
+    ck_assert_int_eq(gw_slack_api_classify(200, gone, strlen(gone), 1, 5, &a), GW_OUTCOME_DEAD);
+    ck_assert_ptr_null(gw_slack_api_message("[1]", 3, "C0SRE", "ts", NULL));
 }
 END_TEST
 

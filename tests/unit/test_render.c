@@ -426,7 +426,7 @@ START_TEST(test_canary_summary)
 {
     struct gw_templates *set = load_templates(TEMPLATES_DIR);
     struct gw_canary_info c = {"gh:octo/api:deployment:7", "checkout", "prod-canary",
-                               NOW - 2 * HOUR - 30 * 60, 2 * HOUR, NOW};
+                               NOW - 2 * HOUR - 30 * 60, 2 * HOUR, NOW, NULL, 0};
     char *s = gw_render_canary_summary(set, &c);
 
     ck_assert_str_eq(s, "Canary checkout in prod-canary over its 2h budget (running 2h 30m, "
@@ -441,7 +441,7 @@ START_TEST(test_canary_summary_limits)
     struct gw_templates *set = load_templates(TEMPLATES_DIR);
     char *service = repeat("checkout-\xF0\x9F\x9B\x92\n", 5000), *s;
     struct gw_canary_info c = {"gh:octo/api:deployment:9", service, "eu-canary",
-                               NOW - 3 * HOUR, 2 * HOUR, NOW};
+                               NOW - 3 * HOUR, 2 * HOUR, NOW, NULL, 0};
 
     s = gw_render_canary_summary(set, &c);
     ck_assert(gw_utf8_valid(s, strlen(s)));
@@ -466,12 +466,65 @@ START_TEST(test_canary_summary_limits)
 }
 END_TEST
 
+START_TEST(test_canary_edits_and_button)
+{
+    struct gw_templates *set = load_templates(TEMPLATES_DIR);
+    char target[400], *text, *big;
+    const char *resolved =
+        "{\"edit\":\"page:c1:1763454600:slack\",\"state\":\"resolved\",\"at\":1763462640,"
+        "\"canary\":{\"id\":\"c1\",\"service\":\"checkout\",\"environment\":\"prod\","
+        "\"started_at\":1763454600,\"budget_seconds\":3600},\"acked_by\":\"@ali<ce>\","
+        "\"acked_at\":1763458200}";
+    const char *acked =
+        "{\"edit\":\"page:c1:1763454600:slack\",\"state\":\"acked\",\"at\":1763458200,"
+        "\"canary\":{\"id\":\"c1\",\"service\":\"checkout\",\"environment\":\"prod\","
+        "\"started_at\":1763454600,\"budget_seconds\":3600},\"acked_by\":\"@alice\","
+        "\"acked_at\":1763458200}";
+    json_t *msg = gw_render_edit(set, resolved, strlen(resolved), target, sizeof(target));
+
+    /* Resolved 2h 14m after the start, with who acknowledged it (escaped for Slack). */
+    ck_assert_str_eq(target, "page:c1:1763454600:slack");
+    text = check_message(msg, 0);
+    ck_assert_msg(strstr(text, "*Canary resolved* after 2h 14m: *checkout* in *prod*") != NULL,
+                  "%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "(acknowledged by @ali&lt;ce&gt;)"));
+    ck_assert_uint_eq(json_array_size(json_object_get(msg, "blocks")), 1);   /* no button */
+    free(text);
+    json_decref(msg);
+    msg = gw_render_edit(set, acked, strlen(acked), target, sizeof(target));
+    text = check_message(msg, 0);
+    ck_assert_msg(strstr(text, "Acknowledged by @alice* at 2025-11-18T09:30:00Z") != NULL, "%s",
+                  text);
+    ck_assert_ptr_nonnull(strstr(text, "running 1h"));
+    free(text);
+    json_decref(msg);
+    /* Not a descriptor: nothing to edit. */
+    ck_assert_ptr_null(gw_render_edit(set, "{\"text\":\"x\"}", 12, target, sizeof(target)));
+    ck_assert_ptr_null(gw_render_edit(set, "nope", 4, target, sizeof(target)));
+
+    /* The button: an actions block after the message's blocks. */
+    struct gw_canary_info c = {"c1", "checkout", "prod", NOW - 2 * HOUR, HOUR, NOW, NULL, 0};
+    msg = gw_render_canary_slack(set, &c);
+    ck_assert_int_eq(gw_render_add_ack_button(msg, "canary:c1"), 0);
+    json_t *actions = json_array_get(json_object_get(msg, "blocks"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(actions, "type")), "actions");
+    json_t *button = json_array_get(json_object_get(actions, "elements"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(button, "action_id")), GW_ACK_ACTION);
+    ck_assert_str_eq(json_string_value(json_object_get(button, "value")), "canary:c1");
+    big = repeat("x", 2001);
+    ck_assert_int_eq(gw_render_add_ack_button(msg, big), -1);
+    free(big);
+    json_decref(msg);
+    gw_templates_free(set);
+}
+END_TEST
+
 START_TEST(test_canary_slack)
 {
     struct gw_templates *set = load_templates(TEMPLATES_DIR);
     char *huge = repeat("<&>", 3000), *text;
     struct gw_canary_info c = {"gh:octo/api:deployment:7", "R&D <search>", "prod-canary",
-                               NOW - 26 * HOUR, 2 * HOUR, NOW};
+                               NOW - 26 * HOUR, 2 * HOUR, NOW, NULL, 0};
     json_t *msg = gw_render_canary_slack(set, &c);
 
     text = check_message(msg, 0);
@@ -604,6 +657,7 @@ render_suite(void)
     tcase_add_test(tc, test_canary_summary);
     tcase_add_test(tc, test_canary_summary_limits);
     tcase_add_test(tc, test_canary_slack);
+    tcase_add_test(tc, test_canary_edits_and_button);
     tcase_add_test(tc, test_rss_item_unescaped);
     tcase_add_test(tc, test_rss_item_fallback);
     tcase_add_test(tc, test_rss_digest);

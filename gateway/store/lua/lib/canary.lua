@@ -4,7 +4,8 @@
 -- paged ('0' or '1') comes first so a page flips one byte.
 -- C names the keys: canary (hash id -> row), canaries (zset by started_at),
 -- due (active and not paged, by started_at + budget), sha (zset of
--- "repo@sha\0id" members, 0 scores, for promotions by commit).
+-- "repo@sha\0id" members, 0 scores, for promotions by commit) and, where
+-- the script is passed it, ack (hash id -> "<acked_at> <acked_by>").
 local function canary_head(row)
   return string.match(row, '^([^%z]*)%z([^%z]*)%z([^%z]*)%z([^%z]*)%z([^%z]*)%z([^%z]*)%z([^%z]*)%z')
 end
@@ -17,6 +18,34 @@ local function canary_write(C, id, row)
   if repo ~= '' then redis.call('ZADD', C.sha, 0, repo .. '@' .. sha .. '\0' .. id) end
 end
 
+-- Every field of a row by name.
+local function canary_fields(row)
+  local f = {}
+  for v in string.gmatch(row .. '\0', '([^%z]*)%z') do f[#f + 1] = v end
+  return {paged = f[1], started_at = tonumber(f[2]), budget_seconds = tonumber(f[3]),
+          source = f[5], environment = f[8], service = f[9], id = f[10]}
+end
+
+-- The outbox id of a canary's Slack page (gateway/scheduler.c names it).
+local function canary_page_id(c)
+  return 'page:' .. c.id .. ':' .. string.format('%d', c.started_at) .. ':slack'
+end
+
+-- The body of an edit of the canary's Slack page, rendered when it is sent
+-- (gateway/delivery.c): state "resolved" or "acked", at (Unix seconds), and
+-- who acknowledged it, if anyone.
+local function canary_edit(c, state, at, ack)
+  local by, acked_at = cjson.null, cjson.null
+  if ack then
+    local t, who = string.match(ack, '^(%d+) (.*)$')
+    if t then acked_at, by = tonumber(t), who end
+  end
+  return cjson.encode({edit = canary_page_id(c), state = state, at = at,
+                       canary = {id = c.id, service = c.service, environment = c.environment,
+                                 started_at = c.started_at, budget_seconds = c.budget_seconds},
+                       acked_by = by, acked_at = acked_at})
+end
+
 -- Removes canary id and its index entries; returns its row (nil if absent).
 local function canary_delete(C, id)
   local row = redis.call('HGET', C.canary, id)
@@ -25,6 +54,7 @@ local function canary_delete(C, id)
   redis.call('HDEL', C.canary, id)
   redis.call('ZREM', C.canaries, id)
   redis.call('ZREM', C.due, id)
+  if C.ack then redis.call('HDEL', C.ack, id) end
   if repo ~= '' then redis.call('ZREM', C.sha, repo .. '@' .. sha .. '\0' .. id) end
   return row
 end

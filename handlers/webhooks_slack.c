@@ -1,0 +1,170 @@
+/*
+ * POST /webhooks/slack: Slack interactivity, the Acknowledge button of the
+ * gateway's messages. The request is verified as Slack documents it
+ * (core/hmac.h gw_slack_signature_check) before anything is read, then the
+ * form's `payload` is a block_actions JSON whose first action must be the
+ * gateway's (GW_ACK_ACTION) with a value "canary:<id>". The ack is recorded
+ * once in one script (store/canaries.h gw_canaries_ack), so a click Slack
+ * retries, or sends to another replica, is a duplicate. Answered as soon as
+ * Redis has it: Slack wants a 200 within 3 seconds and retries otherwise.
+ * Bad input is a 4xx with {"error"} and changes nothing.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/core/dates.h"
+#include "gateway/core/hmac.h"
+#include "gateway/core/payload.h"
+#include "gateway/store/canaries.h"
+#include "gateway/telemetry.h"
+#include "gateway/text/render.h"
+#include "gateway/util/log.h"
+#include "handlers/handlers.h"
+
+#define EVENT "block_actions"
+#define BY_MAX 128
+
+struct click {
+    struct gw_webhook_handler *h;
+    struct gw_request *req;
+};
+
+static void
+reply(struct gw_webhook_handler *h, struct gw_request *req, int code, const char *result,
+      const char *error)
+{
+    gw_webhook_reply(h->telemetry, req, "slack", EVENT, code, result, error);
+}
+
+static void
+on_acked(enum gw_ack_status status, const struct gw_redis_error *err, void *arg)
+{
+    struct click *c = arg;
+
+    if (err != NULL) {
+        gw_count_webhook(c->h->telemetry, "slack", EVENT, "error");
+        gw_reply_redis_error(c->req, err, "the click was not recorded; Slack retries it");
+    } else {
+        reply(c->h, c->req, 200, status == GW_ACK_DONE        ? "acked"
+                                 : status == GW_ACK_DUPLICATE ? "duplicate"
+                                                              : "unknown",
+              NULL);
+    }
+    free(c);
+}
+
+/* "@name" of the clicking user: username, else name, else the user ID. */
+static int
+clicker(json_t *payload, char *out, size_t len)
+{
+    json_t *user = json_object_get(payload, "user");
+    const char *name = json_string_value(json_object_get(user, "username"));
+
+    if (name == NULL || *name == '\0')
+        name = json_string_value(json_object_get(user, "name"));
+    if (name == NULL || *name == '\0')
+        name = json_string_value(json_object_get(user, "id"));
+    if (name == NULL || *name == '\0' || strlen(name) >= len - 1)
+        return -1;
+    snprintf(out, len, "@%s", name);
+    return 0;
+}
+
+/*
+ * What the click acknowledges: the canary id of a "canary:<id>" value of
+ * the gateway's button, or NULL with the 400's reason.
+ */
+static const char *
+acked_canary(json_t *payload, const char **why)
+{
+    const char *type = json_string_value(json_object_get(payload, "type"));
+    json_t *action = json_array_get(json_object_get(payload, "actions"), 0);
+    const char *id = json_string_value(json_object_get(action, "action_id"));
+    const char *value = json_string_value(json_object_get(action, "value"));
+
+    if (type == NULL || strcmp(type, EVENT) != 0)
+        *why = "payload.type: only block_actions (button clicks) are handled";
+    else if (action == NULL || id == NULL)
+        *why = "payload.actions[0].action_id: missing";
+    else if (strcmp(id, GW_ACK_ACTION) != 0)
+        *why = "payload.actions[0].action_id: unknown action (the gateway's button is kz_ack)";
+    else if (value == NULL || strncmp(value, "canary:", 7) != 0 ||
+             !gw_canary_id_valid(value + 7))
+        *why = "payload.actions[0].value: not canary:<id>";
+    else
+        return value + 7;
+    return NULL;
+}
+
+static void
+on_slack(struct gw_request *req, void *arg)
+{
+    struct gw_webhook_handler *h = arg;
+    const struct gw_config *cfg = h->cfg;
+    const char *body, *text, *canary, *why = NULL;
+    char err[256], by[BY_MAX];
+    size_t len, json_len;
+    int status = 400;
+    char *owned = NULL;
+    enum gw_slack_sig sig;
+    json_t *payload;
+    struct click *c;
+
+    if (cfg->slack_signing_secret == NULL) {
+        gw_reply_error(req, 404, "Slack interactivity is not configured "
+                                 "(KAIZEN_SLACK_SIGNING_SECRET)");
+        return;
+    }
+    body = gw_request_body(req, &len);
+    sig = gw_slack_signature_check(cfg->slack_signing_secret,
+                                   gw_request_header(req, "X-Slack-Request-Timestamp"),
+                                   gw_request_header(req, "X-Slack-Signature"), body, len,
+                                   (long long)gw_now());
+    if (sig != GW_SLACK_SIG_OK) {
+        reply(h, req, 401, "unauthorized", gw_slack_sig_reason(sig));
+        return;
+    }
+    /* Slack posts interactions as a form with one field, payload. */
+    if (!gw_media_type_is(gw_request_header(req, "Content-Type"),
+                          "application/x-www-form-urlencoded")) {
+        reply(h, req, 415, "invalid", "Content-Type: application/x-www-form-urlencoded "
+                                      "(payload=<JSON>), as Slack sends interactions");
+        return;
+    }
+    text = gw_webhook_json_text(gw_request_header(req, "Content-Type"), body, len, &json_len,
+                                &owned, &status, err, sizeof(err));
+    if (text == NULL) {
+        reply(h, req, status, "invalid", err);
+        return;
+    }
+    payload = json_loadb(text, json_len, JSON_REJECT_DUPLICATES, NULL);
+    free(owned);
+    if (!json_is_object(payload)) {
+        json_decref(payload);
+        reply(h, req, 400, "invalid", "payload: not a JSON object");
+        return;
+    }
+    canary = acked_canary(payload, &why);
+    if (canary != NULL && clicker(payload, by, sizeof(by)) != 0)
+        why = "payload.user: no username, name or id";
+    if (why != NULL) {
+        json_decref(payload);
+        reply(h, req, 400, "invalid", why);
+        return;
+    }
+    if ((c = calloc(1, sizeof(*c))) == NULL)
+        abort();
+    c->h = h;
+    c->req = req;
+    gw_log(GW_LOG_INFO, "slack: acknowledge", "canary", canary, "by", by, NULL);
+    gw_canaries_ack(h->canaries, canary, by, gw_now(), cfg->pager_routing_key, on_acked, c);
+    json_decref(payload);
+}
+
+void
+gw_slack_register(struct gw_http *http, struct gw_webhook_handler *h)
+{
+    gw_http_route(http, "/webhooks/slack", 0, GW_POST, on_slack, h);
+}
