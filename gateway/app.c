@@ -50,6 +50,15 @@ on_http_reject(void *arg, const char *path, const char *event, int status)
     gw_count_webhook(&app->telemetry, source, event, result);
 }
 
+/* Where a canary of service is paged (store/canaries.h gw_canary_routing). */
+static void
+route_canary(void *ctx, const char *service, char *slack_dest, size_t slack_len, char *key,
+             size_t key_len)
+{
+    struct gw_app *app = ctx;
+    gw_routing_canary(&app->routing, service, slack_dest, slack_len, key, key_len);
+}
+
 static int
 build(struct gw_app *app)
 {
@@ -59,6 +68,7 @@ build(struct gw_app *app)
     long connect_ms = cfg->http_timeout_ms < 5000 ? (long)cfg->http_timeout_ms : 5000;
     struct gw_redis_config redis = {&cfg->redis, cfg->redis_timeout_ms, GW_KEY_PROBE, NULL,
                                     cfg->redis_min_replicas};
+    struct gw_canary_routing canary_routing = {cfg->slack_bot_token != NULL, route_canary, app};
 
     if ((app->registry = gw_metrics_new()) == NULL ||
         gw_telemetry_init(&app->telemetry, app->registry) != 0)
@@ -68,8 +78,7 @@ build(struct gw_app *app)
         (app->redis = gw_redis_new(app->base, &redis, on_redis_state, app)) == NULL ||
         (app->client = gw_http_client_new(app->base, connect_ms, (long)cfg->http_timeout_ms)) == NULL ||
         (app->tickets = gw_tickets_new(app->redis, cfg->retention)) == NULL ||
-        (app->canaries = gw_canaries_new(app->redis, cfg->slack_bot_token != NULL
-                                                         ? GW_DEST_SLACK : NULL)) == NULL ||
+        (app->canaries = gw_canaries_new(app->redis, &canary_routing)) == NULL ||
         (app->digests = gw_digests_new(app->redis)) == NULL ||
         (app->breaches = gw_breaches_new(app->redis)) == NULL ||
         (app->outbox = gw_outbox_new(app->redis)) == NULL ||
@@ -89,7 +98,9 @@ build(struct gw_app *app)
         .routes = {{GW_DEST_SLACK,
                     cfg->slack_bot_token != NULL ? app->slack_post_url : cfg->slack_webhook_url,
                     1000, cfg->slack_bot_token, cfg->slack_channel, app->slack_update_url},
-                   {GW_DEST_PAGER, cfg->pager_routing_key ? cfg->pager_url : NULL,
+                   /* a routes file may hold the keys: pager messages carry theirs */
+                   {GW_DEST_PAGER,
+                    cfg->pager_routing_key || app->routing.routes ? cfg->pager_url : NULL,
                     500, NULL, NULL, NULL}},                     /* PagerDuty: 120/min */
         .nroutes = 2,
         .dry_run = cfg->dry_run,
@@ -101,7 +112,7 @@ build(struct gw_app *app)
                                     &app->telemetry);
     struct gw_scheduler_deps deps = {app->base, cfg, app->redis, app->tickets, app->canaries,
                                      app->digests, app->breaches, app->outbox, app->migration,
-                                     app->templates, &app->telemetry};
+                                     app->templates, &app->telemetry, &app->routing};
     app->scheduler = gw_scheduler_new(&deps);
     return app->delivery != NULL && app->scheduler != NULL ? 0 : -1;
 }
@@ -115,7 +126,7 @@ routes(struct gw_app *app)
     app->metrics = (struct gw_metrics_handler){app->registry, app->start_time};
     app->webhooks = (struct gw_webhook_handler){cfg, app->tickets, app->canaries, &app->telemetry};
     app->api = (struct gw_api_handler){cfg, app->tickets, app->canaries, app->outbox,
-                                       app->scheduler};
+                                       app->scheduler, &app->routing};
     app->feeds = (struct gw_feeds_handler){cfg, app->tickets, app->digests, app->templates,
                                            app->start_time};
     gw_http_on_reject(app->http, on_http_reject, app);
@@ -132,12 +143,13 @@ routes(struct gw_app *app)
 
 int
 gw_app_init(struct gw_app *app, struct event_base *base, const struct gw_config *cfg,
-            const struct gw_templates *templates)
+            const struct gw_templates *templates, const struct gw_routes *route_table)
 {
     memset(app, 0, sizeof(*app));
     app->base = base;
     app->cfg = cfg;
     app->templates = templates;
+    app->routing = (struct gw_routing){cfg, route_table};
     app->start_time = (double)gw_now();
     if (build(app) != 0) {
         gw_log(GW_LOG_ERROR, "out of memory starting up", NULL);

@@ -7,6 +7,7 @@
 #define GW_APP_H
 
 #include "gateway/config.h"
+#include "gateway/routing.h"
 #include "gateway/telemetry.h"
 #include "handlers/handlers.h"
 
@@ -20,6 +21,7 @@ struct gw_app {
     struct event_base *base;
     const struct gw_config *cfg;
     const struct gw_templates *templates;
+    struct gw_routing routing;    /* the routes file, applied to destinations */
     double start_time;
     struct gw_metrics *registry;
     struct gw_telemetry telemetry;
@@ -48,12 +50,12 @@ struct gw_app {
 };
 
 /*
- * Builds every module on base and registers the routes. cfg and templates
- * are borrowed and must outlive the app. Returns -1 (after logging) when a
+ * Builds every module on base and registers the routes. cfg, templates and
+ * routes (NULL: no routes file) are borrowed and must outlive the app. Returns -1 (after logging) when a
  * module cannot be created; gw_app_free() must be called either way.
  */
 int gw_app_init(struct gw_app *app, struct event_base *base, const struct gw_config *cfg,
-                const struct gw_templates *templates);
+                const struct gw_templates *templates, const struct gw_routes *routes);
 
 /* Listens (the bound port in *port), connects to Redis, starts the timers. -1 if it cannot listen. */
 int gw_app_start(struct gw_app *app, int *port);

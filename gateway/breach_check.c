@@ -6,6 +6,7 @@
 
 #include "gateway/core/dates.h"
 #include "gateway/core/hmac.h"
+#include "gateway/routing.h"
 #include "gateway/store/breaches.h"
 #include "gateway/text/render.h"
 #include "gateway/util/log.h"
@@ -17,6 +18,7 @@ struct gw_breach_check {
     struct gw_redis *redis;
     struct gw_breaches *store;
     const struct gw_templates *templates;
+    const struct gw_routing *routing;
     char token[GW_TOKEN_LEN];
     int busy, stopped;
     /* The round under way (READY). */
@@ -27,7 +29,7 @@ struct gw_breach_check {
 
 struct gw_breach_check *
 gw_breach_check_new(struct gw_redis *redis, struct gw_breaches *store,
-                    const struct gw_templates *templates)
+                    const struct gw_templates *templates, const struct gw_routing *routing)
 {
     struct gw_breach_check *c = calloc(1, sizeof(*c));
     if (c == NULL)
@@ -35,6 +37,7 @@ gw_breach_check_new(struct gw_redis *redis, struct gw_breaches *store,
     c->redis = redis;
     c->store = store;
     c->templates = templates;
+    c->routing = routing;
     gw_random_token(c->token);
     return c;
 }
@@ -97,23 +100,57 @@ on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *
 {
     struct gw_breach_check *c = arg;
     struct gw_breach_page p = {c->listed, c->page * GW_BREACH_PAGE + 1, c->checked_at};
-    struct gw_outbox_batch batch;
-    char prefix[160];
-    json_t *messages;
+    struct gw_outbox_batch *batches;
+    struct gw_outbox_msg *msgs = NULL;
+    struct gw_ticket *mine;
+    char prefix[400], (*dests)[GW_DEST_LEN], dest[GW_DEST_LEN];
+    size_t ndests, nmsgs = 0;
 
     if (err != NULL) {
         done(c, err, "SLA-breach round not read");
         return;
     }
-    if ((messages = gw_render_breach_page(c->templates, tickets, n, &p)) == NULL)
+    dests = calloc(GW_ROUTES_MAX + 1, sizeof(*dests));
+    mine = calloc(n + 1, sizeof(*mine));
+    ndests = gw_routing_slack_dests(c->routing, dests, GW_ROUTES_MAX + 1);
+    batches = calloc(ndests + 1, sizeof(*batches));
+    if (dests == NULL || mine == NULL || batches == NULL)
         abort();
-    snprintf(prefix, sizeof(prefix), "breach:%s:%ld.", c->round, c->page + 1);
-    gw_outbox_batch_init(&batch, messages, GW_DEST_SLACK, GW_MSG_BREACH, prefix, 0);
-    c->messages += (long)batch.n;
+    for (size_t d = 0; d < ndests; d++) {
+        struct gw_breach_page mp = p;
+        size_t k = 0;
+        json_t *messages;
+
+        /* Each channel's notice lists its own tickets of this page. */
+        for (size_t i = 0; i < n; i++) {
+            gw_routing_ticket(c->routing, &tickets[i], dest, sizeof(dest));
+            if (ndests == 1 || strcmp(dest, dests[d]) == 0)
+                mine[k++] = tickets[i];
+        }
+        if (k == 0)
+            continue;
+        if (ndests > 1)
+            mp = (struct gw_breach_page){(long)k, 1, c->checked_at};
+        if ((messages = gw_render_breach_page(c->templates, mine, k, &mp)) == NULL)
+            abort();
+        if (ndests > 1)
+            snprintf(prefix, sizeof(prefix), "breach:%s:%ld.%s.", c->round, c->page + 1,
+                     dests[d] + strlen(GW_DEST_SLACK ":"));
+        else
+            snprintf(prefix, sizeof(prefix), "breach:%s:%ld.", c->round, c->page + 1);
+        gw_outbox_batch_init(&batches[d], messages, dests[d], GW_MSG_BREACH, prefix, 0);
+        json_decref(messages);
+        gw_outbox_batch_append(&msgs, &nmsgs, &batches[d]);
+    }
+    c->messages += (long)nmsgs;
     struct gw_breach_lease l = lease(c);
-    gw_breaches_emit(c->store, &l, c->page, GW_BREACH_PAGE, batch.msgs, batch.n, on_emitted, c);
-    gw_outbox_batch_clear(&batch);
-    json_decref(messages);
+    gw_breaches_emit(c->store, &l, c->page, GW_BREACH_PAGE, msgs, nmsgs, on_emitted, c);
+    for (size_t d = 0; d < ndests; d++)
+        gw_outbox_batch_clear(&batches[d]);
+    free(batches);
+    free(msgs);
+    free(mine);
+    free(dests);
 }
 
 static void

@@ -12,6 +12,7 @@
 
 struct gw_breaches;
 struct gw_redis;
+struct gw_routing;
 struct gw_templates;
 
 /*
@@ -23,9 +24,13 @@ struct gw_templates;
 
 struct gw_breach_check;
 
-/* Everything is borrowed and outlives the check. */
+/*
+ * Everything is borrowed and outlives the check. With routes, each page's
+ * tickets are grouped per Slack destination: one notice per channel.
+ */
 struct gw_breach_check *gw_breach_check_new(struct gw_redis *redis, struct gw_breaches *store,
-                                            const struct gw_templates *templates);
+                                            const struct gw_templates *templates,
+                                            const struct gw_routing *routing);
 /* Starts a check unless one is under way; each step looks at stopped first. */
 void gw_breach_check_run(struct gw_breach_check *c);
 /* No new step starts after this; a round left half done is finished by the next check. */

@@ -213,11 +213,13 @@ load(struct gw_config *c, struct loader *l)
         c->slack_api_url[e - 1] = '\0';
     v = env(l, "KAIZEN_SLACK_CHANNEL");
     c->slack_channel = v != NULL ? strdup(v) : NULL;
-    /* Until routes exist (KAIZEN_ROUTES_FILE), the bot posts to one channel. */
-    if (c->slack_bot_token != NULL && c->slack_channel == NULL)
+    v = env(l, "KAIZEN_ROUTES_FILE");
+    c->routes_file = v != NULL ? strdup(v) : NULL;
+    /* Without routes the bot posts to one channel (with routes: their default's). */
+    if (c->slack_bot_token != NULL && c->slack_channel == NULL && c->routes_file == NULL)
         return gw_fail(l->err, l->errlen,
                        "KAIZEN_SLACK_CHANNEL: required with KAIZEN_SLACK_BOT_TOKEN (the channel "
-                       "to post to)");
+                       "to post to) unless KAIZEN_ROUTES_FILE names the default's");
     if (c->slack_bot_token != NULL && c->slack_webhook_url != NULL)
         return gw_fail(l->err, l->errlen,
                        "KAIZEN_SLACK_BOT_TOKEN: set it or KAIZEN_SLACK_WEBHOOK_URL, not both");
@@ -376,6 +378,7 @@ gw_config_free(struct gw_config *c)
     free(c->slack_bot_token);
     free(c->slack_signing_secret);
     free(c->slack_channel);
+    free(c->routes_file);
     free(c->slack_api_url);
     free(c->pager_url);
     free(c->pager_routing_key);

@@ -26,6 +26,7 @@ struct gw_config {
     char *slack_channel;       /* KAIZEN_SLACK_CHANNEL */
     char *slack_signing_secret; /* KAIZEN_SLACK_SIGNING_SECRET: POST /webhooks/slack, buttons */
     char *slack_api_url;       /* KAIZEN_SLACK_API_URL, without a trailing '/' */
+    char *routes_file;         /* KAIZEN_ROUTES_FILE (loaded by main: core/routes.h) */
     char *pager_url;
     char *pager_routing_key;
     int dry_run;

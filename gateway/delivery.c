@@ -22,6 +22,7 @@ struct dest_state {
     struct gw_delivery *d;
     char *name;
     const struct gw_delivery_route *route;
+    const char *channel;  /* Web API: "slack:<channel>" posts there, "slack" the route's */
     int busy;             /* a claim, send or finish is under way */
     char *id;             /* claimed message */
     enum gw_msg_kind kind;
@@ -125,7 +126,7 @@ finish_posted(struct dest_state *st, enum gw_outbox_result result, int64_t next_
     json_decref(entry);
     struct gw_outbox_outcome outcome = {result, next_at, now, history != NULL ? history : "{}",
                                         error, posted,
-                                        thread_ts != NULL ? st->route->channel : NULL, thread_ts};
+                                        thread_ts != NULL ? st->channel : NULL, thread_ts};
     gw_outbox_finish(d->outbox, st->name, st->kind, st->id, d->token, &outcome, on_finished, st);
     free(history);
 }
@@ -230,7 +231,7 @@ call_web_api(struct dest_state *st, const char *url, const char *text, size_t le
 static void
 post_web_api(struct dest_state *st, const char *text, size_t len, const char *thread_ts)
 {
-    call_web_api(st, st->route->url, text, len, st->route->channel, "thread_ts", thread_ts);
+    call_web_api(st, st->route->url, text, len, st->channel, "thread_ts", thread_ts);
 }
 
 /* An edit: its post's "channel ts" is known, or it never went out. */
@@ -328,7 +329,7 @@ on_claimed(const struct gw_outbox_claim *claim, const struct gw_redis_error *err
             abort();
         memcpy(st->body, claim->body, claim->body_len);
         st->body_len = claim->body_len;
-        gw_outbox_thread(d->outbox, st->route->channel, on_thread, st);
+        gw_outbox_thread(d->outbox, st->channel, on_thread, st);
         return;
     }
     if (st->route->bearer != NULL) {
@@ -377,6 +378,8 @@ dest_state(struct gw_delivery *d, const char *name)
         abort();
     st->d = d;
     st->route = route;
+    /* A routed channel is a destination of its own (gateway/routing.h). */
+    st->channel = strchr(st->name, ':') != NULL ? strchr(st->name, ':') + 1 : route->channel;
     d->dests[d->ndests++] = st;
     return st;
 }

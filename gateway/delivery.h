@@ -33,7 +33,7 @@ struct gw_delivery_route {
     const char *url;            /* NULL: dry-run; borrowed */
     int64_t spacing_ms;         /* minimum gap between two sends to one destination (rate limit) */
     const char *bearer;         /* set: Slack Web API (url is chat.postMessage), this token */
-    const char *channel;        /* Web API: the channel posted to */
+    const char *channel;        /* Web API: the channel of "<prefix>" ("<prefix>:<channel>": that one) */
     const char *update_url;     /* Web API: chat.update, for the "edit:" messages */
 };
 

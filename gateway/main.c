@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "gateway/app.h"
+#include "gateway/core/routes.h"
 #include "gateway/core/dates.h"
 #include "gateway/core/hmac.h"
 #include "gateway/text/mustache.h"
@@ -122,7 +123,7 @@ print_summary(const struct gw_config *c)
     printf("  admin token       %s\n", c->admin_token ? "set" : "unset (loopback only)");
     if (c->slack_bot_token != NULL)
         printf("  slack             %sWeb API %s, channel %s\n", c->dry_run ? "dry-run, " : "",
-               c->slack_api_url, c->slack_channel);
+               c->slack_api_url, c->slack_channel ? c->slack_channel : "(the routes' default)");
     else
         printf("  slack             %s\n",
                c->dry_run ? "dry-run" : c->slack_webhook_url ? "incoming webhook set" : "unset (dry-run)");
@@ -153,6 +154,35 @@ load_templates(const struct gw_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     return set;
+}
+
+/*
+ * KAIZEN_ROUTES_FILE: loaded and checked against the rest of the
+ * configuration. *routes stays NULL without a file; -1 with a reason in err.
+ */
+static int
+load_routes(const struct gw_config *cfg, struct gw_routes **routes, char *err, size_t errlen)
+{
+    const char *channels[2];
+
+    *routes = NULL;
+    if (cfg->routes_file == NULL)
+        return 0;
+    *routes = gw_routes_load(cfg->routes_file, cfg->slack_channel, cfg->pager_routing_key, err,
+                             errlen);
+    if (*routes == NULL)
+        return -1;
+    if (cfg->slack_bot_token == NULL && gw_routes_channels(*routes, channels, 2) > 0) {
+        snprintf(err, errlen, "%s: slack_channel needs KAIZEN_SLACK_BOT_TOKEN (Web API mode; an "
+                 "incoming webhook posts to its own channel)", cfg->routes_file);
+        return -1;
+    }
+    if (cfg->slack_bot_token != NULL && gw_routes_default_channel(*routes) == NULL) {
+        snprintf(err, errlen, "%s: default: no slack_channel, and KAIZEN_SLACK_CHANNEL is unset "
+                 "(where does a ticket no route takes go?)", cfg->routes_file);
+        return -1;
+    }
+    return 0;
 }
 
 /* --- running ------------------------------------------------------------- */
@@ -241,7 +271,7 @@ new_base(void)
 }
 
 static int
-run(const struct gw_config *cfg, struct gw_templates *templates)
+run(const struct gw_config *cfg, struct gw_templates *templates, const struct gw_routes *routes)
 {
     struct runtime rt;
     int port = 0, rc = 1;
@@ -252,7 +282,7 @@ run(const struct gw_config *cfg, struct gw_templates *templates)
     srand((unsigned)(gw_monotonic() * 1e6) ^ (unsigned)getpid());
     if ((rt.base = new_base()) == NULL)
         return 1;
-    if (gw_app_init(&rt.app, rt.base, cfg, templates) != 0 || gw_app_start(&rt.app, &port) != 0)
+    if (gw_app_init(&rt.app, rt.base, cfg, templates, routes) != 0 || gw_app_start(&rt.app, &port) != 0)
         goto done;
     snprintf(port_s, sizeof(port_s), "%d", port);
     gw_log(GW_LOG_INFO, "listening", "address", cfg->listen_host, "port", port_s, "version",
@@ -286,6 +316,7 @@ main(int argc, char **argv)
 {
     struct gw_config cfg;
     struct gw_templates *templates;
+    struct gw_routes *routes = NULL;
     char err[512];
     int check_only = 0, rc;
 
@@ -317,14 +348,30 @@ main(int argc, char **argv)
         gw_config_free(&cfg);
         return 2;
     }
+    if (load_routes(&cfg, &routes, err, sizeof(err)) != 0) {
+        fprintf(stderr, "kaizen-gateway: invalid routes: %s\n", err);
+        gw_routes_free(routes);
+        gw_templates_free(templates);
+        gw_config_free(&cfg);
+        return 2;
+    }
     if (check_only) {
         print_summary(&cfg);
         printf("  templates ok      %s\n", cfg.templates_dir);
+        if (routes != NULL) {
+            printf("  routes ok         %s\n", cfg.routes_file);
+            gw_routes_print(routes, stdout);
+        } else {
+            printf("  routes            none (KAIZEN_ROUTES_FILE unset: one Slack destination "
+                   "and pager key)\n");
+        }
+        gw_routes_free(routes);
         gw_templates_free(templates);
         gw_config_free(&cfg);
         return 0;
     }
-    rc = run(&cfg, templates);
+    rc = run(&cfg, templates, routes);
+    gw_routes_free(routes);
     gw_templates_free(templates);
     gw_config_free(&cfg);
     return rc;

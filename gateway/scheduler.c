@@ -13,6 +13,7 @@
 #include "gateway/core/schedule.h"
 #include "gateway/gauges.h"
 #include "gateway/retention.h"
+#include "gateway/routing.h"
 #include "gateway/store/canaries.h"
 #include "gateway/store/digests.h"
 #include "gateway/store/migrate.h"
@@ -24,6 +25,7 @@
 #include "gateway/util/log.h"
 
 #define DUE_BATCH 100          /* canary pages per look */
+#define GW_DIGEST_FETCH_MAX 20000   /* tickets read for the digests of every channel */
 #define STATS_SECONDS 5
 #define RETENTION_SECONDS 60
 
@@ -145,22 +147,92 @@ component_totals(const struct gw_ticket_list *list, const char **names, size_t *
     return n;
 }
 
+/* Adds k open tickets of component to the totals (names[0..*n)). */
+static void
+add_total(const char **names, size_t *open, size_t *n, const char *component, size_t k)
+{
+    size_t j = 0;
+    while (j < *n && strcmp(names[j], component) != 0)
+        j++;
+    if (j == *n) {
+        names[j] = component;
+        open[(*n)++] = 0;
+    }
+    open[j] += k;
+}
+
+/*
+ * The open totals of the tickets routed to dest: from the counts (per
+ * component and severity) where both sources route alike, else (a route
+ * matching on source) from the tickets listed, which then is all that is
+ * known. names/open hold room for every count and listed ticket.
+ */
+static size_t
+channel_totals(const struct gw_routing *routing, const struct gw_ticket_list *list,
+               const struct gw_ticket *listed, size_t nlisted, const char *dest,
+               const char **names, size_t *open)
+{
+    size_t n = 0;
+    char a[GW_DEST_LEN], b[GW_DEST_LEN];
+
+    for (size_t i = 0; i < list->nopen; i++) {
+        const struct gw_count *c = &list->open[i];
+        struct gw_ticket probe = {0};
+        probe.component = (char *)c->component;
+        probe.severity = gw_severity_parse(c->severity);
+        probe.source = (char *)"github";
+        gw_routing_ticket(routing, &probe, a, sizeof(a));
+        probe.source = (char *)"alertmanager";
+        gw_routing_ticket(routing, &probe, b, sizeof(b));
+        if (strcmp(a, b) == 0 && strcmp(a, dest) == 0 && c->count > 0)
+            add_total(names, open, &n, c->component, (size_t)c->count);
+    }
+    for (size_t i = 0; i < nlisted; i++) {
+        struct gw_ticket probe = listed[i];
+        probe.source = (char *)"github";
+        gw_routing_ticket(routing, &probe, a, sizeof(a));
+        probe.source = (char *)"alertmanager";
+        gw_routing_ticket(routing, &probe, b, sizeof(b));
+        if (strcmp(a, b) != 0)
+            add_total(names, open, &n, listed[i].component, 1);
+    }
+    return n;
+}
+
+/* One channel's digest messages (a JSON array), or the all-clear, or none. */
+static json_t *
+channel_digest(struct build *b, const struct gw_ticket *tickets, size_t n,
+               const struct gw_digest_totals *totals, struct gw_template_renderer *renderer)
+{
+    const struct gw_config *cfg = b->s->d.cfg;
+    json_t *messages = gw_digest_build_capped(tickets, n, totals, b->now, cfg->sla_warn,
+                                              cfg->sla_crit, &renderer->vtable);
+    if (messages == NULL)
+        abort();
+    if (json_array_size(messages) == 0 && !cfg->digest_skip_empty)
+        json_array_append_new(messages, all_clear(&renderer->vtable));
+    return messages;
+}
+
 static void
 on_open_tickets(const struct gw_ticket_list *list, const struct gw_redis_error *err, void *arg)
 {
     struct build *b = arg;
     const struct gw_ticket *tickets = list != NULL ? list->tickets : NULL;
-    size_t n = list != NULL ? list->n : 0;
+    size_t n = list != NULL ? list->n : 0, ndests, nmsgs = 0, all_open = 0;
     const char **names = NULL;
-    size_t *open = NULL, all_open = 0;
-    char feed_url[600];
-    struct gw_digest_totals totals;
+    size_t *open = NULL;
+    char feed_url[600], base[200], prefix[400];
     const struct gw_config *cfg = b->s->d.cfg;
+    const struct gw_routing *routing = b->s->d.routing;
     const struct gw_templates *templates = b->s->d.templates;
     struct gw_template_renderer renderer;
-    struct gw_outbox_batch batch;
-    char prefix[200], *record = NULL, *description = NULL;
-    json_t *messages = NULL;
+    struct gw_outbox_batch *batches;
+    struct gw_outbox_msg *msgs = NULL;
+    struct gw_ticket *mine;
+    char *record = NULL, *description = NULL;
+    char (*dests)[GW_DEST_LEN];
+    json_t *all_messages;
     int64_t window_ttl;
 
     if (err != NULL) {
@@ -168,43 +240,78 @@ on_open_tickets(const struct gw_ticket_list *list, const struct gw_redis_error *
         return;
     }
     gw_template_renderer_init(&renderer, templates, b->now);
-    names = calloc(list->nopen + 1, sizeof(*names));
-    open = calloc(list->nopen + 1, sizeof(*open));
-    if (names == NULL || open == NULL)
+    names = calloc(list->nopen + n + 1, sizeof(*names));
+    open = calloc(list->nopen + n + 1, sizeof(*open));
+    dests = calloc(GW_ROUTES_MAX + 1, sizeof(*dests));
+    mine = calloc(n + 1, sizeof(*mine));
+    all_messages = json_array();
+    if (names == NULL || open == NULL || dests == NULL || mine == NULL || all_messages == NULL)
         abort();
     snprintf(feed_url, sizeof(feed_url), "%s/feeds/tickets.rss", cfg->public_url);
-    totals = (struct gw_digest_totals){names, open, component_totals(list, names, open), feed_url};
-    for (size_t i = 0; i < totals.n; i++)
-        all_open += open[i];
-    messages = gw_digest_build_capped(tickets, n, &totals, b->now, cfg->sla_warn, cfg->sla_crit,
-                                      &renderer.vtable);
-    if (messages == NULL)
-        abort();
-    if (json_array_size(messages) == 0 && !cfg->digest_skip_empty)
-        json_array_append_new(messages, all_clear(&renderer.vtable));
     if (b->window[0] != '\0')
-        snprintf(prefix, sizeof(prefix), "digest:%s:", b->window);
+        snprintf(base, sizeof(base), "digest:%s:", b->window);
     else   /* unique across replicas and restarts: this replica's token and a counter */
-        snprintf(prefix, sizeof(prefix), "digest:manual-%s-%u:", b->s->token, b->s->manual_seq);
-    gw_outbox_batch_init(&batch, messages, GW_DEST_SLACK, GW_MSG_DIGEST, prefix, 1);
-    if (batch.n > 0) {
+        snprintf(base, sizeof(base), "digest:manual-%s-%u:", b->s->token, b->s->manual_seq);
+    /* One digest per Slack destination, each of the tickets routed to it. */
+    ndests = gw_routing_slack_dests(routing, dests, GW_ROUTES_MAX + 1);
+    if ((batches = calloc(ndests + 1, sizeof(*batches))) == NULL)
+        abort();
+    for (size_t d = 0; d < ndests; d++) {
+        struct gw_digest_totals totals;
+        size_t k = 0;
+        json_t *messages;
+
+        if (gw_routing_per_channel(routing)) {
+            char dest[GW_DEST_LEN];
+            for (size_t i = 0; i < n && k < (size_t)cfg->digest_max_tickets; i++) {
+                gw_routing_ticket(routing, &tickets[i], dest, sizeof(dest));
+                if (strcmp(dest, dests[d]) == 0)
+                    mine[k++] = tickets[i];
+            }
+            totals = (struct gw_digest_totals){
+                names, open, channel_totals(routing, list, mine, k, dests[d], names, open),
+                feed_url};
+            snprintf(prefix, sizeof(prefix), "%s%s:", base, dests[d] + strlen(GW_DEST_SLACK ":"));
+        } else {
+            if (n > 0)
+                memcpy(mine, tickets, n * sizeof(*mine));
+            k = n;
+            totals = (struct gw_digest_totals){names, open, component_totals(list, names, open),
+                                               feed_url};
+            snprintf(prefix, sizeof(prefix), "%s", base);
+        }
+        for (size_t i = 0; i < totals.n; i++)
+            all_open += open[i];
+        messages = channel_digest(b, mine, k, &totals, &renderer);
+        gw_outbox_batch_init(&batches[d], messages, dests[d], GW_MSG_DIGEST, prefix, 1);
+        gw_outbox_batch_append(&msgs, &nmsgs, &batches[d]);
+        json_array_extend(all_messages, messages);
+        json_decref(messages);
+    }
+    if (nmsgs > 0) {
         description = gw_render_rss_digest(templates, tickets, n, b->now, cfg->sla_warn,
                                            cfg->sla_crit);
-        record = digest_record(b, b->window[0] ? b->window : batch.ids[0], all_open, messages,
+        record = digest_record(b, b->window[0] ? b->window : msgs[0].id, all_open, all_messages,
                                description);
     }
     /* The claim outlives its window, so a late replica never posts it again. */
     window_ttl = cfg->digest_every > 0 ? (cfg->digest_every * 2 > 60 ? cfg->digest_every * 2 : 60)
                                        : 2 * 86400;
-    b->messages = batch.n;
+    b->messages = nmsgs;
+    /* Every channel's digest in one step with the window's claim: once per window. */
     gw_digests_enqueue(b->s->d.digests, b->window[0] ? b->window : NULL, window_ttl, record,
-                       batch.msgs, batch.n, on_digest_enqueued, b);
-    gw_outbox_batch_clear(&batch);
+                       msgs, nmsgs, on_digest_enqueued, b);
+    for (size_t d = 0; d < ndests; d++)
+        gw_outbox_batch_clear(&batches[d]);
+    free(batches);
+    free(msgs);
     free(record);
     free(description);
     free(names);
     free(open);
-    json_decref(messages);
+    free(dests);
+    free(mine);
+    json_decref(all_messages);
 }
 
 static void
@@ -221,7 +328,15 @@ start_build(struct gw_scheduler *s, const char *window, gw_digest_cb cb, void *a
     b->cb = cb;
     b->arg = arg;
     snprintf(b->window, sizeof(b->window), "%s", window != NULL ? window : "");
-    gw_tickets_urgent(s->d.tickets, s->d.cfg->digest_max_tickets, on_open_tickets, b);
+    /* Per channel: each channel's most urgent among the most urgent of all. */
+    long limit = s->d.cfg->digest_max_tickets;
+    if (gw_routing_per_channel(s->d.routing)) {
+        char dests[GW_ROUTES_MAX + 1][GW_DEST_LEN];
+        limit *= (long)gw_routing_slack_dests(s->d.routing, dests, GW_ROUTES_MAX + 1);
+        if (limit > GW_DIGEST_FETCH_MAX)
+            limit = GW_DIGEST_FETCH_MAX;
+    }
+    gw_tickets_urgent(s->d.tickets, limit, on_open_tickets, b);
 }
 
 void
@@ -317,7 +432,6 @@ on_due_canaries(const struct gw_canary *canaries, size_t n, const struct gw_redi
 {
     struct page_batch *pb = arg;
     struct gw_scheduler *s = pb->s;
-    const char *rk = s->d.cfg->pager_routing_key;
     int64_t now = gw_now();
 
     pb->pending = 1;
@@ -325,9 +439,16 @@ on_due_canaries(const struct gw_canary *canaries, size_t n, const struct gw_redi
         const struct gw_canary *c = &canaries[i];
         struct gw_canary_info info = {c->id, c->service, c->environment, c->started_at,
                                       c->budget_seconds, now, NULL, 0};
+        char dest[GW_DEST_LEN], rk[200];
+        gw_routing_canary(s->d.routing, c->service, dest, sizeof(dest), rk, sizeof(rk));
         char *summary = gw_render_canary_summary(s->d.templates, &info);
         json_t *slack = gw_render_canary_slack(s->d.templates, &info);
-        char value[300];
+        json_t *trigger = rk[0] != '\0' && summary != NULL ? gw_pager_trigger(rk, c, summary, now)
+                                                           : NULL;
+        char *slack_body, *pager_body = dump(trigger);
+        char pager_id[320], slack_id[320], value[300];
+        struct gw_outbox_msg msgs[2];
+        size_t count = 0;
 
         /* With interactivity set up, the page can be acknowledged from Slack. */
         snprintf(value, sizeof(value), "canary:%s", c->id);
@@ -336,21 +457,16 @@ on_due_canaries(const struct gw_canary *canaries, size_t n, const struct gw_redi
             json_decref(slack);
             slack = NULL;
         }
-        json_t *trigger = rk != NULL && summary != NULL ? gw_pager_trigger(rk, c, summary, now) : NULL;
-        char *slack_body = dump(slack), *pager_body = dump(trigger);
-        char pager_id[320], slack_id[320];
-        struct gw_outbox_msg msgs[2];
-        size_t count = 0;
-
+        slack_body = dump(slack);
         snprintf(pager_id, sizeof(pager_id), "page:%s:%lld:pager", c->id, (long long)c->started_at);
         snprintf(slack_id, sizeof(slack_id), "page:%s:%lld:slack", c->id, (long long)c->started_at);
         if (pager_body != NULL)
             msgs[count++] = (struct gw_outbox_msg){pager_id, GW_DEST_PAGER, GW_MSG_PAGE, pager_body};
         if (slack_body != NULL)
-            msgs[count++] = (struct gw_outbox_msg){slack_id, GW_DEST_SLACK, GW_MSG_PAGE, slack_body};
-        if (count > 0 && (rk == NULL || pager_body != NULL)) {
+            msgs[count++] = (struct gw_outbox_msg){slack_id, dest, GW_MSG_PAGE, slack_body};
+        if (count > 0 && (rk[0] == '\0' || pager_body != NULL)) {
             pb->pending++;
-            gw_canaries_page(s->d.canaries, c->id, msgs, count, on_page_enqueued, pb);
+            gw_canaries_page(s->d.canaries, c->id, dest, rk, msgs, count, on_page_enqueued, pb);
         }
         free(summary);
         free(slack_body);
@@ -395,7 +511,8 @@ gw_scheduler_new(const struct gw_scheduler_deps *deps)
         return NULL;
     s->d = *deps;
     gw_random_token(s->token);
-    s->breaches = gw_breach_check_new(deps->redis, deps->breaches, deps->templates);
+    s->breaches = gw_breach_check_new(deps->redis, deps->breaches, deps->templates,
+                                      deps->routing);
     s->retention = gw_retention_new(deps->redis, deps->tickets, deps->outbox, deps->digests,
                                     deps->cfg->retention);
     if (s->breaches == NULL || s->retention == NULL) {

@@ -27,6 +27,7 @@ struct gw_breaches;
 struct gw_outbox;
 struct gw_migration;
 struct gw_telemetry;
+struct gw_routing;
 
 /* What the timers work with; everything is borrowed and outlives the scheduler. */
 struct gw_scheduler_deps {
@@ -41,6 +42,7 @@ struct gw_scheduler_deps {
     struct gw_migration *migration;
     const struct gw_templates *templates;
     struct gw_telemetry *telemetry;
+    const struct gw_routing *routing;   /* where each ticket's and canary's messages go */
 };
 
 struct gw_scheduler;

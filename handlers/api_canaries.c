@@ -107,8 +107,7 @@ on_post(struct gw_request *req, void *arg)
         return;
     }
     cr->change.op = GW_CANARY_START;
-    gw_canaries_apply(h->canaries, NULL, h->cfg->delivery_ttl, &cr->change,
-                      h->cfg->pager_routing_key, on_started, cr);
+    gw_canaries_apply(h->canaries, NULL, h->cfg->delivery_ttl, &cr->change, on_started, cr);
 }
 
 static void
@@ -145,8 +144,7 @@ on_delete(struct gw_request *req, void *arg)
     cr->change.canary.id = strdup(id);
     cr->change.canary.source = strdup("api");
     cr->change.canary.updated_at = gw_now();
-    gw_canaries_apply(h->canaries, NULL, h->cfg->delivery_ttl, &cr->change,
-                      h->cfg->pager_routing_key, on_ended, cr);
+    gw_canaries_apply(h->canaries, NULL, h->cfg->delivery_ttl, &cr->change, on_ended, cr);
 }
 
 void

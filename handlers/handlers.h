@@ -19,6 +19,7 @@ struct gw_migration;
 struct gw_outbox;
 struct gw_scheduler;
 struct gw_telemetry;
+struct gw_routing;
 struct gw_templates;
 struct gw_tickets;
 
@@ -56,6 +57,7 @@ struct gw_api_handler {
     struct gw_canaries *canaries;
     struct gw_outbox *outbox;
     struct gw_scheduler *scheduler;
+    const struct gw_routing *routing;   /* a ticket's "route" */
 };
 void gw_tickets_api_register(struct gw_http *http, struct gw_api_handler *h);
 void gw_outbox_api_register(struct gw_http *http, struct gw_api_handler *h);

@@ -5,11 +5,13 @@
  */
 #include <stdlib.h>
 
+#include "gateway/routing.h"
 #include "gateway/store/tickets.h"
 #include "handlers/handlers.h"
 
 struct list_request {
     struct gw_request *req;
+    const struct gw_routing *routing;
     int64_t now;
 };
 
@@ -26,8 +28,14 @@ on_list(const struct gw_ticket_list *page, const struct gw_redis_error *err, voi
         return;
     }
     list = json_array();
-    for (size_t i = 0; i < page->n; i++)
-        json_array_append_new(list, gw_ticket_json(&page->tickets[i], lr->now));
+    for (size_t i = 0; i < page->n; i++) {
+        char dest[GW_DEST_LEN];
+        json_t *t = gw_ticket_json(&page->tickets[i], lr->now);
+        /* The route its messages take now ("default" without a routes file). */
+        json_object_set_new(t, "route", json_string(gw_routing_ticket(lr->routing, &page->tickets[i],
+                                                                      dest, sizeof(dest))));
+        json_array_append_new(list, t);
+    }
     body = json_pack("{s:o}", "tickets", list);
     if (page->next != NULL && (cursor = gw_cursor_encode(page->next, page->next_len)) != NULL) {
         json_object_set_new(body, "next_cursor", json_string(cursor));
@@ -56,6 +64,7 @@ on_tickets(struct gw_request *req, void *arg)
         return;
     }
     lr->req = req;
+    lr->routing = h->routing;
     lr->now = query.filter.now;
     gw_tickets_list(h->tickets, &query.filter, on_list, lr);
 }

@@ -137,8 +137,7 @@ handle_deployment(struct delivery *d, const char *event, const struct gw_jval *p
         finish(d, 202, "ignored", NULL);
         return;
     }
-    gw_canaries_apply(d->h->canaries, key, cfg->delivery_ttl, &d->canary, cfg->pager_routing_key,
-                      on_canary_applied, d);
+    gw_canaries_apply(d->h->canaries, key, cfg->delivery_ttl, &d->canary, on_canary_applied, d);
 }
 
 static void

@@ -159,7 +159,7 @@ on_slack(struct gw_request *req, void *arg)
     c->h = h;
     c->req = req;
     gw_log(GW_LOG_INFO, "slack: acknowledge", "canary", canary, "by", by, NULL);
-    gw_canaries_ack(h->canaries, canary, by, gw_now(), cfg->pager_routing_key, on_acked, c);
+    gw_canaries_ack(h->canaries, canary, by, gw_now(), on_acked, c);
     json_decref(payload);
 }
 

@@ -17,31 +17,30 @@
 
 struct gw_canaries {
     struct gw_redis *redis;
-    struct gw_redis_script apply, list, page, ack;
-    char *edit_dest;          /* NULL: pages are not edited */
+    struct gw_redis_script apply, list, page, ack, read;
+    struct gw_canary_routing routing;
 };
 
 struct gw_canaries *
-gw_canaries_new(struct gw_redis *redis, const char *edit_dest)
+gw_canaries_new(struct gw_redis *redis, const struct gw_canary_routing *routing)
 {
     struct gw_canaries *c = calloc(1, sizeof(*c));
-    if (c == NULL || (edit_dest != NULL && (c->edit_dest = strdup(edit_dest)) == NULL)) {
-        free(c);
+    if (c == NULL)
         return NULL;
-    }
     c->redis = redis;
-    gw_redis_script_init(&c->ack, "canary_ack", gw_lua_canary_ack);
+    if (routing != NULL)
+        c->routing = *routing;
     gw_redis_script_init(&c->apply, "canary_apply", gw_lua_canary_apply);
     gw_redis_script_init(&c->list, "canary_list", gw_lua_canary_list);
     gw_redis_script_init(&c->page, "canary_page", gw_lua_canary_page);
+    gw_redis_script_init(&c->ack, "canary_ack", gw_lua_canary_ack);
+    gw_redis_script_init(&c->read, "canary_read", gw_lua_canary_read);
     return c;
 }
 
 void
 gw_canaries_free(struct gw_canaries *c)
 {
-    if (c != NULL)
-        free(c->edit_dest);
     free(c);
 }
 
@@ -104,14 +103,15 @@ static const char *const status_words[] = {
 };
 
 
-/* One change under way: kept for a promotion, which may read again. */
+/* One change under way: kept for an end or promotion, which reads first. */
 struct apply_call {
     struct gw_canaries *c;
     gw_canary_cb cb;
     void *arg;
     char *delivery;           /* key, or NULL */
     int64_t ttl;
-    char *routing_key;        /* or NULL */
+    char *id;                 /* end: the canary */
+    int remember;             /* end: leave a tomb */
     char *prefix;             /* promotion: "repo@sha" */
     int64_t updated_at;
     int tries;
@@ -121,12 +121,12 @@ static void
 apply_call_free(struct apply_call *ac)
 {
     free(ac->delivery);
-    free(ac->routing_key);
+    free(ac->id);
     free(ac->prefix);
     free(ac);
 }
 
-static void promote_read(struct apply_call *ac);
+static void read_targets(struct apply_call *ac);
 
 static void
 on_applied(redisReply *reply, const struct gw_redis_error *err, void *privdata)
@@ -140,7 +140,7 @@ on_applied(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         err = &gw_bad_reply;
     if (err == NULL && strcmp(reply->element[0]->str, "retry") == 0 &&
         ++ac->tries < PROMOTE_TRIES) {
-        promote_read(ac); /* the commit's canaries changed since they were read */
+        read_targets(ac); /* the commit's canaries changed since they were read */
         return;
     }
     for (size_t s = 0; err == NULL && s < sizeof(status_words) / sizeof(status_words[0]); s++) {
@@ -157,7 +157,6 @@ on_applied(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     apply_call_free(ac);
 }
 
-
 /* The queue key of dest's pages (a page's resolve, acknowledge and edits). */
 static const char *
 page_queue(char *buf, size_t len, const char *dest)
@@ -167,17 +166,40 @@ page_queue(char *buf, size_t len, const char *dest)
     return gw_key_buf(buf, len, GW_KEY_OUTBOX_QUEUE, rest);
 }
 
+/* Where what follows a canary's page goes: the page's own, else its route now. */
+struct target {
+    char slack[160];          /* "" = no Slack edits */
+    char key[200];            /* "" = no PagerDuty */
+};
+
+static void
+target_of(const struct gw_canaries *c, const char *service, const char *page, struct target *t)
+{
+    const char *nl = page != NULL ? strchr(page, '\n') : NULL;
+
+    memset(t, 0, sizeof(*t));
+    if (nl != NULL) {
+        snprintf(t->slack, sizeof(t->slack), "%.*s", (int)(nl - page), page);
+        snprintf(t->key, sizeof(t->key), "%s", nl + 1);
+    } else if (c->routing.route != NULL) {
+        c->routing.route(c->routing.ctx, service, t->slack, sizeof(t->slack), t->key,
+                         sizeof(t->key));
+    }
+    if (!c->routing.edits)
+        t->slack[0] = '\0';
+}
+
 /*
  * Fixed keys, then the tombs of ids[0..n), then the delivery; and the ARGV
- * every op starts with: op, ttl, n, the resolve's destination, now, the
- * Slack destination of edits.
+ * every op starts with: op, ttl, n, the resolves' destination, now, the
+ * delivery's index.
  */
 static void
 keys(struct apply_call *ac, struct gw_redis_args *a, const char *op, const char *const *ids,
      size_t n)
 {
     char queue[256];
-    const char *edits = ac->c->edit_dest;
+    int delivery = 0;
 
     gw_redis_args_key(a, GW_KEY_CANARY);
     gw_redis_args_key(a, GW_KEY_CANARIES);
@@ -189,13 +211,7 @@ keys(struct apply_call *ac, struct gw_redis_args *a, const char *op, const char 
     gw_redis_args_key(a, GW_KEY_OUTBOX_PENDING);
     gw_redis_args_key(a, page_queue(queue, sizeof(queue), GW_DEST_PAGER));
     gw_redis_args_key(a, GW_KEY_CANARY_ACK);
-    gw_redis_args_key(a, page_queue(queue, sizeof(queue), edits != NULL ? edits : GW_DEST_SLACK));
-    gw_redis_args_str(a, op);
-    gw_redis_args_int(a, ac->ttl);
-    gw_redis_args_int(a, (long long)n);
-    gw_redis_args_str(a, GW_DEST_PAGER);
-    gw_redis_args_int(a, gw_now_ms());
-    gw_redis_args_str(a, edits != NULL ? edits : "");
+    gw_redis_args_key(a, GW_KEY_CANARY_PAGE);
     for (size_t i = 0; i < n; i++) {
         char *tomb = gw_key(GW_KEY_CANARY_TOMB, ids[i]);
         if (tomb == NULL)
@@ -204,33 +220,73 @@ keys(struct apply_call *ac, struct gw_redis_args *a, const char *op, const char 
         free(tomb);
     }
     if (ac->delivery != NULL)
-        gw_redis_args_key(a, ac->delivery);
+        delivery = gw_redis_args_key_once(a, ac->delivery);
+    gw_redis_args_str(a, op);
+    gw_redis_args_int(a, ac->ttl);
+    gw_redis_args_int(a, (long long)n);
+    gw_redis_args_str(a, GW_DEST_PAGER);
+    gw_redis_args_int(a, gw_now_ms());
+    gw_redis_args_int(a, delivery);
 }
 
-/* The resolve message of canary id: its outbox id and body ("" without a routing key). */
+/* A canary's ending (canary_apply.lua): resolve id and body, edit destination and queue. */
 static void
-resolve_args(struct apply_call *ac, struct gw_redis_args *a, const char *id, int64_t at_ms)
+ending_args(struct gw_redis_args *a, const char *id, const struct target *t, int64_t at_ms)
 {
-    char msg_id[320];
-    json_t *resolve = ac->routing_key != NULL ? gw_pager_resolve(ac->routing_key, id) : NULL;
+    char msg_id[320], queue[256];
+    json_t *resolve = t->key[0] != '\0' ? gw_pager_resolve(t->key, id) : NULL;
     char *body = resolve != NULL ? json_dumps(resolve, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
     snprintf(msg_id, sizeof(msg_id), "resolve:%s:%lld", id, (long long)at_ms);
     gw_redis_args_str(a, msg_id);
     gw_redis_args_str(a, body != NULL ? body : "");
+    gw_redis_args_str(a, t->slack);
+    gw_redis_args_int(a, t->slack[0] != '\0'
+                             ? gw_redis_args_key_once(a, page_queue(queue, sizeof(queue), t->slack))
+                             : 0);
     free(body);
     json_decref(resolve);
 }
 
+/* One canary as canary_read.lua returns it: id, row, page. */
+struct read_canary {
+    const char *id;
+    struct gw_canary k;
+    struct target t;
+};
+
+/* The canaries of a read reply (rows decoded in place); NULL on a bad reply. */
+static struct read_canary *
+read_canaries(const struct gw_canaries *c, redisReply *reply, size_t *n)
+{
+    struct read_canary *out = calloc(reply->elements / 3 + 1, sizeof(*out));
+
+    *n = 0;
+    if (out == NULL)
+        abort();
+    for (size_t i = 0; i + 2 < reply->elements; i += 3) {
+        redisReply *id = reply->element[i], *row = reply->element[i + 1];
+        redisReply *page = reply->element[i + 2];
+        struct read_canary *rc = &out[*n];
+        if (id->type != REDIS_REPLY_STRING || row->type != REDIS_REPLY_STRING ||
+            page->type != REDIS_REPLY_STRING ||
+            gw_canary_row_decode(row->str, row->len, &rc->k) != 0)
+            continue;
+        rc->id = id->str;
+        target_of(c, rc->k.service, page->len > 0 ? page->str : NULL, &rc->t);
+        (*n)++;
+    }
+    return out;
+}
+
 static void
-on_promote_read(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+on_targets(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
     struct apply_call *ac = privdata;
-    size_t prefix_len = strlen(ac->prefix) + 1; /* "repo@sha\0" */
-    const char **ids = NULL;
+    struct read_canary *found = NULL;
     struct gw_redis_args a;
     int64_t at = gw_now_ms();
-    size_t n;
+    size_t n = 0;
 
     if (err == NULL && reply->type != REDIS_REPLY_ARRAY)
         err = &gw_bad_reply;
@@ -239,51 +295,56 @@ on_promote_read(redisReply *reply, const struct gw_redis_error *err, void *privd
         apply_call_free(ac);
         return;
     }
-    n = reply->elements;
-    if ((ids = calloc(n ? n : 1, sizeof(*ids))) == NULL)
-        abort();
-    for (size_t i = 0; i < n; i++)
-        ids[i] = reply->element[i]->len > prefix_len ? reply->element[i]->str + prefix_len : "";
+    found = read_canaries(ac->c, reply, &n);
     gw_redis_args_init(&a);
-    keys(ac, &a, "promote", ids, n);
-    gw_redis_args_str(&a, ac->prefix);
-    gw_redis_args_int(&a, ac->updated_at);
-    for (size_t i = 0; i < n; i++) {
-        gw_redis_args_str(&a, ids[i]);
-        resolve_args(ac, &a, ids[i], at);
+    if (ac->prefix == NULL) {
+        /* An end: the canary may be gone already (then the script says unknown). */
+        const char *id = ac->id;
+        struct target none;
+        memset(&none, 0, sizeof(none));
+        keys(ac, &a, "end", &id, 1);
+        gw_redis_args_str(&a, id);
+        gw_redis_args_int(&a, ac->updated_at);
+        gw_redis_args_str(&a, ac->remember ? "1" : "0");
+        ending_args(&a, id, n == 1 ? &found[0].t : &none, at);
+    } else {
+        const char **ids = calloc(n + 1, sizeof(*ids));
+        if (ids == NULL)
+            abort();
+        for (size_t i = 0; i < n; i++)
+            ids[i] = found[i].id;
+        keys(ac, &a, "promote", ids, n);
+        gw_redis_args_str(&a, ac->prefix);
+        gw_redis_args_int(&a, ac->updated_at);
+        for (size_t i = 0; i < n; i++) {
+            gw_redis_args_str(&a, ids[i]);
+            ending_args(&a, ids[i], &found[i].t, at);
+        }
+        free(ids);
     }
-    free(ids);
-    a.durable = 1;
+    free(found);
+    a.durable = 1; /* someone is told it happened */
     gw_redis_eval_args(ac->c->redis, &ac->c->apply, &a, on_applied, ac);
 }
 
-/* The canaries of a commit: "repo@sha\0<id>" members of the sha index. */
+/* Reads the canary to end, or the commit's canaries to promote, with their pages. */
 static void
-promote_read(struct apply_call *ac)
+read_targets(struct apply_call *ac)
 {
-    size_t n = strlen(ac->prefix);
-    char *min = malloc(n + 3), *max = malloc(n + 4);
+    struct gw_redis_args a;
 
-    if (min == NULL || max == NULL)
-        abort();
-    min[0] = '[';
-    memcpy(min + 1, ac->prefix, n);
-    min[n + 1] = '\0';
-    max[0] = '(';
-    memcpy(max + 1, ac->prefix, n);
-    max[n + 1] = '\0';
-    max[n + 2] = (char)0xff;
-    const char *argv[] = {"ZRANGEBYLEX", GW_KEY_CANARY_SHA, min, max};
-    const size_t lens[] = {11, strlen(GW_KEY_CANARY_SHA), n + 2, n + 3};
-    gw_redis_command(ac->c->redis, on_promote_read, ac, 4, argv, lens);
-    free(min);
-    free(max);
+    gw_redis_args_init(&a);
+    gw_redis_args_key(&a, GW_KEY_CANARY);
+    gw_redis_args_key(&a, GW_KEY_CANARY_PAGE);
+    gw_redis_args_key(&a, GW_KEY_CANARY_SHA);
+    gw_redis_args_str(&a, ac->prefix != NULL ? "sha" : "id");
+    gw_redis_args_str(&a, ac->prefix != NULL ? ac->prefix : ac->id);
+    gw_redis_eval_args(ac->c->redis, &ac->c->read, &a, on_targets, ac);
 }
 
 void
 gw_canaries_apply(struct gw_canaries *c, const char *delivery, int64_t ttl,
-                  const struct gw_canary_change *change, const char *routing_key,
-                  gw_canary_cb cb, void *arg)
+                  const struct gw_canary_change *change, gw_canary_cb cb, void *arg)
 {
     const struct gw_canary *k = &change->canary;
     struct apply_call *ac = calloc(1, sizeof(*ac));
@@ -297,32 +358,32 @@ gw_canaries_apply(struct gw_canaries *c, const char *delivery, int64_t ttl,
     ac->arg = arg;
     ac->ttl = ttl;
     ac->updated_at = k->updated_at;
-    ac->routing_key = routing_key != NULL ? strdup(routing_key) : NULL;
     if (change->op == GW_CANARY_PROMOTE) {
         size_t n = strlen(k->repo) + strlen(k->sha) + 2;
         if ((ac->prefix = malloc(n)) == NULL)
             abort();
         snprintf(ac->prefix, n, "%s@%s", k->repo, k->sha);
-        promote_read(ac);
+        read_targets(ac);
+        return;
+    }
+    if (change->op == GW_CANARY_END) {
+        if ((ac->id = strdup(id)) == NULL)
+            abort();
+        /* API ends are not remembered: the same id may start again. */
+        ac->remember = !(k->source != NULL && strcmp(k->source, "api") == 0);
+        read_targets(ac);
         return;
     }
     gw_redis_args_init(&a);
-    keys(ac, &a, change->op == GW_CANARY_START ? "start" : "end", &id, 1);
+    keys(ac, &a, "start", &id, 1);
     gw_redis_args_str(&a, id);
-    if (change->op == GW_CANARY_START) {
-        size_t len = 0;
-        char *row = gw_canary_row_encode(k, &len);
-        if (row == NULL)
-            abort();
-        gw_redis_args_mem(&a, row, len);
-        gw_redis_args_int(&a, k->updated_at);
-        free(row);
-    } else {
-        gw_redis_args_int(&a, k->updated_at);
-        /* API ends are not remembered: the same id may start again. */
-        gw_redis_args_str(&a, k->source != NULL && strcmp(k->source, "api") == 0 ? "0" : "1");
-        resolve_args(ac, &a, id, gw_now_ms());
-    }
+    size_t len = 0;
+    char *row = gw_canary_row_encode(k, &len);
+    if (row == NULL)
+        abort();
+    gw_redis_args_mem(&a, row, len);
+    gw_redis_args_int(&a, k->updated_at);
+    free(row);
     a.durable = 1; /* someone is told it happened */
     gw_redis_eval_args(c->redis, &c->apply, &a, on_applied, ac);
 }
@@ -402,15 +463,21 @@ on_paged(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 }
 
 void
-gw_canaries_page(struct gw_canaries *c, const char *id, const struct gw_outbox_msg *msgs,
-                 size_t n, gw_page_cb cb, void *arg)
+gw_canaries_page(struct gw_canaries *c, const char *id, const char *slack_dest,
+                 const char *routing_key, const struct gw_outbox_msg *msgs, size_t n,
+                 gw_page_cb cb, void *arg)
 {
     struct gw_redis_args a;
+    char where[512];
 
+    snprintf(where, sizeof(where), "%s\n%s", slack_dest != NULL ? slack_dest : "",
+             routing_key != NULL ? routing_key : "");
     gw_redis_args_init(&a);
     gw_redis_args_key(&a, GW_KEY_CANARY);
     gw_redis_args_key(&a, GW_KEY_CANARY_DUE);
+    gw_redis_args_key(&a, GW_KEY_CANARY_PAGE);
     gw_redis_args_str(&a, id);
+    gw_redis_args_str(&a, where);
     gw_outbox_args(&a, msgs, n);
     gw_redis_eval_args(c->redis, &c->page, &a, on_paged, gw_call_new((gw_any_cb)cb, arg));
 }
@@ -433,17 +500,39 @@ on_acked(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     free(call);
 }
 
-void
-gw_canaries_ack(struct gw_canaries *c, const char *id, const char *by, int64_t at,
-                const char *routing_key, gw_ack_cb cb, void *arg)
+/* An ack under way: the canary is read first (where its page went). */
+struct ack_call {
+    struct gw_canaries *c;
+    char *id, *by;
+    int64_t at;
+    gw_ack_cb cb;
+    void *arg;
+};
+
+static void
+on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
+    struct ack_call *k = privdata;
+    struct gw_canaries *c = k->c;
+    struct read_canary *found;
     struct gw_redis_args a;
     char queue[256], msg_id[320];
-    json_t *ack = routing_key != NULL ? gw_pager_acknowledge(routing_key, id) : NULL;
-    char *body = ack != NULL ? json_dumps(ack, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_t *ack = NULL;
+    char *body = NULL;
     int64_t now = gw_now_ms();
+    size_t n = 0;
 
-    snprintf(msg_id, sizeof(msg_id), "ack:%s:%lld", id, (long long)now);
+    if (err == NULL && reply->type != REDIS_REPLY_ARRAY)
+        err = &gw_bad_reply;
+    if (err != NULL || reply->elements == 0) {
+        k->cb(GW_ACK_UNKNOWN, err, k->arg);   /* no such active canary: nothing to record */
+        goto done;
+    }
+    found = read_canaries(c, reply, &n);
+    if (n == 1 && found[0].t.key[0] != '\0' &&
+        (ack = gw_pager_acknowledge(found[0].t.key, k->id)) != NULL)
+        body = json_dumps(ack, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    snprintf(msg_id, sizeof(msg_id), "ack:%s:%lld", k->id, (long long)now);
     gw_redis_args_init(&a);
     gw_redis_args_key(&a, GW_KEY_CANARY);
     gw_redis_args_key(&a, GW_KEY_CANARY_ACK);
@@ -453,17 +542,44 @@ gw_canaries_ack(struct gw_canaries *c, const char *id, const char *by, int64_t a
     gw_redis_args_key(&a, GW_KEY_OUTBOX_PENDING);
     gw_redis_args_key(&a, page_queue(queue, sizeof(queue), GW_DEST_PAGER));
     gw_redis_args_key(&a, page_queue(queue, sizeof(queue),
-                                     c->edit_dest != NULL ? c->edit_dest : GW_DEST_SLACK));
-    gw_redis_args_str(&a, id);
-    gw_redis_args_int(&a, at);
-    gw_redis_args_str(&a, by);
+                                     n == 1 && found[0].t.slack[0] ? found[0].t.slack : GW_DEST_SLACK));
+    gw_redis_args_str(&a, k->id);
+    gw_redis_args_int(&a, k->at);
+    gw_redis_args_str(&a, k->by);
     gw_redis_args_int(&a, now);
     gw_redis_args_str(&a, GW_DEST_PAGER);
     gw_redis_args_str(&a, msg_id);
     gw_redis_args_str(&a, body != NULL ? body : "");
-    gw_redis_args_str(&a, c->edit_dest != NULL ? c->edit_dest : "");
+    gw_redis_args_str(&a, n == 1 ? found[0].t.slack : "");
     a.durable = 1;   /* the clicker is told it happened */
-    gw_redis_eval_args(c->redis, &c->ack, &a, on_acked, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(c->redis, &c->ack, &a, on_acked, gw_call_new((gw_any_cb)k->cb, k->arg));
+    free(found);
     free(body);
     json_decref(ack);
+done:
+    free(k->id);
+    free(k->by);
+    free(k);
+}
+
+void
+gw_canaries_ack(struct gw_canaries *c, const char *id, const char *by, int64_t at,
+                gw_ack_cb cb, void *arg)
+{
+    struct ack_call *k = calloc(1, sizeof(*k));
+    struct gw_redis_args a;
+
+    if (k == NULL || (k->id = strdup(id)) == NULL || (k->by = strdup(by)) == NULL)
+        abort();
+    k->c = c;
+    k->at = at;
+    k->cb = cb;
+    k->arg = arg;
+    gw_redis_args_init(&a);
+    gw_redis_args_key(&a, GW_KEY_CANARY);
+    gw_redis_args_key(&a, GW_KEY_CANARY_PAGE);
+    gw_redis_args_key(&a, GW_KEY_CANARY_SHA);
+    gw_redis_args_str(&a, "id");
+    gw_redis_args_str(&a, id);
+    gw_redis_eval_args(c->redis, &c->read, &a, on_ack_target, k);
 }

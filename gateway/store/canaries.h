@@ -16,11 +16,20 @@
 struct gw_canaries;
 
 /*
- * edit_dest (may be NULL; copied): the Slack destination whose canary pages
- * are edited in place (Web API mode) when a paged canary ends or is
- * acknowledged; NULL in incoming-webhook mode, which cannot edit.
+ * Where what follows a page goes. A paged canary's resolve, acknowledge and
+ * edits go where its page went (kept with the page); route says where a
+ * canary of service would be paged now (for canaries paged before that was
+ * kept): its Slack destination and PagerDuty routing key ("" for none).
+ * edits: Web API mode, pages are edited in place; incoming-webhook mode
+ * cannot edit.
  */
-struct gw_canaries *gw_canaries_new(struct gw_redis *redis, const char *edit_dest);
+struct gw_canary_routing {
+    int edits;
+    void (*route)(void *ctx, const char *service, char *slack_dest, size_t slack_len,
+                  char *routing_key, size_t key_len);
+    void *ctx;
+};
+struct gw_canaries *gw_canaries_new(struct gw_redis *redis, const struct gw_canary_routing *routing);
 void gw_canaries_free(struct gw_canaries *c);
 
 enum gw_canary_status {
@@ -40,12 +49,12 @@ typedef void (*gw_canary_cb)(enum gw_canary_status status, int was_paged,
 
 /*
  * Applies change (borrowed for the call). delivery (may be NULL) is the
- * idempotency key, recorded with ttl. routing_key (may be NULL) is used for
- * the PagerDuty resolves of paged canaries that end.
+ * idempotency key, recorded with ttl. An end or promotion reads the
+ * canaries first, then ends them in one script with the PagerDuty resolves
+ * and Slack edits of those that were paged.
  */
 void gw_canaries_apply(struct gw_canaries *c, const char *delivery, int64_t ttl,
-                       const struct gw_canary_change *change, const char *routing_key,
-                       gw_canary_cb cb, void *arg);
+                       const struct gw_canary_change *change, gw_canary_cb cb, void *arg);
 
 /* canaries[0..n): valid only during the callback. */
 typedef void (*gw_canary_list_cb)(const struct gw_canary *canaries, size_t n,
@@ -58,22 +67,24 @@ void gw_canaries_due(struct gw_canaries *c, int64_t now, long limit, gw_canary_l
 
 /*
  * Enqueues msgs[0..n) as the page of canary id, only if it is active and
- * not paged yet, and marks it paged in the same step. enqueued is 0 when
- * there was nothing to do.
+ * not paged yet, and marks it paged in the same step, keeping where it went
+ * (slack_dest, routing_key; either may be NULL). enqueued is 0 when there
+ * was nothing to do.
  */
 typedef void (*gw_page_cb)(int enqueued, const struct gw_redis_error *err, void *arg);
-void gw_canaries_page(struct gw_canaries *c, const char *id, const struct gw_outbox_msg *msgs,
-                      size_t n, gw_page_cb cb, void *arg);
+void gw_canaries_page(struct gw_canaries *c, const char *id, const char *slack_dest,
+                      const char *routing_key, const struct gw_outbox_msg *msgs, size_t n,
+                      gw_page_cb cb, void *arg);
 
 /*
  * An Acknowledge click on canary id's page by `by` at `at` (Unix seconds):
- * recorded once; for a paged canary, a PagerDuty acknowledge (when
- * routing_key is set) and the edit of its Slack page are enqueued with it.
+ * recorded once; for a paged canary, a PagerDuty acknowledge (when its page
+ * had a routing key) and the edit of its Slack page are enqueued with it.
  */
 enum gw_ack_status { GW_ACK_DONE, GW_ACK_DUPLICATE, GW_ACK_UNKNOWN };
 typedef void (*gw_ack_cb)(enum gw_ack_status status, const struct gw_redis_error *err, void *arg);
 void gw_canaries_ack(struct gw_canaries *c, const char *id, const char *by, int64_t at,
-                     const char *routing_key, gw_ack_cb cb, void *arg);
+                     gw_ack_cb cb, void *arg);
 
 /* The stored form (store/lua/lib/canary.lua); decode works in place like tickets'. */
 char *gw_canary_row_encode(const struct gw_canary *k, size_t *len);

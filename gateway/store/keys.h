@@ -29,6 +29,8 @@
  *   {kz}:canary_tomb:<id>      updated_at of an ended GitHub canary (TTL)
  *   {kz}:canary_ack            hash  id -> "<acked_at> <acked_by>", active canaries acknowledged
  *                              from Slack (removed with the canary)
+ *   {kz}:canary_page           hash  id -> "<Slack destination>\n<routing key>" a paged
+ *                              canary's page went to (removed with the canary)
  * Outbox
  *   {kz}:outbox:queue:<dest>:<kind>  zset  id -> enqueue order (kind: page, digest, breach)
  *   {kz}:outbox:dests          zset  destination -> earliest next send (ms), while it has
@@ -87,6 +89,7 @@
 #define GW_KEY_CANARY_DUE       GW_KEY("canary_due")
 #define GW_KEY_CANARY_SHA       GW_KEY("canary_sha")
 #define GW_KEY_CANARY_ACK       GW_KEY("canary_ack")
+#define GW_KEY_CANARY_PAGE      GW_KEY("canary_page")
 #define GW_KEY_OUTBOX_BODY      GW_KEY("outbox:body")
 #define GW_KEY_OUTBOX_ATTEMPTS  GW_KEY("outbox:attempts")
 #define GW_KEY_OUTBOX_ERROR     GW_KEY("outbox:error")

@@ -89,6 +89,17 @@ gw_outbox_batch_clear(struct gw_outbox_batch *b)
     memset(b, 0, sizeof(*b));
 }
 
+void
+gw_outbox_batch_append(struct gw_outbox_msg **all, size_t *n, const struct gw_outbox_batch *b)
+{
+    struct gw_outbox_msg *grown = realloc(*all, (*n + b->n + 1) * sizeof(**all));
+    if (grown == NULL)
+        abort();
+    memcpy(grown + *n, b->msgs, b->n * sizeof(*grown));
+    *all = grown;
+    *n += b->n;
+}
+
 int
 gw_outbox_queue_key(struct gw_redis_args *a, const char *dest, enum gw_msg_kind kind)
 {

@@ -71,6 +71,8 @@ struct gw_outbox_batch {
 void gw_outbox_batch_init(struct gw_outbox_batch *b, json_t *payloads, const char *dest,
                           enum gw_msg_kind kind, const char *prefix, int numbered);
 void gw_outbox_batch_clear(struct gw_outbox_batch *b);
+/* Appends b's messages to *all (*n of them; realloc'd); b keeps owning their strings. */
+void gw_outbox_batch_append(struct gw_outbox_msg **all, size_t *n, const struct gw_outbox_batch *b);
 
 /* Adds the queue key of dest and kind to a (once); returns its index in KEYS. */
 int gw_outbox_queue_key(struct gw_redis_args *a, const char *dest, enum gw_msg_kind kind);

@@ -20,7 +20,8 @@ Responses, one per request, taken in order from a path's queue:
     "slack"                               the Slack Web API's success: 200
                                           {"ok":true,"channel","ts"}, the channel
                                           of the request, a new ts per
-                                          chat.postMessage (chat.update: its ts)
+                                          chat.postMessage (chat.update: its ts),
+                                          kept as the request's "ts"
 When a path's queue is empty its default answers ("ok" unless set_default).
 Paths are matched without their query string.
 """
@@ -87,17 +88,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except ValueError:
             parsed = None
         path = urlsplit(self.path).path
-        rx._record({
+        record = {
             "method": self.command,
             "path": path,
             "headers": {k.lower(): v for k, v in self.headers.items()},
             "body": body,
             "json": parsed,
             "at": time.monotonic(),
-        })
-        self._respond(rx, rx._next_response(path), parsed)
+        }
+        rx._record(record)
+        self._respond(rx, rx._next_response(path), parsed, record)
 
-    def _respond(self, rx, response, request=None):
+    def _respond(self, rx, response, request=None, record=None):
         if response == "hang":
             rx._closing.wait()
             self.close_connection = True
@@ -107,13 +109,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if response == "slack":
             request = request if isinstance(request, dict) else {}
             ts = request.get("ts") or rx._next_ts()
+            if record is not None:
+                record["ts"] = ts      # what this request was answered: its message's ts
             response = ("status", 200, {"Content-Type": "application/json"},
                         json.dumps({"ok": True, "channel": request.get("channel", ""), "ts": ts}))
         if response[0] == "delay":
             if rx._closing.wait(response[1]):
                 self.close_connection = True
                 return
-            self._respond(rx, response[2] if len(response) == 3 else "ok", request)
+            self._respond(rx, response[2] if len(response) == 3 else "ok", request, record)
             return
         code = response[1]
         headers = response[2] if len(response) > 2 else {}

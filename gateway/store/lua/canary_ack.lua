@@ -3,7 +3,7 @@
 -- canary the PagerDuty acknowledge and the edit of its Slack page are
 -- enqueued in the same step.
 -- KEYS: 1 canary  2 acks  3 outbox seq  4 outbox bodies  5 outbox dests
---       6 outbox pending  7 the acknowledge's queue  8 the Slack edits' queue
+--       6 outbox pending  7 the acknowledge's queue  8 the Slack edit's queue
 -- ARGV: 1 id  2 acked_at (Unix seconds)  3 acked_by  4 now (ms)
 --       5 acknowledge's destination  6 its outbox id  7 its body ('': none)
 --       8 the Slack destination to edit ('': none)

@@ -5,7 +5,9 @@
 -- C names the keys: canary (hash id -> row), canaries (zset by started_at),
 -- due (active and not paged, by started_at + budget), sha (zset of
 -- "repo@sha\0id" members, 0 scores, for promotions by commit) and, where
--- the script is passed it, ack (hash id -> "<acked_at> <acked_by>").
+-- the script is passed them, ack (hash id -> "<acked_at> <acked_by>") and
+-- page (hash id -> "<Slack destination>\n<PagerDuty routing key>" of the
+-- page sent: its resolve, acknowledge and edits go where it went).
 local function canary_head(row)
   return string.match(row, '^([^%z]*)%z([^%z]*)%z([^%z]*)%z([^%z]*)%z([^%z]*)%z([^%z]*)%z([^%z]*)%z')
 end
@@ -55,6 +57,7 @@ local function canary_delete(C, id)
   redis.call('ZREM', C.canaries, id)
   redis.call('ZREM', C.due, id)
   if C.ack then redis.call('HDEL', C.ack, id) end
+  if C.page then redis.call('HDEL', C.page, id) end
   if repo ~= '' then redis.call('ZREM', C.sha, repo .. '@' .. sha .. '\0' .. id) end
   return row
 end

@@ -1,0 +1,66 @@
+/*
+ * Routing (SPEC "Slack Web API mode and routing"): KAIZEN_ROUTES_FILE says
+ * which Slack channel and PagerDuty routing key a ticket or canary goes to.
+ *
+ *   {"routes": [{"name": "payments",
+ *                "match": {"component": ["checkout", "pay-*"],
+ *                          "severity": ["critical"], "source": ["github"]},
+ *                "slack_channel": "C0PAY",
+ *                "pager_routing_key_file": "/etc/kaizen/pay-pd"}],
+ *    "default": {"slack_channel": "C0SRE"}}
+ *
+ * Match values are lists of globs (fnmatch, case-sensitive; absent = any);
+ * the first route whose every list matches wins, else the default. A
+ * canary matches on component = its service (its severity and source are
+ * not matched: a route with a severity or source list never takes a
+ * canary). Loading reads the key files, so a routes object holds secrets;
+ * gw_routes_print never shows them. Pure apart from reading the files.
+ */
+#ifndef GW_ROUTES_H
+#define GW_ROUTES_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "gateway/core/strlist.h"
+
+#define GW_ROUTES_MAX 256
+#define GW_ROUTE_DEFAULT "default"
+
+/* Where a ticket or canary goes. */
+struct gw_destination {
+    const char *route;           /* the route's name ("default" for the default) */
+    const char *slack_channel;   /* NULL: the process-wide Slack destination */
+    const char *pager_key;       /* NULL: KAIZEN_PAGER_ROUTING_KEY (or none) */
+};
+
+struct gw_routes;
+
+/*
+ * Loads and checks path. fallback_channel / fallback_key (may be NULL) are
+ * KAIZEN_SLACK_CHANNEL and KAIZEN_PAGER_ROUTING_KEY: what a destination
+ * without its own uses. Returns NULL with one line in err naming the file,
+ * the route and the problem ("routes.json: routes[1] (payments):
+ * match.severity: 'urgent' is not critical, high, medium or low"), or the
+ * file and line of a JSON syntax error.
+ */
+struct gw_routes *gw_routes_load(const char *path, const char *fallback_channel,
+                                 const char *fallback_key, char *err, size_t errlen);
+void gw_routes_free(struct gw_routes *r);
+
+/* The destination of a ticket (severity name, source "github"|"alertmanager"). */
+struct gw_destination gw_routes_ticket(const struct gw_routes *r, const char *component,
+                                       const char *severity, const char *source);
+/* The destination of a canary of service. */
+struct gw_destination gw_routes_canary(const struct gw_routes *r, const char *service);
+
+/* The default's channel (its own, else the fallback), or NULL. */
+const char *gw_routes_default_channel(const struct gw_routes *r);
+
+/* Every distinct Slack channel of the routes and the default, in file order. */
+size_t gw_routes_channels(const struct gw_routes *r, const char **out, size_t max);
+
+/* One line per route and the default: name, matches, channel, "pager key set"; no secret. */
+void gw_routes_print(const struct gw_routes *r, FILE *out);
+
+#endif
