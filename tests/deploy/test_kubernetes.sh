@@ -54,8 +54,9 @@ ok "validator installed"
 render() { "$KUSTOMIZE" build "$1" >"$2"; }
 
 step "kustomization files: listed resources exist, no manifest left out"
-"${VALIDATE[@]}" layout "$K8S/base" "$K8S/components/servicemonitor" "$K8S/$OVERLAY_REL"
-ok "layout of base, components/servicemonitor, $OVERLAY_REL"
+"${VALIDATE[@]}" layout "$K8S/base" "$K8S/components/servicemonitor" "$K8S/$OVERLAY_REL" \
+  "$K8S/overlays/slack-app"
+ok "layout of base, components/servicemonitor, $OVERLAY_REL, overlays/slack-app"
 
 step "rendering with kustomize"
 render "$K8S/base" "$WORK/base.yaml"
@@ -102,6 +103,26 @@ if command -v "$KUBECTL" >/dev/null; then
 else
   echo "skip: no kubectl on PATH (the pinned kustomize above is the reference renderer)"
 fi
+
+step "overlays/slack-app: Web API mode, signing secret and routes from a ConfigMap"
+render "$K8S/overlays/slack-app" "$WORK/slack-app.yaml"
+"${VALIDATE[@]}" schema "$WORK/slack-app.yaml"
+ok "overlays/slack-app renders and its objects are valid"
+deploy=$(awk '/^kind: Deployment$/,/^---$/' "$WORK/slack-app.yaml")
+for want in "name: KAIZEN_SLACK_BOT_TOKEN_FILE" "name: KAIZEN_SLACK_SIGNING_SECRET_FILE" \
+            "value: /etc/kaizen/routes/routes.json" "mountPath: /etc/kaizen/routes" \
+            "mountPath: /etc/kaizen/route-secrets" "key: payments-pager-key" "name: kaizen-gateway-routes-"; do
+  grep -qF -- "$want" <<<"$deploy" || die "overlays/slack-app Deployment lacks '$want'"
+done
+if grep -q "KAIZEN_SLACK_WEBHOOK_URL_FILE\|key: slack-webhook-url" <<<"$deploy"; then
+  die "overlays/slack-app still passes the incoming webhook"
+fi
+# The ConfigMap holds routes.json as written, and its key file is the mounted secret's.
+grep -q '^  routes.json: |$' "$WORK/slack-app.yaml" && grep -q '"default": {"slack_channel": "C0SRE"}' "$WORK/slack-app.yaml" \
+  || die "the routes ConfigMap does not hold routes.json"
+grep -q '/etc/kaizen/route-secrets/payments-pager-key' "$K8S/overlays/slack-app/routes.json" \
+  || die "routes.json's key file is not where the overlay mounts it"
+ok "bot token, signing secret, routes ConfigMap and its key file wired; the webhook URL gone"
 
 step "negative checks: broken copies of the manifests must be rejected, for the right reason"
 # expect_reject NAME FILE SED MODE REGEX: in a copy of deploy/kubernetes,

@@ -372,6 +372,11 @@ function layout(dir) {
       if (!existsSync(join(dir, r))) fail(kfile, `${field}: ${r} does not exist`);
       listed.add(r);
     }
+  for (const p of k.patches ?? [])
+    if (p.path) {
+      if (!existsSync(join(dir, p.path))) fail(kfile, `patches: ${p.path} does not exist`);
+      listed.add(p.path);
+    }
   for (const f of readdirSync(dir))
     if (/\.ya?ml$/.test(f) && f !== "kustomization.yaml" && !/\.example\.ya?ml$/.test(f) && !listed.has(f))
       fail(kfile, `${f} is not listed in resources`);
