@@ -50,6 +50,8 @@ on_http_reject(void *arg, const char *path, const char *event, int status)
     gw_count_webhook(&app->telemetry, source, event, result);
 }
 
+#define GW_SLACK_EDIT_SPACING_MS 1200
+
 /* Where a canary of service is paged (store/canaries.h gw_canary_routing). */
 static void
 route_canary(void *ctx, const char *service, char *slack_dest, size_t slack_len, char *key,
@@ -57,6 +59,14 @@ route_canary(void *ctx, const char *service, char *slack_dest, size_t slack_len,
 {
     struct gw_app *app = ctx;
     gw_routing_canary(&app->routing, service, slack_dest, slack_len, key, key_len);
+}
+
+/* Where a ticket's Slack messages go (store/tickets.h gw_ticket_routing). */
+static void
+route_ticket(void *ctx, const struct gw_ticket *t, char *slack_dest, size_t len)
+{
+    struct gw_app *app = ctx;
+    gw_routing_ticket(&app->routing, t, slack_dest, len);
 }
 
 static int
@@ -69,6 +79,7 @@ build(struct gw_app *app)
     struct gw_redis_config redis = {&cfg->redis, cfg->redis_timeout_ms, GW_KEY_PROBE, NULL,
                                     cfg->redis_min_replicas};
     struct gw_canary_routing canary_routing = {cfg->slack_bot_token != NULL, route_canary, app};
+    struct gw_ticket_routing ticket_routing = {cfg->slack_bot_token != NULL, route_ticket, app};
 
     if ((app->registry = gw_metrics_new()) == NULL ||
         gw_telemetry_init(&app->telemetry, app->registry) != 0)
@@ -77,7 +88,7 @@ build(struct gw_app *app)
     if ((app->http = gw_http_new(app->base, &limits, app->registry)) == NULL ||
         (app->redis = gw_redis_new(app->base, &redis, on_redis_state, app)) == NULL ||
         (app->client = gw_http_client_new(app->base, connect_ms, (long)cfg->http_timeout_ms)) == NULL ||
-        (app->tickets = gw_tickets_new(app->redis, cfg->retention)) == NULL ||
+        (app->tickets = gw_tickets_new(app->redis, cfg->retention, &ticket_routing)) == NULL ||
         (app->canaries = gw_canaries_new(app->redis, &canary_routing)) == NULL ||
         (app->digests = gw_digests_new(app->redis)) == NULL ||
         (app->breaches = gw_breaches_new(app->redis)) == NULL ||
@@ -94,14 +105,16 @@ build(struct gw_app *app)
         snprintf(app->slack_update_url, n, "%s/chat.update", cfg->slack_api_url);
     }
     struct gw_delivery_config dcfg = {
-        /* Slack: ~1 message/s (per webhook, and per channel in Web API mode) */
+        /* Slack: ~1 message/s (per webhook, and per channel in Web API mode); edits
+         * (chat.update, Tier 3: 50 a minute per workspace) 1.2 s apart over every channel */
         .routes = {{GW_DEST_SLACK,
                     cfg->slack_bot_token != NULL ? app->slack_post_url : cfg->slack_webhook_url,
-                    1000, cfg->slack_bot_token, cfg->slack_channel, app->slack_update_url},
+                    1000, cfg->slack_bot_token, cfg->slack_channel, app->slack_update_url,
+                    cfg->slack_bot_token != NULL ? GW_SLACK_EDIT_SPACING_MS : 0},
                    /* a routes file may hold the keys: pager messages carry theirs */
                    {GW_DEST_PAGER,
                     cfg->pager_routing_key || app->routing.routes ? cfg->pager_url : NULL,
-                    500, NULL, NULL, NULL}},                     /* PagerDuty: 120/min */
+                    500, NULL, NULL, NULL, 0}},                  /* PagerDuty: 120/min */
         .nroutes = 2,
         .dry_run = cfg->dry_run,
         .retry = {cfg->outbox_max_attempts, 1000, 300000},

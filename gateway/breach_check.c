@@ -1,10 +1,13 @@
 #include "gateway/breach_check.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway/core/dates.h"
+#include "gateway/config.h"
 #include "gateway/core/hmac.h"
 #include "gateway/routing.h"
 #include "gateway/store/breaches.h"
@@ -95,16 +98,54 @@ on_emitted(int result, const struct gw_redis_error *err, void *arg)
     done(c, NULL, NULL); /* 0: another replica took the round over */
 }
 
+/*
+ * The descriptors of a channel's messages (lib/notice.lua), appended to
+ * *notices: each message's tickets (mine, per_msg[i] each), its range and
+ * destination, so its resolves and acks can render it again.
+ */
+static void
+keep_notices(struct gw_breach_notice **notices, size_t *m, const struct gw_outbox_batch *b,
+             const char *dest, const struct gw_breach_page *p, const struct gw_ticket *mine,
+             const size_t *per_msg)
+{
+    struct gw_breach_notice *grown = realloc(*notices, (*m + b->n + 1) * sizeof(**notices));
+    size_t at = 0;
+
+    if (grown == NULL)
+        abort();
+    *notices = grown;
+    for (size_t i = 0; i < b->n; i++) {
+        json_t *ids = json_array();
+        for (size_t k = 0; k < per_msg[i]; k++)
+            json_array_append_new(ids, json_string(mine[at + k].id));
+        json_t *d = json_pack("{s:s, s:I, s:I, s:I, s:I, s:b, s:o}", "dest", dest, "checked_at",
+                              (json_int_t)p->checked_at, "count", (json_int_t)p->total, "first",
+                              (json_int_t)(p->first + (long)at), "last",
+                              (json_int_t)(p->first + (long)(at + per_msg[i]) - 1), "buttons",
+                              p->buttons, "ids", ids);
+        char *text = d != NULL ? json_dumps(d, JSON_COMPACT) : NULL;
+        if (text == NULL)
+            abort();
+        json_decref(d);
+        grown[(*m)++] = (struct gw_breach_notice){b->ids[i], text};
+        at += per_msg[i];
+    }
+}
+
 static void
 on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *err, void *arg)
 {
     struct gw_breach_check *c = arg;
-    struct gw_breach_page p = {c->listed, c->page * GW_BREACH_PAGE + 1, c->checked_at};
+    const struct gw_config *cfg = c->routing->cfg;
+    int edits = cfg->slack_bot_token != NULL;
+    struct gw_breach_page p = {c->listed, c->page * GW_BREACH_PAGE + 1, c->checked_at,
+                               edits && cfg->slack_signing_secret != NULL};
     struct gw_outbox_batch *batches;
     struct gw_outbox_msg *msgs = NULL;
+    struct gw_breach_notice *notices = NULL;
     struct gw_ticket *mine;
     char prefix[400], (*dests)[GW_DEST_LEN], dest[GW_DEST_LEN];
-    size_t ndests, nmsgs = 0;
+    size_t ndests, nmsgs = 0, nnotices = 0, *per_msg;
 
     if (err != NULL) {
         done(c, err, "SLA-breach round not read");
@@ -112,9 +153,10 @@ on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *
     }
     dests = calloc(GW_ROUTES_MAX + 1, sizeof(*dests));
     mine = calloc(n + 1, sizeof(*mine));
+    per_msg = calloc(n + 1, sizeof(*per_msg));
     ndests = gw_routing_slack_dests(c->routing, dests, GW_ROUTES_MAX + 1);
     batches = calloc(ndests + 1, sizeof(*batches));
-    if (dests == NULL || mine == NULL || batches == NULL)
+    if (dests == NULL || mine == NULL || per_msg == NULL || batches == NULL)
         abort();
     for (size_t d = 0; d < ndests; d++) {
         struct gw_breach_page mp = p;
@@ -130,8 +172,8 @@ on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *
         if (k == 0)
             continue;
         if (ndests > 1)
-            mp = (struct gw_breach_page){(long)k, 1, c->checked_at};
-        if ((messages = gw_render_breach_page(c->templates, mine, k, &mp)) == NULL)
+            mp = (struct gw_breach_page){(long)k, 1, c->checked_at, p.buttons};
+        if ((messages = gw_render_breach_page(c->templates, mine, k, &mp, per_msg)) == NULL)
             abort();
         if (ndests > 1)
             snprintf(prefix, sizeof(prefix), "breach:%s:%ld.%s.", c->round, c->page + 1,
@@ -141,10 +183,17 @@ on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *
         gw_outbox_batch_init(&batches[d], messages, dests[d], GW_MSG_BREACH, prefix, 0);
         json_decref(messages);
         gw_outbox_batch_append(&msgs, &nmsgs, &batches[d]);
+        if (edits)
+            keep_notices(&notices, &nnotices, &batches[d], dests[d], &mp, mine, per_msg);
     }
     c->messages += (long)nmsgs;
     struct gw_breach_lease l = lease(c);
-    gw_breaches_emit(c->store, &l, c->page, GW_BREACH_PAGE, msgs, nmsgs, on_emitted, c);
+    gw_breaches_emit(c->store, &l, c->page, GW_BREACH_PAGE, notices, nnotices, msgs, nmsgs,
+                     on_emitted, c);
+    for (size_t i = 0; i < nnotices; i++)
+        free((char *)notices[i].descriptor);
+    free(notices);
+    free(per_msg);
     for (size_t d = 0; d < ndests; d++)
         gw_outbox_batch_clear(&batches[d]);
     free(batches);

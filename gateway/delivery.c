@@ -402,7 +402,8 @@ on_due(const char *const *dests, size_t n, const struct gw_redis_error *err, voi
         if (st->busy)
             continue;
         st->busy = 1;
-        gw_outbox_claim(d->outbox, st->name, d->token, gw_now_ms(), d->cfg.lease_ms, on_claimed, st);
+        gw_outbox_claim(d->outbox, st->name, d->token, gw_now_ms(), d->cfg.lease_ms,
+                        st->route->edit_spacing_ms, on_claimed, st);
     }
 }
 

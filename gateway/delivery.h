@@ -35,6 +35,8 @@ struct gw_delivery_route {
     const char *bearer;         /* set: Slack Web API (url is chat.postMessage), this token */
     const char *channel;        /* Web API: the channel of "<prefix>" ("<prefix>:<channel>": that one) */
     const char *update_url;     /* Web API: chat.update, for the "edit:" messages */
+    int64_t edit_spacing_ms;    /* Web API: minimum gap between two edits of any destination
+                                 * (chat.update is a per-workspace method tier); 0: none */
 };
 
 #define GW_DELIVERY_ROUTES 4

@@ -3,8 +3,10 @@
  * gateway's messages. The request is verified as Slack documents it
  * (core/hmac.h gw_slack_signature_check) before anything is read, then the
  * form's `payload` is a block_actions JSON whose first action must be the
- * gateway's (GW_ACK_ACTION) with a value "canary:<id>". The ack is recorded
- * once in one script (store/canaries.h gw_canaries_ack), so a click Slack
+ * gateway's (GW_ACK_ACTION): the button of a canary page or of a one-ticket
+ * SLA-breach notice (value "canary:<id>" or "ticket:<id>"), or the menu of a
+ * grouped notice (selected_option.value "ticket:<id>"). The ack is recorded
+ * once in one script (gw_canaries_ack, gw_tickets_ack), so a click Slack
  * retries, or sends to another replica, is a duplicate. Answered as soon as
  * Redis has it: Slack wants a 200 within 3 seconds and retries otherwise.
  * Bad input is a 4xx with {"error"} and changes nothing.
@@ -18,6 +20,7 @@
 #include "gateway/core/hmac.h"
 #include "gateway/core/payload.h"
 #include "gateway/store/canaries.h"
+#include "gateway/store/tickets.h"
 #include "gateway/telemetry.h"
 #include "gateway/text/render.h"
 #include "gateway/util/log.h"
@@ -73,26 +76,32 @@ clicker(json_t *payload, char *out, size_t len)
 }
 
 /*
- * What the click acknowledges: the canary id of a "canary:<id>" value of
- * the gateway's button, or NULL with the 400's reason.
+ * What the click acknowledges: the value of the gateway's button or menu
+ * ("canary:<id>" or "ticket:<id>"), *ticket set for a ticket; or NULL with
+ * the 400's reason.
  */
 static const char *
-acked_canary(json_t *payload, const char **why)
+acked_target(json_t *payload, int *ticket, const char **why)
 {
     const char *type = json_string_value(json_object_get(payload, "type"));
     json_t *action = json_array_get(json_object_get(payload, "actions"), 0);
     const char *id = json_string_value(json_object_get(action, "action_id"));
     const char *value = json_string_value(json_object_get(action, "value"));
 
+    if (value == NULL)   /* the menu of a grouped breach notice */
+        value = json_string_value(
+            json_object_get(json_object_get(action, "selected_option"), "value"));
+    *ticket = value != NULL && strncmp(value, "ticket:", 7) == 0;
     if (type == NULL || strcmp(type, EVENT) != 0)
         *why = "payload.type: only block_actions (button clicks) are handled";
     else if (action == NULL || id == NULL)
         *why = "payload.actions[0].action_id: missing";
     else if (strcmp(id, GW_ACK_ACTION) != 0)
         *why = "payload.actions[0].action_id: unknown action (the gateway's button is kz_ack)";
-    else if (value == NULL || strncmp(value, "canary:", 7) != 0 ||
-             !gw_canary_id_valid(value + 7))
-        *why = "payload.actions[0].value: not canary:<id>";
+    else if (*ticket ? !gw_ticket_id_valid(value + 7)
+                     : value == NULL || strncmp(value, "canary:", 7) != 0 ||
+                           !gw_canary_id_valid(value + 7))
+        *why = "payload.actions[0].value: not canary:<id> or ticket:<id>";
     else
         return value + 7;
     return NULL;
@@ -103,10 +112,10 @@ on_slack(struct gw_request *req, void *arg)
 {
     struct gw_webhook_handler *h = arg;
     const struct gw_config *cfg = h->cfg;
-    const char *body, *text, *canary, *why = NULL;
+    const char *body, *text, *target, *why = NULL;
     char err[256], by[BY_MAX];
     size_t len, json_len;
-    int status = 400;
+    int status = 400, ticket = 0;
     char *owned = NULL;
     enum gw_slack_sig sig;
     json_t *payload;
@@ -146,8 +155,8 @@ on_slack(struct gw_request *req, void *arg)
         reply(h, req, 400, "invalid", "payload: not a JSON object");
         return;
     }
-    canary = acked_canary(payload, &why);
-    if (canary != NULL && clicker(payload, by, sizeof(by)) != 0)
+    target = acked_target(payload, &ticket, &why);
+    if (target != NULL && clicker(payload, by, sizeof(by)) != 0)
         why = "payload.user: no username, name or id";
     if (why != NULL) {
         json_decref(payload);
@@ -158,8 +167,12 @@ on_slack(struct gw_request *req, void *arg)
         abort();
     c->h = h;
     c->req = req;
-    gw_log(GW_LOG_INFO, "slack: acknowledge", "canary", canary, "by", by, NULL);
-    gw_canaries_ack(h->canaries, canary, by, gw_now(), on_acked, c);
+    gw_log(GW_LOG_INFO, "slack: acknowledge", ticket ? "ticket" : "canary", target, "by", by,
+           NULL);
+    if (ticket)
+        gw_tickets_ack(h->tickets, target, by, gw_now(), on_acked, c);
+    else
+        gw_canaries_ack(h->canaries, target, by, gw_now(), on_acked, c);
     json_decref(payload);
 }
 

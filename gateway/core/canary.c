@@ -42,13 +42,7 @@ gw_canary_env_matches(const struct gw_strlist *globs, const char *environment)
 int
 gw_canary_id_valid(const char *id)
 {
-    size_t len = id != NULL ? strlen(id) : 0;
-    if (len == 0 || len > GW_CANARY_ID_MAX || !gw_utf8_valid(id, len))
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f)
-            return 0;
-    return 1;
+    return gw_utf8_id_valid(id, GW_CANARY_ID_MAX);
 }
 
 static int

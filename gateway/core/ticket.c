@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "gateway/core/dates.h"
+#include "gateway/util/utf8.h"
 
 static const char *const severity_names[GW_SEV_COUNT] = {
     "critical", "high", "medium", "low"
@@ -18,7 +19,14 @@ gw_ticket_clear(struct gw_ticket *t)
     free(t->title);
     free(t->url);
     free(t->component);
+    free(t->acked_by);
     memset(t, 0, sizeof(*t));
+}
+
+int
+gw_ticket_id_valid(const char *id)
+{
+    return gw_utf8_id_valid(id, GW_TICKET_ID_MAX);
 }
 
 const char *
@@ -171,5 +179,8 @@ gw_ticket_json(const struct gw_ticket *t, int64_t now)
     json_object_set_new(o, "sla_deadline", json_string(deadline));
     json_object_set_new(o, "sla_remaining_seconds",
                         json_integer(gw_sla_remaining(t->sla_deadline, at)));
+    gw_time_format_rfc3339(t->acked_at, created, sizeof(created));
+    json_object_set_new(o, "acked_by", t->acked_by != NULL ? json_string(t->acked_by) : json_null());
+    json_object_set_new(o, "acked_at", t->acked_by != NULL ? json_string(created) : json_null());
     return o;
 }

@@ -35,7 +35,13 @@ struct gw_ticket {
     int64_t resolved_at;
     int64_t sla_deadline;
     int64_t updated_at;   /* last change: ordering key for stale detection and feeds */
+    char *acked_by;       /* "@name" who acknowledged it from Slack; NULL: nobody */
+    int64_t acked_at;
 };
+
+/* 1 when id can name a ticket (an Acknowledge click's value): UTF-8, no controls, short. */
+#define GW_TICKET_ID_MAX 512
+int gw_ticket_id_valid(const char *id);
 
 /* Releases the strings of t (free(NULL) safe) and zeroes it. */
 void gw_ticket_clear(struct gw_ticket *t);

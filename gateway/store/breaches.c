@@ -38,6 +38,8 @@ round_args(struct gw_redis_args *a, const char *op, const struct gw_breach_lease
     gw_ticket_keys(a);
     gw_redis_args_key(a, GW_KEY_BREACH_ROUND);
     gw_redis_args_key(a, GW_KEY_BREACH_LISTED);
+    gw_redis_args_key(a, GW_KEY_NOTICE_OF);
+    gw_redis_args_key(a, GW_KEY_NOTICE_MSG);
     gw_redis_args_str(a, op);
     gw_redis_args_str(a, l != NULL ? l->token : "");
     gw_redis_args_int(a, l != NULL ? l->now_ms : 0);
@@ -126,14 +128,19 @@ on_emitted(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 
 void
 gw_breaches_emit(struct gw_breaches *b, const struct gw_breach_lease *l, long page,
-                 long page_size, const struct gw_outbox_msg *msgs, size_t n,
-                 gw_breach_emit_cb cb, void *arg)
+                 long page_size, const struct gw_breach_notice *notices, size_t m,
+                 const struct gw_outbox_msg *msgs, size_t n, gw_breach_emit_cb cb, void *arg)
 {
     struct gw_redis_args a;
 
     round_args(&a, "emit", l);
     gw_redis_args_int(&a, page);
     gw_redis_args_int(&a, page_size);
+    gw_redis_args_int(&a, (long long)m);
+    for (size_t i = 0; i < m; i++) {
+        gw_redis_args_str(&a, notices[i].id);
+        gw_redis_args_str(&a, notices[i].descriptor);
+    }
     gw_outbox_args(&a, msgs, n);
     gw_redis_eval_args(b->redis, &b->round, &a, on_emitted, gw_call_new((gw_any_cb)cb, arg));
 }

@@ -1,6 +1,7 @@
 #include "gateway/store/call.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "gateway/util/log.h"
 
@@ -57,4 +58,20 @@ gw_on_deleted(redisReply *reply, const struct gw_redis_error *err, void *privdat
         err = &gw_bad_reply;
     ((gw_deleted_cb)c->cb)(err == NULL ? (long)reply->integer : 0, err, c->arg);
     free(c);
+}
+
+void
+gw_on_acked(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct gw_call *call = privdata;
+    enum gw_ack_status status = GW_ACK_UNKNOWN;
+
+    if (err == NULL && reply->type != REDIS_REPLY_STATUS && reply->type != REDIS_REPLY_STRING)
+        err = &gw_bad_reply;
+    if (err == NULL && strcmp(reply->str, "acked") == 0)
+        status = GW_ACK_DONE;
+    else if (err == NULL && strcmp(reply->str, "duplicate") == 0)
+        status = GW_ACK_DUPLICATE;
+    ((gw_ack_cb)call->cb)(status, err, call->arg);
+    free(call);
 }

@@ -31,6 +31,12 @@ typedef void (*gw_deleted_cb)(long deleted, const struct gw_redis_error *err, vo
 /* Reply handler of a step answering its count; privdata: a gw_call of a gw_deleted_cb. */
 void gw_on_deleted(redisReply *reply, const struct gw_redis_error *err, void *privdata);
 
+/* Acknowledge clicks (canaries and tickets): recorded, a retry, or nothing to acknowledge. */
+enum gw_ack_status { GW_ACK_DONE, GW_ACK_DUPLICATE, GW_ACK_UNKNOWN };
+typedef void (*gw_ack_cb)(enum gw_ack_status status, const struct gw_redis_error *err, void *arg);
+/* Reply handler of an ack script ('acked', 'duplicate', else unknown); privdata: a gw_call of a gw_ack_cb. */
+void gw_on_acked(redisReply *reply, const struct gw_redis_error *err, void *privdata);
+
 /*
  * Change tracking for conditional GETs: the version counter and the time
  * of the last change (Unix seconds), both 0 when nothing was recorded.

@@ -484,22 +484,6 @@ gw_canaries_page(struct gw_canaries *c, const char *id, const char *slack_dest,
 
 /* --- acknowledgements ------------------------------------------------------------ */
 
-static void
-on_acked(redisReply *reply, const struct gw_redis_error *err, void *privdata)
-{
-    struct gw_call *call = privdata;
-    enum gw_ack_status status = GW_ACK_UNKNOWN;
-
-    if (err == NULL && reply->type != REDIS_REPLY_STATUS && reply->type != REDIS_REPLY_STRING)
-        err = &gw_bad_reply;
-    if (err == NULL && strcmp(reply->str, "acked") == 0)
-        status = GW_ACK_DONE;
-    else if (err == NULL && strcmp(reply->str, "duplicate") == 0)
-        status = GW_ACK_DUPLICATE;
-    ((gw_ack_cb)call->cb)(status, err, call->arg);
-    free(call);
-}
-
 /* An ack under way: the canary is read first (where its page went). */
 struct ack_call {
     struct gw_canaries *c;
@@ -552,7 +536,7 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
     gw_redis_args_str(&a, body != NULL ? body : "");
     gw_redis_args_str(&a, n == 1 ? found[0].t.slack : "");
     a.durable = 1;   /* the clicker is told it happened */
-    gw_redis_eval_args(c->redis, &c->ack, &a, on_acked, gw_call_new((gw_any_cb)k->cb, k->arg));
+    gw_redis_eval_args(c->redis, &c->ack, &a, gw_on_acked, gw_call_new((gw_any_cb)k->cb, k->arg));
     free(found);
     free(body);
     json_decref(ack);

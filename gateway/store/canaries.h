@@ -81,8 +81,6 @@ void gw_canaries_page(struct gw_canaries *c, const char *id, const char *slack_d
  * recorded once; for a paged canary, a PagerDuty acknowledge (when its page
  * had a routing key) and the edit of its Slack page are enqueued with it.
  */
-enum gw_ack_status { GW_ACK_DONE, GW_ACK_DUPLICATE, GW_ACK_UNKNOWN };
-typedef void (*gw_ack_cb)(enum gw_ack_status status, const struct gw_redis_error *err, void *arg);
 void gw_canaries_ack(struct gw_canaries *c, const char *id, const char *by, int64_t at,
                      gw_ack_cb cb, void *arg);
 

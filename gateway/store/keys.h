@@ -47,6 +47,7 @@
  *                              later edits (TTL GW_SLACK_POSTED_TTL)
  *   {kz}:slack:thread:<channel>  ts of the channel's latest digest message: breach
  *                              notices go in its thread (TTL 24 h)
+ *   {kz}:slack:edit_tier       when the next chat.update may go, any channel (ms; PX the spacing)
  * Digests
  *   {kz}:digest:window:<id>    a digest window claimed (TTL two windows)
  *   {kz}:digests:records       zset  the last 30 digest records (JSON) by time (ms)
@@ -54,6 +55,10 @@
  * SLA-breach rounds (store/lua/breach_round.lua)
  *   {kz}:breach:round          hash  owner, lease, check time, id, next page of the round under way
  *   {kz}:breach:listed         list  the tickets the round's notice lists
+ *   {kz}:breach:notice_of      hash  id -> the outbox id of the notice listing the open
+ *                              ticket (Web API mode: its resolve and ack edit it)
+ *   {kz}:breach:notices        hash  notice -> descriptor (JSON), notice# -> its tickets
+ *                              still pointing at it (store/lua/lib/notice.lua)
  * Upgrade and readiness
  *   {kz}:migrate:lock          lease of the replica carrying old keys over
  *   {kz}:probe                 written after each connect: ready once a write succeeds
@@ -98,8 +103,11 @@
 #define GW_KEY_OUTBOX_SEQ       GW_KEY("outbox:seq")
 #define GW_KEY_OUTBOX_DESTS     GW_KEY("outbox:dests")
 #define GW_KEY_OUTBOX_PENDING   GW_KEY("outbox:pending")
+#define GW_KEY_EDIT_TIER        GW_KEY("slack:edit_tier")
 #define GW_KEY_BREACH_ROUND     GW_KEY("breach:round")
 #define GW_KEY_BREACH_LISTED    GW_KEY("breach:listed")
+#define GW_KEY_NOTICE_OF        GW_KEY("breach:notice_of")
+#define GW_KEY_NOTICE_MSG       GW_KEY("breach:notices")
 #define GW_KEY_DIGESTS          GW_KEY("digests:records")
 #define GW_KEY_DIGESTS_VERSION  GW_KEY("digests:version")
 #define GW_KEY_DIGESTS_CHANGED  GW_KEY("digests:changed_at")

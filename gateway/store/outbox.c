@@ -196,7 +196,7 @@ on_claimed(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 
 void
 gw_outbox_claim(struct gw_outbox *o, const char *dest, const char *token, int64_t now,
-                int64_t lease_ms, gw_outbox_claim_cb cb, void *arg)
+                int64_t lease_ms, int64_t edit_spacing_ms, gw_outbox_claim_cb cb, void *arg)
 {
     struct gw_redis_args a;
     char key[300];
@@ -206,12 +206,14 @@ gw_outbox_claim(struct gw_outbox *o, const char *dest, const char *token, int64_
     gw_redis_args_key(&a, GW_KEY_OUTBOX_BODY);
     gw_redis_args_key(&a, GW_KEY_OUTBOX_ATTEMPTS);
     gw_redis_args_key(&a, GW_KEY_OUTBOX_DESTS);
+    gw_redis_args_key(&a, GW_KEY_EDIT_TIER);
     for (int k = 0; k < GW_MSG_KINDS; k++)
         gw_outbox_queue_key(&a, dest, (enum gw_msg_kind)k);
     gw_redis_args_int(&a, now);
     gw_redis_args_int(&a, lease_ms);
     gw_redis_args_str(&a, token);
     gw_redis_args_str(&a, dest);
+    gw_redis_args_int(&a, edit_spacing_ms);
     gw_redis_eval_args(o->redis, &o->claim, &a, on_claimed, gw_call_new((gw_any_cb)cb, arg));
 }
 

@@ -35,6 +35,7 @@
 /* The destinations of the incoming-webhook setup (Slack) and the one routing key (PagerDuty). */
 #define GW_DEST_SLACK "slack"
 #define GW_DEST_PAGER "pager"
+#define GW_OUTBOX_DEST_MAX 160   /* a destination name's size, NUL included */
 
 /* Message kinds, in the order a destination's sender takes them. */
 enum gw_msg_kind { GW_MSG_PAGE = 0, GW_MSG_DIGEST, GW_MSG_BREACH, GW_MSG_KINDS };
@@ -98,9 +99,13 @@ struct gw_outbox_claim {
 typedef void (*gw_outbox_claim_cb)(const struct gw_outbox_claim *claim,
                                    const struct gw_redis_error *err, void *arg);
 
-/* Claims the head of dest's queues for token (a lease of lease_ms). */
+/*
+ * Claims the head of dest's queues for token (a lease of lease_ms). An edit
+ * is claimed no sooner than edit_spacing_ms (0: any time) after the last
+ * edit claimed for any destination.
+ */
 void gw_outbox_claim(struct gw_outbox *o, const char *dest, const char *token, int64_t now_ms,
-                     int64_t lease_ms, gw_outbox_claim_cb cb, void *arg);
+                     int64_t lease_ms, int64_t edit_spacing_ms, gw_outbox_claim_cb cb, void *arg);
 
 /* THROTTLED is a RETRY that gives back the claim's attempt (a 429). */
 enum gw_outbox_result { GW_OUTBOX_SENT, GW_OUTBOX_DRY_RUN, GW_OUTBOX_RETRY, GW_OUTBOX_DEAD,

@@ -13,17 +13,20 @@
 struct gw_tickets {
     struct gw_redis *redis;
     int64_t keep_seconds;     /* KAIZEN_RETENTION */
-    struct gw_redis_script apply, list, urgent, stats, retention;
+    struct gw_ticket_routing routing;
+    struct gw_redis_script apply, list, urgent, stats, retention, ack;
 };
 
 struct gw_tickets *
-gw_tickets_new(struct gw_redis *redis, int64_t retention)
+gw_tickets_new(struct gw_redis *redis, int64_t retention, const struct gw_ticket_routing *routing)
 {
     struct gw_tickets *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return NULL;
     s->redis = redis;
     s->keep_seconds = retention;
+    s->routing = *routing;
+    gw_redis_script_init(&s->ack, "ticket_ack", gw_lua_ticket_ack);
     gw_redis_script_init(&s->apply, "ticket_apply", gw_lua_ticket_apply);
     gw_redis_script_init(&s->list, "ticket_list", gw_lua_ticket_list);
     gw_redis_script_init(&s->urgent, "ticket_urgent", gw_lua_ticket_urgent);
@@ -55,7 +58,9 @@ gw_apply_status_name(enum gw_apply_status s)
 
 /* The order of lib/ticket.lua; the first five are what its indexes read. */
 enum { F_STATE, F_COMPONENT, F_SEVERITY, F_UPDATED, F_DEADLINE, F_CREATED, F_RESOLVED,
-       F_SOURCE, F_ID, F_URL, F_TITLE, F_COUNT };
+       F_SOURCE, F_ID, F_URL, F_TITLE, F_COUNT,
+       /* An acknowledged ticket's row goes on (ticket_ack.lua appends them). */
+       F_ACKED_BY = F_COUNT, F_ACKED_AT, F_ACKED_COUNT };
 
 char *
 gw_ticket_row_encode(const struct gw_ticket *t, size_t *len)
@@ -80,9 +85,10 @@ gw_ticket_row_encode(const struct gw_ticket *t, size_t *len)
 int
 gw_ticket_row_decode(char *row, size_t len, struct gw_ticket *t)
 {
-    char *f[F_COUNT];
+    char *f[F_ACKED_COUNT];
+    int acked = gw_row_split(row, len, f, F_ACKED_COUNT) == 0;
 
-    if (gw_row_split(row, len, f, F_COUNT) != 0)
+    if (!acked && gw_row_split(row, len, f, F_COUNT) != 0)
         return -1;
     memset(t, 0, sizeof(*t));
     t->state = strcmp(f[F_STATE], "resolved") == 0 ? GW_TICKET_RESOLVED : GW_TICKET_OPEN;
@@ -96,6 +102,10 @@ gw_ticket_row_decode(char *row, size_t len, struct gw_ticket *t)
     t->id = f[F_ID];
     t->url = f[F_URL];
     t->title = f[F_TITLE];
+    if (acked && *f[F_ACKED_BY] != '\0') {
+        t->acked_by = f[F_ACKED_BY];
+        t->acked_at = strtoll(f[F_ACKED_AT], NULL, 10);
+    }
     return 0;
 }
 
@@ -148,6 +158,20 @@ static const char *const ops[] = {
     [GW_OP_REMOVE] = "remove",
 };
 
+/* The keys of lib/notice.lua and the outbox keys of an edit; returns the first one's index. */
+static int
+notice_keys(struct gw_redis_args *a)
+{
+    int first = gw_redis_args_key_once(a, GW_KEY_NOTICE_OF);
+
+    gw_redis_args_key_once(a, GW_KEY_NOTICE_MSG);
+    gw_redis_args_key_once(a, GW_KEY_OUTBOX_SEQ);
+    gw_redis_args_key_once(a, GW_KEY_OUTBOX_BODY);
+    gw_redis_args_key_once(a, GW_KEY_OUTBOX_DESTS);
+    gw_redis_args_key_once(a, GW_KEY_OUTBOX_PENDING);
+    return first;
+}
+
 void
 gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
                  const struct gw_ticket_change *changes, size_t n, gw_apply_cb cb, void *arg)
@@ -167,18 +191,10 @@ gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
     gw_redis_args_int(&a, (long long)n);
     gw_redis_args_int(&a, s->keep_seconds > 0 ? gw_now() - s->keep_seconds : 0);
     for (size_t i = 0; i < n; i++) {
-        const struct gw_ticket *t = &changes[i].ticket;
-        char tomb[600], *key = gw_key_buf(tomb, sizeof(tomb), GW_KEY_TOMB, t->id);
-        size_t len = 0;
-        char *row = gw_ticket_row_encode(t, &len);
-
-        if (row == NULL || (key == NULL && (key = gw_key(GW_KEY_TOMB, t->id)) == NULL))
+        char tomb[600], *key = gw_key_buf(tomb, sizeof(tomb), GW_KEY_TOMB, changes[i].ticket.id);
+        if (key == NULL && (key = gw_key(GW_KEY_TOMB, changes[i].ticket.id)) == NULL)
             abort();
         gw_redis_args_key(&a, key);
-        gw_redis_args_str(&a, ops[changes[i].op]);
-        gw_redis_args_str(&a, t->id);
-        gw_redis_args_mem(&a, row, len);
-        free(row);
         if (key != tomb)
             free(key);
     }
@@ -190,8 +206,92 @@ gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
         if (key != buf)
             free(key);
     }
+    gw_redis_args_int(&a, delivery != NULL);
+    gw_redis_args_int(&a, s->routing.edits ? notice_keys(&a) : 0);
+    for (size_t i = 0; i < n; i++) {
+        const struct gw_ticket *t = &changes[i].ticket;
+        char dest[GW_OUTBOX_DEST_MAX] = "";
+        size_t len = 0;
+        char *row = gw_ticket_row_encode(t, &len);
+
+        if (row == NULL)
+            abort();
+        gw_redis_args_str(&a, ops[changes[i].op]);
+        gw_redis_args_str(&a, t->id);
+        gw_redis_args_mem(&a, row, len);
+        free(row);
+        if (s->routing.edits)
+            s->routing.route(s->routing.ctx, t, dest, sizeof(dest));
+        gw_redis_args_str(&a, dest);
+        gw_redis_args_int(&a, *dest != '\0' ? gw_outbox_queue_key(&a, dest, GW_MSG_BREACH) : 0);
+    }
     a.durable = 1; /* someone is told it happened */
     gw_redis_eval_args(s->redis, &s->apply, &a, on_applied, c);
+}
+
+/* An ack under way: where the ticket's notice went is read first (its queue is a key). */
+struct ack_call {
+    struct gw_tickets *s;
+    char *id, *by;
+    int64_t at;
+    gw_ack_cb cb;
+    void *arg;
+};
+
+static void
+ack_args(struct gw_redis_args *a, const char *op, const char *id)
+{
+    gw_redis_args_init(a);
+    gw_ticket_keys(a);
+    notice_keys(a);
+    gw_redis_args_str(a, op);
+    gw_redis_args_str(a, id);
+}
+
+static void
+on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct ack_call *k = privdata;
+    struct gw_redis_args a;
+    const char *dest = "";
+
+    if (err == NULL && reply->type != REDIS_REPLY_STRING)
+        err = &gw_bad_reply;
+    if (err != NULL) {
+        k->cb(GW_ACK_UNKNOWN, err, k->arg);
+    } else {
+        if (k->s->routing.edits)
+            dest = reply->str;
+        ack_args(&a, "ack", k->id);
+        gw_redis_args_int(&a, *dest != '\0' ? gw_outbox_queue_key(&a, dest, GW_MSG_BREACH) : 0);
+        gw_redis_args_str(&a, dest);
+        gw_redis_args_int(&a, k->at);
+        gw_redis_args_str(&a, k->by);
+        gw_redis_args_int(&a, gw_now_ms());
+        a.durable = 1;
+        gw_redis_eval_args(k->s->redis, &k->s->ack, &a, gw_on_acked,
+                           gw_call_new((gw_any_cb)k->cb, k->arg));
+    }
+    free(k->id);
+    free(k->by);
+    free(k);
+}
+
+void
+gw_tickets_ack(struct gw_tickets *s, const char *id, const char *by, int64_t at, gw_ack_cb cb,
+               void *arg)
+{
+    struct ack_call *k = calloc(1, sizeof(*k));
+    struct gw_redis_args a;
+
+    if (k == NULL || (k->id = strdup(id)) == NULL || (k->by = strdup(by)) == NULL)
+        abort();
+    k->s = s;
+    k->at = at;
+    k->cb = cb;
+    k->arg = arg;
+    ack_args(&a, "read", id);
+    gw_redis_eval_args(s->redis, &s->ack, &a, on_ack_target, k);
 }
 
 struct gw_ticket *

@@ -25,7 +25,18 @@ struct gw_tickets;
  * a resolved ticket last changed longer ago than that, for a ticket not
  * stored, is answered stale (retention would delete it at once).
  */
-struct gw_tickets *gw_tickets_new(struct gw_redis *redis, int64_t retention);
+/*
+ * routing: in Web API mode (edits), where a ticket's Slack messages go, so
+ * the resolve or ack of a ticket edits the breach notice that lists it
+ * (store/lua/lib/notice.lua), in that destination's queue.
+ */
+struct gw_ticket_routing {
+    int edits;
+    void (*route)(void *ctx, const struct gw_ticket *t, char *slack_dest, size_t len);
+    void *ctx;
+};
+struct gw_tickets *gw_tickets_new(struct gw_redis *redis, int64_t retention,
+                                  const struct gw_ticket_routing *routing);
 void gw_tickets_free(struct gw_tickets *s);
 
 enum gw_apply_status { GW_APPLY_ACCEPTED, GW_APPLY_DUPLICATE, GW_APPLY_STALE, GW_APPLY_IGNORED };
@@ -52,6 +63,14 @@ typedef void (*gw_apply_cb)(const struct gw_apply_result *results, size_t n,
 void gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
                       const struct gw_ticket_change *changes, size_t n, gw_apply_cb cb,
                       void *arg);
+
+/*
+ * An Acknowledge click on an SLA-breach notice: ticket id acknowledged by
+ * `by` at `at` (Unix seconds), recorded once in its row (acked_by,
+ * acked_at), with the edit of its notice. GW_ACK_UNKNOWN: no such open ticket.
+ */
+void gw_tickets_ack(struct gw_tickets *s, const char *id, const char *by, int64_t at,
+                    gw_ack_cb cb, void *arg);
 
 /* What a listing read; everything is valid only during the callback. */
 struct gw_ticket_list {

@@ -242,7 +242,10 @@ gw_render_ticket_context(const struct gw_ticket *t, int64_t remaining, const cha
         (breached ? set_duration(ctx, "breached_for", late)
                   : gw_render_set_text(ctx, "breached_for", "", FIELD_WHOLE)) < 0 ||
         gw_render_set_text(ctx, "sla_text", sla, FIELD_WHOLE) < 0 ||
-        (emoji != NULL && gw_render_set_text(ctx, "emoji", emoji, FIELD_WHOLE) < 0))
+        (emoji != NULL && gw_render_set_text(ctx, "emoji", emoji, FIELD_WHOLE) < 0) ||
+        json_object_set_new(ctx, "acked", json_boolean(t->acked_by != NULL)) < 0 ||
+        gw_render_set_text(ctx, "acked_by", t->acked_by, limit) < 0 ||
+        set_time(ctx, "acked_at", t->acked_by != NULL ? t->acked_at : 0) < 0)
         goto err;
     if (slack) {
         /* The label is the title as set above: one line, cut, valid UTF-8. */
@@ -465,7 +468,13 @@ gw_render_breach_notice(const struct gw_templates *set, const struct gw_ticket *
 {
     return render_slack_message(set, "sla_breach",
                                 gw_render_ticket_context(t, gw_sla_remaining(t->sla_deadline, now),
-                                               gw_sla_emoji(GW_SLA_RED), 1));
+                                                         gw_render_breach_emoji(t), 1));
+}
+
+const char *
+gw_render_breach_emoji(const struct gw_ticket *t)
+{
+    return t->state == GW_TICKET_RESOLVED ? "\xE2\x9C\x85" : gw_sla_emoji(GW_SLA_RED);   /* ✅ */
 }
 
 char *
@@ -503,6 +512,61 @@ gw_render_add_ack_button(json_t *msg, const char *value)
                           "value", value));
 }
 
+/* A string member of o, or NULL. */
+static const char *
+member(json_t *o, const char *name)
+{
+    return json_string_value(json_object_get(o, name));
+}
+
+/*
+ * The edit of an SLA-breach notice (lib/notice.lua notice_edit): the message
+ * rendered again from its tickets as they are now (resolved ones ✅, acked
+ * ones with who), with the range and count it had when it was posted.
+ */
+static json_t *
+breach_edit(const struct gw_templates *set, json_t *d)
+{
+    json_t *list = json_object_get(d, "tickets"), *pages, *msg = NULL, *o;
+    size_t n = json_array_size(list), i;
+    struct gw_ticket *t = calloc(n + 1, sizeof(*t));
+    struct gw_breach_page p = {
+        (long)json_integer_value(json_object_get(d, "count")),
+        (long)json_integer_value(json_object_get(d, "first")),
+        (int64_t)json_integer_value(json_object_get(d, "checked_at")),
+        json_is_true(json_object_get(d, "buttons")),
+    };
+
+    if (t == NULL)
+        return NULL;
+    json_array_foreach(list, i, o) {
+        t[i].id = (char *)member(o, "id");
+        t[i].source = (char *)member(o, "source");
+        t[i].title = (char *)member(o, "title");
+        t[i].url = (char *)member(o, "url");
+        t[i].component = (char *)member(o, "component");
+        t[i].severity = gw_severity_parse(member(o, "severity"));
+        t[i].state = member(o, "state") != NULL && strcmp(member(o, "state"), "resolved") == 0
+                         ? GW_TICKET_RESOLVED : GW_TICKET_OPEN;
+        t[i].created_at = (int64_t)json_integer_value(json_object_get(o, "created_at"));
+        t[i].resolved_at = (int64_t)json_integer_value(json_object_get(o, "resolved_at"));
+        t[i].sla_deadline = (int64_t)json_integer_value(json_object_get(o, "sla_deadline"));
+        t[i].updated_at = (int64_t)json_integer_value(json_object_get(o, "updated_at"));
+        t[i].acked_by = (char *)member(o, "acked_by");
+        t[i].acked_at = (int64_t)json_integer_value(json_object_get(o, "acked_at"));
+        if (t[i].id == NULL)
+            goto done;
+    }
+    /* Marks make lines a little longer: a message that no longer fits keeps its first part. */
+    if (n > 0 && (pages = gw_render_breach_page(set, t, n, &p, NULL)) != NULL) {
+        msg = json_incref(json_array_get(pages, 0));
+        json_decref(pages);
+    }
+done:
+    free(t);
+    return msg;
+}
+
 json_t *
 gw_render_edit(const struct gw_templates *set, const char *descriptor, size_t len, char *target,
                size_t target_len)
@@ -529,6 +593,9 @@ gw_render_edit(const struct gw_templates *set, const char *descriptor, size_t le
         msg = render_slack_message(set, strcmp(state, "resolved") == 0 ? "canary_resolved"
                                                                         : "canary_acked",
                                    canary_context(&info));
+        snprintf(target, target_len, "%s", edit);
+    } else if (edit != NULL && json_is_array(json_object_get(d, "tickets"))) {
+        msg = breach_edit(set, d);
         snprintf(target, target_len, "%s", edit);
     }
     json_decref(d);

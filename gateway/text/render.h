@@ -81,9 +81,20 @@ struct gw_breach_page {
     long total;             /* tickets in the round */
     long first;             /* 1-based number of tickets[0] in the round */
     int64_t checked_at;     /* the check's time: "breached … ago" */
+    int buttons;            /* Acknowledge controls (Slack app with a signing secret) */
 };
+/*
+ * per_msg (NULL, or room for n): how many of tickets each message lists, in
+ * order. With buttons, a notice of one ticket has an Acknowledge button and
+ * a grouped message an Acknowledge menu of its open, unacknowledged tickets
+ * (at most GW_BREACH_MENU_MAX per message).
+ */
+#define GW_BREACH_MENU_MAX 100    /* Slack: options of a static_select */
 json_t *gw_render_breach_page(const struct gw_templates *set, const struct gw_ticket *tickets,
-                              size_t n, const struct gw_breach_page *p);
+                              size_t n, const struct gw_breach_page *p, size_t *per_msg);
+
+/* The emoji of a ticket in a breach notice: red, or ✅ once it resolved. */
+const char *gw_render_breach_emoji(const struct gw_ticket *t);
 
 /* A canary past its budget. Strings are borrowed for the call; NULL reads as "". */
 struct gw_canary_info {

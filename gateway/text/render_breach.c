@@ -38,7 +38,7 @@ breach_line(const struct gw_templates *set, const struct gw_ticket *t, int64_t c
     if (title != NULL)
         brief.title = title;
     ctx = gw_render_ticket_context(&brief, gw_sla_remaining(t->sla_deadline, checked_at),
-                                   gw_sla_emoji(GW_SLA_RED), 1);
+                                   gw_render_breach_emoji(t), 1);
     text = gw_render_text(set, "sla_breach_line", ctx, GW_ESCAPE_SLACK);
     json_decref(ctx);
     free(title);
@@ -96,10 +96,61 @@ flush_section(json_t *blocks, struct gw_buf *buf, size_t *units)
     return rc;
 }
 
-/* Wraps blocks (taken over; [0] is kept for the header) into a message; -1 on OOM. */
+/* 1 when t can still be acknowledged from its notice. */
+static int
+ackable(const struct gw_ticket *t)
+{
+    return t->state == GW_TICKET_OPEN && t->acked_by == NULL &&
+           strlen(t->id) + sizeof("ticket:") <= GW_SLACK_VALUE_MAX;
+}
+
+/*
+ * The Acknowledge menu of a grouped message (tickets[0..n)): a static_select
+ * of its tickets still to acknowledge, or nothing (0) when there are none.
+ */
+static int
+add_menu(json_t *blocks, const struct gw_ticket *tickets, size_t n)
+{
+    json_t *options = json_array();
+    int rc = 0;
+
+    for (size_t i = 0; options != NULL && i < n && rc == 0; i++) {
+        char value[GW_SLACK_VALUE_MAX + 8], *label;
+
+        if (!ackable(&tickets[i]))
+            continue;
+        snprintf(value, sizeof(value), "ticket:%s", tickets[i].id);
+        if ((label = gw_utf8_truncate(tickets[i].id, GW_SLACK_OPTION_MAX)) == NULL)
+            label = strdup("ticket");
+        rc = label == NULL ? -1
+             : json_array_append_new(options, json_pack("{s:{s:s, s:s}, s:s}", "text", "type",
+                                                        "plain_text", "text", label, "value",
+                                                        value));
+        free(label);
+    }
+    if (options == NULL || rc < 0) {
+        json_decref(options);
+        return -1;
+    }
+    if (json_array_size(options) == 0) {
+        json_decref(options);
+        return 0;
+    }
+    return json_array_append_new(
+        blocks, json_pack("{s:s, s:s, s:[{s:s, s:s, s:{s:s, s:s}, s:o}]}", "type", "actions",
+                          "block_id", GW_ACK_ACTION, "elements", "type", "static_select",
+                          "action_id", GW_ACK_ACTION, "placeholder", "type", "plain_text", "text",
+                          "Acknowledge\xE2\x80\xA6", "options", options));
+}
+
+/*
+ * Wraps blocks (taken over; [0] is kept for the header) into a message listing
+ * tickets[0..n), numbers first..last of the round; -1 on OOM.
+ */
 static int
 add_message(json_t *out, json_t *blocks, const struct gw_templates *set,
-            const struct gw_breach_page *p, long first, long last)
+            const struct gw_breach_page *p, const struct gw_ticket *tickets, size_t n,
+            long first, long last)
 {
     char *header = breach_header(set, p, first, last), *fallback = NULL;
     int rc = -1;
@@ -107,7 +158,8 @@ add_message(json_t *out, json_t *blocks, const struct gw_templates *set,
     if (header == NULL)
         header = strdup("SLA breaches");
     if (header != NULL && (fallback = gw_slack_escape_line(header)) != NULL &&
-        json_array_set_new(blocks, 0, text_block("header", "plain_text", header)) == 0)
+        json_array_set_new(blocks, 0, text_block("header", "plain_text", header)) == 0 &&
+        (!p->buttons || add_menu(blocks, tickets, n) == 0))
         rc = json_array_append_new(out, json_pack("{s:s, s:o}", "text", fallback, "blocks",
                                                   blocks));
     else
@@ -119,7 +171,7 @@ add_message(json_t *out, json_t *blocks, const struct gw_templates *set,
 
 json_t *
 gw_render_breach_page(const struct gw_templates *set, const struct gw_ticket *tickets, size_t n,
-                      const struct gw_breach_page *p)
+                      const struct gw_breach_page *p, size_t *per_msg)
 {
     json_t *out = json_array(), *blocks = NULL;
     struct gw_buf section = {0};
@@ -131,8 +183,17 @@ gw_render_breach_page(const struct gw_templates *set, const struct gw_ticket *ti
         return NULL;
     if (p->total == 1 && n == 1) {
         json_t *msg = gw_render_breach_notice(set, &tickets[0], p->checked_at);
-        if (msg == NULL || json_array_append_new(out, msg) < 0)
+        char value[GW_SLACK_VALUE_MAX + 8];
+
+        snprintf(value, sizeof(value), "ticket:%s", tickets[0].id);
+        if (msg == NULL ||
+            (p->buttons && ackable(&tickets[0]) && gw_render_add_ack_button(msg, value) < 0) ||
+            json_array_append_new(out, msg) < 0) {
+            json_decref(msg);
             goto oom;
+        }
+        if (per_msg != NULL)
+            per_msg[0] = 1;
         return out;
     }
     while (i < n) {
@@ -143,10 +204,15 @@ gw_render_breach_page(const struct gw_templates *set, const struct gw_ticket *ti
         len = gw_slack_len(line) + 1;
         if (blocks != NULL &&
             (text_units + len > GW_BREACH_TEXT_MAX ||
-             (units + len > GW_SLACK_SECTION_MAX && json_array_size(blocks) >= GW_SLACK_MAX_BLOCKS - 1))) {
+             (p->buttons && i - (size_t)first >= GW_BREACH_MENU_MAX) ||
+             (units + len > GW_SLACK_SECTION_MAX &&
+              json_array_size(blocks) >= GW_SLACK_MAX_BLOCKS - 1 - (p->buttons != 0)))) {
             /* This message is full: the line opens the next one. */
+            if (per_msg != NULL)
+                per_msg[json_array_size(out)] = i - (size_t)first;
             if (flush_section(blocks, &section, &units) < 0 ||
-                add_message(out, blocks, set, p, p->first + first, p->first + (long)i - 1) < 0) {
+                add_message(out, blocks, set, p, tickets + first, i - (size_t)first,
+                            p->first + first, p->first + (long)i - 1) < 0) {
                 blocks = NULL;
                 goto oom;
             }
@@ -172,8 +238,11 @@ gw_render_breach_page(const struct gw_templates *set, const struct gw_ticket *ti
     if (blocks != NULL) {
         json_t *last = blocks;
         blocks = NULL;
+        if (per_msg != NULL)
+            per_msg[json_array_size(out)] = n - (size_t)first;
         if (flush_section(last, &section, &units) < 0 ||
-            add_message(out, last, set, p, p->first + first, p->first + (long)n - 1) < 0)
+            add_message(out, last, set, p, tickets + first, n - (size_t)first, p->first + first,
+                        p->first + (long)n - 1) < 0)
             goto oom;
     }
     return out;

@@ -18,6 +18,8 @@
 #define GW_SLACK_SECTION_MAX  3000   /* section text, inclusive */
 #define GW_SLACK_HEADER_MAX   150    /* header plain_text, inclusive */
 #define GW_SLACK_MESSAGE_MAX  12000  /* all text of a message, exclusive */
+#define GW_SLACK_VALUE_MAX    150    /* an option's value (a button's may be longer) */
+#define GW_SLACK_OPTION_MAX   75     /* an option's plain_text */
 
 /* Escapes Slack mrkdwn: & < > only. s NULL counts as "". malloc'd; NULL on OOM. */
 char *gw_slack_escape(const char *s);

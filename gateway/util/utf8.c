@@ -118,3 +118,15 @@ gw_utf8_copy(const char *s)
 
     return gw_utf8_valid(s, len) ? strdup(s) : gw_utf8_sanitize(s, len);
 }
+
+int
+gw_utf8_id_valid(const char *id, size_t max)
+{
+    size_t len = id != NULL ? strlen(id) : 0;
+    if (len == 0 || len > max || !gw_utf8_valid(id, len))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f)
+            return 0;
+    return 1;
+}

@@ -29,4 +29,7 @@ char *gw_utf8_truncate(const char *s, size_t max_chars);
 /* A malloc'd copy of s that is valid UTF-8 whatever s holds (invalid bytes become U+FFFD). */
 char *gw_utf8_copy(const char *s);
 
+/* 1 when id is a usable identifier: 1..max bytes of valid UTF-8, no control characters. */
+int gw_utf8_id_valid(const char *id, size_t max);
+
 #endif

@@ -2,8 +2,11 @@
 Acknowledge button; a signed click at POST /webhooks/slack is recorded once
 across three replicas and Slack's retries, shows in /api/canaries, edits the
 page in place with chat.update and acknowledges the PagerDuty incident; a
-canary that ends has its page edited to "resolved". Bad clicks get 401/400
-and change nothing. The peer is a fake Slack Web API and PagerDuty."""
+canary that ends has its page edited to "resolved". SLA-breach notices carry
+an Acknowledge button (one ticket) or menu (grouped): an ack shows in
+/api/tickets and the digest (👀) and edits the notice, and so does the
+ticket's resolve. Bad clicks get 401/400 and change nothing. The peer is a
+fake Slack Web API and PagerDuty."""
 
 import hashlib
 import hmac
@@ -15,7 +18,7 @@ import unittest
 import urllib.parse
 
 from fake_receiver import FakeReceiver
-from harness import Gateway, Redis, main, wait_for
+from harness import Gateway, Redis, issue, main, rfc3339, wait_for
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ROUTING_KEY = "R0UT1NGKEY0000000000000000000000"
@@ -27,6 +30,26 @@ def click_payload(value="canary:c1", action_id="kz_ack", user=None, kind="block_
                          "value": value, "action_ts": "%.6f" % time.time()}],
             "channel": {"id": "C0SRE"}, "container": {"type": "message"},
             "response_url": "https://hooks.slack.com/actions/T0/1/x"}
+
+
+def menu_payload(value):
+    """A choice in the Acknowledge menu of a grouped breach notice."""
+    return {"type": "block_actions", "user": {"id": "U024BE7LH", "username": "alice"},
+            "actions": [{"type": "static_select", "action_id": "kz_ack", "block_id": "kz_ack",
+                         "selected_option": {"text": {"type": "plain_text", "text": value[7:]},
+                                             "value": value},
+                         "action_ts": "%.6f" % time.time()}],
+            "channel": {"id": "C0SRE"}, "container": {"type": "message"}}
+
+
+def menu_values(msg):
+    """The values of a message's Acknowledge menu ([] without one)."""
+    out = []
+    for block in msg["blocks"]:
+        if block["type"] == "actions":
+            for element in block["elements"]:
+                out += [o["value"] for o in element.get("options", [])]
+    return out
 
 
 def form(payload):
@@ -219,7 +242,9 @@ class SlackApp(unittest.TestCase):
             ("no payload field", b"token=x", None, 400),
             ("unknown action", form(click_payload(action_id="delete_everything")), None, 400),
             ("other interaction", form(click_payload(kind="view_submission")), None, 400),
-            ("bad value", form(click_payload(value="ticket:1")), None, 400),
+            ("bad value", form(click_payload(value="incident:1")), None, 400),
+            ("empty ticket id", form(click_payload(value="ticket:")), None, 400),
+            ("control in ticket id", form(click_payload(value="ticket:a\u0001b")), None, 400),
             ("empty canary id", form(click_payload(value="canary:")), None, 400),
             ("no user", form(click_payload(user={"team_id": "T1"})), None, 400),
             ("duplicate keys", form('{"type":"block_actions","type":"x"}'), None, 400),
@@ -241,6 +266,116 @@ class SlackApp(unittest.TestCase):
         self.assertIsNone(self.canary(gw)["acked_by"])
         self.assertEqual(gw.metric("kaizen_webhooks_total", source="slack", event="block_actions",
                                    result="unauthorized"), 5)
+
+    def breach(self, gw, numbers):
+        """Opens critical tickets (SLA 1h) that breached 2h ago."""
+        created = rfc3339(time.time() - 3 * 3600)
+        for n in numbers:
+            status, body = gw.github("issues", issue(
+                "opened", number=n, title="Ticket %d" % n, created=created, updated=created,
+                labels=("severity:critical", "component:checkout")))
+            self.assertEqual(status, 202, body)
+
+    def close_issue(self, gw, n):
+        now = rfc3339(time.time())
+        status, body = gw.github("issues", issue("closed", number=n, state="closed",
+                                                 title="Ticket %d" % n, created=now, updated=now,
+                                                 closed=now, labels=("severity:critical",
+                                                                     "component:checkout")))
+        self.assertEqual(status, 202, body)
+
+    def ticket(self, gw, tid):
+        status, body = gw.json("GET", "/api/tickets?limit=100")
+        self.assertEqual(status, 200)
+        return next(t for t in body["tickets"] if t["id"] == tid)
+
+    def test_grouped_breach_notice_ack_menu_and_edits(self):
+        self.start(replicas=3, KAIZEN_SLA="critical=3600s")
+        gws = self.gws
+        self.breach(gws[0], (1, 2, 3))
+        [notice] = wait_for(lambda: self.peer.received("/api/chat.postMessage"), timeout=30,
+                            what="the breach notice")
+        self.assertIn("3 SLA breaches", notice["json"]["text"])
+        ids = ["gh:octo-org/api#%d" % n for n in (1, 2, 3)]
+        self.assertEqual(menu_values(notice["json"]), ["ticket:" + i for i in ids])
+
+        # The menu's choice of #2, sent to every replica and retried: recorded once.
+        body = form(menu_payload("ticket:" + ids[1]))
+        ts = int(time.time())
+        words = sorted(gw.json("POST", "/webhooks/slack", body=body,
+                               headers=signed(body, ts=ts, retry=retry))[1]["status"]
+                       for gw in gws for retry in (None, 1, 2, 3))
+        self.assertEqual(words, ["acked"] + ["duplicate"] * 11)
+        acked = self.ticket(gws[1], ids[1])
+        self.assertEqual(acked["acked_by"], "@alice")
+        self.assertRegex(acked["acked_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertIsNone(self.ticket(gws[1], ids[0])["acked_by"])
+        # The notice is edited: #2 shows who acked it and leaves the menu.
+        [edit] = wait_for(self.updates, timeout=30, what="the ack's edit")
+        self.assertEqual((edit["json"]["channel"], edit["json"]["ts"]), ("C0SRE", notice["ts"]))
+        self.assertIn("👀 @alice", json.dumps(edit["json"], ensure_ascii=False))
+        self.assertEqual(menu_values(edit["json"]), ["ticket:" + ids[0], "ticket:" + ids[2]])
+
+        # #1 resolves: the same notice is edited again, #1 marked resolved.
+        self.close_issue(gws[2], 1)
+        wait_for(lambda: len(self.updates()) == 2, timeout=30, what="the resolve's edit")
+        resolved = self.updates()[1]["json"]
+        self.assertEqual(resolved["ts"], notice["ts"])
+        line = next(l for l in json.dumps(resolved, ensure_ascii=False).split("\\n")
+                    if "/issues/1|" in l)
+        self.assertIn("✅", line)
+        self.assertIn("resolved", line)
+        self.assertEqual(menu_values(resolved), ["ticket:" + ids[2]])
+        # A click on a resolved ticket acknowledges nothing.
+        body = form(menu_payload("ticket:" + ids[0]))
+        self.assertEqual(gws[0].json("POST", "/webhooks/slack", body=body, headers=signed(body)),
+                         (200, {"status": "unknown"}))
+
+        # The digest shows the ack next to the ticket.
+        self.assertIn(gws[0].json("POST", "/api/digest")[0], (200, 202))
+        digest = wait_for(lambda: [r for r in self.peer.received("/api/chat.postMessage")
+                                   if "SLA breaches" not in r["json"]["text"]],
+                          timeout=30, what="the digest")
+        text = json.dumps([d["json"] for d in digest], ensure_ascii=False)
+        line = next(l for l in text.split("\\n") if "/issues/2|" in l)
+        self.assertIn("👀 @alice", line)
+        self.assertNotIn("👀", next(l for l in text.split("\\n") if "/issues/3|" in l))
+
+        # Nothing was edited twice; the notice is forgotten once its tickets are resolved.
+        for n in (2, 3):
+            self.close_issue(gws[0], n)
+        wait_for(lambda: len(self.updates()) == 4, timeout=30, what="the last edits")
+        wait_for(lambda: self.redis.command("GET", "{kz}:outbox:pending") == "0", timeout=30,
+                 what="the outbox drained")
+        time.sleep(1.5)
+        self.assertEqual(len(self.updates()), 4)
+        self.assertEqual(menu_values(self.updates()[3]["json"]), [])
+        self.assertEqual(self.redis.command("HLEN", "{kz}:breach:notice_of"), 0)
+        self.assertEqual(self.redis.command("HLEN", "{kz}:breach:notices"), 0)
+        self.assertEqual(gws[0].json("GET", "/api/outbox")[1]["dead"], 0)
+
+    def test_one_ticket_notice_button_and_resolve_edit(self):
+        gw = self.start(KAIZEN_SLA="critical=3600s")
+        self.breach(gw, (7,))
+        [notice] = wait_for(lambda: self.peer.received("/api/chat.postMessage"), timeout=30,
+                            what="the breach notice")
+        [button] = [e for b in notice["json"]["blocks"] if b["type"] == "actions"
+                    for e in b["elements"]]
+        self.assertEqual((button["type"], button["action_id"], button["value"]),
+                         ("button", "kz_ack", "ticket:gh:octo-org/api#7"))
+        body = form(click_payload(value="ticket:gh:octo-org/api#7"))
+        self.assertEqual(gw.json("POST", "/webhooks/slack", body=body, headers=signed(body)),
+                         (200, {"status": "acked"}))
+        [edit] = wait_for(self.updates, timeout=30, what="the ack's edit")
+        text = json.dumps(edit["json"], ensure_ascii=False)
+        self.assertIn("Acknowledged by @alice", text)
+        self.assertFalse([b for b in edit["json"]["blocks"] if b["type"] == "actions"])
+        self.close_issue(gw, 7)
+        wait_for(lambda: len(self.updates()) == 2, timeout=30, what="the resolve's edit")
+        text = json.dumps(self.updates()[1]["json"], ensure_ascii=False)
+        self.assertIn("✅ Resolved", text)
+        self.assertIn("Acknowledged by @alice", text)   # an ack lasts until a reopen
+        self.assertEqual(self.ticket(gw, "gh:octo-org/api#7")["acked_by"], "@alice")
 
     def test_no_signing_secret_no_button_and_404(self):
         gw = self.start(KAIZEN_SLACK_SIGNING_SECRET=None)

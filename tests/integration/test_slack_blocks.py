@@ -19,7 +19,7 @@ import unittest
 
 from fake_receiver import FakeReceiver
 from harness import DAY, NOW, SOURCE_DIR, Gateway, Redis, issue, main, rfc3339, wait_for
-from test_slack_app import click_payload, form, signed, SIGNING_SECRET
+from test_slack_app import click_payload, form, menu_payload, signed, SIGNING_SECRET
 
 TYPES_DIR = os.path.join(SOURCE_DIR, "tests", "slack_types")
 OLD = NOW - 10 * DAY
@@ -122,11 +122,19 @@ class SlackBlocks(unittest.TestCase):
         self.peer.wait_for(1, "/api/chat.update", timeout=30)
         self.assertEqual(gw.request("DELETE", "/api/canaries/c1")[0], 204)
         self.peer.wait_for(2, "/api/chat.update", timeout=30)
+        # A ticket acknowledged from the grouped notice's menu: that notice is edited.
+        body = form(menu_payload("ticket:gh:octo-org/api#1"))
+        self.assertEqual(gw.json("POST", "/webhooks/slack", body=body, headers=signed(body))[1],
+                         {"status": "acked"})
+        self.peer.wait_for(3, "/api/chat.update", timeout=30)
 
         messages = [r["json"] for r in self.peer.received() if r["path"].startswith("/api/chat.")]
         kinds = {"digest": any(b["type"] == "header" and "open" in b["text"]["text"]
                                for m in messages for b in m["blocks"]),
-                 "button": any(b["type"] == "actions" for m in messages for b in m["blocks"]),
+                 "button": any(e["type"] == "button" for m in messages for b in m["blocks"]
+                               if b["type"] == "actions" for e in b["elements"]),
+                 "menu": any(e["type"] == "static_select" for m in messages for b in m["blocks"]
+                             if b["type"] == "actions" for e in b["elements"]),
                  "thread": any("thread_ts" in m for m in messages),
                  "edit": any("ts" in m for m in messages)}
         self.assertEqual(kinds, dict.fromkeys(kinds, True), messages)

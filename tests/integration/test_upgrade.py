@@ -98,8 +98,8 @@ class Upgrade(unittest.TestCase):
         assert status == 200
         status, outbox = gw.json("GET", "/api/outbox", headers=ADMIN)
         assert status == 200
-        return (comparable(tickets, {"sla_remaining_seconds", "route"}),   # route: new in 0.3
-                # acked_by/acked_at: fields the first release did not have
+        # route, acked_by, acked_at: fields the first release did not have
+        return (comparable(tickets, {"sla_remaining_seconds", "route", "acked_by", "acked_at"}),
                 comparable(canaries["canaries"], {"elapsed_seconds", "acked_by", "acked_at"}),
                 outbox["pending"])
 

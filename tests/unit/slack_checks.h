@@ -57,6 +57,7 @@ set_ticket(struct gw_ticket *t, size_t i, const char *component, const char *tit
 {
     char buf[96];
 
+    memset(t, 0, sizeof(*t));
     snprintf(buf, sizeof(buf), "gh:octo/api#%zu", i);
     t->id = xstrdup(buf);
     t->source = xstrdup("github");

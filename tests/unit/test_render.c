@@ -321,13 +321,13 @@ static json_t *
 breach_page(const struct gw_templates *set, size_t n, const char *title, long total, long first)
 {
     struct gw_ticket *t = calloc(n, sizeof(*t));
-    struct gw_breach_page p = {total, first, NOW};
+    struct gw_breach_page p = {total, first, NOW, 0};
     json_t *out;
 
     ck_assert_ptr_nonnull(t);
     for (size_t i = 0; i < n; i++)
         set_ticket(&t[i], i, i % 2 ? "payments" : NULL, title, -HOUR - (int64_t)i);
-    out = gw_render_breach_page(set, t, n, &p);
+    out = gw_render_breach_page(set, t, n, &p, NULL);
     ck_assert_ptr_nonnull(out);
     free_tickets(t, n);
     return out;
@@ -392,6 +392,127 @@ START_TEST(test_breach_group_every_ticket_once_within_limits)
     json_decref(msgs);
     free(seen);
     free(title);
+    gw_templates_free(set);
+}
+END_TEST
+
+/* The values of msg's Acknowledge menu, joined by spaces ("" without one). */
+static void
+menu_values(json_t *msg, char *out, size_t len)
+{
+    json_t *block, *option;
+    size_t i, k;
+
+    *out = '\0';
+    json_array_foreach(json_object_get(msg, "blocks"), i, block) {
+        json_t *select = json_array_get(json_object_get(block, "elements"), 0);
+        if (strcmp(json_string_value(json_object_get(block, "type")), "actions") != 0)
+            continue;
+        ck_assert_str_eq(json_string_value(json_object_get(select, "type")), "static_select");
+        ck_assert_str_eq(json_string_value(json_object_get(select, "action_id")), GW_ACK_ACTION);
+        json_array_foreach(json_object_get(select, "options"), k, option) {
+            snprintf(out + strlen(out), len - strlen(out), "%s%s", *out ? " " : "",
+                     json_string_value(json_object_get(option, "value")));
+        }
+    }
+}
+
+/* check_message of msg without its actions blocks (they carry no text). */
+static char *
+check_without_actions(json_t *msg, int with_header)
+{
+    json_t *copy = json_deep_copy(msg), *blocks = json_object_get(copy, "blocks");
+    char *text;
+
+    for (size_t i = json_array_size(blocks); i-- > 0;)
+        if (strcmp(json_string_value(json_object_get(json_array_get(blocks, i), "type")),
+                   "actions") == 0)
+            json_array_remove(blocks, i);
+    text = check_message(copy, with_header);
+    json_decref(copy);
+    return text;
+}
+
+START_TEST(test_breach_menus_and_edits)
+{
+    struct gw_templates *set = load_templates(TEMPLATES_DIR);
+    struct gw_ticket t[3];
+    struct gw_breach_page p = {3, 1, NOW, 1};
+    size_t per_msg[3] = {0};
+    char values[512], target[200], *text;
+    json_t *msgs, *msg;
+
+    for (size_t i = 0; i < 3; i++)
+        set_ticket(&t[i], i, "db", "Disk full", -HOUR);
+    t[1].acked_by = xstrdup("@bob");
+    t[1].acked_at = NOW - 60;
+    t[2].state = GW_TICKET_RESOLVED;
+    t[2].resolved_at = NOW - 30;
+    msgs = gw_render_breach_page(set, t, 3, &p, per_msg);
+    ck_assert_uint_eq(json_array_size(msgs), 1);
+    ck_assert_uint_eq(per_msg[0], 3);
+    msg = json_array_get(msgs, 0);
+    text = check_without_actions(msg, 1);
+    /* Only the open, unacknowledged ticket is offered; the others show their state. */
+    menu_values(msg, values, sizeof(values));
+    ck_assert_str_eq(values, "ticket:gh:octo/api#0");
+    ck_assert_ptr_nonnull(strstr(text, "breached 1h ago \xC2\xB7 \xF0\x9F\x91\x80 @bob"));
+    ck_assert_msg(strstr(text, "\xE2\x9C\x85 <https://example.com/t/2|Disk full>") != NULL, "%s", text);
+    free(text);
+    json_decref(msgs);
+
+    /* Without buttons (no signing secret): no menu. */
+    p.buttons = 0;
+    msgs = gw_render_breach_page(set, t, 3, &p, NULL);
+    menu_values(json_array_get(msgs, 0), values, sizeof(values));
+    ck_assert_str_eq(values, "");
+    json_decref(msgs);
+
+    /* Many tickets: at most GW_BREACH_MENU_MAX per message, every one counted once. */
+    {
+        struct gw_ticket many[GW_BREACH_MENU_MAX + 20];
+        size_t counts[GW_BREACH_MENU_MAX + 20] = {0}, total = 0;
+        struct gw_breach_page big = {GW_BREACH_MENU_MAX + 20, 1, NOW, 1};
+
+        for (size_t i = 0; i < GW_BREACH_MENU_MAX + 20; i++)
+            set_ticket(&many[i], i, "db", "x", -HOUR);
+        msgs = gw_render_breach_page(set, many, GW_BREACH_MENU_MAX + 20, &big, counts);
+        ck_assert_uint_eq(json_array_size(msgs), 2);
+        for (size_t m = 0; m < 2; m++) {
+            json_t *block = json_array_get(json_object_get(json_array_get(msgs, m), "blocks"),
+                                           json_array_size(json_object_get(
+                                               json_array_get(msgs, m), "blocks")) - 1);
+            json_t *select = json_array_get(json_object_get(block, "elements"), 0);
+            ck_assert_uint_eq(json_array_size(json_object_get(select, "options")), counts[m]);
+            total += counts[m];
+        }
+        ck_assert_uint_eq(counts[0], GW_BREACH_MENU_MAX);
+        ck_assert_uint_eq(total, GW_BREACH_MENU_MAX + 20);
+        json_decref(msgs);
+        for (size_t i = 0; i < GW_BREACH_MENU_MAX + 20; i++)
+            gw_ticket_clear(&many[i]);
+    }
+
+    /* The one-ticket notice: a button while open, its state once edited. */
+    const char *edit =
+        "{\"edit\":\"breach:r1:1.1\",\"checked_at\":1763462640,\"count\":1,\"first\":1,"
+        "\"last\":1,\"buttons\":true,\"tickets\":[{\"state\":\"resolved\",\"component\":"
+        "\"db\",\"severity\":\"high\",\"updated_at\":1763466000,\"sla_deadline\":1763455440,"
+        "\"created_at\":1763450000,\"resolved_at\":1763466000,\"source\":\"github\",\"id\":"
+        "\"gh:octo/api#9\",\"url\":\"https://example.com/t/9\",\"title\":\"Disk <full>\","
+        "\"acked_by\":\"@al&ice\",\"acked_at\":1763463000}]}";
+    msg = gw_render_edit(set, edit, strlen(edit), target, sizeof(target));
+    ck_assert_str_eq(target, "breach:r1:1.1");
+    text = check_without_actions(msg, 0);
+    ck_assert_msg(strstr(text, "Acknowledged by @al&amp;ice") != NULL, "%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "\xE2\x9C\x85 Resolved 2025-11-18T11:40:00Z"));
+    ck_assert_ptr_nonnull(strstr(text, "Disk &lt;full&gt;"));
+    menu_values(msg, values, sizeof(values));   /* resolved: no button either */
+    ck_assert_uint_eq(json_array_size(json_object_get(msg, "blocks")), 1);
+    free(text);
+    json_decref(msg);
+    for (size_t i = 0; i < 3; i++)
+        gw_ticket_clear(&t[i]);
     gw_templates_free(set);
 }
 END_TEST
@@ -654,6 +775,7 @@ render_suite(void)
     tcase_add_test(tc, test_breach_notice_limits);
     tcase_add_test(tc, test_breach_notice_fallback);
     tcase_add_test(tc, test_breach_group_every_ticket_once_within_limits);
+    tcase_add_test(tc, test_breach_menus_and_edits);
     tcase_add_test(tc, test_canary_summary);
     tcase_add_test(tc, test_canary_summary_limits);
     tcase_add_test(tc, test_canary_slack);

@@ -10,11 +10,14 @@
 --   emit  enqueues one page's messages and moves the round to the next
 --         page, in one step; after the last page the round is over.
 -- KEYS: 1..16 the ticket keys (lib/ticket.lua)  17 round (hash)
---       18 listed (list of ids), then for emit the outbox keys (outbox_enqueue_argv)
+--       18 listed (list of ids)  19, 20 the notice keys (lib/notice.lua),
+--       then for emit the outbox keys (outbox_enqueue_argv)
 -- ARGV: 1 op  2 token of this replica  3 now (ms)  4 lease (ms)
 --   take: 5 the check's time (s)  6 how many to move
 --   rows: 5 page  6 page size
---   emit: 5 page  6 page size, then the messages (outbox_enqueue_argv)
+--   emit: 5 page  6 page size  7 m, then m {notice id, descriptor} of the
+--         messages to keep for edits (lib/notice.lua), then the messages
+--         (outbox_enqueue_argv)
 -- take returns {'busy'} (another replica's live round), {'took', n},
 -- {'none'} (nothing breached), or {'ready', round id, check time, listed, next page};
 -- rows returns the rows (a ticket deleted since is left out);
@@ -22,7 +25,8 @@
 -- 0 when the round is no longer this replica's.
 --! include ticket
 --! include enqueue
-local T = ticket_keys(1)
+--! include notice
+local T, N = ticket_keys(1), notice_keys(19)
 local round, listed = KEYS[17], KEYS[18]
 local op, token, now, lease = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local r = redis.call('HMGET', round, 'owner', 'lease_until', 'checked_at', 'id', 'page')
@@ -45,7 +49,9 @@ if r[1] and r[1] ~= token and tonumber(r[2]) > now then
 end
 if op == 'emit' then
   if r[1] ~= token or tonumber(ARGV[5]) ~= tonumber(r[5]) then return 0 end
-  outbox_enqueue_argv(7)
+  local m = tonumber(ARGV[7])
+  for i = 0, m - 1 do notice_remember(N, ARGV[8 + 2 * i], ARGV[9 + 2 * i]) end
+  outbox_enqueue_argv(8 + 2 * m)
   local next_page = tonumber(r[5]) + 1
   if next_page * tonumber(ARGV[6]) >= redis.call('LLEN', listed) then
     redis.call('DEL', round, listed)

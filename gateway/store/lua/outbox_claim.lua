@@ -1,20 +1,34 @@
 -- Claims the head of a destination's queues for one sender: only when
 -- nobody holds the destination's lease and its next-allowed time (rate
 -- limit, backoff) has passed; pages first, then digests, then breach notices.
--- KEYS: 1 lock  2 bodies  3 attempts  4 dests  5.. queues, in priority order
+-- An edit ("edit:" id) also waits for the edits' method tier: with a
+-- spacing, the edits of every destination together are that far apart
+-- (Slack's chat.update is rate-limited per workspace, not per channel).
+-- KEYS: 1 lock  2 bodies  3 attempts  4 dests  5 the edits' next-allowed time
+--       6.. queues, in priority order
 -- ARGV: 1 now (ms)  2 lease (ms)  3 token of this replica  4 destination
+--       5 the edits' spacing (ms, 0: none)
 -- Returns {'msg', id, body, attempts, queue number} | {'busy'} | {'empty'} | {'wait', ms}.
 local now, lease, token, dest = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
+local edit_spacing = tonumber(ARGV[5])
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'busy'} end
 local nxt = tonumber(redis.call('ZSCORE', KEYS[4], dest) or '0')
 if now < nxt then return {'wait', tostring(nxt - now)} end
-for q = 5, #KEYS do
+for q = 6, #KEYS do
   local head = redis.call('ZRANGE', KEYS[q], 0, 0)[1]
   while head do
     local body = redis.call('HGET', KEYS[2], head)
     if body then
+      if edit_spacing > 0 and string.sub(head, 1, 5) == 'edit:' then
+        local tier = tonumber(redis.call('GET', KEYS[5]) or '0')
+        if now < tier then
+          redis.call('ZADD', KEYS[4], tier, dest)
+          return {'wait', tostring(tier - now)}
+        end
+        redis.call('SET', KEYS[5], now + edit_spacing, 'PX', edit_spacing)
+      end
       redis.call('SET', KEYS[1], token .. ' ' .. head, 'PX', lease)
-      return {'msg', head, body, tostring(redis.call('HINCRBY', KEYS[3], head, 1)), tostring(q - 4)}
+      return {'msg', head, body, tostring(redis.call('HINCRBY', KEYS[3], head, 1)), tostring(q - 5)}
     end
     redis.call('ZREM', KEYS[q], head)
     head = redis.call('ZRANGE', KEYS[q], 0, 0)[1]

@@ -1,23 +1,34 @@
 -- Applies n ticket changes atomically, with the delivery that carried them.
 -- KEYS: 1..16 the ticket keys (lib/ticket.lua)  17..16+n tomb of each change
---       [17+n delivery: absent when the source has no delivery ids]
+--       [the delivery, when ARGV[5] is 1] [from ARGV[6]: the notice keys
+--       (lib/notice.lua), outbox seq, bodies, dests, pending, then the
+--       breach queues of the changes' Slack destinations]
 -- ARGV: 1 now  2 ttl  3 n  4 retention cutoff (a resolved ticket last changed
---       before it is not stored: retention would delete it), then per
---       change: op (upsert|drop|remove), id, row
+--       before it is not stored: retention would delete it)  5 1: a delivery
+--       key is passed  6 KEYS index of the notice keys (0: notices are not
+--       edited), then per change: op (upsert|drop|remove), id, row, its
+--       Slack destination and the KEYS index of that destination's breach queue
 -- Returns {status, resolved, seconds, resolutions} per change (status
 -- accepted|stale|ignored; the last two are the new resolution totals of the
 -- ticket's component and severity when it resolved, else 0), or
 -- {'duplicate', 0, 0, 0} when the delivery was applied before.
 --! include dedup
 --! include ticket
+--! include enqueue
+--! include notice
 local T   -- the ticket keys, built only when a change is written
 local now, ttl, n, cutoff = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local delivery = KEYS[TICKET_KEYS + 1 + n]
-if not delivery_claim(delivery, ttl) then return {'duplicate', 0, 0, 0} end
+if ARGV[5] == '1' and not delivery_claim(KEYS[TICKET_KEYS + 1 + n], ttl) then
+  return {'duplicate', 0, 0, 0}
+end
+local notices = tonumber(ARGV[6])
+local N = notices > 0 and notice_keys(notices)
 
-local function apply(tomb, op, id, row)
+local function apply(tomb, op, id, row, dest, queue)
   local old = redis.call('HGET', KEYS[1], id)   -- KEYS[1] is the ticket hash
-  if old == row and op == 'upsert' then return 'accepted', 0 end   -- a re-send: nothing changes
+  if old and ticket_split_ack(old) == row and op == 'upsert' then
+    return 'accepted', 0   -- a re-send: nothing changes
+  end
   T = T or ticket_keys(1)
   local state, _, _, updated = ticket_head(row)
   updated = tonumber(updated)
@@ -35,16 +46,28 @@ local function apply(tomb, op, id, row)
     redis.call('SET', tomb, updated, 'EX', ttl)
     if not old then return 'ignored', 0 end
     ticket_delete(T, id, old, now)
+    if N then notice_forget(N, id) end
     return 'accepted', 0
   end
   if not old then redis.call('DEL', tomb) end
-  return 'accepted', ticket_write(T, id, row, old, now, true)
+  local resolved, seconds, resolutions = ticket_write(T, id, row, old, now, true)
+  if resolved == 1 and N then
+    -- Its breach notice shows it resolved; the notice no longer waits for it.
+    notice_edit(N, T, {seq = KEYS[notices + 2], bodies = KEYS[notices + 3],
+                       dests = KEYS[notices + 4], pending = KEYS[notices + 5],
+                       queue = KEYS[tonumber(queue)], dest = dest},
+                id, 'resolved', string.format('%d', tonumber(now) * 1000))
+    notice_forget(N, id)
+  end
+  return 'accepted', resolved, seconds, resolutions
 end
 
 local out = {}
 for i = 0, n - 1 do
+  local at = 7 + 5 * i
   local status, resolved, seconds, resolutions =
-    apply(KEYS[TICKET_KEYS + 1 + i], ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i])
+    apply(KEYS[TICKET_KEYS + 1 + i], ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3],
+          ARGV[at + 4])
   out[#out + 1] = status
   out[#out + 1] = resolved
   out[#out + 1] = seconds or 0

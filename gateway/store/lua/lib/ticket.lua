@@ -2,7 +2,9 @@
 --
 -- A row is the ticket's fields joined by NUL bytes, in this order:
 --   state component severity updated_at sla_deadline created_at resolved_at
---   source id url title
+--   source id url title [acked_by acked_at]
+-- The last two are there once the ticket is acknowledged from Slack
+-- (ticket_ack.lua); a change from a webhook keeps them, a reopen drops them.
 -- The first five are what the indexes need, so a script reads only those.
 -- Every field is stored once: the indexes hold only ids and sort keys.
 --
@@ -77,6 +79,17 @@ local function ticket_index(T, id, state, component, severity, updated, deadline
   end
 end
 
+-- A row without its acknowledgement, and the acknowledgement ('' or
+-- '\0acked_by\0acked_at'): it starts at the 11th NUL.
+local function ticket_split_ack(row)
+  local at = 0
+  for _ = 1, 11 do
+    at = string.find(row, '\0', at + 1, true)
+    if not at then return row, '' end
+  end
+  return string.sub(row, 1, at - 1), string.sub(row, at)
+end
+
 local function ticket_changed(T, now)
   redis.call('INCR', T.version)
   redis.call('SET', T.changed, now)
@@ -98,11 +111,16 @@ end
 -- resolution totals of its component and severity, when observe is set),
 -- else 0.
 local function ticket_write(T, id, row, old, now, observe)
-  if old == row then return 0 end
   local state, component, severity, updated, deadline = ticket_head(row)
   local ostate, ocomponent, oseverity, oupdated, odeadline
   if old then
     ostate, ocomponent, oseverity, oupdated, odeadline = ticket_head(old)
+    -- An acknowledgement lasts until the ticket reopens.
+    local _, ack = ticket_split_ack(old)
+    if not (ostate == 'resolved' and state == 'open') then row = row .. ack end
+  end
+  if old == row then return 0 end
+  if old then
     ticket_index(T, id, ostate, ocomponent, oseverity, oupdated, odeadline, -1)
   end
   ticket_changed(T, now)
