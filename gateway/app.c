@@ -1,5 +1,7 @@
 #include "gateway/app.h"
 
+#include "gateway/reload.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,12 +132,20 @@ build(struct gw_app *app)
     return app->delivery != NULL && app->scheduler != NULL ? 0 : -1;
 }
 
+/* POST /-/reload (handlers.h gw_health_handler). */
+static int
+reload(void *ctx, char *err, size_t errlen)
+{
+    return gw_app_reload(ctx, err, errlen);
+}
+
 static void
 routes(struct gw_app *app)
 {
     const struct gw_config *cfg = app->cfg;
 
-    app->health = (struct gw_health_handler){app->http, app->redis, app->migration};
+    app->health = (struct gw_health_handler){app->http, app->redis, app->migration, cfg,
+                                             reload, app};
     app->metrics = (struct gw_metrics_handler){app->registry, app->start_time};
     app->webhooks = (struct gw_webhook_handler){cfg, app->tickets, app->canaries, &app->telemetry};
     app->api = (struct gw_api_handler){cfg, app->tickets, app->canaries, app->outbox,
@@ -156,20 +166,55 @@ routes(struct gw_app *app)
 
 int
 gw_app_init(struct gw_app *app, struct event_base *base, const struct gw_config *cfg,
-            const struct gw_templates *templates, const struct gw_routes *route_table)
+            struct gw_templates *templates, struct gw_routes *route_table)
 {
     memset(app, 0, sizeof(*app));
     app->base = base;
     app->cfg = cfg;
     app->templates = templates;
+    app->routes = route_table;
     app->routing = (struct gw_routing){cfg, route_table};
     app->start_time = (double)gw_now();
     if (build(app) != 0) {
         gw_log(GW_LOG_ERROR, "out of memory starting up", NULL);
         return -1;
     }
+    /* The start-up load counts as the first successful one, as in Prometheus. */
+    gw_metric_set(app->telemetry.reload_ok, NULL, 1);
+    gw_metric_set(app->telemetry.reload_time, NULL, app->start_time);
     routes(app);
     return 0;
+}
+
+int
+gw_app_reload(struct gw_app *app, char *err, size_t errlen)
+{
+    struct gw_templates *templates = gw_load_templates(app->cfg, err, errlen);
+    struct gw_routes *routes = NULL;
+    int ok = templates != NULL && gw_load_routes(app->cfg, &routes, err, errlen) == 0;
+
+    /* A file given at start-up cannot go away, nor one appear (KAIZEN_* are not re-read). */
+    if (ok && (routes == NULL) != (app->routes == NULL)) {
+        snprintf(err, errlen, "KAIZEN_ROUTES_FILE: cannot be added or removed by a reload");
+        ok = 0;
+    }
+    gw_metric_set(app->telemetry.reload_ok, NULL, ok);
+    if (ok) {
+        /* The swap: every module holds these two objects, so all of them see the new
+         * contents from the next event on. The old contents are freed with the husks. */
+        gw_templates_swap(app->templates, templates);
+        if (routes != NULL)
+            gw_routes_swap(app->routes, routes);
+        gw_metric_set(app->telemetry.reload_time, NULL, (double)gw_now());
+        gw_log(GW_LOG_INFO, "configuration reloaded", "templates", app->cfg->templates_dir,
+               "routes", app->cfg->routes_file != NULL ? app->cfg->routes_file : "(none)", NULL);
+    } else {
+        gw_log(GW_LOG_WARN, "reload failed; the running configuration is kept", "error", err,
+               NULL);
+    }
+    gw_templates_free(templates);
+    gw_routes_free(routes);
+    return ok ? 0 : -1;
 }
 
 int

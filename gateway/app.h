@@ -20,8 +20,9 @@ struct gw_breaches;
 struct gw_app {
     struct event_base *base;
     const struct gw_config *cfg;
-    const struct gw_templates *templates;
-    struct gw_routing routing;    /* the routes file, applied to destinations */
+    struct gw_templates *templates;   /* reloaded in place (gw_app_reload) */
+    struct gw_routes *routes;         /* NULL: no routes file; reloaded in place */
+    struct gw_routing routing;        /* the routes file, applied to destinations */
     double start_time;
     struct gw_metrics *registry;
     struct gw_telemetry telemetry;
@@ -51,11 +52,23 @@ struct gw_app {
 
 /*
  * Builds every module on base and registers the routes. cfg, templates and
- * routes (NULL: no routes file) are borrowed and must outlive the app. Returns -1 (after logging) when a
- * module cannot be created; gw_app_free() must be called either way.
+ * routes (NULL: no routes file) are borrowed and must outlive the app (a
+ * reload changes their contents, never the objects). Returns -1 (after
+ * logging) when a module cannot be created; gw_app_free() must be called
+ * either way.
  */
 int gw_app_init(struct gw_app *app, struct event_base *base, const struct gw_config *cfg,
-                const struct gw_templates *templates, const struct gw_routes *routes);
+                struct gw_templates *templates, struct gw_routes *routes);
+
+/*
+ * SIGHUP and POST /-/reload: reads the templates and the routes file again.
+ * All or nothing: both load and pass their checks, then both are swapped
+ * in at once, within this one event (no message is rendered with half of
+ * each); else nothing changes and err holds "file:line: reason" (or the
+ * routes file's "file: route: problem"). Logged and exported either way
+ * (kaizen_config_last_reload_successful, ..._success_timestamp_seconds).
+ */
+int gw_app_reload(struct gw_app *app, char *err, size_t errlen);
 
 /* Listens (the bound port in *port), connects to Redis, starts the timers. -1 if it cannot listen. */
 int gw_app_start(struct gw_app *app, int *port);

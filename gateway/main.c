@@ -13,6 +13,7 @@
 
 #include "gateway/app.h"
 #include "gateway/core/routes.h"
+#include "gateway/reload.h"
 #include "gateway/core/dates.h"
 #include "gateway/core/hmac.h"
 #include "gateway/text/mustache.h"
@@ -27,7 +28,8 @@ static const char usage[] =
     "\n"
     "Receives GitHub and Alertmanager webhooks, keeps tickets and SLA deadlines\n"
     "in Redis, and serves /api/tickets, /metrics, /healthz and /readyz.\n"
-    "Configuration is read from KAIZEN_* environment variables (see README).\n"
+    "Configuration is read from KAIZEN_* environment variables (see README);\n"
+    "SIGHUP or POST /-/reload re-reads the templates and the routes file.\n"
     "\n"
     "  --help          show this help\n"
     "  --version       print the version\n"
@@ -139,58 +141,12 @@ print_summary(const struct gw_config *c)
     printf("  templates         %s\n", c->templates_dir);
 }
 
-/* Loads and compiles every template; a syntax error names file:line. */
-static struct gw_templates *
-load_templates(const struct gw_config *cfg, char *err, size_t errlen)
-{
-    struct gw_templates *set = gw_templates_new();
-    if (set == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    if (gw_templates_load_dir(set, cfg->templates_dir, err, errlen) != 0 ||
-        gw_render_check(set, err, errlen) != 0) {
-        gw_templates_free(set);
-        return NULL;
-    }
-    return set;
-}
-
-/*
- * KAIZEN_ROUTES_FILE: loaded and checked against the rest of the
- * configuration. *routes stays NULL without a file; -1 with a reason in err.
- */
-static int
-load_routes(const struct gw_config *cfg, struct gw_routes **routes, char *err, size_t errlen)
-{
-    const char *channels[2];
-
-    *routes = NULL;
-    if (cfg->routes_file == NULL)
-        return 0;
-    *routes = gw_routes_load(cfg->routes_file, cfg->slack_channel, cfg->pager_routing_key, err,
-                             errlen);
-    if (*routes == NULL)
-        return -1;
-    if (cfg->slack_bot_token == NULL && gw_routes_channels(*routes, channels, 2) > 0) {
-        snprintf(err, errlen, "%s: slack_channel needs KAIZEN_SLACK_BOT_TOKEN (Web API mode; an "
-                 "incoming webhook posts to its own channel)", cfg->routes_file);
-        return -1;
-    }
-    if (cfg->slack_bot_token != NULL && gw_routes_default_channel(*routes) == NULL) {
-        snprintf(err, errlen, "%s: default: no slack_channel, and KAIZEN_SLACK_CHANNEL is unset "
-                 "(where does a ticket no route takes go?)", cfg->routes_file);
-        return -1;
-    }
-    return 0;
-}
-
 /* --- running ------------------------------------------------------------- */
 
 struct runtime {
     struct gw_app app;
     struct event_base *base;
-    struct event *sig_term, *sig_int, *drain_timer, *drain_poll;
+    struct event *sig_term, *sig_int, *sig_hup, *drain_timer, *drain_poll;
     int stopping;
     int exiting;      /* the loop is done: teardown must not start new work */
 };
@@ -250,6 +206,18 @@ on_signal(evutil_socket_t sig, short what, void *arg)
     gw_app_stop(&rt->app, on_drained, rt);
 }
 
+/* SIGHUP: reload the templates and routes file (gw_app_reload logs the outcome). */
+static void
+on_hangup(evutil_socket_t sig, short what, void *arg)
+{
+    struct runtime *rt = arg;
+    char err[1024];
+    (void)sig;
+    (void)what;
+    if (!rt->stopping)
+        gw_app_reload(&rt->app, err, sizeof(err));
+}
+
 /*
  * The event loop. With epoll's changelist, the event adds and deletes of
  * one loop pass (hiredis asks for write readiness per command, evhttp per
@@ -271,7 +239,7 @@ new_base(void)
 }
 
 static int
-run(const struct gw_config *cfg, struct gw_templates *templates, const struct gw_routes *routes)
+run(const struct gw_config *cfg, struct gw_templates *templates, struct gw_routes *routes)
 {
     struct runtime rt;
     int port = 0, rc = 1;
@@ -290,9 +258,11 @@ run(const struct gw_config *cfg, struct gw_templates *templates, const struct gw
 
     rt.sig_term = evsignal_new(rt.base, SIGTERM, on_signal, &rt);
     rt.sig_int = evsignal_new(rt.base, SIGINT, on_signal, &rt);
+    rt.sig_hup = evsignal_new(rt.base, SIGHUP, on_hangup, &rt);
     rt.drain_timer = evtimer_new(rt.base, on_drain_timeout, &rt);
     evsignal_add(rt.sig_term, NULL);
     evsignal_add(rt.sig_int, NULL);
+    evsignal_add(rt.sig_hup, NULL);
 
     event_base_dispatch(rt.base);
     rc = 0;
@@ -302,6 +272,8 @@ done:
         event_free(rt.sig_term);
     if (rt.sig_int != NULL)
         event_free(rt.sig_int);
+    if (rt.sig_hup != NULL)
+        event_free(rt.sig_hup);
     if (rt.drain_timer != NULL)
         event_free(rt.drain_timer);
     if (rt.drain_poll != NULL)
@@ -342,13 +314,13 @@ main(int argc, char **argv)
         return 2;
     }
     gw_log_set_level((enum gw_log_level)cfg.log_level);
-    templates = load_templates(&cfg, err, sizeof(err));
+    templates = gw_load_templates(&cfg, err, sizeof(err));
     if (templates == NULL) {
         fprintf(stderr, "kaizen-gateway: invalid templates: %s\n", err);
         gw_config_free(&cfg);
         return 2;
     }
-    if (load_routes(&cfg, &routes, err, sizeof(err)) != 0) {
+    if (gw_load_routes(&cfg, &routes, err, sizeof(err)) != 0) {
         fprintf(stderr, "kaizen-gateway: invalid routes: %s\n", err);
         gw_routes_free(routes);
         gw_templates_free(templates);

@@ -55,6 +55,11 @@ static const struct family families[] = {
            deployment_env),
     FAMILY0(canary_pages, "kaizen_canary_pages_total",
             "Canaries paged for overstaying their budget (by this replica).", GW_COUNTER),
+    FAMILY0(reload_ok, "kaizen_config_last_reload_successful",
+            "1 when the last load of the templates and routes file succeeded, else 0.", GW_GAUGE),
+    FAMILY0(reload_time, "kaizen_config_last_reload_success_timestamp_seconds",
+            "When the templates and routes file were last loaded successfully, Unix seconds.",
+            GW_GAUGE),
 };
 
 int

@@ -25,6 +25,8 @@ struct gw_telemetry {
     struct gw_metric *outbox_dead;
     struct gw_metric *canary_start;       /* canary_deployment_start_time{deployment,environment} */
     struct gw_metric *canary_pages;       /* kaizen_canary_pages_total */
+    struct gw_metric *reload_ok;          /* kaizen_config_last_reload_successful */
+    struct gw_metric *reload_time;        /* ..._success_timestamp_seconds */
 };
 
 /* Registers every family in registry (borrowed). -1 when out of memory. */

@@ -36,7 +36,7 @@ gw_admin_ok(const struct gw_config *cfg, struct gw_request *req)
     }
     if (gw_request_is_loopback(req))
         return 1;
-    gw_reply_error(req, 403, "KAIZEN_ADMIN_TOKEN is not set: /api/ only answers loopback clients");
+    gw_reply_error(req, 403, "KAIZEN_ADMIN_TOKEN is not set: /api/ and /-/reload only answer loopback clients");
     return 0;
 }
 

@@ -24,10 +24,14 @@ struct gw_templates;
 struct gw_tickets;
 
 /* GET /healthz, GET /readyz */
+/* ... and GET /-/healthy, /-/ready (the Prometheus tools' names), POST /-/reload (admin) */
 struct gw_health_handler {
     struct gw_http *http;
     struct gw_redis *redis;
     struct gw_migration *migration;   /* ready once old keys are carried over */
+    const struct gw_config *cfg;
+    int (*reload)(void *ctx, char *err, size_t errlen);   /* 0, or -1 with the reason */
+    void *ctx;
 };
 void gw_health_register(struct gw_http *http, struct gw_health_handler *h);
 

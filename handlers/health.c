@@ -23,9 +23,27 @@ on_readyz(struct gw_request *req, void *arg)
         gw_reply_status(req, 200, "ready");
 }
 
+/* All or nothing (gw_app_reload): 200, or 500 with the reason and nothing changed. */
+static void
+on_reload(struct gw_request *req, void *arg)
+{
+    struct gw_health_handler *h = arg;
+    char err[1024] = "";
+
+    if (!gw_admin_ok(h->cfg, req))
+        return;
+    if (h->reload(h->ctx, err, sizeof(err)) != 0)
+        gw_reply_error(req, 500, err);
+    else
+        gw_reply_status(req, 200, "reloaded");
+}
+
 void
 gw_health_register(struct gw_http *http, struct gw_health_handler *h)
 {
     gw_http_route(http, "/healthz", 0, GW_GET, on_healthz, h);
     gw_http_route(http, "/readyz", 0, GW_GET, on_readyz, h);
+    gw_http_route(http, "/-/healthy", 0, GW_GET, on_healthz, h);
+    gw_http_route(http, "/-/ready", 0, GW_GET, on_readyz, h);
+    gw_http_route(http, "/-/reload", 0, GW_POST, on_reload, h);
 }

@@ -48,6 +48,14 @@ gw_routes_free(struct gw_routes *r)
     free(r);
 }
 
+void
+gw_routes_swap(struct gw_routes *a, struct gw_routes *b)
+{
+    struct gw_routes t = *a;
+    *a = *b;
+    *b = t;
+}
+
 /* Writes "<file>: <where>: <problem>" into err; returns -1. */
 static int
 fail(char *err, size_t errlen, const char *path, const char *where, const char *fmt, ...)

@@ -47,6 +47,8 @@ struct gw_routes;
 struct gw_routes *gw_routes_load(const char *path, const char *fallback_channel,
                                  const char *fallback_key, char *err, size_t errlen);
 void gw_routes_free(struct gw_routes *r);
+/* Exchanges the routes of a and b (a reload: holders of a see b's from now on). */
+void gw_routes_swap(struct gw_routes *a, struct gw_routes *b);
 
 /* The destination of a ticket (severity name, source "github"|"alertmanager"). */
 struct gw_destination gw_routes_ticket(const struct gw_routes *r, const char *component,

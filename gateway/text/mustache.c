@@ -141,6 +141,14 @@ gw_templates_free(struct gw_templates *set)
     free(set);
 }
 
+void
+gw_templates_swap(struct gw_templates *a, struct gw_templates *b)
+{
+    struct gw_templates t = *a;
+    *a = *b;
+    *b = t;
+}
+
 int
 gw_templates_has(const struct gw_templates *set, const char *name)
 {

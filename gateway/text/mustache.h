@@ -21,6 +21,8 @@ struct gw_templates;
 struct gw_templates *gw_templates_new(void);
 /* Frees set and every template in it; NULL is fine. */
 void gw_templates_free(struct gw_templates *set);
+/* Exchanges the templates of a and b (a reload: holders of a see b's from now on). */
+void gw_templates_swap(struct gw_templates *a, struct gw_templates *b);
 
 /*
  * Compiles source under name, replacing a template of the same name.

@@ -55,8 +55,8 @@ render() { "$KUSTOMIZE" build "$1" >"$2"; }
 
 step "kustomization files: listed resources exist, no manifest left out"
 "${VALIDATE[@]}" layout "$K8S/base" "$K8S/components/servicemonitor" "$K8S/$OVERLAY_REL" \
-  "$K8S/overlays/slack-app"
-ok "layout of base, components/servicemonitor, $OVERLAY_REL, overlays/slack-app"
+  "$K8S/overlays/slack-app" "$K8S/overlays/reload"
+ok "layout of base, components/servicemonitor, $OVERLAY_REL, overlays/slack-app, overlays/reload"
 
 step "rendering with kustomize"
 render "$K8S/base" "$WORK/base.yaml"
@@ -104,16 +104,23 @@ else
   echo "skip: no kubectl on PATH (the pinned kustomize above is the reference renderer)"
 fi
 
+# check_overlay NAME WANT...: renders overlays/NAME, validates its objects, and
+# checks that its Deployment (left in $deploy) holds every WANT.
+check_overlay() {
+  local name=$1 want; shift
+  render "$K8S/overlays/$name" "$WORK/$name.yaml"
+  "${VALIDATE[@]}" schema "$WORK/$name.yaml"
+  ok "overlays/$name renders and its objects are valid"
+  deploy=$(awk '/^kind: Deployment$/,/^---$/' "$WORK/$name.yaml")
+  for want in "$@"; do
+    grep -qF -- "$want" <<<"$deploy" || die "overlays/$name Deployment lacks '$want'"
+  done
+}
+
 step "overlays/slack-app: Web API mode, signing secret and routes from a ConfigMap"
-render "$K8S/overlays/slack-app" "$WORK/slack-app.yaml"
-"${VALIDATE[@]}" schema "$WORK/slack-app.yaml"
-ok "overlays/slack-app renders and its objects are valid"
-deploy=$(awk '/^kind: Deployment$/,/^---$/' "$WORK/slack-app.yaml")
-for want in "name: KAIZEN_SLACK_BOT_TOKEN_FILE" "name: KAIZEN_SLACK_SIGNING_SECRET_FILE" \
-            "value: /etc/kaizen/routes/routes.json" "mountPath: /etc/kaizen/routes" \
-            "mountPath: /etc/kaizen/route-secrets" "key: payments-pager-key" "name: kaizen-gateway-routes-"; do
-  grep -qF -- "$want" <<<"$deploy" || die "overlays/slack-app Deployment lacks '$want'"
-done
+check_overlay slack-app "name: KAIZEN_SLACK_BOT_TOKEN_FILE" "name: KAIZEN_SLACK_SIGNING_SECRET_FILE" \
+  "value: /etc/kaizen/routes/routes.json" "mountPath: /etc/kaizen/routes" \
+  "mountPath: /etc/kaizen/route-secrets" "key: payments-pager-key" "name: kaizen-gateway-routes-"
 if grep -q "KAIZEN_SLACK_WEBHOOK_URL_FILE\|key: slack-webhook-url" <<<"$deploy"; then
   die "overlays/slack-app still passes the incoming webhook"
 fi
@@ -123,6 +130,17 @@ grep -q '^  routes.json: |$' "$WORK/slack-app.yaml" && grep -q '"default": {"sla
 grep -q '/etc/kaizen/route-secrets/payments-pager-key' "$K8S/overlays/slack-app/routes.json" \
   || die "routes.json's key file is not where the overlay mounts it"
 ok "bot token, signing secret, routes ConfigMap and its key file wired; the webhook URL gone"
+
+step "overlays/reload: templates and routes from fixed-name ConfigMaps, reloadable in place"
+check_overlay reload "value: /etc/kaizen/templates" "mountPath: /etc/kaizen/templates" \
+  "name: kaizen-gateway-templates" "name: kaizen-gateway-routes-live" \
+  "value: /etc/kaizen/routes/routes.json" "kaizen.dev/config-checksum:" \
+  "name: KAIZEN_SLACK_SIGNING_SECRET_FILE"
+if grep -q "subPath" <<<"$deploy"; then die "overlays/reload mounts with subPath (never updated in place)"; fi
+if grep -q "name: kaizen-gateway-routes-[0-9a-z]\{10\}$" "$WORK/reload.yaml"; then
+  die "overlays/reload still renders the generated (hash-named) routes ConfigMap"
+fi
+ok "templates and routes mounted as whole directories from fixed-name ConfigMaps; generated one gone"
 
 step "negative checks: broken copies of the manifests must be rejected, for the right reason"
 # expect_reject NAME FILE SED MODE REGEX: in a copy of deploy/kubernetes,
