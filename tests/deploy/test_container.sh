@@ -6,7 +6,9 @@
 # binary, its libraries, CA certificates, templates and passwd), and runs the
 # gateway from it against a throw-away redis-server: --version,
 # --check-config, /healthz, /readyz and /-/ready, one signed GitHub `issues`
-# webhook, GET /api/tickets, POST /-/reload and SIGHUP, SIGTERM -> exit 0.
+# webhook, GET /api/tickets, an HTTPS delivery to a self-signed peer (refused
+# for its certificate: TLS and the CA bundle work), POST /-/reload and SIGHUP,
+# SIGTERM -> exit 0.
 #
 # Needs root and the Debian packages: buildah debootstrap redis-server curl
 # openssl (plus coreutils/iproute2/procps, present on any Debian 12).
@@ -35,7 +37,7 @@ SECRET=testsecret
 . "$SCRIPT_DIR/debian.sh"
 
 # ---------------------------------------------------------------- cleanup
-WORK=""; CTRS=(); REDIS_PID=""; RUN_PID=""; GW_PID=""; MNT_CTR=""
+WORK=""; CTRS=(); REDIS_PID=""; RUN_PID=""; GW_PID=""; MNT_CTR=""; TLS_PID=""
 
 descendants() {  # all descendant pids of $1, breadth first
   local todo=("$1") p k
@@ -61,6 +63,7 @@ cleanup() {
     kill -KILL "$RUN_PID" 2>/dev/null; wait "$RUN_PID" 2>/dev/null
   fi
   [ -n "$REDIS_PID" ] && { kill -TERM "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; }
+  [ -n "$TLS_PID" ] && { kill -TERM "$TLS_PID" 2>/dev/null; wait "$TLS_PID" 2>/dev/null; }
   [ -n "$MNT_CTR" ] && buildah umount "$MNT_CTR" >/dev/null 2>&1
   local c
   for c in "${CTRS[@]}"; do [ -n "$c" ] && buildah rm "$c" >/dev/null 2>&1; done
@@ -245,6 +248,19 @@ sed 's/^/      /' <<<"$chk"
 grep -q 'templates ok' <<<"$chk" || fail "--check-config did not check the image's templates"
 if grep -q "$SECRET" <<<"$chk"; then fail "--check-config printed the secret"; fi
 
+step "5c3. an HTTPS peer with a self-signed certificate (openssl s_server on loopback)"
+# The image's TLS stack and CA bundle at work: Slack messages go to this peer,
+# which no public CA vouches for, so the gateway must refuse it for exactly
+# that reason (not for a missing bundle or library).
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -keyout "$WORK/tls.key" -out "$WORK/tls.crt" >/dev/null 2>&1 || fail "openssl req failed"
+TLS_PORT=$(free_port) || fail "no free port"
+openssl s_server -quiet -accept "127.0.0.1:$TLS_PORT" -cert "$WORK/tls.crt" -key "$WORK/tls.key" -www \
+  >"$WORK/tls.log" 2>&1 </dev/null &
+TLS_PID=$!
+for i in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$TLS_PORT") 2>/dev/null && break; sleep 0.1; done
+info "s_server pid $TLS_PID on 127.0.0.1:$TLS_PORT"
+
 step "5d. gateway from the image (host network via chroot isolation)"
 show_log() { echo "---- gateway log (last 40 lines) ----" >&2; tail -n 40 "$WORK/gateway.log" >&2; }
 up=0
@@ -254,7 +270,8 @@ for attempt in 1 2 3; do   # another process may grab the port between the check
   brun --env "KAIZEN_LISTEN=127.0.0.1:$GW_PORT" \
        --env "KAIZEN_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0" \
        --env "KAIZEN_GITHUB_SECRET=$SECRET" \
-       --env KAIZEN_DRY_RUN=1 --env KAIZEN_LOG_LEVEL=debug \
+       --env KAIZEN_DRY_RUN=0 --env "KAIZEN_SLACK_WEBHOOK_URL=https://127.0.0.1:$TLS_PORT/hook" \
+       --env KAIZEN_DIGEST_EVERY=3600s --env KAIZEN_LOG_LEVEL=debug \
        "$CTR" -- /usr/local/bin/kaizen-gateway >"$WORK/gateway.log" 2>&1 &
   RUN_PID=$!
   for i in $(seq 1 100); do   # ~20 s
@@ -303,6 +320,21 @@ step "5f. GET /api/tickets (loopback, no admin token)"
 tickets=$(curl -fsS -m 10 "$BASE/api/tickets") || { show_log; fail "GET /api/tickets failed"; }
 info "GET /api/tickets -> ${tickets:0:400}"
 grep -qF '"gh:octo-org/api#42"' <<<"$tickets" || { show_log; fail "ticket gh:octo-org/api#42 not listed"; }
+
+step "5f1. HTTPS from the image: a digest to the self-signed peer is refused for its certificate"
+code=$(curl -sS -m 10 -o /dev/null -w '%{http_code}' -X POST "$BASE/api/digest") || fail "POST /api/digest failed"
+[ "$code" = 200 ] || [ "$code" = 202 ] || { show_log; fail "POST /api/digest answered $code"; }
+tls_err=""
+for i in $(seq 1 100); do   # ~20 s
+  tls_err=$(grep '"notification failed' "$WORK/gateway.log" | grep -o '"error":"[^"]*"' | head -n1 || true)
+  [ -n "$tls_err" ] && break
+  sleep 0.2
+done
+info "first delivery attempt: $tls_err"
+grep -qi 'certificate' <<<"$tls_err" || { show_log; fail "no certificate error from the TLS peer: '$tls_err'"; }
+if grep -qiE 'setting certificate|CAfile|CA file|ca-certificates|not found|could not load' <<<"$tls_err"; then
+  fail "the image's CA bundle or TLS library is missing: $tls_err"
+fi
 
 step "5f2. reload in the image: POST /-/reload and SIGHUP"
 code=$(curl -sS -m 10 -o "$WORK/reload.json" -w '%{http_code}' -X POST "$BASE/-/reload") || fail "POST /-/reload failed"
