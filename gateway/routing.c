@@ -42,6 +42,16 @@ gw_routing_canary(const struct gw_routing *r, const char *service, char *dest, s
 }
 
 size_t
+gw_routing_slack_count(const struct gw_routing *r)
+{
+    const char *channels[GW_ROUTES_MAX + 1];
+
+    if (!gw_routing_per_channel(r))
+        return 1;
+    return gw_routes_channels(r->routes, channels, GW_ROUTES_MAX + 1);
+}
+
+size_t
 gw_routing_slack_dests(const struct gw_routing *r, char (*dests)[GW_DEST_LEN], size_t max)
 {
     const char *channels[GW_ROUTES_MAX + 1];

@@ -38,6 +38,9 @@ const char *gw_routing_ticket(const struct gw_routing *r, const struct gw_ticket
 void gw_routing_canary(const struct gw_routing *r, const char *service, char *dest, size_t len,
                        char *key, size_t key_len);
 
+/* How many Slack destinations there are (gw_routing_slack_dests without the names). */
+size_t gw_routing_slack_count(const struct gw_routing *r);
+
 /* Every Slack destination (at most max, GW_DEST_LEN each), routes' order. */
 size_t gw_routing_slack_dests(const struct gw_routing *r, char (*dests)[GW_DEST_LEN], size_t max);
 

@@ -331,8 +331,7 @@ start_build(struct gw_scheduler *s, const char *window, gw_digest_cb cb, void *a
     /* Per channel: each channel's most urgent among the most urgent of all. */
     long limit = s->d.cfg->digest_max_tickets;
     if (gw_routing_per_channel(s->d.routing)) {
-        char dests[GW_ROUTES_MAX + 1][GW_DEST_LEN];
-        limit *= (long)gw_routing_slack_dests(s->d.routing, dests, GW_ROUTES_MAX + 1);
+        limit *= (long)gw_routing_slack_count(s->d.routing);
         if (limit > GW_DIGEST_FETCH_MAX)
             limit = GW_DIGEST_FETCH_MAX;
     }
