@@ -205,10 +205,7 @@ keys(struct apply_call *ac, struct gw_redis_args *a, const char *op, const char 
     gw_redis_args_key(a, GW_KEY_CANARIES);
     gw_redis_args_key(a, GW_KEY_CANARY_DUE);
     gw_redis_args_key(a, GW_KEY_CANARY_SHA);
-    gw_redis_args_key(a, GW_KEY_OUTBOX_SEQ);
-    gw_redis_args_key(a, GW_KEY_OUTBOX_BODY);
-    gw_redis_args_key(a, GW_KEY_OUTBOX_DESTS);
-    gw_redis_args_key(a, GW_KEY_OUTBOX_PENDING);
+    gw_outbox_keys(a);
     gw_redis_args_key(a, page_queue(queue, sizeof(queue), GW_DEST_PAGER));
     gw_redis_args_key(a, GW_KEY_CANARY_ACK);
     gw_redis_args_key(a, GW_KEY_CANARY_PAGE);
@@ -520,10 +517,7 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
     gw_redis_args_init(&a);
     gw_redis_args_key(&a, GW_KEY_CANARY);
     gw_redis_args_key(&a, GW_KEY_CANARY_ACK);
-    gw_redis_args_key(&a, GW_KEY_OUTBOX_SEQ);
-    gw_redis_args_key(&a, GW_KEY_OUTBOX_BODY);
-    gw_redis_args_key(&a, GW_KEY_OUTBOX_DESTS);
-    gw_redis_args_key(&a, GW_KEY_OUTBOX_PENDING);
+    gw_outbox_keys(&a);
     gw_redis_args_key(&a, page_queue(queue, sizeof(queue), GW_DEST_PAGER));
     gw_redis_args_key(&a, page_queue(queue, sizeof(queue),
                                      n == 1 && found[0].t.slack[0] ? found[0].t.slack : GW_DEST_SLACK));

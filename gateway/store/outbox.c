@@ -101,6 +101,17 @@ gw_outbox_batch_append(struct gw_outbox_msg **all, size_t *n, const struct gw_ou
 }
 
 int
+gw_outbox_keys(struct gw_redis_args *a)
+{
+    int first = gw_redis_args_key_once(a, GW_KEY_OUTBOX_SEQ);
+
+    gw_redis_args_key_once(a, GW_KEY_OUTBOX_BODY);
+    gw_redis_args_key_once(a, GW_KEY_OUTBOX_DESTS);
+    gw_redis_args_key_once(a, GW_KEY_OUTBOX_PENDING);
+    return first;
+}
+
+int
 gw_outbox_queue_key(struct gw_redis_args *a, const char *dest, enum gw_msg_kind kind)
 {
     char rest[300], key[340];

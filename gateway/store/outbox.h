@@ -75,6 +75,12 @@ void gw_outbox_batch_clear(struct gw_outbox_batch *b);
 /* Appends b's messages to *all (*n of them; realloc'd); b keeps owning their strings. */
 void gw_outbox_batch_append(struct gw_outbox_msg **all, size_t *n, const struct gw_outbox_batch *b);
 
+/*
+ * Adds the keys every enqueue touches, in this order: seq, bodies, dests,
+ * pending (each once); returns the index of seq in KEYS.
+ */
+int gw_outbox_keys(struct gw_redis_args *a);
+
 /* Adds the queue key of dest and kind to a (once); returns its index in KEYS. */
 int gw_outbox_queue_key(struct gw_redis_args *a, const char *dest, enum gw_msg_kind kind);
 

@@ -165,10 +165,7 @@ notice_keys(struct gw_redis_args *a)
     int first = gw_redis_args_key_once(a, GW_KEY_NOTICE_OF);
 
     gw_redis_args_key_once(a, GW_KEY_NOTICE_MSG);
-    gw_redis_args_key_once(a, GW_KEY_OUTBOX_SEQ);
-    gw_redis_args_key_once(a, GW_KEY_OUTBOX_BODY);
-    gw_redis_args_key_once(a, GW_KEY_OUTBOX_DESTS);
-    gw_redis_args_key_once(a, GW_KEY_OUTBOX_PENDING);
+    gw_outbox_keys(a);
     return first;
 }
 
