@@ -47,7 +47,7 @@ TICKET_KEYS = ["{kz}:ticket", "{kz}:ix:open", "{kz}:ix:resolved", "{kz}:ix:c:ope
                "{kz}:ix:c:resolved", "{kz}:ix:s:open", "{kz}:ix:s:resolved", "{kz}:ix:c:sla",
                "{kz}:sla", "{kz}:sla_pending", "{kz}:breach_notified", "{kz}:open_counts",
                "{kz}:tickets:version", "{kz}:tickets:changed_at", "{kz}:mttr:sum",
-               "{kz}:mttr:count"]
+               "{kz}:mttr:count", "{kz}:ticket_ack"]
 
 
 # --- loading tickets through ticket_apply -------------------------------------
@@ -77,9 +77,9 @@ def load(r, count, per_call=100):
     for first in range(0, count, per_call):
         ids = range(first, min(first + per_call, count))
         keys = TICKET_KEYS + ["{kz}:tomb:gh:octo-org/api#%d" % n for n in ids]
-        argv = [NOW, 7 * DAY, len(ids), 0]
+        argv = [NOW, 7 * DAY, len(ids), 0, 0, 0]   # no delivery key, no notice edits
         for n in ids:
-            argv += ["upsert", "gh:octo-org/api#%d" % n, row(n)]
+            argv += ["upsert", "gh:octo-org/api#%d" % n, row(n), "", 0]
         commands.append(Redis.encode("EVALSHA", sha, len(keys), *keys, *argv))
     for reply in r.pipeline(commands):
         if not isinstance(reply, list):

@@ -25,6 +25,7 @@
 static const char usage[] =
     "usage: kaizen-gateway [--help | --version | --check-config]\n"
     "       kaizen-gateway sign --secret SECRET [FILE]\n"
+    "       kaizen-gateway sleep SECONDS\n"
     "\n"
     "Receives GitHub and Alertmanager webhooks, keeps tickets and SLA deadlines\n"
     "in Redis, and serves /api/tickets, /metrics, /healthz and /readyz.\n"
@@ -35,7 +36,9 @@ static const char usage[] =
     "  --version       print the version\n"
     "  --check-config  validate the environment and templates, print a summary,\n"
     "                  exit 0 (valid) or 2 (invalid)\n"
-    "  sign            print sha256=<hex> HMAC of FILE (or stdin) for curl tests\n";
+    "  sign            print sha256=<hex> HMAC of FILE (or stdin) for curl tests\n"
+    "  sleep           wait SECONDS (0-300) and exit 0: a preStop hook for an image\n"
+    "                  that has no /bin/sleep\n";
 
 static const char *
 real_getenv(const char *name)
@@ -283,6 +286,22 @@ done:
     return rc;
 }
 
+/* kaizen-gateway sleep SECONDS: the Kubernetes preStop delay (the image has no shell). */
+static int
+cmd_sleep(int argc, char **argv)
+{
+    char *end = NULL;
+    long seconds = argc == 3 ? strtol(argv[2], &end, 10) : -1;
+
+    if (argc != 3 || end == argv[2] || *end != '\0' || seconds < 0 || seconds > 300) {
+        fputs("usage: kaizen-gateway sleep SECONDS (0-300)\n", stderr);
+        return 2;
+    }
+    for (unsigned left = (unsigned)seconds; left > 0;)
+        left = sleep(left);   /* the rest, when a signal cut it short */
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -294,6 +313,8 @@ main(int argc, char **argv)
 
     if (argc > 1 && strcmp(argv[1], "sign") == 0)
         return cmd_sign(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "sleep") == 0)
+        return cmd_sleep(argc, argv);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);

@@ -78,6 +78,7 @@ gw_ticket_keys(struct gw_redis_args *a)
         GW_KEY_IX_C_RESOLVED, GW_KEY_IX_S_OPEN, GW_KEY_IX_S_RESOLVED, GW_KEY_IX_C_SLA,
         GW_KEY_SLA, GW_KEY_SLA_PENDING, GW_KEY_BREACH_NOTIFIED, GW_KEY_OPEN_COUNTS,
         GW_KEY_TICKETS_VERSION, GW_KEY_TICKETS_CHANGED, GW_KEY_MTTR_SUM, GW_KEY_MTTR_COUNT,
+        GW_KEY_TICKET_ACK,
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         gw_redis_args_key(a, keys[i]);

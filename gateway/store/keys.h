@@ -19,6 +19,8 @@
  *   {kz}:tickets:changed_at    when (Unix seconds): the feeds' ETag and Last-Modified
  *   {kz}:mttr:sum, {kz}:mttr:count  hash "component\0severity" -> seconds to resolution and
  *                              resolutions (kaizen_ticket_seconds), recorded as tickets resolve
+ *   {kz}:ticket_ack            hash  id -> "acked_by\0acked_at", acknowledged from Slack (cleared
+ *                              on reopen, deleted with the ticket)
  *   {kz}:tomb:<id>             updated_at of a deleted issue (TTL KAIZEN_DELIVERY_TTL)
  *   {kz}:delivery:<src>:<id>   a delivery applied (TTL KAIZEN_DELIVERY_TTL)
  * Canaries
@@ -89,6 +91,7 @@
 #define GW_KEY_TICKETS_CHANGED  GW_KEY("tickets:changed_at")
 #define GW_KEY_MTTR_SUM         GW_KEY("mttr:sum")
 #define GW_KEY_MTTR_COUNT       GW_KEY("mttr:count")
+#define GW_KEY_TICKET_ACK       GW_KEY("ticket_ack")
 #define GW_KEY_CANARY           GW_KEY("canary")
 #define GW_KEY_CANARIES         GW_KEY("canaries")
 #define GW_KEY_CANARY_DUE       GW_KEY("canary_due")
@@ -127,7 +130,7 @@ enum gw_key_kind {
 };
 
 struct gw_redis_args;
-/* Adds the 16 ticket keys, in the order of store/lua/lib/ticket.lua's ticket_keys. */
+/* Adds the 17 ticket keys, in the order of store/lua/lib/ticket.lua's ticket_keys. */
 void gw_ticket_keys(struct gw_redis_args *a);
 
 /* A malloc'd key name, or NULL when out of memory. */

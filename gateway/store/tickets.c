@@ -59,7 +59,8 @@ gw_apply_status_name(enum gw_apply_status s)
 /* The order of lib/ticket.lua; the first five are what its indexes read. */
 enum { F_STATE, F_COMPONENT, F_SEVERITY, F_UPDATED, F_DEADLINE, F_CREATED, F_RESOLVED,
        F_SOURCE, F_ID, F_URL, F_TITLE, F_COUNT,
-       /* An acknowledged ticket's row goes on (ticket_ack.lua appends them). */
+       /* An acknowledged ticket's row as listings return it: the ack appended
+        * ({kz}:ticket_ack; never stored in the row itself). */
        F_ACKED_BY = F_COUNT, F_ACKED_AT, F_ACKED_COUNT };
 
 char *

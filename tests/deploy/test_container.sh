@@ -201,6 +201,11 @@ info "templates: $(ls "$root/usr/local/share/kaizen-gateway/templates" | tr '\n'
 # Only these kinds of file: the binary, shared libraries, certificates, templates, passwd, NSS.
 others=$(grep -vE ' \./(usr/local/bin/kaizen-gateway|lib(64)?/.*\.so[.0-9]*|usr/local/share/kaizen-gateway/templates/.*|etc/ssl/certs/ca-certificates\.crt|etc/(passwd|group|nsswitch\.conf))$' "$WORK/files.txt" || true)
 [ -z "$others" ] || fail "unexpected files in the image: $others"
+# Every command the Kubernetes manifests exec in the gateway's container exists in the image.
+for cmd in $(grep -ho 'command: \["[^"]*"' "$SRC"/deploy/kubernetes/base/gateway-*.yaml | sed 's/.*\["//; s/"$//' | sort -u); do
+  [ -x "$root$cmd" ] || fail "the manifests exec $cmd, which the image does not have"
+  info "manifest exec command present: $cmd"
+done
 buildah umount "$CTR" >/dev/null; MNT_CTR=""
 ok_libs=$(grep -c '\.so' "$WORK/files.txt")
 info "$ok_libs shared libraries (the closure ldd found at build time)"
@@ -210,6 +215,9 @@ step "5. kaizen-gateway --version (in the image)"
 ver=$(brun "$CTR" -- /usr/local/bin/kaizen-gateway --version 2>&1) || fail "--version exited non-zero: $ver"
 info "--version: $ver"
 grep -q 'kaizen-gateway' <<<"$ver" || fail "--version output does not contain 'kaizen-gateway'"
+
+brun "$CTR" -- /usr/local/bin/kaizen-gateway sleep 1 || fail "kaizen-gateway sleep (the preStop hook) failed"
+info "kaizen-gateway sleep 1 (the preStop hook): exit 0"
 
 step "5b. signed GitHub issues/opened webhook body; kaizen-gateway sign (in the image)"
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)

@@ -87,6 +87,15 @@ class Cli(unittest.TestCase):
         self.assertEqual(run(["sign"]).returncode, 2)
         self.assertEqual(run(["sign", "--secret", "x", "/nonexistent"]).returncode, 2)
 
+    def test_sleep_is_the_prestop_hook(self):
+        # The image has no /bin/sleep; the Kubernetes preStop hook runs this.
+        p = run(["sleep", "0"])
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, b"", b""))
+        for bad in (["sleep"], ["sleep", "x"], ["sleep", "-1"], ["sleep", "301"], ["sleep", "1", "2"]):
+            p = run(bad)
+            self.assertEqual(p.returncode, 2, bad)
+            self.assertIn(b"usage: kaizen-gateway sleep", p.stderr)
+
 
 if __name__ == "__main__":
     main()

@@ -9,8 +9,8 @@
 --   rows  the rows of one page of the list;
 --   emit  enqueues one page's messages and moves the round to the next
 --         page, in one step; after the last page the round is over.
--- KEYS: 1..16 the ticket keys (lib/ticket.lua)  17 round (hash)
---       18 listed (list of ids)  19, 20 the notice keys (lib/notice.lua),
+-- KEYS: 1..17 the ticket keys (lib/ticket.lua)  18 round (hash)
+--       19 listed (list of ids)  20, 21 the notice keys (lib/notice.lua),
 --       then for emit the outbox keys (outbox_enqueue_argv)
 -- ARGV: 1 op  2 token of this replica  3 now (ms)  4 lease (ms)
 --   take: 5 the check's time (s)  6 how many to move
@@ -26,8 +26,8 @@
 --! include ticket
 --! include enqueue
 --! include notice
-local T, N = ticket_keys(1), notice_keys(19)
-local round, listed = KEYS[17], KEYS[18]
+local T, N = ticket_keys(1), notice_keys(TICKET_KEYS + 3)
+local round, listed = KEYS[TICKET_KEYS + 1], KEYS[TICKET_KEYS + 2]
 local op, token, now, lease = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local r = redis.call('HMGET', round, 'owner', 'lease_until', 'checked_at', 'id', 'page')
 
@@ -35,10 +35,8 @@ if op == 'rows' then
   local first = tonumber(ARGV[5]) * tonumber(ARGV[6])
   local ids = redis.call('LRANGE', listed, first, first + tonumber(ARGV[6]) - 1)
   local out = {}
-  if #ids > 0 then
-    for _, row in ipairs(redis.call('HMGET', T.ticket, unpack(ids))) do
-      if row then out[#out + 1] = row end
-    end
+  for _, row in ipairs(ticket_rows(T, ids)) do
+    if row then out[#out + 1] = row end
   end
   return out
 end

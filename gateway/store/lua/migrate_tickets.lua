@@ -1,15 +1,15 @@
 -- Upgrade: carries tickets written under the first release's key names
 -- (one hash per ticket) over to the ticket rows, then removes them.
 -- Idempotent; a ticket already stored at least as new wins.
--- KEYS: 1..16 the ticket keys (lib/ticket.lua)  17 legacy tickets
---       18 legacy sla  19 legacy sla_pending  20.. legacy hash of each id
+-- KEYS: 1..17 the ticket keys (lib/ticket.lua)  18 legacy tickets
+--       19 legacy sla  20 legacy sla_pending  21.. legacy hash of each id
 -- ARGV: 1 now  2 n, then n ids
 -- Returns the number of tickets written.
 --! include ticket
 local T = ticket_keys(1)
 local now, n, written = ARGV[1], tonumber(ARGV[2]), 0
 for i = 1, n do
-  local id, legacy = ARGV[2 + i], KEYS[19 + i]
+  local id, legacy = ARGV[2 + i], KEYS[TICKET_KEYS + 3 + i]
   local f = redis.call('HMGET', legacy, 'state', 'component', 'severity', 'updated_at',
     'sla_deadline', 'created_at', 'resolved_at', 'source', 'id', 'url', 'title', 'breach_notified')
   if f[1] and f[4] then
@@ -25,8 +25,8 @@ for i = 1, n do
     end
   end
   redis.call('DEL', legacy)
-  redis.call('ZREM', KEYS[17], id)
-  redis.call('ZREM', KEYS[18], id)
-  redis.call('ZREM', KEYS[19], id)
+  redis.call('ZREM', KEYS[TICKET_KEYS + 1], id)
+  redis.call('ZREM', KEYS[TICKET_KEYS + 2], id)
+  redis.call('ZREM', KEYS[TICKET_KEYS + 3], id)
 end
 return written

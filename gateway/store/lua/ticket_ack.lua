@@ -1,8 +1,8 @@
--- An Acknowledge click on an SLA-breach notice: recorded once in the
--- ticket's row (Slack retries a click it got no answer to; N replicas may
--- each get one), with the edit of the notice that lists it in the same step.
--- KEYS: 1..16 the ticket keys (lib/ticket.lua)  17, 18 the notice keys
---       (lib/notice.lua)  19 outbox seq  20 bodies  21 dests  22 pending
+-- An Acknowledge click on an SLA-breach notice: recorded once (Slack
+-- retries a click it got no answer to; N replicas may each get one), with
+-- the edit of the notice that lists it in the same step.
+-- KEYS: 1..17 the ticket keys (lib/ticket.lua)  18, 19 the notice keys
+--       (lib/notice.lua)  20 outbox seq  21 bodies  22 dests  23 pending
 --       [ack: the breach queue of the notice's destination]
 -- ARGV: 1 op  2 id
 --   read: returns the destination of the ticket's notice ('' when none)
@@ -12,7 +12,7 @@
 --! include ticket
 --! include enqueue
 --! include notice
-local T, N = ticket_keys(1), notice_keys(17)
+local T, N = ticket_keys(1), notice_keys(TICKET_KEYS + 1)
 local op, id = ARGV[1], ARGV[2]
 if op == 'read' then
   local nid = redis.call('HGET', N.of, id)
@@ -22,12 +22,11 @@ end
 local at, by, now = ARGV[5], ARGV[6], ARGV[7]
 local row = redis.call('HGET', T.ticket, id)
 if not row or ticket_head(row) ~= 'open' then return 'unknown' end
-local base, ack = ticket_split_ack(row)
-if ack ~= '' then return 'duplicate' end
-redis.call('HSET', T.ticket, id, base .. '\0' .. by .. '\0' .. at)
+if redis.call('HSETNX', T.ack, id, by .. '\0' .. at) == 0 then return 'duplicate' end
 ticket_changed(T, at)
 if tonumber(ARGV[3]) > 0 then
-  notice_edit(N, T, {seq = KEYS[19], bodies = KEYS[20], dests = KEYS[21], pending = KEYS[22],
+  local o = TICKET_KEYS + 3
+  notice_edit(N, T, {seq = KEYS[o], bodies = KEYS[o + 1], dests = KEYS[o + 2], pending = KEYS[o + 3],
                      queue = KEYS[tonumber(ARGV[3])], dest = ARGV[4]}, id, 'acked', now)
 end
 return 'acked'

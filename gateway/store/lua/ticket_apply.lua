@@ -1,5 +1,5 @@
 -- Applies n ticket changes atomically, with the delivery that carried them.
--- KEYS: 1..16 the ticket keys (lib/ticket.lua)  17..16+n tomb of each change
+-- KEYS: 1..17 the ticket keys (lib/ticket.lua)  18..17+n tomb of each change
 --       [the delivery, when ARGV[5] is 1] [from ARGV[6]: the notice keys
 --       (lib/notice.lua), outbox seq, bodies, dests, pending, then the
 --       breach queues of the changes' Slack destinations]
@@ -26,9 +26,7 @@ local N = notices > 0 and notice_keys(notices)
 
 local function apply(tomb, op, id, row, dest, queue)
   local old = redis.call('HGET', KEYS[1], id)   -- KEYS[1] is the ticket hash
-  if old and ticket_split_ack(old) == row and op == 'upsert' then
-    return 'accepted', 0   -- a re-send: nothing changes
-  end
+  if old == row and op == 'upsert' then return 'accepted', 0 end   -- a re-send: nothing changes
   T = T or ticket_keys(1)
   local state, _, _, updated = ticket_head(row)
   updated = tonumber(updated)

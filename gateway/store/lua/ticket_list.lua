@@ -1,5 +1,5 @@
 -- A page of tickets, newest change first, read from the indexes only.
--- KEYS: 1..16 the ticket keys (lib/ticket.lua)
+-- KEYS: 1..17 the ticket keys (lib/ticket.lua)
 -- ARGV: 1 state (open|resolved|all|default)  2 component ('' = any)
 --       3 severity digit ('' = any)  4 cursor: the "<age>\0id" after which
 --       the page starts ('' = the first page)  5 limit
@@ -52,7 +52,5 @@ local next_cursor, ids = '', {}
 for i = 1, math.min(#tails, limit) do ids[i] = string.sub(tails[i], 14) end
 if #tails > limit then next_cursor = tails[limit] end
 local out = {next_cursor}
-if #ids > 0 then
-  for _, row in ipairs(redis.call('HMGET', T.ticket, unpack(ids))) do out[#out + 1] = row end
-end
+for _, row in ipairs(ticket_rows(T, ids)) do out[#out + 1] = row end
 return out

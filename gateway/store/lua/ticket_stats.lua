@@ -1,7 +1,7 @@
 -- The gauges: open tickets per component and severity, breached ones per
 -- component (counted in the c_sla index, never by reading tickets), and
 -- resolutions per component and severity with their total seconds.
--- KEYS: 1..16 the ticket keys (lib/ticket.lua)
+-- KEYS: 1..17 the ticket keys (lib/ticket.lua)
 -- ARGV: 1 now
 -- Returns {counts, breached (component/count pairs), resolution seconds,
 -- resolutions} (field/value pairs).

@@ -229,8 +229,10 @@ function contract(baseFile, overlayFile) {
       eq(w, "capabilities.drop", c.securityContext?.capabilities?.drop, ["ALL"]);
       eq(w, "seccompProfile", sc.seccompProfile?.type, "RuntimeDefault");
       const pre = c.lifecycle?.preStop?.exec?.command;
-      const preSec = Array.isArray(pre) && /sleep$/.test(pre[0]) ? Number(pre[1]) : NaN;
-      if (!(preSec > 0)) fail(w, "no preStop sleep");
+      // ["/usr/local/bin/kaizen-gateway", "sleep", N]: the image has no /bin/sleep
+      const preSec = Array.isArray(pre) && pre[0] === "/usr/local/bin/kaizen-gateway" &&
+        pre[1] === "sleep" ? Number(pre[2]) : NaN;
+      if (!(preSec > 0)) fail(w, "no preStop sleep (kaizen-gateway sleep N)");
       // gateway drain is at most 10 s (SPEC): preStop + 10 s must fit the grace period
       if (!(pod.terminationGracePeriodSeconds >= preSec + 10))
         fail(w, `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} < preStop ${preSec}s + 10s drain`);

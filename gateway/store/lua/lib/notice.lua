@@ -54,7 +54,7 @@ local function notice_edit(N, T, O, id, why, now)
   local d = cjson.decode(raw)
   if d.dest ~= O.dest then return false end   -- its route changed since: left as it is
   local tickets = {}
-  for _, row in ipairs(redis.call('HMGET', T.ticket, unpack(d.ids))) do
+  for _, row in ipairs(ticket_rows(T, d.ids)) do
     if row then tickets[#tickets + 1] = ticket_object(row) end
   end
   if #tickets == 0 then return false end

@@ -2,13 +2,11 @@
 --
 -- A row is the ticket's fields joined by NUL bytes, in this order:
 --   state component severity updated_at sla_deadline created_at resolved_at
---   source id url title [acked_by acked_at]
--- The last two are there once the ticket is acknowledged from Slack
--- (ticket_ack.lua); a change from a webhook keeps them, a reopen drops them.
+--   source id url title
 -- The first five are what the indexes need, so a script reads only those.
 -- Every field is stored once: the indexes hold only ids and sort keys.
 --
--- The ticket keys, KEYS[first .. first + 15] in this order (ticket_keys):
+-- The ticket keys, KEYS[first .. first + 16] in this order (ticket_keys):
 --   ticket       hash id -> row
 --   open, resolved                        lex zsets "<age>\0id"
 --   c_open, c_resolved                    lex zsets "component\0<sev>\0<age>\0id"
@@ -21,17 +19,21 @@
 --   version, changed_at                   feed ETag and Last-Modified
 --   mttr_sum, mttr_count                  hash "component\0severity" ->
 --                seconds to resolution and resolutions (kaizen_ticket_seconds)
+--   ack          hash id -> "acked_by\0acked_at": acknowledged from Slack
+--                (ticket_ack.lua), while open; kept apart from the row so that
+--                a replica of an older version reads every row unchanged.
+--                Listings return an acked ticket's row with the two appended.
 -- <age> is 12 hex digits of 2^48-1-updated_at, so lex order is newest change
 -- first; <sev> is 0-3 (critical..low); <deadline> is 12 hex digits. Every
 -- listing, filter and page is a ZRANGEBYLEX over one prefix: O(page + log n).
-local TICKET_KEYS = 16
+local TICKET_KEYS = 17
 
 local function ticket_keys(first)
   local k = function(i) return KEYS[first + i] end
   return {ticket = k(0), open = k(1), resolved = k(2), c_open = k(3), c_resolved = k(4),
           s_open = k(5), s_resolved = k(6), c_sla = k(7), sla = k(8), pending = k(9),
           notified = k(10), counts = k(11), version = k(12), changed = k(13),
-          mttr_sum = k(14), mttr_count = k(15)}
+          mttr_sum = k(14), mttr_count = k(15), ack = k(16)}
 end
 
 local SEVERITY_DIGIT = {critical = '0', high = '1', medium = '2', low = '3'}
@@ -79,15 +81,21 @@ local function ticket_index(T, id, state, component, severity, updated, deadline
   end
 end
 
--- A row without its acknowledgement, and the acknowledgement ('' or
--- '\0acked_by\0acked_at'): it starts at the 11th NUL.
-local function ticket_split_ack(row)
-  local at = 0
-  for _ = 1, 11 do
-    at = string.find(row, '\0', at + 1, true)
-    if not at then return row, '' end
+-- The rows of ids (false where absent), each acknowledged one with
+-- "\0acked_by\0acked_at" appended: what the C side decodes. In chunks of
+-- 1000 (unpack() takes a few thousand values at most).
+local function ticket_rows(T, ids)
+  local out = {}
+  for first = 1, #ids, 1000 do
+    local chunk = {}
+    for i = first, math.min(first + 999, #ids) do chunk[#chunk + 1] = ids[i] end
+    local rows = redis.call('HMGET', T.ticket, unpack(chunk))
+    local acks = redis.call('HMGET', T.ack, unpack(chunk))
+    for i = 1, #chunk do
+      out[first + i - 1] = rows[i] and acks[i] and rows[i] .. '\0' .. acks[i] or rows[i]
+    end
   end
-  return string.sub(row, 1, at - 1), string.sub(row, at)
+  return out
 end
 
 local function ticket_changed(T, now)
@@ -104,6 +112,7 @@ local function ticket_delete(T, id, old, now)
   redis.call('ZREM', T.sla, id)
   redis.call('ZREM', T.pending, id)
   redis.call('HDEL', T.notified, id)
+  redis.call('HDEL', T.ack, id)
 end
 
 -- Stores row for id over old (false for a new ticket). Returns 1 when this
@@ -115,12 +124,11 @@ local function ticket_write(T, id, row, old, now, observe)
   local ostate, ocomponent, oseverity, oupdated, odeadline
   if old then
     ostate, ocomponent, oseverity, oupdated, odeadline = ticket_head(old)
-    -- An acknowledgement lasts until the ticket reopens.
-    local _, ack = ticket_split_ack(old)
-    if not (ostate == 'resolved' and state == 'open') then row = row .. ack end
   end
   if old == row then return 0 end
   if old then
+    -- An acknowledgement lasts until the ticket reopens.
+    if ostate == 'resolved' and state == 'open' then redis.call('HDEL', T.ack, id) end
     ticket_index(T, id, ostate, ocomponent, oseverity, oupdated, odeadline, -1)
   end
   ticket_changed(T, now)
