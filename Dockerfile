@@ -51,6 +51,7 @@ FROM build AS rootfs
 RUN set -eu; r=/rootfs; \
     mkdir -p "$r/usr/local/bin" "$r/usr/local/share/kaizen-gateway" "$r/etc/ssl/certs" "$r/tmp"; \
     install -m 0755 -s /build/kaizen-gateway "$r/usr/local/bin/kaizen-gateway"; \
+    if ldd /build/kaizen-gateway | grep 'not found'; then echo "a library is missing" >&2; exit 1; fi; \
     libs=$(ldd /build/kaizen-gateway | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); \
     for lib in $libs /lib/*-linux-gnu/libnss_files.so.2 /lib/*-linux-gnu/libnss_dns.so.2; do \
       mkdir -p "$r$(dirname "$lib")"; cp -L "$lib" "$r$lib"; \

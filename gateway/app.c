@@ -145,7 +145,7 @@ routes(struct gw_app *app)
     const struct gw_config *cfg = app->cfg;
 
     app->health = (struct gw_health_handler){app->http, app->redis, app->migration, cfg,
-                                             reload, app};
+                                             reload, app, &app->digest};
     app->metrics = (struct gw_metrics_handler){app->registry, app->start_time};
     app->webhooks = (struct gw_webhook_handler){cfg, app->tickets, app->canaries, &app->telemetry};
     app->api = (struct gw_api_handler){cfg, app->tickets, app->canaries, app->outbox,
@@ -162,6 +162,19 @@ routes(struct gw_app *app)
     gw_outbox_api_register(app->http, &app->api);
     gw_canaries_api_register(app->http, &app->api);
     gw_feeds_register(app->http, &app->feeds);
+}
+
+/* What is loaded now: app->digest and kaizen_config_info. */
+static void
+set_digest(struct gw_app *app)
+{
+    const char *labels[2];
+
+    gw_config_digest(app->cfg, app->templates, &app->digest);
+    labels[0] = app->digest.templates;
+    labels[1] = app->digest.routes;
+    gw_metric_clear(app->telemetry.config_info);
+    gw_metric_set(app->telemetry.config_info, labels, 1);
 }
 
 int
@@ -182,6 +195,7 @@ gw_app_init(struct gw_app *app, struct event_base *base, const struct gw_config 
     /* The start-up load counts as the first successful one, as in Prometheus. */
     gw_metric_set(app->telemetry.reload_ok, NULL, 1);
     gw_metric_set(app->telemetry.reload_time, NULL, app->start_time);
+    set_digest(app);
     routes(app);
     return 0;
 }
@@ -206,8 +220,11 @@ gw_app_reload(struct gw_app *app, char *err, size_t errlen)
         if (routes != NULL)
             gw_routes_swap(app->routes, routes);
         gw_metric_set(app->telemetry.reload_time, NULL, (double)gw_now());
+        set_digest(app);
         gw_log(GW_LOG_INFO, "configuration reloaded", "templates", app->cfg->templates_dir,
-               "routes", app->cfg->routes_file != NULL ? app->cfg->routes_file : "(none)", NULL);
+               "templates_sha256", app->digest.templates, "routes",
+               app->cfg->routes_file != NULL ? app->cfg->routes_file : "(none)",
+               "routes_sha256", app->digest.routes, NULL);
     } else {
         gw_log(GW_LOG_WARN, "reload failed; the running configuration is kept", "error", err,
                NULL);

@@ -7,6 +7,7 @@
 #define GW_APP_H
 
 #include "gateway/config.h"
+#include "gateway/reload.h"
 #include "gateway/routing.h"
 #include "gateway/telemetry.h"
 #include "handlers/handlers.h"
@@ -23,6 +24,7 @@ struct gw_app {
     struct gw_templates *templates;   /* reloaded in place (gw_app_reload) */
     struct gw_routes *routes;         /* NULL: no routes file; reloaded in place */
     struct gw_routing routing;        /* the routes file, applied to destinations */
+    struct gw_config_digest digest;   /* of what was last loaded */
     double start_time;
     struct gw_metrics *registry;
     struct gw_telemetry telemetry;

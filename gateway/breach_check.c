@@ -127,7 +127,7 @@ keep_notices(struct gw_breach_notice **notices, size_t *m, const struct gw_outbo
         if (text == NULL)
             abort();
         json_decref(d);
-        grown[(*m)++] = (struct gw_breach_notice){b->ids[i], text};
+        grown[(*m)++] = (struct gw_breach_notice){b->ids[i], dest, text};
         at += per_msg[i];
     }
 }

@@ -1,6 +1,7 @@
 #include "gateway/reload.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "gateway/text/render.h"
 
@@ -43,4 +44,32 @@ gw_load_routes(const struct gw_config *cfg, struct gw_routes **routes, char *err
         return -1;
     }
     return 0;
+}
+
+void
+gw_config_digest(const struct gw_config *cfg, const struct gw_templates *templates,
+                 struct gw_config_digest *out)
+{
+    FILE *f = cfg->routes_file != NULL ? fopen(cfg->routes_file, "rb") : NULL;
+    char *text = NULL;
+    size_t len = 0, cap = 0, got;
+
+    gw_templates_digest(templates, out->templates);
+    out->routes[0] = '\0';
+    if (f == NULL)
+        return;
+    do {   /* a routes file is a few KB */
+        char *grown = len + 4096 > cap ? realloc(text, cap = len + 8192) : text;
+        if (grown == NULL)
+            break;
+        text = grown;
+        got = fread(text + len, 1, cap - len, f);
+        len += got;
+    } while (got > 0);
+    if (!ferror(f) && text != NULL) {
+        const char *parts[] = {text};
+        gw_sha256_prefix(parts, &len, 1, out->routes);
+    }
+    free(text);
+    fclose(f);
 }

@@ -9,6 +9,7 @@ static const char *const version_label[] = {"version"};
 static const char *const kind_label[] = {"kind"};
 static const char *const sink_result[] = {"sink", "result"};
 static const char *const deployment_env[] = {"deployment", "environment"};
+static const char *const config_digests[] = {"templates_sha256", "routes_sha256"};
 
 /* Every family the app shares between handlers and timers, in export order. */
 struct family {
@@ -60,6 +61,10 @@ static const struct family families[] = {
     FAMILY0(reload_time, "kaizen_config_last_reload_success_timestamp_seconds",
             "When the templates and routes file were last loaded successfully, Unix seconds.",
             GW_GAUGE),
+    FAMILY(config_info, "kaizen_config_info",
+           "What is loaded: 16 hex digits of the SHA-256 of the templates (their files "
+           "concatenated in name order) and of the routes file; always 1.", GW_GAUGE,
+           config_digests),
 };
 
 int

@@ -27,6 +27,7 @@ struct gw_telemetry {
     struct gw_metric *canary_pages;       /* kaizen_canary_pages_total */
     struct gw_metric *reload_ok;          /* kaizen_config_last_reload_successful */
     struct gw_metric *reload_time;        /* ..._success_timestamp_seconds */
+    struct gw_metric *config_info;        /* kaizen_config_info{templates_sha256,routes_sha256} */
 };
 
 /* Registers every family in registry (borrowed). -1 when out of memory. */

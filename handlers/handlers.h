@@ -13,6 +13,7 @@
 #include "gateway/net/redis.h"
 
 struct gw_canaries;
+struct gw_config_digest;
 struct gw_digests;
 struct gw_metrics;
 struct gw_migration;
@@ -32,6 +33,7 @@ struct gw_health_handler {
     const struct gw_config *cfg;
     int (*reload)(void *ctx, char *err, size_t errlen);   /* 0, or -1 with the reason */
     void *ctx;
+    const struct gw_config_digest *digest;   /* what is loaded, after a reload */
 };
 void gw_health_register(struct gw_http *http, struct gw_health_handler *h);
 

@@ -1,4 +1,8 @@
-/* GET /healthz (process serves) and GET /readyz (Redis answers, not stopping). */
+/*
+ * GET /healthz (process serves) and GET /readyz (Redis answers, not
+ * stopping), also as /-/healthy and /-/ready; POST /-/reload.
+ */
+#include "gateway/reload.h"
 #include "gateway/store/migrate.h"
 #include "handlers/handlers.h"
 
@@ -35,7 +39,10 @@ on_reload(struct gw_request *req, void *arg)
     if (h->reload(h->ctx, err, sizeof(err)) != 0)
         gw_reply_error(req, 500, err);
     else
-        gw_reply_status(req, 200, "reloaded");
+        gw_reply_json(req, 200, json_pack("{s:s, s:s, s:s?}", "status", "reloaded",
+                                          "templates_sha256", h->digest->templates,
+                                          "routes_sha256",
+                                          *h->digest->routes ? h->digest->routes : NULL));
 }
 
 void

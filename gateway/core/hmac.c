@@ -148,6 +148,23 @@ gw_slack_sig_reason(enum gw_slack_sig r)
 }
 
 void
+gw_sha256_prefix(const char *const *parts, const size_t *lens, size_t n, char *out)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+
+    *out = '\0';
+    for (size_t i = 0; ok && i < n; i++)
+        ok = EVP_DigestUpdate(ctx, parts[i], lens[i]) == 1;
+    if (ok && EVP_DigestFinal_ex(ctx, md, &len) == 1 && len >= 8)
+        for (unsigned i = 0; i < 8; i++)
+            snprintf(out + 2 * i, 3, "%02x", md[i]);
+    EVP_MD_CTX_free(ctx);
+}
+
+void
 gw_random_token(char out[GW_TOKEN_LEN])
 {
     unsigned char raw[16];

@@ -42,4 +42,12 @@ const char *gw_slack_sig_reason(enum gw_slack_sig r);
 /* 32 random hex digits (OpenSSL's generator; rand() if that fails): lease owners, unique ids. */
 void gw_random_token(char out[GW_TOKEN_LEN]);
 
+/*
+ * The first 16 hex digits of the SHA-256 of parts[0..n) one after the other
+ * (what `cat ... | sha256sum | cut -c1-16` prints), into out
+ * (GW_DIGEST_LEN bytes); "" if OpenSSL fails.
+ */
+#define GW_DIGEST_LEN 17
+void gw_sha256_prefix(const char *const *parts, const size_t *lens, size_t n, char *out);
+
 #endif

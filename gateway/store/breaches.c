@@ -140,6 +140,7 @@ gw_breaches_emit(struct gw_breaches *b, const struct gw_breach_lease *l, long pa
     for (size_t i = 0; i < m; i++) {
         gw_redis_args_str(&a, notices[i].id);
         gw_redis_args_str(&a, notices[i].descriptor);
+        gw_redis_args_int(&a, gw_outbox_queue_key(&a, notices[i].dest, GW_MSG_BREACH));
     }
     gw_outbox_args(&a, msgs, n);
     gw_redis_eval_args(b->redis, &b->round, &a, on_emitted, gw_call_new((gw_any_cb)cb, arg));

@@ -65,9 +65,10 @@ void gw_breaches_rows(struct gw_breaches *b, long page, long page_size, gw_breac
  * replica's any more (nothing was enqueued).
  */
 typedef void (*gw_breach_emit_cb)(int result, const struct gw_redis_error *err, void *arg);
-/* A message of the page kept for its edits: its outbox id and descriptor (lib/notice.lua). */
+/* A message of the page kept for its edits: its outbox id, destination and descriptor (lib/notice.lua). */
 struct gw_breach_notice {
     const char *id;
+    const char *dest;
     const char *descriptor;
 };
 void gw_breaches_emit(struct gw_breaches *b, const struct gw_breach_lease *l, long page,

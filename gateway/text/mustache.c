@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/core/hmac.h"
+
 /* Keeps rendering any input off a deep stack. */
 #define MAX_PARTIAL_DEPTH 64    /* partials rendering inside partials */
 /* Partials can still fan out exponentially within that depth, so a render also has a budget. */
@@ -139,6 +141,24 @@ gw_templates_free(struct gw_templates *set)
         template_clear(&set->items[i]);
     free(set->items);
     free(set);
+}
+
+void
+gw_templates_digest(const struct gw_templates *set, char *out)
+{
+    const char **parts = calloc(set->n + 1, sizeof(*parts));
+    size_t *lens = calloc(set->n + 1, sizeof(*lens));
+
+    *out = '\0';
+    if (parts != NULL && lens != NULL) {
+        for (size_t i = 0; i < set->n; i++) {
+            parts[i] = set->items[i].source;
+            lens[i] = strlen(parts[i]);
+        }
+        gw_sha256_prefix((const char *const *)parts, lens, set->n, out);
+    }
+    free(parts);
+    free(lens);
 }
 
 void

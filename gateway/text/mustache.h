@@ -21,6 +21,13 @@ struct gw_templates;
 struct gw_templates *gw_templates_new(void);
 /* Frees set and every template in it; NULL is fine. */
 void gw_templates_free(struct gw_templates *set);
+/*
+ * The first 16 hex digits of the SHA-256 of every template's source, in load
+ * order (a directory's files in byte order of their names): what
+ * `LC_ALL=C cat DIR/<every>.mustache | sha256sum` prints. out: GW_DIGEST_LEN bytes.
+ */
+void gw_templates_digest(const struct gw_templates *set, char *out);
+
 /* Exchanges the templates of a and b (a reload: holders of a see b's from now on). */
 void gw_templates_swap(struct gw_templates *a, struct gw_templates *b);
 

@@ -187,11 +187,12 @@ gw_render_breach_page(const struct gw_templates *set, const struct gw_ticket *ti
 
         snprintf(value, sizeof(value), "ticket:%s", tickets[0].id);
         if (msg == NULL ||
-            (p->buttons && ackable(&tickets[0]) && gw_render_add_ack_button(msg, value) < 0) ||
-            json_array_append_new(out, msg) < 0) {
+            (p->buttons && ackable(&tickets[0]) && gw_render_add_ack_button(msg, value) < 0)) {
             json_decref(msg);
             goto oom;
         }
+        if (json_array_append_new(out, msg) < 0)   /* it took msg either way */
+            goto oom;
         if (per_msg != NULL)
             per_msg[0] = 1;
         return out;

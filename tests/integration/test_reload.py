@@ -5,6 +5,7 @@ kaizen_config_last_reload_successful 0; reloads under webhook load lose
 nothing; 100 reloads leak no memory; /-/healthy and /-/ready answer as
 /healthz and /readyz. The Slack peer is a fake Web API."""
 
+import hashlib
 import json
 import os
 import re
@@ -110,6 +111,22 @@ class Reload(unittest.TestCase):
     def reload(self):
         return self.gw.json("POST", "/-/reload", headers=ADMIN)
 
+    def loaded(self):
+        """What a good reload must answer: the hashes an operator computes from the files
+        (`LC_ALL=C cat templates/*.mustache | sha256sum`, `sha256sum routes.json`)."""
+        templates = b"".join(self.template_files[name].encode()
+                             for name in sorted(self.template_files, key=str.encode))
+        with open(self.routes, "rb") as f:
+            routes = f.read()
+        return {"status": "reloaded", "templates_sha256": hashlib.sha256(templates).hexdigest()[:16],
+                "routes_sha256": hashlib.sha256(routes).hexdigest()[:16]}
+
+    def config_info(self):
+        """The labels of the one kaizen_config_info series."""
+        lines = [l for l in self.gw.metrics().splitlines() if l.startswith("kaizen_config_info{")]
+        self.assertEqual(len(lines), 1, lines)
+        return dict(re.findall(r'(\w+)="([^"]*)"', lines[0]))
+
     def reloads_logged(self):
         return self.gw.read_log().count("configuration reloaded")
 
@@ -134,6 +151,9 @@ class Reload(unittest.TestCase):
         started = gw.metric("kaizen_config_last_reload_success_timestamp_seconds")
         self.assertEqual(gw.metric("kaizen_config_last_reload_successful"), 1)
         self.assertGreater(started, time.time() - 600)
+        first = self.loaded()
+        self.assertEqual(self.config_info(), {"templates_sha256": first["templates_sha256"],
+                                              "routes_sha256": first["routes_sha256"]})
         now = rfc3339(time.time())
         status, _ = gw.github("issues", issue("opened", number=1, title="Pay fails", created=now,
                                               updated=now, labels=("component:checkout",)))
@@ -144,7 +164,9 @@ class Reload(unittest.TestCase):
 
         # A template change, live after POST /-/reload.
         self.write_template("digest_header", "Digest v2: {{open_tickets}} open")
-        self.assertEqual(self.reload(), (200, {"status": "reloaded"}))
+        self.assertEqual(self.reload(), (200, self.loaded()))
+        self.assertNotEqual(self.loaded()["templates_sha256"], first["templates_sha256"])
+        self.assertEqual(self.config_info()["templates_sha256"], self.loaded()["templates_sha256"])
         self.assertIn("Digest v2: 1 open", self.digest_text())
         # A routes change, live after SIGHUP.
         self.write_routes(ROUTES_V2)
@@ -164,6 +186,8 @@ class Reload(unittest.TestCase):
                                         "'open_tickets'" % self.templates)
         self.assertEqual(gw.metric("kaizen_config_last_reload_successful"), 0)
         self.assertEqual(gw.metric("kaizen_config_last_reload_success_timestamp_seconds"), good_at)
+        self.assertEqual(self.config_info()["routes_sha256"],
+                         hashlib.sha256(json.dumps(ROUTES_V2, indent=2).encode()).hexdigest()[:16])
         self.assertIn("Digest v2: 1 open", self.digest_text())
         self.assertEqual(self.route_of(tid), "payments-v2")
         self.assertIn("reload failed", gw.read_log())
@@ -189,7 +213,7 @@ class Reload(unittest.TestCase):
 
         # Fixed: the next reload takes both.
         self.write_routes(ROUTES_V1)
-        self.assertEqual(self.reload(), (200, {"status": "reloaded"}))
+        self.assertEqual(self.reload(), (200, self.loaded()))
         self.assertEqual(gw.metric("kaizen_config_last_reload_successful"), 1)
         self.assertIn("Digest v4: 1 open", self.digest_text())
         self.assertEqual(self.route_of(tid), "payments")
@@ -203,30 +227,41 @@ class Reload(unittest.TestCase):
             self.assertEqual(gw.json("GET", theirs), gw.json("GET", ours))
 
     def test_reloads_under_webhook_load_lose_nothing(self):
-        gw = self.start(KAIZEN_ADMIN_TOKEN=None)   # loopback is admin
+        # Rendering goes on during the reloads: breach notices every second (half the
+        # tickets are critical and 3 h old, past a 1 h SLA) and a digest every few reloads.
+        gw = self.start(KAIZEN_ADMIN_TOKEN=None, KAIZEN_CHECK_EVERY="1s",   # loopback is admin
+                        KAIZEN_SLA="critical=3600s")
         n_threads, per_thread = 4, 250
         answers, lock = [], threading.Lock()
-        now = rfc3339(time.time())
+        now, old = rfc3339(time.time()), rfc3339(time.time() - 3 * 3600)
 
         def send(t):
             for k in range(per_thread):
                 number = 1000 + t * per_thread + k
-                status, _ = gw.github("issues", issue("opened", number=number, title="T%d" % number,
-                                                      created=now, updated=now,
-                                                      labels=("component:checkout",)), timeout=30)
+                critical = number % 2 == 0
+                status, _ = gw.github("issues", issue(
+                    "opened", number=number, title="T%d" % number,
+                    created=old if critical else now, updated=old if critical else now,
+                    labels=("component:checkout",) + (("severity:critical",) if critical else ())),
+                    timeout=30)
                 with lock:
                     answers.append(status)
 
         threads = [threading.Thread(target=send, args=(t,)) for t in range(n_threads)]
         for t in threads:
             t.start()
-        reloads = 0
+        reloads, digests = 0, 0
         while any(t.is_alive() for t in threads) and reloads < 200:
             self.write_template("digest_header", "Digest %d: {{open_tickets}} open" % reloads)
+            self.write_template("sla_breach_line", "R%d {{{link}}} breached {{breached_for}} ago"
+                                % reloads)
             if reloads % 2:
                 gw.proc.send_signal(signal.SIGHUP)
             else:
                 self.assertEqual(self.reload()[0], 200)
+            if reloads % 8 == 0:
+                self.assertIn(gw.json("POST", "/api/digest")[0], (200, 202))
+                digests += 1
             reloads += 1
             time.sleep(0.005)
         for t in threads:
@@ -235,8 +270,19 @@ class Reload(unittest.TestCase):
         stored = {t["id"] for t in tickets}
         sent = n_threads * per_thread
         lost = sent - len(stored)
-        print("reload under load: %d reloads; %d webhooks sent, %d acknowledged (202), "
-              "%d stored, %d lost" % (reloads, sent, answers.count(202), len(stored), lost))
+        wait_for(lambda: self.redis.command("GET", "{kz}:outbox:pending") == "0", timeout=120,
+                 what="every message rendered during the reloads sent")
+        posts = [r["json"] for r in self.peer.received("/api/chat.postMessage")]
+        print("reload under load: %d reloads, %d digests asked, %d Slack posts; %d webhooks "
+              "sent, %d acknowledged (202), %d stored, %d lost"
+              % (reloads, digests, len(posts), sent, answers.count(202), len(stored), lost))
+        self.assertEqual(gw.json("GET", "/api/outbox")[1]["dead"], 0)
+        # Each message is rendered whole with one set of templates: a digest header and a
+        # notice's lines each name a single reload.
+        for msg in posts:
+            text = json.dumps(msg, ensure_ascii=False)
+            self.assertLessEqual(len(set(re.findall(r"\bR(\d+) <", text))), 1, text[:500])
+            self.assertLessEqual(len(set(re.findall(r"Digest (\d+):", text))), 1, text[:500])
         self.assertGreater(reloads, 1)
         self.assertEqual(answers, [202] * sent)
         self.assertEqual(lost, 0)

@@ -352,7 +352,7 @@ class SlackApp(unittest.TestCase):
         wait_for(lambda: len(self.updates()) == 4, timeout=30, what="the last edits")
         wait_for(lambda: self.redis.command("GET", "{kz}:outbox:pending") == "0", timeout=30,
                  what="the outbox drained")
-        time.sleep(1.5)
+        time.sleep(3)   # two edit slots (1.2 s each): anything sent twice would be here
         self.assertEqual(len(self.updates()), 4)
         self.assertEqual(menu_values(self.updates()[3]["json"]), [])
         self.assertEqual(self.redis.command("HLEN", "{kz}:breach:notice_of"), 0)

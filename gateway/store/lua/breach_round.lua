@@ -15,9 +15,9 @@
 -- ARGV: 1 op  2 token of this replica  3 now (ms)  4 lease (ms)
 --   take: 5 the check's time (s)  6 how many to move
 --   rows: 5 page  6 page size
---   emit: 5 page  6 page size  7 m, then m {notice id, descriptor} of the
---         messages to keep for edits (lib/notice.lua), then the messages
---         (outbox_enqueue_argv)
+--   emit: 5 page  6 page size  7 m, then m {notice id, descriptor, KEYS
+--         index of its destination's breach queue} of the messages to keep
+--         for edits (lib/notice.lua), then the messages (outbox_enqueue_argv)
 -- take returns {'busy'} (another replica's live round), {'took', n},
 -- {'none'} (nothing breached), or {'ready', round id, check time, listed, next page};
 -- rows returns the rows (a ticket deleted since is left out);
@@ -48,8 +48,17 @@ end
 if op == 'emit' then
   if r[1] ~= token or tonumber(ARGV[5]) ~= tonumber(r[5]) then return 0 end
   local m = tonumber(ARGV[7])
-  for i = 0, m - 1 do notice_remember(N, ARGV[8 + 2 * i], ARGV[9 + 2 * i]) end
-  outbox_enqueue_argv(8 + 2 * m)
+  local ob = 8 + 3 * m   -- the outbox arguments: posts first, so edits go behind them
+  outbox_enqueue_argv(ob)
+  for i = 0, m - 1 do
+    local at = 8 + 3 * i
+    local d = ARGV[at + 1]
+    notice_remember(N, T, {seq = KEYS[tonumber(ARGV[ob])], bodies = KEYS[tonumber(ARGV[ob + 1])],
+                           dests = KEYS[tonumber(ARGV[ob + 2])],
+                           pending = KEYS[tonumber(ARGV[ob + 3])],
+                           queue = KEYS[tonumber(ARGV[at + 2])], dest = cjson.decode(d).dest},
+                    ARGV[at], d, ARGV[3])
+  end
   local next_page = tonumber(r[5]) + 1
   if next_page * tonumber(ARGV[6]) >= redis.call('LLEN', listed) then
     redis.call('DEL', round, listed)

@@ -20,12 +20,15 @@ for q = 6, #KEYS do
     local body = redis.call('HGET', KEYS[2], head)
     if body then
       if edit_spacing > 0 and string.sub(head, 1, 5) == 'edit:' then
+        -- Redis's clock, not the replicas': they may disagree by more than the spacing.
+        local t = redis.call('TIME')
+        local clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local tier = tonumber(redis.call('GET', KEYS[5]) or '0')
-        if now < tier then
-          redis.call('ZADD', KEYS[4], tier, dest)
-          return {'wait', tostring(tier - now)}
+        if clock < tier then
+          redis.call('ZADD', KEYS[4], now + tier - clock, dest)
+          return {'wait', tostring(tier - clock)}
         end
-        redis.call('SET', KEYS[5], now + edit_spacing, 'PX', edit_spacing)
+        redis.call('SET', KEYS[5], clock + edit_spacing, 'PX', edit_spacing)
       end
       redis.call('SET', KEYS[1], token .. ' ' .. head, 'PX', lease)
       return {'msg', head, body, tostring(redis.call('HINCRBY', KEYS[3], head, 1)), tostring(q - 5)}

@@ -23,6 +23,7 @@ if ARGV[5] == '1' and not delivery_claim(KEYS[TICKET_KEYS + 1 + n], ttl) then
 end
 local notices = tonumber(ARGV[6])
 local N = notices > 0 and notice_keys(notices)
+local resolves = {}   -- tickets resolved here whose breach notice may need an edit
 
 local function apply(tomb, op, id, row, dest, queue)
   local old = redis.call('HGET', KEYS[1], id)   -- KEYS[1] is the ticket hash
@@ -49,14 +50,7 @@ local function apply(tomb, op, id, row, dest, queue)
   end
   if not old then redis.call('DEL', tomb) end
   local resolved, seconds, resolutions = ticket_write(T, id, row, old, now, true)
-  if resolved == 1 and N then
-    -- Its breach notice shows it resolved; the notice no longer waits for it.
-    notice_edit(N, T, {seq = KEYS[notices + 2], bodies = KEYS[notices + 3],
-                       dests = KEYS[notices + 4], pending = KEYS[notices + 5],
-                       queue = KEYS[tonumber(queue)], dest = dest},
-                id, 'resolved', string.format('%d', tonumber(now) * 1000))
-    notice_forget(N, id)
-  end
+  if resolved == 1 and N then resolves[#resolves + 1] = {id = id, dest = dest, queue = queue} end
   return 'accepted', resolved, seconds, resolutions
 end
 
@@ -71,4 +65,18 @@ for i = 0, n - 1 do
   out[#out + 1] = seconds or 0
   out[#out + 1] = resolutions or 0
 end
+-- One edit per notice however many of its tickets resolved here, then they
+-- stop pointing at it.
+local edited = {}
+for _, r in ipairs(resolves) do
+  local nid = redis.call('HGET', N.of, r.id)
+  if nid and not edited[nid] then
+    edited[nid] = true
+    notice_edit(N, T, {seq = KEYS[notices + 2], bodies = KEYS[notices + 3],
+                       dests = KEYS[notices + 4], pending = KEYS[notices + 5],
+                       queue = KEYS[tonumber(r.queue)], dest = r.dest},
+                r.id, 'resolved', string.format('%d', tonumber(now) * 1000))
+  end
+end
+for _, r in ipairs(resolves) do notice_forget(N, r.id) end
 return out
