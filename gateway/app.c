@@ -185,7 +185,6 @@ gw_app_init(struct gw_app *app, struct event_base *base, const struct gw_config 
     app->base = base;
     app->cfg = cfg;
     app->templates = templates;
-    app->routes = route_table;
     app->routing = (struct gw_routing){cfg, route_table};
     app->start_time = (double)gw_now();
     if (build(app) != 0) {
@@ -208,7 +207,7 @@ gw_app_reload(struct gw_app *app, char *err, size_t errlen)
     int ok = templates != NULL && gw_load_routes(app->cfg, &routes, err, errlen) == 0;
 
     /* A file given at start-up cannot go away, nor one appear (KAIZEN_* are not re-read). */
-    if (ok && (routes == NULL) != (app->routes == NULL)) {
+    if (ok && (routes == NULL) != (app->routing.routes == NULL)) {
         snprintf(err, errlen, "KAIZEN_ROUTES_FILE: cannot be added or removed by a reload");
         ok = 0;
     }
@@ -218,7 +217,7 @@ gw_app_reload(struct gw_app *app, char *err, size_t errlen)
          * contents from the next event on. The old contents are freed with the husks. */
         gw_templates_swap(app->templates, templates);
         if (routes != NULL)
-            gw_routes_swap(app->routes, routes);
+            gw_routes_swap(app->routing.routes, routes);
         gw_metric_set(app->telemetry.reload_time, NULL, (double)gw_now());
         set_digest(app);
         gw_log(GW_LOG_INFO, "configuration reloaded", "templates", app->cfg->templates_dir,

@@ -22,7 +22,6 @@ struct gw_app {
     struct event_base *base;
     const struct gw_config *cfg;
     struct gw_templates *templates;   /* reloaded in place (gw_app_reload) */
-    struct gw_routes *routes;         /* NULL: no routes file; reloaded in place */
     struct gw_routing routing;        /* the routes file, applied to destinations */
     struct gw_config_digest digest;   /* of what was last loaded */
     double start_time;

@@ -101,7 +101,8 @@ on_emitted(int result, const struct gw_redis_error *err, void *arg)
 /*
  * The descriptors of a channel's messages (lib/notice.lua), appended to
  * *notices: each message's tickets (mine, per_msg[i] each), its range and
- * destination, so its resolves and acks can render it again.
+ * destination, so its resolves and acks can render it again (its last
+ * number is first + its tickets - 1).
  */
 static void
 keep_notices(struct gw_breach_notice **notices, size_t *m, const struct gw_outbox_batch *b,
@@ -118,11 +119,10 @@ keep_notices(struct gw_breach_notice **notices, size_t *m, const struct gw_outbo
         json_t *ids = json_array();
         for (size_t k = 0; k < per_msg[i]; k++)
             json_array_append_new(ids, json_string(mine[at + k].id));
-        json_t *d = json_pack("{s:s, s:I, s:I, s:I, s:I, s:b, s:o}", "dest", dest, "checked_at",
+        json_t *d = json_pack("{s:s, s:I, s:I, s:I, s:b, s:o}", "dest", dest, "checked_at",
                               (json_int_t)p->checked_at, "count", (json_int_t)p->total, "first",
-                              (json_int_t)(p->first + (long)at), "last",
-                              (json_int_t)(p->first + (long)(at + per_msg[i]) - 1), "buttons",
-                              p->buttons, "ids", ids);
+                              (json_int_t)(p->first + (long)at), "buttons", p->buttons, "ids",
+                              ids);
         char *text = d != NULL ? json_dumps(d, JSON_COMPACT) : NULL;
         if (text == NULL)
             abort();

@@ -22,7 +22,7 @@ struct gw_config;
 
 struct gw_routing {
     const struct gw_config *cfg;
-    const struct gw_routes *routes;    /* NULL: no KAIZEN_ROUTES_FILE */
+    struct gw_routes *routes;    /* NULL: no KAIZEN_ROUTES_FILE; a reload swaps its contents */
 };
 
 #define GW_DEST_LEN 160

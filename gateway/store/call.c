@@ -75,3 +75,25 @@ gw_on_acked(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     ((gw_ack_cb)call->cb)(status, err, call->arg);
     free(call);
 }
+
+struct gw_ack_call *
+gw_ack_call_new(void *store, const char *id, const char *by, int64_t at, gw_ack_cb cb, void *arg)
+{
+    struct gw_ack_call *k = calloc(1, sizeof(*k));
+
+    if (k == NULL || (k->id = strdup(id)) == NULL || (k->by = strdup(by)) == NULL)
+        abort();
+    k->store = store;
+    k->at = at;
+    k->cb = cb;
+    k->arg = arg;
+    return k;
+}
+
+void
+gw_ack_call_free(struct gw_ack_call *k)
+{
+    free(k->id);
+    free(k->by);
+    free(k);
+}

@@ -37,6 +37,19 @@ typedef void (*gw_ack_cb)(enum gw_ack_status status, const struct gw_redis_error
 /* Reply handler of an ack script ('acked', 'duplicate', else unknown); privdata: a gw_call of a gw_ack_cb. */
 void gw_on_acked(redisReply *reply, const struct gw_redis_error *err, void *privdata);
 
+/* An ack under way between the read that finds where its message went and its script. */
+struct gw_ack_call {
+    void *store;          /* the gw_canaries or gw_tickets */
+    char *id, *by;
+    int64_t at;
+    gw_ack_cb cb;
+    void *arg;
+};
+/* Copies id and by; aborts when out of memory, like the stores' other calls. */
+struct gw_ack_call *gw_ack_call_new(void *store, const char *id, const char *by, int64_t at,
+                                    gw_ack_cb cb, void *arg);
+void gw_ack_call_free(struct gw_ack_call *k);
+
 /*
  * Change tracking for conditional GETs: the version counter and the time
  * of the last change (Unix seconds), both 0 when nothing was recorded.

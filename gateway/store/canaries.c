@@ -481,20 +481,12 @@ gw_canaries_page(struct gw_canaries *c, const char *id, const char *slack_dest,
 
 /* --- acknowledgements ------------------------------------------------------------ */
 
-/* An ack under way: the canary is read first (where its page went). */
-struct ack_call {
-    struct gw_canaries *c;
-    char *id, *by;
-    int64_t at;
-    gw_ack_cb cb;
-    void *arg;
-};
-
+/* An ack: the canary is read first (where its page went), then the ack script runs. */
 static void
 on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct ack_call *k = privdata;
-    struct gw_canaries *c = k->c;
+    struct gw_ack_call *k = privdata;
+    struct gw_canaries *c = k->store;
     struct read_canary *found;
     struct gw_redis_args a;
     char queue[256], msg_id[320];
@@ -535,24 +527,16 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
     free(body);
     json_decref(ack);
 done:
-    free(k->id);
-    free(k->by);
-    free(k);
+    gw_ack_call_free(k);
 }
 
 void
 gw_canaries_ack(struct gw_canaries *c, const char *id, const char *by, int64_t at,
                 gw_ack_cb cb, void *arg)
 {
-    struct ack_call *k = calloc(1, sizeof(*k));
+    struct gw_ack_call *k = gw_ack_call_new(c, id, by, at, cb, arg);
     struct gw_redis_args a;
 
-    if (k == NULL || (k->id = strdup(id)) == NULL || (k->by = strdup(by)) == NULL)
-        abort();
-    k->c = c;
-    k->at = at;
-    k->cb = cb;
-    k->arg = arg;
     gw_redis_args_init(&a);
     gw_redis_args_key(&a, GW_KEY_CANARY);
     gw_redis_args_key(&a, GW_KEY_CANARY_PAGE);

@@ -227,14 +227,7 @@ gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
     gw_redis_eval_args(s->redis, &s->apply, &a, on_applied, c);
 }
 
-/* An ack under way: where the ticket's notice went is read first (its queue is a key). */
-struct ack_call {
-    struct gw_tickets *s;
-    char *id, *by;
-    int64_t at;
-    gw_ack_cb cb;
-    void *arg;
-};
+/* An ack: where the ticket's notice went is read first (its queue is a key), then the ack. */
 
 static void
 ack_args(struct gw_redis_args *a, const char *op, const char *id)
@@ -249,7 +242,8 @@ ack_args(struct gw_redis_args *a, const char *op, const char *id)
 static void
 on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct ack_call *k = privdata;
+    struct gw_ack_call *k = privdata;
+    struct gw_tickets *s = k->store;
     struct gw_redis_args a;
     const char *dest = "";
 
@@ -258,7 +252,7 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
     if (err != NULL) {
         k->cb(GW_ACK_UNKNOWN, err, k->arg);
     } else {
-        if (k->s->routing.edits)
+        if (s->routing.edits)
             dest = reply->str;
         ack_args(&a, "ack", k->id);
         gw_redis_args_int(&a, *dest != '\0' ? gw_outbox_queue_key(&a, dest, GW_MSG_BREACH) : 0);
@@ -267,27 +261,19 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
         gw_redis_args_str(&a, k->by);
         gw_redis_args_int(&a, gw_now_ms());
         a.durable = 1;
-        gw_redis_eval_args(k->s->redis, &k->s->ack, &a, gw_on_acked,
+        gw_redis_eval_args(s->redis, &s->ack, &a, gw_on_acked,
                            gw_call_new((gw_any_cb)k->cb, k->arg));
     }
-    free(k->id);
-    free(k->by);
-    free(k);
+    gw_ack_call_free(k);
 }
 
 void
 gw_tickets_ack(struct gw_tickets *s, const char *id, const char *by, int64_t at, gw_ack_cb cb,
                void *arg)
 {
-    struct ack_call *k = calloc(1, sizeof(*k));
+    struct gw_ack_call *k = gw_ack_call_new(s, id, by, at, cb, arg);
     struct gw_redis_args a;
 
-    if (k == NULL || (k->id = strdup(id)) == NULL || (k->by = strdup(by)) == NULL)
-        abort();
-    k->s = s;
-    k->at = at;
-    k->cb = cb;
-    k->arg = arg;
     ack_args(&a, "read", id);
     gw_redis_eval_args(s->redis, &s->ack, &a, on_ack_target, k);
 }

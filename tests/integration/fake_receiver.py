@@ -334,3 +334,11 @@ def _self_test():
 
 if __name__ == "__main__":
     _self_test()
+
+
+def slack_web_api():
+    """A fake Slack Web API: chat.postMessage and chat.update answer ok with a new ts."""
+    peer = FakeReceiver()
+    peer.set_default("/api/chat.postMessage", "slack")
+    peer.set_default("/api/chat.update", "slack")
+    return peer

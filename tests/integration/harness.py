@@ -321,6 +321,15 @@ def issue(action="opened", number=42, title="Checkout fails", labels=(), state="
     }
 
 
+def close_gateways(test, gateways):
+    """Closes every gateway of a test: each must have exited 0 (or been stopped by the
+    test) with no sanitizer report."""
+    for gw in gateways:
+        rc, log = gw.close()
+        test.assertIn(rc, (0, None), log[-3000:])
+        test.assertNotIn("AddressSanitizer", log)
+
+
 class GatewayTest(unittest.TestCase):
     """One Redis and one gateway per test class; more where a test needs them."""
 

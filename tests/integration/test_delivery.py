@@ -11,8 +11,8 @@ import time
 import unittest
 
 from fake_receiver import FakeReceiver
-from harness import (BIN, DAY, NOW, SOURCE_DIR, Gateway, Redis, free_port, issue, main, rfc3339,
-                     wait_for)
+from harness import (BIN, DAY, NOW, SOURCE_DIR, Gateway, Redis, close_gateways, free_port, issue,
+                     main, rfc3339, wait_for)
 
 import subprocess
 
@@ -46,10 +46,7 @@ class Delivery(unittest.TestCase):
         self.gateways = []
 
     def tearDown(self):
-        for gw in self.gateways:
-            rc, log = gw.close()
-            self.assertIn(rc, (0, None), log[-3000:])
-            self.assertNotIn("AddressSanitizer", log)
+        close_gateways(self, self.gateways)
         self.slack.close()
         self.redis.close()
 

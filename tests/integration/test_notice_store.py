@@ -77,7 +77,7 @@ class NoticeStore(unittest.TestCase):
         # Then the page, listing the three as they were read, is emitted.
         nid = "breach:r1:1.1"
         descriptor = json.dumps({"dest": "slack", "checked_at": int(time.time()), "count": 3,
-                                 "first": 1, "last": 3, "buttons": True, "ids": IDS})
+                                 "first": 1, "buttons": True, "ids": IDS})
         keys, argv = self.round("emit", 0, 50)
         keys += OUTBOX_KEYS + [QUEUE]
         queue = len(keys)
@@ -97,7 +97,7 @@ class NoticeStore(unittest.TestCase):
         states = {t["id"]: (t["state"], t["acked_by"]) for t in edit["tickets"]}
         self.assertEqual(states, {IDS[0]: ("resolved", None), IDS[1]: ("open", None),
                                   IDS[2]: ("open", "@bob")})
-        self.assertEqual((edit["edit"], edit["first"], edit["last"]), (nid, 1, 3))
+        self.assertEqual((edit["edit"], edit["first"], edit["count"]), (nid, 1, 3))
 
         # The others resolve in one delivery each: one edit each, then nothing is kept.
         for tid in IDS[1:]:
@@ -120,8 +120,8 @@ class NoticeStore(unittest.TestCase):
         old = int(time.time()) - 6 * 86400 - 60
         self.redis.command("HSET", "{kz}:breach:notice_of", IDS[0], nid)
         self.redis.command("HSET", "{kz}:breach:notices", nid, json.dumps(
-            {"dest": "slack", "checked_at": old, "count": 1, "first": 1, "last": 1,
-             "buttons": False, "ids": [IDS[0]]}), nid + "#", 1)
+            {"dest": "slack", "checked_at": old, "count": 1, "first": 1, "buttons": False,
+             "ids": [IDS[0]]}), nid + "#", 1)
         self.assertEqual(self.resolve(IDS[0], notices=True)[:2], ["accepted", 1])
         self.assertEqual(self.redis.command("ZCARD", QUEUE), 0)   # no edit to dead-letter
         self.assertEqual(self.redis.command("HLEN", "{kz}:breach:notices"), 0)

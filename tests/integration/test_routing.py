@@ -17,8 +17,8 @@ import tempfile
 import time
 import unittest
 
-from fake_receiver import FakeReceiver
-from harness import BIN, Gateway, Redis, issue, main, rfc3339, wait_for
+from fake_receiver import slack_web_api
+from harness import BIN, Gateway, Redis, close_gateways, issue, main, rfc3339, wait_for
 
 AM_TOKEN = "am-bearer-token"
 PAY_KEY = "PAYKEY00000000000000000000000000"
@@ -62,9 +62,7 @@ def is_breach(msg):
 class Routing(unittest.TestCase):
     def setUp(self):
         self.redis = Redis(appendonly=False)
-        self.peer = FakeReceiver()
-        self.peer.set_default("/api/chat.postMessage", "slack")
-        self.peer.set_default("/api/chat.update", "slack")
+        self.peer = slack_web_api()
         self.dir = tempfile.mkdtemp(prefix="kz-routes-")
         key_file = os.path.join(self.dir, "pay-key")
         with open(key_file, "w") as f:
@@ -77,10 +75,7 @@ class Routing(unittest.TestCase):
         self.gws = []
 
     def tearDown(self):
-        for gw in self.gws:
-            rc, log = gw.close()
-            self.assertIn(rc, (0, None), log[-3000:])
-            self.assertNotIn("AddressSanitizer", log)
+        close_gateways(self, self.gws)
         self.peer.close()
         self.redis.close()
 

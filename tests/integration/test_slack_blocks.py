@@ -17,8 +17,9 @@ import tempfile
 import time
 import unittest
 
-from fake_receiver import FakeReceiver
-from harness import DAY, NOW, SOURCE_DIR, Gateway, Redis, issue, main, rfc3339, wait_for
+from fake_receiver import slack_web_api
+from harness import (DAY, NOW, SOURCE_DIR, Gateway, Redis, close_gateways, issue, main, rfc3339,
+                     wait_for)
 from test_slack_app import click_payload, form, menu_payload, signed, SIGNING_SECRET
 
 TYPES_DIR = os.path.join(SOURCE_DIR, "tests", "slack_types")
@@ -60,15 +61,11 @@ def type_check(messages):
 class SlackBlocks(unittest.TestCase):
     def setUp(self):
         self.redis = Redis(appendonly=False)
-        self.peer = FakeReceiver()
-        self.peer.set_default("/api/chat.postMessage", "slack")
-        self.peer.set_default("/api/chat.update", "slack")
+        self.peer = slack_web_api()
         self.gw = None
 
     def tearDown(self):
-        if self.gw is not None:
-            rc, log = self.gw.close()
-            self.assertIn(rc, (0, None), log[-3000:])
+        close_gateways(self, [self.gw] if self.gw is not None else [])
         self.peer.close()
         self.redis.close()
 

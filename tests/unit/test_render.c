@@ -496,7 +496,7 @@ START_TEST(test_breach_menus_and_edits)
     /* The one-ticket notice: a button while open, its state once edited. */
     const char *edit =
         "{\"edit\":\"breach:r1:1.1\",\"checked_at\":1763462640,\"count\":1,\"first\":1,"
-        "\"last\":1,\"buttons\":true,\"tickets\":[{\"state\":\"resolved\",\"component\":"
+        "\"buttons\":true,\"tickets\":[{\"state\":\"resolved\",\"component\":"
         "\"db\",\"severity\":\"high\",\"updated_at\":1763466000,\"sla_deadline\":1763455440,"
         "\"created_at\":1763450000,\"resolved_at\":1763466000,\"source\":\"github\",\"id\":"
         "\"gh:octo/api#9\",\"url\":\"https://example.com/t/9\",\"title\":\"Disk <full>\","

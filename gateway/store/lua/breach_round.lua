@@ -23,6 +23,7 @@
 -- rows returns the rows (a ticket deleted since is left out);
 -- emit returns 1 (more pages), 2 (that was the last: the round is over), or
 -- 0 when the round is no longer this replica's.
+--! include rows
 --! include ticket
 --! include enqueue
 --! include notice

@@ -5,6 +5,7 @@
 --       19 legacy sla  20 legacy sla_pending  21.. legacy hash of each id
 -- ARGV: 1 now  2 n, then n ids
 -- Returns the number of tickets written.
+--! include rows
 --! include ticket
 local T = ticket_keys(1)
 local now, n, written = ARGV[1], tonumber(ARGV[2]), 0

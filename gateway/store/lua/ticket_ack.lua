@@ -9,6 +9,7 @@
 --   ack:  3 KEYS index of that queue (0: no edit)  4 that destination
 --         5 acked_at (Unix seconds)  6 acked_by  7 now (ms); returns 'acked',
 --         'duplicate' (acked before) or 'unknown' (no such open ticket)
+--! include rows
 --! include ticket
 --! include enqueue
 --! include notice

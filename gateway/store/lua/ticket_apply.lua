@@ -13,6 +13,7 @@
 -- ticket's component and severity when it resolved, else 0), or
 -- {'duplicate', 0, 0, 0} when the delivery was applied before.
 --! include dedup
+--! include rows
 --! include ticket
 --! include enqueue
 --! include notice

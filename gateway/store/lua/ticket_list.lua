@@ -6,6 +6,7 @@
 --       6 for default: the <age> of the oldest change of a resolved ticket
 --         still listed (open tickets are listed whatever their age)
 -- Returns {next cursor ('' on the last page), row, row, ...}.
+--! include rows
 --! include ticket
 local T = ticket_keys(1)
 local state, component, severity, cursor = ARGV[1], ARGV[2], ARGV[3], ARGV[4]

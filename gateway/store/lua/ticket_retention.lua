@@ -5,6 +5,7 @@
 -- KEYS: 1..17 the ticket keys (lib/ticket.lua)
 -- ARGV: 1 the <age> of the cutoff  2 limit  3 now
 -- Returns the number deleted (less than the limit: nothing older is left).
+--! include rows
 --! include ticket
 local T = ticket_keys(1)
 local old = redis.call('ZREVRANGEBYLEX', T.resolved, '+', '(' .. ARGV[1] .. '\0\255', 'LIMIT', 0, tonumber(ARGV[2]))

@@ -5,6 +5,7 @@
 -- ARGV: 1 now
 -- Returns {counts, breached (component/count pairs), resolution seconds,
 -- resolutions} (field/value pairs).
+--! include rows
 --! include ticket
 local T = ticket_keys(1)
 local counts = redis.call('HGETALL', T.counts)

@@ -3,6 +3,7 @@
 -- left out per component.
 -- KEYS: 1..17 the ticket keys (lib/ticket.lua)
 -- Returns {counts as field/value pairs, row, row, ...}.
+--! include rows
 --! include ticket
 local T = ticket_keys(1)
 local out = {redis.call('HGETALL', T.counts)}

@@ -1,7 +1,7 @@
 -- SLA-breach notices kept for their edits (Web API mode). N.of is a hash
 -- ticket id -> notice (the outbox id of the message that lists it); N.msg
 -- a hash notice -> its descriptor (JSON from gateway/breach_check.c: dest,
--- checked_at, count, first, last, buttons, ids) and notice .. '#' -> how
+-- checked_at, count, first, buttons, ids) and notice .. '#' -> how
 -- many of its tickets still point at it. Only open tickets point at a
 -- notice: one stops when it resolves or is deleted, and the notice goes
 -- with the last one, so both hashes hold only breached tickets still open.
@@ -10,7 +10,7 @@
 -- O (the outbox side of an edit): seq, bodies, dests, pending, and queue,
 -- the breach queue of dest, the notice's destination, so that an edit
 -- waits behind its post.
--- Needs lib/ticket.lua and lib/enqueue.lua.
+-- Needs lib/rows.lua, lib/ticket.lua and lib/enqueue.lua.
 local NOTICE_EDIT_DAYS = 6
 
 local function notice_keys(first)
@@ -46,7 +46,7 @@ local function notice_send_edit(T, O, nid, d, tag, now)
   end
   if #tickets == 0 then return false end
   local body = {edit = nid, checked_at = d.checked_at, count = d.count, first = d.first,
-                last = d.last, buttons = d.buttons, tickets = tickets}
+                buttons = d.buttons, tickets = tickets}
   return outbox_enqueue(O.seq, O.bodies, O.dests, O.pending, O.queue, O.dest,
                         'edit:' .. tag .. ':' .. nid, cjson.encode(body), now)
 end
@@ -58,9 +58,7 @@ end
 -- enqueued right behind the post.
 local function notice_remember(N, T, O, nid, descriptor, now)
   local d = cjson.decode(descriptor)
-  if #d.ids == 0 then return end
-  local rows = redis.call('HMGET', T.ticket, unpack(d.ids))
-  local acks = redis.call('HMGET', T.ack, unpack(d.ids))
+  local rows, acks = hmget_many(T.ticket, d.ids), hmget_many(T.ack, d.ids)
   local added, changed = 0, false
   for i, id in ipairs(d.ids) do
     if rows[i] and ticket_head(rows[i]) == 'open' then

@@ -82,20 +82,14 @@ local function ticket_index(T, id, state, component, severity, updated, deadline
 end
 
 -- The rows of ids (false where absent), each acknowledged one with
--- "\0acked_by\0acked_at" appended: what the C side decodes. In chunks of
--- 1000 (unpack() takes a few thousand values at most).
+-- "\0acked_by\0acked_at" appended: what the C side decodes. (Needs
+-- lib/rows.lua: the scripts that include this one include it first.)
 local function ticket_rows(T, ids)
-  local out = {}
-  for first = 1, #ids, 1000 do
-    local chunk = {}
-    for i = first, math.min(first + 999, #ids) do chunk[#chunk + 1] = ids[i] end
-    local rows = redis.call('HMGET', T.ticket, unpack(chunk))
-    local acks = redis.call('HMGET', T.ack, unpack(chunk))
-    for i = 1, #chunk do
-      out[first + i - 1] = rows[i] and acks[i] and rows[i] .. '\0' .. acks[i] or rows[i]
-    end
+  local rows, acks = hmget_many(T.ticket, ids), hmget_many(T.ack, ids)
+  for i = 1, #ids do
+    if rows[i] and acks[i] then rows[i] = rows[i] .. '\0' .. acks[i] end
   end
-  return out
+  return rows
 end
 
 local function ticket_changed(T, now)
