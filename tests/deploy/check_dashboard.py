@@ -3,21 +3,17 @@
 
 Checks that the file is a dashboard (JSON object, panels, targets with a
 PromQL expr, datasource variables that exist), extracts every metric name used
-in any expr (and in templating queries), and checks each one against a set of
-exported metric families, taken from, in order of preference:
-
-  1. a live scrape: --metrics-url URL or env KAIZEN_METRICS_URL
-     (`# TYPE name type` lines of the Prometheus text format);
-     With --require-samples, every family the dashboard uses must also have
-     at least one sample in the scrape (not only a TYPE line), so a panel
-     cannot be empty for want of data the gateway never exports;
-  2. the "Metrics (names fixed)" section of the product contract SPEC.md:
-     --spec PATH, else $KAIZEN_SHARED_DIR/SPEC.md, else
-     $KAIZEN_SOURCE_DIR/../shared/SPEC.md.
+in any expr (and in templating queries), and checks each one against the
+metric families the gateway exports, read from a live scrape of its /metrics
+(--metrics-url URL or env KAIZEN_METRICS_URL): the `# TYPE name type` lines of
+the Prometheus text format. With --require-samples, every family the
+dashboard uses must also have at least one sample in the scrape (not only a
+TYPE line), so a panel cannot be empty for want of data the gateway never
+exports.
 
 `name_bucket` resolves to a histogram `name`; `name_sum` / `name_count` to a
-histogram or summary `name` (the family's type must be known: TYPE line, or the
-type word after the name in SPEC.md). Exit status: 0 ok, 1 check failed, 2 usage.
+histogram or summary `name` (the family's type comes from its TYPE line).
+Exit status: 0 ok, 1 check failed, 2 usage.
 Standard library only.
 """
 
@@ -195,12 +191,11 @@ def _expr_of_template_query(query):
 # ------------------------------------------------------------- exported names
 
 class Exported:
-    """Metric families with their type ('untyped' when unknown) and globs."""
+    """Metric families with their type ('untyped' when unknown)."""
 
     def __init__(self, source):
         self.source = source
         self.families = {}
-        self.prefixes = []
         # families with at least one sample line (live scrapes only; None: unknown)
         self.sampled = None
 
@@ -222,16 +217,17 @@ class Exported:
         # OpenMetrics exposition names counter families without `_total`.
         if name.endswith("_total") and self.families.get(name[:-6]) == "counter":
             return name[:-6]
-        for prefix in self.prefixes:
-            if name.startswith(prefix):
-                return prefix + "*"
         return None
 
 
 def exported_from_scrape(url, timeout=10):
     with urllib.request.urlopen(url, timeout=timeout) as resp:
         text = resp.read().decode("utf-8", "replace")
-    exp = Exported(f"live scrape of {url}")
+    return exported_from_text(text, f"live scrape of {url}")
+
+
+def exported_from_text(text, source):
+    exp = Exported(source)
     sampled = set()
     for line in text.splitlines():
         m = re.match(r"#\s*TYPE\s+([A-Za-z_:][A-Za-z0-9_:]*)\s+(\w+)", line)
@@ -246,61 +242,9 @@ def exported_from_scrape(url, timeout=10):
         if exp.resolve(name) is None:
             exp.add(name)
     if not exp.families:
-        raise ValueError(f"{url}: no metrics found in the response")
+        raise ValueError(f"{source}: no metrics found")
     exp.sampled = {exp.resolve(name) for name in sampled} - {None}
     return exp
-
-
-def exported_from_spec(path):
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    m = re.search(r"^##+\s*Metrics\b[^\n]*\n(.*?)(?=^##?\s|\Z)", text, re.S | re.M)
-    if not m:
-        raise ValueError(f"{path}: no '## Metrics' section")
-    exp = Exported(f"SPEC.md metrics section ({path})")
-    # One bullet per family group; bullets wrap over several lines.
-    bullets = re.split(r"\n(?=\s*[*-]\s)", m.group(1))
-    candidates = []
-    for bullet in bullets:
-        tokens = list(re.finditer(r"`([^`]*)`", bullet))
-        # A token's type is the first type word after it in its bullet
-        # ("`a` and `b` gauges", "`c` gauge ...; `d` counter").
-        types = []
-        for tok in tokens:
-            tail = bullet[tok.end():]
-            words = re.findall(r"\b(histogram|summary|counter|gauge)s?\b", tail.lower())
-            types.append(words[0] if words else "untyped")
-        for tok, mtype in zip(tokens, types):
-            token = tok.group(1)
-            tm = re.fullmatch(r"([a-z][a-z0-9_:]*)(\{[^}]*\})?", token)
-            gm = re.fullmatch(r"([a-z][a-z0-9_:]*_)\*", token)
-            if gm:
-                exp.prefixes.append(gm.group(1))
-            elif tm:
-                candidates.append((tm.group(1), bool(tm.group(2)), mtype))
-    # Bare backticked words are also label values (`unauthorized`,
-    # `too_large`): a bare token counts as a metric only when it shares its
-    # namespace (first `_` component) with a name written with a label set.
-    namespaces = {name.split("_")[0] for name, has_labels, _ in candidates if has_labels}
-    for name, has_labels, mtype in candidates:
-        if "_" in name and (has_labels or name.split("_")[0] in namespaces):
-            if mtype == "untyped" and name.endswith("_total"):
-                mtype = "counter"
-            exp.add(name, mtype)
-    if not exp.families:
-        raise ValueError(f"{path}: no metric names in the Metrics section")
-    return exp
-
-
-def find_spec(explicit):
-    if explicit:
-        return explicit
-    shared = os.environ.get("KAIZEN_SHARED_DIR")
-    src = os.environ.get("KAIZEN_SOURCE_DIR") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-    for cand in ([os.path.join(shared, "SPEC.md")] if shared else []) + [os.path.join(src, "..", "shared", "SPEC.md")]:
-        if os.path.isfile(cand):
-            return os.path.normpath(cand)
-    return None
 
 
 # ------------------------------------------------------------- the dashboard
@@ -407,29 +351,26 @@ def self_test():
         status = "ok " if got == want else "BAD"
         ok &= got == want
         print(f"  {status} {expr!r} -> {got}" + ("" if got == want else f" (want {want})"))
-    spec_like = (
-        "## Metrics (names fixed)\n\n"
-        "* `kaizen_webhooks_total{source,result}` counter — result is `unauthorized`, `too_large`.\n"
-        "* `kaizen_ticket_seconds{component}` summary — MTTR = `_sum` / `_count`.\n"
-        "* `canary_deployment_start_time{deployment}` gauge; `kaizen_canary_pages_total` counter.\n"
-        "* `kaizen_redis_up`, and the standard\n  `process_*` metrics.\n\n## Operations\n* `not_a_metric{x}`\n"
+    exposition = (
+        "# TYPE kaizen_webhooks_total counter\nkaizen_webhooks_total{result=\"accepted\"} 1\n"
+        "# TYPE kaizen_ticket_seconds summary\nkaizen_ticket_seconds_sum 1\nkaizen_ticket_seconds_count 1\n"
+        "# TYPE kaizen_lat histogram\nkaizen_lat_bucket{le=\"+Inf\"} 1\nkaizen_lat_sum 1\nkaizen_lat_count 1\n"
+        "# TYPE kaizen_redis_up gauge\n"
+        "untyped_sample 3\n"
     )
-    import tempfile
-    with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False) as f:
-        f.write(spec_like)
-    try:
-        exp = exported_from_spec(f.name)
-    finally:
-        os.unlink(f.name)
-    checks = [("kaizen_webhooks_total", True), ("kaizen_ticket_seconds_sum", True),
-              ("kaizen_ticket_seconds_bucket", False), ("canary_deployment_start_time", True),
-              ("kaizen_canary_pages_total", True), ("kaizen_redis_up", True),
-              ("process_open_fds", True), ("too_large", False), ("unauthorized", False),
-              ("not_a_metric", False), ("kaizen_nope", False)]
+    exp = exported_from_text(exposition, "self-test")
+    checks = [("kaizen_webhooks_total", True),
+              ("kaizen_ticket_seconds_sum", True), ("kaizen_ticket_seconds_bucket", False),
+              ("kaizen_lat_bucket", True), ("kaizen_lat_count", True), ("kaizen_redis_up", True),
+              ("kaizen_redis_up_bucket", False), ("kaizen_redis_up_sum", False),
+              ("untyped_sample", True), ("kaizen_nope", False)]
     for name, want in checks:
         got = exp.resolve(name) is not None
         ok &= got == want
-        print(f"  {'ok ' if got == want else 'BAD'} SPEC parse: {name} exported={got}")
+        print(f"  {'ok ' if got == want else 'BAD'} exposition: {name} exported={got}")
+    sampled_ok = exp.sampled == {"kaizen_webhooks_total", "kaizen_ticket_seconds", "kaizen_lat", "untyped_sample"}
+    ok &= sampled_ok
+    print(f"  {'ok ' if sampled_ok else 'BAD'} exposition: sampled families {sorted(exp.sampled)}")
     return ok
 
 
@@ -438,14 +379,13 @@ def main(argv=None):
     ap.add_argument("dashboard", nargs="?")
     ap.add_argument("--metrics-url", default=os.environ.get("KAIZEN_METRICS_URL") or None,
                     help="live /metrics to take exported names from (default: $KAIZEN_METRICS_URL)")
-    ap.add_argument("--spec", help="SPEC.md to take exported names from when there is no live URL")
     ap.add_argument("--require-expr", action="append", default=[],
                     help="an expr that must appear verbatim (whitespace-normalised) in some target")
     ap.add_argument("--require-metric", action="append", default=[],
                     help="a metric (family) that some expr must use")
     ap.add_argument("--require-samples", action="store_true",
                     help="live scrape only: every family the dashboard uses must have a sample, not just a TYPE line")
-    ap.add_argument("--self-test", action="store_true", help="test the PromQL tokeniser and SPEC parser")
+    ap.add_argument("--self-test", action="store_true", help="test the PromQL tokeniser")
     args = ap.parse_args(argv)
 
     if args.self_test:
@@ -469,21 +409,16 @@ def main(argv=None):
     print(f"dashboard {args.dashboard}: {len(list(walk_panels(dash.get('panels') or [])))} panels, {len(exprs)} queries")
 
     try:
-        if args.metrics_url:
-            exported = exported_from_scrape(args.metrics_url)
-        else:
-            spec = find_spec(args.spec)
-            if not spec:
-                print("FAIL: no metric source: set KAIZEN_METRICS_URL, --spec, KAIZEN_SHARED_DIR, "
-                      "or put shared/SPEC.md beside the checkout", file=sys.stderr)
-                return 1
-            exported = exported_from_spec(spec)
+        if not args.metrics_url:
+            print("FAIL: no metric source: pass --metrics-url or set KAIZEN_METRICS_URL "
+                  "(a live /metrics of the gateway)", file=sys.stderr)
+            return 1
+        exported = exported_from_scrape(args.metrics_url)
     except (OSError, ValueError) as e:
         print(f"FAIL: cannot load exported metric names: {e}", file=sys.stderr)
         return 1
     print(f"exported metric names from: {exported.source}")
-    print(f"  {len(exported.families)} families: {', '.join(f'{n} ({t})' for n, t in sorted(exported.families.items()))}"
-          + (f"; prefixes: {', '.join(p + '*' for p in exported.prefixes)}" if exported.prefixes else ""))
+    print(f"  {len(exported.families)} families: {', '.join(f'{n} ({t})' for n, t in sorted(exported.families.items()))}")
 
     used_families = {}
     for where, expr in exprs:

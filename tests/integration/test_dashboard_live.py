@@ -1,7 +1,7 @@
 """The Grafana dashboard against a LIVE /metrics of the real gateway.
 
 tests/deploy/test_grafana_dashboard.sh checks deploy/grafana/kaizen-gateway.json
-against SPEC.md and a stub exposition; this test runs the same checker
+against the gateway's /metrics TYPE lines; this test runs the same checker
 (tests/deploy/check_dashboard.py) against the real binary with every feature
 on (GitHub, Alertmanager, Slack, PagerDuty), after driving one event of each
 kind, so every family a panel queries must not only be declared but have
