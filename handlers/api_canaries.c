@@ -43,7 +43,7 @@ static void
 on_get(struct gw_request *req, void *arg)
 {
     struct gw_api_handler *h = arg;
-    if (gw_admin_ok(h->cfg, req))
+    if (gw_admin_ok(h->admin_token, req))
         gw_canaries_list(h->canaries, on_list, req);
 }
 
@@ -87,7 +87,7 @@ on_post(struct gw_request *req, void *arg)
     const struct gw_jval *json;
     int rc;
 
-    if (!gw_admin_ok(h->cfg, req))
+    if (!gw_admin_ok(h->admin_token, req))
         return;
     body = gw_request_body(req, &len);
     if ((json = gw_json_parse_object(&doc, body, len, 1, err, sizeof(err))) == NULL) {
@@ -98,7 +98,7 @@ on_post(struct gw_request *req, void *arg)
         gw_jdoc_free(doc);
         return;
     }
-    rc = gw_canary_from_api(json, gw_now(), h->cfg->canary_budget, &cr->change.canary, err,
+    rc = gw_canary_from_api(json, gw_now(), h->canary_budget, &cr->change.canary, err,
                             sizeof(err));
     gw_jdoc_free(doc);
     if (rc != 0) {
@@ -107,7 +107,7 @@ on_post(struct gw_request *req, void *arg)
         return;
     }
     cr->change.op = GW_CANARY_START;
-    gw_canaries_apply(h->canaries, NULL, h->cfg->delivery_ttl, &cr->change, on_started, cr);
+    gw_canaries_apply(h->canaries, NULL, h->delivery_ttl, &cr->change, on_started, cr);
 }
 
 static void
@@ -132,7 +132,7 @@ on_delete(struct gw_request *req, void *arg)
     const char *id = gw_request_tail(req);
     struct canary_request *cr;
 
-    if (!gw_admin_ok(h->cfg, req))
+    if (!gw_admin_ok(h->admin_token, req))
         return;
     if (!gw_canary_id_valid(id)) {
         gw_reply_error(req, 400, "malformed canary id");
@@ -144,7 +144,7 @@ on_delete(struct gw_request *req, void *arg)
     cr->change.canary.id = strdup(id);
     cr->change.canary.source = strdup("api");
     cr->change.canary.updated_at = gw_now();
-    gw_canaries_apply(h->canaries, NULL, h->cfg->delivery_ttl, &cr->change, on_ended, cr);
+    gw_canaries_apply(h->canaries, NULL, h->delivery_ttl, &cr->change, on_ended, cr);
 }
 
 void

@@ -1,7 +1,7 @@
 /* GET /api/outbox and POST /api/digest. */
 #include <stdlib.h>
 
-#include "gateway/scheduler.h"
+#include "gateway/app/scheduler.h"
 #include "gateway/store/outbox.h"
 #include "handlers/handlers.h"
 
@@ -24,7 +24,7 @@ static void
 on_outbox(struct gw_request *req, void *arg)
 {
     struct gw_api_handler *h = arg;
-    if (gw_admin_ok(h->cfg, req))
+    if (gw_admin_ok(h->admin_token, req))
         gw_outbox_status(h->outbox, RECENT, on_status, req);
 }
 
@@ -42,7 +42,7 @@ static void
 on_digest(struct gw_request *req, void *arg)
 {
     struct gw_api_handler *h = arg;
-    if (gw_admin_ok(h->cfg, req))
+    if (gw_admin_ok(h->admin_token, req))
         gw_scheduler_digest_now(h->scheduler, on_enqueued, req);
 }
 

@@ -7,7 +7,7 @@
 #include "gateway/core/dates.h"
 #include "gateway/core/hmac.h"
 #include "gateway/store/tickets.h"
-#include "gateway/telemetry.h"
+#include "gateway/core/telemetry.h"
 #include "gateway/util/parse.h"
 #include "gateway/util/log.h"
 #include "handlers/handlers.h"
@@ -24,9 +24,8 @@ gw_bearer_ok(struct gw_request *req, const char *token)
 }
 
 int
-gw_admin_ok(const struct gw_config *cfg, struct gw_request *req)
+gw_admin_ok(const char *token, struct gw_request *req)
 {
-    const char *token = cfg->admin_token;
     if (token != NULL) {
         if (gw_bearer_ok(req, token))
             return 1;

@@ -34,9 +34,9 @@ struct feed_request {
 };
 
 static int
-authorized(const struct gw_config *cfg, struct gw_request *req)
+authorized(const char *token, struct gw_request *req)
 {
-    const char *token = cfg->feed_token, *given;
+    const char *given;
     if (token == NULL)
         return 1;
     given = gw_request_query(req, "token");
@@ -72,11 +72,11 @@ reply_feed(struct feed_request *fr, char *xml, size_t len)
 static void
 channel(struct feed_request *fr, struct gw_rss_channel *ch, char *self, size_t self_len)
 {
-    const struct gw_config *cfg = fr->h->cfg;
-    snprintf(self, self_len, "%s%s", cfg->public_url,
+    const char *public_url = fr->h->public_url;
+    snprintf(self, self_len, "%s%s", public_url,
              fr->kind == FEED_TICKETS ? "/feeds/tickets.rss" : "/feeds/digests.rss");
     ch->title = fr->kind == FEED_TICKETS ? "kaizen-gateway: tickets" : "kaizen-gateway: digests";
-    ch->link = cfg->public_url;
+    ch->link = public_url;
     ch->description = fr->kind == FEED_TICKETS
                           ? "Open tickets and tickets resolved recently, newest change first"
                           : "SLA digests, newest first";
@@ -152,7 +152,7 @@ on_digests(const char *const *records, size_t n, const struct gw_redis_error *er
         free(fr);
         return;
     }
-    snprintf(link, sizeof(link), "%s/feeds/digests.rss", fr->h->cfg->public_url);
+    snprintf(link, sizeof(link), "%s/feeds/digests.rss", fr->h->public_url);
     for (size_t i = 0; i < n && count < GW_DIGESTS_KEPT; i++) {
         json_t *rec = json_loads(records[i], 0, NULL);
         const char *id = json_string_value(json_object_get(rec, "id"));
@@ -238,7 +238,7 @@ on_feed(struct gw_request *req, struct gw_feeds_handler *h, enum feed_kind kind)
     struct feed_request *fr;
     const char *bad;
 
-    if (!authorized(h->cfg, req)) {
+    if (!authorized(h->feed_token, req)) {
         gw_reply_header(req, "WWW-Authenticate", "Bearer");
         gw_reply_error(req, 401, "missing or bad feed token (?token= or Authorization: Bearer)");
         return;

@@ -1,13 +1,17 @@
 /*
  * The endpoint families. Each handler file registers its routes with a
  * context of its own: the configuration, stores and metrics it uses, and
- * nothing else. Contexts are filled by the app (gateway/app.c), borrowed by
- * the handlers and outlive the HTTP server.
+ * nothing else. Contexts are filled by the app (gateway/app/app.c) from the
+ * configuration, borrowed by the handlers and outlive the HTTP server.
  */
 #ifndef GW_HANDLERS_H
 #define GW_HANDLERS_H
 
-#include "gateway/config.h"
+#include <stdint.h>
+
+#include "gateway/core/alertmanager.h"
+#include "gateway/core/github.h"
+#include "gateway/core/strlist.h"
 #include "gateway/core/ticket.h"
 #include "gateway/net/http.h"
 #include "gateway/net/redis.h"
@@ -30,7 +34,7 @@ struct gw_health_handler {
     struct gw_http *http;
     struct gw_redis *redis;
     struct gw_migration *migration;   /* ready once old keys are carried over */
-    const struct gw_config *cfg;
+    const char *admin_token;          /* KAIZEN_ADMIN_TOKEN (NULL: loopback only) */
     int (*reload)(void *ctx, char *err, size_t errlen);   /* 0, or -1 with the reason */
     void *ctx;
     const struct gw_config_digest *digest;   /* what is loaded, after a reload */
@@ -45,8 +49,19 @@ struct gw_metrics_handler {
 void gw_metrics_register(struct gw_http *http, struct gw_metrics_handler *h);
 
 /* POST /webhooks/github, /webhooks/alertmanager and /webhooks/slack */
+struct gw_webhook_opts {
+    const struct gw_strlist *github_secrets;   /* empty: /webhooks/github answers 404 */
+    struct gw_github_opts github;               /* SLA, default severity, ticket labels */
+    const struct gw_strlist *canary_environments;
+    int64_t canary_budget;                      /* seconds */
+    const char *alertmanager_token;             /* both unset: /webhooks/alertmanager 404 */
+    const struct gw_strlist *alertmanager_secret;   /* empty, or the one HMAC secret */
+    struct gw_alert_opts alert;
+    const char *slack_signing_secret;           /* NULL: /webhooks/slack answers 404 */
+    int64_t delivery_ttl;                       /* how long a delivery id is remembered */
+};
 struct gw_webhook_handler {
-    const struct gw_config *cfg;
+    struct gw_webhook_opts opts;
     struct gw_tickets *tickets;
     struct gw_canaries *canaries;
     struct gw_telemetry *telemetry;
@@ -58,7 +73,9 @@ void gw_slack_register(struct gw_http *http, struct gw_webhook_handler *h);
 
 /* GET /api/tickets, GET /api/outbox, POST /api/digest, /api/canaries */
 struct gw_api_handler {
-    const struct gw_config *cfg;
+    const char *admin_token;            /* KAIZEN_ADMIN_TOKEN (NULL: loopback only) */
+    int64_t canary_budget;              /* a started canary's default budget, seconds */
+    int64_t delivery_ttl;
     struct gw_tickets *tickets;
     struct gw_canaries *canaries;
     struct gw_outbox *outbox;
@@ -71,7 +88,8 @@ void gw_canaries_api_register(struct gw_http *http, struct gw_api_handler *h);
 
 /* GET /feeds/tickets.rss and GET /feeds/digests.rss */
 struct gw_feeds_handler {
-    const struct gw_config *cfg;
+    const char *feed_token;             /* KAIZEN_FEED_TOKEN (NULL: open) */
+    const char *public_url;             /* links, without a trailing '/' */
     struct gw_tickets *tickets;
     struct gw_digests *digests;
     const struct gw_templates *templates;
@@ -90,7 +108,7 @@ int gw_bearer_ok(struct gw_request *req, const char *token);
  * clients are served (403 otherwise). Returns 1 if the request may proceed;
  * else it has already been answered.
  */
-int gw_admin_ok(const struct gw_config *cfg, struct gw_request *req);
+int gw_admin_ok(const char *admin_token, struct gw_request *req);
 
 /* Ends a webhook request, counted in kaizen_webhooks_total as result:
  * {"error": error} when error is set, else {"status": result}. */

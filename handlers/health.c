@@ -2,7 +2,7 @@
  * GET /healthz (process serves) and GET /readyz (Redis answers, not
  * stopping), also as /-/healthy and /-/ready; POST /-/reload.
  */
-#include "gateway/reload.h"
+#include "gateway/app/reload.h"
 #include "gateway/store/migrate.h"
 #include "handlers/handlers.h"
 
@@ -34,7 +34,7 @@ on_reload(struct gw_request *req, void *arg)
     struct gw_health_handler *h = arg;
     char err[1024] = "";
 
-    if (!gw_admin_ok(h->cfg, req))
+    if (!gw_admin_ok(h->admin_token, req))
         return;
     if (h->reload(h->ctx, err, sizeof(err)) != 0)
         gw_reply_error(req, 500, err);

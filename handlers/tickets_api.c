@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "gateway/routing.h"
+#include "gateway/core/routing.h"
 #include "gateway/store/tickets.h"
 #include "handlers/handlers.h"
 
@@ -53,7 +53,7 @@ on_tickets(struct gw_request *req, void *arg)
     struct list_request *lr;
     const char *bad;
 
-    if (!gw_admin_ok(h->cfg, req))
+    if (!gw_admin_ok(h->admin_token, req))
         return;
     if ((bad = gw_ticket_query_parse(req, &query, 1)) != NULL) {
         gw_reply_error(req, 400, bad);

@@ -14,7 +14,7 @@
 #include "gateway/core/hmac.h"
 #include "gateway/core/payload.h"
 #include "gateway/store/tickets.h"
-#include "gateway/telemetry.h"
+#include "gateway/core/telemetry.h"
 #include "gateway/util/log.h"
 #include "handlers/handlers.h"
 
@@ -80,7 +80,7 @@ send_batch(struct notification *nt)
 {
     struct item *it = &nt->items[nt->next++];
     nt->pending = 1;
-    gw_tickets_apply(nt->h->tickets, NULL, nt->h->cfg->delivery_ttl, &nt->batch.changes[it->first],
+    gw_tickets_apply(nt->h->tickets, NULL, nt->h->opts.delivery_ttl, &nt->batch.changes[it->first],
                      it->n, on_applied, it);
 }
 
@@ -122,15 +122,13 @@ on_applied(const struct gw_apply_result *results, size_t n, const struct gw_redi
 }
 
 static int
-authorized(const struct gw_config *cfg, struct gw_request *req, const char *body, size_t len)
+authorized(const struct gw_webhook_opts *o, struct gw_request *req, const char *body, size_t len)
 {
-    if (cfg->alertmanager_token != NULL && gw_bearer_ok(req, cfg->alertmanager_token))
+    if (o->alertmanager_token != NULL && gw_bearer_ok(req, o->alertmanager_token))
         return 1;
-    if (cfg->alertmanager_secret != NULL) {
-        char *items[] = {cfg->alertmanager_secret};
-        struct gw_strlist one = {items, 1};
-        return gw_hmac_verify(&one, body, len, gw_request_header(req, "X-Kaizen-Signature-256"));
-    }
+    if (o->alertmanager_secret->n > 0)
+        return gw_hmac_verify(o->alertmanager_secret, body, len,
+                              gw_request_header(req, "X-Kaizen-Signature-256"));
     return 0;
 }
 
@@ -138,8 +136,7 @@ static void
 on_alertmanager(struct gw_request *req, void *arg)
 {
     struct gw_webhook_handler *h = arg;
-    const struct gw_config *cfg = h->cfg;
-    struct gw_alert_opts opts = {&cfg->sla, cfg->default_severity};
+    const struct gw_webhook_opts *o = &h->opts;
     struct notification *nt;
     const char *body, *text;
     size_t len, json_len;
@@ -149,7 +146,7 @@ on_alertmanager(struct gw_request *req, void *arg)
     const struct gw_jval *payload;
     char *owned = NULL;
 
-    if (cfg->alertmanager_token == NULL && cfg->alertmanager_secret == NULL) {
+    if (o->alertmanager_token == NULL && o->alertmanager_secret->n == 0) {
         gw_reply_error(req, 404, "Alertmanager webhooks are not configured "
                                  "(KAIZEN_ALERTMANAGER_TOKEN or KAIZEN_ALERTMANAGER_SECRET)");
         return;
@@ -163,7 +160,7 @@ on_alertmanager(struct gw_request *req, void *arg)
     nt->req = req;
     nt->event = "notification";
     body = gw_request_body(req, &len);
-    if (!authorized(cfg, req, body, len)) {
+    if (!authorized(o, req, body, len)) {
         gw_reply_header(req, "WWW-Authenticate", "Bearer");
         reply(nt, 401, "unauthorized", "missing or bad bearer token / X-Kaizen-Signature-256");
         return;
@@ -176,7 +173,7 @@ on_alertmanager(struct gw_request *req, void *arg)
     }
     /* The body itself is padded (net/http.h); a decoded form field is not. */
     payload = gw_json_parse_object(&doc, text, json_len, owned == NULL, err, sizeof(err));
-    rc = payload != NULL ? gw_alertmanager_parse(payload, &opts, &nt->batch, err, sizeof(err)) : -1;
+    rc = payload != NULL ? gw_alertmanager_parse(payload, &o->alert, &nt->batch, err, sizeof(err)) : -1;
     gw_jdoc_free(doc);
     free(owned);
     if (rc != 0) {

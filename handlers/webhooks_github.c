@@ -12,7 +12,7 @@
 #include "gateway/core/payload.h"
 #include "gateway/store/canaries.h"
 #include "gateway/store/tickets.h"
-#include "gateway/telemetry.h"
+#include "gateway/core/telemetry.h"
 #include "gateway/util/log.h"
 #include "handlers/handlers.h"
 
@@ -123,11 +123,11 @@ static void
 handle_deployment(struct delivery *d, const char *event, const struct gw_jval *payload,
                   const char *key)
 {
-    const struct gw_config *cfg = d->h->cfg;
+    const struct gw_webhook_opts *o = &d->h->opts;
     char err[256];
     int rc = strcmp(event, "deployment") == 0
-                 ? gw_canary_from_deployment(payload, &cfg->canary_environments,
-                                             cfg->canary_budget, &d->canary, err, sizeof(err))
+                 ? gw_canary_from_deployment(payload, o->canary_environments,
+                                             o->canary_budget, &d->canary, err, sizeof(err))
                  : gw_canary_from_deployment_status(payload, &d->canary, err, sizeof(err));
     if (rc != 0) {
         finish(d, 400, "invalid", err);
@@ -137,15 +137,14 @@ handle_deployment(struct delivery *d, const char *event, const struct gw_jval *p
         finish(d, 202, "ignored", NULL);
         return;
     }
-    gw_canaries_apply(d->h->canaries, key, cfg->delivery_ttl, &d->canary, on_canary_applied, d);
+    gw_canaries_apply(d->h->canaries, key, o->delivery_ttl, &d->canary, on_canary_applied, d);
 }
 
 static void
 on_github(struct gw_request *req, void *arg)
 {
     struct gw_webhook_handler *h = arg;
-    const struct gw_config *cfg = h->cfg;
-    struct gw_github_opts opts = {&cfg->sla, cfg->default_severity, &cfg->ticket_labels};
+    const struct gw_webhook_opts *o = &h->opts;
     struct delivery *d;
     const char *body, *event, *delivery_id, *text;
     size_t len, json_len = 0;
@@ -155,7 +154,7 @@ on_github(struct gw_request *req, void *arg)
     struct gw_jdoc *doc = NULL;
     const struct gw_jval *payload;
 
-    if (cfg->github_secrets.n == 0) {
+    if (o->github_secrets->n == 0) {
         gw_reply_error(req, 404, "GitHub webhooks are not configured (KAIZEN_GITHUB_SECRET)");
         return;
     }
@@ -174,7 +173,7 @@ on_github(struct gw_request *req, void *arg)
         finish(d, 401, "unauthorized", "missing X-Hub-Signature-256 header");
         return;
     }
-    if (!gw_hmac_verify(&cfg->github_secrets, body, len,
+    if (!gw_hmac_verify(o->github_secrets, body, len,
                         gw_request_header(req, "X-Hub-Signature-256"))) {
         gw_log(GW_LOG_WARN, "webhook signature mismatch", "source", "github", NULL);
         finish(d, 401, "unauthorized", "bad X-Hub-Signature-256 signature");
@@ -214,13 +213,13 @@ on_github(struct gw_request *req, void *arg)
     } else if (strcmp(event, "issues") != 0) {
         snprintf(key, sizeof(key), "github:%s", d->id);
         handle_deployment(d, event, payload, key);
-    } else if (gw_github_issue_change(payload, &opts, &d->change, err, sizeof(err)) != 0) {
+    } else if (gw_github_issue_change(payload, &o->github, &d->change, err, sizeof(err)) != 0) {
         finish(d, 400, "invalid", err);
     } else if (d->change.op == GW_OP_NONE) {
         finish(d, 202, "ignored", NULL);
     } else {
         snprintf(key, sizeof(key), "github:%s", d->id);
-        gw_tickets_apply(h->tickets, key, cfg->delivery_ttl, &d->change, 1, on_applied, d);
+        gw_tickets_apply(h->tickets, key, o->delivery_ttl, &d->change, 1, on_applied, d);
     }
     gw_jdoc_free(doc);   /* every field used was copied into the change */
     free(owned);

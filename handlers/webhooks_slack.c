@@ -21,7 +21,7 @@
 #include "gateway/core/payload.h"
 #include "gateway/store/canaries.h"
 #include "gateway/store/tickets.h"
-#include "gateway/telemetry.h"
+#include "gateway/core/telemetry.h"
 #include "gateway/text/render.h"
 #include "gateway/util/log.h"
 #include "handlers/handlers.h"
@@ -111,7 +111,7 @@ static void
 on_slack(struct gw_request *req, void *arg)
 {
     struct gw_webhook_handler *h = arg;
-    const struct gw_config *cfg = h->cfg;
+    const struct gw_webhook_opts *o = &h->opts;
     const char *body, *text, *target, *why = NULL;
     char err[256], by[BY_MAX];
     size_t len, json_len;
@@ -121,13 +121,13 @@ on_slack(struct gw_request *req, void *arg)
     json_t *payload;
     struct click *c;
 
-    if (cfg->slack_signing_secret == NULL) {
+    if (o->slack_signing_secret == NULL) {
         gw_reply_error(req, 404, "Slack interactivity is not configured "
                                  "(KAIZEN_SLACK_SIGNING_SECRET)");
         return;
     }
     body = gw_request_body(req, &len);
-    sig = gw_slack_signature_check(cfg->slack_signing_secret,
+    sig = gw_slack_signature_check(o->slack_signing_secret,
                                    gw_request_header(req, "X-Slack-Request-Timestamp"),
                                    gw_request_header(req, "X-Slack-Signature"), body, len,
                                    (long long)gw_now());

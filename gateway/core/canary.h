@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gateway/config.h"
+#include "gateway/core/strlist.h"
 #include "gateway/util/jread.h"
 
 #define GW_CANARY_ID_MAX 255      /* PagerDuty dedup_key limit */

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "gateway/config.h"
+#include "gateway/core/strlist.h"
 #include "gateway/core/ticket.h"
 #include "gateway/util/jread.h"
 

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "gateway/config.h"
+#include "gateway/core/strlist.h"
 
 #define GW_SIGNATURE_LEN (7 + 64) /* "sha256=" + 64 hex digits */
 

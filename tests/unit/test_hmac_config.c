@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gateway/config.h"
+#include "gateway/app/config.h"
 #include "gateway/core/hmac.h"
 #include "gateway/core/dates.h"
 

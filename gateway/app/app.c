@@ -1,6 +1,6 @@
-#include "gateway/app.h"
+#include "gateway/app/app.h"
 
-#include "gateway/reload.h"
+#include "gateway/app/reload.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +8,9 @@
 
 #include "gateway/core/dates.h"
 #include "gateway/core/github.h"
-#include "gateway/delivery.h"
+#include "gateway/jobs/delivery.h"
 #include "gateway/net/httpclient.h"
-#include "gateway/scheduler.h"
+#include "gateway/app/scheduler.h"
 #include "gateway/store/breaches.h"
 #include "gateway/store/canaries.h"
 #include "gateway/store/digests.h"
@@ -77,8 +77,9 @@ build(struct gw_app *app)
     const struct gw_config *cfg = app->cfg;
     struct gw_http_limits limits = {cfg->max_body, cfg->request_timeout, cfg->max_connections,
                                     cfg->header_timeout, cfg->max_inflight_body};
-    long connect_ms = cfg->http_timeout_ms < 5000 ? (long)cfg->http_timeout_ms : 5000;
-    struct gw_redis_config redis = {&cfg->redis, cfg->redis_timeout_ms, GW_KEY_PROBE, NULL,
+    long http_timeout_ms = (long)cfg->http_timeout * 1000;
+    long connect_ms = http_timeout_ms < 5000 ? http_timeout_ms : 5000;
+    struct gw_redis_config redis = {&cfg->redis, cfg->redis_timeout * 1000, GW_KEY_PROBE, NULL,
                                     cfg->redis_min_replicas};
     struct gw_canary_routing canary_routing = {cfg->slack_bot_token != NULL, route_canary, app};
     struct gw_ticket_routing ticket_routing = {cfg->slack_bot_token != NULL, route_ticket, app};
@@ -89,7 +90,7 @@ build(struct gw_app *app)
     redis.errors = app->telemetry.redis_errors;
     if ((app->http = gw_http_new(app->base, &limits, app->registry)) == NULL ||
         (app->redis = gw_redis_new(app->base, &redis, on_redis_state, app)) == NULL ||
-        (app->client = gw_http_client_new(app->base, connect_ms, (long)cfg->http_timeout_ms)) == NULL ||
+        (app->client = gw_http_client_new(app->base, connect_ms, http_timeout_ms)) == NULL ||
         (app->tickets = gw_tickets_new(app->redis, cfg->retention, &ticket_routing)) == NULL ||
         (app->canaries = gw_canaries_new(app->redis, &canary_routing)) == NULL ||
         (app->digests = gw_digests_new(app->redis)) == NULL ||
@@ -120,7 +121,7 @@ build(struct gw_app *app)
         .nroutes = 2,
         .dry_run = cfg->dry_run,
         .retry = {cfg->outbox_max_attempts, 1000, 300000},
-        .lease_ms = cfg->http_timeout_ms + 10000,
+        .lease_ms = http_timeout_ms + 10000,
         .templates = app->templates,
     };
     app->delivery = gw_delivery_new(app->base, app->redis, app->outbox, app->client, &dcfg,
@@ -144,14 +145,31 @@ routes(struct gw_app *app)
 {
     const struct gw_config *cfg = app->cfg;
 
-    app->health = (struct gw_health_handler){app->http, app->redis, app->migration, cfg,
-                                             reload, app, &app->digest};
+    struct gw_webhook_opts webhook_opts = {
+        .github_secrets = &cfg->github_secrets,
+        .github = {&cfg->sla, cfg->default_severity, &cfg->ticket_labels},
+        .canary_environments = &cfg->canary_environments,
+        .canary_budget = cfg->canary_budget,
+        .alertmanager_token = cfg->alertmanager_token,
+        .alertmanager_secret = &app->alertmanager_secret,
+        .alert = {&cfg->sla, cfg->default_severity},
+        .slack_signing_secret = cfg->slack_signing_secret,
+        .delivery_ttl = cfg->delivery_ttl,
+    };
+
+    app->alertmanager_secret_item = cfg->alertmanager_secret;
+    app->alertmanager_secret = (struct gw_strlist){&app->alertmanager_secret_item,
+                                                   cfg->alertmanager_secret != NULL};
+    app->health = (struct gw_health_handler){app->http, app->redis, app->migration,
+                                             cfg->admin_token, reload, app, &app->digest};
     app->metrics = (struct gw_metrics_handler){app->registry, app->start_time};
-    app->webhooks = (struct gw_webhook_handler){cfg, app->tickets, app->canaries, &app->telemetry};
-    app->api = (struct gw_api_handler){cfg, app->tickets, app->canaries, app->outbox,
-                                       app->scheduler, &app->routing};
-    app->feeds = (struct gw_feeds_handler){cfg, app->tickets, app->digests, app->templates,
-                                           app->start_time};
+    app->webhooks = (struct gw_webhook_handler){webhook_opts, app->tickets, app->canaries,
+                                                &app->telemetry};
+    app->api = (struct gw_api_handler){cfg->admin_token, cfg->canary_budget, cfg->delivery_ttl,
+                                       app->tickets, app->canaries, app->outbox, app->scheduler,
+                                       &app->routing};
+    app->feeds = (struct gw_feeds_handler){cfg->feed_token, cfg->public_url, app->tickets,
+                                           app->digests, app->templates, app->start_time};
     gw_http_on_reject(app->http, on_http_reject, app);
     gw_health_register(app->http, &app->health);
     gw_metrics_register(app->http, &app->metrics);
@@ -185,7 +203,8 @@ gw_app_init(struct gw_app *app, struct event_base *base, const struct gw_config 
     app->base = base;
     app->cfg = cfg;
     app->templates = templates;
-    app->routing = (struct gw_routing){cfg, route_table};
+    app->routing = (struct gw_routing){cfg->slack_bot_token != NULL, cfg->pager_routing_key,
+                                       route_table};
     app->start_time = (double)gw_now();
     if (build(app) != 0) {
         gw_log(GW_LOG_ERROR, "out of memory starting up", NULL);

@@ -1,4 +1,4 @@
-#include "gateway/reload.h"
+#include "gateway/app/reload.h"
 
 #include <stdio.h>
 #include <stdlib.h>

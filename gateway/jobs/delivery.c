@@ -1,4 +1,4 @@
-#include "gateway/delivery.h"
+#include "gateway/jobs/delivery.h"
 
 #include <event2/event.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #include "gateway/core/slackapi.h"
 #include "gateway/net/httpclient.h"
 #include "gateway/net/redis.h"
-#include "gateway/telemetry.h"
+#include "gateway/core/telemetry.h"
 #include "gateway/text/render.h"
 #include "gateway/util/log.h"
 

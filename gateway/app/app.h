@@ -6,10 +6,10 @@
 #ifndef GW_APP_H
 #define GW_APP_H
 
-#include "gateway/config.h"
-#include "gateway/reload.h"
-#include "gateway/routing.h"
-#include "gateway/telemetry.h"
+#include "gateway/app/config.h"
+#include "gateway/app/reload.h"
+#include "gateway/core/routing.h"
+#include "gateway/core/telemetry.h"
 #include "handlers/handlers.h"
 
 struct event_base;
@@ -47,6 +47,8 @@ struct gw_app {
     struct gw_webhook_handler webhooks;
     struct gw_api_handler api;
     struct gw_feeds_handler feeds;
+    char *alertmanager_secret_item;          /* KAIZEN_ALERTMANAGER_SECRET as a list of one */
+    struct gw_strlist alertmanager_secret;
     char *slack_post_url;     /* Web API mode: <KAIZEN_SLACK_API_URL>/chat.postMessage */
     char *slack_update_url;   /* and <KAIZEN_SLACK_API_URL>/chat.update */
 };

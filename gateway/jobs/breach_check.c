@@ -1,4 +1,4 @@
-#include "gateway/breach_check.h"
+#include "gateway/jobs/breach_check.h"
 
 #include <jansson.h>
 
@@ -7,9 +7,8 @@
 #include <string.h>
 
 #include "gateway/core/dates.h"
-#include "gateway/config.h"
 #include "gateway/core/hmac.h"
-#include "gateway/routing.h"
+#include "gateway/core/routing.h"
 #include "gateway/store/breaches.h"
 #include "gateway/text/render.h"
 #include "gateway/util/log.h"
@@ -22,6 +21,7 @@ struct gw_breach_check {
     struct gw_breaches *store;
     const struct gw_templates *templates;
     const struct gw_routing *routing;
+    int buttons;            /* notices carry Acknowledge (the signing secret is set) */
     char token[GW_TOKEN_LEN];
     int busy, stopped;
     /* The round under way (READY). */
@@ -32,7 +32,8 @@ struct gw_breach_check {
 
 struct gw_breach_check *
 gw_breach_check_new(struct gw_redis *redis, struct gw_breaches *store,
-                    const struct gw_templates *templates, const struct gw_routing *routing)
+                    const struct gw_templates *templates, const struct gw_routing *routing,
+                    int buttons)
 {
     struct gw_breach_check *c = calloc(1, sizeof(*c));
     if (c == NULL)
@@ -41,6 +42,7 @@ gw_breach_check_new(struct gw_redis *redis, struct gw_breaches *store,
     c->store = store;
     c->templates = templates;
     c->routing = routing;
+    c->buttons = buttons;
     gw_random_token(c->token);
     return c;
 }
@@ -136,10 +138,9 @@ static void
 on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *err, void *arg)
 {
     struct gw_breach_check *c = arg;
-    const struct gw_config *cfg = c->routing->cfg;
-    int edits = cfg->slack_bot_token != NULL;
+    int edits = c->routing->web_api;
     struct gw_breach_page p = {c->listed, c->page * GW_BREACH_PAGE + 1, c->checked_at,
-                               edits && cfg->slack_signing_secret != NULL};
+                               edits && c->buttons};
     struct gw_outbox_batch *batches;
     struct gw_outbox_msg *msgs = NULL;
     struct gw_breach_notice *notices = NULL;

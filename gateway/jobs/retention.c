@@ -1,4 +1,4 @@
-#include "gateway/retention.h"
+#include "gateway/jobs/retention.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,9 +11,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "gateway/app.h"
+#include "gateway/app/app.h"
 #include "gateway/core/routes.h"
-#include "gateway/reload.h"
+#include "gateway/app/reload.h"
 #include "gateway/core/dates.h"
 #include "gateway/core/hmac.h"
 #include "gateway/text/mustache.h"
@@ -23,16 +23,17 @@
 #define DRAIN_SECONDS 10
 
 static const char usage[] =
-    "usage: kaizen-gateway [--help | --version | --check-config]\n"
+    "usage: kaizen-gateway [--help | --help-markdown | --version | --check-config]\n"
     "       kaizen-gateway sign --secret SECRET [FILE]\n"
     "       kaizen-gateway sleep SECONDS\n"
     "\n"
     "Receives GitHub and Alertmanager webhooks, keeps tickets and SLA deadlines\n"
     "in Redis, and serves /api/tickets, /metrics, /healthz and /readyz.\n"
-    "Configuration is read from KAIZEN_* environment variables (see README);\n"
+    "Configuration is read from the KAIZEN_* environment variables below;\n"
     "SIGHUP or POST /-/reload re-reads the templates and the routes file.\n"
     "\n"
     "  --help          show this help\n"
+    "  --help-markdown print the configuration reference (docs/configuration.md)\n"
     "  --version       print the version\n"
     "  --check-config  validate the environment and templates, print a summary,\n"
     "                  exit 0 (valid) or 2 (invalid)\n"
@@ -318,6 +319,11 @@ main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);
+            fputc('\n', stdout);
+            gw_config_print_help(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--help-markdown") == 0) {
+            gw_config_print_reference(stdout);
             return 0;
         } else if (strcmp(argv[i], "--version") == 0) {
             printf("kaizen-gateway %s\n", KAIZEN_VERSION);

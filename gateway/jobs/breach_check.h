@@ -30,7 +30,7 @@ struct gw_breach_check;
  */
 struct gw_breach_check *gw_breach_check_new(struct gw_redis *redis, struct gw_breaches *store,
                                             const struct gw_templates *templates,
-                                            const struct gw_routing *routing);
+                                            const struct gw_routing *routing, int buttons);
 /* Starts a check unless one is under way; each step looks at stopped first. */
 void gw_breach_check_run(struct gw_breach_check *c);
 /* No new step starts after this; a round left half done is finished by the next check. */

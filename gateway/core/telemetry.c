@@ -1,4 +1,4 @@
-#include "gateway/telemetry.h"
+#include "gateway/core/telemetry.h"
 
 #include <stddef.h>
 

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "gateway/config.h"
+#include "gateway/app/config.h"
 #include "gateway/core/hmac.h"
 #include "gateway/core/routes.h"
 #include "gateway/text/mustache.h"

@@ -18,10 +18,9 @@
 #include "gateway/core/routes.h"
 #include "gateway/core/ticket.h"
 
-struct gw_config;
-
 struct gw_routing {
-    const struct gw_config *cfg;
+    int web_api;                 /* KAIZEN_SLACK_BOT_TOKEN is set: channels can be chosen */
+    const char *pager_key;       /* KAIZEN_PAGER_ROUTING_KEY: where no route names a key */
     struct gw_routes *routes;    /* NULL: no KAIZEN_ROUTES_FILE; a reload swaps its contents */
 };
 

@@ -1,25 +1,25 @@
-#include "gateway/scheduler.h"
+#include "gateway/app/scheduler.h"
 
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/breach_check.h"
-#include "gateway/config.h"
+#include "gateway/jobs/breach_check.h"
+#include "gateway/app/config.h"
 #include "gateway/core/dates.h"
 #include "gateway/core/hmac.h"
 #include "gateway/core/pager.h"
 #include "gateway/core/schedule.h"
-#include "gateway/gauges.h"
-#include "gateway/retention.h"
-#include "gateway/routing.h"
+#include "gateway/jobs/gauges.h"
+#include "gateway/jobs/retention.h"
+#include "gateway/core/routing.h"
 #include "gateway/store/canaries.h"
 #include "gateway/store/digests.h"
 #include "gateway/store/migrate.h"
 #include "gateway/store/outbox.h"
 #include "gateway/store/tickets.h"
-#include "gateway/telemetry.h"
+#include "gateway/core/telemetry.h"
 #include "gateway/text/blockkit.h"
 #include "gateway/text/render.h"
 #include "gateway/util/log.h"
@@ -511,7 +511,7 @@ gw_scheduler_new(const struct gw_scheduler_deps *deps)
     s->d = *deps;
     gw_random_token(s->token);
     s->breaches = gw_breach_check_new(deps->redis, deps->breaches, deps->templates,
-                                      deps->routing);
+                                      deps->routing, deps->cfg->slack_signing_secret != NULL);
     s->retention = gw_retention_new(deps->redis, deps->tickets, deps->outbox, deps->digests,
                                     deps->cfg->retention);
     if (s->breaches == NULL || s->retention == NULL) {

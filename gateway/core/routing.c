@@ -1,15 +1,14 @@
-#include "gateway/routing.h"
+#include "gateway/core/routing.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "gateway/config.h"
 #include "gateway/store/outbox.h"
 
 int
 gw_routing_per_channel(const struct gw_routing *r)
 {
-    return r->routes != NULL && r->cfg->slack_bot_token != NULL;
+    return r->routes != NULL && r->web_api;
 }
 
 static void
@@ -35,7 +34,7 @@ gw_routing_canary(const struct gw_routing *r, const char *service, char *dest, s
                   char *key, size_t key_len)
 {
     struct gw_destination d = gw_routes_canary(r->routes, service);
-    const char *k = d.pager_key != NULL ? d.pager_key : r->cfg->pager_routing_key;
+    const char *k = d.pager_key != NULL ? d.pager_key : r->pager_key;
 
     slack_dest(r, d.slack_channel, dest, len);
     snprintf(key, key_len, "%s", k != NULL ? k : "");

@@ -1,10 +1,10 @@
-#include "gateway/gauges.h"
+#include "gateway/jobs/gauges.h"
 
 #include "gateway/core/dates.h"
 #include "gateway/store/canaries.h"
 #include "gateway/store/outbox.h"
 #include "gateway/store/tickets.h"
-#include "gateway/telemetry.h"
+#include "gateway/core/telemetry.h"
 
 static void
 on_stats(const struct gw_stats *stats, const struct gw_redis_error *err, void *arg)
