@@ -1,7 +1,7 @@
 /* GET /api/outbox and POST /api/digest. */
 #include <stdlib.h>
 
-#include "gateway/app/scheduler.h"
+#include "gateway/jobs/digest.h"
 #include "gateway/store/outbox.h"
 #include "handlers/handlers.h"
 
@@ -43,7 +43,7 @@ on_digest(struct gw_request *req, void *arg)
 {
     struct gw_api_handler *h = arg;
     if (gw_admin_ok(h->admin_token, req))
-        gw_scheduler_digest_now(h->scheduler, on_enqueued, req);
+        gw_digest_job_now(h->digest, on_enqueued, req);
 }
 
 void

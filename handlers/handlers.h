@@ -22,7 +22,7 @@ struct gw_digests;
 struct gw_metrics;
 struct gw_migration;
 struct gw_outbox;
-struct gw_scheduler;
+struct gw_digest_job;
 struct gw_telemetry;
 struct gw_routing;
 struct gw_templates;
@@ -79,7 +79,7 @@ struct gw_api_handler {
     struct gw_tickets *tickets;
     struct gw_canaries *canaries;
     struct gw_outbox *outbox;
-    struct gw_scheduler *scheduler;
+    struct gw_digest_job *digest;       /* POST /api/digest */
     const struct gw_routing *routing;   /* a ticket's "route" */
 };
 void gw_tickets_api_register(struct gw_http *http, struct gw_api_handler *h);

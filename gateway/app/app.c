@@ -8,7 +8,11 @@
 
 #include "gateway/core/dates.h"
 #include "gateway/core/github.h"
+#include "gateway/jobs/breach_check.h"
+#include "gateway/jobs/canary_pages.h"
 #include "gateway/jobs/delivery.h"
+#include "gateway/jobs/digest.h"
+#include "gateway/jobs/retention.h"
 #include "gateway/net/httpclient.h"
 #include "gateway/app/scheduler.h"
 #include "gateway/store/breaches.h"
@@ -71,6 +75,39 @@ route_ticket(void *ctx, const struct gw_ticket *t, char *slack_dest, size_t len)
     gw_routing_ticket(&app->routing, t, slack_dest, len);
 }
 
+/* The timers' work, each job with only what it uses, and the timers. */
+static int
+jobs(struct gw_app *app)
+{
+    const struct gw_config *cfg = app->cfg;
+    int buttons = cfg->slack_signing_secret != NULL;
+    struct gw_digest_deps digest = {
+        app->tickets, app->digests, app->templates, &app->routing,
+        {cfg->digest_every, cfg->digest_at_minute, cfg->digest_skip_empty,
+         cfg->digest_max_tickets, cfg->sla_warn, cfg->sla_crit, cfg->public_url}};
+    struct gw_breach_check_deps breaches = {app->redis, app->breaches, app->templates,
+                                            &app->routing, buttons};
+    struct gw_canary_pages_deps pages = {app->canaries, app->templates, &app->routing,
+                                         &app->telemetry, buttons};
+    struct gw_retention_deps retention = {app->redis, app->tickets, app->outbox, app->digests,
+                                          cfg->retention};
+    struct gw_scheduler_opts when = {cfg->digest_every, cfg->check_every};
+    struct gw_scheduler_jobs what;
+
+    app->gauges = (struct gw_gauges_deps){app->tickets, app->outbox, app->canaries,
+                                          &app->telemetry};
+    if ((app->digest_job = gw_digest_job_new(&digest)) == NULL ||
+        (app->breach_check = gw_breach_check_new(&breaches)) == NULL ||
+        (app->canary_pages = gw_canary_pages_new(&pages)) == NULL ||
+        (app->retention = gw_retention_new(&retention)) == NULL)
+        return -1;
+    what = (struct gw_scheduler_jobs){app->redis, app->digest_job, app->breach_check,
+                                      app->canary_pages, app->retention, &app->gauges,
+                                      app->migration, app->delivery};
+    app->scheduler = gw_scheduler_new(app->base, &what, &when);
+    return app->scheduler != NULL ? 0 : -1;
+}
+
 static int
 build(struct gw_app *app)
 {
@@ -124,13 +161,8 @@ build(struct gw_app *app)
         .lease_ms = http_timeout_ms + 10000,
         .templates = app->templates,
     };
-    app->delivery = gw_delivery_new(app->base, app->redis, app->outbox, app->client, &dcfg,
-                                    &app->telemetry);
-    struct gw_scheduler_deps deps = {app->base, cfg, app->redis, app->tickets, app->canaries,
-                                     app->digests, app->breaches, app->outbox, app->migration,
-                                     app->templates, &app->telemetry, &app->routing};
-    app->scheduler = gw_scheduler_new(&deps);
-    return app->delivery != NULL && app->scheduler != NULL ? 0 : -1;
+    app->delivery = gw_delivery_new(app->redis, app->outbox, app->client, &dcfg, &app->telemetry);
+    return app->delivery != NULL ? jobs(app) : -1;
 }
 
 /* POST /-/reload (handlers.h gw_health_handler). */
@@ -166,7 +198,7 @@ routes(struct gw_app *app)
     app->webhooks = (struct gw_webhook_handler){webhook_opts, app->tickets, app->canaries,
                                                 &app->telemetry};
     app->api = (struct gw_api_handler){cfg->admin_token, cfg->canary_budget, cfg->delivery_ttl,
-                                       app->tickets, app->canaries, app->outbox, app->scheduler,
+                                       app->tickets, app->canaries, app->outbox, app->digest_job,
                                        &app->routing};
     app->feeds = (struct gw_feeds_handler){cfg->feed_token, cfg->public_url, app->tickets,
                                            app->digests, app->templates, app->start_time};
@@ -258,7 +290,6 @@ gw_app_start(struct gw_app *app, int *port)
     if (gw_http_listen(app->http, app->cfg->listen_host, app->cfg->listen_port, port) != 0)
         return -1;
     gw_redis_start(app->redis);
-    gw_delivery_start(app->delivery);
     gw_scheduler_start(app->scheduler);
     return 0;
 }
@@ -267,7 +298,6 @@ void
 gw_app_stop(struct gw_app *app, void (*on_drained)(void *), void *arg)
 {
     gw_scheduler_stop(app->scheduler);
-    gw_delivery_stop(app->delivery);
     gw_http_shutdown(app->http, on_drained, arg);
 }
 
@@ -288,6 +318,10 @@ gw_app_free(struct gw_app *app)
     gw_http_client_free(app->client);
     gw_redis_free(app->redis);
     gw_scheduler_free(app->scheduler);
+    gw_digest_job_free(app->digest_job);
+    gw_breach_check_free(app->breach_check);
+    gw_canary_pages_free(app->canary_pages);
+    gw_retention_free(app->retention);
     gw_delivery_free(app->delivery);
     gw_http_free(app->http);
     gw_tickets_free(app->tickets);

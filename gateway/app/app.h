@@ -12,11 +12,18 @@
 #include "gateway/core/telemetry.h"
 #include "handlers/handlers.h"
 
+#include "gateway/jobs/gauges.h"
+
 struct event_base;
 struct gw_templates;
 struct gw_http_client;
 struct gw_delivery;
 struct gw_breaches;
+struct gw_digest_job;
+struct gw_breach_check;
+struct gw_canary_pages;
+struct gw_retention;
+struct gw_scheduler;
 
 struct gw_app {
     struct event_base *base;
@@ -38,7 +45,12 @@ struct gw_app {
     struct gw_breaches *breaches;
     struct gw_outbox *outbox;
     struct gw_migration *migration;
-    /* timers */
+    /* jobs, and the timers that run them */
+    struct gw_digest_job *digest_job;
+    struct gw_breach_check *breach_check;
+    struct gw_canary_pages *canary_pages;
+    struct gw_retention *retention;
+    struct gw_gauges_deps gauges;
     struct gw_delivery *delivery;
     struct gw_scheduler *scheduler;
     /* each handler family's context */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gateway/core/payload.h"
+#include "gateway/core/wire.h"
 
 #define MAX_FINGERPRINT 128
 
@@ -98,7 +99,10 @@ parse_alert(const struct gw_jval *alert, size_t i, const struct gw_alert_opts *o
         t->resolved_at = 0;
         t->updated_at = t->created_at;
     }
-    snprintf(id, sizeof(id), "am:%s", fingerprint);
+    if (gw_wire_alert_id(id, sizeof(id), fingerprint) != 0) {
+        snprintf(err, errlen, "fingerprint: too long for a ticket id");
+        return -1;
+    }
     ch->op = GW_OP_UPSERT;
     t->id = strdup(id);
     t->source = strdup("alertmanager");

@@ -9,6 +9,7 @@
 
 #include "gateway/core/dates.h"
 #include "gateway/util/utf8.h"
+#include "gateway/core/wire.h"
 
 void
 gw_canary_clear(struct gw_canary *c)
@@ -54,7 +55,10 @@ deployment_id(const struct gw_jval *payload, const char *repo, char *out, size_t
         snprintf(err, errlen, "field deployment.id must be an integer");
         return -1;
     }
-    snprintf(out, len, "gh:%s:deployment:%lld", repo, (long long)id->v.i);
+    if (gw_wire_deployment_id(out, len, repo, (long long)id->v.i) != 0) {
+        snprintf(err, errlen, "repository.full_name: too long for a canary id");
+        return -1;
+    }
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "gateway/core/payload.h"
+#include "gateway/core/wire.h"
 
 static int
 action_op(const char *action, enum gw_ticket_op *op)
@@ -104,7 +105,11 @@ gw_github_issue_change(const struct gw_jval *payload, const struct gw_github_opt
     if (change->op == GW_OP_UPSERT && !has_ticket_label)
         change->op = GW_OP_DROP;
 
-    snprintf(id, sizeof(id), "gh:%s#%lld", repo, (long long)number->v.i);
+    if (gw_wire_issue_id(id, sizeof(id), repo, (long long)number->v.i) != 0) {
+        snprintf(err, errlen, "repository.full_name: too long for a ticket id (%zu bytes at most)",
+                 sizeof(id) - 1);
+        goto err;
+    }
     t->id = strdup(id);
     t->source = strdup("github");
     t->title = strdup(title);

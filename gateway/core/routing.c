@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gateway/store/outbox.h"
+#include "gateway/core/wire.h"
 
 int
 gw_routing_per_channel(const struct gw_routing *r)
@@ -14,10 +14,9 @@ gw_routing_per_channel(const struct gw_routing *r)
 static void
 slack_dest(const struct gw_routing *r, const char *channel, char *dest, size_t len)
 {
-    if (gw_routing_per_channel(r) && channel != NULL)
-        snprintf(dest, len, "%s:%s", GW_DEST_SLACK, channel);
-    else
-        snprintf(dest, len, "%s", GW_DEST_SLACK);
+    /* a channel name too long for a destination cannot be routed to: the default */
+    if (gw_wire_slack_dest(dest, len, gw_routing_per_channel(r) ? channel : NULL) != 0)
+        gw_wire_slack_dest(dest, len, NULL);
 }
 
 const char *
@@ -59,7 +58,7 @@ gw_routing_slack_dests(const struct gw_routing *r, char (*dests)[GW_DEST_LEN], s
     if (!gw_routing_per_channel(r)) {
         if (max == 0)
             return 0;
-        snprintf(dests[0], GW_DEST_LEN, "%s", GW_DEST_SLACK);
+        gw_wire_slack_dest(dests[0], GW_DEST_LEN, NULL);
         return 1;
     }
     n = gw_routes_channels(r->routes, channels, GW_ROUTES_MAX + 1);

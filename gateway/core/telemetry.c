@@ -1,5 +1,7 @@
 #include "gateway/core/telemetry.h"
 
+#include "gateway/core/wire.h"
+
 #include <stddef.h>
 
 static const char *const webhook_labels[] = {"source", "event", "result"};

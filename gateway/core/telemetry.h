@@ -7,7 +7,6 @@
 #define GW_TELEMETRY_H
 
 #include "gateway/core/ticket.h"
-#include "gateway/store/outbox.h"
 #include "gateway/util/prometheus.h"
 
 struct gw_telemetry {

@@ -17,11 +17,7 @@
 #define LEASE_MS 15000
 
 struct gw_breach_check {
-    struct gw_redis *redis;
-    struct gw_breaches *store;
-    const struct gw_templates *templates;
-    const struct gw_routing *routing;
-    int buttons;            /* notices carry Acknowledge (the signing secret is set) */
+    struct gw_breach_check_deps d;
     char token[GW_TOKEN_LEN];
     int busy, stopped;
     /* The round under way (READY). */
@@ -31,18 +27,12 @@ struct gw_breach_check {
 };
 
 struct gw_breach_check *
-gw_breach_check_new(struct gw_redis *redis, struct gw_breaches *store,
-                    const struct gw_templates *templates, const struct gw_routing *routing,
-                    int buttons)
+gw_breach_check_new(const struct gw_breach_check_deps *deps)
 {
     struct gw_breach_check *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return NULL;
-    c->redis = redis;
-    c->store = store;
-    c->templates = templates;
-    c->routing = routing;
-    c->buttons = buttons;
+    c->d = *deps;
     gw_random_token(c->token);
     return c;
 }
@@ -138,9 +128,9 @@ static void
 on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *err, void *arg)
 {
     struct gw_breach_check *c = arg;
-    int edits = c->routing->web_api;
+    int edits = c->d.routing->web_api;
     struct gw_breach_page p = {c->listed, c->page * GW_BREACH_PAGE + 1, c->checked_at,
-                               edits && c->buttons};
+                               edits && c->d.buttons};
     struct gw_outbox_batch *batches;
     struct gw_outbox_msg *msgs = NULL;
     struct gw_breach_notice *notices = NULL;
@@ -155,7 +145,7 @@ on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *
     dests = calloc(GW_ROUTES_MAX + 1, sizeof(*dests));
     mine = calloc(n + 1, sizeof(*mine));
     per_msg = calloc(n + 1, sizeof(*per_msg));
-    ndests = gw_routing_slack_dests(c->routing, dests, GW_ROUTES_MAX + 1);
+    ndests = gw_routing_slack_dests(c->d.routing, dests, GW_ROUTES_MAX + 1);
     batches = calloc(ndests + 1, sizeof(*batches));
     if (dests == NULL || mine == NULL || per_msg == NULL || batches == NULL)
         abort();
@@ -166,7 +156,7 @@ on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *
 
         /* Each channel's notice lists its own tickets of this page. */
         for (size_t i = 0; i < n; i++) {
-            gw_routing_ticket(c->routing, &tickets[i], dest, sizeof(dest));
+            gw_routing_ticket(c->d.routing, &tickets[i], dest, sizeof(dest));
             if (ndests == 1 || strcmp(dest, dests[d]) == 0)
                 mine[k++] = tickets[i];
         }
@@ -174,13 +164,11 @@ on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *
             continue;
         if (ndests > 1)
             mp = (struct gw_breach_page){(long)k, 1, c->checked_at, p.buttons};
-        if ((messages = gw_render_breach_page(c->templates, mine, k, &mp, per_msg)) == NULL)
+        if ((messages = gw_render_breach_page(c->d.templates, mine, k, &mp, per_msg)) == NULL)
             abort();
-        if (ndests > 1)
-            snprintf(prefix, sizeof(prefix), "breach:%s:%ld.%s.", c->round, c->page + 1,
-                     dests[d] + strlen(GW_DEST_SLACK ":"));
-        else
-            snprintf(prefix, sizeof(prefix), "breach:%s:%ld.", c->round, c->page + 1);
+        /* one destination keeps the ids of the incoming-webhook setup */
+        gw_wire_notice_prefix(prefix, sizeof(prefix), c->round, c->page + 1,
+                              ndests > 1 ? dests[d] : GW_DEST_SLACK);
         gw_outbox_batch_init(&batches[d], messages, dests[d], GW_MSG_BREACH, prefix, 0);
         json_decref(messages);
         gw_outbox_batch_append(&msgs, &nmsgs, &batches[d]);
@@ -189,7 +177,7 @@ on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *
     }
     c->messages += (long)nmsgs;
     struct gw_breach_lease l = lease(c);
-    gw_breaches_emit(c->store, &l, c->page, GW_BREACH_PAGE, notices, nnotices, msgs, nmsgs,
+    gw_breaches_emit(c->d.store, &l, c->page, GW_BREACH_PAGE, notices, nnotices, msgs, nmsgs,
                      on_emitted, c);
     for (size_t i = 0; i < nnotices; i++)
         free((char *)notices[i].descriptor);
@@ -206,11 +194,11 @@ on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *
 static void
 next_page(struct gw_breach_check *c)
 {
-    if (c->stopped || !gw_redis_ready(c->redis)) {
+    if (c->stopped || !gw_redis_ready(c->d.redis)) {
         done(c, NULL, NULL);
         return;
     }
-    gw_breaches_rows(c->store, c->page, GW_BREACH_PAGE, on_rows, c);
+    gw_breaches_rows(c->d.store, c->page, GW_BREACH_PAGE, on_rows, c);
 }
 
 static void
@@ -244,18 +232,18 @@ on_taken(const struct gw_breach_round *r, const struct gw_redis_error *err, void
 static void
 take(struct gw_breach_check *c)
 {
-    if (c->stopped || !gw_redis_ready(c->redis)) {
+    if (c->stopped || !gw_redis_ready(c->d.redis)) {
         done(c, NULL, NULL);
         return;
     }
     struct gw_breach_lease l = lease(c);
-    gw_breaches_take(c->store, &l, gw_now(), GW_BREACH_TAKE_BATCH, on_taken, c);
+    gw_breaches_take(c->d.store, &l, gw_now(), GW_BREACH_TAKE_BATCH, on_taken, c);
 }
 
 void
 gw_breach_check_run(struct gw_breach_check *c)
 {
-    if (c->busy || c->stopped || !gw_redis_ready(c->redis))
+    if (c->busy || c->stopped || !gw_redis_ready(c->d.redis))
         return;
     c->busy = 1;
     take(c);

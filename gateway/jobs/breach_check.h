@@ -28,9 +28,15 @@ struct gw_breach_check;
  * Everything is borrowed and outlives the check. With routes, each page's
  * tickets are grouped per Slack destination: one notice per channel.
  */
-struct gw_breach_check *gw_breach_check_new(struct gw_redis *redis, struct gw_breaches *store,
-                                            const struct gw_templates *templates,
-                                            const struct gw_routing *routing, int buttons);
+/* Everything is borrowed and outlives the job. */
+struct gw_breach_check_deps {
+    struct gw_redis *redis;               /* a round stops between steps while it is down */
+    struct gw_breaches *store;
+    const struct gw_templates *templates;
+    const struct gw_routing *routing;
+    int buttons;                          /* notices carry Acknowledge (signing secret set) */
+};
+struct gw_breach_check *gw_breach_check_new(const struct gw_breach_check_deps *deps);
 /* Starts a check unless one is under way; each step looks at stopped first. */
 void gw_breach_check_run(struct gw_breach_check *c);
 /* No new step starts after this; a round left half done is finished by the next check. */

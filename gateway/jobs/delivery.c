@@ -1,10 +1,8 @@
 #include "gateway/jobs/delivery.h"
 
-#include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "gateway/core/dates.h"
 #include "gateway/core/hmac.h"
@@ -12,10 +10,9 @@
 #include "gateway/net/httpclient.h"
 #include "gateway/net/redis.h"
 #include "gateway/core/telemetry.h"
+#include "gateway/core/wire.h"
 #include "gateway/text/render.h"
 #include "gateway/util/log.h"
-
-#define TICK_MS 200
 
 /* This replica's view of one destination. */
 struct dest_state {
@@ -34,13 +31,11 @@ struct dest_state {
 #define DUE_LIMIT 32
 
 struct gw_delivery {
-    struct event_base *base;
     struct gw_redis *redis;
     struct gw_outbox *outbox;
     struct gw_http_client *client;
     struct gw_delivery_config cfg;
     struct gw_telemetry *telemetry;
-    struct event *tick;
     struct dest_state **dests;
     size_t ndests, cap;
     int looking;          /* a due-destinations read is under way */
@@ -50,15 +45,13 @@ struct gw_delivery {
 
 
 struct gw_delivery *
-gw_delivery_new(struct event_base *base, struct gw_redis *redis, struct gw_outbox *outbox,
-                struct gw_http_client *client, const struct gw_delivery_config *cfg,
-                struct gw_telemetry *telemetry)
+gw_delivery_new(struct gw_redis *redis, struct gw_outbox *outbox, struct gw_http_client *client,
+                const struct gw_delivery_config *cfg, struct gw_telemetry *telemetry)
 {
     struct gw_delivery *d = calloc(1, sizeof(*d));
 
     if (d == NULL)
         return NULL;
-    d->base = base;
     d->redis = redis;
     d->outbox = outbox;
     d->client = client;
@@ -73,8 +66,6 @@ gw_delivery_free(struct gw_delivery *d)
 {
     if (d == NULL)
         return;
-    if (d->tick != NULL)
-        event_free(d->tick);
     for (size_t i = 0; i < d->ndests; i++) {
         free(d->dests[i]->body);
         free(d->dests[i]->id);
@@ -174,7 +165,7 @@ on_response(const struct gw_http_response *res, void *arg)
                attempt_s, NULL);
         /* A digest's first post opens the channel's thread for breach notices. */
         /* An edit leaves nothing to edit later: only posts are kept. */
-        if (strncmp(st->id, "edit:", 5) == 0)
+        if (gw_wire_is_edit(st->id))
             posted[0] = '\0';
         finish_posted(st, GW_OUTBOX_SENT, now + spacing, res->status, NULL,
                       posted[0] != '\0' ? posted : NULL,
@@ -320,7 +311,7 @@ on_claimed(const struct gw_outbox_claim *claim, const struct gw_redis_error *err
         finish(st, GW_OUTBOX_DRY_RUN, gw_now_ms() + st->route->spacing_ms, 0, NULL);
         return;
     }
-    if (st->route->bearer != NULL && strncmp(claim->id, "edit:", 5) == 0) {
+    if (st->route->bearer != NULL && gw_wire_is_edit(claim->id)) {
         start_edit(st, claim);
         return;
     }
@@ -407,25 +398,13 @@ on_due(const char *const *dests, size_t n, const struct gw_redis_error *err, voi
     }
 }
 
-static void
-on_tick(evutil_socket_t fd, short what, void *arg)
+void
+gw_delivery_poll(struct gw_delivery *d)
 {
-    struct gw_delivery *d = arg;
-    (void)fd;
-    (void)what;
-
-    if (d->stopped || d->looking || !gw_redis_ready(d->redis))
+    if (d->stopped || d->looking)
         return;
     d->looking = 1;
     gw_outbox_due(d->outbox, gw_now_ms(), DUE_LIMIT, on_due, d);
-}
-
-void
-gw_delivery_start(struct gw_delivery *d)
-{
-    struct timeval tv = {0, TICK_MS * 1000};
-    d->tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
-    event_add(d->tick, &tv);
 }
 
 void

@@ -1,12 +1,12 @@
 /*
- * The sender: a short poll that finds the destinations whose next send is
- * due, claims the head of each (store/outbox.h), POSTs it with the
+ * The sender: each poll (gw_delivery_poll, from the scheduler every
+ * GW_DELIVERY_POLL_MS) finds the destinations whose next send is due, claims the head of each (store/outbox.h), POSTs it with the
  * non-blocking HTTP client and records the outcome (sent, retry with
  * backoff, dead letter). Delivery is
  * at least once: a replica that dies after the peer answered 2xx but
  * before recording it causes one repeat.
  *
- * In Web API mode a message whose id starts with "edit:" is an edit of a
+ * In Web API mode a message whose id is an edit's (core/wire.h) is an edit of a
  * message posted before (text/render.h gw_render_edit): it is rendered
  * now, and sent with chat.update to the channel and ts the post left in
  * Redis. It is in the same queue as the post, behind it, so it never
@@ -21,7 +21,6 @@
 #include "gateway/core/retry.h"
 #include "gateway/store/outbox.h"
 
-struct event_base;
 struct gw_http_client;
 struct gw_redis;
 struct gw_telemetry;
@@ -34,7 +33,7 @@ struct gw_delivery_route {
     int64_t spacing_ms;         /* minimum gap between two sends to one destination (rate limit) */
     const char *bearer;         /* set: Slack Web API (url is chat.postMessage), this token */
     const char *channel;        /* Web API: the channel of "<prefix>" ("<prefix>:<channel>": that one) */
-    const char *update_url;     /* Web API: chat.update, for the "edit:" messages */
+    const char *update_url;     /* Web API: chat.update, for the edits */
     int64_t edit_spacing_ms;    /* Web API: minimum gap between two edits of any destination
                                  * (chat.update is a per-workspace method tier); 0: none */
 };
@@ -52,14 +51,17 @@ struct gw_delivery_config {
 
 struct gw_delivery;
 
+#define GW_DELIVERY_POLL_MS 200
+
 /* Everything passed is borrowed and must outlive the sender. */
-struct gw_delivery *gw_delivery_new(struct event_base *base, struct gw_redis *redis,
-                                    struct gw_outbox *outbox, struct gw_http_client *client,
+struct gw_delivery *gw_delivery_new(struct gw_redis *redis, struct gw_outbox *outbox,
+                                    struct gw_http_client *client,
                                     const struct gw_delivery_config *cfg,
                                     struct gw_telemetry *telemetry);
 void gw_delivery_free(struct gw_delivery *d);
 
-void gw_delivery_start(struct gw_delivery *d);
+/* Claims and sends what is due, unless the last poll's read is still under way. */
+void gw_delivery_poll(struct gw_delivery *d);
 /* Stops claiming new messages; sends in flight finish. */
 void gw_delivery_stop(struct gw_delivery *d);
 /* Destinations with a claim, send or finish under way on this replica. */

@@ -55,10 +55,9 @@ on_canaries(const struct gw_canary *canaries, size_t n, const struct gw_redis_er
 }
 
 void
-gw_gauges_refresh(struct gw_tickets *tickets, struct gw_outbox *outbox,
-                  struct gw_canaries *canaries, struct gw_telemetry *telemetry)
+gw_gauges_refresh(const struct gw_gauges_deps *d)
 {
-    gw_tickets_stats(tickets, gw_now(), on_stats, telemetry);
-    gw_outbox_status(outbox, 0, on_outbox_status, telemetry);
-    gw_canaries_list(canaries, on_canaries, telemetry);
+    gw_tickets_stats(d->tickets, gw_now(), on_stats, d->telemetry);
+    gw_outbox_status(d->outbox, 0, on_outbox_status, d->telemetry);
+    gw_canaries_list(d->canaries, on_canaries, d->telemetry);
 }

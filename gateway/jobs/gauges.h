@@ -11,7 +11,14 @@ struct gw_outbox;
 struct gw_canaries;
 struct gw_telemetry;
 
-void gw_gauges_refresh(struct gw_tickets *tickets, struct gw_outbox *outbox,
-                       struct gw_canaries *canaries, struct gw_telemetry *telemetry);
+/* Everything is borrowed and outlives the job. */
+struct gw_gauges_deps {
+    struct gw_tickets *tickets;
+    struct gw_outbox *outbox;
+    struct gw_canaries *canaries;
+    struct gw_telemetry *telemetry;   /* the gauges and Redis-derived families it sets */
+};
+
+void gw_gauges_refresh(const struct gw_gauges_deps *d);
 
 #endif

@@ -13,11 +13,7 @@
 enum step { STEP_TICKETS, STEP_DEAD, STEP_DIGESTS, STEP_DONE };
 
 struct gw_retention {
-    struct gw_redis *redis;
-    struct gw_tickets *tickets;
-    struct gw_outbox *outbox;
-    struct gw_digests *digests;
-    int64_t retention;
+    struct gw_retention_deps d;
     int busy, stopped;
     enum step step;
     int64_t cutoff;             /* Unix seconds, fixed for the pass */
@@ -25,17 +21,11 @@ struct gw_retention {
 };
 
 struct gw_retention *
-gw_retention_new(struct gw_redis *redis, struct gw_tickets *tickets, struct gw_outbox *outbox,
-                 struct gw_digests *digests, int64_t retention)
+gw_retention_new(const struct gw_retention_deps *deps)
 {
     struct gw_retention *r = calloc(1, sizeof(*r));
-    if (r == NULL)
-        return NULL;
-    r->redis = redis;
-    r->tickets = tickets;
-    r->outbox = outbox;
-    r->digests = digests;
-    r->retention = retention;
+    if (r != NULL)
+        r->d = *deps;
     return r;
 }
 
@@ -88,19 +78,19 @@ on_deleted(long deleted, const struct gw_redis_error *err, void *arg)
 static void
 step(struct gw_retention *r)
 {
-    if (r->stopped || r->step == STEP_DONE || !gw_redis_ready(r->redis)) {
+    if (r->stopped || r->step == STEP_DONE || !gw_redis_ready(r->d.redis)) {
         finish(r);
         return;
     }
     switch (r->step) {
     case STEP_TICKETS:
-        gw_tickets_expire(r->tickets, r->cutoff, GW_RETENTION_BATCH, on_deleted, r);
+        gw_tickets_expire(r->d.tickets, r->cutoff, GW_RETENTION_BATCH, on_deleted, r);
         return;
     case STEP_DEAD:
-        gw_outbox_expire(r->outbox, r->cutoff * 1000, GW_RETENTION_BATCH, on_deleted, r);
+        gw_outbox_expire(r->d.outbox, r->cutoff * 1000, GW_RETENTION_BATCH, on_deleted, r);
         return;
     case STEP_DIGESTS:
-        gw_digests_expire(r->digests, r->cutoff * 1000, on_deleted, r);
+        gw_digests_expire(r->d.digests, r->cutoff * 1000, on_deleted, r);
         return;
     case STEP_DONE:
         return;
@@ -110,11 +100,11 @@ step(struct gw_retention *r)
 void
 gw_retention_run(struct gw_retention *r)
 {
-    if (r->busy || r->stopped || r->retention <= 0 || !gw_redis_ready(r->redis))
+    if (r->busy || r->stopped || r->d.retention <= 0 || !gw_redis_ready(r->d.redis))
         return;
     r->busy = 1;
     r->step = STEP_TICKETS;
-    r->cutoff = gw_now() - r->retention;
+    r->cutoff = gw_now() - r->d.retention;
     for (int i = 0; i < STEP_DONE; i++)
         r->deleted[i] = 0;
     step(r);

@@ -23,9 +23,15 @@ struct gw_digests;
 struct gw_retention;
 
 /* Everything is borrowed and outlives the retention. retention: seconds. */
-struct gw_retention *gw_retention_new(struct gw_redis *redis, struct gw_tickets *tickets,
-                                      struct gw_outbox *outbox, struct gw_digests *digests,
-                                      int64_t retention);
+/* Everything is borrowed and outlives the job. */
+struct gw_retention_deps {
+    struct gw_redis *redis;      /* a pass stops between batches while it is down */
+    struct gw_tickets *tickets;
+    struct gw_outbox *outbox;
+    struct gw_digests *digests;
+    int64_t retention;           /* KAIZEN_RETENTION, seconds */
+};
+struct gw_retention *gw_retention_new(const struct gw_retention_deps *deps);
 /* Starts a pass unless one is under way. */
 void gw_retention_run(struct gw_retention *r);
 void gw_retention_stop(struct gw_retention *r);

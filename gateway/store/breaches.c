@@ -136,6 +136,7 @@ gw_breaches_emit(struct gw_breaches *b, const struct gw_breach_lease *l, long pa
     round_args(&a, "emit", l);
     gw_redis_args_int(&a, page);
     gw_redis_args_int(&a, page_size);
+    gw_redis_args_str(&a, GW_WIRE_EDIT_PREFIX);
     gw_redis_args_int(&a, (long long)m);
     for (size_t i = 0; i < m; i++) {
         gw_redis_args_str(&a, notices[i].id);

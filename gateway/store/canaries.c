@@ -226,21 +226,31 @@ keys(struct apply_call *ac, struct gw_redis_args *a, const char *op, const char 
     gw_redis_args_int(a, delivery);
 }
 
-/* A canary's ending (canary_apply.lua): resolve id and body, edit destination and queue. */
+/*
+ * A canary's ending (canary_apply.lua): resolve id and body, edit
+ * destination and queue, the edit's id and its page's. k: the canary as read
+ * (NULL: gone already, nothing to resolve or edit).
+ */
 static void
-ending_args(struct gw_redis_args *a, const char *id, const struct target *t, int64_t at_ms)
+ending_args(struct gw_redis_args *a, const char *id, const struct gw_canary *k,
+            const struct target *t, int64_t at_ms)
 {
-    char msg_id[320], queue[256];
+    char msg_id[320], queue[256], page[320] = "", edit[400] = "";
     json_t *resolve = t->key[0] != '\0' ? gw_pager_resolve(t->key, id) : NULL;
     char *body = resolve != NULL ? json_dumps(resolve, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
-    snprintf(msg_id, sizeof(msg_id), "resolve:%s:%lld", id, (long long)at_ms);
+    if (gw_wire_resolve_id(msg_id, sizeof(msg_id), id, at_ms) != 0 ||
+        (k != NULL && (gw_wire_page_id(page, sizeof(page), id, k->started_at, GW_PAGE_SLACK) != 0 ||
+                       gw_wire_edit_id(edit, sizeof(edit), "resolved", page) != 0)))
+        abort();   /* canary ids are at most GW_CANARY_ID_MAX bytes */
     gw_redis_args_str(a, msg_id);
     gw_redis_args_str(a, body != NULL ? body : "");
-    gw_redis_args_str(a, t->slack);
-    gw_redis_args_int(a, t->slack[0] != '\0'
+    gw_redis_args_str(a, k != NULL ? t->slack : "");
+    gw_redis_args_int(a, k != NULL && t->slack[0] != '\0'
                              ? gw_redis_args_key_once(a, page_queue(queue, sizeof(queue), t->slack))
                              : 0);
+    gw_redis_args_str(a, edit);
+    gw_redis_args_str(a, page);
     free(body);
     json_decref(resolve);
 }
@@ -303,7 +313,7 @@ on_targets(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         gw_redis_args_str(&a, id);
         gw_redis_args_int(&a, ac->updated_at);
         gw_redis_args_str(&a, ac->remember ? "1" : "0");
-        ending_args(&a, id, n == 1 ? &found[0].t : &none, at);
+        ending_args(&a, id, n == 1 ? &found[0].k : NULL, n == 1 ? &found[0].t : &none, at);
     } else {
         const char **ids = calloc(n + 1, sizeof(*ids));
         if (ids == NULL)
@@ -315,7 +325,7 @@ on_targets(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         gw_redis_args_int(&a, ac->updated_at);
         for (size_t i = 0; i < n; i++) {
             gw_redis_args_str(&a, ids[i]);
-            ending_args(&a, ids[i], &found[i].t, at);
+            ending_args(&a, ids[i], &found[i].k, &found[i].t, at);
         }
         free(ids);
     }
@@ -489,7 +499,7 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
     struct gw_canaries *c = k->store;
     struct read_canary *found;
     struct gw_redis_args a;
-    char queue[256], msg_id[320];
+    char queue[256], msg_id[320], page[320] = "", edit[400] = "";
     json_t *ack = NULL;
     char *body = NULL;
     int64_t now = gw_now_ms();
@@ -505,7 +515,11 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
     if (n == 1 && found[0].t.key[0] != '\0' &&
         (ack = gw_pager_acknowledge(found[0].t.key, k->id)) != NULL)
         body = json_dumps(ack, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    snprintf(msg_id, sizeof(msg_id), "ack:%s:%lld", k->id, (long long)now);
+    if (gw_wire_pager_ack_id(msg_id, sizeof(msg_id), k->id, now) != 0 ||
+        (n == 1 &&
+         (gw_wire_page_id(page, sizeof(page), k->id, found[0].k.started_at, GW_PAGE_SLACK) != 0 ||
+          gw_wire_edit_id(edit, sizeof(edit), "acked", page) != 0)))
+        abort();   /* canary ids are at most GW_CANARY_ID_MAX bytes */
     gw_redis_args_init(&a);
     gw_redis_args_key(&a, GW_KEY_CANARY);
     gw_redis_args_key(&a, GW_KEY_CANARY_ACK);
@@ -521,6 +535,8 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
     gw_redis_args_str(&a, msg_id);
     gw_redis_args_str(&a, body != NULL ? body : "");
     gw_redis_args_str(&a, n == 1 ? found[0].t.slack : "");
+    gw_redis_args_str(&a, edit);
+    gw_redis_args_str(&a, page);
     a.durable = 1;   /* the clicker is told it happened */
     gw_redis_eval_args(c->redis, &c->ack, &a, gw_on_acked, gw_call_new((gw_any_cb)k->cb, k->arg));
     free(found);

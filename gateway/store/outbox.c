@@ -64,10 +64,8 @@ gw_outbox_batch_init(struct gw_outbox_batch *b, json_t *payloads, const char *de
         abort();
     for (size_t i = 0; i < n; i++) {
         char id[400];
-        if (numbered)
-            snprintf(id, sizeof(id), "%s%zu/%zu", prefix, i + 1, n);
-        else
-            snprintf(id, sizeof(id), "%s%zu", prefix, i + 1);
+        if (gw_wire_batch_id(id, sizeof(id), prefix, i, n, numbered) != 0)
+            abort();   /* prefixes are built to fit (core/wire.h) */
         b->ids[i] = strdup(id);
         b->bodies[i] = json_dumps(json_array_get(payloads, i), JSON_COMPACT | JSON_PRESERVE_ORDER);
         if (b->ids[i] == NULL || b->bodies[i] == NULL)
@@ -225,6 +223,7 @@ gw_outbox_claim(struct gw_outbox *o, const char *dest, const char *token, int64_
     gw_redis_args_str(&a, token);
     gw_redis_args_str(&a, dest);
     gw_redis_args_int(&a, edit_spacing_ms);
+    gw_redis_args_str(&a, GW_WIRE_EDIT_PREFIX);
     gw_redis_eval_args(o->redis, &o->claim, &a, on_claimed, gw_call_new((gw_any_cb)cb, arg));
 }
 

@@ -29,12 +29,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gateway/core/wire.h"
 #include "gateway/net/redis.h"
 #include "gateway/store/call.h"
 
-/* The destinations of the incoming-webhook setup (Slack) and the one routing key (PagerDuty). */
-#define GW_DEST_SLACK "slack"
-#define GW_DEST_PAGER "pager"
 #define GW_OUTBOX_DEST_MAX 160   /* a destination name's size, NUL included */
 
 /* Message kinds, in the order a destination's sender takes them. */

@@ -206,6 +206,7 @@ gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
     }
     gw_redis_args_int(&a, delivery != NULL);
     gw_redis_args_int(&a, s->routing.edits ? notice_keys(&a) : 0);
+    gw_redis_args_str(&a, GW_WIRE_EDIT_PREFIX);
     for (size_t i = 0; i < n; i++) {
         const struct gw_ticket *t = &changes[i].ticket;
         char dest[GW_OUTBOX_DEST_MAX] = "";
@@ -260,6 +261,7 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
         gw_redis_args_int(&a, k->at);
         gw_redis_args_str(&a, k->by);
         gw_redis_args_int(&a, gw_now_ms());
+        gw_redis_args_str(&a, GW_WIRE_EDIT_PREFIX);
         a.durable = 1;
         gw_redis_eval_args(s->redis, &s->ack, &a, gw_on_acked,
                            gw_call_new((gw_any_cb)k->cb, k->arg));

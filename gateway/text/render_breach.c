@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gateway/core/dates.h"
+#include "gateway/core/wire.h"
 #include "gateway/text/render_internal.h"
 #include "gateway/text/slack.h"
 #include "gateway/util/buf.h"
@@ -96,12 +97,16 @@ flush_section(json_t *blocks, struct gw_buf *buf, size_t *units)
     return rc;
 }
 
-/* 1 when t can still be acknowledged from its notice. */
+/*
+ * 1 when t can still be acknowledged from its notice, with the value of its
+ * button (or menu option) in value: open, not acknowledged yet, and an id
+ * short enough for Slack's option value.
+ */
 static int
-ackable(const struct gw_ticket *t)
+ack_value(const struct gw_ticket *t, char value[GW_SLACK_VALUE_MAX])
 {
     return t->state == GW_TICKET_OPEN && t->acked_by == NULL &&
-           strlen(t->id) + sizeof("ticket:") <= GW_SLACK_VALUE_MAX;
+           gw_wire_button_value(value, GW_SLACK_VALUE_MAX, GW_ACK_TICKET, t->id) == 0;
 }
 
 /*
@@ -115,11 +120,10 @@ add_menu(json_t *blocks, const struct gw_ticket *tickets, size_t n)
     int rc = 0;
 
     for (size_t i = 0; options != NULL && i < n && rc == 0; i++) {
-        char value[GW_SLACK_VALUE_MAX + 8], *label;
+        char value[GW_SLACK_VALUE_MAX], *label;
 
-        if (!ackable(&tickets[i]))
+        if (!ack_value(&tickets[i], value))
             continue;
-        snprintf(value, sizeof(value), "ticket:%s", tickets[i].id);
         if ((label = gw_utf8_truncate(tickets[i].id, GW_SLACK_OPTION_MAX)) == NULL)
             label = strdup("ticket");
         rc = label == NULL ? -1
@@ -183,11 +187,10 @@ gw_render_breach_page(const struct gw_templates *set, const struct gw_ticket *ti
         return NULL;
     if (p->total == 1 && n == 1) {
         json_t *msg = gw_render_breach_notice(set, &tickets[0], p->checked_at);
-        char value[GW_SLACK_VALUE_MAX + 8];
+        char value[GW_SLACK_VALUE_MAX];
 
-        snprintf(value, sizeof(value), "ticket:%s", tickets[0].id);
         if (msg == NULL ||
-            (p->buttons && ackable(&tickets[0]) && gw_render_add_ack_button(msg, value) < 0)) {
+            (p->buttons && ack_value(&tickets[0], value) && gw_render_add_ack_button(msg, value) < 0)) {
             json_decref(msg);
             goto oom;
         }

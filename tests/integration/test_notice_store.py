@@ -26,6 +26,8 @@ NOTICE_KEYS = ["{kz}:breach:notice_of", "{kz}:breach:notices"]
 OUTBOX_KEYS = ["{kz}:outbox:seq", "{kz}:outbox:body", "{kz}:outbox:dests", "{kz}:outbox:pending"]
 QUEUE = "{kz}:outbox:queue:slack:breach"
 IDS = ["gh:octo-org/api#1", "gh:octo-org/api#2", "gh:octo-org/api#3"]
+# The prefix of an edit's outbox id, which C passes to the scripts (gateway/core/wire.h).
+EDIT_PREFIX = "edit:"
 
 
 class NoticeStore(unittest.TestCase):
@@ -51,7 +53,7 @@ class NoticeStore(unittest.TestCase):
         keys = TICKET_KEYS + ["{kz}:tomb:" + tid]
         first = len(keys) + 1
         keys += NOTICE_KEYS + OUTBOX_KEYS + [QUEUE]
-        argv = [now, 86400, 1, 0, 0, first if notices else 0,
+        argv = [now, 86400, 1, 0, 0, first if notices else 0, EDIT_PREFIX,
                 "upsert", tid, "\0".join(row), "slack", len(keys)]
         return self.eval("ticket_apply", keys, argv)
 
@@ -81,7 +83,7 @@ class NoticeStore(unittest.TestCase):
         keys, argv = self.round("emit", 0, 50)
         keys += OUTBOX_KEYS + [QUEUE]
         queue = len(keys)
-        argv += [1, nid, descriptor, queue,
+        argv += [EDIT_PREFIX, 1, nid, descriptor, queue,
                  queue - 4, queue - 3, queue - 2, queue - 1, int(time.time() * 1000), 1,
                  nid, queue, "slack", '{"text":"3 SLA breaches"}']
         self.assertEqual(self.eval("breach_round", keys, argv), 2)

@@ -15,7 +15,8 @@
 -- ARGV: 1 op  2 token of this replica  3 now (ms)  4 lease (ms)
 --   take: 5 the check's time (s)  6 how many to move
 --   rows: 5 page  6 page size
---   emit: 5 page  6 page size  7 m, then m {notice id, descriptor, KEYS
+--   emit: 5 page  6 page size  7 the prefix of an edit's id (core/wire.h)
+--         8 m, then m {notice id, descriptor, KEYS
 --         index of its destination's breach queue} of the messages to keep
 --         for edits (lib/notice.lua), then the messages (outbox_enqueue_argv)
 -- take returns {'busy'} (another replica's live round), {'took', n},
@@ -48,16 +49,17 @@ if r[1] and r[1] ~= token and tonumber(r[2]) > now then
 end
 if op == 'emit' then
   if r[1] ~= token or tonumber(ARGV[5]) ~= tonumber(r[5]) then return 0 end
-  local m = tonumber(ARGV[7])
-  local ob = 8 + 3 * m   -- the outbox arguments: posts first, so edits go behind them
+  local m = tonumber(ARGV[8])
+  local ob = 9 + 3 * m   -- the outbox arguments: posts first, so edits go behind them
   outbox_enqueue_argv(ob)
   for i = 0, m - 1 do
-    local at = 8 + 3 * i
+    local at = 9 + 3 * i
     local d = ARGV[at + 1]
     notice_remember(N, T, {seq = KEYS[tonumber(ARGV[ob])], bodies = KEYS[tonumber(ARGV[ob + 1])],
                            dests = KEYS[tonumber(ARGV[ob + 2])],
                            pending = KEYS[tonumber(ARGV[ob + 3])],
-                           queue = KEYS[tonumber(ARGV[at + 2])], dest = cjson.decode(d).dest},
+                           queue = KEYS[tonumber(ARGV[at + 2])], dest = cjson.decode(d).dest,
+                           edit = ARGV[7]},
                     ARGV[at], d, ARGV[3])
   end
   local next_page = tonumber(r[5]) + 1

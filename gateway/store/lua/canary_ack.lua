@@ -6,7 +6,8 @@
 --       6 outbox pending  7 the acknowledge's queue  8 the Slack edit's queue
 -- ARGV: 1 id  2 acked_at (Unix seconds)  3 acked_by  4 now (ms)
 --       5 acknowledge's destination  6 its outbox id  7 its body ('': none)
---       8 the Slack destination to edit ('': none)
+--       8 the Slack destination to edit ('': none)  9 the edit's outbox id
+--       10 the outbox id of the page it edits (core/wire.h)
 -- Returns 'acked', 'duplicate' (acked before) or 'unknown' (no such active canary).
 --! include enqueue
 --! include canary
@@ -22,8 +23,7 @@ if string.sub(row, 1, 1) == '1' then
   if ARGV[8] ~= '' then
     local c = canary_fields(row)
     outbox_enqueue(KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[8], ARGV[8],
-                   'edit:acked:' .. canary_page_id(c), canary_edit(c, 'acked', tonumber(at), ack),
-                   now)
+                   ARGV[9], canary_edit(c, ARGV[10], 'acked', tonumber(at), ack), now)
   end
 end
 return 'acked'

@@ -9,8 +9,9 @@
 --   end:     7 id  8 updated_at  9 tomb (1: remember the end), then its ending
 --   promote: 7 "repo@sha"  8 updated_at, then n x {id, its ending}
 -- An ending is {resolve id, resolve body, edit destination, KEYS index of its
--- queue}: for a canary that was paged the resolve ('' = none) and the edit of
--- its Slack page ("resolved"; '' = none, incoming-webhook mode) are enqueued.
+-- queue, edit id, the id of the page it edits} (ids: core/wire.h): for a
+-- canary that was paged the resolve ('' = none) and the edit of its Slack
+-- page ("resolved"; '' = none, incoming-webhook mode) are enqueued.
 -- Returns {status, paged}: status created|exists|stale|ended|unknown|
 -- promoted|ignored|duplicate, or {'retry', 0} when the canaries of the
 -- commit are no longer those named (the caller reads them again).
@@ -38,7 +39,7 @@ local function finish(tomb, id, updated, remember, at)
     local c = canary_fields(row)
     local t = math.floor(tonumber(now) / 1000)
     outbox_enqueue(KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[tonumber(ARGV[at + 3])], edit_dest,
-                   'edit:resolved:' .. canary_page_id(c), canary_edit(c, 'resolved', t, ack), now)
+                   ARGV[at + 4], canary_edit(c, ARGV[at + 5], 'resolved', t, ack), now)
   end
   return paged
 end
@@ -64,10 +65,10 @@ elseif op == 'promote' then
   local members = redis.call('ZRANGEBYLEX', C.sha, '[' .. prefix, '(' .. prefix .. '\255')
   if #members ~= n then return {'retry', 0} end
   for i = 1, n do
-    if members[i] ~= prefix .. ARGV[9 + 5 * (i - 1)] then return {'retry', 0} end
+    if members[i] ~= prefix .. ARGV[9 + 7 * (i - 1)] then return {'retry', 0} end
   end
   for i = 1, n do
-    local at = 9 + 5 * (i - 1)
+    local at = 9 + 7 * (i - 1)
     finish(KEYS[11 + i], ARGV[at], updated, true, at + 1)
   end
   if n > 0 then status = 'promoted' end

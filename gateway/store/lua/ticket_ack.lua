@@ -7,7 +7,8 @@
 -- ARGV: 1 op  2 id
 --   read: returns the destination of the ticket's notice ('' when none)
 --   ack:  3 KEYS index of that queue (0: no edit)  4 that destination
---         5 acked_at (Unix seconds)  6 acked_by  7 now (ms); returns 'acked',
+--         5 acked_at (Unix seconds)  6 acked_by  7 now (ms)  8 the prefix of
+--         an edit's id (core/wire.h); returns 'acked',
 --         'duplicate' (acked before) or 'unknown' (no such open ticket)
 --! include rows
 --! include ticket
@@ -28,6 +29,7 @@ ticket_changed(T, at)
 if tonumber(ARGV[3]) > 0 then
   local o = TICKET_KEYS + 3
   notice_edit(N, T, {seq = KEYS[o], bodies = KEYS[o + 1], dests = KEYS[o + 2], pending = KEYS[o + 3],
-                     queue = KEYS[tonumber(ARGV[3])], dest = ARGV[4]}, id, 'acked', now)
+                     queue = KEYS[tonumber(ARGV[3])], dest = ARGV[4], edit = ARGV[8]},
+              id, 'acked', now)
 end
 return 'acked'

@@ -6,7 +6,8 @@
 -- ARGV: 1 now  2 ttl  3 n  4 retention cutoff (a resolved ticket last changed
 --       before it is not stored: retention would delete it)  5 1: a delivery
 --       key is passed  6 KEYS index of the notice keys (0: notices are not
---       edited), then per change: op (upsert|drop|remove), id, row, its
+--       edited)  7 the prefix of an edit's id (core/wire.h), then per change:
+--       op (upsert|drop|remove), id, row, its
 --       Slack destination and the KEYS index of that destination's breach queue
 -- Returns {status, resolved, seconds, resolutions} per change (status
 -- accepted|stale|ignored; the last two are the new resolution totals of the
@@ -57,7 +58,7 @@ end
 
 local out = {}
 for i = 0, n - 1 do
-  local at = 7 + 5 * i
+  local at = 8 + 5 * i
   local status, resolved, seconds, resolutions =
     apply(KEYS[TICKET_KEYS + 1 + i], ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3],
           ARGV[at + 4])
@@ -75,7 +76,7 @@ for _, r in ipairs(resolves) do
     edited[nid] = true
     notice_edit(N, T, {seq = KEYS[notices + 2], bodies = KEYS[notices + 3],
                        dests = KEYS[notices + 4], pending = KEYS[notices + 5],
-                       queue = KEYS[tonumber(r.queue)], dest = r.dest},
+                       queue = KEYS[tonumber(r.queue)], dest = r.dest, edit = ARGV[7]},
                 r.id, 'resolved', string.format('%d', tonumber(now) * 1000))
   end
 end

@@ -28,21 +28,17 @@ local function canary_fields(row)
           source = f[5], environment = f[8], service = f[9], id = f[10]}
 end
 
--- The outbox id of a canary's Slack page (gateway/scheduler.c names it).
-local function canary_page_id(c)
-  return 'page:' .. c.id .. ':' .. string.format('%d', c.started_at) .. ':slack'
-end
-
--- The body of an edit of the canary's Slack page, rendered when it is sent
--- (gateway/delivery.c): state "resolved" or "acked", at (Unix seconds), and
--- who acknowledged it, if anyone.
-local function canary_edit(c, state, at, ack)
+-- The body of an edit of the canary's Slack page (page: its outbox id, named
+-- by the caller, core/wire.h), rendered when it is sent (jobs/delivery.c):
+-- state "resolved" or "acked", at (Unix seconds), and who acknowledged it,
+-- if anyone.
+local function canary_edit(c, page, state, at, ack)
   local by, acked_at = cjson.null, cjson.null
   if ack then
     local t, who = string.match(ack, '^(%d+) (.*)$')
     if t then acked_at, by = tonumber(t), who end
   end
-  return cjson.encode({edit = canary_page_id(c), state = state, at = at,
+  return cjson.encode({edit = page, state = state, at = at,
                        canary = {id = c.id, service = c.service, environment = c.environment,
                                  started_at = c.started_at, budget_seconds = c.budget_seconds},
                        acked_by = by, acked_at = acked_at})

@@ -9,7 +9,8 @@
 -- its post is kept 7 days (GW_SLACK_POSTED_TTL).
 -- O (the outbox side of an edit): seq, bodies, dests, pending, and queue,
 -- the breach queue of dest, the notice's destination, so that an edit
--- waits behind its post.
+-- waits behind its post; edit, the prefix of an edit's id (core/wire.h,
+-- passed by the caller).
 -- Needs lib/rows.lua, lib/ticket.lua and lib/enqueue.lua.
 local NOTICE_EDIT_DAYS = 6
 
@@ -48,7 +49,7 @@ local function notice_send_edit(T, O, nid, d, tag, now)
   local body = {edit = nid, checked_at = d.checked_at, count = d.count, first = d.first,
                 buttons = d.buttons, tickets = tickets}
   return outbox_enqueue(O.seq, O.bodies, O.dests, O.pending, O.queue, O.dest,
-                        'edit:' .. tag .. ':' .. nid, cjson.encode(body), now)
+                        O.edit .. tag .. ':' .. nid, cjson.encode(body), now)
 end
 
 -- Records that notice nid lists the tickets of its descriptor, those still
