@@ -74,13 +74,10 @@ class Redis:
 
 
 def script(name):
-    """Text and SHA1 of one of the gateway's scripts, includes resolved as the build does."""
-    lua = os.path.join(ROOT, "gateway", "store", "lua")
-    with open(os.path.join(lua, name + ".lua")) as f:
+    """Text and SHA1 of one of the gateway's scripts as the build assembled it
+    (cmake/embed_lua.cmake writes each beside the binary, in generated/lua/)."""
+    with open(os.path.join(os.path.dirname(BIN), "generated", "lua", name + ".lua")) as f:
         body = f.read()
-    for lib in re.findall(r"--! include ([a-z_]+)\n", body):
-        with open(os.path.join(lua, "lib", lib + ".lua")) as f:
-            body = body.replace("--! include %s\n" % lib, f.read())
     return body, hashlib.sha1(body.encode()).hexdigest()
 
 

@@ -1,10 +1,26 @@
 # Embeds the store's Lua scripts in C (run by the build: see CMakeLists.txt).
-#   cmake -DLUA_DIR=<gateway/store/lua> -DOUT_C=<file.c> -DOUT_H=<file.h> -P embed_lua.cmake
+#   cmake -DLUA_DIR=<gateway/store/lua> -DOUT_C=<file.c> -DOUT_H=<file.h> -DKEYS_H=<keys.h>
+#         -DLUA_OUT=<dir> -P embed_lua.cmake
 #
 # Every <name>.lua directly in LUA_DIR becomes `extern const char gw_lua_<name>[]`.
 # A line `--! include <lib>` is replaced by LUA_DIR/lib/<lib>.lua, so shared
-# snippets (delivery de-duplication, outbox enqueue) have one source.
+# snippets (delivery de-duplication, outbox enqueue) have one source. A line
+# `--! ticket_keys` is replaced by TICKET_KEYS and ticket_keys(first), written
+# from GW_TICKET_KEYS in KEYS_H (store/keys.h), the one list of those keys.
 # Scripts are handled as whole strings, never as CMake lists (';' is Lua).
+file(READ "${KEYS_H}" keys_h)
+string(REGEX MATCHALL "\n +X\\([a-z_]+, GW_KEY_" key_entries "${keys_h}")
+set(ticket_keys "")
+set(nkeys 0)
+foreach(entry ${key_entries})
+  string(REGEX REPLACE "^\n +X\\(([a-z_]+), GW_KEY_$" "\\1" role "${entry}")
+  string(APPEND ticket_keys "${role} = k(${nkeys}), ")
+  math(EXPR nkeys "${nkeys} + 1")
+endforeach()
+if(nkeys EQUAL 0)
+  message(FATAL_ERROR "${KEYS_H}: no GW_TICKET_KEYS entries")
+endif()
+set(ticket_keys_lua "local TICKET_KEYS = ${nkeys}\n\nlocal function ticket_keys(first)\n  local k = function(i) return KEYS[first + i] end\n  return {${ticket_keys}}\nend\n")
 file(GLOB scripts "${LUA_DIR}/*.lua")
 list(SORT scripts)
 set(c "/* Generated from the .lua files of gateway/store/lua by cmake/embed_lua.cmake. Do not edit. */\n")
@@ -23,6 +39,9 @@ foreach(script ${scripts})
     file(READ "${LUA_DIR}/lib/${lib}.lua" lib_body)
     string(REPLACE "${directive}\n" "${lib_body}" body "${body}")
   endforeach()
+  string(REPLACE "--! ticket_keys\n" "${ticket_keys_lua}" body "${body}")
+  # as the gateway sends it, for tests and benchmarks that run a script by hand
+  file(WRITE "${LUA_OUT}/${name}.lua" "${body}")
   # A C string literal: escape backslashes, quotes and '?' (trigraphs), one line per line.
   string(REPLACE "\\" "\\\\" body "${body}")
   string(REPLACE "\"" "\\\"" body "${body}")

@@ -307,7 +307,7 @@ int
 main(int argc, char **argv)
 {
     struct gw_config cfg;
-    struct gw_templates *templates;
+    struct gw_templates *templates = NULL;
     struct gw_routes *routes = NULL;
     char err[512];
     int check_only = 0, rc;
@@ -335,24 +335,19 @@ main(int argc, char **argv)
             return 2;
         }
     }
+    rc = 2;
     if (gw_config_load(&cfg, real_getenv, err, sizeof(err)) != 0) {
         fprintf(stderr, "kaizen-gateway: invalid configuration: %s\n", err);
-        gw_config_free(&cfg);
-        return 2;
+        goto done;
     }
     gw_log_set_level((enum gw_log_level)cfg.log_level);
-    templates = gw_load_templates(&cfg, err, sizeof(err));
-    if (templates == NULL) {
+    if ((templates = gw_load_templates(&cfg, err, sizeof(err))) == NULL) {
         fprintf(stderr, "kaizen-gateway: invalid templates: %s\n", err);
-        gw_config_free(&cfg);
-        return 2;
+        goto done;
     }
     if (gw_load_routes(&cfg, &routes, err, sizeof(err)) != 0) {
         fprintf(stderr, "kaizen-gateway: invalid routes: %s\n", err);
-        gw_routes_free(routes);
-        gw_templates_free(templates);
-        gw_config_free(&cfg);
-        return 2;
+        goto done;
     }
     if (check_only) {
         print_summary(&cfg);
@@ -364,12 +359,11 @@ main(int argc, char **argv)
             printf("  routes            none (KAIZEN_ROUTES_FILE unset: one Slack destination "
                    "and pager key)\n");
         }
-        gw_routes_free(routes);
-        gw_templates_free(templates);
-        gw_config_free(&cfg);
-        return 0;
+        rc = 0;
+        goto done;
     }
     rc = run(&cfg, templates, routes);
+done:
     gw_routes_free(routes);
     gw_templates_free(templates);
     gw_config_free(&cfg);

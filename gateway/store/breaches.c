@@ -5,8 +5,13 @@
 
 #include "gateway/store/call.h"
 #include "gateway/store/keys.h"
+#include "gateway/store/row.h"
 #include "gateway/store/tickets.h"
 #include "lua_scripts.h"
+
+GW_CALL(breach_emit_call, gw_breach_emit_cb)
+GW_CALL(breach_round_call, gw_breach_round_cb)
+GW_CALL(breach_rows_call, gw_breach_rows_cb)
 
 struct gw_breaches {
     struct gw_redis *redis;
@@ -49,7 +54,7 @@ round_args(struct gw_redis_args *a, const char *op, const struct gw_breach_lease
 static void
 on_taken(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *c = privdata;
+    struct breach_round_call *c = privdata;
     struct gw_breach_round r = {GW_BREACH_NONE, NULL, 0, 0, 0};
     const char *word = NULL;
 
@@ -72,7 +77,7 @@ on_taken(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         if (err == NULL)
             err = &gw_bad_reply;
     }
-    ((gw_breach_round_cb)c->cb)(err == NULL ? &r : NULL, err, c->arg);
+    c->cb(err == NULL ? &r : NULL, err, c->arg);
     free(c);
 }
 
@@ -85,13 +90,13 @@ gw_breaches_take(struct gw_breaches *b, const struct gw_breach_lease *l, int64_t
     round_args(&a, "take", l);
     gw_redis_args_int(&a, checked_at);
     gw_redis_args_int(&a, batch);
-    gw_redis_eval_args(b->redis, &b->round, &a, on_taken, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(b->redis, &b->round, &a, on_taken, breach_round_call_new(cb, arg));
 }
 
 static void
 on_rows(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *c = privdata;
+    struct breach_rows_call *c = privdata;
     struct gw_ticket *tickets = NULL;
     size_t n = 0;
 
@@ -99,7 +104,7 @@ on_rows(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         err = &gw_bad_reply;
     if (err == NULL)
         tickets = gw_ticket_rows_decode(reply, 0, &n);
-    ((gw_breach_rows_cb)c->cb)(tickets, n, err, c->arg);
+    c->cb(tickets, n, err, c->arg);
     free(tickets);
     free(c);
 }
@@ -113,16 +118,16 @@ gw_breaches_rows(struct gw_breaches *b, long page, long page_size, gw_breach_row
     round_args(&a, "rows", NULL);
     gw_redis_args_int(&a, page);
     gw_redis_args_int(&a, page_size);
-    gw_redis_eval_args(b->redis, &b->round, &a, on_rows, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(b->redis, &b->round, &a, on_rows, breach_rows_call_new(cb, arg));
 }
 
 static void
 on_emitted(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *c = privdata;
+    struct breach_emit_call *c = privdata;
     if (err == NULL && reply->type != REDIS_REPLY_INTEGER)
         err = &gw_bad_reply;
-    ((gw_breach_emit_cb)c->cb)(err == NULL ? (int)reply->integer : 0, err, c->arg);
+    c->cb(err == NULL ? (int)reply->integer : 0, err, c->arg);
     free(c);
 }
 
@@ -144,5 +149,5 @@ gw_breaches_emit(struct gw_breaches *b, const struct gw_breach_lease *l, long pa
         gw_redis_args_int(&a, gw_outbox_queue_key(&a, notices[i].dest, GW_MSG_BREACH));
     }
     gw_outbox_args(&a, msgs, n);
-    gw_redis_eval_args(b->redis, &b->round, &a, on_emitted, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(b->redis, &b->round, &a, on_emitted, breach_emit_call_new(cb, arg));
 }

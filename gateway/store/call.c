@@ -7,18 +7,18 @@
 
 const struct gw_redis_error gw_bad_reply = {GW_REDIS_PROTOCOL, "unexpected reply from Redis"};
 
-struct gw_call *
-gw_call_new(gw_any_cb cb, void *arg)
+void *
+gw_call_alloc(size_t size)
 {
-    struct gw_call *c = malloc(sizeof(*c));
+    void *c = malloc(size);
     if (c == NULL) {
         gw_log(GW_LOG_ERROR, "out of memory for a Redis call", NULL);
         abort();
     }
-    c->cb = cb;
-    c->arg = arg;
     return c;
 }
+
+GW_CALL(version_call, gw_version_cb)
 
 int64_t
 gw_reply_int(const redisReply *r)
@@ -29,7 +29,7 @@ gw_reply_int(const redisReply *r)
 static void
 on_version(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *c = privdata;
+    struct version_call *c = privdata;
     int64_t version = 0, changed_at = 0;
 
     if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2))
@@ -38,7 +38,7 @@ on_version(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         version = gw_reply_int(reply->element[0]);
         changed_at = gw_reply_int(reply->element[1]);
     }
-    ((gw_version_cb)c->cb)(version, changed_at, err, c->arg);
+    c->cb(version, changed_at, err, c->arg);
     free(c);
 }
 
@@ -47,23 +47,23 @@ gw_store_version(struct gw_redis *redis, const char *version_key, const char *ch
                  gw_version_cb cb, void *arg)
 {
     const char *argv[] = {"MGET", version_key, changed_key};
-    gw_redis_command(redis, on_version, gw_call_new((gw_any_cb)cb, arg), 3, argv, NULL);
+    gw_redis_command(redis, on_version, version_call_new(cb, arg), 3, argv, NULL);
 }
 
 void
 gw_on_deleted(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *c = privdata;
+    struct gw_deleted_call *c = privdata;
     if (err == NULL && reply->type != REDIS_REPLY_INTEGER)
         err = &gw_bad_reply;
-    ((gw_deleted_cb)c->cb)(err == NULL ? (long)reply->integer : 0, err, c->arg);
+    c->cb(err == NULL ? (long)reply->integer : 0, err, c->arg);
     free(c);
 }
 
 void
 gw_on_acked(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *call = privdata;
+    struct gw_acked_call *call = privdata;
     enum gw_ack_status status = GW_ACK_UNKNOWN;
 
     if (err == NULL && reply->type != REDIS_REPLY_STATUS && reply->type != REDIS_REPLY_STRING)
@@ -72,7 +72,7 @@ gw_on_acked(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         status = GW_ACK_DONE;
     else if (err == NULL && strcmp(reply->str, "duplicate") == 0)
         status = GW_ACK_DUPLICATE;
-    ((gw_ack_cb)call->cb)(status, err, call->arg);
+    call->cb(status, err, call->arg);
     free(call);
 }
 

@@ -6,19 +6,32 @@
 #ifndef GW_STORE_CALL_H
 #define GW_STORE_CALL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gateway/net/redis.h"
 
-typedef void (*gw_any_cb)(void);
+/* Memory for a call context; out of memory stops the process (see docs/architecture.md). */
+void *gw_call_alloc(size_t size);
 
-struct gw_call {
-    gw_any_cb cb;       /* the caller's callback, cast back to its type by the reply handler */
-    void *arg;
-};
-
-/* A new call context; like net/redis.c, stops the process when out of memory. */
-struct gw_call *gw_call_new(gw_any_cb cb, void *arg);
+/*
+ * GW_CALL(name, cb_type) declares the context of one kind of Redis call,
+ * `struct name {cb_type cb; void *arg;}`, and `name_new(cb, arg)`: the
+ * caller's callback keeps its type from the call to its reply handler,
+ * which takes it back from privdata (never cast to another function type).
+ */
+#define GW_CALL(name, cb_type)                                                  \
+    struct name {                                                               \
+        cb_type cb;                                                             \
+        void *arg;                                                              \
+    };                                                                          \
+    __attribute__((unused)) static struct name *name##_new(cb_type cb, void *arg) \
+    {                                                                           \
+        struct name *call = gw_call_alloc(sizeof(*call));                       \
+        call->cb = cb;                                                          \
+        call->arg = arg;                                                        \
+        return call;                                                            \
+    }
 
 /* The error of a reply whose shape the store does not expect. */
 extern const struct gw_redis_error gw_bad_reply;
@@ -28,13 +41,15 @@ int64_t gw_reply_int(const redisReply *r);
 
 /* Retention steps: how many items were deleted. */
 typedef void (*gw_deleted_cb)(long deleted, const struct gw_redis_error *err, void *arg);
-/* Reply handler of a step answering its count; privdata: a gw_call of a gw_deleted_cb. */
+GW_CALL(gw_deleted_call, gw_deleted_cb)
+/* Reply handler of a step answering its count; privdata: a gw_deleted_call. */
 void gw_on_deleted(redisReply *reply, const struct gw_redis_error *err, void *privdata);
 
 /* Acknowledge clicks (canaries and tickets): recorded, a retry, or nothing to acknowledge. */
 enum gw_ack_status { GW_ACK_DONE, GW_ACK_DUPLICATE, GW_ACK_UNKNOWN };
 typedef void (*gw_ack_cb)(enum gw_ack_status status, const struct gw_redis_error *err, void *arg);
-/* Reply handler of an ack script ('acked', 'duplicate', else unknown); privdata: a gw_call of a gw_ack_cb. */
+GW_CALL(gw_acked_call, gw_ack_cb)
+/* Reply handler of an ack script ('acked', 'duplicate', else unknown); privdata: a gw_acked_call. */
 void gw_on_acked(redisReply *reply, const struct gw_redis_error *err, void *privdata);
 
 /* An ack under way between the read that finds where its message went and its script. */

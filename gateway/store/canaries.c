@@ -11,6 +11,9 @@
 #include "gateway/store/row.h"
 #include "lua_scripts.h"
 
+GW_CALL(canary_list_call, gw_canary_list_cb)
+GW_CALL(page_call, gw_page_cb)
+
 /* A promotion reads the commit's canaries, then ends exactly those; it reads
  * again when they changed in between, at most this many times. */
 #define PROMOTE_TRIES 3
@@ -400,7 +403,7 @@ gw_canaries_apply(struct gw_canaries *c, const char *delivery, int64_t ttl,
 static void
 on_list(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *call = privdata;
+    struct canary_list_call *call = privdata;
     struct gw_canary *list = NULL;
     size_t n = 0;
 
@@ -425,7 +428,7 @@ on_list(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         }
         n++;
     }
-    ((gw_canary_list_cb)call->cb)(list, n, err, call->arg);
+    call->cb(list, n, err, call->arg);
     free(list);
     free(call);
 }
@@ -444,7 +447,7 @@ list(struct gw_canaries *c, const char *mode, int64_t now, long limit, gw_canary
     gw_redis_args_str(&a, mode);
     gw_redis_args_int(&a, now);
     gw_redis_args_int(&a, limit);
-    gw_redis_eval_args(c->redis, &c->list, &a, on_list, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(c->redis, &c->list, &a, on_list, canary_list_call_new(cb, arg));
 }
 
 void
@@ -462,10 +465,10 @@ gw_canaries_due(struct gw_canaries *c, int64_t now, long limit, gw_canary_list_c
 static void
 on_paged(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *call = privdata;
+    struct page_call *call = privdata;
     if (err == NULL && reply->type != REDIS_REPLY_INTEGER)
         err = &gw_bad_reply;
-    ((gw_page_cb)call->cb)(err == NULL && reply->integer == 1, err, call->arg);
+    call->cb(err == NULL && reply->integer == 1, err, call->arg);
     free(call);
 }
 
@@ -486,7 +489,7 @@ gw_canaries_page(struct gw_canaries *c, const char *id, const char *slack_dest,
     gw_redis_args_str(&a, id);
     gw_redis_args_str(&a, where);
     gw_outbox_args(&a, msgs, n);
-    gw_redis_eval_args(c->redis, &c->page, &a, on_paged, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(c->redis, &c->page, &a, on_paged, page_call_new(cb, arg));
 }
 
 /* --- acknowledgements ------------------------------------------------------------ */
@@ -538,7 +541,7 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
     gw_redis_args_str(&a, edit);
     gw_redis_args_str(&a, page);
     a.durable = 1;   /* the clicker is told it happened */
-    gw_redis_eval_args(c->redis, &c->ack, &a, gw_on_acked, gw_call_new((gw_any_cb)k->cb, k->arg));
+    gw_redis_eval_args(c->redis, &c->ack, &a, gw_on_acked, gw_acked_call_new(k->cb, k->arg));
     free(found);
     free(body);
     json_decref(ack);

@@ -7,6 +7,10 @@
 #include "gateway/store/keys.h"
 #include "lua_scripts.h"
 
+GW_CALL(digest_enqueued_call, gw_digest_enqueued_cb)
+GW_CALL(records_call, gw_records_cb)
+GW_CALL(window_call, gw_window_cb)
+
 struct gw_digests {
     struct gw_redis *redis;
     struct gw_redis_script enqueue, retention;
@@ -33,10 +37,10 @@ gw_digests_free(struct gw_digests *d)
 static void
 on_enqueued(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *c = privdata;
+    struct digest_enqueued_call *c = privdata;
     if (err == NULL && reply->type != REDIS_REPLY_INTEGER)
         err = &gw_bad_reply;
-    ((gw_digest_enqueued_cb)c->cb)(err == NULL && reply->integer == 1, err, c->arg);
+    c->cb(err == NULL && reply->integer == 1, err, c->arg);
     free(c);
 }
 
@@ -59,16 +63,16 @@ gw_digests_enqueue(struct gw_digests *d, const char *window, int64_t window_ttl,
     gw_redis_args_int(&a, gw_now_ms());
     gw_redis_args_str(&a, record != NULL ? record : "");
     gw_outbox_args(&a, msgs, n);
-    gw_redis_eval_args(d->redis, &d->enqueue, &a, on_enqueued, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(d->redis, &d->enqueue, &a, on_enqueued, digest_enqueued_call_new(cb, arg));
 }
 
 static void
 on_exists(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *c = privdata;
+    struct window_call *c = privdata;
     if (err == NULL && reply->type != REDIS_REPLY_INTEGER)
         err = &gw_bad_reply;
-    ((gw_window_cb)c->cb)(err == NULL && reply->integer == 1, err, c->arg);
+    c->cb(err == NULL && reply->integer == 1, err, c->arg);
     free(c);
 }
 
@@ -77,13 +81,13 @@ gw_digests_window_claimed(struct gw_digests *d, const char *window, gw_window_cb
 {
     char key[160];
     const char *argv[] = {"EXISTS", gw_key_buf(key, sizeof(key), GW_KEY_DIGEST_WINDOW, window)};
-    gw_redis_command(d->redis, on_exists, gw_call_new((gw_any_cb)cb, arg), 2, argv, NULL);
+    gw_redis_command(d->redis, on_exists, window_call_new(cb, arg), 2, argv, NULL);
 }
 
 static void
 on_records(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *c = privdata;
+    struct records_call *c = privdata;
     const char *records[GW_DIGESTS_KEPT];
     size_t n = 0;
 
@@ -92,7 +96,7 @@ on_records(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     for (size_t i = 0; err == NULL && i < reply->elements && n < GW_DIGESTS_KEPT; i++)
         if (reply->element[i]->type == REDIS_REPLY_STRING)
             records[n++] = reply->element[i]->str;
-    ((gw_records_cb)c->cb)(records, n, err, c->arg);
+    c->cb(records, n, err, c->arg);
     free(c);
 }
 
@@ -102,7 +106,7 @@ gw_digests_records(struct gw_digests *d, gw_records_cb cb, void *arg)
     char last[16];
     snprintf(last, sizeof(last), "%d", GW_DIGESTS_KEPT - 1);
     const char *argv[] = {"ZREVRANGE", GW_KEY_DIGESTS, "0", last};
-    gw_redis_command(d->redis, on_records, gw_call_new((gw_any_cb)cb, arg), 4, argv, NULL);
+    gw_redis_command(d->redis, on_records, records_call_new(cb, arg), 4, argv, NULL);
 }
 
 void
@@ -120,5 +124,5 @@ gw_digests_expire(struct gw_digests *d, int64_t cutoff_ms, gw_deleted_cb cb, voi
     gw_redis_args_key(&a, GW_KEY_DIGESTS);
     gw_redis_args_key(&a, GW_KEY_DIGESTS_VERSION);
     gw_redis_args_int(&a, cutoff_ms);
-    gw_redis_eval_args(d->redis, &d->retention, &a, gw_on_deleted, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(d->redis, &d->retention, &a, gw_on_deleted, gw_deleted_call_new(cb, arg));
 }

@@ -73,13 +73,9 @@ gw_legacy_key_rename(const char *legacy, int *drop)
 void
 gw_ticket_keys(struct gw_redis_args *a)
 {
-    static const char *const keys[] = {
-        GW_KEY_TICKET, GW_KEY_IX_OPEN, GW_KEY_IX_RESOLVED, GW_KEY_IX_C_OPEN,
-        GW_KEY_IX_C_RESOLVED, GW_KEY_IX_S_OPEN, GW_KEY_IX_S_RESOLVED, GW_KEY_IX_C_SLA,
-        GW_KEY_SLA, GW_KEY_SLA_PENDING, GW_KEY_BREACH_NOTIFIED, GW_KEY_OPEN_COUNTS,
-        GW_KEY_TICKETS_VERSION, GW_KEY_TICKETS_CHANGED, GW_KEY_MTTR_SUM, GW_KEY_MTTR_COUNT,
-        GW_KEY_TICKET_ACK,
-    };
+#define KEY_NAME(role, key) key,
+    static const char *const keys[] = {GW_TICKET_KEYS(KEY_NAME)};
+#undef KEY_NAME
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         gw_redis_args_key(a, keys[i]);
 }

@@ -129,8 +129,32 @@ enum gw_key_kind {
     GW_KEY_SLACK_THREAD     /* rest: channel */
 };
 
+/*
+ * The keys every ticket script takes first (KEYS[1..GW_TICKET_NKEYS]), in
+ * this order, each with the name lib/ticket.lua's ticket_keys() gives it.
+ * The one list: cmake/embed_lua.cmake writes the Lua side from it.
+ */
+#define GW_TICKET_KEYS(X)                                                       \
+    X(ticket, GW_KEY_TICKET)                                                    \
+    X(open, GW_KEY_IX_OPEN)                                                     \
+    X(resolved, GW_KEY_IX_RESOLVED)                                             \
+    X(c_open, GW_KEY_IX_C_OPEN)                                                 \
+    X(c_resolved, GW_KEY_IX_C_RESOLVED)                                         \
+    X(s_open, GW_KEY_IX_S_OPEN)                                                 \
+    X(s_resolved, GW_KEY_IX_S_RESOLVED)                                         \
+    X(c_sla, GW_KEY_IX_C_SLA)                                                   \
+    X(sla, GW_KEY_SLA)                                                          \
+    X(pending, GW_KEY_SLA_PENDING)                                              \
+    X(notified, GW_KEY_BREACH_NOTIFIED)                                         \
+    X(counts, GW_KEY_OPEN_COUNTS)                                               \
+    X(version, GW_KEY_TICKETS_VERSION)                                          \
+    X(changed, GW_KEY_TICKETS_CHANGED)                                          \
+    X(mttr_sum, GW_KEY_MTTR_SUM)                                                \
+    X(mttr_count, GW_KEY_MTTR_COUNT)                                            \
+    X(ack, GW_KEY_TICKET_ACK)
+
 struct gw_redis_args;
-/* Adds the 17 ticket keys, in the order of store/lua/lib/ticket.lua's ticket_keys. */
+/* Adds the ticket keys (GW_TICKET_KEYS), in order. */
 void gw_ticket_keys(struct gw_redis_args *a);
 
 /* A malloc'd key name, or NULL when out of memory. */

@@ -9,6 +9,12 @@
 #include "gateway/store/keys.h"
 #include "lua_scripts.h"
 
+GW_CALL(outbox_claim_call, gw_outbox_claim_cb)
+GW_CALL(outbox_dests_call, gw_outbox_dests_cb)
+GW_CALL(outbox_done_call, gw_outbox_done_cb)
+GW_CALL(outbox_status_call, gw_outbox_status_cb)
+GW_CALL(thread_call, gw_thread_cb)
+
 static const char *const kind_names[GW_MSG_KINDS] = {"page", "digest", "breach"};
 
 const char *
@@ -148,7 +154,7 @@ gw_outbox_args(struct gw_redis_args *a, const struct gw_outbox_msg *msgs, size_t
 static void
 on_due(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *c = privdata;
+    struct outbox_dests_call *c = privdata;
     const char **dests = NULL;
     size_t n = 0;
 
@@ -160,7 +166,7 @@ on_due(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     for (size_t i = 0; err == NULL && i < reply->elements; i++)
         if (reply->element[i]->type == REDIS_REPLY_STRING)
             dests[n++] = reply->element[i]->str;
-    ((gw_outbox_dests_cb)c->cb)(dests, n, err, c->arg);
+    c->cb(dests, n, err, c->arg);
     free(dests);
     free(c);
 }
@@ -172,7 +178,7 @@ gw_outbox_due(struct gw_outbox *o, int64_t now, long limit, gw_outbox_dests_cb c
     snprintf(now_s, sizeof(now_s), "%lld", (long long)now);
     snprintf(limit_s, sizeof(limit_s), "%ld", limit);
     const char *argv[] = {"ZRANGEBYSCORE", GW_KEY_OUTBOX_DESTS, "-inf", now_s, "LIMIT", "0", limit_s};
-    gw_redis_command(o->redis, on_due, gw_call_new((gw_any_cb)cb, arg), 7, argv, NULL);
+    gw_redis_command(o->redis, on_due, outbox_dests_call_new(cb, arg), 7, argv, NULL);
 }
 
 /* --- claim ------------------------------------------------------------------ */
@@ -180,8 +186,8 @@ gw_outbox_due(struct gw_outbox *o, int64_t now, long limit, gw_outbox_dests_cb c
 static void
 on_claimed(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *c = privdata;
-    gw_outbox_claim_cb cb = (gw_outbox_claim_cb)c->cb;
+    struct outbox_claim_call *c = privdata;
+    gw_outbox_claim_cb cb = c->cb;
     struct gw_outbox_claim claim = {NULL, NULL, 0, 0, GW_MSG_PAGE};
 
     if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
@@ -224,7 +230,7 @@ gw_outbox_claim(struct gw_outbox *o, const char *dest, const char *token, int64_
     gw_redis_args_str(&a, dest);
     gw_redis_args_int(&a, edit_spacing_ms);
     gw_redis_args_str(&a, GW_WIRE_EDIT_PREFIX);
-    gw_redis_eval_args(o->redis, &o->claim, &a, on_claimed, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(o->redis, &o->claim, &a, on_claimed, outbox_claim_call_new(cb, arg));
 }
 
 /* --- finish ----------------------------------------------------------------- */
@@ -232,9 +238,9 @@ gw_outbox_claim(struct gw_outbox *o, const char *dest, const char *token, int64_
 static void
 on_finished(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *c = privdata;
+    struct outbox_done_call *c = privdata;
     (void)reply;
-    ((gw_outbox_done_cb)c->cb)(err, c->arg);
+    c->cb(err, c->arg);
     free(c);
 }
 
@@ -271,16 +277,16 @@ gw_outbox_finish(struct gw_outbox *o, const char *dest, enum gw_msg_kind kind, c
     gw_redis_args_int(&a, GW_SLACK_POSTED_TTL);
     gw_redis_args_str(&a, out->thread_ts != NULL ? out->thread_ts : "");
     gw_redis_args_int(&a, GW_SLACK_THREAD_TTL);
-    gw_redis_eval_args(o->redis, &o->finish, &a, on_finished, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(o->redis, &o->finish, &a, on_finished, outbox_done_call_new(cb, arg));
 }
 
 static void
 on_thread(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *c = privdata;
+    struct thread_call *c = privdata;
     if (err == NULL && reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)
         err = &gw_bad_reply;
-    ((gw_thread_cb)c->cb)(err == NULL && reply->type == REDIS_REPLY_STRING ? reply->str : NULL,
+    c->cb(err == NULL && reply->type == REDIS_REPLY_STRING ? reply->str : NULL,
                           err, c->arg);
     free(c);
 }
@@ -296,7 +302,7 @@ get_string(struct gw_outbox *o, enum gw_key_kind kind, const char *rest, gw_thre
         cb(NULL, NULL, arg);
         return;
     }
-    gw_redis_command(o->redis, on_thread, gw_call_new((gw_any_cb)cb, arg), 2, argv, NULL);
+    gw_redis_command(o->redis, on_thread, thread_call_new(cb, arg), 2, argv, NULL);
 }
 
 void
@@ -316,7 +322,7 @@ gw_outbox_posted(struct gw_outbox *o, const char *id, gw_thread_cb cb, void *arg
 static void
 on_status(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *c = privdata;
+    struct outbox_status_call *c = privdata;
     json_t *recent = json_array();
     long pending = 0, dead = 0;
 
@@ -332,7 +338,7 @@ on_status(redisReply *reply, const struct gw_redis_error *err, void *privdata)
                 json_array_append_new(recent, entry);
         }
     }
-    ((gw_outbox_status_cb)c->cb)(pending, dead, recent, err, c->arg);
+    c->cb(pending, dead, recent, err, c->arg);
     free(c);
 }
 
@@ -346,7 +352,7 @@ gw_outbox_status(struct gw_outbox *o, long recent, gw_outbox_status_cb cb, void 
     gw_redis_args_key(&a, GW_KEY_OUTBOX_DEAD);
     gw_redis_args_key(&a, GW_KEY_OUTBOX_HISTORY);
     gw_redis_args_int(&a, recent);
-    gw_redis_eval_args(o->redis, &o->status, &a, on_status, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(o->redis, &o->status, &a, on_status, outbox_status_call_new(cb, arg));
 }
 
 void
@@ -362,5 +368,5 @@ gw_outbox_expire(struct gw_outbox *o, int64_t cutoff_ms, long limit, gw_deleted_
     gw_redis_args_key(&a, GW_KEY_OUTBOX_ERROR);
     gw_redis_args_int(&a, cutoff_ms);
     gw_redis_args_int(&a, limit);
-    gw_redis_eval_args(o->redis, &o->retention, &a, gw_on_deleted, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(o->redis, &o->retention, &a, gw_on_deleted, gw_deleted_call_new(cb, arg));
 }

@@ -10,6 +10,10 @@
 #include "gateway/util/parse.h"
 #include "lua_scripts.h"
 
+static size_t count_pairs(const redisReply *pairs, struct gw_count *out);
+
+GW_CALL(stats_call, gw_stats_cb)
+
 struct gw_tickets {
     struct gw_redis *redis;
     int64_t keep_seconds;     /* KAIZEN_RETENTION */
@@ -63,8 +67,9 @@ enum { F_STATE, F_COMPONENT, F_SEVERITY, F_UPDATED, F_DEADLINE, F_CREATED, F_RES
         * ({kz}:ticket_ack; never stored in the row itself). */
        F_ACKED_BY = F_COUNT, F_ACKED_AT, F_ACKED_COUNT };
 
-char *
-gw_ticket_row_encode(const struct gw_ticket *t, size_t *len)
+/* The stored form of a ticket: its fields joined by NUL bytes; a malloc'd row and its length. */
+static char *
+row_encode(const struct gw_ticket *t, size_t *len)
 {
     char updated[GW_INT_TEXT], deadline[GW_INT_TEXT], created[GW_INT_TEXT], resolved[GW_INT_TEXT];
     const char *f[F_COUNT];
@@ -83,8 +88,9 @@ gw_ticket_row_encode(const struct gw_ticket *t, size_t *len)
     return gw_row_join(f, F_COUNT, len);
 }
 
-int
-gw_ticket_row_decode(char *row, size_t len, struct gw_ticket *t)
+/* Splits row[0..len) in place (t points into it); -1 if it is malformed. */
+static int
+row_decode(char *row, size_t len, struct gw_ticket *t)
 {
     char *f[F_ACKED_COUNT];
     int acked = gw_row_split(row, len, f, F_ACKED_COUNT) == 0;
@@ -211,7 +217,7 @@ gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
         const struct gw_ticket *t = &changes[i].ticket;
         char dest[GW_OUTBOX_DEST_MAX] = "";
         size_t len = 0;
-        char *row = gw_ticket_row_encode(t, &len);
+        char *row = row_encode(t, &len);
 
         if (row == NULL)
             abort();
@@ -263,8 +269,7 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
         gw_redis_args_int(&a, gw_now_ms());
         gw_redis_args_str(&a, GW_WIRE_EDIT_PREFIX);
         a.durable = 1;
-        gw_redis_eval_args(s->redis, &s->ack, &a, gw_on_acked,
-                           gw_call_new((gw_any_cb)k->cb, k->arg));
+        gw_redis_eval_args(s->redis, &s->ack, &a, gw_on_acked, gw_acked_call_new(k->cb, k->arg));
     }
     gw_ack_call_free(k);
 }
@@ -290,7 +295,7 @@ gw_ticket_rows_decode(const redisReply *reply, size_t first, size_t *n)
         abort();
     for (size_t r = first; r < reply->elements; r++) {
         redisReply *e = reply->element[r];
-        if (e->type == REDIS_REPLY_STRING && gw_ticket_row_decode(e->str, e->len, &tickets[*n]) == 0)
+        if (e->type == REDIS_REPLY_STRING && row_decode(e->str, e->len, &tickets[*n]) == 0)
             (*n)++;
     }
     return tickets;
@@ -329,7 +334,7 @@ on_rows(redisReply *reply, const struct gw_redis_error *err, void *privdata)
             if ((open = calloc(head->elements / 2 + 1, sizeof(*open))) == NULL)
                 abort();
             list.open = open;
-            list.nopen = gw_count_pairs(head, open);
+            list.nopen = count_pairs(head, open);
         }
     }
     if (err == NULL)
@@ -408,7 +413,7 @@ gw_tickets_expire(struct gw_tickets *s, int64_t cutoff, long limit, gw_deleted_c
     gw_redis_args_str(&a, age);
     gw_redis_args_int(&a, limit);
     gw_redis_args_int(&a, gw_now());
-    gw_redis_eval_args(s->redis, &s->retention, &a, gw_on_deleted, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(s->redis, &s->retention, &a, gw_on_deleted, gw_deleted_call_new(cb, arg));
 }
 
 void
@@ -419,8 +424,9 @@ gw_tickets_version(struct gw_tickets *s, gw_version_cb cb, void *arg)
 
 /* --- stats ------------------------------------------------------------------- */
 
-size_t
-gw_count_pairs(const redisReply *pairs, struct gw_count *out)
+/* "component\0severity" -> count pairs (an HGETALL reply) into out; returns how many. */
+static size_t
+count_pairs(const redisReply *pairs, struct gw_count *out)
 {
     size_t n = 0;
     for (size_t i = 0; i + 1 < pairs->elements; i += 2) {
@@ -438,7 +444,7 @@ gw_count_pairs(const redisReply *pairs, struct gw_count *out)
 static void
 on_stats(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
-    struct gw_call *c = privdata;
+    struct stats_call *c = privdata;
     struct gw_count *open = NULL, *breached = NULL, *resolved = NULL, *seconds = NULL;
     struct gw_stats stats;
 
@@ -457,13 +463,13 @@ on_stats(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         seconds = calloc(sum->elements / 2 + 1, sizeof(*seconds));
         if (open == NULL || breached == NULL || resolved == NULL || seconds == NULL)
             abort();
-        stats.nopen = gw_count_pairs(o, open);
+        stats.nopen = count_pairs(o, open);
         for (size_t i = 0; i + 1 < b->elements; i += 2) {
             breached[stats.nbreached].component = b->element[i]->str;
             breached[stats.nbreached++].count = b->element[i + 1]->integer;
         }
-        stats.nresolved = gw_count_pairs(count, resolved);
-        size_t nseconds = gw_count_pairs(sum, seconds);
+        stats.nresolved = count_pairs(count, resolved);
+        size_t nseconds = count_pairs(sum, seconds);
         for (size_t i = 0; i < stats.nresolved; i++)
             for (size_t j = 0; j < nseconds; j++)
                 if (strcmp(resolved[i].component, seconds[j].component) == 0 &&
@@ -473,7 +479,7 @@ on_stats(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         stats.breached = breached;
         stats.resolved = resolved;
     }
-    ((gw_stats_cb)c->cb)(err == NULL ? &stats : NULL, err, c->arg);
+    c->cb(err == NULL ? &stats : NULL, err, c->arg);
     free(open);
     free(breached);
     free(resolved);
@@ -489,5 +495,5 @@ gw_tickets_stats(struct gw_tickets *s, int64_t now, gw_stats_cb cb, void *arg)
     gw_redis_args_init(&a);
     gw_ticket_keys(&a);
     gw_redis_args_int(&a, now);
-    gw_redis_eval_args(s->redis, &s->stats, &a, on_stats, gw_call_new((gw_any_cb)cb, arg));
+    gw_redis_eval_args(s->redis, &s->stats, &a, on_stats, stats_call_new(cb, arg));
 }

@@ -119,8 +119,6 @@ struct gw_count {
     long long count;
     long long seconds;        /* resolutions only */
 };
-/* "component\0severity" -> count pairs (an HGETALL reply) into out; returns how many. */
-size_t gw_count_pairs(const redisReply *pairs, struct gw_count *out);
 
 struct gw_stats {
     const struct gw_count *open, *breached, *resolved;
@@ -129,20 +127,5 @@ struct gw_stats {
 typedef void (*gw_stats_cb)(const struct gw_stats *stats, const struct gw_redis_error *err,
                             void *arg);
 void gw_tickets_stats(struct gw_tickets *s, int64_t now, gw_stats_cb cb, void *arg);
-
-/*
- * The stored form of a ticket (store/lua/lib/ticket.lua): its fields joined
- * by NUL bytes. encode returns a malloc'd row and its length; decode splits
- * row[0..len) in place (t points into it) and returns -1 if it is malformed.
- */
-char *gw_ticket_row_encode(const struct gw_ticket *t, size_t *len);
-int gw_ticket_row_decode(char *row, size_t len, struct gw_ticket *t);
-
-/*
- * The rows of an array reply from element first on, decoded in place (the
- * tickets point into reply; nil and malformed rows are left out): a
- * calloc'd array of *n (NULL when none) that the caller frees.
- */
-struct gw_ticket *gw_ticket_rows_decode(const redisReply *reply, size_t first, size_t *n);
 
 #endif

@@ -26,15 +26,9 @@
 -- <age> is 12 hex digits of 2^48-1-updated_at, so lex order is newest change
 -- first; <sev> is 0-3 (critical..low); <deadline> is 12 hex digits. Every
 -- listing, filter and page is a ZRANGEBYLEX over one prefix: O(page + log n).
-local TICKET_KEYS = 17
-
-local function ticket_keys(first)
-  local k = function(i) return KEYS[first + i] end
-  return {ticket = k(0), open = k(1), resolved = k(2), c_open = k(3), c_resolved = k(4),
-          s_open = k(5), s_resolved = k(6), c_sla = k(7), sla = k(8), pending = k(9),
-          notified = k(10), counts = k(11), version = k(12), changed = k(13),
-          mttr_sum = k(14), mttr_count = k(15), ack = k(16)}
-end
+-- TICKET_KEYS and ticket_keys(first), the keys by name from KEYS[first] on:
+-- written by the build from the one list, GW_TICKET_KEYS in store/keys.h.
+--! ticket_keys
 
 local SEVERITY_DIGIT = {critical = '0', high = '1', medium = '2', low = '3'}
 
