@@ -11,13 +11,13 @@
 
 #include "gateway/core/alertmanager.h"
 #include "gateway/core/github.h"
+#include "gateway/core/hmac.h"
 #include "gateway/core/strlist.h"
 #include "gateway/core/ticket.h"
 #include "gateway/net/http.h"
 #include "gateway/net/redis.h"
 
 struct gw_canaries;
-struct gw_config_digest;
 struct gw_digests;
 struct gw_metrics;
 struct gw_migration;
@@ -27,6 +27,17 @@ struct gw_telemetry;
 struct gw_routing;
 struct gw_templates;
 struct gw_tickets;
+
+/*
+ * What was loaded, as hashes an operator can compute from the files
+ * (gw_templates_digest; routes: `sha256sum FILE | cut -c1-16`): the answer
+ * of POST /-/reload and kaizen_config_info, so that a reload can be checked
+ * against the ConfigMap it was meant to pick up. Filled by the app.
+ */
+struct gw_config_digest {
+    char templates[GW_DIGEST_LEN];
+    char routes[GW_DIGEST_LEN];     /* "" without a routes file */
+};
 
 /* GET /healthz, GET /readyz */
 /* ... and GET /-/healthy, /-/ready (the Prometheus tools' names), POST /-/reload (admin) */

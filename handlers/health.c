@@ -2,7 +2,6 @@
  * GET /healthz (process serves) and GET /readyz (Redis answers, not
  * stopping), also as /-/healthy and /-/ready; POST /-/reload.
  */
-#include "gateway/app/reload.h"
 #include "gateway/store/migrate.h"
 #include "handlers/handlers.h"
 

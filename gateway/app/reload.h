@@ -13,6 +13,7 @@
 #include "gateway/core/hmac.h"
 #include "gateway/core/routes.h"
 #include "gateway/text/mustache.h"
+#include "handlers/handlers.h"
 
 /* Every template, compiled and checked (required names present); NULL with "file:line: reason". */
 struct gw_templates *gw_load_templates(const struct gw_config *cfg, char *err, size_t errlen);
@@ -24,16 +25,7 @@ struct gw_templates *gw_load_templates(const struct gw_config *cfg, char *err, s
 int gw_load_routes(const struct gw_config *cfg, struct gw_routes **routes, char *err,
                    size_t errlen);
 
-/*
- * What was loaded, as hashes an operator can compute from the files
- * (gw_templates_digest; routes: `sha256sum FILE | cut -c1-16`): the answer
- * of POST /-/reload and kaizen_config_info, so that a reload can be checked
- * against the ConfigMap it was meant to pick up.
- */
-struct gw_config_digest {
-    char templates[GW_DIGEST_LEN];
-    char routes[GW_DIGEST_LEN];     /* "" without a routes file */
-};
+/* What was loaded (handlers/handlers.h struct gw_config_digest). */
 void gw_config_digest(const struct gw_config *cfg, const struct gw_templates *templates,
                       struct gw_config_digest *out);
 
