@@ -538,6 +538,189 @@ gw_config_free(struct gw_config *c)
     memset(c, 0, sizeof(*c));
 }
 
+/* --- unknown names --------------------------------------------------------- */
+
+/* Edit distance (insert, delete, substitute, swap two neighbours), capped at 9. */
+static size_t
+distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t d[64][64];
+
+    if (la >= 64 || lb >= 64)
+        return 9;
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] != b[j - 1], best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[la][lb] < 9 ? d[la][lb] : 9;
+}
+
+/* 1 when name[0..len) is a variable of the table, or a secret's _FILE. */
+static int
+known_name(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        size_t n = strlen(options[i].name);
+        if (len == n && memcmp(name, options[i].name, n) == 0)
+            return 1;
+        if (options[i].secret && len == n + 5 && memcmp(name, options[i].name, n) == 0 &&
+            memcmp(name + n, "_FILE", 5) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+size_t
+gw_config_unknown(char *const *env, gw_unknown_fn fn, void *arg)
+{
+    size_t count = 0;
+
+    for (; env != NULL && *env != NULL; env++) {
+        const char *eq = strchr(*env, '=');
+        size_t len = eq != NULL ? (size_t)(eq - *env) : strlen(*env), best = 9;
+        const char *closest = NULL;
+        char name[128];
+
+        if (strncmp(*env, "KAIZEN_", 7) != 0 || known_name(*env, len))
+            continue;
+        for (size_t i = 0; i < NOPTIONS; i++) {
+            size_t d = distance(*env, len, options[i].name, strlen(options[i].name));
+            if (d < best) {
+                best = d;
+                closest = options[i].name;
+            }
+        }
+        snprintf(name, sizeof(name), "%.*s", (int)len, *env);
+        fn(name, best <= 3 ? closest : NULL, arg);
+        count++;
+    }
+    return count;
+}
+
+/* --- the effective configuration ------------------------------------------------ */
+
+static void
+show_redis(const struct gw_redis_target *t, FILE *out)
+{
+    static const char *const schemes[] = {"redis://", "unix://", "redis-sentinel://",
+                                          "redis-cluster://"};
+
+    fputs(schemes[t->kind], out);
+    if (t->password != NULL)
+        fputs(":(password set)@", out);
+    if (t->kind == GW_REDIS_UNIX)
+        fputs(t->path, out);
+    for (size_t i = 0; i < t->nendpoints; i++) {
+        const char *host = t->endpoints[i].host;
+        int v6 = strchr(host, ':') != NULL;
+        fprintf(out, "%s%s%s%s:%d", i ? "," : "", v6 ? "[" : "", host, v6 ? "]" : "",
+                t->endpoints[i].port);
+    }
+    fprintf(out, "/%d", t->db);
+    if (t->master != NULL)
+        fprintf(out, "?master=%s", t->master);
+}
+
+/* 7d, 2h, 90s: the largest whole unit, as the variables take it. */
+static void
+show_duration(int64_t s, FILE *out)
+{
+    if (s > 0 && s % 86400 == 0)
+        fprintf(out, "%lldd", (long long)(s / 86400));
+    else if (s > 0 && s % 3600 == 0)
+        fprintf(out, "%lldh", (long long)(s / 3600));
+    else if (s > 0 && s % 60 == 0)
+        fprintf(out, "%lldm", (long long)(s / 60));
+    else
+        fprintf(out, "%llds", (long long)s);
+}
+
+static void
+show_size(int64_t b, FILE *out)
+{
+    if (b > 0 && b % (1 << 20) == 0)
+        fprintf(out, "%lldMiB", (long long)(b >> 20));
+    else if (b > 0 && b % 1024 == 0)
+        fprintf(out, "%lldKiB", (long long)(b >> 10));
+    else
+        fprintf(out, "%lld", (long long)b);
+}
+
+static void
+show_list(const struct gw_strlist *l, FILE *out)
+{
+    if (l->n == 0)
+        fputs("unset", out);
+    for (size_t i = 0; i < l->n; i++)
+        fprintf(out, "%s%s", i ? "," : "", l->items[i]);
+}
+
+/* One option's effective value, as a user would write it. */
+static void
+show(const struct gw_config *c, const struct option *o, FILE *out)
+{
+    const void *field = (const char *)c + o->offset;
+
+    if (o->parse == parse_redis_url) {
+        show_redis(field, out);
+    } else if (o->secret) {
+        int set = o->type == OPT_TEXT || o->type == OPT_URL ? *(char *const *)field != NULL
+                                                             : ((const struct gw_strlist *)field)->n > 0;
+        fputs(set ? "(set)" : "unset", out);
+    } else if (o->type == OPT_TEXT || o->type == OPT_URL) {
+        fputs(*(char *const *)field != NULL ? *(char *const *)field : "unset", out);
+    } else if (o->type == OPT_BOOL || o->type == OPT_INT) {
+        fprintf(out, "%d", *(const int *)field);
+    } else if (o->type == OPT_DURATION) {
+        if (*(const int64_t *)field == 0 && o->def == NULL)
+            fputs("unset", out);
+        else
+            show_duration(*(const int64_t *)field, out);
+    } else if (o->type == OPT_SIZE) {
+        show_size(*(const int64_t *)field, out);
+    } else if (o->type == OPT_LIST) {
+        show_list(field, out);
+    } else if (o->parse == parse_listen) {
+        int v6 = strchr(c->listen_host, ':') != NULL;
+        fprintf(out, "%s%s%s:%d", v6 ? "[" : "", c->listen_host, v6 ? "]" : "", c->listen_port);
+    } else if (o->parse == parse_sla) {
+        for (int s = 0; s < GW_SEV_COUNT; s++) {
+            fprintf(out, "%s%s=", s ? "," : "", gw_severity_name((enum gw_severity)s));
+            show_duration(c->sla.seconds[s], out);
+        }
+    } else if (o->parse == parse_severity) {
+        fputs(gw_severity_name(*(const enum gw_severity *)field), out);
+    } else if (o->parse == parse_day_minute) {
+        fprintf(out, "%02d:%02d", *(const int *)field / 60, *(const int *)field % 60);
+    } else if (o->parse == parse_log_level) {
+        static const char *const levels[] = {"debug", "info", "warn", "error"};
+        fputs(levels[*(const int *)field], out);
+    }
+}
+
+void
+gw_config_print_effective(const struct gw_config *cfg, FILE *out)
+{
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        fprintf(out, "  %-32s ", options[i].name);
+        show(cfg, &options[i], out);
+        fputc('\n', out);
+    }
+}
+
 /* --- help and reference ----------------------------------------------------- */
 
 /* text without Markdown backticks, for the terminal */

@@ -88,6 +88,22 @@ void gw_config_free(struct gw_config *cfg);
 /* Parses "critical=4h,high=24h,...". Missing severities keep their value in sla. */
 int gw_sla_parse(const char *s, struct gw_sla *sla, char *err, size_t errlen);
 
+/*
+ * The KAIZEN_* names in env ("NAME=value" strings, NULL-terminated) that
+ * are no variable of the table (nor a secret's NAME_FILE): typos. fn is
+ * called for each with the known name closest to it (NULL when none is
+ * close). Returns how many there are.
+ */
+typedef void (*gw_unknown_fn)(const char *name, const char *closest, void *arg);
+size_t gw_config_unknown(char *const *env, gw_unknown_fn fn, void *arg);
+
+/*
+ * --check-config: every variable with its effective value (the default
+ * when unset; what the value works out to where one depends on another),
+ * secrets as "(set)", the Redis URL without its password.
+ */
+void gw_config_print_effective(const struct gw_config *cfg, FILE *out);
+
 /* --help: every variable with its default and one line, in table order. */
 void gw_config_print_help(FILE *out);
 

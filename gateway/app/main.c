@@ -22,9 +22,12 @@
 
 #define DRAIN_SECONDS 10
 
+extern char **environ;
+
 static const char usage[] =
     "usage: kaizen-gateway [--help | --help-markdown | --version | --check-config]\n"
     "       kaizen-gateway sign --secret SECRET [FILE]\n"
+    "       kaizen-gateway sign --slack --secret SECRET --timestamp UNIX_SECONDS [FILE]\n"
     "       kaizen-gateway sleep SECONDS\n"
     "\n"
     "Receives GitHub and Alertmanager webhooks, keeps tickets and SLA deadlines\n"
@@ -37,7 +40,9 @@ static const char usage[] =
     "  --version       print the version\n"
     "  --check-config  validate the environment and templates, print a summary,\n"
     "                  exit 0 (valid) or 2 (invalid)\n"
-    "  sign            print sha256=<hex> HMAC of FILE (or stdin) for curl tests\n"
+    "  sign            print sha256=<hex> HMAC of FILE (or stdin) for curl tests;\n"
+    "                  with --slack, the X-Slack-Signature (v0=<hex>) of a Slack\n"
+    "                  request body sent at --timestamp\n"
     "  sleep           wait SECONDS (0-300) and exit 0: a preStop hook for an image\n"
     "                  that has no /bin/sleep\n";
 
@@ -50,18 +55,23 @@ real_getenv(const char *name)
 static int
 cmd_sign(int argc, char **argv)
 {
-    const char *secret = NULL, *path = NULL;
-    char sig[GW_SIGNATURE_LEN + 1];
+    const char *secret = NULL, *path = NULL, *timestamp = NULL;
+    char sig[GW_SIGNATURE_LEN + GW_SLACK_SIGNATURE_LEN + 1];
     char *body = NULL;
     size_t len = 0, cap = 0;
+    int slack = 0, rc = 2;
     FILE *in = stdin;
 
     for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--secret") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--secret") == 0 && i + 1 < argc) {
             secret = argv[++i];
-        else if (path == NULL && argv[i][0] != '-')
+        } else if (strcmp(argv[i], "--timestamp") == 0 && i + 1 < argc) {
+            timestamp = argv[++i];
+        } else if (strcmp(argv[i], "--slack") == 0) {
+            slack = 1;
+        } else if (path == NULL && argv[i][0] != '-') {
             path = argv[i];
-        else {
+        } else {
             fprintf(stderr, "kaizen-gateway sign: unexpected argument %s\n%s", argv[i], usage);
             return 2;
         }
@@ -70,17 +80,21 @@ cmd_sign(int argc, char **argv)
         fprintf(stderr, "kaizen-gateway sign: --secret is required\n");
         return 2;
     }
+    if (slack != (timestamp != NULL) ||
+        (timestamp != NULL && strspn(timestamp, "0123456789") != strlen(timestamp))) {
+        fprintf(stderr, "kaizen-gateway sign: --slack and --timestamp UNIX_SECONDS go together\n");
+        return 2;
+    }
     if (path != NULL && (in = fopen(path, "rb")) == NULL) {
         fprintf(stderr, "kaizen-gateway sign: %s: %s\n", path, strerror(errno));
         return 2;
     }
     for (;;) {
         if (len == cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *grown = realloc(body, cap);
+            char *grown = realloc(body, cap = cap ? cap * 2 : 65536);
             if (grown == NULL) {
-                free(body);
-                return 1;
+                rc = 1;
+                goto done;
             }
             body = grown;
         }
@@ -89,39 +103,30 @@ cmd_sign(int argc, char **argv)
             break;
         len += n;
     }
+    if (!slack)
+        gw_hmac_sign(secret, body, len, sig);
+    else if (gw_slack_sign(secret, timestamp, body, len, sig) != 0) {
+        rc = 1;
+        goto done;
+    }
+    printf("%s\n", sig);
+    rc = 0;
+done:
     if (in != stdin)
         fclose(in);
-    gw_hmac_sign(secret, body, len, sig);
-    printf("%s\n", sig);
     free(body);
-    return 0;
+    return rc;
 }
 
+/* --check-config: what is on, then every setting (secrets redacted). */
 static void
-print_redis(const struct gw_redis_target *t)
+print_summary(const struct gw_config *c, size_t unknown)
 {
-    static const char *const kinds[] = {"", "", "sentinel ", "cluster "};
-    printf("  redis             ");
-    if (t->kind == GW_REDIS_UNIX)
-        printf("unix://%s", t->path);
-    for (size_t i = 0; i < t->nendpoints; i++) {
-        const char *host = t->endpoints[i].host;
-        int v6 = strchr(host, ':') != NULL;
-        printf("%s%s%s%s:%d", i ? "," : kinds[t->kind], v6 ? "[" : "", host, v6 ? "]" : "",
-               t->endpoints[i].port);
-    }
-    if (t->master != NULL)
-        printf(" master %s", t->master);
-    printf(" db %d%s%s\n", t->db, t->password ? " (password set)" : "",
-           t->sentinel_password ? " (sentinel password set)" : "");
-}
-
-static void
-print_summary(const struct gw_config *c)
-{
-    printf("kaizen-gateway %s: configuration is valid\n", KAIZEN_VERSION);
-    printf("  listen            %s:%d\n", c->listen_host, c->listen_port);
-    print_redis(&c->redis);
+    if (unknown > 0)
+        printf("kaizen-gateway %s: configuration is invalid: %zu unknown KAIZEN_* variable(s)\n",
+               KAIZEN_VERSION, unknown);
+    else
+        printf("kaizen-gateway %s: configuration is valid\n", KAIZEN_VERSION);
     printf("  github            %s (%zu secret(s))\n",
            c->github_secrets.n ? "enabled" : "disabled", c->github_secrets.n);
     printf("  alertmanager      %s\n", c->alertmanager_token || c->alertmanager_secret
@@ -136,13 +141,27 @@ print_summary(const struct gw_config *c)
     printf("  slack buttons     %s\n", c->slack_signing_secret
                                           ? "Acknowledge (POST /webhooks/slack, signing secret set)"
                                           : "off (KAIZEN_SLACK_SIGNING_SECRET unset)");
-    printf("  sla               critical=%llds high=%llds medium=%llds low=%llds\n",
-           (long long)c->sla.seconds[0], (long long)c->sla.seconds[1],
-           (long long)c->sla.seconds[2], (long long)c->sla.seconds[3]);
-    printf("  default severity  %s\n", gw_severity_name(c->default_severity));
-    printf("  max body          %lld bytes\n", (long long)c->max_body);
-    printf("  delivery ttl      %llds\n", (long long)c->delivery_ttl);
-    printf("  templates         %s\n", c->templates_dir);
+    printf("  pagerduty         %s\n", c->pager_routing_key ? "routing key set"
+                                      : c->routes_file ? "routing keys from the routes file"
+                                                       : "off (KAIZEN_PAGER_ROUTING_KEY unset)");
+    printf("every setting:\n");
+    gw_config_print_effective(c, stdout);
+}
+
+/* A KAIZEN_* variable no one reads: logged, and an error for --check-config. */
+static void
+on_unknown(const char *name, const char *closest, void *arg)
+{
+    int check_only = *(const int *)arg;
+    char hint[160] = "";
+
+    if (closest != NULL)
+        snprintf(hint, sizeof(hint), " (did you mean %s?)", closest);
+    if (check_only)
+        fprintf(stderr, "kaizen-gateway: unknown variable %s%s\n", name, hint);
+    else
+        gw_log(GW_LOG_WARN, "unknown variable; it is ignored", "variable", name, "did_you_mean",
+               closest, NULL);
 }
 
 /* --- running ------------------------------------------------------------- */
@@ -311,6 +330,7 @@ main(int argc, char **argv)
     struct gw_routes *routes = NULL;
     char err[512];
     int check_only = 0, rc;
+    size_t unknown;
 
     if (argc > 1 && strcmp(argv[1], "sign") == 0)
         return cmd_sign(argc, argv);
@@ -341,6 +361,7 @@ main(int argc, char **argv)
         goto done;
     }
     gw_log_set_level((enum gw_log_level)cfg.log_level);
+    unknown = gw_config_unknown(environ, on_unknown, &check_only);
     if ((templates = gw_load_templates(&cfg, err, sizeof(err))) == NULL) {
         fprintf(stderr, "kaizen-gateway: invalid templates: %s\n", err);
         goto done;
@@ -350,7 +371,7 @@ main(int argc, char **argv)
         goto done;
     }
     if (check_only) {
-        print_summary(&cfg);
+        print_summary(&cfg, unknown);
         printf("  templates ok      %s\n", cfg.templates_dir);
         if (routes != NULL) {
             printf("  routes ok         %s\n", cfg.routes_file);
@@ -359,7 +380,7 @@ main(int argc, char **argv)
             printf("  routes            none (KAIZEN_ROUTES_FILE unset: one Slack destination "
                    "and pager key)\n");
         }
-        rc = 0;
+        rc = unknown > 0 ? 2 : 0;
         goto done;
     }
     rc = run(&cfg, templates, routes);

@@ -103,10 +103,9 @@ enum gw_slack_sig
 gw_slack_signature_check(const char *secret, const char *timestamp, const char *signature,
                          const void *body, size_t len, long long now)
 {
-    char expected[GW_SIGNATURE_LEN + 1], *base;
+    char expected[GW_SLACK_SIGNATURE_LEN + 1];
     const char *p = timestamp;
     long long ts = 0;
-    size_t tlen;
     int ok;
 
     if (timestamp == NULL || signature == NULL || *timestamp == '\0' || *signature == '\0')
@@ -116,20 +115,31 @@ gw_slack_signature_check(const char *secret, const char *timestamp, const char *
     if (*p != '\0' || p == timestamp || ts < now - GW_SLACK_SIG_MAX_AGE ||
         ts > now + GW_SLACK_SIG_MAX_AGE)
         return GW_SLACK_SIG_STALE;
-    if (strlen(signature) != 3 + 64 || strncmp(signature, "v0=", 3) != 0)
+    if (strlen(signature) != 3 + 64 || strncmp(signature, "v0=", 3) != 0 ||
+        gw_slack_sign(secret, timestamp, body, len, expected) != 0)
         return GW_SLACK_SIG_BAD;
-    tlen = strlen(timestamp);
-    if ((base = malloc(3 + tlen + 1 + len + 1)) == NULL)
-        return GW_SLACK_SIG_BAD;
+    ok = gw_consttime_equal(signature, GW_SLACK_SIGNATURE_LEN, expected, GW_SLACK_SIGNATURE_LEN);
+    return ok ? GW_SLACK_SIG_OK : GW_SLACK_SIG_BAD;
+}
+
+int
+gw_slack_sign(const char *secret, const char *timestamp, const void *body, size_t len,
+              char out[GW_SLACK_SIGNATURE_LEN + 1])
+{
+    size_t tlen = strlen(timestamp);
+    char *base = malloc(3 + tlen + 1 + len + 1), hmac[GW_SIGNATURE_LEN + 1];
+
+    if (base == NULL)
+        return -1;
     memcpy(base, "v0:", 3);
     memcpy(base + 3, timestamp, tlen);
     base[3 + tlen] = ':';
     if (len > 0)
         memcpy(base + 4 + tlen, body, len);
-    gw_hmac_sign(secret, base, 4 + tlen + len, expected);   /* "sha256=<hex>" */
+    gw_hmac_sign(secret, base, 4 + tlen + len, hmac);   /* "sha256=<hex>" */
     free(base);
-    ok = gw_consttime_equal(signature + 3, 64, expected + 7, 64);
-    return ok ? GW_SLACK_SIG_OK : GW_SLACK_SIG_BAD;
+    snprintf(out, GW_SLACK_SIGNATURE_LEN + 1, "v0=%s", hmac + 7);
+    return 0;
 }
 
 const char *

@@ -33,6 +33,10 @@ enum gw_slack_sig { GW_SLACK_SIG_OK, GW_SLACK_SIG_MISSING, GW_SLACK_SIG_STALE, G
 enum gw_slack_sig gw_slack_signature_check(const char *secret, const char *timestamp,
                                            const char *signature, const void *body, size_t len,
                                            long long now);
+#define GW_SLACK_SIGNATURE_LEN (3 + 64)   /* "v0=" + 64 hex digits */
+/* Writes the X-Slack-Signature of body sent at timestamp into out; -1 when out of memory. */
+int gw_slack_sign(const char *secret, const char *timestamp, const void *body, size_t len,
+                  char out[GW_SLACK_SIGNATURE_LEN + 1]);
 /* The reason a check failed, for the 401's JSON. */
 const char *gw_slack_sig_reason(enum gw_slack_sig r);
 

@@ -3,6 +3,7 @@ the variable), --check-config and the sign subcommand."""
 
 import hashlib
 import hmac
+import json
 import os
 import subprocess
 import tempfile
@@ -65,9 +66,86 @@ class Cli(unittest.TestCase):
         out = p.stdout.decode()
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("configuration is valid", out)
-        self.assertIn("127.0.0.1:6380 db 1 (password set)", out)
+        self.assertIn("redis://:(password set)@127.0.0.1:6380/1", out)
         for secret in ("file-secret-value", "admin-token-value", "redis-pass"):
             self.assertNotIn(secret, out + p.stderr.decode())
+
+    def test_check_config_prints_every_effective_setting(self):
+        p = run(["--check-config"], env={
+            "KAIZEN_TEMPLATES_DIR": os.path.join(SOURCE_DIR, "templates"),
+            "KAIZEN_REQUEST_TIMEOUT": "3s",            # the header timeout follows it down
+            "KAIZEN_REDIS_URL": "redis-sentinel://:pw@127.0.0.1:26379/0?master=m",
+            "KAIZEN_DIGEST_AT": "07:30",
+            "KAIZEN_SLACK_SIGNING_SECRET": "sign-me",
+        })
+        self.assertEqual(p.returncode, 0, p.stderr)
+        settings = {}
+        for line in p.stdout.decode().splitlines():
+            parts = line.split(None, 1)
+            if len(parts) == 2 and parts[0].startswith("KAIZEN_"):
+                settings[parts[0]] = parts[1]
+        help_names = [line.split()[0] for line in run(["--help"]).stdout.decode().splitlines()
+                      if line.startswith("  KAIZEN_")]
+        self.assertEqual(sorted(settings), sorted(help_names))    # every variable, once
+        self.assertEqual(settings["KAIZEN_PAGER_URL"], "https://events.pagerduty.com/v2/enqueue")
+        self.assertEqual(settings["KAIZEN_DIGEST_AT"], "07:30")
+        self.assertEqual(settings["KAIZEN_CHECK_EVERY"], "30s")
+        self.assertEqual(settings["KAIZEN_HEADER_TIMEOUT"], "3s")
+        self.assertEqual(settings["KAIZEN_REDIS_MIN_REPLICAS"], "1")   # Sentinel's default
+        self.assertEqual(settings["KAIZEN_SLACK_SIGNING_SECRET"], "(set)")
+        self.assertNotIn("sign-me", p.stdout.decode())
+        self.assertNotIn(":pw@", p.stdout.decode())
+
+    def test_a_misspelt_variable_is_caught(self):
+        env = {"KAIZEN_TEMPLATES_DIR": os.path.join(SOURCE_DIR, "templates"),
+               "KAIZEN_SLACK_CHANEL": "C0SRE"}
+        p = run(["--check-config"], env=env)
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.stderr.decode(), "kaizen-gateway: unknown variable KAIZEN_SLACK_CHANEL "
+                                            "(did you mean KAIZEN_SLACK_CHANNEL?)\n")
+        # a secret's _FILE form is known; a name close to nothing gets no guess
+        env.pop("KAIZEN_SLACK_CHANEL")
+        with tempfile.NamedTemporaryFile("w") as f:
+            f.write("x\n")
+            f.flush()
+            p = run(["--check-config"], env=dict(env, KAIZEN_ADMIN_TOKEN_FILE=f.name))
+            self.assertEqual(p.returncode, 0, p.stderr)
+        p = run(["--check-config"], env=dict(env, KAIZEN_SOMETHING_ELSE_ENTIRELY="1"))
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.stderr.decode(),
+                         "kaizen-gateway: unknown variable KAIZEN_SOMETHING_ELSE_ENTIRELY\n")
+
+    def test_a_misspelt_variable_is_logged_at_start_up(self):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "KAIZEN_LISTEN": "127.0.0.1:0",
+               "KAIZEN_REDIS_URL": "unix:///nonexistent/redis.sock",
+               "KAIZEN_TEMPLATES_DIR": os.path.join(SOURCE_DIR, "templates"),
+               "KAIZEN_DIGEST_EVRY": "30s"}
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+            if k in os.environ:
+                env[k] = os.environ[k]
+        p = subprocess.Popen([BIN], env=env, stderr=subprocess.PIPE)
+        try:
+            lines = []
+            for line in p.stderr:     # bounded: the gateway logs "listening" at once
+                lines.append(json.loads(line))
+                if lines[-1]["msg"] == "listening":
+                    break
+        finally:
+            p.terminate()
+            p.communicate(timeout=30)
+        warned = [l for l in lines if l["msg"] == "unknown variable; it is ignored"]
+        self.assertEqual(len(warned), 1, lines)
+        self.assertEqual((warned[0]["level"], warned[0]["variable"], warned[0]["did_you_mean"]),
+                         ("warn", "KAIZEN_DIGEST_EVRY", "KAIZEN_DIGEST_EVERY"))
+
+    def test_conflicting_settings_name_both_variables(self):
+        p = run(["--check-config"], env={"KAIZEN_SLACK_BOT_TOKEN": "xoxb-1",
+                                        "KAIZEN_SLACK_WEBHOOK_URL": "https://hooks.slack.com/x"})
+        self.assertEqual(p.returncode, 2)
+        err = p.stderr.decode()
+        self.assertIn("KAIZEN_SLACK_BOT_TOKEN", err)
+        self.assertIn("KAIZEN_SLACK_WEBHOOK_URL", err)
+        self.assertIn("not both", err)
 
     def test_sign_matches_hmac(self):
         body = b'{"zen":"Design for failure."}\n'
@@ -85,6 +163,18 @@ class Cli(unittest.TestCase):
         self.assertEqual(p.stdout.decode().strip(),
                          "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")
         self.assertEqual(run(["sign"]).returncode, 2)
+
+    def test_sign_slack_matches_slacks_scheme(self):
+        body = b"payload=%7B%22type%22%3A%22block_actions%22%7D"
+        ts = "1700000000"
+        base = b"v0:" + ts.encode() + b":" + body
+        expected = "v0=" + hmac.new(b"signing", base, hashlib.sha256).hexdigest()
+        p = run(["sign", "--slack", "--secret", "signing", "--timestamp", ts], stdin=body)
+        self.assertEqual((p.returncode, p.stdout.decode().strip()), (0, expected))
+        for bad in (["sign", "--slack", "--secret", "s"],                       # no timestamp
+                    ["sign", "--secret", "s", "--timestamp", "1"],             # not --slack
+                    ["sign", "--slack", "--secret", "s", "--timestamp", "1x"]):
+            self.assertEqual(run(bad, stdin=b"").returncode, 2, bad)
         self.assertEqual(run(["sign", "--secret", "x", "/nonexistent"]).returncode, 2)
 
     def test_sleep_is_the_prestop_hook(self):

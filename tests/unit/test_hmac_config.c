@@ -59,6 +59,9 @@ START_TEST(slack_documented_vector_and_rejections)
     char flipped[80];
 
     ck_assert_int_eq(gw_slack_signature_check(secret, ts, sig, body, len, now), GW_SLACK_SIG_OK);
+    char made[GW_SLACK_SIGNATURE_LEN + 1];
+    ck_assert_int_eq(gw_slack_sign(secret, ts, body, len, made), 0);   /* kaizen-gateway sign --slack */
+    ck_assert_str_eq(made, sig);
     /* within 5 minutes either way; one second more is a replay */
     ck_assert_int_eq(gw_slack_signature_check(secret, ts, sig, body, len, now + 300), GW_SLACK_SIG_OK);
     ck_assert_int_eq(gw_slack_signature_check(secret, ts, sig, body, len, now + 301),
