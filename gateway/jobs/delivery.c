@@ -13,6 +13,7 @@
 #include "gateway/core/wire.h"
 #include "gateway/text/render.h"
 #include "gateway/util/log.h"
+#include "gateway/util/parse.h"
 
 /* This replica's view of one destination. */
 struct dest_state {
@@ -305,9 +306,12 @@ on_claimed(const struct gw_outbox_claim *claim, const struct gw_redis_error *err
     st->attempt = claim->attempt;
     st->kind = claim->kind;
     if (d->cfg.dry_run || url == NULL) {
-        /* Dry-run: log what would be sent; the history keeps it as "dry_run". */
-        gw_log(GW_LOG_INFO, "dry-run: notification not sent", "sink", st->name,
-               "id", st->id, "body", claim->body, NULL);
+        /* Dry-run: log what was held back, never the body (it holds ticket titles and, for
+         * PagerDuty, the routing key); the history keeps it as "dry_run". */
+        char size[GW_INT_TEXT];
+        gw_log(GW_LOG_INFO, "dry-run: notification not sent", "destination", st->name,
+               "kind", gw_msg_kind_name(claim->kind), "bytes",
+               gw_int_text((long long)claim->body_len, size), "id", st->id, NULL);
         finish(st, GW_OUTBOX_DRY_RUN, gw_now_ms() + st->route->spacing_ms, 0, NULL);
         return;
     }

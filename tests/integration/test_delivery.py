@@ -195,7 +195,15 @@ class Delivery(unittest.TestCase):
         self.assertEqual(admin(gw, "GET", "/api/outbox")["recent"][0]["result"], "dry_run")
         time.sleep(1)
         self.assertEqual(self.slack.received(), [])
-        self.assertIn("dry-run", gw.read_log())
+        # what was held back is logged, never the message itself
+        held = [json.loads(line) for line in gw.read_log().splitlines()
+                if '"dry-run: notification not sent"' in line]
+        self.assertEqual(len(held), 1)
+        self.assertEqual({k: held[0][k] for k in ("destination", "kind")},
+                         {"destination": "slack", "kind": "digest"})
+        self.assertGreater(int(held[0]["bytes"]), 100)
+        self.assertTrue(held[0]["id"].startswith("digest:"))
+        self.assertNotIn("Ticket 1", gw.read_log())      # the ticket's title is in the body
 
     def test_empty_digest_skipped_or_all_clear(self):
         gw = self.gateway(KAIZEN_DIGEST_EVERY="1s")          # skip-empty is the default
