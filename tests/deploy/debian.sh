@@ -75,7 +75,7 @@ apt_uri_for_suite() {  # $1 = suite
       k=="types:"   { $1=""; types=$0 }
       k=="enabled:" { en=tolower($2) }
       END { if (!found) flush() }' "$f"
-  done | head -n1
+  done | sed -n 1p
 }
 bookworm_rootfs() {
   local lock key root extra t

@@ -16,7 +16,7 @@ cfg="$src/deploy/alertmanager/alertmanager.yml"
 for tool in amtool prometheus-alertmanager python3; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool not found (apt-get install prometheus-alertmanager python3)" >&2; exit 1; }
 done
-echo "== $(amtool --version 2>&1 | head -n1)"
+echo "== $(amtool --version 2>&1 | sed -n 1p)"
 
 # shellcheck source=tests/deploy/lib.sh
 . "$src/tests/deploy/lib.sh"

@@ -135,13 +135,13 @@ fi
 
 # ---------------------------------------------------------------- 3. build
 step "3. buildah bud -t $IMAGE (Dockerfile in $SRC)"
-old_id=$(buildah images -q --no-trunc "$IMAGE" 2>/dev/null | head -n1 || true)
+old_id=$(buildah images -q --no-trunc "$IMAGE" 2>/dev/null | sed -n 1p || true)
 t=$SECONDS
 ( cd "$SRC" && timeout 900 buildah bud --pull=false --isolation chroot --layers=false \
     -t "$IMAGE" -f Dockerfile . ) >"$WORK/bud.log" 2>&1 \
   || { tail -n 60 "$WORK/bud.log" >&2; fail "buildah bud failed (log above)"; }
 info "build took $((SECONDS - t)) s"
-new_id=$(buildah images -q --no-trunc "$IMAGE" | head -n1)
+new_id=$(buildah images -q --no-trunc "$IMAGE" | sed -n 1p)
 if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
   buildah rmi "$old_id" >/dev/null 2>&1 || true   # the previous run's image, now untagged
 fi
@@ -184,7 +184,7 @@ MNT_CTR=$CTR
 root=$(buildah mount "$CTR")
 ( cd "$root" && find . -xdev \( -type f -o -type l \) -printf '%s %M %u:%g %p\n' | sort -k4 ) >"$WORK/files.txt"
 info "$(wc -l <"$WORK/files.txt") files; the largest:"
-sort -rn "$WORK/files.txt" | head -n 8 | sed 's/^/      /'
+sort -rn "$WORK/files.txt" | sed -n 1,8p | sed 's/^/      /'
 for f in bin/sh usr/bin/sh bin/bash usr/bin/apt usr/bin/apt-get usr/bin/dpkg usr/bin/busybox usr/bin/env; do
   [ ! -e "$root/$f" ] && [ ! -L "$root/$f" ] || fail "/$f is in the image (want no shell, no package manager)"
 done
@@ -334,7 +334,7 @@ code=$(curl -sS -m 10 -o /dev/null -w '%{http_code}' -X POST "$BASE/api/digest")
 [ "$code" = 200 ] || [ "$code" = 202 ] || { show_log; fail "POST /api/digest answered $code"; }
 tls_err=""
 for i in $(seq 1 100); do   # ~20 s
-  tls_err=$(grep '"notification failed' "$WORK/gateway.log" | grep -o '"error":"[^"]*"' | head -n1 || true)
+  tls_err=$(grep '"notification failed' "$WORK/gateway.log" | grep -o '"error":"[^"]*"' | sed -n 1p || true)
   [ -n "$tls_err" ] && break
   sleep 0.2
 done

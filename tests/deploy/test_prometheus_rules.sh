@@ -11,7 +11,7 @@ set -euo pipefail
 src="${KAIZEN_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 dir="$src/deploy/prometheus"
 command -v promtool >/dev/null || { echo "FAIL: promtool not found (apt-get install prometheus)" >&2; exit 1; }
-echo "== $(promtool --version 2>&1 | head -n1)"
+echo "== $(promtool --version 2>&1 | sed -n 1p)"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

@@ -55,10 +55,7 @@ class Node:
         wait_for(self.answers, timeout=30, what="redis %d" % self.port)
 
     def answers(self):
-        try:
-            return self.cmd("PING") == "PONG"
-        except RuntimeError:   # LOADING while it reads its AOF
-            return False
+        return self.cmd("PING") == "PONG"   # LOADING while it reads its AOF: wait_for retries
 
     def cmd(self, *args):
         return command(self.port, *args, password=self.password)

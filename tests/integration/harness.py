@@ -61,9 +61,21 @@ def free_port():
         return s.getsockname()[1]
 
 
+class RedisReplyError(RuntimeError):
+    """An error reply from Redis. transient: one that goes away by itself
+    (a server loading its data, busy with a script, or between primaries)."""
+
+    TRANSIENT = ("LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN")
+
+    @property
+    def transient(self):
+        return str(self).split(" ", 1)[0] in self.TRANSIENT
+
+
 def wait_for(predicate, timeout=30.0, interval=0.05, what="condition"):
     """Polls predicate until it is truthy (returned) or timeout seconds pass:
-    a generous bound, since a loaded machine is slow but never wrong."""
+    a generous bound, since a loaded machine is slow but never wrong. A
+    connection that fails, or a transient Redis error, counts as "not yet"."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -72,6 +84,9 @@ def wait_for(predicate, timeout=30.0, interval=0.05, what="condition"):
                 return value
         except (OSError, http.client.HTTPException):
             pass
+        except RedisReplyError as e:
+            if not e.transient:
+                raise
         time.sleep(interval)
     raise AssertionError("timed out waiting for " + what)
 
@@ -148,7 +163,7 @@ def _read_resp(f):
     if kind == b"+":
         return rest.decode()
     if kind == b"-":
-        raise RuntimeError(rest.decode())
+        raise RedisReplyError(rest.decode())
     if kind == b":":
         return int(rest)
     if kind == b"$":
