@@ -12,8 +12,8 @@
 
 #include "tests/unit/check_main.h"
 
-#ifndef KAIZEN_SHARED_DIR
-#error "KAIZEN_SHARED_DIR must name the shared/ directory holding mustache-spec/"
+#ifndef KAIZEN_SOURCE_DIR
+#error "KAIZEN_SOURCE_DIR must name the checkout (the spec data is in tests/fixtures/mustache-spec/)"
 #endif
 
 /* Each spec file and how many cases it holds at the pinned commit: a loader that finds none fails. */
@@ -91,7 +91,7 @@ START_TEST(spec_file)
     size_t i;
     int ran = 0, passed = 0;
 
-    snprintf(path, sizeof(path), "%s/mustache-spec/%s.json", KAIZEN_SHARED_DIR,
+    snprintf(path, sizeof(path), "%s/tests/fixtures/mustache-spec/%s.json", KAIZEN_SOURCE_DIR,
         spec_files[_i].file);
     root = json_load_file(path, 0, &jerr);
     ck_assert_msg(root != NULL, "%s: %s", path, jerr.text);
