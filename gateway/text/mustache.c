@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gateway/core/hmac.h"
+#include "gateway/util/buf.h"
 
 /* Keeps rendering any input off a deep stack. */
 #define MAX_PARTIAL_DEPTH 64    /* partials rendering inside partials */
@@ -21,13 +22,6 @@
 #define MAX_RENDER_OUTPUT (16u << 20)   /* bytes written */
 
 static const char TEMPLATE_SUFFIX[] = ".mustache";
-
-/* Growable output; after a failed allocation every append is a no-op. */
-struct buf {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
 
 static void errorf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -42,67 +36,6 @@ errorf(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
-}
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-    if (b->failed || n == 0)
-        return;
-    if (b->cap - b->len <= n) {         /* keep one byte for the NUL */
-        size_t ncap = b->cap != 0 ? b->cap : 256;
-        char *p;
-        while (ncap - b->len <= n) {
-            if (ncap > SIZE_MAX / 2) {
-                b->failed = 1;
-                return;
-            }
-            ncap *= 2;
-        }
-        if ((p = realloc(b->p, ncap)) == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-/* Hands the NUL-terminated text to the caller (NULL if an append failed); b owns nothing after. */
-static char *
-buf_finish(struct buf *b)
-{
-    char *out;
-
-    if (!b->failed && b->p == NULL && (b->p = malloc(1)) == NULL)
-        b->failed = 1;
-    if (b->failed) {
-        free(b->p);
-        out = NULL;
-    } else {
-        b->p[b->len] = '\0';
-        out = b->p;
-    }
-    b->p = NULL;
-    return out;
-}
-
-static void
-buf_add_escaped(struct buf *b, const char *s, size_t n, enum gw_escape esc)
-{
-    size_t run = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        const char *e = gw_escape_entity((unsigned char)s[i], esc);
-        if (e == NULL)
-            continue;
-        buf_add(b, s + run, i - run);
-        buf_add(b, e, strlen(e));
-        run = i + 1;
-    }
-    buf_add(b, s + run, n - run);
 }
 
 /* ---- The set ------------------------------------------------------------ */
@@ -222,9 +155,9 @@ load_file(struct gw_templates *set, const char *dir, const char *file, char *err
     size_t pathlen = strlen(dir) + strlen(file) + 2, got;
     char *path = malloc(pathlen), *source = NULL, chunk[4096];
     char *name = strndup(file, strlen(file) - (sizeof(TEMPLATE_SUFFIX) - 1));
-    struct buf text = {0};
+    struct gw_buf text = {0};
     FILE *f = NULL;
-    int rc = -1;
+    int rc = -1, oom = 0;
 
     if (path == NULL || name == NULL) {
         errorf(err, errlen, "%s: out of memory", dir);
@@ -235,14 +168,14 @@ load_file(struct gw_templates *set, const char *dir, const char *file, char *err
         errorf(err, errlen, "%s: %s", path, strerror(errno));
         goto done;
     }
-    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        buf_add(&text, chunk, got);
+    while (!oom && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        oom = gw_buf_add(&text, chunk, got) < 0;
     if (ferror(f)) {
         errorf(err, errlen, "%s: %s", path, strerror(errno));
         goto done;
     }
     got = text.len;
-    if ((source = buf_finish(&text)) == NULL) {
+    if (oom || (source = gw_buf_take(&text)) == NULL) {
         errorf(err, errlen, "%s: out of memory", path);
         goto done;
     }
@@ -296,10 +229,26 @@ struct indent {
 struct render {
     const struct gw_templates *set;
     enum gw_escape esc;
-    struct buf out;             /* out.failed also marks an exhausted budget */
+    struct gw_buf out;
+    int failed;                 /* out of memory or past the budget: out is dropped */
     unsigned partial_depth;
     size_t steps;
 };
+
+/* Appends s[0..n) to the output; after a failure every append is a no-op. */
+static void
+emit(struct render *r, const char *s, size_t n)
+{
+    if (!r->failed && gw_buf_add(&r->out, s, n) < 0)
+        r->failed = 1;
+}
+
+static void
+emit_escaped(struct render *r, const char *s, size_t n, enum gw_escape esc)
+{
+    if (!r->failed && gw_escape_append(&r->out, s, n, esc) < 0)
+        r->failed = 1;
+}
 
 /* Spec lookup: the first part in the innermost object that has it, the rest strictly inside. */
 static json_t *
@@ -354,7 +303,7 @@ format_real(char *out, size_t size, double d)
 }
 
 static void
-add_value(struct buf *b, json_t *v, enum gw_escape esc)
+add_value(struct render *r, json_t *v, enum gw_escape esc)
 {
     char num[40];
 
@@ -362,7 +311,7 @@ add_value(struct buf *b, json_t *v, enum gw_escape esc)
         return;
     switch (json_typeof(v)) {
     case JSON_STRING:
-        buf_add_escaped(b, json_string_value(v), json_string_length(v), esc);
+        emit_escaped(r, json_string_value(v), json_string_length(v), esc);
         return;
     case JSON_INTEGER:
         snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
@@ -379,16 +328,16 @@ add_value(struct buf *b, json_t *v, enum gw_escape esc)
     default:
         return;
     }
-    buf_add(b, num, strlen(num));
+    emit(r, num, strlen(num));
 }
 
 static void
-add_indent(struct buf *b, const struct indent *ind)
+add_indent(struct render *r, const struct indent *ind)
 {
     if (ind == NULL)
         return;
-    add_indent(b, ind->outer);
-    buf_add(b, ind->ws.s, ind->ws.len);
+    add_indent(r, ind->outer);
+    emit(r, ind->ws.s, ind->ws.len);
 }
 
 static void render_nodes(struct render *r, const struct template *t, size_t i, size_t end,
@@ -434,22 +383,22 @@ render_nodes(struct render *r, const struct template *t, size_t i, size_t end,
 {
     while (i < end) {
         const struct node *n = &t->nodes[i];
-        if (r->out.failed || ++r->steps > MAX_RENDER_STEPS || r->out.len > MAX_RENDER_OUTPUT) {
-            r->out.failed = 1;
+        if (r->failed || ++r->steps > MAX_RENDER_STEPS || r->out.len > MAX_RENDER_OUTPUT) {
+            r->failed = 1;
             return;
         }
         switch (n->type) {
         case NODE_TEXT:
-            buf_add(&r->out, n->text.s, n->text.len);
+            emit(r, n->text.s, n->text.len);
             break;
         case NODE_INDENT:
-            add_indent(&r->out, ind);
+            add_indent(r, ind);
             break;
         case NODE_VAR:
-            add_value(&r->out, lookup(t, n, ctx), r->esc);
+            add_value(r, lookup(t, n, ctx), r->esc);
             break;
         case NODE_RAW:
-            add_value(&r->out, lookup(t, n, ctx), GW_ESCAPE_NONE);
+            add_value(r, lookup(t, n, ctx), GW_ESCAPE_NONE);
             break;
         case NODE_SECTION:
             render_section(r, t, i, ctx, ind);
@@ -479,5 +428,9 @@ gw_templates_render(const struct gw_templates *set, const char *name, json_t *co
     if (t == NULL)
         return NULL;
     render_nodes(&r, t, 0, t->n_nodes, &root, NULL);
-    return buf_finish(&r.out);
+    if (r.failed) {
+        free(r.out.p);
+        return NULL;
+    }
+    return gw_buf_take(&r.out);
 }
