@@ -7,6 +7,7 @@
 
 #include "gateway/text/slack.h"
 #include "gateway/core/dates.h"
+#include "gateway/text/digest_text.h"
 #include "gateway/text/render_internal.h"
 #include "gateway/util/utf8.h"
 

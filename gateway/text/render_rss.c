@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "gateway/core/dates.h"
+#include "gateway/text/digest_text.h"
 #include "gateway/text/render.h"
 #include "gateway/text/render_internal.h"
 
