@@ -22,6 +22,8 @@
 #include "gateway/core/telemetry.h"
 #include "gateway/text/blockkit.h"
 #include "gateway/text/render.h"
+#include "gateway/text/render_base.h"
+#include "gateway/text/render_rss.h"
 #include "gateway/util/log.h"
 
 #define DUE_BATCH 100          /* canary pages per look */

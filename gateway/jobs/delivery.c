@@ -12,7 +12,7 @@
 #include "gateway/net/httpclient.h"
 #include "gateway/net/redis.h"
 #include "gateway/core/telemetry.h"
-#include "gateway/text/render.h"
+#include "gateway/text/render_edit.h"
 #include "gateway/util/log.h"
 
 #define TICK_MS 200
