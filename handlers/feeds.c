@@ -13,7 +13,7 @@
 #include "gateway/core/hmac.h"
 #include "gateway/store/digests.h"
 #include "gateway/store/tickets.h"
-#include "gateway/text/render.h"
+#include "gateway/text/render_rss.h"
 #include "gateway/text/rss.h"
 #include "gateway/util/log.h"
 #include "handlers/handlers.h"

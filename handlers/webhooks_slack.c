@@ -22,7 +22,7 @@
 #include "gateway/store/canaries.h"
 #include "gateway/store/tickets.h"
 #include "gateway/core/telemetry.h"
-#include "gateway/text/render.h"
+#include "gateway/text/render_base.h"
 #include "gateway/util/log.h"
 #include "handlers/handlers.h"
 

@@ -604,7 +604,8 @@ gw_config_unknown(char *const *env, gw_unknown_fn fn, void *arg)
             }
         }
         snprintf(name, sizeof(name), "%.*s", (int)len, *env);
-        fn(name, best <= 3 ? closest : NULL, arg);
+        /* a guess only where the typo is small beside the name (not KAIZEN_BIN -> KAIZEN_SLA) */
+        fn(name, best <= 2 && best * 8 <= len ? closest : NULL, arg);
         count++;
     }
     return count;

@@ -10,7 +10,7 @@
 #include "gateway/core/hmac.h"
 #include "gateway/core/routing.h"
 #include "gateway/store/breaches.h"
-#include "gateway/text/render.h"
+#include "gateway/text/render_breach.h"
 #include "gateway/util/log.h"
 
 /* A round whose replica stops answering is taken over after this. */

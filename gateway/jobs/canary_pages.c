@@ -11,6 +11,7 @@
 #include "gateway/store/canaries.h"
 #include "gateway/store/outbox.h"
 #include "gateway/text/render.h"
+#include "gateway/text/render_base.h"
 #include "gateway/util/log.h"
 
 #define DUE_BATCH 100   /* canaries paged per look */

@@ -11,7 +11,7 @@
 #include "gateway/net/redis.h"
 #include "gateway/core/telemetry.h"
 #include "gateway/core/wire.h"
-#include "gateway/text/render.h"
+#include "gateway/text/render_edit.h"
 #include "gateway/util/log.h"
 #include "gateway/util/parse.h"
 

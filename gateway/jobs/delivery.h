@@ -7,7 +7,7 @@
  * before recording it causes one repeat.
  *
  * In Web API mode a message whose id is an edit's (core/wire.h) is an edit of a
- * message posted before (text/render.h gw_render_edit): it is rendered
+ * message posted before (text/render_edit.h gw_render_edit): it is rendered
  * now, and sent with chat.update to the channel and ts the post left in
  * Redis. It is in the same queue as the post, behind it, so it never
  * overtakes the post; a post that never went out leaves nothing to edit

@@ -14,6 +14,7 @@
 #include "gateway/store/tickets.h"
 #include "gateway/text/blockkit.h"
 #include "gateway/text/render.h"
+#include "gateway/text/render_rss.h"
 #include "gateway/util/log.h"
 
 #define FETCH_MAX 20000   /* tickets read for the digests of every channel together */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/text/digest_text.h"
 #include "gateway/text/escape.h"
 #include "gateway/util/buf.h"
 #include "gateway/util/utf8.h"

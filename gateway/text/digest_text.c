@@ -1,10 +1,11 @@
-/* The digest's built-in wording and the SLA countdown text (text/blockkit.h). */
+#include "gateway/text/digest_text.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/text/blockkit.h"
+#include "gateway/text/slack.h"
 #include "gateway/util/buf.h"
 #include "gateway/util/utf8.h"
 

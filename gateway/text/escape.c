@@ -1,8 +1,9 @@
 #include "gateway/text/escape.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "gateway/util/buf.h"
 
 const char *
 gw_escape_entity(unsigned char c, enum gw_escape esc)
@@ -25,35 +26,32 @@ gw_escape_entity(unsigned char c, enum gw_escape esc)
     }
 }
 
-/* Sizes the output first so the text is written with a single allocation. */
-char *
-gw_escape_text(const char *s, size_t len, enum gw_escape esc)
+int
+gw_escape_append(struct gw_buf *b, const char *s, size_t len, enum gw_escape esc)
 {
-    size_t out_len = 0;
-    char *out, *w;
+    size_t run = 0;     /* s[run..i) is copied as is */
 
     for (size_t i = 0; i < len; i++) {
         const char *e = gw_escape_entity((unsigned char)s[i], esc);
-        size_t n = e != NULL ? strlen(e) : 1;
-        if (out_len > SIZE_MAX - 1 - n)
-            return NULL;
-        out_len += n;
+        if (e == NULL)
+            continue;
+        if (gw_buf_add(b, s + run, i - run) < 0 || gw_buf_str(b, e) < 0)
+            return -1;
+        run = i + 1;
     }
-    if ((out = malloc(out_len + 1)) == NULL)
+    return run < len ? gw_buf_add(b, s + run, len - run) : 0;
+}
+
+char *
+gw_escape_text(const char *s, size_t len, enum gw_escape esc)
+{
+    struct gw_buf b = {0};
+
+    if (gw_buf_reserve(&b, len) < 0 || gw_escape_append(&b, s, len, esc) < 0) {
+        free(b.p);
         return NULL;
-    w = out;
-    for (size_t i = 0; i < len; i++) {
-        const char *e = gw_escape_entity((unsigned char)s[i], esc);
-        if (e == NULL) {
-            *w++ = s[i];
-        } else {
-            size_t n = strlen(e);
-            memcpy(w, e, n);
-            w += n;
-        }
     }
-    *w = '\0';
-    return out;
+    return gw_buf_take(&b);
 }
 
 char *

@@ -21,6 +21,11 @@ enum gw_escape {
 /* The entity (a static string) that replaces byte c under esc, or NULL when c is copied as is. */
 const char *gw_escape_entity(unsigned char c, enum gw_escape esc);
 
+struct gw_buf;
+
+/* Appends s[0..len) escaped for esc to b; -1 when out of memory (b then holds part of it). */
+int gw_escape_append(struct gw_buf *b, const char *s, size_t len, enum gw_escape esc);
+
 /* Returns a malloc'd, NUL-terminated copy of s[0..len) escaped for esc, or NULL when out of memory. */
 char *gw_escape_text(const char *s, size_t len, enum gw_escape esc);
 

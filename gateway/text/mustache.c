@@ -1,18 +1,19 @@
 /*
  * The template set (adding, loading, lookup) and the renderer; compiling
- * lives in gateway/mustache_parse.c, escaping in gateway/escape.c.
+ * lives in text/mustache_parse.c, escaping in text/escape.c.
  */
-#include "gateway/text/mustache_internal.h"
+#include "gateway/text/mustache.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway/core/hmac.h"
+#include "gateway/text/mustache_parse.h"
+#include "gateway/util/buf.h"
+#include "gateway/util/parse.h"
 
 /* Keeps rendering any input off a deep stack. */
 #define MAX_PARTIAL_DEPTH 64    /* partials rendering inside partials */
@@ -22,99 +23,24 @@
 
 static const char TEMPLATE_SUFFIX[] = ".mustache";
 
-/* Growable output; after a failed allocation every append is a no-op. */
-struct buf {
-    char *p;
-    size_t len, cap;
-    int failed;
+/* ---- The set ------------------------------------------------------------ */
+
+struct template {
+    char *name;
+    struct gw_mustache_code code;
 };
 
-static void errorf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-errorf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-    if (b->failed || n == 0)
-        return;
-    if (b->cap - b->len <= n) {         /* keep one byte for the NUL */
-        size_t ncap = b->cap != 0 ? b->cap : 256;
-        char *p;
-        while (ncap - b->len <= n) {
-            if (ncap > SIZE_MAX / 2) {
-                b->failed = 1;
-                return;
-            }
-            ncap *= 2;
-        }
-        if ((p = realloc(b->p, ncap)) == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-/* Hands the NUL-terminated text to the caller (NULL if an append failed); b owns nothing after. */
-static char *
-buf_finish(struct buf *b)
-{
-    char *out;
-
-    if (!b->failed && b->p == NULL && (b->p = malloc(1)) == NULL)
-        b->failed = 1;
-    if (b->failed) {
-        free(b->p);
-        out = NULL;
-    } else {
-        b->p[b->len] = '\0';
-        out = b->p;
-    }
-    b->p = NULL;
-    return out;
-}
-
-static void
-buf_add_escaped(struct buf *b, const char *s, size_t n, enum gw_escape esc)
-{
-    size_t run = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        const char *e = gw_escape_entity((unsigned char)s[i], esc);
-        if (e == NULL)
-            continue;
-        buf_add(b, s + run, i - run);
-        buf_add(b, e, strlen(e));
-        run = i + 1;
-    }
-    buf_add(b, s + run, n - run);
-}
-
-/* ---- The set ------------------------------------------------------------ */
+struct gw_templates {
+    struct template *items;
+    size_t n, cap;
+};
 
 static void
 template_clear(struct template *t)
 {
     free(t->name);
-    free(t->source);
-    free(t->nodes);
-    free(t->parts);
-    *t = (struct template){0};
+    gw_mustache_code_clear(&t->code);
+    t->name = NULL;
 }
 
 static struct template *
@@ -152,7 +78,7 @@ gw_templates_digest(const struct gw_templates *set, char *out)
     *out = '\0';
     if (parts != NULL && lens != NULL) {
         for (size_t i = 0; i < set->n; i++) {
-            parts[i] = set->items[i].source;
+            parts[i] = set->items[i].code.source;
             lens[i] = strlen(parts[i]);
         }
         gw_sha256_prefix((const char *const *)parts, lens, set->n, out);
@@ -183,18 +109,18 @@ gw_templates_add(struct gw_templates *set, const char *name, const char *source,
     struct template t = {0}, *slot;
     int rc = -1;
 
-    if ((t.name = strdup(name)) == NULL || (t.source = strdup(source)) == NULL) {
-        errorf(err, errlen, "%s:1: out of memory", file);
+    if ((t.name = strdup(name)) == NULL) {
+        gw_fail(err, errlen, "%s:1: out of memory", file);
         goto done;
     }
-    if (gw_mustache_compile(&t, file, err, errlen) != 0)
+    if (gw_mustache_parse(&t.code, source, file, err, errlen) != 0)
         goto done;
     if ((slot = find_template(set, name, strlen(name))) != NULL) {
         template_clear(slot);
     } else {
-        struct template *items = grow(set->items, &set->cap, set->n, sizeof(*items));
+        struct template *items = gw_grow(set->items, &set->cap, set->n + 1, sizeof(*items));
         if (items == NULL) {
-            errorf(err, errlen, "%s:1: out of memory", file);
+            gw_fail(err, errlen, "%s:1: out of memory", file);
             goto done;
         }
         set->items = items;
@@ -222,32 +148,32 @@ load_file(struct gw_templates *set, const char *dir, const char *file, char *err
     size_t pathlen = strlen(dir) + strlen(file) + 2, got;
     char *path = malloc(pathlen), *source = NULL, chunk[4096];
     char *name = strndup(file, strlen(file) - (sizeof(TEMPLATE_SUFFIX) - 1));
-    struct buf text = {0};
+    struct gw_buf text = {0};
     FILE *f = NULL;
-    int rc = -1;
+    int rc = -1, oom = 0;
 
     if (path == NULL || name == NULL) {
-        errorf(err, errlen, "%s: out of memory", dir);
+        gw_fail(err, errlen, "%s: out of memory", dir);
         goto done;
     }
     snprintf(path, pathlen, "%s/%s", dir, file);
     if ((f = fopen(path, "rb")) == NULL) {
-        errorf(err, errlen, "%s: %s", path, strerror(errno));
+        gw_fail(err, errlen, "%s: %s", path, strerror(errno));
         goto done;
     }
-    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        buf_add(&text, chunk, got);
+    while (!oom && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        oom = gw_buf_add(&text, chunk, got) < 0;
     if (ferror(f)) {
-        errorf(err, errlen, "%s: %s", path, strerror(errno));
+        gw_fail(err, errlen, "%s: %s", path, strerror(errno));
         goto done;
     }
     got = text.len;
-    if ((source = buf_finish(&text)) == NULL) {
-        errorf(err, errlen, "%s: out of memory", path);
+    if (oom || (source = gw_buf_take(&text)) == NULL) {
+        gw_fail(err, errlen, "%s: out of memory", path);
         goto done;
     }
     if (strlen(source) != got) {
-        errorf(err, errlen, "%s: holds a NUL byte", path);
+        gw_fail(err, errlen, "%s: holds a NUL byte", path);
         goto done;
     }
     rc = gw_templates_add(set, name, source, path, err, errlen);
@@ -268,7 +194,7 @@ gw_templates_load_dir(struct gw_templates *set, const char *dir, char *err, size
     int n = scandir(dir, &list, is_template_file, alphasort), rc = 0;
 
     if (n < 0) {
-        errorf(err, errlen, "%s: %s", dir, strerror(errno));
+        gw_fail(err, errlen, "%s: %s", dir, strerror(errno));
         return -1;
     }
     for (int i = 0; i < n && rc == 0; i++)
@@ -289,23 +215,39 @@ struct frame {
 
 /* Indentation of nested standalone partials, innermost first. */
 struct indent {
-    struct span ws;
+    struct gw_mustache_span ws;
     const struct indent *outer;
 };
 
 struct render {
     const struct gw_templates *set;
     enum gw_escape esc;
-    struct buf out;             /* out.failed also marks an exhausted budget */
+    struct gw_buf out;
+    int failed;                 /* out of memory or past the budget: out is dropped */
     unsigned partial_depth;
     size_t steps;
 };
 
+/* Appends s[0..n) to the output; after a failure every append is a no-op. */
+static void
+emit(struct render *r, const char *s, size_t n)
+{
+    if (!r->failed && gw_buf_add(&r->out, s, n) < 0)
+        r->failed = 1;
+}
+
+static void
+emit_escaped(struct render *r, const char *s, size_t n, enum gw_escape esc)
+{
+    if (!r->failed && gw_escape_append(&r->out, s, n, esc) < 0)
+        r->failed = 1;
+}
+
 /* Spec lookup: the first part in the innermost object that has it, the rest strictly inside. */
 static json_t *
-lookup(const struct template *t, const struct node *n, const struct frame *ctx)
+lookup(const struct gw_mustache_code *t, const struct gw_mustache_node *n, const struct frame *ctx)
 {
-    const struct span *part;
+    const struct gw_mustache_span *part;
     json_t *v = NULL;
 
     if (n->n_parts == 0)
@@ -354,7 +296,7 @@ format_real(char *out, size_t size, double d)
 }
 
 static void
-add_value(struct buf *b, json_t *v, enum gw_escape esc)
+add_value(struct render *r, json_t *v, enum gw_escape esc)
 {
     char num[40];
 
@@ -362,7 +304,7 @@ add_value(struct buf *b, json_t *v, enum gw_escape esc)
         return;
     switch (json_typeof(v)) {
     case JSON_STRING:
-        buf_add_escaped(b, json_string_value(v), json_string_length(v), esc);
+        emit_escaped(r, json_string_value(v), json_string_length(v), esc);
         return;
     case JSON_INTEGER:
         snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
@@ -379,26 +321,26 @@ add_value(struct buf *b, json_t *v, enum gw_escape esc)
     default:
         return;
     }
-    buf_add(b, num, strlen(num));
+    emit(r, num, strlen(num));
 }
 
 static void
-add_indent(struct buf *b, const struct indent *ind)
+add_indent(struct render *r, const struct indent *ind)
 {
     if (ind == NULL)
         return;
-    add_indent(b, ind->outer);
-    buf_add(b, ind->ws.s, ind->ws.len);
+    add_indent(r, ind->outer);
+    emit(r, ind->ws.s, ind->ws.len);
 }
 
-static void render_nodes(struct render *r, const struct template *t, size_t i, size_t end,
+static void render_nodes(struct render *r, const struct gw_mustache_code *t, size_t i, size_t end,
     const struct frame *ctx, const struct indent *ind);
 
 static void
-render_section(struct render *r, const struct template *t, size_t i, const struct frame *ctx,
-    const struct indent *ind)
+render_section(struct render *r, const struct gw_mustache_code *t, size_t i,
+    const struct frame *ctx, const struct indent *ind)
 {
-    const struct node *n = &t->nodes[i];
+    const struct gw_mustache_node *n = &t->nodes[i];
     json_t *v = lookup(t, n, ctx);
     struct frame f = {v, ctx};
 
@@ -415,7 +357,7 @@ render_section(struct render *r, const struct template *t, size_t i, const struc
 }
 
 static void
-render_partial(struct render *r, const struct node *n, const struct frame *ctx,
+render_partial(struct render *r, const struct gw_mustache_node *n, const struct frame *ctx,
     const struct indent *ind)
 {
     const struct template *p = find_template(r->set, n->text.s, n->text.len);
@@ -424,43 +366,43 @@ render_partial(struct render *r, const struct node *n, const struct frame *ctx,
     if (p == NULL || r->partial_depth == MAX_PARTIAL_DEPTH)
         return;
     r->partial_depth++;
-    render_nodes(r, p, 0, p->n_nodes, ctx, n->standalone ? &inner : NULL);
+    render_nodes(r, &p->code, 0, p->code.n_nodes, ctx, n->standalone ? &inner : NULL);
     r->partial_depth--;
 }
 
 static void
-render_nodes(struct render *r, const struct template *t, size_t i, size_t end,
+render_nodes(struct render *r, const struct gw_mustache_code *t, size_t i, size_t end,
     const struct frame *ctx, const struct indent *ind)
 {
     while (i < end) {
-        const struct node *n = &t->nodes[i];
-        if (r->out.failed || ++r->steps > MAX_RENDER_STEPS || r->out.len > MAX_RENDER_OUTPUT) {
-            r->out.failed = 1;
+        const struct gw_mustache_node *n = &t->nodes[i];
+        if (r->failed || ++r->steps > MAX_RENDER_STEPS || r->out.len > MAX_RENDER_OUTPUT) {
+            r->failed = 1;
             return;
         }
         switch (n->type) {
-        case NODE_TEXT:
-            buf_add(&r->out, n->text.s, n->text.len);
+        case GW_NODE_TEXT:
+            emit(r, n->text.s, n->text.len);
             break;
-        case NODE_INDENT:
-            add_indent(&r->out, ind);
+        case GW_NODE_INDENT:
+            add_indent(r, ind);
             break;
-        case NODE_VAR:
-            add_value(&r->out, lookup(t, n, ctx), r->esc);
+        case GW_NODE_VAR:
+            add_value(r, lookup(t, n, ctx), r->esc);
             break;
-        case NODE_RAW:
-            add_value(&r->out, lookup(t, n, ctx), GW_ESCAPE_NONE);
+        case GW_NODE_RAW:
+            add_value(r, lookup(t, n, ctx), GW_ESCAPE_NONE);
             break;
-        case NODE_SECTION:
+        case GW_NODE_SECTION:
             render_section(r, t, i, ctx, ind);
             i = n->end;
             continue;
-        case NODE_INVERTED:
+        case GW_NODE_INVERTED:
             if (!truthy(lookup(t, n, ctx)))
                 render_nodes(r, t, i + 1, n->end, ctx, ind);
             i = n->end;
             continue;
-        case NODE_PARTIAL:
+        case GW_NODE_PARTIAL:
             render_partial(r, n, ctx, ind);
             break;
         }
@@ -478,6 +420,10 @@ gw_templates_render(const struct gw_templates *set, const char *name, json_t *co
 
     if (t == NULL)
         return NULL;
-    render_nodes(&r, t, 0, t->n_nodes, &root, NULL);
-    return buf_finish(&r.out);
+    render_nodes(&r, &t->code, 0, t->code.n_nodes, &root, NULL);
+    if (r.failed) {
+        free(r.out.p);
+        return NULL;
+    }
+    return gw_buf_take(&r.out);
 }

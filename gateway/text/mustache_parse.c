@@ -1,13 +1,13 @@
-/*
- * The Mustache compiler: template source to the flat node list of
- * gateway/mustache_internal.h, with spec-conformant standalone-line handling
- * and set delimiters.
- */
-#include "gateway/text/mustache_internal.h"
+#include "gateway/text/mustache_parse.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "gateway/util/buf.h"
+#include "gateway/util/parse.h"
 
 /* Keeps compiling any input off a deep stack: sections open at once inside one template. */
 #define MAX_NESTING 64
@@ -17,16 +17,16 @@
 #define QUOTE_LEN(len) ((int)((len) > 80 ? 80 : (len)))
 
 struct compiler {
-    struct template *t;
-    const char *src;
+    struct gw_mustache_code *code;      /* what is compiled into */
+    const char *src;                    /* code->source */
     size_t len;
     const char *file;
     char *err;
     size_t errlen;
-    struct span otag, ctag;            /* current delimiters */
-    size_t line_pos;                   /* src[line_pos] is on line `line` */
+    struct gw_mustache_span otag, ctag; /* current delimiters */
+    size_t line_pos;                    /* src[line_pos] is on line `line` */
     unsigned line;
-    size_t open[MAX_NESTING];          /* node index of each open section */
+    size_t open[MAX_NESTING];           /* node index of each open section */
     unsigned open_line[MAX_NESTING];
     size_t depth;
 };
@@ -34,6 +34,7 @@ struct compiler {
 static int fail(struct compiler *c, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Writes "file:line: reason" into the caller's err; returns -1. */
 static int
 fail(struct compiler *c, unsigned line, const char *fmt, ...)
 {
@@ -43,9 +44,7 @@ fail(struct compiler *c, unsigned line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
-    if (c->err != NULL && c->errlen > 0)
-        snprintf(c->err, c->errlen, "%s:%u: %s", c->file, line, reason);
-    return -1;
+    return gw_fail(c->err, c->errlen, "%s:%u: %s", c->file, line, reason);
 }
 
 /* 1-based line of src[pos]; pos never decreases between calls. */
@@ -70,7 +69,7 @@ is_space(char ch)
     return is_blank(ch) || ch == '\r' || ch == '\n' || ch == '\v' || ch == '\f';
 }
 
-static struct span
+static struct gw_mustache_span
 trim(const char *s, size_t len)
 {
     while (len > 0 && is_space(s[0])) {
@@ -79,16 +78,23 @@ trim(const char *s, size_t len)
     }
     while (len > 0 && is_space(s[len - 1]))
         len--;
-    return (struct span){s, len};
+    return (struct gw_mustache_span){s, len};
 }
 
 static int
-has_space(struct span sp)
+has_space(struct gw_mustache_span sp)
 {
     for (size_t i = 0; i < sp.len; i++)
         if (is_space(sp.s[i]))
             return 1;
     return 0;
+}
+
+/* src[a..b) */
+static struct gw_mustache_span
+src_span(const struct compiler *c, size_t a, size_t b)
+{
+    return (struct gw_mustache_span){c->src + a, b - a};
 }
 
 /* src[p] begins a non-empty source line: where partial indentation applies. */
@@ -98,16 +104,17 @@ starts_line(const struct compiler *c, size_t p)
     return (p == 0 || c->src[p - 1] == '\n') && c->src[p] != '\n';
 }
 
-static struct node *
-add_node(struct compiler *c, enum node_type type, struct span text)
+static struct gw_mustache_node *
+add_node(struct compiler *c, enum gw_mustache_node_type type, struct gw_mustache_span text)
 {
-    struct template *t = c->t;
-    struct node *nodes = grow(t->nodes, &t->cap_nodes, t->n_nodes, sizeof(*nodes));
+    struct gw_mustache_code *t = c->code;
+    struct gw_mustache_node *nodes = gw_grow(t->nodes, &t->cap_nodes, t->n_nodes + 1,
+                                             sizeof(*nodes));
 
     if (nodes == NULL)
         return NULL;
     t->nodes = nodes;
-    nodes[t->n_nodes] = (struct node){.type = type, .text = text};
+    nodes[t->n_nodes] = (struct gw_mustache_node){.type = type, .text = text};
     return &nodes[t->n_nodes++];
 }
 
@@ -120,22 +127,22 @@ add_text(struct compiler *c, size_t a, size_t b, unsigned line)
     for (size_t p = a; p < b; p++) {
         if (!starts_line(c, p))
             continue;
-        if ((p > seg && add_node(c, NODE_TEXT, (struct span){c->src + seg, p - seg}) == NULL) ||
-            add_node(c, NODE_INDENT, (struct span){NULL, 0}) == NULL)
+        if ((p > seg && add_node(c, GW_NODE_TEXT, src_span(c, seg, p)) == NULL) ||
+            add_node(c, GW_NODE_INDENT, src_span(c, p, p)) == NULL)
             return fail(c, line, "out of memory");
         seg = p;
     }
-    if (b > seg && add_node(c, NODE_TEXT, (struct span){c->src + seg, b - seg}) == NULL)
+    if (b > seg && add_node(c, GW_NODE_TEXT, src_span(c, seg, b)) == NULL)
         return fail(c, line, "out of memory");
     return 0;
 }
 
 /* Splits name into dotted parts for n: "." has none, "a.b" has two. */
 static int
-add_name(struct compiler *c, struct node *n, unsigned line)
+add_name(struct compiler *c, struct gw_mustache_node *n, unsigned line)
 {
-    struct template *t = c->t;
-    struct span name = n->text;
+    struct gw_mustache_code *t = c->code;
+    struct gw_mustache_span name = n->text;
     const char *p = name.s, *end = name.s + name.len;
 
     if (name.len == 0)
@@ -145,11 +152,11 @@ add_name(struct compiler *c, struct node *n, unsigned line)
         return 0;
     for (;;) {
         const char *dot = memchr(p, '.', (size_t)(end - p));
-        struct span part = {p, (size_t)((dot != NULL ? dot : end) - p)};
-        struct span *parts;
+        struct gw_mustache_span part = {p, (size_t)((dot != NULL ? dot : end) - p)};
+        struct gw_mustache_span *parts;
         if (part.len == 0 || has_space(part))
             return fail(c, line, "bad name '%.*s'", QUOTE_LEN(name.len), name.s);
-        if ((parts = grow(t->parts, &t->cap_parts, t->n_parts, sizeof(*parts))) == NULL)
+        if ((parts = gw_grow(t->parts, &t->cap_parts, t->n_parts + 1, sizeof(*parts))) == NULL)
             return fail(c, line, "out of memory");
         t->parts = parts;
         parts[t->n_parts++] = part;
@@ -162,7 +169,7 @@ add_name(struct compiler *c, struct node *n, unsigned line)
 
 /* First occurrence of needle in src[from..len), or NULL (memmem is a GNU extension). */
 static const char *
-find_from(const struct compiler *c, size_t from, struct span needle)
+find_from(const struct compiler *c, size_t from, struct gw_mustache_span needle)
 {
     const char *p = c->src + from, *end = c->src + c->len;
 
@@ -227,14 +234,14 @@ standalone(const struct compiler *c, size_t open, size_t tag_end, size_t *line_s
 
 /* {{=open close=}}: two delimiters without blanks or "=", used from the next tag on. */
 static int
-set_delimiters(struct compiler *c, struct span content, unsigned line)
+set_delimiters(struct compiler *c, struct gw_mustache_span content, unsigned line)
 {
-    struct span all = trim(content.s, content.len), o, cl;
+    struct gw_mustache_span all = trim(content.s, content.len), o, cl;
     size_t i = 0;
 
     while (i < all.len && !is_space(all.s[i]))
         i++;
-    o = (struct span){all.s, i};
+    o = (struct gw_mustache_span){all.s, i};
     cl = trim(all.s + i, all.len - i);
     if (o.len == 0 || cl.len == 0 || has_space(cl) || memchr(o.s, '=', o.len) != NULL ||
         memchr(cl.s, '=', cl.len) != NULL)
@@ -245,9 +252,10 @@ set_delimiters(struct compiler *c, struct span content, unsigned line)
 }
 
 static int
-open_section(struct compiler *c, enum node_type type, struct span name, unsigned line)
+open_section(struct compiler *c, enum gw_mustache_node_type type, struct gw_mustache_span name,
+    unsigned line)
 {
-    struct node *n;
+    struct gw_mustache_node *n;
 
     if (c->depth == MAX_NESTING)
         return fail(c, line, "sections nested deeper than %d", MAX_NESTING);
@@ -255,35 +263,35 @@ open_section(struct compiler *c, enum node_type type, struct span name, unsigned
         return fail(c, line, "out of memory");
     if (add_name(c, n, line) != 0)
         return -1;
-    c->open[c->depth] = c->t->n_nodes - 1;
+    c->open[c->depth] = c->code->n_nodes - 1;
     c->open_line[c->depth++] = line;
     return 0;
 }
 
 static int
-close_section(struct compiler *c, struct span name, unsigned line)
+close_section(struct compiler *c, struct gw_mustache_span name, unsigned line)
 {
-    struct node *n;
+    struct gw_mustache_node *n;
 
     if (c->depth == 0)
         return fail(c, line, "'/%.*s' closes no open section", QUOTE_LEN(name.len), name.s);
-    n = &c->t->nodes[c->open[c->depth - 1]];
+    n = &c->code->nodes[c->open[c->depth - 1]];
     if (n->text.len != name.len || memcmp(n->text.s, name.s, name.len) != 0)
         return fail(c, line, "'/%.*s' does not close section '%.*s' opened on line %u",
             QUOTE_LEN(name.len), name.s, QUOTE_LEN(n->text.len), n->text.s,
             c->open_line[c->depth - 1]);
-    n->end = c->t->n_nodes;
+    n->end = c->code->n_nodes;
     c->depth--;
     return 0;
 }
 
 /* One tag: its kind is the character after the open delimiter. */
 static int
-compile_tag(struct compiler *c, char kind, struct span content, struct span indent,
-    int alone, unsigned line)
+compile_tag(struct compiler *c, char kind, struct gw_mustache_span content,
+    struct gw_mustache_span indent, int alone, unsigned line)
 {
-    struct span name = trim(content.s, content.len);
-    struct node *n;
+    struct gw_mustache_span name = trim(content.s, content.len);
+    struct gw_mustache_node *n;
 
     switch (kind) {
     case '!':
@@ -291,21 +299,21 @@ compile_tag(struct compiler *c, char kind, struct span content, struct span inde
     case '=':
         return set_delimiters(c, content, line);
     case '#':
-        return open_section(c, NODE_SECTION, name, line);
+        return open_section(c, GW_NODE_SECTION, name, line);
     case '^':
-        return open_section(c, NODE_INVERTED, name, line);
+        return open_section(c, GW_NODE_INVERTED, name, line);
     case '/':
         return close_section(c, name, line);
     case '>':
         if (name.len == 0)
             return fail(c, line, "empty partial name");
-        if ((n = add_node(c, NODE_PARTIAL, name)) == NULL)
+        if ((n = add_node(c, GW_NODE_PARTIAL, name)) == NULL)
             return fail(c, line, "out of memory");
         n->standalone = alone;
         n->indent = indent;
         return 0;
     default:
-        if ((n = add_node(c, kind == '&' || kind == '{' ? NODE_RAW : NODE_VAR, name)) == NULL)
+        if ((n = add_node(c, kind == '&' || kind == '{' ? GW_NODE_RAW : GW_NODE_VAR, name)) == NULL)
             return fail(c, line, "out of memory");
         return add_name(c, n, line);
     }
@@ -319,7 +327,7 @@ compile(struct compiler *c)
     for (;;) {
         const char *o = find_from(c, pos, c->otag);
         size_t open, from, end, tag_end, line_start, next_line;
-        struct span indent;
+        struct gw_mustache_span indent;
         unsigned line;
         char kind, sigil;
         int alone;
@@ -343,19 +351,20 @@ compile(struct compiler *c)
             standalone(c, open, tag_end, &line_start, &next_line);
         if (!alone)
             line_start = open;
-        indent = (struct span){c->src + line_start, open - line_start};
+        indent = src_span(c, line_start, open);
         if (add_text(c, pos, line_start, line) != 0)
             return -1;
-        if (!alone && starts_line(c, open) && add_node(c, NODE_INDENT, (struct span){NULL, 0}) == NULL)
+        if (!alone && starts_line(c, open) &&
+            add_node(c, GW_NODE_INDENT, src_span(c, open, open)) == NULL)
             return fail(c, line, "out of memory");
-        if (compile_tag(c, kind, (struct span){c->src + from, end - from}, indent, alone, line) != 0)
+        if (compile_tag(c, kind, src_span(c, from, end), indent, alone, line) != 0)
             return -1;
         pos = alone ? next_line : tag_end;
     }
     if (add_text(c, pos, c->len, line_at(c, pos)) != 0)
         return -1;
     if (c->depth > 0) {
-        struct node *n = &c->t->nodes[c->open[c->depth - 1]];
+        struct gw_mustache_node *n = &c->code->nodes[c->open[c->depth - 1]];
         return fail(c, c->open_line[c->depth - 1], "unclosed section '%.*s'",
             QUOTE_LEN(n->text.len), n->text.s);
     }
@@ -363,12 +372,29 @@ compile(struct compiler *c)
 }
 
 int
-gw_mustache_compile(struct template *t, const char *file, char *err, size_t errlen)
+gw_mustache_parse(struct gw_mustache_code *code, const char *source, const char *file,
+    char *err, size_t errlen)
 {
     struct compiler c = {
-        .t = t, .src = t->source, .len = strlen(t->source), .file = file, .err = err,
-        .errlen = errlen, .otag = {"{{", 2}, .ctag = {"}}", 2}, .line = 1,
+        .code = code, .len = strlen(source), .file = file, .err = err, .errlen = errlen,
+        .otag = {"{{", 2}, .ctag = {"}}", 2}, .line = 1,
     };
+    int rc;
 
-    return compile(&c);
+    if ((c.src = code->source = strdup(source)) == NULL)
+        rc = fail(&c, 1, "out of memory");
+    else
+        rc = compile(&c);
+    if (rc != 0)
+        gw_mustache_code_clear(code);
+    return rc;
+}
+
+void
+gw_mustache_code_clear(struct gw_mustache_code *code)
+{
+    free(code->source);
+    free(code->nodes);
+    free(code->parts);
+    *code = (struct gw_mustache_code){0};
 }

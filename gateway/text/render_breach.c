@@ -1,11 +1,4 @@
-/*
- * The grouped SLA-breach notice of one check (SPEC "Retention and scale"):
- * a header counting the round's breaches, then one line per ticket, packed
- * into mrkdwn sections. A page of the round becomes as many messages as it
- * needs within Slack's limits; a round of one ticket keeps the classic
- * sla_breach notice.
- */
-#include "gateway/text/render.h"
+#include "gateway/text/render_breach.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +6,27 @@
 
 #include "gateway/core/dates.h"
 #include "gateway/core/wire.h"
-#include "gateway/text/render_internal.h"
+#include "gateway/text/digest_text.h"
+#include "gateway/text/render_base.h"
 #include "gateway/text/slack.h"
 #include "gateway/util/buf.h"
 #include "gateway/util/utf8.h"
+
+/* The emoji of a ticket in a breach notice: red, or ✅ once it resolved. */
+static const char *
+breach_emoji(const struct gw_ticket *t)
+{
+    return t->state == GW_TICKET_RESOLVED ? "\xE2\x9C\x85" : gw_sla_emoji(GW_SLA_RED);   /* ✅ */
+}
+
+json_t *
+gw_render_breach_notice(const struct gw_templates *set, const struct gw_ticket *t, int64_t now)
+{
+    int64_t remaining = gw_sla_remaining(t->sla_deadline, now);
+
+    return gw_render_slack_message(set, "sla_breach",
+                                   gw_render_ticket_context(t, remaining, breach_emoji(t), 1));
+}
 
 static json_t *
 text_block(const char *type, const char *text_type, const char *text)
@@ -39,7 +49,7 @@ breach_line(const struct gw_templates *set, const struct gw_ticket *t, int64_t c
     if (title != NULL)
         brief.title = title;
     ctx = gw_render_ticket_context(&brief, gw_sla_remaining(t->sla_deadline, checked_at),
-                                   gw_render_breach_emoji(t), 1);
+                                   breach_emoji(t), 1);
     text = gw_render_text(set, "sla_breach_line", ctx, GW_ESCAPE_SLACK);
     json_decref(ctx);
     free(title);
@@ -256,4 +266,54 @@ oom:
     json_decref(blocks);
     json_decref(out);
     return NULL;
+}
+
+/* A string member of o, or NULL. */
+static const char *
+member(json_t *o, const char *name)
+{
+    return json_string_value(json_object_get(o, name));
+}
+
+json_t *
+gw_render_breach_edit(const struct gw_templates *set, json_t *d)
+{
+    json_t *list = json_object_get(d, "tickets"), *pages, *msg = NULL, *o;
+    size_t n = json_array_size(list), i;
+    struct gw_ticket *t = calloc(n + 1, sizeof(*t));
+    struct gw_breach_page p = {
+        (long)json_integer_value(json_object_get(d, "count")),
+        (long)json_integer_value(json_object_get(d, "first")),
+        (int64_t)json_integer_value(json_object_get(d, "checked_at")),
+        json_is_true(json_object_get(d, "buttons")),
+    };
+
+    if (t == NULL)
+        return NULL;
+    json_array_foreach(list, i, o) {
+        t[i].id = (char *)member(o, "id");
+        t[i].source = (char *)member(o, "source");
+        t[i].title = (char *)member(o, "title");
+        t[i].url = (char *)member(o, "url");
+        t[i].component = (char *)member(o, "component");
+        t[i].severity = gw_severity_parse(member(o, "severity"));
+        t[i].state = member(o, "state") != NULL && strcmp(member(o, "state"), "resolved") == 0
+                         ? GW_TICKET_RESOLVED : GW_TICKET_OPEN;
+        t[i].created_at = (int64_t)json_integer_value(json_object_get(o, "created_at"));
+        t[i].resolved_at = (int64_t)json_integer_value(json_object_get(o, "resolved_at"));
+        t[i].sla_deadline = (int64_t)json_integer_value(json_object_get(o, "sla_deadline"));
+        t[i].updated_at = (int64_t)json_integer_value(json_object_get(o, "updated_at"));
+        t[i].acked_by = (char *)member(o, "acked_by");
+        t[i].acked_at = (int64_t)json_integer_value(json_object_get(o, "acked_at"));
+        if (t[i].id == NULL)
+            goto done;
+    }
+    /* Marks make lines a little longer: a message that no longer fits keeps its first part. */
+    if (n > 0 && (pages = gw_render_breach_page(set, t, n, &p, NULL)) != NULL) {
+        msg = json_incref(json_array_get(pages, 0));
+        json_decref(pages);
+    }
+done:
+    free(t);
+    return msg;
 }

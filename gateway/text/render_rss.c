@@ -1,10 +1,12 @@
-/* Feed texts from templates (text/render.h): RSS items and digest descriptions. */
+#include "gateway/text/render_rss.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway/core/dates.h"
-#include "gateway/text/render.h"
-#include "gateway/text/render_internal.h"
+#include "gateway/text/blockkit.h"
+#include "gateway/text/digest_text.h"
+#include "gateway/text/render_base.h"
 
 void
 gw_render_rss_item(const struct gw_templates *set, const struct gw_ticket *t, int64_t now,
@@ -42,7 +44,7 @@ capture_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sl
         group = json_object();
         if (json_array_append_new(cap->components, group) < 0 ||
             gw_render_set_text(group, "name", *component != '\0' ? component : "(no component)",
-                     FIELD_MAX) < 0 ||
+                     GW_RENDER_FIELD_MAX) < 0 ||
             json_object_set_new(group, "tickets", cap->tickets = json_array()) < 0) {
             cap->failed = 1;
             cap->tickets = NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gateway/text/escape.h"
+#include "gateway/util/buf.h"
 #include "gateway/util/utf8.h"
 
 /* An open element: its name lives in gw_xml.names at [name_off, +name_len). */
@@ -19,8 +20,7 @@ struct gw_xml {
     int failed;
     int tag_open;        /* "<name ..." written, its '>' not yet */
     int root_closed;     /* a document has exactly one root element */
-    char *buf;
-    size_t len, cap;     /* cap always leaves room for the final NUL */
+    struct gw_buf out;
     struct frame *frames;
     size_t depth, frames_cap;
     char *names;
@@ -28,30 +28,6 @@ struct gw_xml {
 };
 
 static const char replacement_char[] = "\xEF\xBF\xBD";
-
-/*
- * Returns p grown (geometrically, so appends are amortised O(1)) to hold
- * `need` elements of `elem` bytes, updating *cap; p itself if it is already
- * big enough; NULL on overflow or out of memory, leaving p and *cap intact.
- */
-static void *
-grow(void *p, size_t *cap, size_t need, size_t elem)
-{
-    size_t n = *cap > 0 ? *cap : 64;
-    void *q;
-
-    if (need <= *cap)
-        return p;
-    while (n < need) {
-        if (n > SIZE_MAX / 2 / elem)
-            return NULL;
-        n *= 2;
-    }
-    if ((q = realloc(p, n * elem)) == NULL)
-        return NULL;
-    *cap = n;
-    return q;
-}
 
 static int
 fail(struct gw_xml *x)
@@ -63,14 +39,7 @@ fail(struct gw_xml *x)
 static int
 reserve(struct gw_xml *x, size_t bytes)
 {
-    char *q;
-
-    if (bytes > SIZE_MAX - 1 - x->len)
-        return fail(x);
-    if ((q = grow(x->buf, &x->cap, x->len + bytes + 1, 1)) == NULL)
-        return fail(x);
-    x->buf = q;
-    return 0;
+    return gw_buf_reserve(&x->out, bytes) != 0 ? fail(x) : 0;
 }
 
 static int
@@ -78,11 +47,7 @@ put(struct gw_xml *x, const char *s, size_t n)
 {
     if (n == 0)
         return 0;
-    if (n >= x->cap - x->len && reserve(x, n) != 0)
-        return -1;
-    memcpy(x->buf + x->len, s, n);
-    x->len += n;
-    return 0;
+    return gw_buf_add(&x->out, s, n) != 0 ? fail(x) : 0;
 }
 
 static int
@@ -241,7 +206,7 @@ gw_xml_free(struct gw_xml *x)
 {
     if (x == NULL)
         return;
-    free(x->buf);
+    free(x->out.p);
     free(x->frames);
     free(x->names);
     free(x);
@@ -260,7 +225,7 @@ gw_xml_declaration(struct gw_xml *x)
 {
     if (x->failed)
         return -1;
-    if (x->len != 0)
+    if (x->out.len != 0)
         return fail(x);
     return puts_lit(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
 }
@@ -280,16 +245,16 @@ gw_xml_open(struct gw_xml *x, const char *name)
         return -1;
     if (x->depth > 0)
         x->frames[x->depth - 1].has_children = 1;
-    if ((x->flags & GW_XML_INDENT) && x->len > 0 && put_indent(x, x->depth) != 0)
+    if ((x->flags & GW_XML_INDENT) && x->out.len > 0 && put_indent(x, x->depth) != 0)
         return -1;
     if (put(x, "<", 1) != 0 || put(x, name, n) != 0)
         return -1;
 
-    if ((frames = grow(x->frames, &x->frames_cap, x->depth + 1, sizeof(*frames))) == NULL)
+    if ((frames = gw_grow(x->frames, &x->frames_cap, x->depth + 1, sizeof(*frames))) == NULL)
         return fail(x);
     x->frames = frames;
     if (n > SIZE_MAX - x->names_len ||
-        (names = grow(x->names, &x->names_cap, x->names_len + n, 1)) == NULL)
+        (names = gw_grow(x->names, &x->names_cap, x->names_len + n, 1)) == NULL)
         return fail(x);
     x->names = names;
     memcpy(x->names + x->names_len, name, n);
@@ -371,22 +336,17 @@ gw_xml_finish(struct gw_xml *x, size_t *len)
 
     while (!x->failed && x->depth > 0)
         gw_xml_close(x);
-    if (!x->failed && x->len > 0 && (x->flags & GW_XML_INDENT))
+    if (!x->failed && x->out.len > 0 && (x->flags & GW_XML_INDENT))
         put(x, "\n", 1);
-    if (x->failed || x->len == 0)
+    if (x->failed || x->out.len == 0)
         goto done;
-    /* put() keeps one spare byte for this NUL. */
-    x->buf[x->len] = '\0';
-    doc = x->buf;
     if (len != NULL)
-        *len = x->len;
-    x->buf = NULL;
-    x->cap = 0;
+        *len = x->out.len;
+    doc = gw_buf_take(&x->out);     /* holds text: cannot fail */
 
 done:
-    free(x->buf);
-    x->buf = NULL;
-    x->len = x->cap = 0;
+    free(x->out.p);
+    x->out = (struct gw_buf){0};
     x->depth = x->names_len = 0;
     x->failed = x->tag_open = x->root_closed = 0;
     return doc;
@@ -400,11 +360,10 @@ gw_xml_escape(const char *s, size_t len, size_t *out_len)
     if (s == NULL && len > 0)
         return NULL;
     if (reserve(&tmp, len) != 0 || put_escaped(&tmp, s, len, 1) != 0) {
-        free(tmp.buf);
+        free(tmp.out.p);
         return NULL;
     }
-    tmp.buf[tmp.len] = '\0';
     if (out_len != NULL)
-        *out_len = tmp.len;
-    return tmp.buf;
+        *out_len = tmp.out.len;
+    return tmp.out.p;
 }

@@ -75,9 +75,10 @@ char *gw_xml_finish(struct gw_xml *x, size_t *len);
 
 /*
  * Escapes s[0..len) with the attribute rules above (safe both in text and in
- * attribute values), for sinks that assemble XML themselves, e.g. template
- * interpolation. Returns a malloc'd NUL-terminated string (caller frees) and
- * its length in *out_len (may be NULL), or NULL when out of memory.
+ * attribute values), for a sink that assembles XML itself rather than
+ * through the writer. Returns a malloc'd NUL-terminated string (caller
+ * frees) and its length in *out_len (may be NULL), or NULL when out of
+ * memory.
  */
 char *gw_xml_escape(const char *s, size_t len, size_t *out_len);
 

@@ -1,22 +1,49 @@
 #include "gateway/util/buf.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+void *
+gw_grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    size_t n = *cap > 0 ? *cap : 64;
+    void *q;
+
+    if (need <= *cap)
+        return p;
+    while (n < need) {
+        if (n > SIZE_MAX / 2 / elem)
+            return NULL;
+        n *= 2;
+    }
+    if ((q = realloc(p, n * elem)) == NULL)
+        return NULL;
+    *cap = n;
+    return q;
+}
+
+int
+gw_buf_reserve(struct gw_buf *b, size_t n)
+{
+    char *p;
+
+    if (n > SIZE_MAX - 1 - b->len)
+        return -1;
+    if ((p = gw_grow(b->p, &b->cap, b->len + n + 1, 1)) == NULL)
+        return -1;
+    b->p = p;
+    b->p[b->len] = '\0';
+    return 0;
+}
 
 int
 gw_buf_add(struct gw_buf *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap != 0 ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL)
-            return -1;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
+    if (n >= b->cap - b->len && gw_buf_reserve(b, n) < 0)
+        return -1;
+    if (n > 0)      /* s may be NULL then */
+        memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = '\0';
     return 0;

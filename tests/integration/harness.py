@@ -55,6 +55,18 @@ def now(offset=0):
     return rfc3339(time.time() + offset)
 
 
+def clean_env(**env):
+    """An environment for the binary: PATH, the sanitizers' options and env,
+    nothing else (the test runner's own KAIZEN_BIN, KAIZEN_SOURCE_DIR, ...
+    are no gateway variables: --check-config would call them typos)."""
+    out = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        if k in os.environ:
+            out[k] = os.environ[k]
+    out.update(env)
+    return out
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -186,8 +198,7 @@ class Gateway:
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="kz-gw-")
         self.log_path = os.path.join(self.dir, "gateway.log")
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        self.env = clean_env(**{
             "KAIZEN_LISTEN": "127.0.0.1:%d" % self.port,
             "KAIZEN_REDIS_URL": redis_url,
             "KAIZEN_GITHUB_SECRET": SECRET,
@@ -196,10 +207,7 @@ class Gateway:
             "KAIZEN_LOG_LEVEL": "debug",
             # Timers stay out of the way unless a test asks for them.
             "KAIZEN_CHECK_EVERY": "3600s",
-        }
-        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
-            if k in os.environ:
-                self.env[k] = os.environ[k]
+        })
         self.env.update({k: str(v) for k, v in env.items() if v is not None})
         for k, v in env.items():
             if v is None:

@@ -9,16 +9,12 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import BIN, SOURCE_DIR, main
+from harness import BIN, SOURCE_DIR, clean_env, main
 
 
 def run(args, env=None, stdin=None):
-    full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
-        if k in os.environ:
-            full_env[k] = os.environ[k]
-    full_env.update(env or {})
-    return subprocess.run([BIN] + args, env=full_env, input=stdin, capture_output=True, timeout=30)
+    return subprocess.run([BIN] + args, env=clean_env(**(env or {})), input=stdin,
+                          capture_output=True, timeout=30)
 
 
 class Cli(unittest.TestCase):
@@ -116,13 +112,9 @@ class Cli(unittest.TestCase):
                          "kaizen-gateway: unknown variable KAIZEN_SOMETHING_ELSE_ENTIRELY\n")
 
     def test_a_misspelt_variable_is_logged_at_start_up(self):
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "KAIZEN_LISTEN": "127.0.0.1:0",
-               "KAIZEN_REDIS_URL": "unix:///nonexistent/redis.sock",
-               "KAIZEN_TEMPLATES_DIR": os.path.join(SOURCE_DIR, "templates"),
-               "KAIZEN_DIGEST_EVRY": "30s"}
-        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
-            if k in os.environ:
-                env[k] = os.environ[k]
+        env = clean_env(KAIZEN_LISTEN="127.0.0.1:0", KAIZEN_REDIS_URL="unix:///nonexistent/redis.sock",
+                        KAIZEN_TEMPLATES_DIR=os.path.join(SOURCE_DIR, "templates"),
+                        KAIZEN_DIGEST_EVRY="30s")
         p = subprocess.Popen([BIN], env=env, stderr=subprocess.PIPE)
         try:
             lines = []

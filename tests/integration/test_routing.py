@@ -18,7 +18,7 @@ import time
 import unittest
 
 from fake_receiver import slack_web_api
-from harness import BIN, Gateway, Redis, close_gateways, issue, main, rfc3339, wait_for
+from harness import BIN, SOURCE_DIR, Gateway, Redis, clean_env, close_gateways, issue, main, rfc3339, wait_for
 
 AM_TOKEN = "am-bearer-token"
 PAY_KEY = "PAYKEY00000000000000000000000000"
@@ -228,9 +228,8 @@ class Routing(unittest.TestCase):
                  len(edits), len(pager)))
 
     def test_check_config_prints_routes_and_bad_files_fail(self):
-        env = dict(os.environ, KAIZEN_SLACK_BOT_TOKEN="xoxb-test", KAIZEN_ROUTES_FILE=self.routes_file,
-                   KAIZEN_TEMPLATES_DIR=os.path.join(os.environ.get("KAIZEN_SOURCE_DIR", "."),
-                                                     "templates"))
+        env = clean_env(KAIZEN_SLACK_BOT_TOKEN="xoxb-test", KAIZEN_ROUTES_FILE=self.routes_file,
+                        KAIZEN_TEMPLATES_DIR=os.path.join(SOURCE_DIR, "templates"))
         out = subprocess.run([BIN, "--check-config"], env=env, capture_output=True, text=True,
                              timeout=30)
         self.assertEqual(out.returncode, 0, out.stderr)

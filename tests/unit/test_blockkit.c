@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gateway/text/blockkit.h"
+#include "gateway/text/digest_text.h"
 #include "gateway/core/ticket.h"
 #include "gateway/util/utf8.h"
 

@@ -9,6 +9,10 @@
 #include "gateway/text/blockkit.h"
 #include "gateway/text/mustache.h"
 #include "gateway/text/render.h"
+#include "gateway/text/render_base.h"
+#include "gateway/text/render_breach.h"
+#include "gateway/text/render_edit.h"
+#include "gateway/text/render_rss.h"
 #include "gateway/core/ticket.h"
 #include "gateway/util/utf8.h"
 
