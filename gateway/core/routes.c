@@ -5,7 +5,10 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "gateway/util/parse.h"
 
 enum { M_COMPONENT, M_SEVERITY, M_SOURCE, M_COUNT };
 static const char *const match_names[M_COUNT] = {"component", "severity", "source"};
@@ -57,16 +60,16 @@ gw_routes_swap(struct gw_routes *a, struct gw_routes *b)
 }
 
 /* Writes "<file>: <where>: <problem>" into err; returns -1. */
-static int
+__attribute__((format(printf, 5, 6))) static int
 fail(char *err, size_t errlen, const char *path, const char *where, const char *fmt, ...)
 {
-    char what[400];
+    char place[1024];
     va_list ap;
 
+    snprintf(place, sizeof(place), "%s: %s", path, where);
     va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
+    gw_vfail_at(err, errlen, place, fmt, ap);
     va_end(ap);
-    snprintf(err, errlen, "%s: %s: %s", path, where, what);
     return -1;
 }
 

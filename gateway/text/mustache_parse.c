@@ -38,13 +38,14 @@ static int fail(struct compiler *c, unsigned line, const char *fmt, ...)
 static int
 fail(struct compiler *c, unsigned line, const char *fmt, ...)
 {
-    char reason[256];
+    char where[512];
     va_list ap;
 
+    snprintf(where, sizeof(where), "%s:%u", c->file, line);
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof(reason), fmt, ap);
+    gw_vfail_at(c->err, c->errlen, where, fmt, ap);
     va_end(ap);
-    return gw_fail(c->err, c->errlen, "%s:%u: %s", c->file, line, reason);
+    return -1;
 }
 
 /* 1-based line of src[pos]; pos never decreases between calls. */

@@ -17,6 +17,26 @@ gw_fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 int
+gw_vfail_at(char *err, size_t errlen, const char *where, const char *fmt, va_list ap)
+{
+    int n = snprintf(err, errlen, "%s: ", where);
+
+    if (n >= 0 && (size_t)n < errlen)
+        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    return -1;
+}
+
+int
+gw_fail_at(char *err, size_t errlen, const char *where, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    gw_vfail_at(err, errlen, where, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int
 gw_parse_long(const char *s, long min, long max, long *out)
 {
     char *end;

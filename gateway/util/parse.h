@@ -2,10 +2,19 @@
 #ifndef GW_PARSE_H
 #define GW_PARSE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
-/* Writes a printf-style reason into err[0..errlen) and returns -1. */
+/*
+ * The one error formatter: writes a printf-style reason into err[0..errlen)
+ * and returns -1. The _at forms put the place first, "<where>: <reason>"
+ * ("templates/x.mustache:12", "routes.json: routes[0] (pay)").
+ */
 int gw_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int gw_fail_at(char *err, size_t errlen, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int gw_vfail_at(char *err, size_t errlen, const char *where, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 /* A whole decimal integer in [min, max] into *out (digits, an optional leading
  * "-", nothing else: no blanks, no "+"); -1 otherwise. */
