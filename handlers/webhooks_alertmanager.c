@@ -20,6 +20,9 @@
 
 #define BATCH 250
 
+/* The headers a notification is read from, fetched once. */
+enum { H_AUTHORIZATION, H_SIGNATURE, H_CONTENT_TYPE, H_COUNT };
+
 struct notification;
 
 /* One script's worth of alerts: changes[first, first + n) of the batch. */
@@ -122,13 +125,14 @@ on_applied(const struct gw_apply_result *results, size_t n, const struct gw_redi
 }
 
 static int
-authorized(const struct gw_webhook_opts *o, struct gw_request *req, const char *body, size_t len)
+authorized(const struct gw_webhook_opts *o, const struct gw_header *hdr, const char *body,
+           size_t len)
 {
-    if (o->alertmanager_token != NULL && gw_bearer_ok(req, o->alertmanager_token))
+    if (o->alertmanager_token != NULL &&
+        gw_bearer_ok(hdr[H_AUTHORIZATION].value, o->alertmanager_token))
         return 1;
     if (o->alertmanager_secret->n > 0)
-        return gw_hmac_verify(o->alertmanager_secret, body, len,
-                              gw_request_header(req, "X-Kaizen-Signature-256"));
+        return gw_hmac_verify(o->alertmanager_secret, body, len, hdr[H_SIGNATURE].value);
     return 0;
 }
 
@@ -137,6 +141,11 @@ on_alertmanager(struct gw_request *req, void *arg)
 {
     struct gw_webhook_handler *h = arg;
     const struct gw_webhook_opts *o = &h->opts;
+    struct gw_header hdr[H_COUNT] = {
+        [H_AUTHORIZATION] = {"Authorization", NULL},
+        [H_SIGNATURE] = {"X-Kaizen-Signature-256", NULL},
+        [H_CONTENT_TYPE] = {"Content-Type", NULL},
+    };
     struct notification *nt;
     const char *body, *text;
     size_t len, json_len;
@@ -151,6 +160,7 @@ on_alertmanager(struct gw_request *req, void *arg)
                                  "(KAIZEN_ALERTMANAGER_TOKEN or KAIZEN_ALERTMANAGER_SECRET)");
         return;
     }
+    gw_request_headers(req, hdr, H_COUNT);
     nt = calloc(1, sizeof(*nt));
     if (nt == NULL) {
         gw_reply_error(req, 500, "out of memory");
@@ -160,13 +170,13 @@ on_alertmanager(struct gw_request *req, void *arg)
     nt->req = req;
     nt->event = "notification";
     body = gw_request_body(req, &len);
-    if (!authorized(o, req, body, len)) {
+    if (!authorized(o, hdr, body, len)) {
         gw_reply_header(req, "WWW-Authenticate", "Bearer");
         reply(nt, 401, "unauthorized", "missing or bad bearer token / X-Kaizen-Signature-256");
         return;
     }
-    text = gw_webhook_json_text(gw_request_header(req, "Content-Type"), body, len, &json_len,
-                                &owned, &status, err, sizeof(err));
+    text = gw_webhook_json_text(hdr[H_CONTENT_TYPE].value, body, len, &json_len, &owned,
+                                &status, err, sizeof(err));
     if (text == NULL) {
         reply(nt, status, "invalid", err);
         return;

@@ -1,7 +1,7 @@
 /*
  * POST /webhooks/slack: Slack interactivity, the Acknowledge button of the
  * gateway's messages. The request is verified as Slack documents it
- * (core/hmac.h gw_slack_signature_check) before anything is read, then the
+ * (core/hmac.h gw_slack_signature_check) before its payload is read, then the
  * form's `payload` is a block_actions JSON whose first action must be the
  * gateway's (GW_ACK_ACTION): the button of a canary page or of a one-ticket
  * SLA-breach notice (value "canary:<id>" or "ticket:<id>"), or the menu of a
@@ -28,6 +28,9 @@
 
 #define EVENT "block_actions"
 #define BY_MAX 128
+
+/* The headers a click is read from, fetched once. */
+enum { H_TIMESTAMP, H_SIGNATURE, H_CONTENT_TYPE, H_COUNT };
 
 struct click {
     struct gw_webhook_handler *h;
@@ -112,6 +115,11 @@ on_slack(struct gw_request *req, void *arg)
 {
     struct gw_webhook_handler *h = arg;
     const struct gw_webhook_opts *o = &h->opts;
+    struct gw_header hdr[H_COUNT] = {
+        [H_TIMESTAMP] = {"X-Slack-Request-Timestamp", NULL},
+        [H_SIGNATURE] = {"X-Slack-Signature", NULL},
+        [H_CONTENT_TYPE] = {"Content-Type", NULL},
+    };
     const char *body, *text, *target, *why = NULL;
     char err[256], by[BY_MAX];
     size_t len, json_len;
@@ -126,24 +134,22 @@ on_slack(struct gw_request *req, void *arg)
                                  "(KAIZEN_SLACK_SIGNING_SECRET)");
         return;
     }
+    gw_request_headers(req, hdr, H_COUNT);
     body = gw_request_body(req, &len);
-    sig = gw_slack_signature_check(o->slack_signing_secret,
-                                   gw_request_header(req, "X-Slack-Request-Timestamp"),
-                                   gw_request_header(req, "X-Slack-Signature"), body, len,
-                                   (long long)gw_now());
+    sig = gw_slack_signature_check(o->slack_signing_secret, hdr[H_TIMESTAMP].value,
+                                   hdr[H_SIGNATURE].value, body, len, (long long)gw_now());
     if (sig != GW_SLACK_SIG_OK) {
         reply(h, req, 401, "unauthorized", gw_slack_sig_reason(sig));
         return;
     }
     /* Slack posts interactions as a form with one field, payload. */
-    if (!gw_media_type_is(gw_request_header(req, "Content-Type"),
-                          "application/x-www-form-urlencoded")) {
+    if (!gw_media_type_is(hdr[H_CONTENT_TYPE].value, "application/x-www-form-urlencoded")) {
         reply(h, req, 415, "invalid", "Content-Type: application/x-www-form-urlencoded "
                                       "(payload=<JSON>), as Slack sends interactions");
         return;
     }
-    text = gw_webhook_json_text(gw_request_header(req, "Content-Type"), body, len, &json_len,
-                                &owned, &status, err, sizeof(err));
+    text = gw_webhook_json_text(hdr[H_CONTENT_TYPE].value, body, len, &json_len, &owned,
+                                &status, err, sizeof(err));
     if (text == NULL) {
         reply(h, req, status, "invalid", err);
         return;

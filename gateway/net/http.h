@@ -79,6 +79,19 @@ int gw_http_inflight(const struct gw_http *http);
 /* The first header of that name (case-insensitive), or NULL. */
 const char *gw_request_header(const struct gw_request *req, const char *name);
 /*
+ * Several headers in one pass over the request's headers: the caller sets
+ * each name (distinct); each value becomes the first header of that name
+ * (case-insensitive), or NULL. Allocates nothing.
+ *
+ *     struct gw_header h[] = {{"Content-Type", NULL}, {"X-Hub-Signature-256", NULL}};
+ *     gw_request_headers(req, h, 2);
+ */
+struct gw_header {
+    const char *name;
+    const char *value;
+};
+void gw_request_headers(const struct gw_request *req, struct gw_header *want, size_t n);
+/*
  * Raw body bytes (may contain NULs), contiguous and followed by
  * GW_HTTP_BODY_PADDING NUL bytes: a C string, and parsed where it lies by
  * readers that read ahead (gateway/util/jread.h).

@@ -3,6 +3,7 @@
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/util.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,26 @@ const char *
 gw_request_header(const struct gw_request *req, const char *name)
 {
     return evhttp_find_header(evhttp_request_get_input_headers(req->evreq), name);
+}
+
+void
+gw_request_headers(const struct gw_request *req, struct gw_header *want, size_t n)
+{
+    const struct evkeyval *h;
+    size_t missing = n;
+
+    for (size_t i = 0; i < n; i++)
+        want[i].value = NULL;
+    TAILQ_FOREACH(h, evhttp_request_get_input_headers(req->evreq), next) {
+        for (size_t i = 0; i < n; i++) {
+            if (want[i].value == NULL && evutil_ascii_strcasecmp(h->key, want[i].name) == 0) {
+                want[i].value = h->value;
+                if (--missing == 0)
+                    return;
+                break;
+            }
+        }
+    }
 }
 
 const char *
