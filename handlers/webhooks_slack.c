@@ -11,7 +11,6 @@
  * Redis has it: Slack wants a 200 within 3 seconds and retries otherwise.
  * Bad input is a 4xx with {"error"} and changes nothing.
  */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,15 +62,15 @@ on_acked(enum gw_ack_status status, const struct gw_redis_error *err, void *arg)
 
 /* "@name" of the clicking user: username, else name, else the user ID. */
 static int
-clicker(json_t *payload, char *out, size_t len)
+clicker(const struct gw_jval *payload, char *out, size_t len)
 {
-    json_t *user = json_object_get(payload, "user");
-    const char *name = json_string_value(json_object_get(user, "username"));
+    const struct gw_jval *user = gw_jget(payload, "user");
+    const char *name = gw_jstr(gw_jget(user, "username"));
 
     if (name == NULL || *name == '\0')
-        name = json_string_value(json_object_get(user, "name"));
+        name = gw_jstr(gw_jget(user, "name"));
     if (name == NULL || *name == '\0')
-        name = json_string_value(json_object_get(user, "id"));
+        name = gw_jstr(gw_jget(user, "id"));
     if (name == NULL || *name == '\0' || strlen(name) >= len - 1)
         return -1;
     snprintf(out, len, "@%s", name);
@@ -84,16 +83,18 @@ clicker(json_t *payload, char *out, size_t len)
  * the 400's reason.
  */
 static const char *
-acked_target(json_t *payload, int *ticket, const char **why)
+acked_target(const struct gw_jval *payload, int *ticket, const char **why)
 {
-    const char *type = json_string_value(json_object_get(payload, "type"));
-    json_t *action = json_array_get(json_object_get(payload, "actions"), 0);
-    const char *id = json_string_value(json_object_get(action, "action_id"));
-    const char *value = json_string_value(json_object_get(action, "value"));
+    const char *type = gw_jstr(gw_jget(payload, "type"));
+    const struct gw_jval *actions = gw_jget(payload, "actions");
+    const struct gw_jval *action =
+        actions != NULL && actions->type == GW_JARRAY && actions->n > 0 ? &actions->v.items[0]
+                                                                         : NULL;
+    const char *id = gw_jstr(gw_jget(action, "action_id"));
+    const char *value = gw_jstr(gw_jget(action, "value"));
 
     if (value == NULL)   /* the menu of a grouped breach notice */
-        value = json_string_value(
-            json_object_get(json_object_get(action, "selected_option"), "value"));
+        value = gw_jstr(gw_jget(gw_jget(action, "selected_option"), "value"));
     *ticket = value != NULL && strncmp(value, "ticket:", 7) == 0;
     if (type == NULL || strcmp(type, EVENT) != 0)
         *why = "payload.type: only block_actions (button clicks) are handled";
@@ -126,7 +127,8 @@ on_slack(struct gw_request *req, void *arg)
     int status = 400, ticket = 0;
     char *owned = NULL;
     enum gw_slack_sig sig;
-    json_t *payload;
+    struct gw_jdoc *doc = NULL;
+    const struct gw_jval *payload;
     struct click *c;
 
     if (o->slack_signing_secret == NULL) {
@@ -154,10 +156,10 @@ on_slack(struct gw_request *req, void *arg)
         reply(h, req, status, "invalid", err);
         return;
     }
-    payload = json_loadb(text, json_len, JSON_REJECT_DUPLICATES, NULL);
+    /* The body itself is padded (net/http.h); a decoded form field is not. */
+    payload = gw_json_parse_object(&doc, text, json_len, owned == NULL, err, sizeof(err));
     free(owned);
-    if (!json_is_object(payload)) {
-        json_decref(payload);
+    if (payload == NULL) {
         reply(h, req, 400, "invalid", "payload: not a JSON object");
         return;
     }
@@ -165,12 +167,15 @@ on_slack(struct gw_request *req, void *arg)
     if (target != NULL && clicker(payload, by, sizeof(by)) != 0)
         why = "payload.user: no username, name or id";
     if (why != NULL) {
-        json_decref(payload);
+        gw_jdoc_free(doc);
         reply(h, req, 400, "invalid", why);
         return;
     }
-    if ((c = calloc(1, sizeof(*c))) == NULL)
-        abort();
+    if ((c = calloc(1, sizeof(*c))) == NULL) {
+        gw_jdoc_free(doc);
+        gw_reply_error(req, 500, "out of memory");
+        return;
+    }
     c->h = h;
     c->req = req;
     gw_log(GW_LOG_INFO, "slack: acknowledge", ticket ? "ticket" : "canary", target, "by", by,
@@ -179,7 +184,7 @@ on_slack(struct gw_request *req, void *arg)
         gw_tickets_ack(h->tickets, target, by, gw_now(), on_acked, c);
     else
         gw_canaries_ack(h->canaries, target, by, gw_now(), on_acked, c);
-    json_decref(payload);
+    gw_jdoc_free(doc);   /* the acks copy target and by */
 }
 
 void
