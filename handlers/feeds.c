@@ -42,7 +42,7 @@ authorized(const char *token, struct gw_request *req)
     given = gw_request_query(req, "token");
     if (given != NULL)
         return gw_consttime_equal(given, strlen(given), token, strlen(token));
-    return gw_bearer_ok(req, token);
+    return gw_bearer_ok(gw_request_header(req, "Authorization"), token);
 }
 
 static void

@@ -110,8 +110,8 @@ void gw_feeds_register(struct gw_http *http, struct gw_feeds_handler *h);
 
 /* --- shared by the handlers (handlers/common.c) ---------------------------- */
 
-/* 1 if "Authorization: Bearer <token>" matches token (constant time). */
-int gw_bearer_ok(struct gw_request *req, const char *token);
+/* 1 if an Authorization header value (may be NULL) is "Bearer <token>" (constant time). */
+int gw_bearer_ok(const char *authorization, const char *token);
 
 /*
  * The admin rule for /api/ routes: with KAIZEN_ADMIN_TOKEN set, "Authorization:

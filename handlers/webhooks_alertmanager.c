@@ -1,10 +1,9 @@
 /*
  * POST /webhooks/alertmanager: bearer token or X-Kaizen-Signature-256,
  * payload version "4"; each alert is applied as ticket am:<fingerprint>,
- * in scripts of at most BATCH alerts, one after the other, so no script holds
- * Redis long and other requests run between them.
- * Any Redis failure answers 503 so Alertmanager retries the whole
- * notification, which is idempotent.
+ * all of them in one store call (gw_tickets_apply_batch: bounded scripts,
+ * one after the other). Any Redis failure answers 503 so Alertmanager
+ * retries the whole notification, which is idempotent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,33 +17,20 @@
 #include "gateway/util/log.h"
 #include "handlers/handlers.h"
 
-#define BATCH 250
-
-struct notification;
-
-/* One script's worth of alerts: changes[first, first + n) of the batch. */
-struct item {
-    struct notification *nt;
-    size_t first, n;
-};
+/* The headers a notification is read from, fetched once. */
+enum { H_AUTHORIZATION, H_SIGNATURE, H_CONTENT_TYPE, H_COUNT };
 
 struct notification {
     struct gw_webhook_handler *h;
-    struct item *items;
-    size_t nitems, next;
     struct gw_request *req;
     struct gw_alert_batch batch;
     const char *event;
-    size_t pending;
-    size_t failed, applied, stale;
-    struct gw_redis_error error;    /* the first failure (text is static) */
 };
 
 static void
 release(struct notification *nt)
 {
     gw_alert_batch_clear(&nt->batch);
-    free(nt->items);
     free(nt);
 }
 
@@ -56,79 +42,43 @@ reply(struct notification *nt, int code, const char *result, const char *error)
 }
 
 static void
-finish(struct notification *nt)
+on_applied(const struct gw_apply_outcome *out, const struct gw_redis_error *err, void *arg)
 {
+    struct notification *nt = arg;
     char counts[64];
-    snprintf(counts, sizeof(counts), "%zu/%zu/%zu", nt->applied, nt->stale, nt->failed);
-    gw_log(nt->failed ? GW_LOG_WARN : GW_LOG_INFO, "alertmanager notification",
+
+    for (size_t i = 0; i < out->nresults; i++) {
+        if (out->results[i].resolved) {
+            const struct gw_ticket *t = &nt->batch.changes[i].ticket;
+            gw_set_resolutions(nt->h->telemetry, t->component, gw_severity_name(t->severity),
+                               out->results[i].resolution_seconds, out->results[i].resolutions);
+        }
+    }
+    if (err != NULL)
+        gw_log(GW_LOG_WARN, "alerts not recorded: redis failed", "kind",
+               gw_redis_error_name(err->kind), "error", err->text, NULL);
+    snprintf(counts, sizeof(counts), "%zu/%zu/%zu", out->applied, out->stale, out->failed);
+    gw_log(err != NULL ? GW_LOG_WARN : GW_LOG_INFO, "alertmanager notification",
            "status", nt->event, "applied/stale/failed", counts, NULL);
-    if (nt->failed > 0) {
+    if (err != NULL) {
         gw_count_webhook(nt->h->telemetry, "alertmanager", nt->event, "error");
-        gw_reply_redis_error(nt->req, &nt->error, "retry the notification");
+        gw_reply_redis_error(nt->req, err, "retry the notification");
         release(nt);
-    } else if (nt->applied == 0 && nt->stale > 0)
+    } else if (out->applied == 0 && out->stale > 0)
         reply(nt, 202, "stale", NULL);
     else
         reply(nt, 202, "accepted", NULL);
 }
 
-static void on_applied(const struct gw_apply_result *results, size_t n,
-                       const struct gw_redis_error *err, void *arg);
-
-static void
-send_batch(struct notification *nt)
-{
-    struct item *it = &nt->items[nt->next++];
-    nt->pending = 1;
-    gw_tickets_apply(nt->h->tickets, NULL, nt->h->opts.delivery_ttl, &nt->batch.changes[it->first],
-                     it->n, on_applied, it);
-}
-
-static void
-on_applied(const struct gw_apply_result *results, size_t n, const struct gw_redis_error *err,
-           void *arg)
-{
-    struct item *it = arg;
-    struct notification *nt = it->nt;
-
-    if (err != NULL || n != it->n) {
-        if (nt->failed == 0) {
-            nt->error.kind = err != NULL ? err->kind : GW_REDIS_PROTOCOL;
-            nt->error.text = "the alerts were not all applied";
-            gw_log(GW_LOG_WARN, "alerts not recorded: redis failed", "kind",
-                   gw_redis_error_name(nt->error.kind), "error",
-                   err != NULL ? err->text : "bad reply", NULL);
-        }
-        nt->failed += it->n;
-    }
-    for (size_t i = 0; err == NULL && i < n; i++) {
-        if (results[i].status == GW_APPLY_STALE) {
-            nt->stale++;
-        } else {
-            nt->applied++;
-            if (results[i].resolved) {
-                const struct gw_ticket *t = &nt->batch.changes[it->first + i].ticket;
-                gw_set_resolutions(nt->h->telemetry, t->component, gw_severity_name(t->severity),
-                                   results[i].resolution_seconds, results[i].resolutions);
-            }
-        }
-    }
-    if (--nt->pending > 0)
-        return;
-    if (nt->failed == 0 && nt->next < nt->nitems)
-        send_batch(nt);
-    else
-        finish(nt);
-}
-
 static int
-authorized(const struct gw_webhook_opts *o, struct gw_request *req, const char *body, size_t len)
+authorized(const struct gw_webhook_opts *o, const struct gw_header *hdr, const char *body,
+           size_t len)
 {
-    if (o->alertmanager_token != NULL && gw_bearer_ok(req, o->alertmanager_token))
+    if (o->alertmanager_token != NULL &&
+        gw_bearer_ok(hdr[H_AUTHORIZATION].value, o->alertmanager_token))
         return 1;
     if (o->alertmanager_secret->n > 0)
-        return gw_hmac_verify(o->alertmanager_secret, body, len,
-                              gw_request_header(req, "X-Kaizen-Signature-256"));
+        return gw_hmac_verify(o->alertmanager_secret, body, len, hdr[H_SIGNATURE].value);
     return 0;
 }
 
@@ -137,6 +87,11 @@ on_alertmanager(struct gw_request *req, void *arg)
 {
     struct gw_webhook_handler *h = arg;
     const struct gw_webhook_opts *o = &h->opts;
+    struct gw_header hdr[H_COUNT] = {
+        [H_AUTHORIZATION] = {"Authorization", NULL},
+        [H_SIGNATURE] = {"X-Kaizen-Signature-256", NULL},
+        [H_CONTENT_TYPE] = {"Content-Type", NULL},
+    };
     struct notification *nt;
     const char *body, *text;
     size_t len, json_len;
@@ -151,6 +106,7 @@ on_alertmanager(struct gw_request *req, void *arg)
                                  "(KAIZEN_ALERTMANAGER_TOKEN or KAIZEN_ALERTMANAGER_SECRET)");
         return;
     }
+    gw_request_headers(req, hdr, H_COUNT);
     nt = calloc(1, sizeof(*nt));
     if (nt == NULL) {
         gw_reply_error(req, 500, "out of memory");
@@ -160,13 +116,13 @@ on_alertmanager(struct gw_request *req, void *arg)
     nt->req = req;
     nt->event = "notification";
     body = gw_request_body(req, &len);
-    if (!authorized(o, req, body, len)) {
+    if (!authorized(o, hdr, body, len)) {
         gw_reply_header(req, "WWW-Authenticate", "Bearer");
         reply(nt, 401, "unauthorized", "missing or bad bearer token / X-Kaizen-Signature-256");
         return;
     }
-    text = gw_webhook_json_text(gw_request_header(req, "Content-Type"), body, len, &json_len,
-                                &owned, &status, err, sizeof(err));
+    text = gw_webhook_json_text(hdr[H_CONTENT_TYPE].value, body, len, &json_len, &owned,
+                                &status, err, sizeof(err));
     if (text == NULL) {
         reply(nt, status, "invalid", err);
         return;
@@ -191,20 +147,8 @@ on_alertmanager(struct gw_request *req, void *arg)
         reply(nt, 202, "ignored", NULL);
         return;
     }
-    size_t batches = (nt->batch.n + BATCH - 1) / BATCH;
-    nt->items = calloc(batches, sizeof(*nt->items));
-    if (nt->items == NULL) {
-        reply(nt, 500, "error", "out of memory");
-        return;
-    }
-    nt->nitems = batches;
-    for (size_t i = 0; i < batches; i++) {
-        struct item *it = &nt->items[i];
-        it->nt = nt;
-        it->first = i * BATCH;
-        it->n = nt->batch.n - it->first < BATCH ? nt->batch.n - it->first : BATCH;
-    }
-    send_batch(nt);
+    gw_tickets_apply_batch(h->tickets, o->delivery_ttl, nt->batch.changes, nt->batch.n,
+                           on_applied, nt);
 }
 
 void

@@ -18,6 +18,9 @@
 
 #define MAX_DELIVERY_ID 128
 
+/* The headers a delivery is read from, fetched once. */
+enum { H_EVENT, H_SIGNATURE, H_DELIVERY, H_CONTENT_TYPE, H_COUNT };
+
 struct delivery {
     struct gw_webhook_handler *h;
     struct gw_request *req;
@@ -145,6 +148,12 @@ on_github(struct gw_request *req, void *arg)
 {
     struct gw_webhook_handler *h = arg;
     const struct gw_webhook_opts *o = &h->opts;
+    struct gw_header hdr[H_COUNT] = {
+        [H_EVENT] = {"X-GitHub-Event", NULL},
+        [H_SIGNATURE] = {"X-Hub-Signature-256", NULL},
+        [H_DELIVERY] = {"X-GitHub-Delivery", NULL},
+        [H_CONTENT_TYPE] = {"Content-Type", NULL},
+    };
     struct delivery *d;
     const char *body, *event, *delivery_id, *text;
     size_t len, json_len = 0;
@@ -158,6 +167,9 @@ on_github(struct gw_request *req, void *arg)
         gw_reply_error(req, 404, "GitHub webhooks are not configured (KAIZEN_GITHUB_SECRET)");
         return;
     }
+    gw_request_headers(req, hdr, H_COUNT);
+    event = hdr[H_EVENT].value;
+    delivery_id = hdr[H_DELIVERY].value;
     d = calloc(1, sizeof(*d));
     if (d == NULL) {
         gw_reply_error(req, 500, "out of memory");
@@ -165,21 +177,18 @@ on_github(struct gw_request *req, void *arg)
     }
     d->h = h;
     d->req = req;
-    event = gw_request_header(req, "X-GitHub-Event");
     d->event = event_label(event);
     body = gw_request_body(req, &len);
 
-    if (gw_request_header(req, "X-Hub-Signature-256") == NULL) {
+    if (hdr[H_SIGNATURE].value == NULL) {
         finish(d, 401, "unauthorized", "missing X-Hub-Signature-256 header");
         return;
     }
-    if (!gw_hmac_verify(o->github_secrets, body, len,
-                        gw_request_header(req, "X-Hub-Signature-256"))) {
+    if (!gw_hmac_verify(o->github_secrets, body, len, hdr[H_SIGNATURE].value)) {
         gw_log(GW_LOG_WARN, "webhook signature mismatch", "source", "github", NULL);
         finish(d, 401, "unauthorized", "bad X-Hub-Signature-256 signature");
         return;
     }
-    delivery_id = gw_request_header(req, "X-GitHub-Delivery");
     if (event == NULL || event[0] == '\0') {
         finish(d, 400, "invalid", "missing X-GitHub-Event header");
         return;
@@ -195,8 +204,8 @@ on_github(struct gw_request *req, void *arg)
         return;
     }
 
-    text = gw_webhook_json_text(gw_request_header(req, "Content-Type"), body, len, &json_len,
-                                &owned, &status, err, sizeof(err));
+    text = gw_webhook_json_text(hdr[H_CONTENT_TYPE].value, body, len, &json_len, &owned,
+                                &status, err, sizeof(err));
     if (text == NULL) {
         finish(d, status, "invalid", err);
         return;

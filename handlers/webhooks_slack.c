@@ -1,7 +1,7 @@
 /*
  * POST /webhooks/slack: Slack interactivity, the Acknowledge button of the
  * gateway's messages. The request is verified as Slack documents it
- * (core/hmac.h gw_slack_signature_check) before anything is read, then the
+ * (core/hmac.h gw_slack_signature_check) before its payload is read, then the
  * form's `payload` is a block_actions JSON whose first action must be the
  * gateway's (GW_ACK_ACTION): the button of a canary page or of a one-ticket
  * SLA-breach notice (value "canary:<id>" or "ticket:<id>"), or the menu of a
@@ -11,7 +11,6 @@
  * Redis has it: Slack wants a 200 within 3 seconds and retries otherwise.
  * Bad input is a 4xx with {"error"} and changes nothing.
  */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,9 @@
 
 #define EVENT "block_actions"
 #define BY_MAX 128
+
+/* The headers a click is read from, fetched once. */
+enum { H_TIMESTAMP, H_SIGNATURE, H_CONTENT_TYPE, H_COUNT };
 
 struct click {
     struct gw_webhook_handler *h;
@@ -60,15 +62,15 @@ on_acked(enum gw_ack_status status, const struct gw_redis_error *err, void *arg)
 
 /* "@name" of the clicking user: username, else name, else the user ID. */
 static int
-clicker(json_t *payload, char *out, size_t len)
+clicker(const struct gw_jval *payload, char *out, size_t len)
 {
-    json_t *user = json_object_get(payload, "user");
-    const char *name = json_string_value(json_object_get(user, "username"));
+    const struct gw_jval *user = gw_jget(payload, "user");
+    const char *name = gw_jstr(gw_jget(user, "username"));
 
     if (name == NULL || *name == '\0')
-        name = json_string_value(json_object_get(user, "name"));
+        name = gw_jstr(gw_jget(user, "name"));
     if (name == NULL || *name == '\0')
-        name = json_string_value(json_object_get(user, "id"));
+        name = gw_jstr(gw_jget(user, "id"));
     if (name == NULL || *name == '\0' || strlen(name) >= len - 1)
         return -1;
     snprintf(out, len, "@%s", name);
@@ -81,16 +83,18 @@ clicker(json_t *payload, char *out, size_t len)
  * the 400's reason.
  */
 static const char *
-acked_target(json_t *payload, int *ticket, const char **why)
+acked_target(const struct gw_jval *payload, int *ticket, const char **why)
 {
-    const char *type = json_string_value(json_object_get(payload, "type"));
-    json_t *action = json_array_get(json_object_get(payload, "actions"), 0);
-    const char *id = json_string_value(json_object_get(action, "action_id"));
-    const char *value = json_string_value(json_object_get(action, "value"));
+    const char *type = gw_jstr(gw_jget(payload, "type"));
+    const struct gw_jval *actions = gw_jget(payload, "actions");
+    const struct gw_jval *action =
+        actions != NULL && actions->type == GW_JARRAY && actions->n > 0 ? &actions->v.items[0]
+                                                                         : NULL;
+    const char *id = gw_jstr(gw_jget(action, "action_id"));
+    const char *value = gw_jstr(gw_jget(action, "value"));
 
     if (value == NULL)   /* the menu of a grouped breach notice */
-        value = json_string_value(
-            json_object_get(json_object_get(action, "selected_option"), "value"));
+        value = gw_jstr(gw_jget(gw_jget(action, "selected_option"), "value"));
     *ticket = value != NULL && strncmp(value, "ticket:", 7) == 0;
     if (type == NULL || strcmp(type, EVENT) != 0)
         *why = "payload.type: only block_actions (button clicks) are handled";
@@ -112,13 +116,19 @@ on_slack(struct gw_request *req, void *arg)
 {
     struct gw_webhook_handler *h = arg;
     const struct gw_webhook_opts *o = &h->opts;
+    struct gw_header hdr[H_COUNT] = {
+        [H_TIMESTAMP] = {"X-Slack-Request-Timestamp", NULL},
+        [H_SIGNATURE] = {"X-Slack-Signature", NULL},
+        [H_CONTENT_TYPE] = {"Content-Type", NULL},
+    };
     const char *body, *text, *target, *why = NULL;
     char err[256], by[BY_MAX];
     size_t len, json_len;
     int status = 400, ticket = 0;
     char *owned = NULL;
     enum gw_slack_sig sig;
-    json_t *payload;
+    struct gw_jdoc *doc = NULL;
+    const struct gw_jval *payload;
     struct click *c;
 
     if (o->slack_signing_secret == NULL) {
@@ -126,32 +136,30 @@ on_slack(struct gw_request *req, void *arg)
                                  "(KAIZEN_SLACK_SIGNING_SECRET)");
         return;
     }
+    gw_request_headers(req, hdr, H_COUNT);
     body = gw_request_body(req, &len);
-    sig = gw_slack_signature_check(o->slack_signing_secret,
-                                   gw_request_header(req, "X-Slack-Request-Timestamp"),
-                                   gw_request_header(req, "X-Slack-Signature"), body, len,
-                                   (long long)gw_now());
+    sig = gw_slack_signature_check(o->slack_signing_secret, hdr[H_TIMESTAMP].value,
+                                   hdr[H_SIGNATURE].value, body, len, (long long)gw_now());
     if (sig != GW_SLACK_SIG_OK) {
         reply(h, req, 401, "unauthorized", gw_slack_sig_reason(sig));
         return;
     }
     /* Slack posts interactions as a form with one field, payload. */
-    if (!gw_media_type_is(gw_request_header(req, "Content-Type"),
-                          "application/x-www-form-urlencoded")) {
+    if (!gw_media_type_is(hdr[H_CONTENT_TYPE].value, "application/x-www-form-urlencoded")) {
         reply(h, req, 415, "invalid", "Content-Type: application/x-www-form-urlencoded "
                                       "(payload=<JSON>), as Slack sends interactions");
         return;
     }
-    text = gw_webhook_json_text(gw_request_header(req, "Content-Type"), body, len, &json_len,
-                                &owned, &status, err, sizeof(err));
+    text = gw_webhook_json_text(hdr[H_CONTENT_TYPE].value, body, len, &json_len, &owned,
+                                &status, err, sizeof(err));
     if (text == NULL) {
         reply(h, req, status, "invalid", err);
         return;
     }
-    payload = json_loadb(text, json_len, JSON_REJECT_DUPLICATES, NULL);
+    /* The body itself is padded (net/http.h); a decoded form field is not. */
+    payload = gw_json_parse_object(&doc, text, json_len, owned == NULL, err, sizeof(err));
     free(owned);
-    if (!json_is_object(payload)) {
-        json_decref(payload);
+    if (payload == NULL) {
         reply(h, req, 400, "invalid", "payload: not a JSON object");
         return;
     }
@@ -159,12 +167,15 @@ on_slack(struct gw_request *req, void *arg)
     if (target != NULL && clicker(payload, by, sizeof(by)) != 0)
         why = "payload.user: no username, name or id";
     if (why != NULL) {
-        json_decref(payload);
+        gw_jdoc_free(doc);
         reply(h, req, 400, "invalid", why);
         return;
     }
-    if ((c = calloc(1, sizeof(*c))) == NULL)
-        abort();
+    if ((c = calloc(1, sizeof(*c))) == NULL) {
+        gw_jdoc_free(doc);
+        gw_reply_error(req, 500, "out of memory");
+        return;
+    }
     c->h = h;
     c->req = req;
     gw_log(GW_LOG_INFO, "slack: acknowledge", ticket ? "ticket" : "canary", target, "by", by,
@@ -173,7 +184,7 @@ on_slack(struct gw_request *req, void *arg)
         gw_tickets_ack(h->tickets, target, by, gw_now(), on_acked, c);
     else
         gw_canaries_ack(h->canaries, target, by, gw_now(), on_acked, c);
-    json_decref(payload);
+    gw_jdoc_free(doc);   /* the acks copy target and by */
 }
 
 void

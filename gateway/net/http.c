@@ -1,3 +1,9 @@
+/*
+ * The HTTP server (net/http.h): routes, dispatch, latency metrics, the
+ * backlog at shutdown and the drain. The connections and the guard in front
+ * of evhttp are net/http_conn.c, what a handler reads and answers is
+ * net/http_request.c; both report back through hooks filled here.
+ */
 #include "gateway/net/http.h"
 
 #include <arpa/inet.h>
@@ -13,19 +19,62 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <event2/keyvalq_struct.h>
 #include <sys/socket.h>
 
+#include "gateway/core/dates.h"
+#include "gateway/net/http_conn.h"
+#include "gateway/net/http_request.h"
 #include "gateway/util/log.h"
 #include "gateway/util/parse.h"
 #include "gateway/util/prometheus.h"
-#include "gateway/core/dates.h"
 
-#include "gateway/net/http_internal.h"
+#define MAX_METHODS 4
+
+struct route {
+    const char *path;
+    size_t path_len;
+    int prefix;
+    int nmethods;
+    enum gw_method methods[MAX_METHODS];
+    gw_handler_fn fns[MAX_METHODS];
+    void *args[MAX_METHODS];
+    char allow[64];
+    char label[64];     /* metrics route label: the path, "{id}" for prefixes */
+    struct route *next;
+};
+
+struct backlog_conn;
+
+struct gw_http {
+    struct event_base *base;
+    struct evhttp *evhttp;
+    struct evhttp_bound_socket *bound;
+    struct gw_http_conns *conns;      /* every connection, and the guard (net/http_conn.c) */
+    struct route *routes;
+    struct gw_metric *duration;
+    struct event *sweep_timer;
+    int inflight;
+    int shutting_down;
+    void (*on_drained)(void *);
+    void *drained_arg;
+    struct backlog_conn *backlog;     /* shutdown: backlog connections answered 503, closing */
+    gw_http_reject_fn on_reject;
+    void *reject_arg;
+};
+
+/* A dispatched request: the request first (its hooks cast back), then what the reply reports. */
+struct dispatch {
+    struct gw_request req;
+    struct gw_http *http;
+    const struct route *route;
+    struct gw_http_conn *conn;        /* NULL: untracked */
+    double started;
+};
 
 static void on_request(struct evhttp_request *evreq, void *arg);
 static const struct route *find_route(const struct gw_http *http, const char *path);
-struct backlog_conn;
+static void check_drained(struct gw_http *http);
+static void observe(struct gw_http *http, const struct route *route, int status, double started);
 static void backlog_free(struct backlog_conn *b);
 
 static const double duration_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -36,9 +85,28 @@ static const char *const duration_labels[] = {"route", "code"};
 static void
 on_sweep(evutil_socket_t fd, short what, void *arg)
 {
+    struct gw_http *http = arg;
     (void)fd;
     (void)what;
-    gw_http_conn_sweep(arg);
+    gw_http_conns_sweep(http->conns);
+}
+
+/* --- what the guard reports (net/http_conn.c) ---------------------------------- */
+
+static void
+on_refused(void *arg, const char *path, const char *event, int status, double started)
+{
+    struct gw_http *http = arg;
+    if (http->on_reject != NULL)
+        http->on_reject(http->reject_arg, path[0] != '\0' ? path : NULL,
+                        event[0] != '\0' ? event : NULL, status);
+    observe(http, find_route(http, path), status, started);
+}
+
+static void
+on_conn_released(void *arg)
+{
+    check_drained(arg);
 }
 
 /* --- server ---------------------------------------------------------------- */
@@ -50,18 +118,20 @@ gw_http_new(struct event_base *base, const struct gw_http_limits *limits,
     struct gw_http *http = calloc(1, sizeof(*http));
     struct timeval timeout = {(time_t)limits->request_timeout, 0};
     struct timeval second = {1, 0};
+    struct gw_http_conn_hooks hooks = {on_refused, on_conn_released, http};
 
     if (http == NULL)
         return NULL;
     http->base = base;
-    http->limits = *limits;
-    http->evhttp = evhttp_new(base);
+    http->conns = gw_http_conns_new(limits, &hooks);
+    http->evhttp = http->conns != NULL ? evhttp_new(base) : NULL;
     if (http->evhttp == NULL) {
+        gw_http_conns_free(http->conns);
         free(http);
         return NULL;
     }
     evhttp_set_max_body_size(http->evhttp, limits->max_body);
-    evhttp_set_max_headers_size(http->evhttp, MAX_HEADERS_SIZE);
+    evhttp_set_max_headers_size(http->evhttp, GW_HTTP_MAX_HEADERS);
     evhttp_set_timeout_tv(http->evhttp, &timeout);
     /* Accept every method so that we, not libevent, answer 405 with Allow. */
     evhttp_set_allowed_methods(http->evhttp, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
@@ -69,7 +139,7 @@ gw_http_new(struct event_base *base, const struct gw_http_limits *limits,
                                                  EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
                                                  EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
     evhttp_set_gencb(http->evhttp, on_request, http);
-    evhttp_set_bevcb(http->evhttp, gw_http_conn_bev, http);
+    evhttp_set_bevcb(http->evhttp, gw_http_conns_bev, http->conns);
     http->duration = gw_metrics_add(metrics, "kaizen_http_request_duration_seconds",
                                     "HTTP request latency by route and status code.",
                                     GW_HISTOGRAM, 2, duration_labels, duration_buckets,
@@ -88,10 +158,10 @@ gw_http_free(struct gw_http *http)
     /* Nothing may re-enable the listener or report a drain from here on. */
     http->on_drained = NULL;
     http->shutting_down = 1;
-    http->listener = NULL;
+    gw_http_conns_set_listener(http->conns, NULL);
     /* evhttp_free closes every connection; their close callbacks release them. */
     evhttp_free(http->evhttp);
-    gw_http_conn_free_all(http);
+    gw_http_conns_free(http->conns);
     while (http->backlog != NULL)
         backlog_free(http->backlog);
     while (http->routes != NULL) {
@@ -160,7 +230,7 @@ gw_http_listen(struct gw_http *http, const char *host, int port, int *port_out)
         gw_log(GW_LOG_ERROR, "cannot listen", "address", host, "error", strerror(errno), NULL);
         return -1;
     }
-    http->listener = evhttp_bound_socket_get_listener(http->bound);
+    gw_http_conns_set_listener(http->conns, evhttp_bound_socket_get_listener(http->bound));
     /*
      * TCP_NODELAY, inherited by every accepted socket (Linux): bufferevents
      * write at most 16 KiB at a time, so with Nagle a response over 16 KiB
@@ -204,7 +274,7 @@ backlog_free(struct backlog_conn *b)
         b->next->prev = b->prev;
     bufferevent_free(b->bev);
     free(b);
-    gw_http_check_drained(http);
+    check_drained(http);
 }
 
 static void
@@ -274,21 +344,22 @@ gw_http_shutdown(struct gw_http *http, void (*on_drained)(void *), void *arg)
     http->drained_arg = arg;
     if (http->bound != NULL) {
         answer_backlog(http, evhttp_bound_socket_get_fd(http->bound));
+        gw_http_conns_set_listener(http->conns, NULL);
         evhttp_del_accept_socket(http->evhttp, http->bound);
         http->bound = NULL;
-        http->listener = NULL;
     }
     /* Idle keep-alives close now; requests being read or handled finish. */
-    gw_http_conn_sweep(http);
-    gw_http_check_drained(http);
+    gw_http_conns_drain(http->conns);
+    check_drained(http);
 }
 
-void
-gw_http_check_drained(struct gw_http *http)
+/* Calls on_drained once shutting down with no request in flight and no connection left. */
+static void
+check_drained(struct gw_http *http)
 {
     void (*fn)(void *) = http->on_drained;
-    if (!http->shutting_down || fn == NULL || http->inflight > 0 || http->nconns > 0 ||
-        http->backlog != NULL)
+    if (!http->shutting_down || fn == NULL || http->inflight > 0 ||
+        gw_http_conns_open(http->conns) > 0 || http->backlog != NULL)
         return;
     http->on_drained = NULL;   /* once */
     fn(http->drained_arg);
@@ -301,14 +372,9 @@ gw_http_on_reject(struct gw_http *http, gw_http_reject_fn fn, void *arg)
     http->reject_arg = arg;
 }
 
-const struct route *
-gw_http_route_of(const struct gw_http *http, const char *path)
-{
-    return path != NULL ? find_route(http, path) : NULL;
-}
-
-void
-gw_http_observe(struct gw_http *http, const struct route *route, int status, double started)
+/* The latency histogram, for a route (NULL: "other") and status. */
+static void
+observe(struct gw_http *http, const struct route *route, int status, double started)
 {
     char code[4] = {(char)('0' + status / 100 % 10), (char)('0' + status / 10 % 10),
                     (char)('0' + status % 10), '\0'};
@@ -341,6 +407,16 @@ find_route(const struct gw_http *http, const char *path)
     return NULL;
 }
 
+/* The route's handler for method (HEAD is served by GET), or -1. */
+static int
+find_method(const struct route *route, enum gw_method method)
+{
+    for (int i = 0; i < route->nmethods; i++)
+        if (route->methods[i] == method || (method == GW_HEAD && route->methods[i] == GW_GET))
+            return i;
+    return -1;
+}
+
 int
 gw_http_resolve(const struct gw_http *http, const char *path, enum gw_method method,
                 const char **allow)
@@ -348,9 +424,8 @@ gw_http_resolve(const struct gw_http *http, const char *path, enum gw_method met
     const struct route *route = find_route(http, path);
     if (route == NULL)
         return 404;
-    for (int i = 0; i < route->nmethods; i++)
-        if (route->methods[i] == method || (method == GW_HEAD && route->methods[i] == GW_GET))
-            return 200;
+    if (find_method(route, method) >= 0)
+        return 200;
     *allow = route->allow;
     return 405;
 }
@@ -367,21 +442,47 @@ to_method(enum evhttp_cmd_type cmd)
     }
 }
 
+static int
+request_closing(const struct gw_request *req)
+{
+    const struct dispatch *d = (const struct dispatch *)req;
+    return d->http->shutting_down;
+}
+
+static void
+request_replied(struct gw_request *req, int status)
+{
+    struct dispatch *d = (struct dispatch *)req;
+    struct gw_http *http = d->http;
+
+    observe(http, d->route, status, d->started);
+    if (d->conn != NULL)
+        gw_http_conn_replied(d->conn);
+    evhttp_clear_headers(&req->query);
+    free(req->tail);
+    free(d);
+    http->inflight--;
+    check_drained(http);
+}
+
+static const struct gw_request_hooks request_hooks = {request_closing, request_replied};
+
 static struct gw_request *
 request_new(struct gw_http *http, struct evhttp_request *evreq, const struct route *route,
             double started)
 {
-    struct gw_request *req = calloc(1, sizeof(*req));
-    if (req == NULL)
+    struct dispatch *d = calloc(1, sizeof(*d));
+    if (d == NULL)
         return NULL;
-    req->http = http;
-    req->evreq = evreq;
-    req->route = route;
-    req->started = started;
-    TAILQ_INIT(&req->query);
-    req->conn = gw_http_conn_find(http, evreq);
+    d->req.hooks = &request_hooks;
+    d->req.evreq = evreq;
+    TAILQ_INIT(&d->req.query);
+    d->http = http;
+    d->route = route;
+    d->started = started;
+    d->conn = gw_http_conns_dispatch(http->conns, evreq);
     http->inflight++;
-    return req;
+    return &d->req;
 }
 
 /*
@@ -452,7 +553,6 @@ on_request(struct evhttp_request *evreq, void *arg)
     const struct route *route = path != NULL ? find_route(http, path) : NULL;
     enum gw_method method = to_method(evhttp_request_get_command(evreq));
     struct gw_request *req = request_new(http, evreq, route, started);
-    const char *allow = NULL;
     char err[128] = "";
     int i;
 
@@ -467,18 +567,15 @@ on_request(struct evhttp_request *evreq, void *arg)
         gw_reply_error(req, 400, "conflicting Content-Length or Transfer-Encoding headers");
         return;
     }
-    switch (gw_http_resolve(http, path != NULL ? path : "", method, &allow)) {
-    case 404:
+    if (route == NULL) {
         gw_reply_error(req, 404, "no such endpoint");
         return;
-    case 405:
-        gw_reply_header(req, "Allow", allow);
+    }
+    if ((i = find_method(route, method)) < 0) {
+        gw_reply_header(req, "Allow", route->allow);
         gw_reply_error(req, 405, "method not allowed");
         return;
     }
-    for (i = 0; i < route->nmethods; i++)
-        if (route->methods[i] == method || (method == GW_HEAD && route->methods[i] == GW_GET))
-            break;
 
     if (query != NULL && (query_problem(query, err, sizeof(err)) != 0 ||
                           evhttp_parse_query_str(query, &req->query) != 0 ||

@@ -35,9 +35,9 @@ struct gw_http_limits {
 };
 
 /*
- * Called for a request refused before it reached a handler (413, 400 for
- * a conflicting Content-Length, 411, 503 over the body budget, 408): path
- * and X-GitHub-Event as sent (either may be NULL), and the status.
+ * Called for a request refused from its line and headers, before its body
+ * was read (400, 408, 411, 413, 431, 503: net/http_conn.c): path and
+ * X-GitHub-Event as sent (either may be NULL), and the status.
  */
 typedef void (*gw_http_reject_fn)(void *arg, const char *path, const char *event, int status);
 void gw_http_on_reject(struct gw_http *http, gw_http_reject_fn fn, void *arg);
@@ -67,7 +67,8 @@ int gw_http_listen(struct gw_http *http, const char *host, int port, int *port_o
 
 /*
  * Stops accepting and closes idle connections; in-flight requests finish.
- * on_drained is called once no request is in flight (maybe immediately).
+ * on_drained is called once no request is in flight and every connection
+ * has closed (maybe immediately).
  */
 void gw_http_shutdown(struct gw_http *http, void (*on_drained)(void *), void *arg);
 int gw_http_shutting_down(const struct gw_http *http);
@@ -75,7 +76,21 @@ int gw_http_shutting_down(const struct gw_http *http);
 int gw_http_inflight(const struct gw_http *http);
 
 /* --- request accessors (valid until the reply) -------------------------- */
+/* The first header of that name (case-insensitive), or NULL. */
 const char *gw_request_header(const struct gw_request *req, const char *name);
+/*
+ * Several headers in one pass over the request's headers: the caller sets
+ * each name (distinct); each value becomes the first header of that name
+ * (case-insensitive), or NULL. Allocates nothing.
+ *
+ *     struct gw_header h[] = {{"Content-Type", NULL}, {"X-Hub-Signature-256", NULL}};
+ *     gw_request_headers(req, h, 2);
+ */
+struct gw_header {
+    const char *name;
+    const char *value;
+};
+void gw_request_headers(const struct gw_request *req, struct gw_header *want, size_t n);
 /*
  * Raw body bytes (may contain NULs), contiguous and followed by
  * GW_HTTP_BODY_PADDING NUL bytes: a C string, and parsed where it lies by
@@ -85,7 +100,7 @@ const char *gw_request_header(const struct gw_request *req, const char *name);
 const char *gw_request_body(const struct gw_request *req, size_t *len);
 /* Decoded query parameter or NULL. */
 const char *gw_request_query(const struct gw_request *req, const char *name);
-/* 1 if the query string has a parameter not in allowed (NULL-terminated). */
+/* The name of a query parameter not in allowed (NULL-terminated), or NULL if there is none. */
 const char *gw_request_unknown_query(const struct gw_request *req, const char *const *allowed);
 /* For prefix routes: the decoded rest of the path. */
 const char *gw_request_tail(const struct gw_request *req);

@@ -34,6 +34,8 @@
  * (evhttp's own body cap and the dispatcher's Content-Length check still
  * apply); GitHub and Alertmanager do not pipeline.
  */
+#include "gateway/net/http_conn.h"
+
 #include <ctype.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -51,63 +53,100 @@
 #include "gateway/util/log.h"
 #include "gateway/util/parse.h"
 
-#include "gateway/net/http_internal.h"
-
 #define LINGER_SECONDS 2
 #define LINGER_BYTES (1024 * 1024)
+
+enum conn_state {
+    CONN_IDLE,     /* between requests */
+    CONN_HEAD,     /* request line and headers arriving (guarded) */
+    CONN_BODY,     /* the body arriving; its declared length is held in the budget */
+    CONN_WAIT,     /* the request is in; evhttp is about to dispatch it */
+    CONN_BUSY,     /* a handler has it */
+    CONN_REFUSED   /* answered by the guard, taken from evhttp, closing */
+};
+
+struct gw_http_conn {
+    struct gw_http_conns *cs;
+    struct bufferevent *bev;          /* we hold a reference until release */
+    struct evhttp_connection *evcon;  /* NULL until attached */
+    double since;                     /* accept, request start or last reply (monotonic) */
+    int busy;                         /* requests being handled */
+    enum conn_state state;
+    double state_since;               /* when the state began (monotonic) */
+    char *head;                       /* HEAD: the bytes of the head so far */
+    size_t head_len, head_cap, head_end, scan;
+    int64_t body_left;                /* BODY: declared bytes still to come */
+    int64_t reserved;                 /* bytes of the body budget held */
+    size_t rx, dropped;               /* bytes received; dropped while refused */
+    int peer_done;                    /* refused: EOF seen, closing once the answer is out */
+    struct gw_http_conn *prev, *next;
+};
+
+struct gw_http_conns {
+    struct gw_http_limits limits;
+    struct gw_http_conn_hooks hooks;
+    struct evconnlistener *listener;  /* NULL: not accepting */
+    int listener_paused;
+    int draining;
+    struct gw_http_conn *conns;
+    int nconns;
+    int nrefused;                     /* of nconns, refused and closing */
+    int64_t body_held;                /* declared body bytes of the requests in flight */
+};
 
 static void on_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
 
 /* --- tracking --------------------------------------------------------------- */
 
-static struct conn *shed_victim(struct gw_http *http, double now);
+static struct gw_http_conn *shed_victim(struct gw_http_conns *cs, double now);
 
 /* The listener pauses only at the cap with nothing to shed (all busy). */
 static void
-update_listener(struct gw_http *http)
+update_listener(struct gw_http_conns *cs)
 {
-    int full = http->nconns - http->nrefused >= http->limits.max_connections &&
-               shed_victim(http, gw_monotonic()) == NULL;
-    if (http->listener == NULL || http->shutting_down)
+    int full;
+    if (cs->listener == NULL)
         return;
-    if (full && !http->listener_paused) {
-        evconnlistener_disable(http->listener);
-        http->listener_paused = 1;
+    full = cs->nconns - cs->nrefused >= cs->limits.max_connections &&
+           shed_victim(cs, gw_monotonic()) == NULL;
+    if (full && !cs->listener_paused) {
+        evconnlistener_disable(cs->listener);
+        cs->listener_paused = 1;
         gw_log(GW_LOG_WARN, "connection cap reached with every connection busy; pausing accept",
                NULL);
-    } else if (!full && http->listener_paused) {
-        evconnlistener_enable(http->listener);
-        http->listener_paused = 0;
+    } else if (!full && cs->listener_paused) {
+        evconnlistener_enable(cs->listener);
+        cs->listener_paused = 0;
     }
 }
 
 static void
-release_body(struct conn *c)
+release_body(struct gw_http_conn *c)
 {
-    c->http->body_held -= c->reserved;
+    c->cs->body_held -= c->reserved;
     c->reserved = 0;
 }
 
 static void
-conn_release(struct conn *c)
+conn_release(struct gw_http_conn *c)
 {
-    struct gw_http *http = c->http;
+    struct gw_http_conns *cs = c->cs;
     if (c->prev != NULL)
         c->prev->next = c->next;
     else
-        http->conns = c->next;
+        cs->conns = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
-    http->nconns--;
+    cs->nconns--;
     if (c->state == CONN_REFUSED)
-        http->nrefused--;
+        cs->nrefused--;
     release_body(c);
     evbuffer_remove_cb(bufferevent_get_input(c->bev), on_conn_input, c);
     bufferevent_decref(c->bev);
     free(c->head);
     free(c);
-    update_listener(http);
-    gw_http_check_drained(http);
+    update_listener(cs);
+    cs->hooks.released(cs->hooks.ctx);
 }
 
 static void
@@ -119,7 +158,7 @@ on_conn_close(struct evhttp_connection *evcon, void *arg)
 
 /* 1 if evhttp has already let go of the bufferevent (it clears the callbacks). */
 static int
-conn_gone(struct conn *c)
+conn_gone(struct gw_http_conn *c)
 {
     bufferevent_data_cb readcb = NULL;
     bufferevent_getcb(c->bev, &readcb, NULL, NULL, NULL);
@@ -127,7 +166,7 @@ conn_gone(struct conn *c)
 }
 
 static void
-conn_attach(struct conn *c)
+conn_attach(struct gw_http_conn *c)
 {
     void *cbarg = NULL;
     bufferevent_getcb(c->bev, NULL, NULL, NULL, &cbarg);
@@ -138,7 +177,7 @@ conn_attach(struct conn *c)
 static void
 on_attach(evutil_socket_t fd, short what, void *arg)
 {
-    struct conn *c = arg;
+    struct gw_http_conn *c = arg;
     (void)fd;
     (void)what;
     if (c->evcon == NULL && c->state != CONN_REFUSED) {
@@ -151,7 +190,7 @@ on_attach(evutil_socket_t fd, short what, void *arg)
 
 /* Ends a connection that is idle between requests: evhttp sees EOF and frees it. */
 static void
-conn_hang_up(struct conn *c)
+conn_hang_up(struct gw_http_conn *c)
 {
     evutil_socket_t s = bufferevent_getfd(c->bev);
     if (s >= 0)
@@ -160,14 +199,14 @@ conn_hang_up(struct conn *c)
 
 /* 1 if a reply is still being written: an idle connection is not idle yet. */
 static int
-replying(const struct conn *c)
+replying(const struct gw_http_conn *c)
 {
     return evbuffer_get_length(bufferevent_get_output(c->bev)) > 0;
 }
 
 /* 1 if the client's next bytes are in the socket, not yet read. */
 static int
-bytes_waiting(const struct conn *c)
+bytes_waiting(const struct gw_http_conn *c)
 {
     int n = 0;
     evutil_socket_t s = bufferevent_getfd(c->bev);
@@ -177,7 +216,7 @@ bytes_waiting(const struct conn *c)
 /* --- refusing a request before evhttp reads it ------------------------------- */
 
 static void
-refused_close(struct conn *c)
+refused_close(struct gw_http_conn *c)
 {
     /* evhttp frees the bufferevent and calls on_conn_close, which frees c. */
     evhttp_connection_free(c->evcon);
@@ -186,7 +225,7 @@ refused_close(struct conn *c)
 static void
 on_refused_read(struct bufferevent *bev, void *arg)
 {
-    struct conn *c = arg;
+    struct gw_http_conn *c = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
     c->dropped += evbuffer_get_length(in);
     evbuffer_drain(in, evbuffer_get_length(in));
@@ -197,7 +236,7 @@ on_refused_read(struct bufferevent *bev, void *arg)
 static void
 on_refused_write(struct bufferevent *bev, void *arg)
 {
-    struct conn *c = arg;
+    struct gw_http_conn *c = arg;
     /* The answer is out: no more to send; keep reading until EOF or the linger ends. */
     evutil_socket_t s = bufferevent_getfd(bev);
     if (s >= 0)
@@ -209,7 +248,7 @@ on_refused_write(struct bufferevent *bev, void *arg)
 static void
 on_refused_event(struct bufferevent *bev, short what, void *arg)
 {
-    struct conn *c = arg;
+    struct gw_http_conn *c = arg;
     /* The client finished sending while the answer is still going out: let it go out. */
     if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_TIMEOUT) &&
         evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
@@ -235,14 +274,14 @@ status_text(int status)
 
 /* The bytes of the head to read: the whole head, or what came of it (refused early). */
 static size_t
-head_size(const struct conn *c)
+head_size(const struct gw_http_conn *c)
 {
     return c->head_end != 0 ? c->head_end : c->head_len;
 }
 
 /* A header of the request head (first match, case-insensitive) into out; 0 if absent. */
 static int
-head_header(const struct conn *c, const char *name, char *out, size_t outlen)
+head_header(const struct gw_http_conn *c, const char *name, char *out, size_t outlen)
 {
     size_t n = strlen(name);
     const char *p = c->head, *end = c->head + head_size(c);
@@ -274,7 +313,7 @@ head_header(const struct conn *c, const char *name, char *out, size_t outlen)
 
 /* The request path of the head ("" if unreadable). */
 static void
-head_path(const struct conn *c, char *out, size_t outlen)
+head_path(const struct gw_http_conn *c, char *out, size_t outlen)
 {
     const char *sp = c->head != NULL ? memchr(c->head, ' ', head_size(c)) : NULL;
     size_t len = 0;
@@ -290,9 +329,9 @@ head_path(const struct conn *c, char *out, size_t outlen)
 }
 
 static void
-conn_refuse(struct conn *c, int status, const char *reason)
+conn_refuse(struct gw_http_conn *c, int status, const char *reason)
 {
-    struct gw_http *http = c->http;
+    struct gw_http_conns *cs = c->cs;
     struct timeval linger = {LINGER_SECONDS, 0};
     char path[128], event[64], date[40], response[512], code[GW_INT_TEXT];
     int n;
@@ -308,14 +347,11 @@ conn_refuse(struct conn *c, int status, const char *reason)
     head_header(c, "X-GitHub-Event", event, sizeof(event));
     gw_log(GW_LOG_WARN, "request refused before its body", "status", gw_int_text(status, code),
            "path", path, "reason", reason, NULL);
-    if (http->on_reject != NULL)
-        http->on_reject(http->reject_arg, path[0] != '\0' ? path : NULL,
-                        event[0] != '\0' ? event : NULL, status);
-    gw_http_observe(http, gw_http_route_of(http, path), status, c->state_since);
+    cs->hooks.refused(cs->hooks.ctx, path, event, status, c->state_since);
     release_body(c);
     c->state = CONN_REFUSED;   /* closing: no longer counts towards the cap */
-    http->nrefused++;
-    update_listener(http);
+    cs->nrefused++;
+    update_listener(cs);
 
     n = snprintf(response, sizeof(response),
                  "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n"
@@ -332,7 +368,7 @@ conn_refuse(struct conn *c, int status, const char *reason)
 
 /* Offset just past the blank line ending the head, or 0 when not there yet. */
 static size_t
-head_complete(const struct conn *c)
+head_complete(const struct gw_http_conn *c)
 {
     for (size_t i = c->scan; i < c->head_len; i++) {
         if (c->head[i] != '\n')
@@ -360,11 +396,6 @@ content_length(const char *v, size_t len)
     return n;
 }
 
-/*
- * The head is complete: checks the request line, the header lines and the
- * framing. Returns the declared body length (0 without one), or -1 after
- * refusing.
- */
 /* "METHOD SP target SP HTTP/1.x": what evhttp would otherwise refuse with HTML. */
 static int
 valid_request_line(const char *p, const char *le)
@@ -385,8 +416,13 @@ valid_request_line(const char *p, const char *le)
     return 1;
 }
 
+/*
+ * The head is complete: checks the request line, the header lines and the
+ * framing. Returns the declared body length (0 without one), or -1 after
+ * refusing.
+ */
 static int64_t
-check_head(struct conn *c)
+check_head(struct gw_http_conn *c)
 {
     const char *p = c->head, *end = c->head + c->head_end;
     int64_t length = -3;   /* none yet */
@@ -449,24 +485,24 @@ check_head(struct conn *c)
 }
 
 static void
-head_done(struct conn *c)
+head_done(struct gw_http_conn *c)
 {
-    struct gw_http *http = c->http;
+    struct gw_http_conns *cs = c->cs;
     int64_t length = check_head(c), hold;
 
     if (length == -1)
         return;
-    if (length > http->limits.max_body) {
+    if (length > cs->limits.max_body) {
         conn_refuse(c, 413, "request body over KAIZEN_MAX_BODY");
         return;
     }
     hold = length;
-    if (hold > 0 && http->body_held + hold > http->limits.max_inflight_body) {
+    if (hold > 0 && cs->body_held + hold > cs->limits.max_inflight_body) {
         conn_refuse(c, 503, "too many request bodies in flight; retry shortly");
         return;
     }
     c->reserved = hold;
-    http->body_held += hold;
+    cs->body_held += hold;
     c->body_left = length - (int64_t)(c->head_len - c->head_end);
     if (c->body_left <= 0) {
         c->body_left = 0;
@@ -474,13 +510,13 @@ head_done(struct conn *c)
     } else {
         c->state = CONN_BODY;
     }
-    update_listener(http);   /* one fewer connection that could be shed */
+    update_listener(cs);   /* one fewer connection that could be shed */
 }
 
 static void
 on_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
-    struct conn *c = arg;
+    struct gw_http_conn *c = arg;
     size_t want;
 
     if (info->n_added == 0)
@@ -495,8 +531,8 @@ on_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *a
         /* fall through */
     case CONN_HEAD:
         want = info->n_added;
-        if (c->head_len + want > MAX_HEADERS_SIZE)
-            want = MAX_HEADERS_SIZE - c->head_len;
+        if (c->head_len + want > GW_HTTP_MAX_HEADERS)
+            want = GW_HTTP_MAX_HEADERS - c->head_len;
         if (c->head_cap < c->head_len + want) {
             size_t cap = c->head_cap ? c->head_cap : 1024;
             while (cap < c->head_len + want)
@@ -515,7 +551,7 @@ on_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *a
         c->head_len += want;
         if ((c->head_end = head_complete(c)) != 0)
             head_done(c);
-        else if (c->head_len >= MAX_HEADERS_SIZE)
+        else if (c->head_len >= GW_HTTP_MAX_HEADERS)
             conn_refuse(c, 431, "request headers over 16 KiB");
         else
             c->scan = c->head_len > 3 ? c->head_len - 3 : 0;
@@ -539,12 +575,12 @@ on_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *a
  * idle keep-alive, else the head that has sent the fewest bytes for the
  * longest. NULL when every connection carries a body or a request.
  */
-static struct conn *
-shed_victim(struct gw_http *http, double now)
+static struct gw_http_conn *
+shed_victim(struct gw_http_conns *cs, double now)
 {
-    struct conn *idle = NULL, *slow = NULL;
+    struct gw_http_conn *idle = NULL, *slow = NULL;
     double slow_rate = 0;
-    for (struct conn *c = http->conns; c != NULL; c = c->next) {
+    for (struct gw_http_conn *c = cs->conns; c != NULL; c = c->next) {
         if (c->state == CONN_IDLE && c->busy == 0 && !replying(c) && !bytes_waiting(c)) {
             if (idle == NULL || c->state_since < idle->state_since)
                 idle = c;
@@ -560,22 +596,55 @@ shed_victim(struct gw_http *http, double now)
     return idle != NULL ? idle : slow;
 }
 
-struct bufferevent *
-gw_http_conn_bev(struct event_base *base, void *arg)
+struct gw_http_conns *
+gw_http_conns_new(const struct gw_http_limits *limits, const struct gw_http_conn_hooks *hooks)
 {
-    struct gw_http *http = arg;
+    struct gw_http_conns *cs = calloc(1, sizeof(*cs));
+    if (cs == NULL)
+        return NULL;
+    cs->limits = *limits;
+    cs->hooks = *hooks;
+    return cs;
+}
+
+void
+gw_http_conns_free(struct gw_http_conns *cs)
+{
+    if (cs == NULL)
+        return;
+    cs->listener = NULL;   /* evhttp_free freed it */
+    while (cs->conns != NULL)
+        conn_release(cs->conns);
+    free(cs);
+}
+
+void
+gw_http_conns_set_listener(struct gw_http_conns *cs, struct evconnlistener *listener)
+{
+    cs->listener = listener;
+}
+
+int
+gw_http_conns_open(const struct gw_http_conns *cs)
+{
+    return cs->nconns;
+}
+
+struct bufferevent *
+gw_http_conns_bev(struct event_base *base, void *arg)
+{
+    struct gw_http_conns *cs = arg;
     struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-    struct conn *c = calloc(1, sizeof(*c));
+    struct gw_http_conn *c = calloc(1, sizeof(*c));
     static const struct timeval now = {0, 0};
 
     if (bev == NULL || c == NULL) {
         free(c);
         return bev; /* untracked, still served */
     }
-    if (http->nconns - http->nrefused >= http->limits.max_connections) {
-        struct conn *victim = shed_victim(http, gw_monotonic());
+    if (cs->nconns - cs->nrefused >= cs->limits.max_connections) {
+        struct gw_http_conn *victim = shed_victim(cs, gw_monotonic());
         if (victim != NULL) {
-            http->shed++;
             if (victim->state == CONN_HEAD)
                 conn_refuse(victim, 503, "connection shed at the connection cap");
             else
@@ -583,34 +652,34 @@ gw_http_conn_bev(struct event_base *base, void *arg)
         }
     }
     bufferevent_incref(bev);
-    c->http = http;
+    c->cs = cs;
     c->bev = bev;
     c->since = c->state_since = gw_monotonic();
     c->state = CONN_IDLE;
-    c->next = http->conns;
-    if (http->conns != NULL)
-        http->conns->prev = c;
-    http->conns = c;
-    http->nconns++;
+    c->next = cs->conns;
+    if (cs->conns != NULL)
+        cs->conns->prev = c;
+    cs->conns = c;
+    cs->nconns++;
     evbuffer_add_cb(bufferevent_get_input(bev), on_conn_input, c);
     /* evhttp creates the connection right after this returns. */
     event_base_once(base, -1, EV_TIMEOUT, on_attach, c, &now);
-    update_listener(http);
+    update_listener(cs);
     return bev;
 }
 
-struct conn *
-gw_http_conn_find(struct gw_http *http, struct evhttp_request *evreq)
+struct gw_http_conn *
+gw_http_conns_dispatch(struct gw_http_conns *cs, struct evhttp_request *evreq)
 {
     struct evhttp_connection *evcon = evhttp_request_get_connection(evreq);
     struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
-    for (struct conn *c = http->conns; c != NULL; c = c->next) {
+    for (struct gw_http_conn *c = cs->conns; c != NULL; c = c->next) {
         if (c->bev == bev) {
             if (c->evcon == NULL)
                 conn_attach(c);
             c->busy++;
             c->state = CONN_BUSY;
-            update_listener(http);
+            update_listener(cs);
             return c;
         }
     }
@@ -618,7 +687,7 @@ gw_http_conn_find(struct gw_http *http, struct evhttp_request *evreq)
 }
 
 void
-gw_http_conn_replied(struct conn *c)
+gw_http_conn_replied(struct gw_http_conn *c)
 {
     c->busy--;
     c->since = c->state_since = gw_monotonic();
@@ -626,14 +695,21 @@ gw_http_conn_replied(struct conn *c)
     /* Bytes already waiting are a pipelined request: evhttp's, unguarded. */
     if (c->busy == 0)
         c->state = evbuffer_get_length(bufferevent_get_input(c->bev)) > 0 ? CONN_WAIT : CONN_IDLE;
-    update_listener(c->http);   /* an idle connection can be shed again */
+    update_listener(c->cs);   /* an idle connection can be shed again */
 }
 
 void
-gw_http_conn_sweep(struct gw_http *http)
+gw_http_conns_drain(struct gw_http_conns *cs)
+{
+    cs->draining = 1;
+    gw_http_conns_sweep(cs);
+}
+
+void
+gw_http_conns_sweep(struct gw_http_conns *cs)
 {
     double now = gw_monotonic();
-    struct conn *c = http->conns, *next;
+    struct gw_http_conn *c = cs->conns, *next;
 
     for (; c != NULL; c = next) {
         next = c->next;
@@ -643,21 +719,14 @@ gw_http_conn_sweep(struct gw_http *http)
         }
         if (c->busy > 0 || c->state == CONN_REFUSED || replying(c))
             continue;
-        if (c->state == CONN_HEAD && now - c->state_since > (double)http->limits.header_timeout)
+        if (c->state == CONN_HEAD && now - c->state_since > (double)cs->limits.header_timeout)
             conn_refuse(c, 408, "request headers not received within KAIZEN_HEADER_TIMEOUT");
-        else if (c->state == CONN_IDLE && http->shutting_down && c->rx > 0 && !bytes_waiting(c))
+        else if (c->state == CONN_IDLE && cs->draining && c->rx > 0 && !bytes_waiting(c))
             conn_hang_up(c);   /* draining: idle keep-alives go now */
-        else if (c->state == CONN_IDLE && http->shutting_down && c->rx == 0 &&
-                 now - c->since > (double)http->limits.header_timeout)
+        else if (c->state == CONN_IDLE && cs->draining && c->rx == 0 &&
+                 now - c->since > (double)cs->limits.header_timeout)
             conn_hang_up(c);   /* a new connection that never sent a request */
-        else if (now - c->since > (double)http->limits.request_timeout)
+        else if (now - c->since > (double)cs->limits.request_timeout)
             conn_hang_up(c);
     }
-}
-
-void
-gw_http_conn_free_all(struct gw_http *http)
-{
-    while (http->conns != NULL)
-        conn_release(http->conns);
 }

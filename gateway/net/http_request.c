@@ -1,16 +1,16 @@
 /* What a handler reads from its request and how it answers (net/http.h). */
+#include "gateway/net/http.h"
+
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/util.h>
 #include <jansson.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 
-#include "gateway/core/dates.h"
-#include "gateway/net/http_internal.h"
+#include "gateway/net/http_request.h"
 #include "gateway/util/utf8.h"
-#include "gateway/util/prometheus.h"
 
 /* --- accessors ------------------------------------------------------------- */
 
@@ -18,6 +18,26 @@ const char *
 gw_request_header(const struct gw_request *req, const char *name)
 {
     return evhttp_find_header(evhttp_request_get_input_headers(req->evreq), name);
+}
+
+void
+gw_request_headers(const struct gw_request *req, struct gw_header *want, size_t n)
+{
+    const struct evkeyval *h;
+    size_t missing = n;
+
+    for (size_t i = 0; i < n; i++)
+        want[i].value = NULL;
+    TAILQ_FOREACH(h, evhttp_request_get_input_headers(req->evreq), next) {
+        for (size_t i = 0; i < n; i++) {
+            if (want[i].value == NULL && evutil_ascii_strcasecmp(h->key, want[i].name) == 0) {
+                want[i].value = h->value;
+                if (--missing == 0)
+                    return;
+                break;
+            }
+        }
+    }
 }
 
 const char *
@@ -81,23 +101,12 @@ gw_reply_header(struct gw_request *req, const char *name, const char *value)
 void
 gw_reply_buffer(struct gw_request *req, int code, const char *content_type, struct evbuffer *body)
 {
-    struct gw_http *http = req->http;
-
     if (content_type != NULL)
         gw_reply_header(req, "Content-Type", content_type);
-    if (http->shutting_down)
+    if (req->hooks->closing(req))
         gw_reply_header(req, "Connection", "close");
     evhttp_send_reply(req->evreq, code, NULL, body);
-
-    gw_http_observe(http, req->route, code, req->started);
-
-    if (req->conn != NULL)
-        gw_http_conn_replied(req->conn);
-    evhttp_clear_headers(&req->query);
-    free(req->tail);
-    free(req);
-    http->inflight--;
-    gw_http_check_drained(http);
+    req->hooks->replied(req, code);
 }
 
 void

@@ -7,6 +7,7 @@
 #include "gateway/core/dates.h"
 #include "gateway/store/keys.h"
 #include "gateway/store/row.h"
+#include "gateway/util/log.h"
 #include "gateway/util/parse.h"
 #include "lua_scripts.h"
 
@@ -232,6 +233,77 @@ gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
     }
     a.durable = 1; /* someone is told it happened */
     gw_redis_eval_args(s->redis, &s->apply, &a, on_applied, c);
+}
+
+/* A batch: bounded scripts, one after the other, each the next GW_TICKETS_BATCH changes. */
+
+struct batch_call {
+    struct gw_tickets *s;
+    int64_t ttl;
+    const struct gw_ticket_change *changes;
+    size_t n, sent;                   /* changes[0..sent) are in scripts sent */
+    struct gw_apply_result *results;  /* n of them */
+    struct gw_apply_outcome out;
+    gw_apply_batch_cb cb;
+    void *arg;
+};
+
+static void batch_send(struct batch_call *b);
+
+static void
+on_batch_applied(const struct gw_apply_result *results, size_t n,
+                 const struct gw_redis_error *err, void *arg)
+{
+    struct batch_call *b = arg;
+
+    if (err != NULL) {
+        b->out.failed = b->sent - b->out.nresults;
+    } else {
+        memcpy(b->results + b->out.nresults, results, n * sizeof(*results));
+        for (size_t i = 0; i < n; i++) {
+            if (results[i].status == GW_APPLY_STALE)
+                b->out.stale++;
+            else
+                b->out.applied++;
+        }
+        b->out.nresults += n;
+        if (b->sent < b->n) {
+            batch_send(b);
+            return;
+        }
+    }
+    b->cb(&b->out, err, b->arg);
+    free(b->results);
+    free(b);
+}
+
+static void
+batch_send(struct batch_call *b)
+{
+    size_t first = b->sent, n = b->n - first < GW_TICKETS_BATCH ? b->n - first : GW_TICKETS_BATCH;
+
+    b->sent += n;
+    gw_tickets_apply(b->s, NULL, b->ttl, &b->changes[first], n, on_batch_applied, b);
+}
+
+void
+gw_tickets_apply_batch(struct gw_tickets *s, int64_t ttl, const struct gw_ticket_change *changes,
+                       size_t n, gw_apply_batch_cb cb, void *arg)
+{
+    struct batch_call *b = calloc(1, sizeof(*b));
+
+    if (b == NULL || (b->results = calloc(n, sizeof(*b->results))) == NULL) {
+        gw_log(GW_LOG_ERROR, "out of memory applying a batch of ticket changes", NULL);
+        abort();
+    }
+    b->s = s;
+    b->ttl = ttl;
+    b->changes = changes;
+    b->n = n;
+    b->out.results = b->results;
+    b->cb = cb;
+    b->arg = arg;
+    batch_send(b);
 }
 
 /* An ack: where the ticket's notice went is read first (its queue is a key), then the ack. */

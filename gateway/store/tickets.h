@@ -65,6 +65,38 @@ void gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
                       void *arg);
 
 /*
+ * What gw_tickets_apply_batch did. results[i] is the result of changes[i]
+ * for i < nresults (the scripts that ran); applied and stale count them.
+ * failed: the changes of the script that failed (0 when none did).
+ */
+struct gw_apply_outcome {
+    const struct gw_apply_result *results;
+    size_t nresults;
+    size_t applied, stale, failed;
+};
+/*
+ * out is always set. err (NULL when every script ran) is the failed
+ * script's: its changes were not applied or, after a timeout or a lost
+ * connection, maybe they were.
+ */
+typedef void (*gw_apply_batch_cb)(const struct gw_apply_outcome *out,
+                                  const struct gw_redis_error *err, void *arg);
+
+/*
+ * Applies changes[0..n) (n >= 1, ops other than NONE), however many, without
+ * a delivery id: in scripts of at most GW_TICKETS_BATCH changes, one after
+ * the other, so that no script holds Redis long and other clients' commands
+ * run between them. Each script has its own deadline. The first that fails
+ * ends the call: the changes after it are not sent, and applying all of
+ * them again is safe (idempotent). One callback, with the aggregate
+ * outcome. changes are borrowed until the callback.
+ */
+#define GW_TICKETS_BATCH 250
+void gw_tickets_apply_batch(struct gw_tickets *s, int64_t ttl,
+                            const struct gw_ticket_change *changes, size_t n,
+                            gw_apply_batch_cb cb, void *arg);
+
+/*
  * An Acknowledge click on an SLA-breach notice: ticket id acknowledged by
  * `by` at `at` (Unix seconds), recorded once in its row (acked_by,
  * acked_at), with the edit of its notice. GW_ACK_UNKNOWN: no such open ticket.
