@@ -123,8 +123,7 @@ on_canary_applied(enum gw_canary_status status, int was_paged, const struct gw_r
 
 /* deployment / deployment_status: canaries (start, end, promotion). */
 static void
-handle_deployment(struct delivery *d, const char *event, const struct gw_jval *payload,
-                  const char *key)
+handle_deployment(struct delivery *d, const char *event, const struct gw_jval *payload)
 {
     const struct gw_webhook_opts *o = &d->h->opts;
     char err[256];
@@ -140,7 +139,7 @@ handle_deployment(struct delivery *d, const char *event, const struct gw_jval *p
         finish(d, 202, "ignored", NULL);
         return;
     }
-    gw_canaries_apply(d->h->canaries, key, o->delivery_ttl, &d->canary, on_canary_applied, d);
+    gw_canaries_apply(d->h->canaries, d->id, o->delivery_ttl, &d->canary, on_canary_applied, d);
 }
 
 static void
@@ -157,7 +156,7 @@ on_github(struct gw_request *req, void *arg)
     struct delivery *d;
     const char *body, *event, *delivery_id, *text;
     size_t len, json_len = 0;
-    char err[256], key[MAX_DELIVERY_ID + 16];
+    char err[256];
     int status = 400;
     char *owned = NULL;
     struct gw_jdoc *doc = NULL;
@@ -220,15 +219,13 @@ on_github(struct gw_request *req, void *arg)
     if (strcmp(event, "ping") == 0) {
         finish(d, 200, "pong", NULL);
     } else if (strcmp(event, "issues") != 0) {
-        snprintf(key, sizeof(key), "github:%s", d->id);
-        handle_deployment(d, event, payload, key);
+        handle_deployment(d, event, payload);
     } else if (gw_github_issue_change(payload, &o->github, &d->change, err, sizeof(err)) != 0) {
         finish(d, 400, "invalid", err);
     } else if (d->change.op == GW_OP_NONE) {
         finish(d, 202, "ignored", NULL);
     } else {
-        snprintf(key, sizeof(key), "github:%s", d->id);
-        gw_tickets_apply(h->tickets, key, o->delivery_ttl, &d->change, 1, on_applied, d);
+        gw_tickets_apply(h->tickets, d->id, o->delivery_ttl, &d->change, 1, on_applied, d);
     }
     gw_jdoc_free(doc);   /* every field used was copied into the change */
     free(owned);

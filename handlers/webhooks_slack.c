@@ -17,6 +17,7 @@
 
 #include "gateway/core/dates.h"
 #include "gateway/core/hmac.h"
+#include "gateway/core/wire.h"
 #include "gateway/core/payload.h"
 #include "gateway/store/canaries.h"
 #include "gateway/store/tickets.h"
@@ -78,12 +79,11 @@ clicker(const struct gw_jval *payload, char *out, size_t len)
 }
 
 /*
- * What the click acknowledges: the value of the gateway's button or menu
- * ("canary:<id>" or "ticket:<id>"), *ticket set for a ticket; or NULL with
- * the 400's reason.
+ * What the click acknowledges: the id in the value of the gateway's button
+ * or menu (core/wire.h), and its kind; or NULL with the 400's reason.
  */
 static const char *
-acked_target(const struct gw_jval *payload, int *ticket, const char **why)
+acked_target(const struct gw_jval *payload, enum gw_ack_kind *kind, const char **why)
 {
     const char *type = gw_jstr(gw_jget(payload, "type"));
     const struct gw_jval *actions = gw_jget(payload, "actions");
@@ -93,21 +93,22 @@ acked_target(const struct gw_jval *payload, int *ticket, const char **why)
     const char *id = gw_jstr(gw_jget(action, "action_id"));
     const char *value = gw_jstr(gw_jget(action, "value"));
 
+    const char *target;
+
     if (value == NULL)   /* the menu of a grouped breach notice */
         value = gw_jstr(gw_jget(gw_jget(action, "selected_option"), "value"));
-    *ticket = value != NULL && strncmp(value, "ticket:", 7) == 0;
+    target = gw_wire_button_parse(value, kind);
     if (type == NULL || strcmp(type, EVENT) != 0)
         *why = "payload.type: only block_actions (button clicks) are handled";
     else if (action == NULL || id == NULL)
         *why = "payload.actions[0].action_id: missing";
     else if (strcmp(id, GW_ACK_ACTION) != 0)
         *why = "payload.actions[0].action_id: unknown action (the gateway's button is kz_ack)";
-    else if (*ticket ? !gw_ticket_id_valid(value + 7)
-                     : value == NULL || strncmp(value, "canary:", 7) != 0 ||
-                           !gw_canary_id_valid(value + 7))
+    else if (target == NULL || (*kind == GW_ACK_TICKET ? !gw_ticket_id_valid(target)
+                                                       : !gw_canary_id_valid(target)))
         *why = "payload.actions[0].value: not canary:<id> or ticket:<id>";
     else
-        return value + 7;
+        return target;
     return NULL;
 }
 
@@ -124,7 +125,8 @@ on_slack(struct gw_request *req, void *arg)
     const char *body, *text, *target, *why = NULL;
     char err[256], by[BY_MAX];
     size_t len, json_len;
-    int status = 400, ticket = 0;
+    enum gw_ack_kind kind = GW_ACK_CANARY;
+    int status = 400;
     char *owned = NULL;
     enum gw_slack_sig sig;
     struct gw_jdoc *doc = NULL;
@@ -163,7 +165,7 @@ on_slack(struct gw_request *req, void *arg)
         reply(h, req, 400, "invalid", "payload: not a JSON object");
         return;
     }
-    target = acked_target(payload, &ticket, &why);
+    target = acked_target(payload, &kind, &why);
     if (target != NULL && clicker(payload, by, sizeof(by)) != 0)
         why = "payload.user: no username, name or id";
     if (why != NULL) {
@@ -178,9 +180,9 @@ on_slack(struct gw_request *req, void *arg)
     }
     c->h = h;
     c->req = req;
-    gw_log(GW_LOG_INFO, "slack: acknowledge", ticket ? "ticket" : "canary", target, "by", by,
-           NULL);
-    if (ticket)
+    gw_log(GW_LOG_INFO, "slack: acknowledge", kind == GW_ACK_TICKET ? "ticket" : "canary", target,
+           "by", by, NULL);
+    if (kind == GW_ACK_TICKET)
         gw_tickets_ack(h->tickets, target, by, gw_now(), on_acked, c);
     else
         gw_canaries_ack(h->canaries, target, by, gw_now(), on_acked, c);

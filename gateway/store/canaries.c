@@ -353,15 +353,19 @@ read_targets(struct apply_call *ac)
 }
 
 void
-gw_canaries_apply(struct gw_canaries *c, const char *delivery, int64_t ttl,
+gw_canaries_apply(struct gw_canaries *c, const char *github_delivery, int64_t ttl,
                   const struct gw_canary_change *change, gw_canary_cb cb, void *arg)
 {
     const struct gw_canary *k = &change->canary;
     struct apply_call *ac = calloc(1, sizeof(*ac));
     const char *id = k->id;
     struct gw_redis_args a;
+    char buf[GW_KEY_DELIVERY_LEN];
 
-    if (ac == NULL || (delivery != NULL && (ac->delivery = gw_key(GW_KEY_DELIVERY, delivery)) == NULL))
+    if (ac == NULL || (github_delivery != NULL &&
+                       ((ac->delivery = gw_key_github_delivery(buf, sizeof(buf), github_delivery)) ==
+                            NULL ||
+                        (ac->delivery = strdup(ac->delivery)) == NULL)))
         abort();
     ac->c = c;
     ac->cb = cb;

@@ -48,12 +48,12 @@ typedef void (*gw_canary_cb)(enum gw_canary_status status, int was_paged,
                              const struct gw_redis_error *err, void *arg);
 
 /*
- * Applies change (borrowed for the call). delivery (may be NULL) is the
- * idempotency key, recorded with ttl. An end or promotion reads the
+ * Applies change (borrowed for the call). github_delivery (may be NULL) is
+ * the X-GitHub-Delivery that carried it, the idempotency key, recorded with ttl. An end or promotion reads the
  * canaries first, then ends them in one script with the PagerDuty resolves
  * and Slack edits of those that were paged.
  */
-void gw_canaries_apply(struct gw_canaries *c, const char *delivery, int64_t ttl,
+void gw_canaries_apply(struct gw_canaries *c, const char *github_delivery, int64_t ttl,
                        const struct gw_canary_change *change, gw_canary_cb cb, void *arg);
 
 /* canaries[0..n): valid only during the callback. */

@@ -35,6 +35,13 @@ gw_key(enum gw_key_kind kind, const char *rest)
 }
 
 char *
+gw_key_github_delivery(char *buf, size_t len, const char *delivery_id)
+{
+    int n = snprintf(buf, len, "%sgithub:%s", prefixes[GW_KEY_DELIVERY], delivery_id);
+    return n >= 0 && (size_t)n < len ? buf : NULL;
+}
+
+char *
 gw_legacy_key_rename(const char *legacy, int *drop)
 {
     /* Expiring keys: same rest, new prefix. */

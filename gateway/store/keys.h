@@ -160,6 +160,12 @@ void gw_ticket_keys(struct gw_redis_args *a);
 /* A malloc'd key name, or NULL when out of memory. */
 char *gw_key(enum gw_key_kind kind, const char *rest);
 
+/* The key of a GitHub delivery applied, {kz}:delivery:github:<X-GitHub-Delivery>, in buf;
+ * returns buf, or NULL when it does not fit (GW_KEY_DELIVERY_LEN always fits an id the
+ * handler accepts). */
+#define GW_KEY_DELIVERY_LEN 600
+char *gw_key_github_delivery(char *buf, size_t len, const char *delivery_id);
+
 /* The same in buf; returns buf, or NULL if it does not fit. */
 char *gw_key_buf(char *buf, size_t len, enum gw_key_kind kind, const char *rest);
 

@@ -178,7 +178,7 @@ notice_keys(struct gw_redis_args *a)
 }
 
 void
-gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
+gw_tickets_apply(struct gw_tickets *s, const char *github_delivery, int64_t ttl,
                  const struct gw_ticket_change *changes, size_t n, gw_apply_cb cb, void *arg)
 {
     struct apply_call *c = malloc(sizeof(*c));
@@ -203,15 +203,13 @@ gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
         if (key != tomb)
             free(key);
     }
-    if (delivery != NULL) {
-        char buf[600], *key = gw_key_buf(buf, sizeof(buf), GW_KEY_DELIVERY, delivery);
-        if (key == NULL && (key = gw_key(GW_KEY_DELIVERY, delivery)) == NULL)
-            abort();
+    if (github_delivery != NULL) {
+        char buf[GW_KEY_DELIVERY_LEN], *key = gw_key_github_delivery(buf, sizeof(buf), github_delivery);
+        if (key == NULL)
+            abort();   /* the handler takes ids that fit */
         gw_redis_args_key(&a, key);
-        if (key != buf)
-            free(key);
     }
-    gw_redis_args_int(&a, delivery != NULL);
+    gw_redis_args_int(&a, github_delivery != NULL);
     gw_redis_args_int(&a, s->routing.edits ? notice_keys(&a) : 0);
     gw_redis_args_str(&a, GW_WIRE_EDIT_PREFIX);
     for (size_t i = 0; i < n; i++) {

@@ -55,12 +55,13 @@ typedef void (*gw_apply_cb)(const struct gw_apply_result *results, size_t n,
                             const struct gw_redis_error *err, void *arg);
 
 /*
- * Applies changes[0..n) (n >= 1, ops other than NONE) atomically. delivery
- * (may be NULL) is the idempotency key "source:id", recorded with ttl
- * seconds in the same script; when it was seen before every result is
- * GW_APPLY_DUPLICATE. changes are borrowed for the call.
+ * Applies changes[0..n) (n >= 1, ops other than NONE) atomically.
+ * github_delivery (may be NULL) is the X-GitHub-Delivery that carried them,
+ * the idempotency key, recorded with ttl seconds in the same script; when it
+ * was seen before every result is GW_APPLY_DUPLICATE. changes are borrowed
+ * for the call.
  */
-void gw_tickets_apply(struct gw_tickets *s, const char *delivery, int64_t ttl,
+void gw_tickets_apply(struct gw_tickets *s, const char *github_delivery, int64_t ttl,
                       const struct gw_ticket_change *changes, size_t n, gw_apply_cb cb,
                       void *arg);
 
