@@ -4,13 +4,15 @@
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
 #include "gateway/core/dates.h"
+#include "gateway/net/redis/args.h"
+#include "gateway/net/redis/error.h"
+#include "gateway/net/redis/url.h"
 #include "gateway/net/redis_internal.h"
 #include "gateway/util/log.h"
 #include "gateway/util/prometheus.h"
@@ -109,22 +111,6 @@ ms_to_tv(int64_t ms)
 {
     struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
     return tv;
-}
-
-void
-gw_redis_script_init(struct gw_redis_script *s, const char *name, const char *source)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char digest[SHA_DIGEST_LENGTH];
-
-    s->name = name;
-    s->source = source;
-    SHA1((const unsigned char *)s->source, strlen(s->source), digest);
-    for (int i = 0; i < SHA_DIGEST_LENGTH; i++) {
-        s->sha[2 * i] = hex[digest[i] >> 4];
-        s->sha[2 * i + 1] = hex[digest[i] & 15];
-    }
-    s->sha[40] = '\0';
 }
 
 /* --- pendings ---------------------------------------------------------------- */
@@ -999,13 +985,6 @@ submit(struct gw_redis *r, const struct gw_redis_script *script, int durable, gw
 }
 
 void
-gw_redis_submit_formatted(struct gw_redis *r, const struct gw_redis_script *script, int durable,
-                          gw_redis_cb cb, void *privdata, char *cmd, size_t len)
-{
-    submit_pending(r, pending_take(r, script, cb, privdata, cmd, len), durable);
-}
-
-void
 gw_redis_command(struct gw_redis *r, gw_redis_cb cb, void *privdata, int argc,
                  const char **argv, const size_t *argvlen)
 {
@@ -1013,38 +992,14 @@ gw_redis_command(struct gw_redis *r, gw_redis_cb cb, void *privdata, int argc,
 }
 
 void
-gw_redis_eval(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_cb cb,
-              void *privdata, int numkeys, int argc, const char **argv, const size_t *argvlen)
+gw_redis_eval_args(struct gw_redis *r, const struct gw_redis_script *script,
+                   struct gw_redis_args *a, gw_redis_cb cb, void *privdata)
 {
-    gw_redis_eval_write(r, script, 0, cb, privdata, numkeys, argc, argv, argvlen);
-}
+    size_t len;
+    char *cmd = gw_redis_args_command(script, a, &len);
 
-void
-gw_redis_eval_write(struct gw_redis *r, const struct gw_redis_script *script, int durable,
-                    gw_redis_cb cb, void *privdata, int numkeys, int argc, const char **argv,
-                    const size_t *argvlen)
-{
-    const char **full = calloc((size_t)argc + 3, sizeof(char *));
-    size_t *lens = calloc((size_t)argc + 3, sizeof(size_t));
-    char nk[16];
-
-    if (full == NULL || lens == NULL) {
-        gw_log(GW_LOG_ERROR, "out of memory sending a Redis script", NULL);
-        abort();
-    }
-    snprintf(nk, sizeof(nk), "%d", numkeys);
-    full[0] = "EVALSHA";
-    full[1] = script->sha;
-    full[2] = nk;
-    for (int i = 0; i < 3; i++)
-        lens[i] = strlen(full[i]);
-    for (int i = 0; i < argc; i++) {
-        full[i + 3] = argv[i];
-        lens[i + 3] = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
-    }
-    submit(r, script, durable, cb, privdata, argc + 3, full, lens);
-    free(full);
-    free(lens);
+    submit_pending(r, pending_take(r, script, cb, privdata, cmd, len), a->durable);
+    gw_redis_args_clear(a);
 }
 
 struct gw_redis *

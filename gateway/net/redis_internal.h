@@ -18,15 +18,6 @@
 struct event_base;
 struct evdns_base;
 
-/* gw_redis_eval, for a write that is durable (WAIT for min_replicas) or not. */
-/* Sends a command already in the Redis protocol; takes cmd over (malloc'd). */
-void gw_redis_submit_formatted(struct gw_redis *r, const struct gw_redis_script *script,
-                               int durable, gw_redis_cb cb, void *privdata, char *cmd,
-                               size_t len);
-void gw_redis_eval_write(struct gw_redis *r, const struct gw_redis_script *script, int durable,
-                         gw_redis_cb cb, void *privdata, int numkeys, int argc, const char **argv,
-                         const size_t *argvlen);
-
 /* The Redis Cluster slot of every gateway key: CRC16 of the hash tag "kz". */
 int gw_redis_cluster_slot(const char *tag, size_t len);
 
