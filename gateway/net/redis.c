@@ -11,9 +11,12 @@
 
 #include "gateway/core/dates.h"
 #include "gateway/net/redis/args.h"
+#include "gateway/net/redis/ask.h"
+#include "gateway/net/redis/discover.h"
 #include "gateway/net/redis/error.h"
+#include "gateway/net/redis/resolve.h"
+#include "gateway/net/redis/sentinel.h"
 #include "gateway/net/redis/url.h"
-#include "gateway/net/redis_internal.h"
 #include "gateway/util/log.h"
 #include "gateway/util/prometheus.h"
 

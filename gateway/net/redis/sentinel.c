@@ -1,0 +1,170 @@
+/* The Sentinel watch: +switch-master on one Sentinel. */
+#include "gateway/net/redis/sentinel.h"
+
+#include <event2/event.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/net/redis/resolve.h"
+#include "gateway/util/log.h"
+
+struct gw_sentinel_watch {
+    struct event_base *base;
+    gw_switch_cb cb;
+    void *arg;
+    int port;
+    char *password, *master;
+    struct gw_resolve *resolve;
+    redisAsyncContext *ac;
+};
+
+static void
+watch_close(struct gw_sentinel_watch *w)
+{
+    if (w->ac != NULL) {
+        redisAsyncContext *ac = w->ac;
+        w->ac = NULL;
+        ac->data = NULL;
+        redisAsyncFree(ac);
+    }
+    gw_resolve_cancel(w->resolve);
+    w->resolve = NULL;
+}
+
+/* The watch ended by itself: say so once; the owner stops (frees) it. */
+static void
+watch_lost(struct gw_sentinel_watch *w)
+{
+    gw_switch_cb cb = w->cb;
+    watch_close(w);
+    w->cb = NULL;
+    if (cb != NULL)
+        cb(NULL, 0, w->arg);
+}
+
+static void
+on_watch_message(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    struct gw_sentinel_watch *w = ac->data;
+    redisReply *reply = reply_;
+    char name[256], old_ip[64], new_ip[64];
+    int old_port, new_port;
+    (void)privdata;
+
+    if (w == NULL)
+        return;
+    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+        if (reply != NULL)
+            gw_log(GW_LOG_WARN, "redis sentinel refused the watch", "error", reply->str, NULL);
+        w->ac = reply == NULL ? NULL : w->ac;
+        watch_lost(w);
+        return;
+    }
+    /* ["message", "+switch-master", "<master> <old ip> <old port> <new ip> <new port>"] */
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+        reply->element[2]->type != REDIS_REPLY_STRING ||
+        strcmp(reply->element[0]->str, "message") != 0)
+        return;
+    if (sscanf(reply->element[2]->str, "%255s %63s %d %63s %d", name, old_ip, &old_port, new_ip,
+               &new_port) == 5 &&
+        strcmp(name, w->master) == 0 && w->cb != NULL) {
+        gw_log(GW_LOG_INFO, "redis sentinel: the primary moved", "master", name, "to", new_ip,
+               NULL);
+        w->cb(new_ip, new_port, w->arg);
+    }
+}
+
+static void
+on_watch_disconnect(const redisAsyncContext *ac, int status)
+{
+    struct gw_sentinel_watch *w = ac->data;
+    (void)status;
+    if (w == NULL)
+        return;
+    w->ac = NULL;
+    watch_lost(w);
+}
+
+static void
+on_watch_connect(const redisAsyncContext *ac, int status)
+{
+    struct gw_sentinel_watch *w = ac->data;
+    if (w != NULL && status != REDIS_OK) {
+        ((redisAsyncContext *)ac)->data = NULL;
+        w->ac = NULL;
+        watch_lost(w);
+    }
+}
+
+static void
+on_watch_auth(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    redisReply *reply = reply_;
+    (void)privdata;
+    if (ac->data != NULL && reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+        gw_log(GW_LOG_WARN, "redis sentinel refused AUTH", "error", reply->str, NULL);
+        watch_lost(ac->data);
+    }
+}
+
+static void
+on_watch_resolved(const char *ip, const char *error, void *arg)
+{
+    struct gw_sentinel_watch *w = arg;
+    redisAsyncContext *ac;
+
+    w->resolve = NULL;
+    if (ip == NULL) {
+        gw_log(GW_LOG_WARN, "redis sentinel watch: cannot resolve", "error", error, NULL);
+        watch_lost(w);
+        return;
+    }
+    ac = redisAsyncConnect(ip, w->port);
+    if (ac == NULL || ac->err) {
+        if (ac != NULL)
+            redisAsyncFree(ac);
+        watch_lost(w);
+        return;
+    }
+    w->ac = ac;
+    ac->data = w;
+    redisLibeventAttach(ac, w->base);
+    redisAsyncSetConnectCallback(ac, on_watch_connect);
+    redisAsyncSetDisconnectCallback(ac, on_watch_disconnect);
+    if (w->password != NULL)
+        redisAsyncCommand(ac, on_watch_auth, NULL, "AUTH %s", w->password);
+    redisAsyncCommand(ac, on_watch_message, NULL, "SUBSCRIBE +switch-master");
+}
+
+struct gw_sentinel_watch *
+gw_sentinel_watch_start(struct event_base *base, struct evdns_base *dns, const char *host,
+                        int port, const char *password, const char *master, gw_switch_cb cb,
+                        void *arg)
+{
+    struct gw_sentinel_watch *w = calloc(1, sizeof(*w));
+
+    if (w == NULL || (w->master = strdup(master)) == NULL ||
+        (password != NULL && (w->password = strdup(password)) == NULL))
+        abort();
+    w->base = base;
+    w->cb = cb;
+    w->arg = arg;
+    w->port = port;
+    w->resolve = gw_resolve_start(base, dns, host, on_watch_resolved, w);
+    return w;
+}
+
+void
+gw_sentinel_watch_stop(struct gw_sentinel_watch *w)
+{
+    if (w == NULL)
+        return;
+    w->cb = NULL;
+    watch_close(w);
+    free(w->password);
+    free(w->master);
+    free(w);
+}
