@@ -7,6 +7,12 @@
  * Every command ends in exactly one callback, always from the event loop
  * and never inside the call that sent it: with a reply, or with an error
  * that says what went wrong (an error reply from Redis is an error too).
+ *
+ * The client is made of parts in gateway/net/redis/, one concern each:
+ * conn (the connection's state machine), pending (the command queue),
+ * durable (WAIT), cluster (MOVED, ASK), sentinel and discover (finding and
+ * following the primary), ask, resolve, url, args and error; client.c
+ * glues them behind this header.
  */
 #ifndef GW_REDIS_H
 #define GW_REDIS_H

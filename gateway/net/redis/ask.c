@@ -2,12 +2,12 @@
 #include "gateway/net/redis/ask.h"
 
 #include <event2/event.h>
-#include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/net/redis/conn.h"
 #include "gateway/net/redis/resolve.h"
 
 struct gw_redis_ask {
@@ -111,24 +111,22 @@ on_ask_resolved(const char *ip, const char *error, void *arg)
 {
     struct gw_redis_ask *q = arg;
     redisAsyncContext *ac;
+    char reason[128];
 
     q->resolve = NULL;
     if (ip == NULL) {
         ask_finish(q, NULL, error);
         return;
     }
-    ac = redisAsyncConnect(ip, q->port);
-    if (ac == NULL || ac->err) {
+    ac = gw_redis_conn_open(q->base, ip, q->port, NULL, reason, sizeof(reason));
+    if (ac == NULL) {
         char why[160];
-        snprintf(why, sizeof(why), "cannot connect: %s", ac != NULL ? ac->errstr : "out of memory");
-        if (ac != NULL)
-            redisAsyncFree(ac);
+        snprintf(why, sizeof(why), "cannot connect: %s", reason);
         ask_finish(q, NULL, why);
         return;
     }
     q->ac = ac;
     ac->data = q;
-    redisLibeventAttach(ac, q->base);
     redisAsyncSetConnectCallback(ac, on_ask_connect);
     redisAsyncSetDisconnectCallback(ac, on_ask_disconnect);
     /* hiredis queues these until connected; the last one carries a marker. */

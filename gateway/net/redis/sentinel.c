@@ -1,16 +1,20 @@
-/* The Sentinel watch: +switch-master on one Sentinel. */
+/* Following failovers: the Sentinel watch, +switch-master. */
 #include "gateway/net/redis/sentinel.h"
 
-#include <event2/event.h>
-#include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/net/redis.h"
+#include "gateway/net/redis/conn.h"
 #include "gateway/net/redis/resolve.h"
 #include "gateway/util/log.h"
 
+/* The new primary of the watched master (host valid during the call); host NULL: the watch was lost. */
+typedef void (*gw_switch_cb)(const char *host, int port, void *arg);
+
+/* A subscription to +switch-master on one Sentinel. */
 struct gw_sentinel_watch {
     struct event_base *base;
     gw_switch_cb cb;
@@ -115,6 +119,7 @@ on_watch_resolved(const char *ip, const char *error, void *arg)
 {
     struct gw_sentinel_watch *w = arg;
     redisAsyncContext *ac;
+    char why[160];
 
     w->resolve = NULL;
     if (ip == NULL) {
@@ -122,16 +127,13 @@ on_watch_resolved(const char *ip, const char *error, void *arg)
         watch_lost(w);
         return;
     }
-    ac = redisAsyncConnect(ip, w->port);
-    if (ac == NULL || ac->err) {
-        if (ac != NULL)
-            redisAsyncFree(ac);
+    ac = gw_redis_conn_open(w->base, ip, w->port, NULL, why, sizeof(why));
+    if (ac == NULL) {
         watch_lost(w);
         return;
     }
     w->ac = ac;
     ac->data = w;
-    redisLibeventAttach(ac, w->base);
     redisAsyncSetConnectCallback(ac, on_watch_connect);
     redisAsyncSetDisconnectCallback(ac, on_watch_disconnect);
     if (w->password != NULL)
@@ -139,10 +141,14 @@ on_watch_resolved(const char *ip, const char *error, void *arg)
     redisAsyncCommand(ac, on_watch_message, NULL, "SUBSCRIBE +switch-master");
 }
 
-struct gw_sentinel_watch *
-gw_sentinel_watch_start(struct event_base *base, struct evdns_base *dns, const char *host,
-                        int port, const char *password, const char *master, gw_switch_cb cb,
-                        void *arg)
+/*
+ * Subscribes to +switch-master on the Sentinel at host:port for master
+ * (all copied). cb runs from the loop once per switch of master, and at
+ * most once with host NULL (then never again): the owner stops the watch.
+ */
+static struct gw_sentinel_watch *
+watch_start(struct event_base *base, struct evdns_base *dns, const char *host, int port,
+            const char *password, const char *master, gw_switch_cb cb, void *arg)
 {
     struct gw_sentinel_watch *w = calloc(1, sizeof(*w));
 
@@ -157,8 +163,8 @@ gw_sentinel_watch_start(struct event_base *base, struct evdns_base *dns, const c
     return w;
 }
 
-void
-gw_sentinel_watch_stop(struct gw_sentinel_watch *w)
+static void
+watch_stop(struct gw_sentinel_watch *w)
 {
     if (w == NULL)
         return;
@@ -167,4 +173,53 @@ gw_sentinel_watch_stop(struct gw_sentinel_watch *w)
     free(w->password);
     free(w->master);
     free(w);
+}
+
+/* --- following the primary ---------------------------------------------------- */
+
+/* +switch-master for our primary, or the watch was lost. */
+static void
+on_switch(const char *host, int port, void *arg)
+{
+    struct gw_redis_sentinel *s = arg;
+    if (host == NULL) {
+        watch_stop(s->watch);
+        s->watch = NULL; /* a new one starts with the next discovery */
+        return;
+    }
+    gw_redis_conn_redirect(s->conn, host, port);
+    gw_redis_conn_reset(s->conn, "the Sentinels promoted another primary", 0);
+}
+
+void
+gw_redis_sentinel_follow(struct gw_redis_sentinel *s, int index)
+{
+    const struct gw_redis_endpoint *ep = &s->target->endpoints[index];
+
+    if (s->watch != NULL && s->watched == index)
+        return;
+    watch_stop(s->watch);
+    s->watched = index;
+    s->watch = watch_start(s->base, s->dns, ep->host, ep->port, s->target->sentinel_password,
+                           s->target->master, on_switch, s);
+}
+
+void
+gw_redis_sentinel_init(struct gw_redis_sentinel *s, struct event_base *base,
+                       struct evdns_base *dns, const struct gw_redis_target *target,
+                       struct gw_redis_conn *conn)
+{
+    s->base = base;
+    s->dns = dns;
+    s->target = target;
+    s->conn = conn;
+    s->watch = NULL;
+    s->watched = -1;
+}
+
+void
+gw_redis_sentinel_clear(struct gw_redis_sentinel *s)
+{
+    watch_stop(s->watch);
+    s->watch = NULL;
 }

@@ -1,32 +1,41 @@
 /*
- * The Sentinel watch (sentinel.c): a subscription to +switch-master on one
- * Sentinel, so that a failover is followed at once. For the client's parts
- * in gateway/net/redis/ only.
+ * Following failovers through the Sentinels (sentinel.c): the Sentinel that
+ * named the primary is watched (SUBSCRIBE +switch-master), and when it
+ * promotes another primary the connection goes there at once. For the
+ * client's parts in gateway/net/redis/ only.
  */
 #ifndef GW_REDIS_SENTINEL_H
 #define GW_REDIS_SENTINEL_H
 
 struct event_base;
 struct evdns_base;
+struct gw_redis_conn;
+struct gw_redis_target;
 struct gw_sentinel_watch;
 
-/* The new primary of the watched master (host valid during the call); host NULL: the watch was lost. */
-typedef void (*gw_switch_cb)(const char *host, int port, void *arg);
+/* The fields are sentinel.c's. */
+struct gw_redis_sentinel {
+    struct event_base *base;
+    struct evdns_base *dns;
+    const struct gw_redis_target *target;   /* borrowed: the Sentinels, their password, the master */
+    struct gw_redis_conn *conn;             /* borrowed: told of +switch-master */
+    struct gw_sentinel_watch *watch;        /* NULL: none (lost; the next discovery starts one) */
+    int watched;                            /* index in target->endpoints of the watched Sentinel */
+};
+
+/* Nothing watched yet. base, dns, target and conn must outlive s. */
+void gw_redis_sentinel_init(struct gw_redis_sentinel *s, struct event_base *base,
+                            struct evdns_base *dns, const struct gw_redis_target *target,
+                            struct gw_redis_conn *conn);
 
 /*
- * Subscribes to +switch-master on the Sentinel at host:port for master.
- * host, password and master are copied; base and dns must outlive the
- * watch. cb runs from the loop, never inside this call, once per switch of
- * master, and at most once with host NULL (then never again): the owner
- * stops the watch. Out of memory aborts.
+ * The Sentinel at index in target->endpoints named the primary: watch it,
+ * unless it is watched already. On +switch-master the connection is
+ * redirected to the new primary and reset.
  */
-struct gw_sentinel_watch *gw_sentinel_watch_start(struct event_base *base,
-                                                  struct evdns_base *dns, const char *host,
-                                                  int port, const char *password,
-                                                  const char *master, gw_switch_cb cb,
-                                                  void *arg);
+void gw_redis_sentinel_follow(struct gw_redis_sentinel *s, int index);
 
-/* Ends w (its callback never runs again) and frees it. NULL is a no-op. */
-void gw_sentinel_watch_stop(struct gw_sentinel_watch *w);
+/* Stops the watch. */
+void gw_redis_sentinel_clear(struct gw_redis_sentinel *s);
 
 #endif
