@@ -27,12 +27,7 @@ struct gw_redis_ask {
 static void
 ask_free(struct gw_redis_ask *q)
 {
-    if (q->ac != NULL) {
-        redisAsyncContext *ac = q->ac;
-        q->ac = NULL;
-        ac->data = NULL;        /* late callbacks see NULL and leave q alone */
-        redisAsyncFree(ac);     /* deferred by hiredis when inside one of its callbacks */
-    }
+    gw_redis_conn_drop(&q->ac); /* late callbacks see NULL and leave q alone */
     gw_resolve_cancel(q->resolve);
     if (q->timer != NULL)
         event_free(q->timer);
@@ -118,7 +113,8 @@ on_ask_resolved(const char *ip, const char *error, void *arg)
         ask_finish(q, NULL, error);
         return;
     }
-    ac = gw_redis_conn_open(q->base, ip, q->port, NULL, reason, sizeof(reason));
+    ac = gw_redis_conn_open(q->base, ip, q->port, NULL, q, on_ask_connect, on_ask_disconnect,
+                            reason, sizeof(reason));
     if (ac == NULL) {
         char why[160];
         snprintf(why, sizeof(why), "cannot connect: %s", reason);
@@ -126,9 +122,6 @@ on_ask_resolved(const char *ip, const char *error, void *arg)
         return;
     }
     q->ac = ac;
-    ac->data = q;
-    redisAsyncSetConnectCallback(ac, on_ask_connect);
-    redisAsyncSetDisconnectCallback(ac, on_ask_disconnect);
     /* hiredis queues these until connected; the last one carries a marker. */
     if (q->password != NULL)
         redisAsyncCommand(ac, on_ask_reply, NULL, "AUTH %s", q->password);

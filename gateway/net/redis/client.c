@@ -205,7 +205,8 @@ gw_redis_new(struct event_base *base, const struct gw_redis_config *cfg,
     conn.target = &r->target;
     conn.queue = &r->queue;
     conn.arg = r;
-    r->cluster = (struct gw_redis_cluster){base, r->dns, &r->target, cfg->timeout_ms, &r->conn};
+    r->cluster = (struct gw_redis_cluster){.base = base, .dns = r->dns, .target = &r->target,
+                                           .timeout_ms = cfg->timeout_ms, .conn = &r->conn};
     gw_redis_sentinel_init(&r->sentinel, base, r->dns, &r->target, &r->conn);
     r->tick = event_new(base, -1, EV_PERSIST, on_tick, r);
     if (r->dns == NULL || r->tick == NULL || gw_redis_target_copy(&r->target, cfg->target) != 0 ||

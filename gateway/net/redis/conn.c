@@ -22,7 +22,8 @@ static void connect_now(struct gw_redis_conn *c);
 
 redisAsyncContext *
 gw_redis_conn_open(struct event_base *base, const char *ip, int port, const char *path,
-                   char *why, size_t whylen)
+                   void *data, redisConnectCallback *on_connect,
+                   redisDisconnectCallback *on_disconnect, char *why, size_t whylen)
 {
     redisAsyncContext *ac = path != NULL ? redisAsyncConnectUnix(path) : redisAsyncConnect(ip, port);
 
@@ -33,7 +34,22 @@ gw_redis_conn_open(struct event_base *base, const char *ip, int port, const char
         return NULL;
     }
     redisLibeventAttach(ac, base);
+    ac->data = data;
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
     return ac;
+}
+
+void
+gw_redis_conn_drop(redisAsyncContext **acp)
+{
+    redisAsyncContext *ac = *acp;
+
+    if (ac == NULL)
+        return;
+    *acp = NULL;
+    ac->data = NULL;
+    redisAsyncFree(ac); /* deferred by hiredis when inside one of its callbacks */
 }
 
 static void
@@ -67,9 +83,7 @@ next_backoff(struct gw_redis_conn *c)
 void
 gw_redis_conn_reset(struct gw_redis_conn *c, const char *why, int64_t delay_ms)
 {
-    redisAsyncContext *ac = c->ac;
-
-    if (c->state == GW_REDIS_CONN_IDLE && ac == NULL)
+    if (c->state == GW_REDIS_CONN_IDLE && c->ac == NULL)
         return;
     if (why != NULL)
         gw_log(GW_LOG_WARN, "redis connection reset", "reason", why, "node", c->node, NULL);
@@ -80,11 +94,7 @@ gw_redis_conn_reset(struct gw_redis_conn *c, const char *why, int64_t delay_ms)
     if (delay_ms < 0)
         c->redirecting = 0; /* a failure, not a known move: new commands fail fast */
     set_state(c, GW_REDIS_CONN_IDLE);
-    if (ac != NULL) {
-        c->ac = NULL;
-        ac->data = NULL;
-        redisAsyncFree(ac); /* fails what hiredis holds; deferred inside its callbacks */
-    }
+    gw_redis_conn_drop(&c->ac); /* fails what hiredis holds */
     c->cfg.hooks.closed(c->cfg.arg);
     schedule_connect(c, delay_ms >= 0 ? delay_ms : next_backoff(c));
 }
@@ -310,18 +320,15 @@ attach(struct gw_redis_conn *c, const char *ip)
 {
     char why[160];
     redisAsyncContext *ac = gw_redis_conn_open(c->cfg.base, ip, c->node_port,
-                                               ip == NULL ? c->cfg.target->path : NULL, why,
-                                               sizeof(why));
+                                               ip == NULL ? c->cfg.target->path : NULL, c,
+                                               on_connect, on_disconnect, why, sizeof(why));
     if (ac == NULL) {
         gw_log(GW_LOG_WARN, "redis connect failed", "node", c->node, "reason", why, NULL);
         gw_redis_conn_reset(c, NULL, -1);
         return;
     }
-    ac->data = c;
     c->ac = ac;
     set_state(c, GW_REDIS_CONN_CONNECTING);
-    redisAsyncSetConnectCallback(ac, on_connect);
-    redisAsyncSetDisconnectCallback(ac, on_disconnect);
 }
 
 static void
@@ -449,13 +456,9 @@ gw_redis_conn_clear(struct gw_redis_conn *c)
     c->closing = 1;
     gw_resolve_cancel(c->resolve);
     c->resolve = NULL;
-    if (c->ac != NULL) {
-        redisAsyncContext *ac = c->ac;
-        c->ac = NULL;
-        ac->data = NULL;
+    if (c->ac != NULL)
         c->state = GW_REDIS_CONN_IDLE;
-        redisAsyncFree(ac); /* commands it holds get DISCONNECTED */
-    }
+    gw_redis_conn_drop(&c->ac); /* commands it holds get DISCONNECTED */
     if (c->retry_timer != NULL)
         event_free(c->retry_timer);
     c->retry_timer = NULL;

@@ -14,9 +14,9 @@
  * (PING, or INFO replication); a failure anywhere resets it and it
  * reconnects after a capped, jittered backoff.
  *
- * Every hiredis context of the client is made by gw_redis_conn_open, and
- * every data connection's handshake starts in conn.c's on_connect: TLS
- * belongs in those two places.
+ * Every hiredis context of the client is made by gw_redis_conn_open (TLS,
+ * redisInitiateSSLWithContext, belongs there, before it is attached), and
+ * every data connection's handshake starts in conn.c's on_connect.
  */
 #ifndef GW_REDIS_CONN_H
 #define GW_REDIS_CONN_H
@@ -161,13 +161,25 @@ void gw_redis_conn_tick(struct gw_redis_conn *c, int64_t now);
 
 /*
  * A new hiredis context for ip:port, or for the unix socket path when
- * path is not NULL, attached to base: every connection the client makes
- * (its data connection, ASK side connections, questions to Sentinels and
- * seeds, the Sentinel watch) starts here. ip and path are copied.
- * @return the context, connecting (the caller sets its data and callbacks
- * and frees it with redisAsyncFree); or NULL with the reason in why.
+ * path is not NULL, attached to base, with data and the two callbacks set:
+ * every connection the client makes (its data connection, ASK side
+ * connections, questions to Sentinels and seeds, the Sentinel watch)
+ * starts here. ip and path need not outlive the call.
+ * @return the context, connecting: let go of it with gw_redis_conn_drop
+ * (hiredis frees it itself after a failed connect or a disconnect); or
+ * NULL with the reason in why.
  */
 redisAsyncContext *gw_redis_conn_open(struct event_base *base, const char *ip, int port,
-                                      const char *path, char *why, size_t whylen);
+                                      const char *path, void *data,
+                                      redisConnectCallback *on_connect,
+                                      redisDisconnectCallback *on_disconnect, char *why,
+                                      size_t whylen);
+
+/*
+ * Lets go of *acp (NULL: nothing) and sets it NULL. Its callbacks see data
+ * NULL from now on; hiredis frees it (once its callback under way returns,
+ * when called from one) and calls back what it holds with a NULL reply.
+ */
+void gw_redis_conn_drop(redisAsyncContext **acp);
 
 #endif

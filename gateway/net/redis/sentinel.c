@@ -28,12 +28,7 @@ struct gw_sentinel_watch {
 static void
 watch_close(struct gw_sentinel_watch *w)
 {
-    if (w->ac != NULL) {
-        redisAsyncContext *ac = w->ac;
-        w->ac = NULL;
-        ac->data = NULL;
-        redisAsyncFree(ac);
-    }
+    gw_redis_conn_drop(&w->ac);
     gw_resolve_cancel(w->resolve);
     w->resolve = NULL;
 }
@@ -127,15 +122,13 @@ on_watch_resolved(const char *ip, const char *error, void *arg)
         watch_lost(w);
         return;
     }
-    ac = gw_redis_conn_open(w->base, ip, w->port, NULL, why, sizeof(why));
+    ac = gw_redis_conn_open(w->base, ip, w->port, NULL, w, on_watch_connect, on_watch_disconnect,
+                            why, sizeof(why));
     if (ac == NULL) {
         watch_lost(w);
         return;
     }
     w->ac = ac;
-    ac->data = w;
-    redisAsyncSetConnectCallback(ac, on_watch_connect);
-    redisAsyncSetDisconnectCallback(ac, on_watch_disconnect);
     if (w->password != NULL)
         redisAsyncCommand(ac, on_watch_auth, NULL, "AUTH %s", w->password);
     redisAsyncCommand(ac, on_watch_message, NULL, "SUBSCRIBE +switch-master");
