@@ -7,6 +7,12 @@
  * Every command ends in exactly one callback, always from the event loop
  * and never inside the call that sent it: with a reply, or with an error
  * that says what went wrong (an error reply from Redis is an error too).
+ *
+ * The client is made of parts in gateway/net/redis/, one concern each:
+ * conn (the connection's state machine), pending (the command queue),
+ * durable (WAIT), cluster (MOVED, ASK), sentinel and discover (finding and
+ * following the primary), ask, resolve, url, args and error; client.c
+ * glues them behind this header.
  */
 #ifndef GW_REDIS_H
 #define GW_REDIS_H
@@ -45,8 +51,6 @@ struct gw_redis_target {
 /* Parses a Redis URL into target (caller frees with gw_redis_target_clear). -1 + reason in err. */
 int gw_redis_url_parse(const char *url, struct gw_redis_target *target, char *err, size_t errlen);
 void gw_redis_target_clear(struct gw_redis_target *target);
-/* Deep copy; -1 when out of memory (dst must still be cleared). */
-int gw_redis_target_copy(struct gw_redis_target *dst, const struct gw_redis_target *src);
 
 /* Why a command failed. */
 enum gw_redis_error_kind {
@@ -72,9 +76,6 @@ struct gw_redis_error {
 /* Stable lower-case name of kind ("readonly", "timeout", …): log field and metric label. */
 const char *gw_redis_error_name(enum gw_redis_error_kind kind);
 
-/* The kind of an error reply's text ("READONLY You can't write…"). */
-enum gw_redis_error_kind gw_redis_classify_reply(const char *text);
-
 /*
  * Reply callback: exactly one of reply (never an error reply) and err is
  * non-NULL. Both are valid only during the call.
@@ -84,7 +85,7 @@ typedef void (*gw_redis_cb)(redisReply *reply, const struct gw_redis_error *err,
 /* Called with up = 1 once connected and ready, 0 when the connection is lost. */
 typedef void (*gw_redis_state_cb)(int up, void *arg);
 
-/* A Lua script sent by EVALSHA, falling back to EVAL after a Redis restart. */
+/* A Lua script sent by EVALSHA; after a Redis restart (NOSCRIPT) it is loaded and sent again. */
 struct gw_redis_script {
     const char *name;     /* for logs */
     const char *source;
@@ -123,11 +124,6 @@ int gw_redis_ready(const struct gw_redis *r);
 void gw_redis_command(struct gw_redis *r, gw_redis_cb cb, void *privdata, int argc,
                       const char **argv, const size_t *argvlen);
 
-/* EVALSHA script numkeys args... (argv holds keys then args). Same contract. */
-void gw_redis_eval(struct gw_redis *r, const struct gw_redis_script *script, gw_redis_cb cb,
-                   void *privdata, int numkeys, int argc, const char **argv,
-                   const size_t *argvlen);
-
 /*
  * The KEYS and ARGV of a script call, built in any order (keys and
  * arguments are kept apart). Each value is written once, already in the
@@ -158,7 +154,11 @@ void gw_redis_args_int(struct gw_redis_args *a, long long v);
 int gw_redis_args_count(const struct gw_redis_args *a);
 void gw_redis_args_clear(struct gw_redis_args *a);
 
-/* gw_redis_eval with a's keys and arguments; a is cleared (always). */
+/*
+ * EVALSHA script with a's keys and arguments; a durable write when
+ * a->durable. Same contract as gw_redis_command. a is cleared (always);
+ * script is not copied: it must outlive the call's callback.
+ */
 void gw_redis_eval_args(struct gw_redis *r, const struct gw_redis_script *script,
                         struct gw_redis_args *a, gw_redis_cb cb, void *privdata);
 

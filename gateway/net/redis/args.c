@@ -1,15 +1,32 @@
 /*
- * The KEYS and ARGV of a script call (net/redis.h, struct gw_redis_args),
- * written straight into the Redis protocol.
+ * A script call: the script's SHA1 and the KEYS and ARGV (net/redis.h,
+ * struct gw_redis_args), written straight into the Redis protocol.
  */
+#include "gateway/net/redis/args.h"
+
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/net/redis.h"
-#include "gateway/net/redis_internal.h"
 #include "gateway/util/log.h"
 #include "gateway/util/parse.h"
+
+void
+gw_redis_script_init(struct gw_redis_script *s, const char *name, const char *source)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char digest[SHA_DIGEST_LENGTH];
+
+    s->name = name;
+    s->source = source;
+    SHA1((const unsigned char *)s->source, strlen(s->source), digest);
+    for (int i = 0; i < SHA_DIGEST_LENGTH; i++) {
+        s->sha[2 * i] = hex[digest[i] >> 4];
+        s->sha[2 * i + 1] = hex[digest[i] & 15];
+    }
+    s->sha[40] = '\0';
+}
 
 void
 gw_redis_args_init(struct gw_redis_args *a)
@@ -117,18 +134,19 @@ gw_redis_args_clear(struct gw_redis_args *a)
     memset(a, 0, sizeof(*a));
 }
 
-void
-gw_redis_eval_args(struct gw_redis *r, const struct gw_redis_script *script,
-                   struct gw_redis_args *a, gw_redis_cb cb, void *privdata)
+char *
+gw_redis_args_command(const struct gw_redis_script *script, const struct gw_redis_args *a,
+                      size_t *len)
 {
     char head[128], *cmd;
     int n = snprintf(head, sizeof(head), "*%d\r\n$7\r\nEVALSHA\r\n$%zu\r\n%s\r\n", 3 + a->keys.n +
                      a->argv.n, strlen(script->sha), script->sha);
     char digits[GW_INT_TEXT], *d = gw_int_text(a->keys.n, digits);
-    size_t dlen = strlen(d), len;
+    size_t dlen = strlen(d);
+    int oom = a->oom;
 
     if (n < 0 || (size_t)n + 16 >= sizeof(head)) {
-        a->oom = 1;
+        oom = 1;
     } else {
         /* numkeys, as a bulk string */
         head[n++] = '$';
@@ -140,9 +158,8 @@ gw_redis_eval_args(struct gw_redis *r, const struct gw_redis_script *script,
         head[n++] = '\r';
         head[n++] = '\n';
     }
-    len = (size_t)n + a->keys.len + a->argv.len;
-    /* NUL-terminated: hiredis scans a formatted command with strchr. */
-    if (a->oom || (cmd = malloc(len + 1)) == NULL) {
+    *len = (size_t)n + a->keys.len + a->argv.len;
+    if (oom || (cmd = malloc(*len + 1)) == NULL) {
         gw_log(GW_LOG_ERROR, "out of memory building a Redis script call", NULL);
         abort();
     }
@@ -151,7 +168,6 @@ gw_redis_eval_args(struct gw_redis *r, const struct gw_redis_script *script,
         memcpy(cmd + n, a->keys.p, a->keys.len);
     if (a->argv.len > 0)
         memcpy(cmd + n + a->keys.len, a->argv.p, a->argv.len);
-    cmd[len] = '\0';
-    gw_redis_submit_formatted(r, script, a->durable, cb, privdata, cmd, len);
-    gw_redis_args_clear(a);
+    cmd[*len] = '\0';
+    return cmd;
 }

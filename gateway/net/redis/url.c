@@ -1,5 +1,5 @@
-/* KAIZEN_REDIS_URL: redis:// and unix:// URLs. */
-#include "gateway/net/redis.h"
+/* KAIZEN_REDIS_URL: redis://, redis-sentinel://, redis-cluster:// and unix:// URLs; targets. */
+#include "gateway/net/redis/url.h"
 
 #include <ctype.h>
 #include <stdio.h>

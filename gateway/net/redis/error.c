@@ -1,7 +1,7 @@
 /* What Redis error replies mean: their kind, by the reply's first word. */
-#include <string.h>
+#include "gateway/net/redis/error.h"
 
-#include "gateway/net/redis.h"
+#include <string.h>
 
 static const struct {
     const char *prefix;       /* first word of the error reply */

@@ -1,0 +1,218 @@
+/* Following failovers: the Sentinel watch, +switch-master. */
+#include "gateway/net/redis/sentinel.h"
+
+#include <hiredis/async.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/net/redis.h"
+#include "gateway/net/redis/conn.h"
+#include "gateway/net/redis/resolve.h"
+#include "gateway/util/log.h"
+
+/* The new primary of the watched master (host valid during the call); host NULL: the watch was lost. */
+typedef void (*gw_switch_cb)(const char *host, int port, void *arg);
+
+/* A subscription to +switch-master on one Sentinel. */
+struct gw_sentinel_watch {
+    struct event_base *base;
+    gw_switch_cb cb;
+    void *arg;
+    int port;
+    char *password, *master;
+    struct gw_resolve *resolve;
+    redisAsyncContext *ac;
+};
+
+static void
+watch_close(struct gw_sentinel_watch *w)
+{
+    gw_redis_conn_drop(&w->ac);
+    gw_resolve_cancel(w->resolve);
+    w->resolve = NULL;
+}
+
+/* The watch ended by itself: say so once; the owner stops (frees) it. */
+static void
+watch_lost(struct gw_sentinel_watch *w)
+{
+    gw_switch_cb cb = w->cb;
+    watch_close(w);
+    w->cb = NULL;
+    if (cb != NULL)
+        cb(NULL, 0, w->arg);
+}
+
+static void
+on_watch_message(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    struct gw_sentinel_watch *w = ac->data;
+    redisReply *reply = reply_;
+    char name[256], old_ip[64], new_ip[64];
+    int old_port, new_port;
+    (void)privdata;
+
+    if (w == NULL)
+        return;
+    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+        if (reply != NULL)
+            gw_log(GW_LOG_WARN, "redis sentinel refused the watch", "error", reply->str, NULL);
+        w->ac = reply == NULL ? NULL : w->ac;
+        watch_lost(w);
+        return;
+    }
+    /* ["message", "+switch-master", "<master> <old ip> <old port> <new ip> <new port>"] */
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+        reply->element[2]->type != REDIS_REPLY_STRING ||
+        strcmp(reply->element[0]->str, "message") != 0)
+        return;
+    if (sscanf(reply->element[2]->str, "%255s %63s %d %63s %d", name, old_ip, &old_port, new_ip,
+               &new_port) == 5 &&
+        strcmp(name, w->master) == 0 && w->cb != NULL) {
+        gw_log(GW_LOG_INFO, "redis sentinel: the primary moved", "master", name, "to", new_ip,
+               NULL);
+        w->cb(new_ip, new_port, w->arg);
+    }
+}
+
+static void
+on_watch_disconnect(const redisAsyncContext *ac, int status)
+{
+    struct gw_sentinel_watch *w = ac->data;
+    (void)status;
+    if (w == NULL)
+        return;
+    w->ac = NULL;
+    watch_lost(w);
+}
+
+static void
+on_watch_connect(const redisAsyncContext *ac, int status)
+{
+    struct gw_sentinel_watch *w = ac->data;
+    if (w != NULL && status != REDIS_OK) {
+        ((redisAsyncContext *)ac)->data = NULL;
+        w->ac = NULL;
+        watch_lost(w);
+    }
+}
+
+static void
+on_watch_auth(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    redisReply *reply = reply_;
+    (void)privdata;
+    if (ac->data != NULL && reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+        gw_log(GW_LOG_WARN, "redis sentinel refused AUTH", "error", reply->str, NULL);
+        watch_lost(ac->data);
+    }
+}
+
+static void
+on_watch_resolved(const char *ip, const char *error, void *arg)
+{
+    struct gw_sentinel_watch *w = arg;
+    redisAsyncContext *ac;
+    char why[160];
+
+    w->resolve = NULL;
+    if (ip == NULL) {
+        gw_log(GW_LOG_WARN, "redis sentinel watch: cannot resolve", "error", error, NULL);
+        watch_lost(w);
+        return;
+    }
+    ac = gw_redis_conn_open(w->base, ip, w->port, NULL, w, on_watch_connect, on_watch_disconnect,
+                            why, sizeof(why));
+    if (ac == NULL) {
+        watch_lost(w);
+        return;
+    }
+    w->ac = ac;
+    if (w->password != NULL)
+        redisAsyncCommand(ac, on_watch_auth, NULL, "AUTH %s", w->password);
+    redisAsyncCommand(ac, on_watch_message, NULL, "SUBSCRIBE +switch-master");
+}
+
+/*
+ * Subscribes to +switch-master on the Sentinel at host:port for master
+ * (all copied). cb runs from the loop once per switch of master, and at
+ * most once with host NULL (then never again): the owner stops the watch.
+ */
+static struct gw_sentinel_watch *
+watch_start(struct event_base *base, struct evdns_base *dns, const char *host, int port,
+            const char *password, const char *master, gw_switch_cb cb, void *arg)
+{
+    struct gw_sentinel_watch *w = calloc(1, sizeof(*w));
+
+    if (w == NULL || (w->master = strdup(master)) == NULL ||
+        (password != NULL && (w->password = strdup(password)) == NULL))
+        abort();
+    w->base = base;
+    w->cb = cb;
+    w->arg = arg;
+    w->port = port;
+    w->resolve = gw_resolve_start(base, dns, host, on_watch_resolved, w);
+    return w;
+}
+
+static void
+watch_stop(struct gw_sentinel_watch *w)
+{
+    if (w == NULL)
+        return;
+    w->cb = NULL;
+    watch_close(w);
+    free(w->password);
+    free(w->master);
+    free(w);
+}
+
+/* --- following the primary ---------------------------------------------------- */
+
+/* +switch-master for our primary, or the watch was lost. */
+static void
+on_switch(const char *host, int port, void *arg)
+{
+    struct gw_redis_sentinel *s = arg;
+    if (host == NULL) {
+        watch_stop(s->watch);
+        s->watch = NULL; /* a new one starts with the next discovery */
+        return;
+    }
+    gw_redis_conn_redirect(s->conn, host, port);
+    gw_redis_conn_reset(s->conn, "the Sentinels promoted another primary", 0);
+}
+
+void
+gw_redis_sentinel_follow(struct gw_redis_sentinel *s, int index)
+{
+    const struct gw_redis_endpoint *ep = &s->target->endpoints[index];
+
+    if (s->watch != NULL && s->watched == index)
+        return;
+    watch_stop(s->watch);
+    s->watched = index;
+    s->watch = watch_start(s->base, s->dns, ep->host, ep->port, s->target->sentinel_password,
+                           s->target->master, on_switch, s);
+}
+
+void
+gw_redis_sentinel_init(struct gw_redis_sentinel *s, struct event_base *base,
+                       struct evdns_base *dns, const struct gw_redis_target *target,
+                       struct gw_redis_conn *conn)
+{
+    s->base = base;
+    s->dns = dns;
+    s->target = target;
+    s->conn = conn;
+    s->watch = NULL;
+    s->watched = -1;
+}
+
+void
+gw_redis_sentinel_clear(struct gw_redis_sentinel *s)
+{
+    watch_stop(s->watch);
+    s->watch = NULL;
+}
