@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "gateway/text/rss.h"
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 
 #define BIG 10000
 #define SMALL 1000

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/core/payload.h"
 #include "gateway/store/canaries.h"
 #include "handlers/handlers.h"

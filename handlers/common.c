@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/core/hmac.h"
 #include "gateway/store/tickets.h"
 #include "gateway/core/telemetry.h"

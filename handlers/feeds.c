@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/core/etag.h"
 #include "gateway/core/hmac.h"
 #include "gateway/store/digests.h"

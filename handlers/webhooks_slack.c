@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/core/hmac.h"
 #include "gateway/core/wire.h"
 #include "gateway/core/payload.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/core/github.h"
 #include "gateway/jobs/breach_check.h"
 #include "gateway/jobs/canary_pages.h"

@@ -14,7 +14,7 @@
 #include "gateway/app/app.h"
 #include "gateway/core/routes.h"
 #include "gateway/app/reload.h"
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/core/hmac.h"
 #include "gateway/text/mustache.h"
 #include "gateway/text/render.h"

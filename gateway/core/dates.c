@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 #include <time.h>
 
 /* Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant). */
@@ -369,28 +368,6 @@ gw_size_parse(const char *s, int64_t *out)
         {"GB", 1000LL * 1000 * 1000}, {"k", 1024}, {"K", 1024}, {"M", 1024 * 1024},
     };
     return parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), out);
-}
-
-int64_t
-gw_now(void)
-{
-    return (int64_t)time(NULL);
-}
-
-int64_t
-gw_now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
-double
-gw_monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 const char *

@@ -57,9 +57,4 @@ int gw_size_parse(const char *s, int64_t *out);
  */
 const char *gw_human_duration(int64_t seconds, char *buf, size_t len);
 
-/* Current wall-clock time in Unix seconds / milliseconds / monotonic seconds as double. */
-int64_t gw_now(void);
-int64_t gw_now_ms(void);
-double gw_monotonic(void);
-
 #endif

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/core/hmac.h"
 #include "gateway/core/routing.h"
 #include "gateway/store/breaches.h"

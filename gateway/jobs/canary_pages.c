@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/core/pager.h"
 #include "gateway/core/routing.h"
 #include "gateway/core/telemetry.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/core/hmac.h"
 #include "gateway/core/slackapi.h"
 #include "gateway/net/httpclient.h"

@@ -1,6 +1,6 @@
 #include "gateway/jobs/gauges.h"
 
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/store/canaries.h"
 #include "gateway/store/outbox.h"
 #include "gateway/store/tickets.h"

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/net/redis.h"
 #include "gateway/store/digests.h"
 #include "gateway/store/outbox.h"

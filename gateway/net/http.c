@@ -21,7 +21,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/net/http_conn.h"
 #include "gateway/net/http_request.h"
 #include "gateway/util/log.h"

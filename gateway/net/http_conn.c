@@ -50,6 +50,7 @@
 #include <sys/socket.h>
 
 #include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/util/log.h"
 #include "gateway/util/parse.h"
 

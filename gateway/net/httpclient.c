@@ -11,6 +11,7 @@
 
 #include "gateway/util/log.h"
 #include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 
 /* One socket curl asked us to watch (curl_multi_assign'ed to its fd). */
 struct watch {

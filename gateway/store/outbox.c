@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/store/call.h"
 #include "gateway/store/keys.h"
 #include "lua_scripts.h"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/store/keys.h"
 #include "gateway/store/row.h"
 #include "gateway/util/log.h"

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "gateway/net/httpclient.h"
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 
 #include "tests/unit/check_main.h"
 

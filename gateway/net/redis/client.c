@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/net/redis/args.h"
 #include "gateway/net/redis/cluster.h"
 #include "gateway/net/redis/conn.h"

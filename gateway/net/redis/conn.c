@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "gateway/core/dates.h"
+#include "gateway/util/clock.h"
 #include "gateway/net/redis/pending.h"
 #include "gateway/net/redis/resolve.h"
 #include "gateway/util/log.h"
