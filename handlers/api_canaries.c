@@ -143,6 +143,11 @@ on_delete(struct gw_request *req, void *arg)
     cr->change.op = GW_CANARY_END;
     cr->change.canary.id = strdup(id);
     cr->change.canary.source = strdup("api");
+    if (cr->change.canary.id == NULL || cr->change.canary.source == NULL) {
+        gw_reply_error(req, 500, "out of memory");
+        done(cr);
+        return;
+    }
     cr->change.canary.updated_at = gw_now();
     gw_canaries_apply(h->canaries, NULL, h->delivery_ttl, &cr->change, on_ended, cr);
 }

@@ -469,7 +469,7 @@ option_index(const char *name)
     for (size_t i = 0; i < NOPTIONS; i++)
         if (strcmp(options[i].name, name) == 0)
             return i;
-    abort();   /* a name below that is not in the table: a programming error */
+    gw_bug("config.c names a variable its table does not have");
 }
 
 static int

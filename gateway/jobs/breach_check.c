@@ -105,7 +105,7 @@ keep_notices(struct gw_breach_notice **notices, size_t *m, const struct gw_outbo
     size_t at = 0;
 
     if (grown == NULL)
-        abort();
+        gw_oom(__func__);
     *notices = grown;
     for (size_t i = 0; i < b->n; i++) {
         json_t *ids = json_array();
@@ -117,7 +117,7 @@ keep_notices(struct gw_breach_notice **notices, size_t *m, const struct gw_outbo
                               ids);
         char *text = d != NULL ? json_dumps(d, JSON_COMPACT) : NULL;
         if (text == NULL)
-            abort();
+            gw_oom(__func__);
         json_decref(d);
         grown[(*m)++] = (struct gw_breach_notice){b->ids[i], dest, text};
         at += per_msg[i];
@@ -148,7 +148,7 @@ on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *
     ndests = gw_routing_slack_dests(c->d.routing, dests, GW_ROUTES_MAX + 1);
     batches = calloc(ndests + 1, sizeof(*batches));
     if (dests == NULL || mine == NULL || per_msg == NULL || batches == NULL)
-        abort();
+        gw_oom(__func__);
     for (size_t d = 0; d < ndests; d++) {
         struct gw_breach_page mp = p;
         size_t k = 0;
@@ -165,7 +165,7 @@ on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *
         if (ndests > 1)
             mp = (struct gw_breach_page){(long)k, 1, c->checked_at, p.buttons};
         if ((messages = gw_render_breach_page(c->d.templates, mine, k, &mp, per_msg)) == NULL)
-            abort();
+            gw_oom(__func__);
         /* one destination keeps the ids of the incoming-webhook setup */
         gw_wire_notice_prefix(prefix, sizeof(prefix), c->round, c->page + 1,
                               ndests > 1 ? dests[d] : GW_DEST_SLACK);

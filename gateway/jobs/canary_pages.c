@@ -84,7 +84,7 @@ page(struct gw_canary_pages *p, const struct gw_canary *c, int64_t now)
     pager_body = dump(trigger);
     if (gw_wire_page_id(pager_id, sizeof(pager_id), c->id, c->started_at, GW_PAGE_PAGER) != 0 ||
         gw_wire_page_id(slack_id, sizeof(slack_id), c->id, c->started_at, GW_PAGE_SLACK) != 0)
-        abort();   /* canary ids are at most GW_CANARY_ID_MAX bytes */
+        gw_bug("canary ids are at most GW_CANARY_ID_MAX bytes");
     if (pager_body != NULL)
         msgs[count++] = (struct gw_outbox_msg){pager_id, GW_DEST_PAGER, GW_MSG_PAGE, pager_body};
     if (slack_body != NULL)

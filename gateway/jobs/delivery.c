@@ -303,7 +303,7 @@ on_claimed(const struct gw_outbox_claim *claim, const struct gw_redis_error *err
         return;
     }
     if ((st->id = strdup(claim->id)) == NULL)
-        abort();
+        gw_oom(__func__);
     st->attempt = claim->attempt;
     st->kind = claim->kind;
     if (d->cfg.dry_run || url == NULL) {
@@ -322,7 +322,7 @@ on_claimed(const struct gw_outbox_claim *claim, const struct gw_redis_error *err
     }
     if (st->route->bearer != NULL && claim->kind == GW_MSG_BREACH) {
         if ((st->body = malloc(claim->body_len + 1)) == NULL)
-            abort();
+            gw_oom(__func__);
         memcpy(st->body, claim->body, claim->body_len);
         st->body_len = claim->body_len;
         gw_outbox_thread(d->outbox, st->channel, on_thread, st);
@@ -366,12 +366,12 @@ dest_state(struct gw_delivery *d, const char *name)
         size_t cap = d->cap ? 2 * d->cap : 8;
         struct dest_state **grown = realloc(d->dests, cap * sizeof(*grown));
         if (grown == NULL)
-            abort();
+            gw_oom(__func__);
         d->dests = grown;
         d->cap = cap;
     }
     if ((st = calloc(1, sizeof(*st))) == NULL || (st->name = strdup(name)) == NULL)
-        abort();
+        gw_oom(__func__);
     st->d = d;
     st->route = route;
     /* A routed channel is a destination of its own (gateway/routing.h). */

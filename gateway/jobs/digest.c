@@ -196,12 +196,12 @@ plan_digests(const struct gw_digest_deps *d, const char *window, int manual, int
     char feed_url[600], prefix[400];
 
     if (names == NULL || open == NULL || dests == NULL || mine == NULL || all_messages == NULL)
-        abort();
+        gw_oom(__func__);
     gw_template_renderer_init(&renderer, d->templates, now);
     snprintf(feed_url, sizeof(feed_url), "%s/feeds/tickets.rss", o->public_url);
     ndests = gw_routing_slack_dests(d->routing, dests, GW_ROUTES_MAX + 1);
     if ((p->batches = calloc(ndests + 1, sizeof(*p->batches))) == NULL)
-        abort();
+        gw_oom(__func__);
     for (size_t k, i = 0; i < ndests; i++) {
         struct gw_digest_totals totals = {names, open, 0, feed_url};
         json_t *messages;
@@ -222,13 +222,13 @@ plan_digests(const struct gw_digest_deps *d, const char *window, int manual, int
             totals.n = all_totals(list, names, open);
         }
         if (gw_wire_digest_prefix(prefix, sizeof(prefix), window, dests[i]) != 0)
-            abort();   /* windows and channels are short */
+            gw_bug("windows and channels are short");
         for (size_t c = 0; c < totals.n; c++)
             all_open += open[c];
         messages = gw_digest_build_capped(mine, k, &totals, now, o->sla_warn, o->sla_crit,
                                           &renderer.vtable);
         if (messages == NULL)
-            abort();
+            gw_oom(__func__);
         if (json_array_size(messages) == 0 && !o->skip_empty)
             json_array_append_new(messages, all_clear(&renderer.vtable));
         gw_outbox_batch_init(&p->batches[i], messages, dests[i], GW_MSG_DIGEST, prefix, 1);
@@ -321,7 +321,7 @@ start_build(struct gw_digest_job *j, const char *window, gw_digest_cb cb, void *
     long limit = j->d.opts.max_tickets;
 
     if (b == NULL)
-        abort();
+        gw_oom(__func__);
     b->j = j;
     b->now = gw_now();
     b->cb = cb;
@@ -391,7 +391,7 @@ gw_digest_job_tick(struct gw_digest_job *j)
         return;
     }
     if ((wc = malloc(sizeof(*wc))) == NULL)
-        abort();
+        gw_oom(__func__);
     wc->j = j;
     snprintf(wc->window, sizeof(wc->window), "%s", window);
     j->busy = 1;

@@ -12,8 +12,7 @@ gw_call_alloc(size_t size)
 {
     void *c = malloc(size);
     if (c == NULL) {
-        gw_log(GW_LOG_ERROR, "out of memory for a Redis call", NULL);
-        abort();
+        gw_oom("out of memory for a Redis call");
     }
     return c;
 }
@@ -82,7 +81,7 @@ gw_ack_call_new(void *store, const char *id, const char *by, int64_t at, gw_ack_
     struct gw_ack_call *k = calloc(1, sizeof(*k));
 
     if (k == NULL || (k->id = strdup(id)) == NULL || (k->by = strdup(by)) == NULL)
-        abort();
+        gw_oom(__func__);
     k->store = store;
     k->at = at;
     k->cb = cb;

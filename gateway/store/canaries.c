@@ -9,6 +9,7 @@
 #include "gateway/store/call.h"
 #include "gateway/store/keys.h"
 #include "gateway/store/row.h"
+#include "gateway/util/log.h"
 #include "lua_scripts.h"
 
 GW_CALL(canary_list_call, gw_canary_list_cb)
@@ -215,7 +216,7 @@ keys(struct apply_call *ac, struct gw_redis_args *a, const char *op, const char 
     for (size_t i = 0; i < n; i++) {
         char *tomb = gw_key(GW_KEY_CANARY_TOMB, ids[i]);
         if (tomb == NULL)
-            abort();
+            gw_oom(__func__);
         gw_redis_args_key(a, tomb);
         free(tomb);
     }
@@ -245,7 +246,7 @@ ending_args(struct gw_redis_args *a, const char *id, const struct gw_canary *k,
     if (gw_wire_resolve_id(msg_id, sizeof(msg_id), id, at_ms) != 0 ||
         (k != NULL && (gw_wire_page_id(page, sizeof(page), id, k->started_at, GW_PAGE_SLACK) != 0 ||
                        gw_wire_edit_id(edit, sizeof(edit), "resolved", page) != 0)))
-        abort();   /* canary ids are at most GW_CANARY_ID_MAX bytes */
+        gw_bug("canary ids are at most GW_CANARY_ID_MAX bytes");
     gw_redis_args_str(a, msg_id);
     gw_redis_args_str(a, body != NULL ? body : "");
     gw_redis_args_str(a, k != NULL ? t->slack : "");
@@ -273,7 +274,7 @@ read_canaries(const struct gw_canaries *c, redisReply *reply, size_t *n)
 
     *n = 0;
     if (out == NULL)
-        abort();
+        gw_oom(__func__);
     for (size_t i = 0; i + 2 < reply->elements; i += 3) {
         redisReply *id = reply->element[i], *row = reply->element[i + 1];
         redisReply *page = reply->element[i + 2];
@@ -320,7 +321,7 @@ on_targets(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     } else {
         const char **ids = calloc(n + 1, sizeof(*ids));
         if (ids == NULL)
-            abort();
+            gw_oom(__func__);
         for (size_t i = 0; i < n; i++)
             ids[i] = found[i].id;
         keys(ac, &a, "promote", ids, n);
@@ -366,7 +367,7 @@ gw_canaries_apply(struct gw_canaries *c, const char *github_delivery, int64_t tt
                        ((ac->delivery = gw_key_github_delivery(buf, sizeof(buf), github_delivery)) ==
                             NULL ||
                         (ac->delivery = strdup(ac->delivery)) == NULL)))
-        abort();
+        gw_oom(__func__);
     ac->c = c;
     ac->cb = cb;
     ac->arg = arg;
@@ -375,14 +376,14 @@ gw_canaries_apply(struct gw_canaries *c, const char *github_delivery, int64_t tt
     if (change->op == GW_CANARY_PROMOTE) {
         size_t n = strlen(k->repo) + strlen(k->sha) + 2;
         if ((ac->prefix = malloc(n)) == NULL)
-            abort();
+            gw_oom(__func__);
         snprintf(ac->prefix, n, "%s@%s", k->repo, k->sha);
         read_targets(ac);
         return;
     }
     if (change->op == GW_CANARY_END) {
         if ((ac->id = strdup(id)) == NULL)
-            abort();
+            gw_oom(__func__);
         /* API ends are not remembered: the same id may start again. */
         ac->remember = !(k->source != NULL && strcmp(k->source, "api") == 0);
         read_targets(ac);
@@ -394,7 +395,7 @@ gw_canaries_apply(struct gw_canaries *c, const char *github_delivery, int64_t tt
     size_t len = 0;
     char *row = gw_canary_row_encode(k, &len);
     if (row == NULL)
-        abort();
+        gw_oom(__func__);
     gw_redis_args_mem(&a, row, len);
     gw_redis_args_int(&a, k->updated_at);
     free(row);
@@ -415,7 +416,7 @@ on_list(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         err = &gw_bad_reply;
     if (err == NULL && reply->elements > 0 &&
         (list = calloc(reply->elements, sizeof(*list))) == NULL)
-        abort();
+        gw_oom(__func__);
     /* Each row is followed by its ack, "<acked_at> <acked_by>" or "". */
     for (size_t i = 0; err == NULL && i + 1 < reply->elements; i += 2) {
         redisReply *row = reply->element[i], *ack = reply->element[i + 1];
@@ -526,7 +527,7 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
         (n == 1 &&
          (gw_wire_page_id(page, sizeof(page), k->id, found[0].k.started_at, GW_PAGE_SLACK) != 0 ||
           gw_wire_edit_id(edit, sizeof(edit), "acked", page) != 0)))
-        abort();   /* canary ids are at most GW_CANARY_ID_MAX bytes */
+        gw_bug("canary ids are at most GW_CANARY_ID_MAX bytes");
     gw_redis_args_init(&a);
     gw_redis_args_key(&a, GW_KEY_CANARY);
     gw_redis_args_key(&a, GW_KEY_CANARY_ACK);

@@ -141,7 +141,7 @@ legacy_key(const char *prefix, const char *rest)
     size_t n = strlen(prefix) + strlen(rest) + 1;
     char *key = malloc(n);
     if (key == NULL)
-        abort();
+        gw_oom(__func__);
     snprintf(key, n, "%s%s", prefix, rest);
     return key;
 }

@@ -7,6 +7,7 @@
 #include "gateway/util/clock.h"
 #include "gateway/store/call.h"
 #include "gateway/store/keys.h"
+#include "gateway/util/log.h"
 #include "lua_scripts.h"
 
 GW_CALL(outbox_claim_call, gw_outbox_claim_cb)
@@ -67,15 +68,15 @@ gw_outbox_batch_init(struct gw_outbox_batch *b, json_t *payloads, const char *de
     b->ids = calloc(n + 1, sizeof(*b->ids));
     b->bodies = calloc(n + 1, sizeof(*b->bodies));
     if (b->msgs == NULL || b->ids == NULL || b->bodies == NULL)
-        abort();
+        gw_oom(__func__);
     for (size_t i = 0; i < n; i++) {
         char id[400];
         if (gw_wire_batch_id(id, sizeof(id), prefix, i, n, numbered) != 0)
-            abort();   /* prefixes are built to fit (core/wire.h) */
+            gw_bug("prefixes are built to fit (core/wire.h)");
         b->ids[i] = strdup(id);
         b->bodies[i] = json_dumps(json_array_get(payloads, i), JSON_COMPACT | JSON_PRESERVE_ORDER);
         if (b->ids[i] == NULL || b->bodies[i] == NULL)
-            abort();
+            gw_oom(__func__);
         b->msgs[i] = (struct gw_outbox_msg){b->ids[i], dest, kind, b->bodies[i]};
     }
 }
@@ -98,7 +99,7 @@ gw_outbox_batch_append(struct gw_outbox_msg **all, size_t *n, const struct gw_ou
 {
     struct gw_outbox_msg *grown = realloc(*all, (*n + b->n + 1) * sizeof(**all));
     if (grown == NULL)
-        abort();
+        gw_oom(__func__);
     memcpy(grown + *n, b->msgs, b->n * sizeof(*grown));
     *all = grown;
     *n += b->n;
@@ -162,7 +163,7 @@ on_due(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         err = &gw_bad_reply;
     if (err == NULL && reply->elements > 0 &&
         (dests = calloc(reply->elements, sizeof(*dests))) == NULL)
-        abort();
+        gw_oom(__func__);
     for (size_t i = 0; err == NULL && i < reply->elements; i++)
         if (reply->element[i]->type == REDIS_REPLY_STRING)
             dests[n++] = reply->element[i]->str;

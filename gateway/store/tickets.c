@@ -134,7 +134,7 @@ on_applied(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 4))
         err = &gw_bad_reply;
     if (err == NULL && (results = calloc(c->n, sizeof(*results))) == NULL)
-        abort();
+        gw_oom(__func__);
     for (size_t i = 0; err == NULL && i < c->n; i++) {
         /* {'duplicate', 0, 0, 0} stands for every change of the delivery */
         size_t at = reply->elements == 4 ? 0 : 4 * i;
@@ -185,7 +185,7 @@ gw_tickets_apply(struct gw_tickets *s, const char *github_delivery, int64_t ttl,
     struct gw_redis_args a;
 
     if (c == NULL)
-        abort();
+        gw_oom(__func__);
     c->cb = cb;
     c->arg = arg;
     c->n = n;
@@ -198,7 +198,7 @@ gw_tickets_apply(struct gw_tickets *s, const char *github_delivery, int64_t ttl,
     for (size_t i = 0; i < n; i++) {
         char tomb[600], *key = gw_key_buf(tomb, sizeof(tomb), GW_KEY_TOMB, changes[i].ticket.id);
         if (key == NULL && (key = gw_key(GW_KEY_TOMB, changes[i].ticket.id)) == NULL)
-            abort();
+            gw_oom(__func__);
         gw_redis_args_key(&a, key);
         if (key != tomb)
             free(key);
@@ -206,7 +206,7 @@ gw_tickets_apply(struct gw_tickets *s, const char *github_delivery, int64_t ttl,
     if (github_delivery != NULL) {
         char buf[GW_KEY_DELIVERY_LEN], *key = gw_key_github_delivery(buf, sizeof(buf), github_delivery);
         if (key == NULL)
-            abort();   /* the handler takes ids that fit */
+            gw_bug("the handler takes ids that fit");
         gw_redis_args_key(&a, key);
     }
     gw_redis_args_int(&a, github_delivery != NULL);
@@ -219,7 +219,7 @@ gw_tickets_apply(struct gw_tickets *s, const char *github_delivery, int64_t ttl,
         char *row = row_encode(t, &len);
 
         if (row == NULL)
-            abort();
+            gw_oom(__func__);
         gw_redis_args_str(&a, ops[changes[i].op]);
         gw_redis_args_str(&a, t->id);
         gw_redis_args_mem(&a, row, len);
@@ -291,8 +291,7 @@ gw_tickets_apply_batch(struct gw_tickets *s, int64_t ttl, const struct gw_ticket
     struct batch_call *b = calloc(1, sizeof(*b));
 
     if (b == NULL || (b->results = calloc(n, sizeof(*b->results))) == NULL) {
-        gw_log(GW_LOG_ERROR, "out of memory applying a batch of ticket changes", NULL);
-        abort();
+        gw_oom("out of memory applying a batch of ticket changes");
     }
     b->s = s;
     b->ttl = ttl;
@@ -362,7 +361,7 @@ gw_ticket_rows_decode(const redisReply *reply, size_t first, size_t *n)
 
     *n = 0;
     if (reply->elements > first && (tickets = calloc(reply->elements - first, sizeof(*tickets))) == NULL)
-        abort();
+        gw_oom(__func__);
     for (size_t r = first; r < reply->elements; r++) {
         redisReply *e = reply->element[r];
         if (e->type == REDIS_REPLY_STRING && row_decode(e->str, e->len, &tickets[*n]) == 0)
@@ -402,7 +401,7 @@ on_rows(redisReply *reply, const struct gw_redis_error *err, void *privdata)
             list.next_len = head->len;
         } else if (c->kind == LIST_URGENT && head->type == REDIS_REPLY_ARRAY) {
             if ((open = calloc(head->elements / 2 + 1, sizeof(*open))) == NULL)
-                abort();
+                gw_oom(__func__);
             list.open = open;
             list.nopen = count_pairs(head, open);
         }
@@ -420,7 +419,7 @@ list_call_new(gw_tickets_cb cb, void *arg, enum list_kind kind)
 {
     struct list_call *c = calloc(1, sizeof(*c));
     if (c == NULL)
-        abort();
+        gw_oom(__func__);
     c->cb = cb;
     c->arg = arg;
     c->kind = kind;
@@ -532,7 +531,7 @@ on_stats(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         resolved = calloc(count->elements / 2 + 1, sizeof(*resolved));
         seconds = calloc(sum->elements / 2 + 1, sizeof(*seconds));
         if (open == NULL || breached == NULL || resolved == NULL || seconds == NULL)
-            abort();
+            gw_oom(__func__);
         stats.nopen = count_pairs(o, open);
         for (size_t i = 0; i + 1 < b->elements; i += 2) {
             breached[stats.nbreached].component = b->element[i]->str;

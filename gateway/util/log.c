@@ -155,3 +155,17 @@ gw_log(enum gw_log_level level, const char *msg, ...)
     put(&l, "}\n", 2);
     (void)!write(STDERR_FILENO, l.buf, l.len);
 }
+
+void
+gw_oom(const char *where)
+{
+    gw_log(GW_LOG_ERROR, "out of memory", "where", where, NULL);
+    abort();
+}
+
+void
+gw_bug(const char *what)
+{
+    gw_log(GW_LOG_ERROR, "internal error", "what", what, NULL);
+    abort();
+}

@@ -19,4 +19,13 @@ int gw_log_level_parse(const char *s, enum gw_log_level *out);
  */
 void gw_log(enum gw_log_level level, const char *msg, ...);
 
+/*
+ * The out-of-memory policy (docs/architecture.md): a request handler that
+ * cannot allocate answers 500; everywhere else the process logs one line
+ * ("out of memory", where) and aborts, as Redis does: a half-done change is
+ * worse than a restart. gw_bug is the same for a broken invariant.
+ */
+__attribute__((noreturn)) void gw_oom(const char *where);
+__attribute__((noreturn)) void gw_bug(const char *what);
+
 #endif

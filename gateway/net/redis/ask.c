@@ -9,6 +9,7 @@
 
 #include "gateway/net/redis/conn.h"
 #include "gateway/net/redis/resolve.h"
+#include "gateway/util/log.h"
 
 struct gw_redis_ask {
     struct event_base *base;
@@ -142,7 +143,7 @@ gw_redis_ask_start(struct event_base *base, struct evdns_base *dns, const char *
         (q->lens = calloc((size_t)n, sizeof(size_t))) == NULL ||
         (q->timer = evtimer_new(base, on_ask_timeout, q)) == NULL ||
         (password != NULL && (q->password = strdup(password)) == NULL))
-        abort();
+        gw_oom(__func__);
     q->base = base;
     q->cb = cb;
     q->arg = arg;
@@ -150,7 +151,7 @@ gw_redis_ask_start(struct event_base *base, struct evdns_base *dns, const char *
     for (int i = 0; i < n; i++) {
         /* NUL-terminated: hiredis 0.14 reads formatted commands with strchr. */
         if ((q->cmds[i] = malloc(lens[i] + 1)) == NULL)
-            abort();
+            gw_oom(__func__);
         memcpy(q->cmds[i], cmds[i], lens[i]);
         q->cmds[i][lens[i]] = '\0';
         q->lens[i] = lens[i];

@@ -124,7 +124,7 @@ ask_next(struct gw_discovery *d)
         len = redisFormatCommandArgv(&cmd, 2, argv, NULL);
     }
     if (len < 0)
-        abort();
+        gw_oom(__func__);
     const char *cmds[] = {cmd};
     const size_t lens[] = {(size_t)len};
     d->ask = gw_redis_ask_start(d->base, d->dns, ep->host, ep->port,
@@ -149,7 +149,7 @@ gw_discover(struct event_base *base, struct evdns_base *dns, const struct gw_red
     struct gw_discovery *d = calloc(1, sizeof(*d));
 
     if (d == NULL)
-        abort();
+        gw_oom(__func__);
     d->base = base;
     d->dns = dns;
     d->target = target;
@@ -158,7 +158,7 @@ gw_discover(struct event_base *base, struct evdns_base *dns, const struct gw_red
     d->arg = arg;
     if (target->kind == GW_REDIS_TCP) {
         if ((d->deferred = event_new(base, -1, 0, answer_url_host, d)) == NULL)
-            abort();
+            gw_oom(__func__);
         event_active(d->deferred, EV_TIMEOUT, 0);
     } else {
         ask_next(d);

@@ -8,6 +8,7 @@
 
 #include "gateway/net/redis/conn.h"
 #include "gateway/net/redis/pending.h"
+#include "gateway/util/log.h"
 
 #define WAIT_MS 100            /* how long a durable write waits for its replicas */
 
@@ -89,7 +90,7 @@ gw_redis_durable_send(struct gw_redis_durable *d, struct gw_redis_pending *p)
         return 0;
     if ((g = d->group) == NULL) {
         if ((g = d->group = calloc(1, sizeof(*g))) == NULL)
-            abort();
+            gw_oom(__func__);
         g->want = want;
         event_active(d->flush_ev, EV_TIMEOUT, 0);
     }
@@ -97,7 +98,7 @@ gw_redis_durable_send(struct gw_redis_durable *d, struct gw_redis_pending *p)
         size_t cap = g->cap ? 2 * g->cap : 16;
         struct gw_redis_pending **grown = realloc(g->members, cap * sizeof(*grown));
         if (grown == NULL)
-            abort();
+            gw_oom(__func__);
         g->members = grown;
         g->cap = cap;
     }

@@ -44,18 +44,18 @@ reply_copy(const redisReply *reply)
 {
     redisReply *c = calloc(1, sizeof(*c));
     if (c == NULL)
-        abort();
+        gw_oom(__func__);
     c->type = reply->type;
     c->integer = reply->integer;
     if (reply->str != NULL) {
         if ((c->str = malloc(reply->len + 1)) == NULL)
-            abort();
+            gw_oom(__func__);
         memcpy(c->str, reply->str, reply->len + 1);
         c->len = reply->len;
     }
     if (reply->elements > 0) {
         if ((c->element = calloc(reply->elements, sizeof(*c->element))) == NULL)
-            abort();
+            gw_oom(__func__);
         for (size_t i = 0; i < reply->elements; i++)
             c->element[i] = reply_copy(reply->element[i]);
         c->elements = reply->elements;
@@ -187,8 +187,7 @@ gw_redis_pending_new(struct gw_redis_queue *q, const struct gw_redis_script *scr
 
     if (p == NULL) {
         /* No way to report it later without memory: stop here, as hiredis and Redis do. */
-        gw_log(GW_LOG_ERROR, "out of memory sending a Redis command", NULL);
-        abort();
+        gw_oom("out of memory sending a Redis command");
     }
     p->queue = q;
     p->cb = cb;
@@ -207,8 +206,7 @@ gw_redis_pending_argv(struct gw_redis_queue *q, gw_redis_cb cb, void *privdata, 
     int len = redisFormatCommandArgv(&cmd, argc, argv, argvlen);
 
     if (len < 0) {
-        gw_log(GW_LOG_ERROR, "out of memory sending a Redis command", NULL);
-        abort();
+        gw_oom("out of memory sending a Redis command");
     }
     return gw_redis_pending_new(q, NULL, cb, privdata, cmd, (size_t)len);
 }

@@ -147,7 +147,7 @@ watch_start(struct event_base *base, struct evdns_base *dns, const char *host, i
 
     if (w == NULL || (w->master = strdup(master)) == NULL ||
         (password != NULL && (w->password = strdup(password)) == NULL))
-        abort();
+        gw_oom(__func__);
     w->base = base;
     w->cb = cb;
     w->arg = arg;
