@@ -1,8 +1,9 @@
 /*
  * Redis over hiredis's async API on the libevent loop: a single primary, a
  * Sentinel-managed primary or a Redis Cluster; per-command deadlines, a
- * health PING, AUTH/SELECT, reconnect with capped jittered backoff, names
- * resolved with evdns. Nothing here blocks.
+ * health check (PING, or INFO replication when writes wait for replicas),
+ * AUTH/SELECT, reconnect with capped jittered backoff, names resolved with
+ * evdns. Nothing here blocks. The parts are in net/redis/.
  *
  * Every command ends in exactly one callback, always from the event loop
  * and never inside the call that sent it: with a reply, or with an error
@@ -97,7 +98,7 @@ struct gw_metric;
 
 struct gw_redis_config {
     const struct gw_redis_target *target;   /* copied */
-    int64_t timeout_ms;       /* each command's deadline; a health PING that takes longer
+    int64_t timeout_ms;       /* each command's deadline; a health check that takes longer
                                  marks the connection dead; connect and handshake take 2x */
     const char *probe_key;    /* written after connecting: ready once a write succeeds */
     struct gw_metric *errors; /* kaizen_redis_errors_total{kind}, or NULL */
