@@ -13,6 +13,7 @@
 #include "gateway/core/telemetry.h"
 #include "gateway/core/wire.h"
 #include "gateway/text/render_edit.h"
+#include "gateway/util/buf.h"
 #include "gateway/util/log.h"
 #include "gateway/util/parse.h"
 
@@ -362,14 +363,8 @@ dest_state(struct gw_delivery *d, const char *name)
             return d->dests[i];
     if ((route = route_for(d, name)) == NULL)
         return NULL;
-    if (d->ndests == d->cap) {
-        size_t cap = d->cap ? 2 * d->cap : 8;
-        struct dest_state **grown = realloc(d->dests, cap * sizeof(*grown));
-        if (grown == NULL)
-            gw_oom(__func__);
-        d->dests = grown;
-        d->cap = cap;
-    }
+    if ((d->dests = gw_grow(d->dests, &d->cap, d->ndests + 1, sizeof(*d->dests))) == NULL)
+        gw_oom(__func__);
     if ((st = calloc(1, sizeof(*st))) == NULL || (st->name = strdup(name)) == NULL)
         gw_oom(__func__);
     st->d = d;

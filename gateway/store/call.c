@@ -12,7 +12,7 @@ gw_call_alloc(size_t size)
 {
     void *c = malloc(size);
     if (c == NULL) {
-        gw_oom("out of memory for a Redis call");
+        gw_oom("a Redis call context");
     }
     return c;
 }

@@ -291,7 +291,7 @@ gw_tickets_apply_batch(struct gw_tickets *s, int64_t ttl, const struct gw_ticket
     struct batch_call *b = calloc(1, sizeof(*b));
 
     if (b == NULL || (b->results = calloc(n, sizeof(*b->results))) == NULL) {
-        gw_oom("out of memory applying a batch of ticket changes");
+        gw_oom("applying a batch of ticket changes");
     }
     b->s = s;
     b->ttl = ttl;

@@ -160,7 +160,7 @@ gw_redis_args_command(const struct gw_redis_script *script, const struct gw_redi
     }
     *len = (size_t)n + a->keys.len + a->argv.len;
     if (oom || (cmd = malloc(*len + 1)) == NULL) {
-        gw_oom("out of memory building a Redis script call");
+        gw_oom("building a Redis script call");
     }
     memcpy(cmd, head, (size_t)n);
     if (a->keys.len > 0)

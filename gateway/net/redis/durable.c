@@ -8,6 +8,7 @@
 
 #include "gateway/net/redis/conn.h"
 #include "gateway/net/redis/pending.h"
+#include "gateway/util/buf.h"
 #include "gateway/util/log.h"
 
 #define WAIT_MS 100            /* how long a durable write waits for its replicas */
@@ -94,14 +95,8 @@ gw_redis_durable_send(struct gw_redis_durable *d, struct gw_redis_pending *p)
         g->want = want;
         event_active(d->flush_ev, EV_TIMEOUT, 0);
     }
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 16;
-        struct gw_redis_pending **grown = realloc(g->members, cap * sizeof(*grown));
-        if (grown == NULL)
-            gw_oom(__func__);
-        g->members = grown;
-        g->cap = cap;
-    }
+    if ((g->members = gw_grow(g->members, &g->cap, g->n + 1, sizeof(*g->members))) == NULL)
+        gw_oom(__func__);
     g->members[g->n++] = p;
     p->wait_for = g->want;
     p->waits++;

@@ -187,7 +187,7 @@ gw_redis_pending_new(struct gw_redis_queue *q, const struct gw_redis_script *scr
 
     if (p == NULL) {
         /* No way to report it later without memory: stop here, as hiredis and Redis do. */
-        gw_oom("out of memory sending a Redis command");
+        gw_oom("sending a Redis command");
     }
     p->queue = q;
     p->cb = cb;
@@ -206,7 +206,7 @@ gw_redis_pending_argv(struct gw_redis_queue *q, gw_redis_cb cb, void *privdata, 
     int len = redisFormatCommandArgv(&cmd, argc, argv, argvlen);
 
     if (len < 0) {
-        gw_oom("out of memory sending a Redis command");
+        gw_oom("sending a Redis command");
     }
     return gw_redis_pending_new(q, NULL, cb, privdata, cmd, (size_t)len);
 }

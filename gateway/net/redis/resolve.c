@@ -70,7 +70,7 @@ gw_resolve_start(struct event_base *base, struct evdns_base *dns, const char *ho
     struct evutil_addrinfo hints;
 
     if (q == NULL || (q->deferred = event_new(base, -1, 0, resolve_report, q)) == NULL) {
-        gw_oom("out of memory resolving a Redis host");
+        gw_oom("resolving a Redis host");
     }
     q->cb = cb;
     q->arg = arg;
