@@ -47,13 +47,6 @@ on_applied(const struct gw_apply_outcome *out, const struct gw_redis_error *err,
     struct notification *nt = arg;
     char counts[64];
 
-    for (size_t i = 0; i < out->nresults; i++) {
-        if (out->results[i].resolved) {
-            const struct gw_ticket *t = &nt->batch.changes[i].ticket;
-            gw_set_resolutions(nt->h->telemetry, t->component, gw_severity_name(t->severity),
-                               out->results[i].resolution_seconds, out->results[i].resolutions);
-        }
-    }
     if (err != NULL)
         gw_log(GW_LOG_WARN, "alerts not recorded: redis failed", "kind",
                gw_redis_error_name(err->kind), "error", err->text, NULL);

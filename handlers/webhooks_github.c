@@ -86,10 +86,6 @@ on_applied(const struct gw_apply_result *res, size_t n, const struct gw_redis_er
         failed(d, err != NULL ? err : &gw_bad_reply);
         return;
     }
-    if (res->resolved)
-        gw_set_resolutions(d->h->telemetry, d->change.ticket.component,
-                           gw_severity_name(d->change.ticket.severity), res->resolution_seconds,
-                           res->resolutions);
     word = gw_apply_status_name(res->status);
     gw_log(GW_LOG_INFO, "webhook applied", "source", "github", "delivery", d->id, "event",
            d->event, "ticket", d->change.ticket.id, "result", word, NULL);

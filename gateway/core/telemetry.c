@@ -6,6 +6,7 @@
 
 static const char *const webhook_labels[] = {"source", "event", "result"};
 static const char *const component_severity[] = {"component", "severity"};
+static const char *const component_severity_outcome[] = {"component", "severity", "outcome"};
 static const char *const component_only[] = {"component"};
 static const char *const version_label[] = {"version"};
 static const char *const kind_label[] = {"kind"};
@@ -20,11 +21,17 @@ struct family {
     enum gw_metric_type type;
     size_t nlabels;
     const char *const *labels;
+    const double *bounds;           /* histograms: GW_TICKET_NBUCKETS of them */
 };
 
 #define FAMILY(field, name, help, type, labels)                                            \
-    {offsetof(struct gw_telemetry, field), name, help, type, sizeof(labels) / sizeof(labels[0]), labels}
-#define FAMILY0(field, name, help, type) {offsetof(struct gw_telemetry, field), name, help, type, 0, NULL}
+    {offsetof(struct gw_telemetry, field), name, help, type, sizeof(labels) / sizeof(labels[0]), \
+     labels, NULL}
+#define FAMILY0(field, name, help, type)                                                   \
+    {offsetof(struct gw_telemetry, field), name, help, type, 0, NULL, NULL}
+#define TICKET_HISTOGRAM(field, name, help)                                                \
+    {offsetof(struct gw_telemetry, field), name, help, GW_HISTOGRAM, 2, component_severity, \
+     gw_ticket_bucket_bounds}
 
 static const struct family families[] = {
     FAMILY(build_info, "kaizen_build_info", "Build information; always 1.", GW_GAUGE,
@@ -36,9 +43,18 @@ static const struct family families[] = {
            GW_COUNTER, kind_label),
     FAMILY(webhooks_total, "kaizen_webhooks_total",
            "Webhook deliveries by source, event and result.", GW_COUNTER, webhook_labels),
-    FAMILY(ticket_seconds, "kaizen_ticket_seconds",
-           "Time from creation to resolution of resolved tickets, all replicas together "
-           "(shared: MTTR = _sum / _count).", GW_SUMMARY, component_severity),
+    TICKET_HISTOGRAM(ticket_seconds, "kaizen_ticket_seconds",
+                     "Time to resolve: from creation (or reopening) to resolution, observed "
+                     "once per resolution (shared by all replicas: MTTR = _sum / _count)."),
+    TICKET_HISTOGRAM(ticket_ack_seconds, "kaizen_ticket_ack_seconds",
+                     "Time to acknowledge: from creation (or reopening) to the first "
+                     "acknowledgement (shared by all replicas: MTTA = _sum / _count)."),
+    FAMILY(ticket_sla, "kaizen_ticket_sla_total",
+           "Resolutions by SLA outcome: met (at or before the deadline) or breached "
+           "(shared by all replicas).", GW_COUNTER, component_severity_outcome),
+    FAMILY(ticket_reopened, "kaizen_ticket_reopened_total",
+           "Resolved tickets opened again (shared by all replicas).", GW_COUNTER,
+           component_severity),
     FAMILY(tickets_open, "kaizen_tickets_open", "Open tickets in Redis (shared by all replicas).",
            GW_GAUGE, component_severity),
     FAMILY(tickets_breached, "kaizen_tickets_sla_breached",
@@ -77,7 +93,8 @@ gw_telemetry_init(struct gw_telemetry *t, struct gw_metrics *registry)
     for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
         const struct family *f = &families[i];
         struct gw_metric *metric = gw_metrics_add(registry, f->name, f->help, f->type,
-                                                  f->nlabels, f->labels, NULL, 0);
+                                                  f->nlabels, f->labels, f->bounds,
+                                                  f->bounds != NULL ? GW_TICKET_NBUCKETS : 0);
         if (metric == NULL)
             return -1;
         *(struct gw_metric **)((char *)t + f->offset) = metric;
@@ -106,12 +123,35 @@ gw_count_webhook(struct gw_telemetry *t, const char *source, const char *event,
     gw_metric_inc(t->webhooks_total, labels, 1);
 }
 
-void
-gw_set_resolutions(struct gw_telemetry *t, const char *component, const char *severity,
-                   long long seconds, long long resolutions)
+static void
+set_times(struct gw_metric *f, const char *const *labels, const struct gw_time_histogram *h)
 {
-    const char *labels[] = {component, severity};
-    gw_metric_set_summary(t->ticket_seconds, labels, (double)seconds, (double)resolutions);
+    double buckets[GW_TICKET_NBUCKETS];
+
+    for (size_t b = 0; b < GW_TICKET_NBUCKETS; b++)
+        buckets[b] = (double)h->buckets[b];
+    gw_metric_set_histogram(f, labels, buckets, (double)h->sum, (double)h->count);
+}
+
+void
+gw_set_ticket_measures(struct gw_telemetry *t, const struct gw_ticket_measures *measures, size_t n)
+{
+    gw_metric_clear(t->ticket_seconds);
+    gw_metric_clear(t->ticket_ack_seconds);
+    gw_metric_clear(t->ticket_sla);
+    gw_metric_clear(t->ticket_reopened);
+    for (size_t i = 0; i < n; i++) {
+        const struct gw_ticket_measures *m = &measures[i];
+        const char *labels[] = {m->component, m->severity};
+        const char *met[] = {m->component, m->severity, "met"};
+        const char *breached[] = {m->component, m->severity, "breached"};
+
+        set_times(t->ticket_seconds, labels, &m->resolve);
+        set_times(t->ticket_ack_seconds, labels, &m->ack);
+        gw_metric_set(t->ticket_sla, met, (double)m->sla_met);
+        gw_metric_set(t->ticket_sla, breached, (double)m->sla_breached);
+        gw_metric_set(t->ticket_reopened, labels, (double)m->reopened);
+    }
 }
 
 void

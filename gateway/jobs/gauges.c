@@ -22,9 +22,7 @@ on_stats(const struct gw_stats *stats, const struct gw_redis_error *err, void *a
         const char *labels[] = {stats->breached[i].component};
         gw_metric_set(t->tickets_breached, labels, (double)stats->breached[i].count);
     }
-    for (size_t i = 0; i < stats->nresolved; i++)
-        gw_set_resolutions(t, stats->resolved[i].component, stats->resolved[i].severity,
-                           stats->resolved[i].seconds, stats->resolved[i].count);
+    gw_set_ticket_measures(t, stats->measures, stats->nmeasures);
 }
 
 static void
