@@ -72,6 +72,8 @@ static const struct family families[] = {
     FAMILY(canary_start, "canary_deployment_start_time",
            "Start time of each active canary deployment, Unix seconds.", GW_GAUGE,
            deployment_env),
+    FAMILY(canary_budget, "canary_deployment_budget_seconds",
+           "Time budget of each active canary deployment, seconds.", GW_GAUGE, deployment_env),
     FAMILY0(canary_pages, "kaizen_canary_pages_total",
             "Canaries paged for overstaying their budget (by this replica).", GW_COUNTER),
     FAMILY0(reload_ok, "kaizen_config_last_reload_successful",

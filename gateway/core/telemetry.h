@@ -26,6 +26,7 @@ struct gw_telemetry {
     struct gw_metric *outbox_pending;
     struct gw_metric *outbox_dead;
     struct gw_metric *canary_start;       /* canary_deployment_start_time{deployment,environment} */
+    struct gw_metric *canary_budget;      /* canary_deployment_budget_seconds{deployment,environment} */
     struct gw_metric *canary_pages;       /* kaizen_canary_pages_total */
     struct gw_metric *reload_ok;          /* kaizen_config_last_reload_successful */
     struct gw_metric *reload_time;        /* ..._success_timestamp_seconds */

@@ -46,9 +46,11 @@ on_canaries(const struct gw_canary *canaries, size_t n, const struct gw_redis_er
         return;
     /* Rebuilt from Redis: a canary that ended disappears on every replica. */
     gw_metric_clear(t->canary_start);
+    gw_metric_clear(t->canary_budget);
     for (size_t i = 0; i < n; i++) {
         const char *labels[] = {canaries[i].id, canaries[i].environment};
         gw_metric_set(t->canary_start, labels, (double)canaries[i].started_at);
+        gw_metric_set(t->canary_budget, labels, (double)canaries[i].budget_seconds);
     }
 }
 
