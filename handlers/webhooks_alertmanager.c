@@ -147,5 +147,10 @@ on_alertmanager(struct gw_request *req, void *arg)
 void
 gw_alertmanager_register(struct gw_http *http, struct gw_webhook_handler *h)
 {
+    const struct gw_webhook_opts *o = &h->opts;
+
     gw_http_route(http, "/webhooks/alertmanager", 0, GW_POST, on_alertmanager, h);
+    gw_http_route_codes(http, "/webhooks/alertmanager", 0,
+                        o->alertmanager_token != NULL || o->alertmanager_secret->n > 0
+                            ? "202 400 401 413 415 500 503" : "404");
 }

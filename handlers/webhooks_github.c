@@ -231,4 +231,6 @@ void
 gw_github_register(struct gw_http *http, struct gw_webhook_handler *h)
 {
     gw_http_route(http, "/webhooks/github", 0, GW_POST, on_github, h);
+    gw_http_route_codes(http, "/webhooks/github", 0, h->opts.github_secrets->n > 0
+                                                         ? "200 202 400 401 413 415 500 503" : "404");
 }

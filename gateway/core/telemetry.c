@@ -3,6 +3,7 @@
 #include "gateway/core/wire.h"
 
 #include <stddef.h>
+#include <string.h>
 
 static const char *const webhook_labels[] = {"source", "event", "result"};
 static const char *const component_severity[] = {"component", "severity"};
@@ -115,6 +116,45 @@ gw_telemetry_init(struct gw_telemetry *t, struct gw_metrics *registry)
         }
     }
     return 0;
+}
+
+/* The results each source and event can count (handlers/webhooks_*.c, app.c's guard refusals). */
+#define REFUSED "unauthorized", "invalid", "too_large", "error"
+static const char *const applied[] = {"accepted", "duplicate", "stale", "ignored", REFUSED, NULL};
+static const char *const pinged[] = {"pong", REFUSED, NULL};
+static const char *const unread[] = {"ignored", REFUSED, NULL};
+static const char *const refused[] = {REFUSED, NULL};
+static const char *const alerts[] = {"accepted", "stale", "ignored", "error", NULL};
+static const char *const clicks[] = {"acked", "duplicate", "unknown", "unauthorized", "invalid",
+                                     "error", NULL};
+#undef REFUSED
+
+static const struct {
+    const char *source, *event;
+    const char *const *results;
+} webhook_series[] = {
+    {"github", "issues", applied},
+    {"github", "deployment", applied},
+    {"github", "deployment_status", applied},
+    {"github", "ping", pinged},
+    {"github", "other", unread},
+    {"alertmanager", "notification", refused},
+    {"alertmanager", "firing", alerts},
+    {"alertmanager", "resolved", alerts},
+    {"slack", "block_actions", clicks},
+};
+
+void
+gw_telemetry_webhook_source(struct gw_telemetry *t, const char *source)
+{
+    for (size_t i = 0; i < sizeof(webhook_series) / sizeof(webhook_series[0]); i++) {
+        if (strcmp(webhook_series[i].source, source) != 0)
+            continue;
+        for (const char *const *r = webhook_series[i].results; *r != NULL; r++) {
+            const char *labels[] = {source, webhook_series[i].event, *r};
+            gw_metric_inc(t->webhooks_total, labels, 0);
+        }
+    }
 }
 
 void

@@ -36,6 +36,13 @@ struct gw_telemetry {
 /* Registers every family in registry (borrowed). -1 when out of memory. */
 int gw_telemetry_init(struct gw_telemetry *t, struct gw_metrics *registry);
 
+/*
+ * Creates, at 0, every kaizen_webhooks_total series a configured source
+ * ("github", "alertmanager", "slack") can count, so that rate() sees the
+ * first delivery of each.
+ */
+void gw_telemetry_webhook_source(struct gw_telemetry *t, const char *source);
+
 /* kaizen_webhooks_total{source,event,result} += 1 */
 void gw_count_webhook(struct gw_telemetry *t, const char *source, const char *event,
                       const char *result);
