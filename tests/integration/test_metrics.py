@@ -1,14 +1,18 @@
-"""/metrics of the real binary: what exists before anything happened.
+"""/metrics of the real binary: what exists before anything happened, and
+docs/metrics.md against it.
 
 Counters of fixed label sets start at 0 at start-up, so that rate() and
 increase() count the first event of each: every webhook source, event and
 result a configured source can count, every route with each status code it
 answers (an SLI's first 5xx included), every notification sink and result.
 """
+import json
+import os
+import re
 import unittest
 
 import harness
-from harness import Gateway, Redis, samples
+from harness import SOURCE_DIR, Gateway, Redis, issue, samples
 
 # What each route answers (handlers/*.c register them with gw_http_route_codes).
 ROUTES = {
@@ -91,6 +95,58 @@ class StartUp(unittest.TestCase):
         # without an admin token, /api/ refuses other clients with 403
         self.assertEqual({c for r, c in counts if r == "/api/tickets"},
                          {"200", "400", "403", "500", "503"})
+
+
+def documented():
+    """{family: (type, {label names})} from the table of docs/metrics.md."""
+    with open(os.path.join(SOURCE_DIR, "docs", "metrics.md"), encoding="utf-8") as f:
+        text = f.read()
+    out = {}
+    for row in re.findall(r"^\| `([a-z_:]+)` \| (\w+) \|([^|]*)\|", text, re.M):
+        name, kind, labels = row
+        out[name] = (kind, set(re.findall(r"`(\w+)`", re.sub(r"\([^)]*\)", "", labels))))
+    return out
+
+
+class Documented(unittest.TestCase):
+    """docs/metrics.md names every family a live gateway exports, with its type
+    and labels, and nothing it does not export."""
+
+    def test_docs_match_a_live_scrape(self):
+        redis = Redis(appendonly=False)
+        gw = Gateway(redis.url, KAIZEN_ALERTMANAGER_TOKEN="am", KAIZEN_SLACK_SIGNING_SECRET="s")
+        try:
+            # a breached ticket (critical, opened a day ago) and a canary, so that the
+            # families read from Redis have samples
+            self.assertEqual(gw.github("issues", issue(labels=["component:checkout",
+                                                               "severity:critical"]))[0], 202)
+            status, _ = gw.json("POST", "/api/canaries", headers={"Content-Type": "application/json"},
+                                body=json.dumps({"id": "c1", "service": "api",
+                                                 "environment": "prod-canary"}).encode())
+            self.assertEqual(status, 201)
+            gw.wait_metric("kaizen_tickets_sla_breached", 1, component="checkout")
+            gw.wait_metric("canary_deployment_budget_seconds", 7200, deployment="c1",
+                           environment="prod-canary")
+            text = gw.metrics()
+        finally:
+            rc, log = gw.close()
+            redis.close()
+            self.assertEqual(rc, 0, log[-2000:])
+        types = dict(re.findall(r"^# TYPE (\S+) (\S+)$", text, re.M))
+        docs = documented()
+        self.assertGreater(len(docs), 20)
+        self.assertEqual(set(docs) - set(types), set(), "documented but not exported")
+        self.assertEqual(set(types) - set(docs), set(), "exported but not in docs/metrics.md")
+        sampled = {}
+        for (name, labels), _ in samples(text).items():
+            family = re.sub(r"_(bucket|sum|count)$", "", name) if name not in types else name
+            sampled.setdefault(family, set()).update(k for k, _ in labels if k != "le")
+        for name, (kind, labels) in docs.items():
+            self.assertEqual(types[name], kind, name)
+            if name in sampled:
+                self.assertEqual(sampled[name], labels, name)
+        # every family but the Redis error counter (no error here) had a sample
+        self.assertEqual(set(types) - set(sampled), {"kaizen_redis_errors_total"})
 
 
 if __name__ == "__main__":
