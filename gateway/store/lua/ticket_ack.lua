@@ -1,8 +1,8 @@
 -- An Acknowledge click on an SLA-breach notice: recorded once (Slack
 -- retries a click it got no answer to; N replicas may each get one), with
 -- the edit of the notice that lists it in the same step.
--- The first ack of an episode (a ticket's creation, or a reopening) is its
--- time to acknowledge, counted in the Kaizen measures (lib/ticket.lua).
+-- The first ack of an opening (a ticket's creation, or a reopening) gives
+-- its time to acknowledge, counted in the Kaizen measures (lib/ticket.lua).
 -- KEYS: 1..TICKET_KEYS the ticket keys (lib/ticket.lua), then the notice keys
 --       (lib/notice.lua), outbox seq, bodies, dests, pending
 --       [ack: the breach queue of the notice's destination]

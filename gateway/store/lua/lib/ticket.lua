@@ -148,7 +148,7 @@ local function measure_bucket(T, pair, name, seconds)
   end
 end
 
--- When the current episode of ticket id (stored as row) began: its last
+-- When the current opening of ticket id (stored as row) began: its last
 -- reopening, else its creation. Times to acknowledge and resolve run from it.
 local function ticket_since(T, id, row)
   local since = select(2, ticket_reopens(T, id))
