@@ -201,7 +201,8 @@ routes(struct gw_app *app)
                                        app->tickets, app->canaries, app->outbox, app->digest_job,
                                        &app->routing};
     app->feeds = (struct gw_feeds_handler){cfg->feed_token, cfg->public_url, app->tickets,
-                                           app->digests, app->templates, app->start_time};
+                                           app->digests, app->templates, &app->routing,
+                                           &app->digest, app->start_time};
     gw_http_on_reject(app->http, on_http_reject, app);
     gw_health_register(app->http, &app->health);
     gw_metrics_register(app->http, &app->metrics);

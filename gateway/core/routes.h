@@ -56,6 +56,9 @@ struct gw_destination gw_routes_ticket(const struct gw_routes *r, const char *co
 /* The destination of a canary of service. */
 struct gw_destination gw_routes_canary(const struct gw_routes *r, const char *service);
 
+/* 1 when name is a route of r, or "default" (the only one without a routes file). */
+int gw_routes_has(const struct gw_routes *r, const char *name);
+
 /* The default's channel (its own, else the fallback), or NULL. */
 const char *gw_routes_default_channel(const struct gw_routes *r);
 

@@ -127,6 +127,14 @@ void gw_tickets_list(struct gw_tickets *s, const struct gw_ticket_filter *filter
                      gw_tickets_cb cb, void *arg);
 
 /*
+ * The page position right after t in any listing (what a next cursor holds):
+ * its bytes in buf[0..GW_TICKET_CURSOR_MAX), their count returned; 0 when
+ * t's id does not fit.
+ */
+#define GW_TICKET_CURSOR_MAX 1024
+size_t gw_ticket_cursor(const struct gw_ticket *t, char *buf);
+
+/*
  * The digest's tickets: the open ones with the earliest deadlines, at most
  * limit, and the open counts per component and severity of all of them.
  */
