@@ -117,9 +117,9 @@ static const struct option options[] = {
     {"KAIZEN_DEFAULT_SEVERITY", OPT_CUSTOM, "medium", NULL, 0, F(default_severity), 0, 0,
      parse_severity, G_TICKETS, "severity when no label gives one"},
     {"KAIZEN_SLA_WARN", OPT_DURATION, "24h", NULL, 0, F(sla_warn), 0, 0, NULL, G_TICKETS,
-     "countdown colours: 🟢 remaining > warn ≥ 🟠"},
+     "SLA countdown colours: green while more than this remains, then orange"},
     {"KAIZEN_SLA_CRIT", OPT_DURATION, "8h", NULL, 0, F(sla_crit), 0, 0, NULL, G_TICKETS,
-     "🟠 > crit ≥ 🔴 (at most `KAIZEN_SLA_WARN`)"},
+     "then red once this or less remains (at most `KAIZEN_SLA_WARN`)"},
     {"KAIZEN_TICKET_LABELS", OPT_LIST, NULL, NULL, 0, F(ticket_labels), 0, 0, NULL, G_TICKETS,
      "if set, only GitHub issues carrying one of these labels are tickets"},
     {"KAIZEN_CHECK_EVERY", OPT_DURATION, "30s", NULL, 0, F(check_every), 1, 0, NULL, G_TICKETS,
@@ -148,7 +148,7 @@ static const struct option options[] = {
     {"KAIZEN_SLACK_WEBHOOK_URL", OPT_URL, NULL, NULL, 1, F(slack_webhook_url), 0, 0, NULL,
      G_SLACK, "Slack incoming webhook; unset (and no bot token): Slack is dry-run"},
     {"KAIZEN_SLACK_BOT_TOKEN", OPT_TEXT, NULL, NULL, 1, F(slack_bot_token), 0, 0, NULL, G_SLACK,
-     "bot token (`xoxb-…`): Web API mode (channels, threads, edits, buttons) instead of the "
+     "bot token (`xoxb-...`): Web API mode (channels, threads, edits, buttons) instead of the "
      "incoming webhook"},
     {"KAIZEN_SLACK_CHANNEL", OPT_TEXT, NULL, NULL, 0, F(slack_channel), 0, 0, NULL, G_SLACK,
      "the channel (ID or `#name`) Web API mode posts to, unless the routes file's default "
@@ -800,6 +800,47 @@ gw_config_print_help(FILE *out)
     }
 }
 
+/* text for roff: no backticks, backslashes doubled, '-' as \- */
+static void
+put_roff(FILE *out, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '`')
+            continue;
+        if (*s == '\\' || *s == '-')
+            fputc('\\', out);
+        fputc(*s, out);
+    }
+}
+
+void
+gw_config_print_man(FILE *out)
+{
+    const char *group = NULL;
+
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const struct option *o = &options[i];
+        if (group != o->group) {
+            group = o->group;
+            fprintf(out, ".SS %s\n", group);
+        }
+        fputs(".TP\n.B ", out);
+        put_roff(out, o->name);
+        fputs(o->secret ? " \\fR(secret; or \\fB" : "\n", out);
+        if (o->secret) {
+            put_roff(out, o->name);
+            fputs("_FILE\\fR)\n", out);
+        }
+        put_roff(out, o->help);
+        fputs(". Default: ", out);
+        if (o->def_doc != NULL)
+            put_roff(out, o->def_doc);
+        else
+            put_roff(out, o->def != NULL ? o->def : "unset");
+        fputs(".\n", out);
+    }
+}
+
 void
 gw_config_print_reference(FILE *out)
 {
@@ -816,7 +857,11 @@ gw_config_print_reference(FILE *out)
           "  both is an error. A secret is never logged or printed.\n"
           "* **Durations** take `90s`, `15m`, `2h`, `3d`, `1w` or bare seconds.\n"
           "* **Sizes** take `5MiB`, `512KiB`, `1MB` or bytes.\n"
-          "* **Booleans** take `1`, `true`, `yes` or `0`, `false`, `no`.\n", out);
+          "* **Booleans** take `1`, `true`, `yes` or `0`, `false`, `no`.\n"
+          "* A `KAIZEN_*` variable that is none of these (a typo) is logged as a warning at\n"
+          "  start-up, naming the closest known one, and makes `--check-config` exit 2.\n"
+          "* `kaizen-gateway --check-config` prints every variable's effective value\n"
+          "  (secrets as `(set)`).\n", out);
     for (size_t i = 0; i < NOPTIONS; i++) {
         const struct option *o = &options[i];
         if (group != o->group) {

@@ -110,4 +110,7 @@ void gw_config_print_help(FILE *out);
 /* docs/configuration.md, generated from the table (kaizen-gateway --help-markdown). */
 void gw_config_print_reference(FILE *out);
 
+/* The man page's ENVIRONMENT entries (roff), from the same table. */
+void gw_config_print_man(FILE *out);
+
 #endif
