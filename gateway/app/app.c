@@ -83,7 +83,7 @@ jobs(struct gw_app *app)
     int buttons = cfg->slack_signing_secret != NULL;
     struct gw_digest_deps digest = {
         app->tickets, app->digests, app->templates, &app->routing,
-        {cfg->digest_every, cfg->digest_at_minute, cfg->digest_skip_empty,
+        {cfg->digest_every, cfg->digest_at_minute, cfg->timezone, cfg->digest_skip_empty,
          cfg->digest_max_tickets, cfg->sla_warn, cfg->sla_crit, cfg->public_url}};
     struct gw_breach_check_deps breaches = {app->redis, app->breaches, app->templates,
                                             &app->routing, buttons};
