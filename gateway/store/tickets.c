@@ -23,7 +23,10 @@ gw_ticket_cursor(const struct gw_ticket *t, char *buf)
 
     if (13 + idlen > GW_TICKET_CURSOR_MAX)
         return 0;
-    snprintf(buf, 13, "%012llx", (unsigned long long)(max48 - updated));
+    uint64_t age = (uint64_t)(max48 - updated);
+    for (int i = 11; i >= 0; i--, age >>= 4)
+        buf[i] = "0123456789abcdef"[age & 15];
+    buf[12] = '\0';
     memcpy(buf + 13, t->id, idlen);
     return 13 + idlen;
 }
