@@ -4,7 +4,7 @@
 //                                        OpenAPI schema, strictly
 //   node validate.mjs contract BASE.yaml [OVERLAY.yaml]
 //                                        the deployment contract of
-//                                        deploy/kubernetes (SPEC.md + README)
+//                                        deploy/kubernetes (docs/deploy.md)
 //   node validate.mjs layout   DIR...    each kustomization.yaml lists files
 //                                        that exist, and every manifest of its
 //                                        directory (but *.example.yaml)
@@ -233,7 +233,7 @@ function contract(baseFile, overlayFile) {
       const preSec = Array.isArray(pre) && pre[0] === "/usr/local/bin/kaizen-gateway" &&
         pre[1] === "sleep" ? Number(pre[2]) : NaN;
       if (!(preSec > 0)) fail(w, "no preStop sleep (kaizen-gateway sleep N)");
-      // gateway drain is at most 10 s (SPEC): preStop + 10 s must fit the grace period
+      // gateway drain is at most 10 s (docs/operations.md): preStop + 10 s must fit the grace period
       if (!(pod.terminationGracePeriodSeconds >= preSec + 10))
         fail(w, `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} < preStop ${preSec}s + 10s drain`);
       const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
