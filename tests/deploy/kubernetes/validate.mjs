@@ -215,7 +215,7 @@ function contract(baseFile, overlayFile) {
     const c = pod.containers?.find((x) => x.name === "gateway");
     if (!c) fail(w, "no container named gateway");
     else {
-      eq(w, "image", c.image, "kaizen-gateway:0.1.0");
+      eq(w, "image", c.image, "kaizen-gateway:0.2.0");
       eq(w, "ports", c.ports?.map((p) => [p.name, p.containerPort]), [["http", 8080]]);
       eq(w, "livenessProbe", [c.livenessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.port], ["/healthz", "http"]);
       eq(w, "readinessProbe", [c.readinessProbe?.httpGet?.path, c.readinessProbe?.httpGet?.port], ["/readyz", "http"]);
