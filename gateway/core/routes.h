@@ -1,5 +1,5 @@
 /*
- * Routing (SPEC "Slack Web API mode and routing"): KAIZEN_ROUTES_FILE says
+ * Routing (docs/slack-app.md "Routes"): KAIZEN_ROUTES_FILE says
  * which Slack channel and PagerDuty routing key a ticket or canary goes to.
  *
  *   {"routes": [{"name": "payments",

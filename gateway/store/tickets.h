@@ -40,7 +40,7 @@ struct gw_tickets *gw_tickets_new(struct gw_redis *redis, int64_t retention,
 void gw_tickets_free(struct gw_tickets *s);
 
 enum gw_apply_status { GW_APPLY_ACCEPTED, GW_APPLY_DUPLICATE, GW_APPLY_STALE, GW_APPLY_IGNORED };
-/* The webhook status word of s (SPEC "Webhook responses"). */
+/* The webhook status word of s (docs/api.md "Webhook status words"). */
 const char *gw_apply_status_name(enum gw_apply_status s);
 
 struct gw_apply_result {
