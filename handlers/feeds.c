@@ -29,8 +29,9 @@ struct feed_request {
     struct gw_request *req;
     enum feed_kind kind;
     struct gw_ticket_query filter;
-    char query[512];          /* normalised filters, part of the ETag */
+    char query[1024];         /* normalised filters, part of the ETag */
     char component[256];
+    char route[256];
     int64_t last_modified;
 };
 
@@ -93,6 +94,7 @@ on_tickets(const struct gw_ticket_list *list, const struct gw_redis_error *err, 
     size_t n = list != NULL ? list->n : 0;
     struct feed_request *fr = arg;
     const struct gw_templates *set = fr->h->templates;
+    struct gw_ticket *kept = NULL;
     struct gw_rss_item *items = NULL;
     char **texts = NULL, self[512];
     struct gw_rss_channel ch;
@@ -104,6 +106,18 @@ on_tickets(const struct gw_ticket_list *list, const struct gw_redis_error *err, 
         gw_reply_redis_error(fr->req, err, NULL);
         free(fr);
         return;
+    }
+    if (fr->filter.route != NULL) {
+        const char *next;
+        size_t next_len;
+        char buf[GW_TICKET_CURSOR_MAX];
+        if ((kept = calloc(n + 1, sizeof(*kept))) == NULL) {
+            gw_reply_error(fr->req, 500, "out of memory");
+            free(fr);
+            return;
+        }
+        n = gw_ticket_route_filter(&fr->filter, fr->h->routing, list, kept, &next, &next_len, buf);
+        tickets = kept;
     }
     items = calloc(n ? n : 1, sizeof(*items));
     texts = calloc(2 * (n ? n : 1), sizeof(char *));
@@ -126,6 +140,7 @@ on_tickets(const struct gw_ticket_list *list, const struct gw_redis_error *err, 
         free(texts[i]);
     free(texts);
     free(items);
+    free(kept);
     if (xml == NULL) {
         gw_reply_error(fr->req, 500, "could not build the feed");
         free(fr);
@@ -153,7 +168,8 @@ on_digests(const char *const *records, size_t n, const struct gw_redis_error *er
         free(fr);
         return;
     }
-    snprintf(link, sizeof(link), "%s/feeds/digests.rss", fr->h->public_url);
+    /* An item links to the tickets it was about: those open now (the feed of them). */
+    snprintf(link, sizeof(link), "%s/feeds/tickets.rss?state=open", fr->h->public_url);
     for (size_t i = 0; i < n && count < GW_DIGESTS_KEPT; i++) {
         json_t *rec = json_loads(records[i], 0, NULL);
         const char *id = json_string_value(json_object_get(rec, "id"));
@@ -252,7 +268,7 @@ on_feed(struct gw_request *req, struct gw_feeds_handler *h, enum feed_kind kind)
     fr->req = req;
     fr->kind = kind;
     if (kind == FEED_TICKETS) {
-        if ((bad = gw_ticket_query_parse(req, &fr->filter, 0)) != NULL) {
+        if ((bad = gw_ticket_query_parse(req, h->routing, &fr->filter, 0)) != NULL) {
             gw_reply_error(req, 400, bad);
             free(fr);
             return;
@@ -262,10 +278,16 @@ on_feed(struct gw_request *req, struct gw_feeds_handler *h, enum feed_kind kind)
             snprintf(fr->component, sizeof(fr->component), "%s", fr->filter.filter.component);
             fr->filter.filter.component = fr->component;
         }
-        snprintf(fr->query, sizeof(fr->query), "c=%s&s=%s&st=%s", fr->component,
+        if (fr->filter.route != NULL) {
+            snprintf(fr->route, sizeof(fr->route), "%s", fr->filter.route);
+            fr->filter.route = fr->route;
+        }
+        /* With a route, the routes loaded are part of what the feed shows. */
+        snprintf(fr->query, sizeof(fr->query), "c=%s&s=%s&st=%s&r=%s&rv=%s", fr->component,
                  fr->filter.filter.severity == GW_SEV_NONE ? ""
                  : gw_severity_name(fr->filter.filter.severity),
-                 states[fr->filter.filter.state]);
+                 states[fr->filter.filter.state], fr->route,
+                 fr->filter.route != NULL ? h->loaded->routes : "");
     } else if (gw_request_unknown_query(req, digest_params) != NULL) {
         gw_reply_error(req, 400, "unknown query parameter (the digests feed takes none)");
         free(fr);

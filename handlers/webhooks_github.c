@@ -92,7 +92,7 @@ on_applied(const struct gw_apply_result *res, size_t n, const struct gw_redis_er
     finish(d, res->status == GW_APPLY_DUPLICATE ? 200 : 202, word, NULL);
 }
 
-/* Canary transitions answer with the webhook words of SPEC. */
+/* Canary transitions answer with the webhook status words (docs/api.md). */
 static void
 on_canary_applied(enum gw_canary_status status, int was_paged, const struct gw_redis_error *err,
                   void *arg)

@@ -1,5 +1,5 @@
 /*
- * The metric families shared by handlers and timers (SPEC "Metrics"), and
+ * The metric families shared by handlers and timers (docs/metrics.md), and
  * the few ways they are updated. Families owned by one module (the HTTP
  * latency histogram) are registered by that module.
  */

@@ -116,7 +116,7 @@ struct gw_ticket_filter {
     int64_t now;
 };
 
-/* Ticket -> JSON per SPEC "Ticket JSON" (sla_remaining_seconds at now). New reference. */
+/* Ticket -> JSON (docs/api.md "Ticket JSON"; sla_remaining_seconds at now). New reference. */
 json_t *gw_ticket_json(const struct gw_ticket *t, int64_t now);
 
 #endif

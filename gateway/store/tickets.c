@@ -13,6 +13,24 @@
 
 static size_t count_pairs(const redisReply *pairs, struct gw_count *out);
 
+size_t
+gw_ticket_cursor(const struct gw_ticket *t, char *buf)
+{
+    /* "<age>\0<id>": age is 12 hex digits of 2^48-1-updated_at (lib/ticket.lua ticket_age) */
+    const int64_t max48 = 281474976710655LL;
+    int64_t updated = t->updated_at < 0 ? 0 : t->updated_at > max48 ? max48 : t->updated_at;
+    size_t idlen = strlen(t->id);
+
+    if (13 + idlen > GW_TICKET_CURSOR_MAX)
+        return 0;
+    uint64_t age = (uint64_t)(max48 - updated);
+    for (int i = 11; i >= 0; i--, age >>= 4)
+        buf[i] = "0123456789abcdef"[age & 15];
+    buf[12] = '\0';
+    memcpy(buf + 13, t->id, idlen);
+    return 13 + idlen;
+}
+
 GW_CALL(stats_call, gw_stats_cb)
 
 struct gw_tickets {

@@ -41,7 +41,7 @@ struct gw_tickets *gw_tickets_new(struct gw_redis *redis, int64_t retention,
 void gw_tickets_free(struct gw_tickets *s);
 
 enum gw_apply_status { GW_APPLY_ACCEPTED, GW_APPLY_DUPLICATE, GW_APPLY_STALE, GW_APPLY_IGNORED };
-/* The webhook status word of s (SPEC "Webhook responses"). */
+/* The webhook status word of s (docs/api.md "Webhook status words"). */
 const char *gw_apply_status_name(enum gw_apply_status s);
 
 struct gw_apply_result {
@@ -123,6 +123,14 @@ typedef void (*gw_tickets_cb)(const struct gw_ticket_list *list, const struct gw
 #define GW_TICKETS_PAGE_MAX 1000
 void gw_tickets_list(struct gw_tickets *s, const struct gw_ticket_filter *filter,
                      gw_tickets_cb cb, void *arg);
+
+/*
+ * The page position right after t in any listing (what a next cursor holds):
+ * its bytes in buf[0..GW_TICKET_CURSOR_MAX), their count returned; 0 when
+ * t's id does not fit.
+ */
+#define GW_TICKET_CURSOR_MAX 1024
+size_t gw_ticket_cursor(const struct gw_ticket *t, char *buf);
 
 /*
  * The digest's tickets: the open ones with the earliest deadlines, at most

@@ -166,6 +166,8 @@ class RealPrometheus(unittest.TestCase):
                     KAIZEN_TEMPLATES_DIR=self.templates if ns == "staging"
                     else os.path.join(SOURCE_DIR, "templates")))
         self.prod, self.prod2, self.staging = self.gws
+        self.version = subprocess.run([harness.BIN, "--version"], capture_output=True, text=True,
+                                      check=True).stdout.split()[-1]
         self.prom_port = free_port()
         self.prom = self.start_prometheus()
 
@@ -618,7 +620,7 @@ scrape_configs:
             return ["instance"], {(i,): 1 for i in insts}, "exact"
         if title == "Replicas":
             if ref == "A":
-                return ["instance", "version"], {(i, "0.1.0"): 1 for i in insts}, "exact"
+                return ["instance", "version"], {(i, self.version): 1 for i in insts}, "exact"
             if ref == "B":
                 return ["instance"], {(g.instance,): (1 << 20, 1 << 31) for g in gws}, "within"
             return ["instance"], {(g.instance,): (math.floor(g.started) * 1000, g.started * 1000 + 5000)
