@@ -316,4 +316,9 @@ gw_feeds_register(struct gw_http *http, struct gw_feeds_handler *h)
 {
     gw_http_route(http, "/feeds/tickets.rss", 0, GW_GET, on_tickets_feed, h);
     gw_http_route(http, "/feeds/digests.rss", 0, GW_GET, on_digests_feed, h);
+    gw_http_route_codes(http, "/feeds/tickets.rss", 0, h->feed_token != NULL
+                                                           ? "200 304 400 401 500 503"
+                                                           : "200 304 400 500 503");
+    gw_http_route_codes(http, "/feeds/digests.rss", 0,
+                        h->feed_token != NULL ? "200 304 401 500 503" : "200 304 500 503");
 }

@@ -90,4 +90,6 @@ void
 gw_tickets_api_register(struct gw_http *http, struct gw_api_handler *h)
 {
     gw_http_route(http, "/api/tickets", 0, GW_GET, on_tickets, h);
+    gw_http_route_codes(http, "/api/tickets", 0,
+                        h->admin_token != NULL ? "200 400 401 500 503" : "200 400 403 500 503");
 }

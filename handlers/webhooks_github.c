@@ -86,10 +86,6 @@ on_applied(const struct gw_apply_result *res, size_t n, const struct gw_redis_er
         failed(d, err != NULL ? err : &gw_bad_reply);
         return;
     }
-    if (res->resolved)
-        gw_set_resolutions(d->h->telemetry, d->change.ticket.component,
-                           gw_severity_name(d->change.ticket.severity), res->resolution_seconds,
-                           res->resolutions);
     word = gw_apply_status_name(res->status);
     gw_log(GW_LOG_INFO, "webhook applied", "source", "github", "delivery", d->id, "event",
            d->event, "ticket", d->change.ticket.id, "result", word, NULL);
@@ -235,4 +231,6 @@ void
 gw_github_register(struct gw_http *http, struct gw_webhook_handler *h)
 {
     gw_http_route(http, "/webhooks/github", 0, GW_POST, on_github, h);
+    gw_http_route_codes(http, "/webhooks/github", 0, h->opts.github_secrets->n > 0
+                                                         ? "200 202 400 401 413 415 500 503" : "404");
 }

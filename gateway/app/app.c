@@ -213,6 +213,12 @@ routes(struct gw_app *app)
     gw_outbox_api_register(app->http, &app->api);
     gw_canaries_api_register(app->http, &app->api);
     gw_feeds_register(app->http, &app->feeds);
+    if (cfg->github_secrets.n > 0)
+        gw_telemetry_webhook_source(&app->telemetry, "github");
+    if (cfg->alertmanager_token != NULL || cfg->alertmanager_secret != NULL)
+        gw_telemetry_webhook_source(&app->telemetry, "alertmanager");
+    if (cfg->slack_signing_secret != NULL)
+        gw_telemetry_webhook_source(&app->telemetry, "slack");
 }
 
 /* What is loaded now: app->digest and kaizen_config_info. */

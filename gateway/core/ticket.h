@@ -37,6 +37,7 @@ struct gw_ticket {
     int64_t updated_at;   /* last change: ordering key for stale detection and feeds */
     char *acked_by;       /* "@name" who acknowledged it from Slack; NULL: nobody */
     int64_t acked_at;
+    int64_t reopened;     /* times it was opened again after a resolution */
 };
 
 /* 1 when id can name a ticket (an Acknowledge click's value): UTF-8, no controls, short. */
