@@ -37,7 +37,7 @@ static const char usage[] =
     "\n"
     "  --help          show this help\n"
     "  --help-markdown print the configuration reference (docs/configuration.md)\n"
-    "  --version       print the version\n"
+    "  --version       print the version, and whether Redis TLS (rediss://) is built in\n"
     "  --check-config  validate the environment and templates, print a summary,\n"
     "                  exit 0 (valid) or 2 (invalid)\n"
     "  sign            print sha256=<hex> HMAC of FILE (or stdin) for curl tests;\n"
@@ -118,9 +118,21 @@ done:
     return rc;
 }
 
+/* Each line of text, indented under a heading of the summary. */
+static void
+print_lines(const char *heading, const char *text)
+{
+    while (*text != '\0') {
+        size_t n = strcspn(text, "\n");
+        printf("  %-17s %.*s\n", heading, (int)n, text);
+        heading = "";
+        text += n + (text[n] == '\n');
+    }
+}
+
 /* --check-config: what is on, then every setting (secrets redacted). */
 static void
-print_summary(const struct gw_config *c, size_t unknown)
+print_summary(const struct gw_config *c, size_t unknown, const char *tls_report)
 {
     if (unknown > 0)
         printf("kaizen-gateway %s: configuration is invalid: %zu unknown KAIZEN_* variable(s)\n",
@@ -132,6 +144,11 @@ print_summary(const struct gw_config *c, size_t unknown)
     printf("  alertmanager      %s\n", c->alertmanager_token || c->alertmanager_secret
                                            ? "enabled" : "disabled");
     printf("  admin token       %s\n", c->admin_token ? "set" : "unset (loopback only)");
+    printf("  redis             %s%s%s\n", c->redis.tls.on ? "TLS" : "no TLS",
+           c->redis.auth.username != NULL ? ", ACL user " : "",
+           c->redis.auth.username != NULL ? c->redis.auth.username : "");
+    if (c->redis.tls.on)
+        print_lines("redis tls ok", tls_report);
     if (c->slack_bot_token != NULL)
         printf("  slack             %sWeb API %s, channel %s\n", c->dry_run ? "dry-run, " : "",
                c->slack_api_url, c->slack_channel ? c->slack_channel : "(the routes' default)");
@@ -328,7 +345,7 @@ main(int argc, char **argv)
     struct gw_config cfg;
     struct gw_templates *templates = NULL;
     struct gw_routes *routes = NULL;
-    char err[512];
+    char err[512], tls_report[1024] = "";
     int check_only = 0, rc;
     size_t unknown;
 
@@ -346,7 +363,9 @@ main(int argc, char **argv)
             gw_config_print_reference(stdout);
             return 0;
         } else if (strcmp(argv[i], "--version") == 0) {
-            printf("kaizen-gateway %s\n", KAIZEN_VERSION);
+            printf("kaizen-gateway %s (tls: %s, hiredis %d.%d.%d%s)\n", KAIZEN_VERSION,
+                   gw_redis_tls_built() ? "yes" : "no", HIREDIS_MAJOR, HIREDIS_MINOR,
+                   HIREDIS_PATCH, gw_redis_tls_built() ? " with hiredis_ssl" : " without hiredis_ssl");
             return 0;
         } else if (strcmp(argv[i], "--check-config") == 0) {
             check_only = 1;
@@ -361,6 +380,12 @@ main(int argc, char **argv)
         goto done;
     }
     gw_log_set_level((enum gw_log_level)cfg.log_level);
+    /* The TLS files are read again for every connection; here they must exist and fit. */
+    if (cfg.redis.tls.on &&
+        gw_redis_tls_check(&cfg.redis.tls, tls_report, sizeof(tls_report), err, sizeof(err)) != 0) {
+        fprintf(stderr, "kaizen-gateway: invalid configuration: %s\n", err);
+        goto done;
+    }
     unknown = gw_config_unknown(environ, on_unknown, &check_only);
     if ((templates = gw_load_templates(&cfg, err, sizeof(err))) == NULL) {
         fprintf(stderr, "kaizen-gateway: invalid templates: %s\n", err);
@@ -371,7 +396,7 @@ main(int argc, char **argv)
         goto done;
     }
     if (check_only) {
-        print_summary(&cfg, unknown);
+        print_summary(&cfg, unknown, tls_report);
         printf("  templates ok      %s\n", cfg.templates_dir);
         if (routes != NULL) {
             printf("  routes ok         %s\n", cfg.routes_file);

@@ -1,11 +1,13 @@
-# Sourced by the deploy tests that need a pristine Debian 12 root
-# (test_container.sh, test_fresh_install.sh): output helpers, a free port, the
-# mirror this machine's apt uses, and the debootstrap rootfs they share.
+# Sourced by the deploy tests and CI steps that need a pristine Debian root
+# (test_container.sh, test_fresh_install.sh, tests/deploy/in_debian.sh):
+# output helpers, a free port, the mirror this machine's apt uses, and the
+# debootstrap rootfs they share.
 #
-# bookworm_rootfs (needs root, debootstrap, and $WORK for scratch space) sets
-# ROOTFS_TAR: a tarball of `debootstrap --variant=minbase bookworm`, slimmed
-# like the official debian:*-slim images, whose apt uses the same mirror as
-# this machine. It is cached and rebuilt when older than
+# debian_rootfs SUITE (needs root, debootstrap, and $WORK for scratch space)
+# sets ROOTFS_TAR: a tarball of `debootstrap --variant=minbase SUITE`
+# (trixie, the primary platform, or bookworm), slimmed like the official
+# debian:*-slim images, whose apt uses the same mirror as this machine. It
+# is cached per suite and rebuilt when older than
 # KAIZEN_DEBOOTSTRAP_MAX_AGE_DAYS; tests running at once build it once.
 #
 # Environment (all optional):
@@ -77,21 +79,31 @@ apt_uri_for_suite() {  # $1 = suite
       END { if (!found) flush() }' "$f"
   done | sed -n 1p
 }
-bookworm_rootfs() {
-  local lock key root extra t
+# The mirror for a suite: the one apt uses here for it, else the one it uses
+# for this machine's own release (the same archive serves every suite).
+mirror_for_suite() {  # $1 = suite ("trixie", "trixie-security")
+  local own
+  own=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+  case "$1" in
+    *-security) apt_uri_for_suite "$1" | grep . || apt_uri_for_suite "$own-security" ;;
+    *) apt_uri_for_suite "$1" | grep . || apt_uri_for_suite "$own" ;;
+  esac
+}
+debian_rootfs() {  # $1 = suite
+  local suite=$1 lock key root extra t
   # One builder at a time: the other test waits and then uses its tarball.
   mkdir -p "$CACHE_DIR"
   exec {lock}>"$CACHE_DIR/.lock"
   flock "$lock"
   # The rootfs's apt uses the same mirror as this machine.
-  MIRROR=${KAIZEN_DEBIAN_MIRROR:-$(apt_uri_for_suite bookworm)}
+  MIRROR=${KAIZEN_DEBIAN_MIRROR:-$(mirror_for_suite "$suite")}
   MIRROR=${MIRROR:-http://deb.debian.org/debian}
   MIRROR=${MIRROR%/}
-  SECURITY=${KAIZEN_DEBIAN_SECURITY_MIRROR:-$(apt_uri_for_suite bookworm-security)}
+  SECURITY=${KAIZEN_DEBIAN_SECURITY_MIRROR:-$(mirror_for_suite "$suite-security")}
   SECURITY=${SECURITY%/}
-  info "mirror: $MIRROR${SECURITY:+, security: $SECURITY}"
+  info "$suite from $MIRROR${SECURITY:+, security: $SECURITY}"
   key=$(printf '%s\n%s\n%s\n' "$MIRROR" "$SECURITY" "v1" | sha256sum | cut -c1-12)
-  ROOTFS_TAR="$CACHE_DIR/bookworm-minbase-$key.tar"
+  ROOTFS_TAR="$CACHE_DIR/$suite-minbase-$key.tar"
 
   if [ -f "$ROOTFS_TAR" ] && [ -z "$(find "$ROOTFS_TAR" -mtime +"$MAX_AGE_DAYS" 2>/dev/null)" ]; then
     info "using cached rootfs $ROOTFS_TAR ($(du -h "$ROOTFS_TAR" | cut -f1))"
@@ -101,7 +113,7 @@ bookworm_rootfs() {
     extra=()
     case "$MIRROR" in https://*) extra+=(--include=ca-certificates) ;; esac
     t=$SECONDS
-    timeout 600 debootstrap --variant=minbase "${extra[@]}" bookworm "$root" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
+    timeout 600 debootstrap --variant=minbase "${extra[@]}" "$suite" "$root" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
       || { tail -n 30 "$WORK/debootstrap.log" >&2; fail "debootstrap failed (log above)"; }
     info "debootstrap took $((SECONDS - t)) s"
 
@@ -135,9 +147,9 @@ EOF
     # apt sources: the same mirror as this machine, with updates and security.
     rm -f "$root"/etc/apt/sources.list
     {
-      printf 'Types: deb\nURIs: %s\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$MIRROR"
+      printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$MIRROR" "$suite" "$suite"
       if [ -n "$SECURITY" ]; then
-        printf '\nTypes: deb\nURIs: %s\nSuites: bookworm-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$SECURITY"
+        printf '\nTypes: deb\nURIs: %s\nSuites: %s-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$SECURITY" "$suite"
       fi
     } >"$root"/etc/apt/sources.list.d/debian.sources
     # No host identity in the image (the runtime provides these).

@@ -113,7 +113,7 @@ info "buildah storage driver: $(buildah info --format '{{.store.GraphDriverName}
 # ---------------------------------------------------------------- 2. base image
 step "2. base image $BASE_IMAGE (debootstrap --variant=minbase bookworm)"
 
-bookworm_rootfs
+debian_rootfs bookworm
 
 sum=$(sha256sum "$ROOTFS_TAR" | cut -c1-64)
 have=$(buildah inspect --type image --format '{{index .ImageAnnotations "org.kaizen.rootfs.sha256"}}' "$BASE_IMAGE" 2>/dev/null || true)

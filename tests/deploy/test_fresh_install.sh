@@ -67,7 +67,7 @@ WORK=$(mktemp -d /var/tmp/kaizen-fresh.XXXXXX)
 
 # ---------------------------------------------------------------- 2. root
 step "2. pristine Debian 12 root with the checkout in /src/kaizen-gateway"
-bookworm_rootfs
+debian_rootfs bookworm
 ROOT="$WORK/root"
 mkdir -p "$ROOT"
 tar --numeric-owner --xattrs -C "$ROOT" -xpf "$ROOTFS_TAR"
