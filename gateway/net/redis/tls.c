@@ -352,12 +352,22 @@ gw_redis_tls_check(const struct gw_redis_tls *tls, char *report, size_t reportle
     if ((ctx = context_new(tls, err, errlen)) == NULL)
         return -1;
     SSL_CTX_free(ctx);
-    if (tls->ca_file != NULL)
+    if (tls->ca_file != NULL) {
         snprintf(report, reportlen, "CA file %s: %d certificate(s)", tls->ca_file,
                  count_certificates(tls->ca_file));
-    else
-        snprintf(report, reportlen, "CA: the system bundle (%s, or $%s)", X509_get_default_cert_file(),
-                 X509_get_default_cert_file_env());
+    } else {
+        /* OpenSSL's default bundle, or the one $SSL_CERT_FILE names (the image sets it) */
+        const char *env = getenv(X509_get_default_cert_file_env());
+        const char *bundle = env != NULL && env[0] != '\0' ? env : X509_get_default_cert_file();
+        FILE *f = fopen(bundle, "rb");
+        if (f == NULL)
+            return gw_fail(err, errlen, "KAIZEN_REDIS_TLS_CA_FILE: unset, and the system CA bundle "
+                           "%s cannot be read: %s (install ca-certificates, or set "
+                           "KAIZEN_REDIS_TLS_CA_FILE)", bundle, strerror(errno));
+        fclose(f);
+        snprintf(report, reportlen, "CA: the system bundle %s: %d certificate(s)", bundle,
+                 count_certificates(bundle));
+    }
     used = strlen(report);
     if (tls->cert_file != NULL && used < reportlen) {
         describe_certificate(tls->cert_file, cert, sizeof(cert));
