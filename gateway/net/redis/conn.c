@@ -95,7 +95,9 @@ gw_redis_conn_failure(const struct gw_redis_dial *d, const redisAsyncContext *ac
 {
     const char *closed = ac->errstr[0] ? ac->errstr : "closed by the server";
 #ifdef KAIZEN_HAVE_TLS
-    if (ac->c.privdata != NULL && gw_redis_tls_failure(ac->c.privdata, closed, why, whylen)) {
+    if (ac->c.privdata != NULL) {
+        if (!gw_redis_tls_failure(ac->c.privdata, closed, why, whylen))
+            return 0;
         count_tls(d);
         return 1;
     }

@@ -138,7 +138,7 @@ gw_redis_tls_failure(const SSL *ssl, const char *closed, char *why, size_t whyle
                  mismatch && n != NULL ? n->name : "", mismatch && n != NULL ? ")" : "");
         return 1;
     }
-    if (n != NULL && n->text[0] != '\0') {
+    if (n != NULL && n->text[0] != '\0' && !n->answered) {
         const char *hint = strstr(n->text, "wrong version number") != NULL ||
                                    strstr(n->text, "packet length too long") != NULL ||
                                    strstr(n->text, "record layer failure") != NULL
@@ -152,6 +152,11 @@ gw_redis_tls_failure(const SSL *ssl, const char *closed, char *why, size_t whyle
                  cert_hint);
         return 1;
     }
+    /* A session that worked, then ended (a server shutting down may send an alert) */
+    if (n != NULL && n->text[0] != '\0')
+        snprintf(why, whylen, "%s (%s)", closed, n->text);
+    else
+        snprintf(why, whylen, "%s", closed);
     return 0;
 }
 

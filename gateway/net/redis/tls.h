@@ -26,13 +26,13 @@
 SSL *gw_redis_tls_new(const struct gw_redis_tls *tls, const char *host, char *why, size_t whylen);
 
 /*
- * Why the TLS connection of ssl failed, when it did: a certificate that
+ * Why the connection of ssl ended (closed: how, as the socket said), into
+ * why. @return 1 when TLS failed to set the session up: a certificate that
  * did not verify (and why: expired, unknown CA, name mismatch), an alert
  * from the server (it refused our certificate), a peer that does not speak
  * TLS, in OpenSSL's words; or a server that asked for a client certificate
- * and closed the session before any answer (closed: how it ended, as the
- * socket said). @return 1 with the reason in why, or 0 when TLS saw no
- * failure (the connection failed otherwise).
+ * and closed the session before any answer. 0 when the session had worked
+ * (why is closed, with a TLS alert that ended it) or never failed in TLS.
  */
 int gw_redis_tls_failure(const SSL *ssl, const char *closed, char *why, size_t whylen);
 
