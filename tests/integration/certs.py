@@ -41,7 +41,9 @@ class CA:
         ext = base + ".ext"
         with open(ext, "w") as f:
             f.write("basicConstraints=CA:FALSE\n")
-            f.write("extendedKeyUsage=%s\n" % ("clientAuth" if client else "serverAuth"))
+            # A server's certificate is a client's too: replicas, Sentinels and a
+            # cluster's bus connect to each other with it.
+            f.write("extendedKeyUsage=%s\n" % ("clientAuth" if client else "serverAuth,clientAuth"))
             if not client:
                 f.write("subjectAltName=%s\n" % (san or "DNS:localhost,IP:127.0.0.1"))
         _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
