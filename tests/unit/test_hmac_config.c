@@ -34,6 +34,17 @@ load_with(const char *const *vars, struct gw_config *cfg, char *err, size_t errl
     return gw_config_load(cfg, fake_getenv, err, errlen);
 }
 
+/* A temp file holding "from-file\n" (path: a mkstemp template), and "var=its path" in env. */
+static void
+secret_file(char *path, const char *var, char *env, size_t envlen)
+{
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "from-file\n", 10), 10);
+    close(fd);
+    snprintf(env, envlen, "%s=%s", var, path);
+}
+
 START_TEST(github_documented_vector)
 {
     /* https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries */
@@ -238,11 +249,7 @@ START_TEST(config_values_and_files)
 {
     struct gw_config c;
     char err[256], path[] = "/tmp/kz-secret-XXXXXX", env_file[300];
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, "from-file\n", 10), 10);
-    close(fd);
-    snprintf(env_file, sizeof(env_file), "KAIZEN_ADMIN_TOKEN_FILE=%s", path);
+    secret_file(path, "KAIZEN_ADMIN_TOKEN_FILE", env_file, sizeof(env_file));
     const char *vars[] = {"KAIZEN_LISTEN=127.0.0.1:9090", "KAIZEN_SLA=critical=1h,low=2d",
                           "KAIZEN_GITHUB_SECRET=a,b", env_file, "KAIZEN_MAX_BODY=1KiB",
                           "KAIZEN_DIGEST_EVERY=30s", "KAIZEN_TICKET_LABELS=incident, bug", NULL};
@@ -282,11 +289,7 @@ START_TEST(config_redis_users)
 {
     struct gw_config c;
     char err[256], path[] = "/tmp/kz-redis-pw-XXXXXX", env_file[300];
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, "from-file\n", 10), 10);
-    close(fd);
-    snprintf(env_file, sizeof(env_file), "KAIZEN_REDIS_PASSWORD_FILE=%s", path);
+    secret_file(path, "KAIZEN_REDIS_PASSWORD_FILE", env_file, sizeof(env_file));
     const char *vars[] = {"KAIZEN_REDIS_URL=redis-sentinel://url-user:url-pw@s1/0?master=m",
                           "KAIZEN_REDIS_USERNAME=kaizen", env_file,
                           "KAIZEN_REDIS_SENTINEL_USERNAME=watcher",
