@@ -84,7 +84,9 @@ on_tls_event(const SSL *ssl, int where, int ret)
 {
     if ((where & SSL_CB_READ_ALERT) && (ret >> 8) == SSL3_AL_FATAL) {
         note(ssl, "the server ended the TLS session", SSL_alert_desc_string_long(ret));
-    } else if ((where & SSL_CB_EXIT) && ret <= 0 && ERR_peek_error() != 0) {
+    } else if ((where & SSL_CB_EXIT) && ret <= 0 && SSL_want(ssl) == SSL_NOTHING &&
+               ERR_peek_error() != 0) {
+        /* a failure, not a wait for the socket (then the queue may hold others' errors) */
         char text[160];
         ERR_error_string_n(ERR_peek_last_error(), text, sizeof(text));
         /* "error:0A00010B:SSL routines::wrong version number": the words after the last ':' */
