@@ -162,3 +162,72 @@ EOF
   fi
   exec {lock}>&-
 }
+
+# ---------------------------------------------------------------- a root to run the checkout in
+# debian_root SUITE (needs $WORK and $SRC): a pristine root of SUITE, from the
+# cached rootfs, in $WORK/root (sets ROOT), holding a clone of the checkout in
+# /src/kaizen-gateway (its history: the upgrade test builds the first release
+# from it) with the git-tracked files as they are in the working tree
+# (without git: every file but build outputs and local state), the host's
+# resolver, as a container runtime provides it, and the host's local CAs;
+# /proc, /dev, /dev/pts and a /dev/shm of its own are mounted.
+# debian_root_remove undoes all of it.
+debian_root() {  # $1 = suite
+  debian_rootfs "$1"
+  ROOT="$WORK/root"
+  mkdir -p "$ROOT"
+  tar --numeric-owner --xattrs -C "$ROOT" -xpf "$ROOTFS_TAR"
+  mkdir -p "$ROOT/src"
+  if git -C "$SRC" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git clone --quiet --no-hardlinks --no-checkout "$SRC" "$ROOT/src/kaizen-gateway"
+    git -C "$ROOT/src/kaizen-gateway" checkout --quiet "$(git -C "$SRC" rev-parse HEAD)"
+    (cd "$SRC" && git ls-files -z | tar --null -T - --ignore-failed-read -cf -)
+  else
+    mkdir -p "$ROOT/src/kaizen-gateway"
+    tar -C "$SRC" --exclude='./build*' --exclude=./var --exclude=./.git --exclude=__pycache__ -cf - .
+  fi | tar -C "$ROOT/src/kaizen-gateway" -xf -
+  cat /etc/resolv.conf >"$ROOT/etc/resolv.conf"
+  # The machine's own CAs (a network that inspects TLS has one), as its
+  # administrator installs them: ca-certificates adds them to the root's
+  # bundle when the scripts install it (or now, if it is there already).
+  if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    mkdir -p "$ROOT/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+    if [ -x "$ROOT/usr/sbin/update-ca-certificates" ]; then
+      chroot "$ROOT" update-ca-certificates >/dev/null 2>&1 || true
+    fi
+  fi
+  mount -t proc proc "$ROOT/proc"
+  mount --bind /dev "$ROOT/dev"
+  mount --bind /dev/pts "$ROOT/dev/pts"
+  mount -t tmpfs -o mode=1777 shm "$ROOT/dev/shm"
+}
+# Commands in the root get a clean environment: only what a login would set.
+CLEAN_ENV=(/usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+           HOME=/root LANG=C.UTF-8)
+procs_in_root() {  # pids of the processes whose root directory is $ROOT
+  local d
+  for d in /proc/[0-9]*; do
+    [ "$(readlink "$d/root" 2>/dev/null)" = "$ROOT" ] && echo "${d#/proc/}"
+  done
+  return 0
+}
+mounts_in_root() { awk -v r="$ROOT" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/mounts; }
+# Stops what still runs in $ROOT (TERM, then KILL), unmounts, and deletes
+# $WORK, never through a mount (a bind mount of /dev would take the host's).
+debian_root_remove() {
+  local p m
+  if [ -n "${ROOT:-}" ]; then
+    for p in $(procs_in_root); do kill -TERM "$p" 2>/dev/null; done
+    for _ in $(seq 100); do [ -z "$(procs_in_root)" ] && break; sleep 0.1; done   # they drain
+    for p in $(procs_in_root); do kill -KILL "$p" 2>/dev/null; done
+    for m in $(mounts_in_root | sort -r); do umount "$m" 2>/dev/null || umount -l "$m"; done
+  fi
+  if [ -n "${WORK:-}" ]; then
+    if [ -n "${ROOT:-}" ] && [ -n "$(mounts_in_root)" ]; then
+      echo "still mounted under $ROOT, not removed: $(mounts_in_root | tr '\n' ' ')" >&2
+    else
+      rm -rf --one-file-system "$WORK"
+    fi
+  fi
+}
