@@ -86,7 +86,7 @@ static const struct option options[] = {
      "`redis://[[user]:password@]host:port/db`, `unix:///path.sock`, "
      "`redis-sentinel://[[user]:password@]h1:26379,h2:26379/db?master=NAME` or "
      "`redis-cluster://[[user]:password@]h1:6379,h2:6379`; `rediss://`, `rediss-sentinel://` and "
-     "`rediss-cluster://` are the same over TLS (see [Redis](redis.md)). A secret: it may hold a "
+     "`rediss-cluster://` are the same over TLS (docs/redis.md). A secret: it may hold a "
      "password"},
     {"KAIZEN_REDIS_USERNAME", OPT_TEXT, NULL, NULL, 0, F(redis_username), 0, 0, NULL, G_REDIS,
      "ACL user of the data nodes (overrides the URL's): the gateway sends `AUTH user password`"},
