@@ -199,7 +199,7 @@ routes(struct gw_app *app)
                                                 &app->telemetry};
     app->api = (struct gw_api_handler){cfg->admin_token, cfg->canary_budget, cfg->delivery_ttl,
                                        app->tickets, app->canaries, app->outbox, app->digest_job,
-                                       &app->routing};
+                                       &app->routing, &app->sla};
     app->feeds = (struct gw_feeds_handler){cfg->feed_token, cfg->public_url, app->tickets,
                                            app->digests, app->templates, &app->routing,
                                            &app->digest, app->start_time};
