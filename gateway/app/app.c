@@ -84,7 +84,7 @@ jobs(struct gw_app *app)
     struct gw_digest_deps digest = {
         app->tickets, app->digests, app->templates, &app->routing,
         {cfg->digest_every, cfg->digest_at_minute, cfg->timezone, cfg->digest_skip_empty,
-         cfg->digest_max_tickets, cfg->sla_warn, cfg->sla_crit, cfg->public_url}};
+         cfg->digest_max_tickets, cfg->sla_warn, cfg->sla_crit, cfg->public_url, &app->sla}};
     struct gw_breach_check_deps breaches = {app->redis, app->breaches, app->templates,
                                             &app->routing, buttons};
     struct gw_canary_pages_deps pages = {app->canaries, app->templates, &app->routing,

@@ -49,6 +49,7 @@ gw_sla_status(const struct gw_sla_policy *p, const struct gw_ticket *t, int64_t 
     int64_t next;
 
     memset(out, 0, sizeof(*out));
+    out->at = now;
     if (c == NULL)
         return;
     out->business = 1;

@@ -54,6 +54,7 @@ struct gw_sla_status {
     int64_t business_left;     /* open seconds of its calendar from now to the deadline */
     int64_t paused_until;      /* its calendar is closed now: when it opens next; else 0 */
     const struct gw_tz *tz;    /* the calendar's zone, to show paused_until in */
+    int64_t at;                /* the instant described */
 };
 
 /* The status of t's SLA at now (all 0 on 24x7, for a resolved ticket or a past deadline). */
