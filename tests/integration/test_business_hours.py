@@ -11,6 +11,7 @@ that must be open (or closed) right now is built around the current time."""
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 import unittest
@@ -18,8 +19,8 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from fake_receiver import FakeReceiver
-from harness import (DAY, HOUR, MINUTE, Gateway, Redis, close_gateways, issue, main, rfc3339,
-                     wait_for)
+from harness import (BIN, DAY, HOUR, MINUTE, SOURCE_DIR, Gateway, Redis, clean_env,
+                     close_gateways, issue, main, rfc3339, wait_for)
 
 NY, BERLIN = "America/New_York", "Europe/Berlin"
 HOURS = "mon-fri 09:00-17:00"          # KAIZEN_BUSINESS_HOURS: what the routes fall back to
@@ -159,6 +160,30 @@ class BusinessHours(unittest.TestCase):
 
     def admin(self, gw, method, path):
         return gw.json(method, path)   # no KAIZEN_ADMIN_TOKEN: loopback is admin
+
+    def test_check_config_names_the_route_and_the_problem(self):
+        """--check-config (the start-up path) refuses a bad calendar with one line naming the
+        route; a good one is listed with its calendar."""
+        def check(routes):
+            self.write_routes(routes)
+            return subprocess.run([BIN, "--check-config"], capture_output=True, text=True,
+                                  timeout=30, env=clean_env(
+                                      KAIZEN_TEMPLATES_DIR=os.path.join(SOURCE_DIR, "templates"),
+                                      KAIZEN_ROUTES_FILE=self.routes, KAIZEN_TIMEZONE=NY,
+                                      KAIZEN_SLA_CLOCK="high=business", KAIZEN_BUSINESS_HOURS=HOURS))
+        for fields, why in (({"timezone": "Mars/Olympus_Mons"}, "timezone: unknown time zone "
+                             "'Mars/Olympus_Mons'"),
+                            ({"business_hours": "mon-fri 9-5"}, "business_hours: 'mon-fri 9-5': "
+                             "hours are HH:MM-HH:MM"),
+                            ({"holidays": ["2026-02-29"]}, "holidays[0]: '2026-02-29' is not a date")):
+            p = check({"de": fields})
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertEqual(p.stderr.count("\n"), 1, p.stderr)
+            self.assertIn("routes[0] (de): " + why, p.stderr)
+        p = check({"de": {"timezone": BERLIN, "holidays": ["2026-12-24"]}})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("KAIZEN_TIMEZONE                  America/New_York", p.stdout)
+        self.assertIn("pager key set, calendar Europe/Berlin with its own holidays", p.stdout)
 
     def test_friday_afternoon_in_two_zones(self):
         """Friday 15:00 + 8h of business: Monday 15:00 in New York; in Berlin, whose route
