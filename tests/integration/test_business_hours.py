@@ -15,35 +15,17 @@ import subprocess
 import tempfile
 import time
 import unittest
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fake_receiver import FakeReceiver
+from test_calendar import parse_hours   # the calendar syntax, read independently of the C
 from harness import (BIN, DAY, HOUR, MINUTE, SOURCE_DIR, Gateway, Redis, clean_env,
                      close_gateways, issue, main, rfc3339, wait_for)
 
 NY, BERLIN = "America/New_York", "Europe/Berlin"
 HOURS = "mon-fri 09:00-17:00"          # KAIZEN_BUSINESS_HOURS: what the routes fall back to
-DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SLA = "critical=4h,high=8h,medium=72h,low=168h"
-
-
-def parse_hours(text):
-    """{weekday: [(start_minute, end_minute)]} of "mon-fri 09:00-17:00,sat 10:00-12:00"."""
-    spans = {d: [] for d in range(7)}
-    for part in text.split(","):
-        days, hours = part.strip().split(" ")
-        first, _, last = days.partition("-")
-        a, b = DAYS.index(first), DAYS.index(last or first)
-        start, end = hours.split("-")
-        span = (int(start[:2]) * 60 + int(start[3:]), int(end[:2]) * 60 + int(end[3:]))
-        d = a
-        while True:
-            spans[d].append(span)
-            if d == b:
-                break
-            d = (d + 1) % 7
-    return spans
 
 
 class Calendar:
@@ -99,10 +81,6 @@ def window(zone, start_offset, length, t=None):
     if b <= 24 * 60:
         return "mon-sun %s-%s" % (fmt(a), fmt(b))
     return "mon-sun %s-24:00,mon-sun 00:00-%s" % (fmt(a), fmt(b - 24 * 60))
-
-
-def ts(text):
-    return int(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
 
 
 def minute_floor(t):
