@@ -75,7 +75,7 @@ def load(r, count, per_call=100):
         keys = TICKET_KEYS + ["{kz}:tomb:gh:octo-org/api#%d" % n for n in ids]
         argv = [NOW, 7 * DAY, len(ids), 0, 0, 0]   # no delivery key, no notice edits
         for n in ids:
-            argv += ["upsert", "gh:octo-org/api#%d" % n, row(n), "", 0]
+            argv += ["upsert", "gh:octo-org/api#%d" % n, row(n), 0, "", 0]   # a new ticket: its row's deadline
         commands.append(Redis.encode("EVALSHA", sha, len(keys), *keys, *argv))
     for reply in r.pipeline(commands):
         if not isinstance(reply, list):

@@ -26,6 +26,7 @@ struct gw_digest_job;
 struct gw_ticket_list;
 struct gw_telemetry;
 struct gw_routing;
+struct gw_sla_policy;
 struct gw_templates;
 struct gw_tickets;
 
@@ -93,6 +94,7 @@ struct gw_api_handler {
     struct gw_outbox *outbox;
     struct gw_digest_job *digest;       /* POST /api/digest */
     const struct gw_routing *routing;   /* a ticket's "route" */
+    const struct gw_sla_policy *sla;    /* a ticket's "sla_clock" */
 };
 void gw_tickets_api_register(struct gw_http *http, struct gw_api_handler *h);
 void gw_outbox_api_register(struct gw_http *http, struct gw_api_handler *h);

@@ -84,7 +84,7 @@ jobs(struct gw_app *app)
     struct gw_digest_deps digest = {
         app->tickets, app->digests, app->templates, &app->routing,
         {cfg->digest_every, cfg->digest_at_minute, cfg->timezone, cfg->digest_skip_empty,
-         cfg->digest_max_tickets, cfg->sla_warn, cfg->sla_crit, cfg->public_url}};
+         cfg->digest_max_tickets, cfg->sla_warn, cfg->sla_crit, cfg->public_url, &app->sla}};
     struct gw_breach_check_deps breaches = {app->redis, app->breaches, app->templates,
                                             &app->routing, buttons};
     struct gw_canary_pages_deps pages = {app->canaries, app->templates, &app->routing,
@@ -179,12 +179,12 @@ routes(struct gw_app *app)
 
     struct gw_webhook_opts webhook_opts = {
         .github_secrets = &cfg->github_secrets,
-        .github = {&cfg->sla, cfg->default_severity, &cfg->ticket_labels},
+        .github = {&app->sla, cfg->default_severity, &cfg->ticket_labels},
         .canary_environments = &cfg->canary_environments,
         .canary_budget = cfg->canary_budget,
         .alertmanager_token = cfg->alertmanager_token,
         .alertmanager_secret = &app->alertmanager_secret,
-        .alert = {&cfg->sla, cfg->default_severity},
+        .alert = {&app->sla, cfg->default_severity},
         .slack_signing_secret = cfg->slack_signing_secret,
         .delivery_ttl = cfg->delivery_ttl,
     };
@@ -199,7 +199,7 @@ routes(struct gw_app *app)
                                                 &app->telemetry};
     app->api = (struct gw_api_handler){cfg->admin_token, cfg->canary_budget, cfg->delivery_ttl,
                                        app->tickets, app->canaries, app->outbox, app->digest_job,
-                                       &app->routing};
+                                       &app->routing, &app->sla};
     app->feeds = (struct gw_feeds_handler){cfg->feed_token, cfg->public_url, app->tickets,
                                            app->digests, app->templates, &app->routing,
                                            &app->digest, app->start_time};
@@ -244,6 +244,7 @@ gw_app_init(struct gw_app *app, struct event_base *base, const struct gw_config 
     app->templates = templates;
     app->routing = (struct gw_routing){cfg->slack_bot_token != NULL, cfg->pager_routing_key,
                                        route_table};
+    app->sla = (struct gw_sla_policy){&cfg->sla, cfg->sla_business, &cfg->calendar, route_table};
     app->start_time = (double)gw_now();
     if (build(app) != 0) {
         gw_log(GW_LOG_ERROR, "out of memory starting up", NULL);

@@ -9,6 +9,7 @@
 #include "gateway/app/config.h"
 #include "gateway/app/reload.h"
 #include "gateway/core/routing.h"
+#include "gateway/core/sla.h"
 #include "gateway/core/telemetry.h"
 #include "handlers/handlers.h"
 
@@ -30,6 +31,7 @@ struct gw_app {
     const struct gw_config *cfg;
     struct gw_templates *templates;   /* reloaded in place (gw_app_reload) */
     struct gw_routing routing;        /* the routes file, applied to destinations */
+    struct gw_sla_policy sla;         /* SLA clocks and calendars (the routes' too) */
     struct gw_config_digest digest;   /* of what was last loaded */
     double start_time;
     struct gw_metrics *registry;

@@ -239,6 +239,7 @@ gw_tickets_apply(struct gw_tickets *s, const char *github_delivery, int64_t ttl,
         gw_redis_args_str(&a, t->id);
         gw_redis_args_mem(&a, row, len);
         free(row);
+        gw_redis_args_int(&a, changes[i].sla_restart != 0 ? changes[i].sla_restart : t->sla_deadline);
         if (s->routing.edits)
             s->routing.route(s->routing.ctx, t, dest, sizeof(dest));
         gw_redis_args_str(&a, dest);

@@ -64,13 +64,13 @@ render_summary(summary_fn fn, void *ctx, size_t open_tickets, size_t components,
 
 static char *
 render_line(const struct gw_digest_renderer *r, const struct gw_ticket *t,
-            int64_t remaining, enum gw_sla_colour colour)
+            int64_t remaining, enum gw_sla_colour colour, const struct gw_sla_status *clock)
 {
-    char *s = r->ticket_line != NULL ? nonempty(r->ticket_line(r->ctx, t, remaining, colour))
-                                     : NULL;
+    char *s = r->ticket_line != NULL
+                  ? nonempty(r->ticket_line(r->ctx, t, remaining, colour, clock)) : NULL;
 
     if (s == NULL)
-        s = gw_digest_default_renderer.ticket_line(NULL, t, remaining, colour);
+        s = gw_digest_default_renderer.ticket_line(NULL, t, remaining, colour, clock);
     return finish_text(s, TICKET_LINE_MAX, 1);
 }
 
@@ -91,6 +91,7 @@ struct entry {
     const char *id;           /* never NULL */
     const char *component;    /* never NULL; "" for none */
     int64_t remaining;
+    struct gw_sla_status clock;
 };
 
 struct group {
@@ -303,7 +304,7 @@ pack_group(struct packer *pk, const struct group *g, const struct gw_digest_rend
         /* Once g has lines, a message it is not yet in repeats its heading as cont. */
         int started = i > 0;
         line = render_line(r, e->t, e->remaining,
-                           gw_sla_colour(e->remaining, sla_warn, sla_crit));
+                           gw_sla_colour(e->remaining, sla_warn, sla_crit), &e->clock);
         if (line == NULL || packer_add(pk, g, started, heading, cont.p, line) < 0)
             goto done;
         free(line);
@@ -405,6 +406,7 @@ gw_digest_build_capped(const struct gw_ticket *tickets, size_t n,
         entries[n_open].id = t->id != NULL ? t->id : "";
         entries[n_open].component = t->component != NULL ? t->component : "";
         entries[n_open].remaining = gw_sla_remaining(t->sla_deadline, now);
+        gw_sla_status(r->sla, t, now, &entries[n_open].clock);
         n_open++;
     }
     qsort(entries, n_open, sizeof(*entries), entry_cmp);

@@ -166,7 +166,8 @@ gw_render_set_duration(json_t *obj, const char *key, int64_t seconds)
 }
 
 json_t *
-gw_render_ticket_context(const struct gw_ticket *t, int64_t remaining, const char *emoji, int slack)
+gw_render_ticket_context(const struct gw_ticket *t, int64_t remaining, const char *emoji, int slack,
+                         const struct gw_sla_status *clock)
 {
     const char *title = t->title != NULL && *t->title != '\0' ? t->title
                         : t->id != NULL ? t->id : "";
@@ -175,7 +176,8 @@ gw_render_ticket_context(const struct gw_ticket *t, int64_t remaining, const cha
     int resolved = t->state == GW_TICKET_RESOLVED, has_sla = t->sla_deadline != 0;
     int64_t late;
     int breached;
-    char sla[64], amount[32];
+    int business = !resolved && clock != NULL && clock->business;
+    char sla[96], amount[32], paused[32];
     char *label = NULL, *link = NULL;
     json_t *ctx = json_object();
 
@@ -186,7 +188,7 @@ gw_render_ticket_context(const struct gw_ticket *t, int64_t remaining, const cha
     if (!has_sla)
         snprintf(sla, sizeof(sla), "no SLA deadline");
     else if (!resolved)
-        gw_sla_text(remaining, sla, sizeof(sla));
+        gw_sla_clock_text(business ? clock : NULL, remaining, sla, sizeof(sla));
     else if (breached)
         snprintf(sla, sizeof(sla), "SLA missed by %s",
                  gw_human_duration(late, amount, sizeof(amount)));
@@ -210,6 +212,10 @@ gw_render_ticket_context(const struct gw_ticket *t, int64_t remaining, const cha
         (breached ? gw_render_set_duration(ctx, "breached_for", late)
                   : gw_render_set_text(ctx, "breached_for", "", GW_RENDER_FIELD_WHOLE)) < 0 ||
         gw_render_set_text(ctx, "sla_text", sla, GW_RENDER_FIELD_WHOLE) < 0 ||
+        gw_render_set_text(ctx, "business_left", business ? gw_sla_amount(clock->business_left,
+                           amount, sizeof(amount)) : "", GW_RENDER_FIELD_WHOLE) < 0 ||
+        gw_render_set_text(ctx, "paused_until", business ? gw_sla_paused_text(clock, paused,
+                           sizeof(paused)) : "", GW_RENDER_FIELD_WHOLE) < 0 ||
         (emoji != NULL && gw_render_set_text(ctx, "emoji", emoji, GW_RENDER_FIELD_WHOLE) < 0) ||
         json_object_set_new(ctx, "acked", json_boolean(t->acked_by != NULL)) < 0 ||
         gw_render_set_text(ctx, "acked_by", t->acked_by, limit) < 0 ||

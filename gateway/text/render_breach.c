@@ -25,7 +25,7 @@ gw_render_breach_notice(const struct gw_templates *set, const struct gw_ticket *
     int64_t remaining = gw_sla_remaining(t->sla_deadline, now);
 
     return gw_render_slack_message(set, "sla_breach",
-                                   gw_render_ticket_context(t, remaining, breach_emoji(t), 1));
+                                   gw_render_ticket_context(t, remaining, breach_emoji(t), 1, NULL));
 }
 
 static json_t *
@@ -49,7 +49,7 @@ breach_line(const struct gw_templates *set, const struct gw_ticket *t, int64_t c
     if (title != NULL)
         brief.title = title;
     ctx = gw_render_ticket_context(&brief, gw_sla_remaining(t->sla_deadline, checked_at),
-                                   breach_emoji(t), 1);
+                                   breach_emoji(t), 1, NULL);
     text = gw_render_text(set, "sla_breach_line", ctx, GW_ESCAPE_SLACK);
     json_decref(ctx);
     free(title);

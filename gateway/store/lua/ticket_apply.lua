@@ -7,8 +7,9 @@
 --       before it is not stored: retention would delete it)  5 1: a delivery
 --       key is passed  6 KEYS index of the notice keys (0: notices are not
 --       edited)  7 the prefix of an edit's id (core/wire.h), then per change:
---       op (upsert|drop|remove), id, row, its
---       Slack destination and the KEYS index of that destination's breach queue
+--       op (upsert|drop|remove), id, row, the deadline of an SLA restarted at
+--       the row's updated_at (lib/ticket.lua ticket_sla_pick), its Slack
+--       destination and the KEYS index of that destination's breach queue
 -- Returns the status of each change (accepted|stale|ignored), or
 -- {'duplicate'} when the delivery was applied before. The Kaizen measures
 -- (lib/ticket.lua) are counted here, once, with the change.
@@ -26,7 +27,7 @@ local notices = tonumber(ARGV[6])
 local N = notices > 0 and notice_keys(notices)
 local resolves = {}   -- tickets resolved here whose breach notice may need an edit
 
-local function apply(tomb, op, id, row, dest, queue)
+local function apply(tomb, op, id, row, restart, dest, queue)
   local old = redis.call('HGET', KEYS[1], id)   -- KEYS[1] is the ticket hash
   if old == row and op == 'upsert' then return 'accepted' end   -- a re-send: nothing changes
   T = T or ticket_keys(1)
@@ -50,7 +51,7 @@ local function apply(tomb, op, id, row, dest, queue)
     return 'accepted'
   end
   if old then
-    row = ticket_sla_restart(T, id, row, old)
+    row = ticket_sla_pick(row, old, restart)
   else
     redis.call('DEL', tomb)
   end
@@ -62,9 +63,9 @@ end
 
 local out = {}
 for i = 0, n - 1 do
-  local at = 8 + 5 * i
+  local at = 8 + 6 * i
   out[#out + 1] = apply(KEYS[TICKET_KEYS + 1 + i], ARGV[at], ARGV[at + 1], ARGV[at + 2],
-                        ARGV[at + 3], ARGV[at + 4])
+                        ARGV[at + 3], ARGV[at + 4], ARGV[at + 5])
 end
 -- One edit per notice however many of its tickets resolved here, then they
 -- stop pointing at it.

@@ -118,22 +118,24 @@ local function ticket_times(row)
   return tonumber(created) or 0, tonumber(resolved) or 0
 end
 
--- row (being stored over old) with its SLA deadline run from the ticket's
--- last reopening, when it was reopened (now, or before): created + SLA is
--- what the C side computed; a reopened ticket gets reopened_at + the same SLA.
-local function ticket_sla_restart(T, id, row, old)
+-- row (being stored over old) with the SLA deadline the ticket keeps. The C
+-- side computed two with the calendar in force now (core/sla.h): the row's,
+-- from created, and restart, from the row's updated_at. A severity change
+-- takes the row's, a reopening (resolved -> open) restart; any other change
+-- keeps the stored one, so that a calendar or SLA change (a reload) applies
+-- to tickets opened after it and a resolution is judged by the deadline the
+-- ticket had.
+local function ticket_sla_pick(row, old, restart)
   local state, component, severity, updated, deadline = ticket_head(row)
-  local since
-  if state == 'open' and ticket_head(old) == 'resolved' then
-    since = tonumber(updated)
-  else
-    since = select(2, ticket_reopens(T, id))
+  local ostate, _, oseverity, _, odeadline = ticket_head(old)
+  local kept = odeadline
+  if state == 'open' and ostate == 'resolved' then
+    kept = restart
+  elseif severity ~= oseverity then
+    kept = deadline
   end
-  if not since then return row end
-  local created = ticket_times(row)
-  local restarted = string.format('%d', since + tonumber(deadline) - created)
-  if restarted == deadline then return row end
-  return table.concat({state, component, severity, updated, restarted}, '\0') ..
+  if kept == deadline then return row end
+  return table.concat({state, component, severity, updated, kept}, '\0') ..
          string.sub(row, #state + #component + #severity + #updated + #deadline + 5)
 end
 
@@ -174,7 +176,7 @@ local function ticket_delete(T, id, old, now)
 end
 
 -- Stores row for id over old (false for a new ticket); row is the change
--- as ticket_sla_restart left it. Returns 1 when this resolved a ticket that
+-- as ticket_sla_pick left it. Returns 1 when this resolved a ticket that
 -- was not resolved before, else 0. With observe set, the change is counted
 -- in the Kaizen measures: a resolution (time to resolve, SLA met or
 -- breached) and a reopening.
