@@ -128,7 +128,8 @@ build(struct gw_app *app)
     if ((app->http = gw_http_new(app->base, &limits, app->registry)) == NULL ||
         (app->redis = gw_redis_new(app->base, &redis, on_redis_state, app)) == NULL ||
         (app->client = gw_http_client_new(app->base, connect_ms, http_timeout_ms)) == NULL ||
-        (app->tickets = gw_tickets_new(app->redis, cfg->retention, &ticket_routing)) == NULL ||
+        (app->tickets = gw_tickets_new(app->redis, cfg->retention, &ticket_routing,
+                                       &app->periods)) == NULL ||
         (app->canaries = gw_canaries_new(app->redis, &canary_routing)) == NULL ||
         (app->digests = gw_digests_new(app->redis)) == NULL ||
         (app->breaches = gw_breaches_new(app->redis)) == NULL ||
@@ -245,6 +246,7 @@ gw_app_init(struct gw_app *app, struct event_base *base, const struct gw_config 
     app->routing = (struct gw_routing){cfg->slack_bot_token != NULL, cfg->pager_routing_key,
                                        route_table};
     app->start_time = (double)gw_now();
+    app->periods = (struct gw_periods){cfg->report_every, cfg->timezone};
     if (build(app) != 0) {
         gw_log(GW_LOG_ERROR, "out of memory starting up", NULL);
         return -1;

@@ -8,6 +8,7 @@
 
 #include "gateway/app/config.h"
 #include "gateway/app/reload.h"
+#include "gateway/core/period.h"
 #include "gateway/core/routing.h"
 #include "gateway/core/telemetry.h"
 #include "handlers/handlers.h"
@@ -31,6 +32,7 @@ struct gw_app {
     struct gw_templates *templates;   /* reloaded in place (gw_app_reload) */
     struct gw_routing routing;        /* the routes file, applied to destinations */
     struct gw_config_digest digest;   /* of what was last loaded */
+    struct gw_periods periods;        /* the weeks of the Kaizen report */
     double start_time;
     struct gw_metrics *registry;
     struct gw_telemetry telemetry;

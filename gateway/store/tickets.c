@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/core/period.h"
 #include "gateway/util/clock.h"
 #include "gateway/store/keys.h"
 #include "gateway/store/row.h"
@@ -37,11 +38,13 @@ struct gw_tickets {
     struct gw_redis *redis;
     int64_t keep_seconds;     /* KAIZEN_RETENTION */
     struct gw_ticket_routing routing;
+    const struct gw_periods *periods;   /* NULL: no weekly aggregates */
     struct gw_redis_script apply, list, urgent, stats, retention, ack;
 };
 
 struct gw_tickets *
-gw_tickets_new(struct gw_redis *redis, int64_t retention, const struct gw_ticket_routing *routing)
+gw_tickets_new(struct gw_redis *redis, int64_t retention, const struct gw_ticket_routing *routing,
+               const struct gw_periods *periods)
 {
     struct gw_tickets *s = calloc(1, sizeof(*s));
     if (s == NULL)
@@ -49,6 +52,7 @@ gw_tickets_new(struct gw_redis *redis, int64_t retention, const struct gw_ticket
     s->redis = redis;
     s->keep_seconds = retention;
     s->routing = *routing;
+    s->periods = periods;
     gw_redis_script_init(&s->ack, "ticket_ack", gw_lua_ticket_ack);
     gw_redis_script_init(&s->apply, "ticket_apply", gw_lua_ticket_apply);
     gw_redis_script_init(&s->list, "ticket_list", gw_lua_ticket_list);
@@ -192,6 +196,36 @@ notice_keys(struct gw_redis_args *a)
     return first;
 }
 
+/*
+ * The weeks of times[0..n) as lib/report.lua's report_context reads them,
+ * "<KEYS index> <start> <label> " each ("0 0 - " for a time of 0), their
+ * keys added to a once; and the weeks index, into *weeks (0 without periods).
+ */
+static void
+week_spec(const struct gw_tickets *s, struct gw_redis_args *a, const int64_t *times, size_t n,
+          int *weeks, char *spec, size_t len)
+{
+    size_t used = 0;
+
+    spec[0] = '\0';
+    *weeks = s->periods != NULL ? gw_redis_args_key_once(a, GW_KEY_REPORT_WEEKS) : 0;
+    for (size_t i = 0; i < n; i++) {
+        struct gw_period p = {"-", 0, 0};
+        char key[GW_PERIOD_LABEL_MAX + 32];
+        int index = 0, w;
+        if (s->periods != NULL && times[i] > 0) {
+            gw_period_of(s->periods, times[i], &p);
+            index = gw_redis_args_key_once(a, gw_key_buf(key, sizeof(key), GW_KEY_REPORT_WEEK, p.label));
+        }
+        w = snprintf(spec + used, len - used, "%d %lld %s ", index, (long long)p.start, p.label);
+        if (w < 0 || (size_t)w >= len - used)
+            gw_bug("a week spec fits");
+        used += (size_t)w;
+    }
+}
+
+#define WEEK_SPEC_LEN (3 * (GW_PERIOD_LABEL_MAX + 48))
+
 void
 gw_tickets_apply(struct gw_tickets *s, const char *github_delivery, int64_t ttl,
                  const struct gw_ticket_change *changes, size_t n, gw_apply_cb cb, void *arg)
@@ -227,10 +261,13 @@ gw_tickets_apply(struct gw_tickets *s, const char *github_delivery, int64_t ttl,
     gw_redis_args_int(&a, github_delivery != NULL);
     gw_redis_args_int(&a, s->routing.edits ? notice_keys(&a) : 0);
     gw_redis_args_str(&a, GW_WIRE_EDIT_PREFIX);
+    gw_redis_args_int(&a, s->periods != NULL ? gw_redis_args_key_once(&a, GW_KEY_REPORT_WEEKS) : 0);
     for (size_t i = 0; i < n; i++) {
         const struct gw_ticket *t = &changes[i].ticket;
-        char dest[GW_OUTBOX_DEST_MAX] = "";
+        char dest[GW_OUTBOX_DEST_MAX] = "", spec[WEEK_SPEC_LEN];
+        int64_t times[3] = {t->created_at, t->resolved_at, t->updated_at};
         size_t len = 0;
+        int weeks;
         char *row = row_encode(t, &len);
 
         if (row == NULL)
@@ -243,6 +280,8 @@ gw_tickets_apply(struct gw_tickets *s, const char *github_delivery, int64_t ttl,
             s->routing.route(s->routing.ctx, t, dest, sizeof(dest));
         gw_redis_args_str(&a, dest);
         gw_redis_args_int(&a, *dest != '\0' ? gw_outbox_queue_key(&a, dest, GW_MSG_BREACH) : 0);
+        week_spec(s, &a, times, 3, &weeks, spec, sizeof(spec));
+        gw_redis_args_str(&a, spec);
     }
     a.durable = 1; /* someone is told it happened */
     gw_redis_eval_args(s->redis, &s->apply, &a, on_applied, c);
@@ -337,6 +376,8 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
     struct gw_tickets *s = k->store;
     struct gw_redis_args a;
     const char *dest = "";
+    char spec[WEEK_SPEC_LEN];
+    int weeks;
 
     if (err == NULL && reply->type != REDIS_REPLY_STRING)
         err = &gw_bad_reply;
@@ -352,6 +393,9 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
         gw_redis_args_str(&a, k->by);
         gw_redis_args_int(&a, gw_now_ms());
         gw_redis_args_str(&a, GW_WIRE_EDIT_PREFIX);
+        week_spec(s, &a, &k->at, 1, &weeks, spec, sizeof(spec));
+        gw_redis_args_int(&a, weeks);
+        gw_redis_args_str(&a, spec);
         a.durable = 1;
         gw_redis_eval_args(s->redis, &s->ack, &a, gw_on_acked, gw_acked_call_new(k->cb, k->arg));
     }

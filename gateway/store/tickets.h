@@ -36,8 +36,15 @@ struct gw_ticket_routing {
     void (*route)(void *ctx, const struct gw_ticket *t, char *slack_dest, size_t len);
     void *ctx;
 };
+/*
+ * periods (NULL: none kept) cut the weekly aggregates of the Kaizen report
+ * (store/lua/lib/report.lua), which every change and ack adds to in the
+ * weeks of its creation, resolution, change or acknowledgement.
+ */
+struct gw_periods;
 struct gw_tickets *gw_tickets_new(struct gw_redis *redis, int64_t retention,
-                                  const struct gw_ticket_routing *routing);
+                                  const struct gw_ticket_routing *routing,
+                                  const struct gw_periods *periods);
 void gw_tickets_free(struct gw_tickets *s);
 
 enum gw_apply_status { GW_APPLY_ACCEPTED, GW_APPLY_DUPLICATE, GW_APPLY_STALE, GW_APPLY_IGNORED };
