@@ -33,13 +33,14 @@ gw_ticket_cursor(const struct gw_ticket *t, char *buf)
 }
 
 GW_CALL(stats_call, gw_stats_cb)
+GW_CALL(timeline_call, gw_timeline_cb)
 
 struct gw_tickets {
     struct gw_redis *redis;
     int64_t keep_seconds;     /* KAIZEN_RETENTION */
     struct gw_ticket_routing routing;
     const struct gw_periods *periods;   /* NULL: no weekly aggregates */
-    struct gw_redis_script apply, list, urgent, stats, retention, ack;
+    struct gw_redis_script apply, list, urgent, stats, retention, ack, timeline;
 };
 
 struct gw_tickets *
@@ -59,6 +60,7 @@ gw_tickets_new(struct gw_redis *redis, int64_t retention, const struct gw_ticket
     gw_redis_script_init(&s->urgent, "ticket_urgent", gw_lua_ticket_urgent);
     gw_redis_script_init(&s->retention, "ticket_retention", gw_lua_ticket_retention);
     gw_redis_script_init(&s->stats, "ticket_stats", gw_lua_ticket_stats);
+    gw_redis_script_init(&s->timeline, "ticket_timeline", gw_lua_ticket_timeline);
     return s;
 }
 
@@ -651,4 +653,78 @@ gw_tickets_stats(struct gw_tickets *s, int64_t now, gw_stats_cb cb, void *arg)
     gw_ticket_keys(&a);
     gw_redis_args_int(&a, now);
     gw_redis_eval_args(s->redis, &s->stats, &a, on_stats, stats_call_new(cb, arg));
+}
+
+/* --- timeline ---------------------------------------------------------------- */
+
+static int
+event_cmp(const void *a, const void *b)
+{
+    const struct gw_timeline_event *x = a, *y = b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->event < y->event ? -1 : x->event > y->event;   /* as recorded: they point in order */
+}
+
+/* Splits the records of text (in place: "\30" between records, "\31" between fields). */
+static size_t
+events_split(char *text, size_t len, struct gw_timeline_event *out, size_t max)
+{
+    size_t n = 0;
+    char *p = text, *end = text + len;
+
+    while (p < end && n < max) {
+        char *stop = memchr(p, 30, (size_t)(end - p)), *f[4];
+        size_t k = 0;
+        if (stop == NULL)
+            stop = end;
+        *stop = '\0';
+        f[k++] = p;
+        for (char *c = p; c < stop && k < 4; c++)
+            if (*c == 31) {
+                *c = '\0';
+                f[k++] = c + 1;
+            }
+        if (k == 4)
+            out[n++] = (struct gw_timeline_event){strtoll(f[0], NULL, 10), f[1], f[2], f[3]};
+        p = stop + 1;
+    }
+    qsort(out, n, sizeof(*out), event_cmp);
+    return n;
+}
+
+static void
+on_timeline(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct timeline_call *c = privdata;
+    struct gw_timeline_event events[128];
+    struct gw_ticket *t = NULL;
+    size_t n = 0, nt = 0;
+
+    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY ||
+                        (reply->elements != 0 && reply->elements != 3)))
+        err = &gw_bad_reply;
+    if (err == NULL && reply->elements == 3) {
+        redisReply *text = reply->element[0];
+        t = gw_ticket_rows_decode(reply, 2, &nt);
+        if (nt == 0 || text->type != REDIS_REPLY_STRING)
+            err = &gw_bad_reply;
+        else
+            n = events_split(text->str, text->len, events, sizeof(events) / sizeof(events[0]));
+    }
+    c->cb(err == NULL && nt > 0 ? t : NULL,
+          err == NULL && nt > 0 ? gw_reply_int(reply->element[1]) : 0, events, n, err, c->arg);
+    free(t);
+    free(c);
+}
+
+void
+gw_tickets_timeline(struct gw_tickets *s, const char *id, gw_timeline_cb cb, void *arg)
+{
+    struct gw_redis_args a;
+
+    gw_redis_args_init(&a);
+    gw_ticket_keys(&a);
+    gw_redis_args_str(&a, id);
+    gw_redis_eval_args(s->redis, &s->timeline, &a, on_timeline, timeline_call_new(cb, arg));
 }
