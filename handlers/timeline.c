@@ -24,7 +24,9 @@ reply_markdown(struct gw_request *req, const char *text)
 {
     struct evbuffer *body = evbuffer_new();
 
-    if (body == NULL || evbuffer_add(body, text, strlen(text)) != 0)
+    /* A text file ends with a line break. */
+    if (body == NULL || evbuffer_add(body, text, strlen(text)) != 0 ||
+        evbuffer_add(body, "\n", 1) != 0)
         gw_reply_error(req, 500, "out of memory");
     else
         gw_reply_buffer(req, 200, "text/markdown; charset=utf-8", body);
