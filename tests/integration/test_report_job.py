@@ -2,7 +2,9 @@
 makes a "week" 10 seconds): in Web API mode with routes, every Slack
 destination gets exactly one report per period, whichever replica posts it
 (each route's channel its own components, the default channel all of
-them), and the reports feed one item per period. The default channel's
+them), and the reports feed one item per period. A period that ended
+while no replica ran is posted by the first one back within its grace,
+once. The default channel's
 report lists 62 components with long names: it is split into several messages, each
 within Block Kit's limits, every component in exactly one of them."""
 
@@ -128,6 +130,31 @@ class ReportJob(unittest.TestCase):
             self.assertIn("report:every%d-%d" % (EVERY, k), guids)
             self.assertIn("https://kaizen.example/reports/weekly?week=every%d-%d" % (EVERY, k),
                           xml.decode())
+
+    def test_a_period_due_while_every_replica_was_down_is_caught_up_once(self):
+        every = 30   # grace: half a period
+        env = dict(KAIZEN_SLACK_BOT_TOKEN="xoxb-test", KAIZEN_SLACK_API_URL=self.peer.url + "/api",
+                   KAIZEN_SLACK_CHANNEL="C0SRE", KAIZEN_DRY_RUN="0", KAIZEN_DIGEST_AT="00:00",
+                   KAIZEN_REPORT_EVERY="%ds" % every)
+        for offset in (-86400, 0, 86400):
+            day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + offset))
+            self.redis.command("SET", "{kz}:digest:window:" + day, "1", "EX", 3600)
+        # Nothing runs when period k ends; the first replica starts 2 s later.
+        boundary = (int(time.time()) // every + 1) * every
+        time.sleep(boundary + 2 - time.time())
+        missed = "every%d-%d" % (every, boundary // every - 1)
+        self.gws.append(Gateway(self.redis.url, **env))
+        started = time.time() - boundary
+        self.gws += [Gateway(self.redis.url, **env) for _ in range(2)]
+
+        def posted():
+            return [r for r in self.peer.received("/api/chat.postMessage")
+                    if ("Kaizen report " + missed + " ") in json.dumps(r["json"], ensure_ascii=False)]
+        wait_for(posted, timeout=60, what="the missed period's report")
+        time.sleep(3)   # every replica has ticked since
+        print("missed period %s posted by a replica up %.1f s after it ended: %d message(s)"
+              % (missed, started, len(posted())))
+        self.assertEqual(len(posted()), 1)
 
 
 if __name__ == "__main__":
