@@ -10,7 +10,8 @@ KAIZEN_BUILD_PKGS="gcc g++ libc6-dev make cmake pkg-config libevent-dev libhired
   libcurl4-openssl-dev libssl-dev check"
 KAIZEN_RUN_PKGS="redis-server redis-tools curl ca-certificates tzdata"
 KAIZEN_TEST_PKGS="python3 prometheus prometheus-alertmanager python3-feedparser jq
-  redis-sentinel debootstrap buildah openssl iproute2 procps git systemd man-db groff-base"
+  redis-sentinel debootstrap buildah openssl iproute2 procps git systemd man-db groff-base
+  chromium libxml2-utils"
 KAIZEN_BENCH_PKGS="wrk redis-server redis-tools python3 curl openssl"
 # Debian 13 packages Valkey (the suites run against it too) and needs netavark
 # for buildah, which --no-install-recommends would leave out. Debian 12 has

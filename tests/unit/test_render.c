@@ -383,7 +383,7 @@ static json_t *
 breach_page(const struct gw_templates *set, size_t n, const char *title, long total, long first)
 {
     struct gw_ticket *t = calloc(n, sizeof(*t));
-    struct gw_breach_page p = {total, first, NOW, 0};
+    struct gw_breach_page p = {total, first, NOW, 0, NULL};
     json_t *out;
 
     ck_assert_ptr_nonnull(t);
@@ -499,7 +499,7 @@ START_TEST(test_breach_menus_and_edits)
 {
     struct gw_templates *set = load_templates(TEMPLATES_DIR);
     struct gw_ticket t[3];
-    struct gw_breach_page p = {3, 1, NOW, 1};
+    struct gw_breach_page p = {3, 1, NOW, 1, NULL};
     size_t per_msg[3] = {0};
     char values[512], target[200], *text;
     json_t *msgs, *msg;
@@ -534,7 +534,7 @@ START_TEST(test_breach_menus_and_edits)
     {
         struct gw_ticket many[GW_BREACH_MENU_MAX + 20];
         size_t counts[GW_BREACH_MENU_MAX + 20] = {0}, total = 0;
-        struct gw_breach_page big = {GW_BREACH_MENU_MAX + 20, 1, NOW, 1};
+        struct gw_breach_page big = {GW_BREACH_MENU_MAX + 20, 1, NOW, 1, NULL};
 
         for (size_t i = 0; i < GW_BREACH_MENU_MAX + 20; i++)
             set_ticket(&many[i], i, "db", "x", -HOUR);
@@ -563,7 +563,7 @@ START_TEST(test_breach_menus_and_edits)
         "\"created_at\":1763450000,\"resolved_at\":1763466000,\"source\":\"github\",\"id\":"
         "\"gh:octo/api#9\",\"url\":\"https://example.com/t/9\",\"title\":\"Disk <full>\","
         "\"acked_by\":\"@al&ice\",\"acked_at\":1763463000}]}";
-    msg = gw_render_edit(set, edit, strlen(edit), target, sizeof(target));
+    msg = gw_render_edit(set, NULL, edit, strlen(edit), target, sizeof(target));
     ck_assert_str_eq(target, "breach:r1:1.1");
     text = check_without_actions(msg, 0);
     ck_assert_msg(strstr(text, "Acknowledged by @al&amp;ice") != NULL, "%s", text);
@@ -663,7 +663,7 @@ START_TEST(test_canary_edits_and_button)
         "\"canary\":{\"id\":\"c1\",\"service\":\"checkout\",\"environment\":\"prod\","
         "\"started_at\":1763454600,\"budget_seconds\":3600},\"acked_by\":\"@alice\","
         "\"acked_at\":1763458200}";
-    json_t *msg = gw_render_edit(set, resolved, strlen(resolved), target, sizeof(target));
+    json_t *msg = gw_render_edit(set, NULL, resolved, strlen(resolved), target, sizeof(target));
 
     /* Resolved 2h 14m after the start, with who acknowledged it (escaped for Slack). */
     ck_assert_str_eq(target, "page:c1:1763454600:slack");
@@ -674,7 +674,7 @@ START_TEST(test_canary_edits_and_button)
     ck_assert_uint_eq(json_array_size(json_object_get(msg, "blocks")), 1);   /* no button */
     free(text);
     json_decref(msg);
-    msg = gw_render_edit(set, acked, strlen(acked), target, sizeof(target));
+    msg = gw_render_edit(set, NULL, acked, strlen(acked), target, sizeof(target));
     text = check_message(msg, 0);
     ck_assert_msg(strstr(text, "Acknowledged by @alice* at 2025-11-18T09:30:00Z") != NULL, "%s",
                   text);
@@ -682,8 +682,8 @@ START_TEST(test_canary_edits_and_button)
     free(text);
     json_decref(msg);
     /* Not a descriptor: nothing to edit. */
-    ck_assert_ptr_null(gw_render_edit(set, "{\"text\":\"x\"}", 12, target, sizeof(target)));
-    ck_assert_ptr_null(gw_render_edit(set, "nope", 4, target, sizeof(target)));
+    ck_assert_ptr_null(gw_render_edit(set, NULL, "{\"text\":\"x\"}", 12, target, sizeof(target)));
+    ck_assert_ptr_null(gw_render_edit(set, NULL, "nope", 4, target, sizeof(target)));
 
     /* The button: an actions block after the message's blocks. */
     struct gw_canary_info c = {"c1", "checkout", "prod", NOW - 2 * HOUR, HOUR, NOW, NULL, 0};
