@@ -24,15 +24,24 @@ unit="$prefix/lib/systemd/system/kaizen-gateway.service"
 [ -f "$prefix/share/man/man1/kaizen-gateway.1" ] || fail "no man page installed"
 
 echo "== man kaizen-gateway"
-MANPATH="$prefix/share/man" MANWIDTH=100 man -P cat kaizen-gateway >"$tmp/man.txt" 2>"$tmp/man.err" \
-  || { cat "$tmp/man.err"; fail "man kaizen-gateway failed"; }
-sed -n 1,8p "$tmp/man.txt"
-"$bin" --help | awk '/^  KAIZEN_/ { print $1 }' >"$tmp/vars"
-missing=$(while read -r v; do grep -q -- "$v" "$tmp/man.txt" || echo "$v"; done <"$tmp/vars")
-[ -z "$missing" ] || fail "the man page lacks: $missing"
-echo "   ok  all $(wc -l <"$tmp/vars") variables are in the man page"
-groff -man -Tutf8 -ww -z "$prefix/share/man/man1/kaizen-gateway.1" 2>"$tmp/groff.err" || true
-[ ! -s "$tmp/groff.err" ] || { cat "$tmp/groff.err"; fail "groff warns about the man page"; }
+# Slim roots and images (debian:*-slim, the CI's pristine root) drop
+# /usr/share/groff through dpkg path-exclude: no output device, so no man
+# page can render there. Say so and check the rest; full systems render.
+man_check=(--man=yes)
+if ! groff -Tutf8 </dev/null >/dev/null 2>&1; then
+  man_check=(--man=no)  # systemd-analyze verify renders Documentation= pages too
+  echo "   skip  this system has no groff output device (/usr/share/groff excluded, a slim root)"
+else
+  MANPATH="$prefix/share/man" MANWIDTH=100 man -P cat kaizen-gateway >"$tmp/man.txt" 2>"$tmp/man.err" \
+    || { cat "$tmp/man.err"; fail "man kaizen-gateway failed"; }
+  sed -n 1,8p "$tmp/man.txt"
+  "$bin" --help | awk '/^  KAIZEN_/ { print $1 }' >"$tmp/vars"
+  missing=$(while read -r v; do grep -q -- "$v" "$tmp/man.txt" || echo "$v"; done <"$tmp/vars")
+  [ -z "$missing" ] || fail "the man page lacks: $missing"
+  echo "   ok  all $(wc -l <"$tmp/vars") variables are in the man page"
+  groff -man -Tutf8 -ww -z "$prefix/share/man/man1/kaizen-gateway.1" 2>"$tmp/groff.err" || true
+  [ ! -s "$tmp/groff.err" ] || { cat "$tmp/groff.err"; fail "groff warns about the man page"; }
+fi
 
 echo "== systemd-analyze verify"
 grep -qx "ExecStart=/usr/local/bin/kaizen-gateway" "$unit" || fail "the unit does not start the installed binary"
@@ -43,15 +52,15 @@ done
 # verify wants the binary where ExecStart says: point it at this prefix
 sed "s#/usr/local/bin/kaizen-gateway#$prefix/bin/kaizen-gateway#" "$unit" >"$tmp/kaizen-gateway.service"
 # clean: no error and not one warning
-MANPATH="$prefix/share/man" systemd-analyze verify "$tmp/kaizen-gateway.service" 2>"$tmp/verify.err" \
+MANPATH="$prefix/share/man" systemd-analyze verify "${man_check[@]}" "$tmp/kaizen-gateway.service" 2>"$tmp/verify.err" \
   || { cat "$tmp/verify.err"; fail "systemd-analyze verify rejected the unit"; }
 [ ! -s "$tmp/verify.err" ] || { cat "$tmp/verify.err"; fail "systemd-analyze verify warns about the unit"; }
 echo "   ok  verified, no warning"
 systemd-analyze security --offline=yes "$tmp/kaizen-gateway.service" 2>/dev/null | tail -n 1 | sed 's/^/   /' || true
 mkdir -p "$tmp/bad"
 sed 's/^ProtectSystem=strict$/ProtectSystem=sometimes/' "$tmp/kaizen-gateway.service" >"$tmp/bad/kaizen-gateway.service"
-MANPATH="$prefix/share/man" systemd-analyze verify "$tmp/bad/kaizen-gateway.service" 2>"$tmp/bad.err" || true
-grep -qi "protect system" "$tmp/bad.err" || fail "systemd-analyze verify said nothing of a broken unit"
+MANPATH="$prefix/share/man" systemd-analyze verify "${man_check[@]}" "$tmp/bad/kaizen-gateway.service" 2>"$tmp/bad.err" || true
+grep -qiE "protect ?system" "$tmp/bad.err" || { cat "$tmp/bad.err"; fail "systemd-analyze verify said nothing of a broken unit"; }
 echo "   ok  a broken copy is caught: $(sed -n 1p "$tmp/bad.err")"
 
 echo "== the installed binary with the installed templates"
