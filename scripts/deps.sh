@@ -10,6 +10,8 @@ KAIZEN_BUILD_PKGS="gcc g++ libc6-dev make cmake pkg-config libevent-dev libhired
 KAIZEN_RUN_PKGS="redis-server redis-tools curl ca-certificates"
 KAIZEN_TEST_PKGS="python3 prometheus prometheus-alertmanager python3-feedparser jq
   redis-sentinel debootstrap buildah openssl iproute2 procps git"
+# The fuzz build (tests/fuzz, docs/fuzzing.md): clang 14 and its libFuzzer runtime.
+KAIZEN_FUZZ_PKGS="clang libclang-rt-14-dev"
 KAIZEN_BENCH_PKGS="wrk redis-server redis-tools python3 curl"
 
 kaizen_install() {
