@@ -128,6 +128,8 @@ gw_ticket_query_parse(struct gw_request *req, struct gw_ticket_query *q, int pag
     f->component = gw_request_query(req, "component");
     if (f->component != NULL && f->component[0] == '\0')
         return "component must not be empty";
+    if (f->component != NULL && strlen(f->component) > GW_COMPONENT_FILTER_MAX)
+        return "component must be at most 255 bytes";
     if ((v = gw_request_query(req, "severity")) != NULL &&
         (f->severity = gw_severity_parse(v)) == GW_SEV_NONE)
         return "severity must be critical, high, medium or low";
@@ -150,4 +152,15 @@ gw_ticket_query_parse(struct gw_request *req, struct gw_ticket_query *q, int pag
         f->cursor = q->cursor;
     }
     return NULL;
+}
+
+int
+gw_ticket_query_key(const struct gw_ticket_query *q, char *out, size_t len)
+{
+    static const char *const states[] = {"default", "open", "resolved", "all"};
+    const struct gw_ticket_filter *f = &q->filter;
+    int n = snprintf(out, len, "c=%s&s=%s&st=%s", f->component != NULL ? f->component : "",
+                     f->severity == GW_SEV_NONE ? "" : gw_severity_name(f->severity),
+                     states[f->state]);
+    return n >= 0 && (size_t)n < len ? 0 : -1;
 }

@@ -143,6 +143,8 @@ struct gw_ticket_query {
 };
 
 #define GW_FEED_ITEMS 200        /* the tickets feed: the newest 200 */
+/* The longest component filter, in bytes: a longer one is refused, never cut. */
+#define GW_COMPONENT_FILTER_MAX 255
 
 /*
  * Fills q from the query string: component, severity, state, and when
@@ -150,6 +152,13 @@ struct gw_ticket_query {
  * GW_FEED_ITEMS. Returns a reason for a 400, or NULL.
  */
 const char *gw_ticket_query_parse(struct gw_request *req, struct gw_ticket_query *q, int paged);
+
+/*
+ * The filters of q in one form, "c=<component>&s=<severity>&st=<state>":
+ * what tells the tickets feed's filtered ETags apart. 0, or -1 when out
+ * cannot hold it whole (512 bytes always can).
+ */
+int gw_ticket_query_key(const struct gw_ticket_query *q, char *out, size_t len);
 
 /* A page cursor as the opaque text clients pass back (hex); malloc'd, NULL on OOM. */
 char *gw_cursor_encode(const char *raw, size_t len);

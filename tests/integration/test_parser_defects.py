@@ -6,7 +6,7 @@ import json
 import re
 import socket
 import time
-import unittest
+import urllib.parse
 
 from harness import GatewayTest, main
 
@@ -61,6 +61,20 @@ class HeadReading(GatewayTest):
     def test_what_the_guard_accepts_is_served_as_sent(self):
         raw = exchange(self.gw.port, b"GET /healthz HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n")
         self.assertEqual(answers(raw), [200], raw)
+
+
+class Filters(GatewayTest):
+    def test_a_component_filter_is_whole_or_refused(self):
+        # The tickets feed cut the filter at 255 bytes (here inside "é") and
+        # filtered on what was left; /api/tickets refuses the same filter.
+        too_long = urllib.parse.quote("a" * 254 + "\u00e9")
+        longest = "b" * 255
+        for path in ("/feeds/tickets.rss", "/api/tickets"):
+            status, _, data = self.gw.request("GET", path + "?component=" + too_long)
+            self.assertEqual(status, 400, (path, data[:200]))
+            self.assertEqual(json.loads(data), {"error": "component must be at most 255 bytes"})
+            status, _, data = self.gw.request("GET", path + "?component=" + longest)
+            self.assertEqual(status, 200, data)
 
 
 if __name__ == "__main__":
