@@ -8,7 +8,7 @@ import socket
 import time
 import urllib.parse
 
-from harness import GatewayTest, main
+from harness import GatewayTest, issue, main
 
 
 def exchange(port, data, quiet=3.0, bound=20.0):
@@ -75,6 +75,21 @@ class Filters(GatewayTest):
             self.assertEqual(json.loads(data), {"error": "component must be at most 255 bytes"})
             status, _, data = self.gw.request("GET", path + "?component=" + longest)
             self.assertEqual(status, 200, data)
+
+
+class GitHubIds(GatewayTest):
+    def test_an_issue_id_that_does_not_fit_is_refused_whole(self):
+        # "gh:<repo>#42" was cut at 511 bytes, here inside an "é": the ticket
+        # JSON then had no "id". It is refused, and nothing is stored.
+        status, body = self.gw.github("issues", issue(repo="oo/" + "\u00e9" * 253))
+        self.assertEqual(status, 400, body)
+        self.assertEqual(body, {"error": "repository.full_name: too long for a ticket id "
+                                         "(511 bytes at most)"})
+        self.assertEqual(self.gw.tickets("?state=all"), [])
+        status, body = self.gw.github("issues", issue(repo="oo/" + "\u00e9" * 251))
+        self.assertEqual(status, 202, body)
+        self.assertEqual([t["id"] for t in self.gw.tickets("?state=all")],
+                         ["gh:oo/" + "\u00e9" * 251 + "#42"])
 
 
 if __name__ == "__main__":
