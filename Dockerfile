@@ -14,7 +14,7 @@
 # shell, no package manager, no setuid file (~23 MB, most of it libcurl's
 # and OpenSSL's libraries).
 # No secret is baked in: configure everything through KAIZEN_* variables or
-# KAIZEN_*_FILE mounts at run time (see README / SPEC).
+# KAIZEN_*_FILE mounts at run time (docs/configuration.md).
 
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 

@@ -81,6 +81,16 @@ def script(name):
     return body, hashlib.sha1(body.encode()).hexdigest()
 
 
+def ticket_keys():
+    """The keys every ticket script takes first, in order: GW_TICKET_KEYS of
+    gateway/store/keys.h, the one list of them."""
+    with open(os.path.join(ROOT, "gateway", "store", "keys.h")) as f:
+        text = f.read()
+    names = dict(re.findall(r'#define (GW_KEY_\w+)\s+GW_KEY\("([^"]+)"\)', text))
+    block = text[text.index("#define GW_TICKET_KEYS(X)"):]
+    block = block[:block.index("\n\n")]
+    return ["{kz}:" + names[key] for key in re.findall(r"X\(\w+, (GW_KEY_\w+)\)", block)]
+
 
 def start_redis(tmp, port, cpus=None, extra=()):
     """A throwaway redis-server (no persistence) on port; returns the process once it answers."""

@@ -29,7 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import payloads  # noqa: E402
-from benchlib import SECRET, Gateway, Redis, free_port, script, wrk  # noqa: E402
+from benchlib import SECRET, Gateway, Redis, free_port, script, ticket_keys, wrk  # noqa: E402
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "1000000"))
 EXPIRE = int(os.environ.get("BENCH_EXPIRE", "100000"))
@@ -43,11 +43,7 @@ NOW = int(time.time())
 COMPONENTS = ["comp%02d" % i for i in range(50)]
 SEVERITIES = ["critical", "high", "medium", "low"]
 SLA = {"critical": 4 * 3600, "high": DAY, "medium": 3 * DAY, "low": 7 * DAY}
-TICKET_KEYS = ["{kz}:ticket", "{kz}:ix:open", "{kz}:ix:resolved", "{kz}:ix:c:open",
-               "{kz}:ix:c:resolved", "{kz}:ix:s:open", "{kz}:ix:s:resolved", "{kz}:ix:c:sla",
-               "{kz}:sla", "{kz}:sla_pending", "{kz}:breach_notified", "{kz}:open_counts",
-               "{kz}:tickets:version", "{kz}:tickets:changed_at", "{kz}:mttr:sum",
-               "{kz}:mttr:count", "{kz}:ticket_ack"]
+TICKET_KEYS = ticket_keys()
 
 
 # --- loading tickets through ticket_apply -------------------------------------

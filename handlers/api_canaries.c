@@ -158,4 +158,9 @@ gw_canaries_api_register(struct gw_http *http, struct gw_api_handler *h)
     gw_http_route(http, "/api/canaries", 0, GW_GET, on_get, h);
     gw_http_route(http, "/api/canaries", 0, GW_POST, on_post, h);
     gw_http_route(http, "/api/canaries/", 1, GW_DELETE, on_delete, h);
+    gw_http_route_codes(http, "/api/canaries", 0, h->admin_token != NULL
+                                                      ? "200 201 400 401 409 500 503"
+                                                      : "200 201 400 403 409 500 503");
+    gw_http_route_codes(http, "/api/canaries/", 1,
+                        h->admin_token != NULL ? "204 401 404 500 503" : "204 403 404 500 503");
 }

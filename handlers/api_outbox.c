@@ -51,4 +51,8 @@ gw_outbox_api_register(struct gw_http *http, struct gw_api_handler *h)
 {
     gw_http_route(http, "/api/outbox", 0, GW_GET, on_outbox, h);
     gw_http_route(http, "/api/digest", 0, GW_POST, on_digest, h);
+    gw_http_route_codes(http, "/api/outbox", 0,
+                        h->admin_token != NULL ? "200 401 500 503" : "200 403 500 503");
+    gw_http_route_codes(http, "/api/digest", 0,
+                        h->admin_token != NULL ? "202 401 500 503" : "202 403 500 503");
 }

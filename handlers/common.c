@@ -6,6 +6,7 @@
 
 #include "gateway/util/clock.h"
 #include "gateway/core/hmac.h"
+#include "gateway/core/routing.h"
 #include "gateway/store/tickets.h"
 #include "gateway/core/telemetry.h"
 #include "gateway/util/parse.h"
@@ -108,10 +109,11 @@ cursor_decode(const char *s, char *buf, size_t buflen, size_t *len)
 }
 
 const char *
-gw_ticket_query_parse(struct gw_request *req, struct gw_ticket_query *q, int paged)
+gw_ticket_query_parse(struct gw_request *req, const struct gw_routing *routing,
+                      struct gw_ticket_query *q, int paged)
 {
-    static const char *const params[] = {"component", "severity", "state", "limit", "cursor",
-                                          "token", NULL};
+    static const char *const params[] = {"component", "severity", "state", "route", "limit",
+                                          "cursor", "token", NULL};
     struct gw_ticket_filter *f = &q->filter;
     const char *v;
 
@@ -123,8 +125,9 @@ gw_ticket_query_parse(struct gw_request *req, struct gw_ticket_query *q, int pag
     v = gw_request_unknown_query(req, params);
     if (v != NULL || (!paged && (gw_request_query(req, "limit") != NULL ||
                                  gw_request_query(req, "cursor") != NULL)))
-        return paged ? "unknown query parameter (use component, severity, state, limit, cursor)"
-                     : "unknown query parameter (use component, severity, state)";
+        return paged ? "unknown query parameter (use component, severity, state, route, limit, "
+                       "cursor)"
+                     : "unknown query parameter (use component, severity, state, route)";
     f->component = gw_request_query(req, "component");
     if (f->component != NULL && f->component[0] == '\0')
         return "component must not be empty";
@@ -151,16 +154,52 @@ gw_ticket_query_parse(struct gw_request *req, struct gw_ticket_query *q, int pag
             return "malformed cursor (use next_cursor from the previous page)";
         f->cursor = q->cursor;
     }
+    if ((q->route = gw_request_query(req, "route")) != NULL) {
+        if (!gw_routes_has(routing->routes, q->route))
+            return routing->routes != NULL ? "route: no such route in the routes file"
+                                           : "route: without a routes file the only route is default";
+        /* A page of the route's tickets is looked for among the next GW_ROUTE_SCAN. */
+        q->want = f->limit;
+        f->limit = GW_ROUTE_SCAN;
+    }
     return NULL;
 }
 
+size_t
+gw_ticket_route_filter(const struct gw_ticket_query *q, const struct gw_routing *routing,
+                       const struct gw_ticket_list *page, struct gw_ticket *kept,
+                       const char **cursor, size_t *cursor_len, char *buf)
+{
+    size_t n = 0;
+
+    *cursor = page->next;
+    *cursor_len = page->next_len;
+    for (size_t i = 0; i < page->n; i++) {
+        char dest[GW_DEST_LEN];
+        if (strcmp(gw_routing_ticket(routing, &page->tickets[i], dest, sizeof(dest)), q->route) != 0)
+            continue;
+        kept[n++] = page->tickets[i];
+        if (n == (size_t)q->want) {
+            /* Full: the next page starts after this one, unless it was the last ticket of all. */
+            if (i + 1 < page->n || page->next != NULL) {
+                *cursor_len = gw_ticket_cursor(&page->tickets[i], buf);
+                *cursor = *cursor_len > 0 ? buf : NULL;
+            }
+            break;
+        }
+    }
+    return n;
+}
+
 int
-gw_ticket_query_key(const struct gw_ticket_query *q, char *out, size_t len)
+gw_ticket_query_key(const struct gw_ticket_query *q, const char *routes, char *out, size_t len)
 {
     static const char *const states[] = {"default", "open", "resolved", "all"};
     const struct gw_ticket_filter *f = &q->filter;
-    int n = snprintf(out, len, "c=%s&s=%s&st=%s", f->component != NULL ? f->component : "",
+    int n = snprintf(out, len, "c=%s&s=%s&st=%s&r=%s&rv=%s",
+                     f->component != NULL ? f->component : "",
                      f->severity == GW_SEV_NONE ? "" : gw_severity_name(f->severity),
-                     states[f->state]);
+                     states[f->state], q->route != NULL ? q->route : "",
+                     q->route != NULL ? routes : "");
     return n >= 0 && (size_t)n < len ? 0 : -1;
 }

@@ -29,7 +29,7 @@ struct feed_request {
     struct gw_request *req;
     enum feed_kind kind;
     struct gw_ticket_query filter;
-    char query[512];          /* normalised filters, part of the ETag */
+    char query[1024];         /* normalised filters, part of the ETag */
     int64_t last_modified;
 };
 
@@ -92,6 +92,7 @@ on_tickets(const struct gw_ticket_list *list, const struct gw_redis_error *err, 
     size_t n = list != NULL ? list->n : 0;
     struct feed_request *fr = arg;
     const struct gw_templates *set = fr->h->templates;
+    struct gw_ticket *kept = NULL;
     struct gw_rss_item *items = NULL;
     char **texts = NULL, self[512];
     struct gw_rss_channel ch;
@@ -103,6 +104,18 @@ on_tickets(const struct gw_ticket_list *list, const struct gw_redis_error *err, 
         gw_reply_redis_error(fr->req, err, NULL);
         free(fr);
         return;
+    }
+    if (fr->filter.route != NULL) {
+        const char *next;
+        size_t next_len;
+        char buf[GW_TICKET_CURSOR_MAX];
+        if ((kept = calloc(n + 1, sizeof(*kept))) == NULL) {
+            gw_reply_error(fr->req, 500, "out of memory");
+            free(fr);
+            return;
+        }
+        n = gw_ticket_route_filter(&fr->filter, fr->h->routing, list, kept, &next, &next_len, buf);
+        tickets = kept;
     }
     items = calloc(n ? n : 1, sizeof(*items));
     texts = calloc(2 * (n ? n : 1), sizeof(char *));
@@ -125,6 +138,7 @@ on_tickets(const struct gw_ticket_list *list, const struct gw_redis_error *err, 
         free(texts[i]);
     free(texts);
     free(items);
+    free(kept);
     if (xml == NULL) {
         gw_reply_error(fr->req, 500, "could not build the feed");
         free(fr);
@@ -152,7 +166,8 @@ on_digests(const char *const *records, size_t n, const struct gw_redis_error *er
         free(fr);
         return;
     }
-    snprintf(link, sizeof(link), "%s/feeds/digests.rss", fr->h->public_url);
+    /* An item links to the tickets it was about: those open now (the feed of them). */
+    snprintf(link, sizeof(link), "%s/feeds/tickets.rss?state=open", fr->h->public_url);
     for (size_t i = 0; i < n && count < GW_DIGESTS_KEPT; i++) {
         json_t *rec = json_loads(records[i], 0, NULL);
         const char *id = json_string_value(json_object_get(rec, "id"));
@@ -250,9 +265,9 @@ on_feed(struct gw_request *req, struct gw_feeds_handler *h, enum feed_kind kind)
     fr->req = req;
     fr->kind = kind;
     if (kind == FEED_TICKETS) {
-        /* The filter points into the request's query, which lives until the reply. */
-        if ((bad = gw_ticket_query_parse(req, &fr->filter, 0)) != NULL ||
-            gw_ticket_query_key(&fr->filter, fr->query, sizeof(fr->query)) != 0) {
+        /* The filters point into the request's query, which lives until the reply. */
+        if ((bad = gw_ticket_query_parse(req, h->routing, &fr->filter, 0)) != NULL ||
+            gw_ticket_query_key(&fr->filter, h->loaded->routes, fr->query, sizeof(fr->query)) != 0) {
             gw_reply_error(req, 400, bad != NULL ? bad : "filters too long");
             free(fr);
             return;
@@ -285,4 +300,9 @@ gw_feeds_register(struct gw_http *http, struct gw_feeds_handler *h)
 {
     gw_http_route(http, "/feeds/tickets.rss", 0, GW_GET, on_tickets_feed, h);
     gw_http_route(http, "/feeds/digests.rss", 0, GW_GET, on_digests_feed, h);
+    gw_http_route_codes(http, "/feeds/tickets.rss", 0, h->feed_token != NULL
+                                                           ? "200 304 400 401 500 503"
+                                                           : "200 304 400 500 503");
+    gw_http_route_codes(http, "/feeds/digests.rss", 0,
+                        h->feed_token != NULL ? "200 304 401 500 503" : "200 304 500 503");
 }

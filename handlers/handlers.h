@@ -23,6 +23,7 @@ struct gw_metrics;
 struct gw_migration;
 struct gw_outbox;
 struct gw_digest_job;
+struct gw_ticket_list;
 struct gw_telemetry;
 struct gw_routing;
 struct gw_templates;
@@ -104,6 +105,8 @@ struct gw_feeds_handler {
     struct gw_tickets *tickets;
     struct gw_digests *digests;
     const struct gw_templates *templates;
+    const struct gw_routing *routing;          /* ?route= */
+    const struct gw_config_digest *loaded;     /* a reload of the routes changes ?route= feeds */
     double start_time;
 };
 void gw_feeds_register(struct gw_http *http, struct gw_feeds_handler *h);
@@ -139,26 +142,45 @@ void gw_reply_redis_error(struct gw_request *req, const struct gw_redis_error *e
 /* What /api/tickets and the tickets feed list; the filter points into q and the request. */
 struct gw_ticket_query {
     struct gw_ticket_filter filter;
+    const char *route;            /* only tickets this route takes now; NULL: any */
+    long want;                    /* with route: how many to answer (filter.limit is what is read) */
     char cursor[1024];            /* the decoded page cursor */
 };
 
 #define GW_FEED_ITEMS 200        /* the tickets feed: the newest 200 */
+/* With a route filter, the most tickets one request reads to find its page. */
+#define GW_ROUTE_SCAN 1000
 /* The longest component filter, in bytes: a longer one is refused, never cut. */
 #define GW_COMPONENT_FILTER_MAX 255
 
 /*
- * Fills q from the query string: component, severity, state, and when
- * paged, limit (1..1000, default 100) and cursor; else the first
- * GW_FEED_ITEMS. Returns a reason for a 400, or NULL.
+ * Fills q from the query string: component, severity, state, route (checked
+ * against routes), and when paged, limit (1..1000, default 100) and cursor;
+ * else the first GW_FEED_ITEMS. Returns a reason for a 400, or NULL.
  */
-const char *gw_ticket_query_parse(struct gw_request *req, struct gw_ticket_query *q, int paged);
+const char *gw_ticket_query_parse(struct gw_request *req, const struct gw_routing *routing,
+                                  struct gw_ticket_query *q, int paged);
 
 /*
- * The filters of q in one form, "c=<component>&s=<severity>&st=<state>":
- * what tells the tickets feed's filtered ETags apart. 0, or -1 when out
- * cannot hold it whole (512 bytes always can).
+ * With q->route: keeps in page the tickets that route takes now, at most
+ * q->want, in order (in place; returns how many). *cursor (bytes,
+ * *cursor_len) is where the next page starts: after the last ticket kept
+ * when the page filled up, else where the read ended (NULL: the end).
+ * buf (GW_TICKET_CURSOR_MAX bytes) holds a cursor built here.
  */
-int gw_ticket_query_key(const struct gw_ticket_query *q, char *out, size_t len);
+size_t gw_ticket_route_filter(const struct gw_ticket_query *q, const struct gw_routing *routing,
+                              const struct gw_ticket_list *page, struct gw_ticket *kept,
+                              const char **cursor, size_t *cursor_len, char *buf);
+
+/*
+ * The filters of q in one form, "c=<component>&s=<severity>&st=<state>&r=<route>&rv=<routes>"
+ * (routes: the digest of the routes loaded, with a route filter only, since
+ * a reload changes what the route takes): what tells the tickets feed's
+ * filtered ETags apart. 0, or -1 when out cannot hold it whole (1024 bytes
+ * always can).
+ */
+int gw_ticket_query_key(const struct gw_ticket_query *q, const char *routes, char *out,
+                        size_t len);
 
 /* A page cursor as the opaque text clients pass back (hex); malloc'd, NULL on OOM. */
 char *gw_cursor_encode(const char *raw, size_t len);

@@ -52,4 +52,9 @@ gw_health_register(struct gw_http *http, struct gw_health_handler *h)
     gw_http_route(http, "/-/healthy", 0, GW_GET, on_healthz, h);
     gw_http_route(http, "/-/ready", 0, GW_GET, on_readyz, h);
     gw_http_route(http, "/-/reload", 0, GW_POST, on_reload, h);
+    gw_http_route_codes(http, "/healthz", 0, "200");
+    gw_http_route_codes(http, "/readyz", 0, "200 503");
+    gw_http_route_codes(http, "/-/healthy", 0, "200");
+    gw_http_route_codes(http, "/-/ready", 0, "200 503");
+    gw_http_route_codes(http, "/-/reload", 0, h->admin_token != NULL ? "200 401 500" : "200 403 500");
 }

@@ -24,4 +24,5 @@ void
 gw_metrics_register(struct gw_http *http, struct gw_metrics_handler *h)
 {
     gw_http_route(http, "/metrics", 0, GW_GET, on_metrics, h);
+    gw_http_route_codes(http, "/metrics", 0, "200 500");
 }

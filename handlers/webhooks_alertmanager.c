@@ -47,13 +47,6 @@ on_applied(const struct gw_apply_outcome *out, const struct gw_redis_error *err,
     struct notification *nt = arg;
     char counts[64];
 
-    for (size_t i = 0; i < out->nresults; i++) {
-        if (out->results[i].resolved) {
-            const struct gw_ticket *t = &nt->batch.changes[i].ticket;
-            gw_set_resolutions(nt->h->telemetry, t->component, gw_severity_name(t->severity),
-                               out->results[i].resolution_seconds, out->results[i].resolutions);
-        }
-    }
     if (err != NULL)
         gw_log(GW_LOG_WARN, "alerts not recorded: redis failed", "kind",
                gw_redis_error_name(err->kind), "error", err->text, NULL);
@@ -154,5 +147,10 @@ on_alertmanager(struct gw_request *req, void *arg)
 void
 gw_alertmanager_register(struct gw_http *http, struct gw_webhook_handler *h)
 {
+    const struct gw_webhook_opts *o = &h->opts;
+
     gw_http_route(http, "/webhooks/alertmanager", 0, GW_POST, on_alertmanager, h);
+    gw_http_route_codes(http, "/webhooks/alertmanager", 0,
+                        o->alertmanager_token != NULL || o->alertmanager_secret->n > 0
+                            ? "202 400 401 413 415 500 503" : "404");
 }

@@ -86,17 +86,13 @@ on_applied(const struct gw_apply_result *res, size_t n, const struct gw_redis_er
         failed(d, err != NULL ? err : &gw_bad_reply);
         return;
     }
-    if (res->resolved)
-        gw_set_resolutions(d->h->telemetry, d->change.ticket.component,
-                           gw_severity_name(d->change.ticket.severity), res->resolution_seconds,
-                           res->resolutions);
     word = gw_apply_status_name(res->status);
     gw_log(GW_LOG_INFO, "webhook applied", "source", "github", "delivery", d->id, "event",
            d->event, "ticket", d->change.ticket.id, "result", word, NULL);
     finish(d, res->status == GW_APPLY_DUPLICATE ? 200 : 202, word, NULL);
 }
 
-/* Canary transitions answer with the webhook words of SPEC. */
+/* Canary transitions answer with the webhook status words (docs/api.md). */
 static void
 on_canary_applied(enum gw_canary_status status, int was_paged, const struct gw_redis_error *err,
                   void *arg)
@@ -235,4 +231,6 @@ void
 gw_github_register(struct gw_http *http, struct gw_webhook_handler *h)
 {
     gw_http_route(http, "/webhooks/github", 0, GW_POST, on_github, h);
+    gw_http_route_codes(http, "/webhooks/github", 0, h->opts.github_secrets->n > 0
+                                                         ? "200 202 400 401 413 415 500 503" : "404");
 }

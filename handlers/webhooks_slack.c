@@ -138,4 +138,6 @@ void
 gw_slack_register(struct gw_http *http, struct gw_webhook_handler *h)
 {
     gw_http_route(http, "/webhooks/slack", 0, GW_POST, on_slack, h);
+    gw_http_route_codes(http, "/webhooks/slack", 0, h->opts.slack_signing_secret != NULL
+                                                        ? "200 400 401 413 415 500 503" : "404");
 }

@@ -7,9 +7,9 @@
 # the C headers).
 KAIZEN_BUILD_PKGS="gcc g++ libc6-dev make cmake pkg-config libevent-dev libhiredis-dev libjansson-dev libsimdjson-dev
   libcurl4-openssl-dev libssl-dev check"
-KAIZEN_RUN_PKGS="redis-server redis-tools curl ca-certificates"
+KAIZEN_RUN_PKGS="redis-server redis-tools curl ca-certificates tzdata"
 KAIZEN_TEST_PKGS="python3 prometheus prometheus-alertmanager python3-feedparser jq
-  redis-sentinel debootstrap buildah openssl iproute2 procps git"
+  redis-sentinel debootstrap buildah openssl iproute2 procps git systemd man-db groff-base"
 # The fuzz build (tests/fuzz, docs/fuzzing.md): clang 14 and its libFuzzer runtime.
 KAIZEN_FUZZ_PKGS="clang libclang-rt-14-dev"
 KAIZEN_BENCH_PKGS="wrk redis-server redis-tools python3 curl"

@@ -83,7 +83,7 @@ jobs(struct gw_app *app)
     int buttons = cfg->slack_signing_secret != NULL;
     struct gw_digest_deps digest = {
         app->tickets, app->digests, app->templates, &app->routing,
-        {cfg->digest_every, cfg->digest_at_minute, cfg->digest_skip_empty,
+        {cfg->digest_every, cfg->digest_at_minute, cfg->timezone, cfg->digest_skip_empty,
          cfg->digest_max_tickets, cfg->sla_warn, cfg->sla_crit, cfg->public_url}};
     struct gw_breach_check_deps breaches = {app->redis, app->breaches, app->templates,
                                             &app->routing, buttons};
@@ -201,7 +201,8 @@ routes(struct gw_app *app)
                                        app->tickets, app->canaries, app->outbox, app->digest_job,
                                        &app->routing};
     app->feeds = (struct gw_feeds_handler){cfg->feed_token, cfg->public_url, app->tickets,
-                                           app->digests, app->templates, app->start_time};
+                                           app->digests, app->templates, &app->routing,
+                                           &app->digest, app->start_time};
     gw_http_on_reject(app->http, on_http_reject, app);
     gw_health_register(app->http, &app->health);
     gw_metrics_register(app->http, &app->metrics);
@@ -212,6 +213,12 @@ routes(struct gw_app *app)
     gw_outbox_api_register(app->http, &app->api);
     gw_canaries_api_register(app->http, &app->api);
     gw_feeds_register(app->http, &app->feeds);
+    if (cfg->github_secrets.n > 0)
+        gw_telemetry_webhook_source(&app->telemetry, "github");
+    if (cfg->alertmanager_token != NULL || cfg->alertmanager_secret != NULL)
+        gw_telemetry_webhook_source(&app->telemetry, "alertmanager");
+    if (cfg->slack_signing_secret != NULL)
+        gw_telemetry_webhook_source(&app->telemetry, "slack");
 }
 
 /* What is loaded now: app->digest and kaizen_config_info. */

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gateway/app/zones.h"
 #include "gateway/core/dates.h"
+#include "gateway/core/tz.h"
 #include "gateway/util/log.h"
 #include "gateway/util/parse.h"
 
@@ -50,14 +52,21 @@ static int parse_sla(struct loader *l, const char *name, const char *v, void *fi
 static int parse_severity(struct loader *l, const char *name, const char *v, void *field);
 static int parse_day_minute(struct loader *l, const char *name, const char *v, void *field);
 static int parse_log_level(struct loader *l, const char *name, const char *v, void *field);
+static int parse_timezone(struct loader *l, const char *name, const char *v, void *field);
+static int parse_sla_clock(struct loader *l, const char *name, const char *v, void *field);
+static int parse_business_hours(struct loader *l, const char *name, const char *v, void *field);
+static int parse_holidays(struct loader *l, const char *name, const char *v, void *field);
+static int parse_report_at(struct loader *l, const char *name, const char *v, void *field);
 
 #define F(field) offsetof(struct gw_config, field)
 #define SLA_DEFAULT "critical=4h,high=24h,medium=72h,low=168h"
+#define SLA_CLOCK_DEFAULT "critical=24x7,high=24x7,medium=24x7,low=24x7"
 
 static const char G_SERVER[] = "HTTP server";
 static const char G_REDIS[] = "Redis";
 static const char G_SOURCES[] = "Sources and access";
 static const char G_TICKETS[] = "Tickets and SLA";
+static const char G_TIME[] = "Time zone, business hours and the weekly report";
 static const char G_DIGEST[] = "Digests and feeds";
 static const char G_SLACK[] = "Slack";
 static const char G_PAGER[] = "PagerDuty and delivery";
@@ -117,9 +126,9 @@ static const struct option options[] = {
     {"KAIZEN_DEFAULT_SEVERITY", OPT_CUSTOM, "medium", NULL, 0, F(default_severity), 0, 0,
      parse_severity, G_TICKETS, "severity when no label gives one"},
     {"KAIZEN_SLA_WARN", OPT_DURATION, "24h", NULL, 0, F(sla_warn), 0, 0, NULL, G_TICKETS,
-     "countdown colours: 🟢 remaining > warn ≥ 🟠"},
+     "SLA countdown colours: green while more than this remains, then orange"},
     {"KAIZEN_SLA_CRIT", OPT_DURATION, "8h", NULL, 0, F(sla_crit), 0, 0, NULL, G_TICKETS,
-     "🟠 > crit ≥ 🔴 (at most `KAIZEN_SLA_WARN`)"},
+     "then red once this or less remains (at most `KAIZEN_SLA_WARN`)"},
     {"KAIZEN_TICKET_LABELS", OPT_LIST, NULL, NULL, 0, F(ticket_labels), 0, 0, NULL, G_TICKETS,
      "if set, only GitHub issues carrying one of these labels are tickets"},
     {"KAIZEN_CHECK_EVERY", OPT_DURATION, "30s", NULL, 0, F(check_every), 1, 0, NULL, G_TICKETS,
@@ -132,8 +141,28 @@ static const struct option options[] = {
     {"KAIZEN_CANARY_BUDGET", OPT_DURATION, "2h", NULL, 0, F(canary_budget), 1, 0, NULL,
      G_TICKETS, "a canary's time budget (GitHub deployments; the API's default)"},
 
+    {"KAIZEN_TIMEZONE", OPT_CUSTOM, "UTC", NULL, 0, F(timezone), 0, 0, parse_timezone, G_TIME,
+     "IANA time zone (`Europe/Berlin`) in which `KAIZEN_DIGEST_AT`, `KAIZEN_REPORT_AT`, report "
+     "weeks, business hours and holidays are read"},
+    {"KAIZEN_SLA_CLOCK", OPT_CUSTOM, SLA_CLOCK_DEFAULT, NULL, 0, F(sla_business), 0, 0,
+     parse_sla_clock, G_TIME,
+     "per severity, whether its SLA counts every hour (`24x7`) or only business hours "
+     "(`business`); severities left out keep `24x7`"},
+    {"KAIZEN_BUSINESS_HOURS", OPT_CUSTOM, NULL, NULL, 0, F(calendar), 0, 0, parse_business_hours,
+     G_TIME,
+     "the business calendar, e.g. `mon-fri 09:00-17:00` or `mon-thu 09:00-17:00,fri "
+     "09:00-13:00`; required when a severity uses `business` (a route may have its own)"},
+    {"KAIZEN_HOLIDAYS", OPT_CUSTOM, NULL, NULL, 0, F(calendar), 0, 0, parse_holidays, G_TIME,
+     "dates (`YYYY-MM-DD`, comma-separated) on which the business clock does not run"},
+    {"KAIZEN_REPORT_AT", OPT_CUSTOM, "mon 09:00", NULL, 0, F(report_at), 0, 0, parse_report_at,
+     G_TIME, "when the weekly Kaizen report of the week just ended is posted (day and `HH:MM` "
+     "in `KAIZEN_TIMEZONE`); `off` disables it"},
+    {"KAIZEN_REPORT_EVERY", OPT_DURATION, NULL, NULL, 0, F(report_every), 1, 0, NULL, G_TIME,
+     "a period (e.g. `20s`) instead of weekly, for tests and demos: each report covers the "
+     "period just ended"},
+
     {"KAIZEN_DIGEST_AT", OPT_CUSTOM, "09:00", NULL, 0, F(digest_at_minute), 0, 0,
-     parse_day_minute, G_DIGEST, "daily digest time `HH:MM` (UTC)"},
+     parse_day_minute, G_DIGEST, "daily digest time `HH:MM` in `KAIZEN_TIMEZONE`"},
     {"KAIZEN_DIGEST_EVERY", OPT_DURATION, NULL, NULL, 0, F(digest_every), 1, 0, NULL, G_DIGEST,
      "a period (e.g. `30s`, `4h`) instead of a daily time"},
     {"KAIZEN_DIGEST_SKIP_EMPTY", OPT_BOOL, "1", NULL, 0, F(digest_skip_empty), 0, 0, NULL,
@@ -148,7 +177,7 @@ static const struct option options[] = {
     {"KAIZEN_SLACK_WEBHOOK_URL", OPT_URL, NULL, NULL, 1, F(slack_webhook_url), 0, 0, NULL,
      G_SLACK, "Slack incoming webhook; unset (and no bot token): Slack is dry-run"},
     {"KAIZEN_SLACK_BOT_TOKEN", OPT_TEXT, NULL, NULL, 1, F(slack_bot_token), 0, 0, NULL, G_SLACK,
-     "bot token (`xoxb-…`): Web API mode (channels, threads, edits, buttons) instead of the "
+     "bot token (`xoxb-...`): Web API mode (channels, threads, edits, buttons) instead of the "
      "incoming webhook"},
     {"KAIZEN_SLACK_CHANNEL", OPT_TEXT, NULL, NULL, 0, F(slack_channel), 0, 0, NULL, G_SLACK,
      "the channel (ID or `#name`) Web API mode posts to, unless the routes file's default "
@@ -354,9 +383,95 @@ parse_day_minute(struct loader *l, const char *name, const char *v, void *field)
 
     if (strlen(v) != 5 || v[2] != ':' || sscanf(v, "%2d:%2d%c", &hh, &mm, &tail) != 2 ||
         hh < 0 || hh > 23 || mm < 0 || mm > 59)
-        return gw_fail(l->err, l->errlen, "%s: '%s' is not a UTC time HH:MM", name, v);
+        return gw_fail(l->err, l->errlen, "%s: '%s' is not a time HH:MM", name, v);
     *(int *)field = hh * 60 + mm;
     return 0;
+}
+
+static int
+parse_timezone(struct loader *l, const char *name, const char *v, void *field)
+{
+    char reason[300];
+
+    if ((*(struct gw_tz **)field = gw_zone_load(v, reason, sizeof(reason))) == NULL)
+        return gw_fail(l->err, l->errlen, "%s: %s", name, reason);
+    l->cfg->calendar.tz = *(struct gw_tz **)field;   /* hours and holidays are read in it */
+    return 0;
+}
+
+static int
+parse_sla_clock(struct loader *l, const char *name, const char *v, void *field)
+{
+    int *business = field;
+    struct gw_strlist parts;
+    int rc = 0;
+
+    if (gw_strlist_split(v, &parts) != 0)
+        return oom(l);
+    if (parts.n == 0)
+        rc = gw_fail(l->err, l->errlen, "%s: empty list", name);
+    for (size_t i = 0; rc == 0 && i < parts.n; i++) {
+        char *eq = strchr(parts.items[i], '=');
+        enum gw_severity sev;
+        if (eq == NULL) {
+            rc = gw_fail(l->err, l->errlen, "%s: '%s' is not severity=24x7|business", name,
+                         parts.items[i]);
+            break;
+        }
+        *eq = '\0';
+        if ((sev = gw_severity_parse(parts.items[i])) == GW_SEV_NONE)
+            rc = gw_fail(l->err, l->errlen, "%s: unknown severity '%s' (critical, high, medium, "
+                         "low)", name, parts.items[i]);
+        else if (strcmp(eq + 1, "24x7") == 0 || strcmp(eq + 1, "business") == 0)
+            business[sev] = strcmp(eq + 1, "business") == 0;
+        else
+            rc = gw_fail(l->err, l->errlen, "%s: '%s' for %s is not 24x7 or business", name,
+                         eq + 1, parts.items[i]);
+    }
+    gw_strlist_free(&parts);
+    return rc;
+}
+
+static int
+parse_business_hours(struct loader *l, const char *name, const char *v, void *field)
+{
+    char reason[300];
+
+    if (gw_calendar_parse_hours(field, v, reason, sizeof(reason)) != 0)
+        return gw_fail(l->err, l->errlen, "%s: %s", name, reason);
+    return 0;
+}
+
+static int
+parse_holidays(struct loader *l, const char *name, const char *v, void *field)
+{
+    char reason[300];
+
+    if (gw_calendar_parse_holidays(field, v, reason, sizeof(reason)) != 0)
+        return gw_fail(l->err, l->errlen, "%s: %s", name, reason);
+    return 0;
+}
+
+/* "mon 09:00" into minutes after Monday 00:00, or "off" (-1). */
+static int
+parse_report_at(struct loader *l, const char *name, const char *v, void *field)
+{
+    static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    int minute;
+
+    if (strcmp(v, "off") == 0) {
+        *(int *)field = -1;
+        return 0;
+    }
+    for (int d = 0; d < 7; d++) {
+        if (strlen(v) == 9 && strncmp(v, days[d], 3) == 0 && v[3] == ' ' &&
+            parse_day_minute(l, name, v + 4, &minute) == 0) {
+            *(int *)field = d * 1440 + minute;
+            return 0;
+        }
+    }
+    return gw_fail(l->err, l->errlen, "%s: '%s' is not a day and time like 'mon 09:00', or off",
+                   name, v);
 }
 
 static int
@@ -502,6 +617,11 @@ check_together(struct loader *l)
     if (c->max_inflight_body < c->max_body)
         return gw_fail(l->err, l->errlen,
                        "KAIZEN_MAX_INFLIGHT_BODY: must be at least KAIZEN_MAX_BODY");
+    for (int sev = 0; sev < GW_SEV_COUNT; sev++)
+        if (c->sla_business[sev] && !gw_calendar_has_hours(&c->calendar))
+            return gw_fail(l->err, l->errlen,
+                           "KAIZEN_BUSINESS_HOURS: required, KAIZEN_SLA_CLOCK makes %s business "
+                           "hours", gw_severity_name((enum gw_severity)sev));
     /* With replicas that can be promoted, an acknowledged write must be on one of them. */
     if (!is_set(l, "KAIZEN_REDIS_MIN_REPLICAS"))
         c->redis_min_replicas =
@@ -526,6 +646,8 @@ void
 gw_config_free(struct gw_config *c)
 {
     gw_redis_target_clear(&c->redis);   /* the Sentinel password too: first, it NULLs it */
+    gw_calendar_clear(&c->calendar);
+    gw_tz_free(c->timezone);
     for (size_t i = 0; i < NOPTIONS; i++) {
         const struct option *o = &options[i];
         void *field = (char *)c + o->offset;
@@ -669,6 +791,33 @@ show_list(const struct gw_strlist *l, FILE *out)
         fprintf(out, "%s%s", i ? "," : "", l->items[i]);
 }
 
+static void
+show_hours(const struct gw_calendar *cal, FILE *out)
+{
+    static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    int any = 0;
+
+    for (int d = 0; d < 7; d++)
+        for (int i = 0; i < cal->nspans[d]; i++, any = 1)
+            fprintf(out, "%s%s %02d:%02d-%02d:%02d", any ? "," : "", days[d],
+                    cal->spans[d][i].start / 60, cal->spans[d][i].start % 60,
+                    cal->spans[d][i].end / 60, cal->spans[d][i].end % 60);
+    if (!any)
+        fputs("unset", out);
+}
+
+static void
+show_holidays(const struct gw_calendar *cal, FILE *out)
+{
+    for (size_t i = 0; i < cal->nholidays; i++) {
+        int y, m, d;
+        gw_civil_from_days(cal->holidays[i], &y, &m, &d);
+        fprintf(out, "%s%04d-%02d-%02d", i ? "," : "", y, m, d);
+    }
+    if (cal->nholidays == 0)
+        fputs("unset", out);
+}
+
 /* One option's effective value, as a user would write it. */
 static void
 show(const struct gw_config *c, const struct option *o, FILE *out)
@@ -706,6 +855,23 @@ show(const struct gw_config *c, const struct option *o, FILE *out)
         fputs(gw_severity_name(*(const enum gw_severity *)field), out);
     } else if (o->parse == parse_day_minute) {
         fprintf(out, "%02d:%02d", *(const int *)field / 60, *(const int *)field % 60);
+    } else if (o->parse == parse_timezone) {
+        fputs(c->timezone != NULL ? gw_tz_name(c->timezone) : "UTC", out);
+    } else if (o->parse == parse_sla_clock) {
+        for (int s = 0; s < GW_SEV_COUNT; s++)
+            fprintf(out, "%s%s=%s", s ? "," : "", gw_severity_name((enum gw_severity)s),
+                    c->sla_business[s] ? "business" : "24x7");
+    } else if (o->parse == parse_business_hours) {
+        show_hours(&c->calendar, out);
+    } else if (o->parse == parse_holidays) {
+        show_holidays(&c->calendar, out);
+    } else if (o->parse == parse_report_at) {
+        static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+        if (c->report_at < 0)
+            fputs("off", out);
+        else
+            fprintf(out, "%s %02d:%02d", days[c->report_at / 1440], c->report_at % 1440 / 60,
+                    c->report_at % 60);
     } else if (o->parse == parse_log_level) {
         static const char *const levels[] = {"debug", "info", "warn", "error"};
         fputs(levels[*(const int *)field], out);
@@ -800,6 +966,47 @@ gw_config_print_help(FILE *out)
     }
 }
 
+/* text for roff: no backticks, backslashes doubled, '-' as \- */
+static void
+put_roff(FILE *out, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '`')
+            continue;
+        if (*s == '\\' || *s == '-')
+            fputc('\\', out);
+        fputc(*s, out);
+    }
+}
+
+void
+gw_config_print_man(FILE *out)
+{
+    const char *group = NULL;
+
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const struct option *o = &options[i];
+        if (group != o->group) {
+            group = o->group;
+            fprintf(out, ".SS %s\n", group);
+        }
+        fputs(".TP\n.B ", out);
+        put_roff(out, o->name);
+        fputs(o->secret ? " \\fR(secret; or \\fB" : "\n", out);
+        if (o->secret) {
+            put_roff(out, o->name);
+            fputs("_FILE\\fR)\n", out);
+        }
+        put_roff(out, o->help);
+        fputs(". Default: ", out);
+        if (o->def_doc != NULL)
+            put_roff(out, o->def_doc);
+        else
+            put_roff(out, o->def != NULL ? o->def : "unset");
+        fputs(".\n", out);
+    }
+}
+
 void
 gw_config_print_reference(FILE *out)
 {
@@ -816,7 +1023,11 @@ gw_config_print_reference(FILE *out)
           "  both is an error. A secret is never logged or printed.\n"
           "* **Durations** take `90s`, `15m`, `2h`, `3d`, `1w` or bare seconds.\n"
           "* **Sizes** take `5MiB`, `512KiB`, `1MB` or bytes.\n"
-          "* **Booleans** take `1`, `true`, `yes` or `0`, `false`, `no`.\n", out);
+          "* **Booleans** take `1`, `true`, `yes` or `0`, `false`, `no`.\n"
+          "* A `KAIZEN_*` variable that is none of these (a typo) is logged as a warning at\n"
+          "  start-up, naming the closest known one, and makes `--check-config` exit 2.\n"
+          "* `kaizen-gateway --check-config` prints every variable's effective value\n"
+          "  (secrets as `(set)`).\n", out);
     for (size_t i = 0; i < NOPTIONS; i++) {
         const struct option *o = &options[i];
         if (group != o->group) {

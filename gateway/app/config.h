@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "gateway/core/calendar.h"
 #include "gateway/core/strlist.h"
 #include "gateway/core/ticket.h"
 #include "gateway/net/redis.h"
@@ -51,8 +52,14 @@ struct gw_config {
     /* canaries */
     struct gw_strlist canary_environments; /* glob patterns */
     int64_t canary_budget;
+    /* time: the zone users read time in, business hours, the weekly report */
+    struct gw_tz *timezone;     /* KAIZEN_TIMEZONE (owned) */
+    int sla_business[GW_SEV_COUNT];   /* KAIZEN_SLA_CLOCK: 1 = business hours, 0 = 24x7 */
+    struct gw_calendar calendar;      /* KAIZEN_BUSINESS_HOURS, KAIZEN_HOLIDAYS, in timezone */
+    int report_at;              /* KAIZEN_REPORT_AT: minutes after Monday 00:00, -1 = off */
+    int64_t report_every;       /* KAIZEN_REPORT_EVERY, seconds; 0 = weekly at report_at */
     /* digests */
-    int digest_at_minute;       /* minutes after 00:00 UTC */
+    int digest_at_minute;       /* minutes after local 00:00 in timezone */
     int64_t digest_every;       /* seconds; 0 = use digest_at_minute */
     int digest_skip_empty;
     int digest_max_tickets;
@@ -109,5 +116,8 @@ void gw_config_print_help(FILE *out);
 
 /* docs/configuration.md, generated from the table (kaizen-gateway --help-markdown). */
 void gw_config_print_reference(FILE *out);
+
+/* The man page's ENVIRONMENT entries (roff), from the same table. */
+void gw_config_print_man(FILE *out);
 
 #endif

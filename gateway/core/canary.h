@@ -63,7 +63,7 @@ int gw_canary_from_api(const struct gw_jval *body, int64_t now, int64_t default_
 /* 1 if id is a valid canary id: 1..255 bytes of printable UTF-8, no control characters. */
 int gw_canary_id_valid(const char *id);
 
-/* Canary JSON per SPEC ("elapsed_seconds" at now; acked_by/acked_at null until acknowledged). */
+/* Canary JSON (docs/api.md): elapsed_seconds at now; acked_by/acked_at null until acked. */
 json_t *gw_canary_json(const struct gw_canary *c, int64_t now);
 
 #endif

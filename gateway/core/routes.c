@@ -340,6 +340,17 @@ gw_routes_ticket(const struct gw_routes *r, const char *component, const char *s
     return destination(r, &r->def);
 }
 
+int
+gw_routes_has(const struct gw_routes *r, const char *name)
+{
+    if (strcmp(name, GW_ROUTE_DEFAULT) == 0)
+        return 1;
+    for (size_t i = 0; r != NULL && i < r->n; i++)
+        if (strcmp(r->routes[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
 struct gw_destination
 gw_routes_canary(const struct gw_routes *r, const char *service)
 {

@@ -1,5 +1,5 @@
 /*
- * Routing (SPEC "Slack Web API mode and routing"): KAIZEN_ROUTES_FILE says
+ * Routing (docs/slack-app.md "Routes"): KAIZEN_ROUTES_FILE says
  * which Slack channel and PagerDuty routing key a ticket or canary goes to.
  *
  *   {"routes": [{"name": "payments",
@@ -55,6 +55,9 @@ struct gw_destination gw_routes_ticket(const struct gw_routes *r, const char *co
                                        const char *severity, const char *source);
 /* The destination of a canary of service. */
 struct gw_destination gw_routes_canary(const struct gw_routes *r, const char *service);
+
+/* 1 when name is a route of r, or "default" (the only one without a routes file). */
+int gw_routes_has(const struct gw_routes *r, const char *name);
 
 /* The default's channel (its own, else the fallback), or NULL. */
 const char *gw_routes_default_channel(const struct gw_routes *r);

@@ -2,22 +2,30 @@
 
 #include <stdio.h>
 
-#include "gateway/core/dates.h"
+#include "gateway/core/tz.h"
 
 int64_t
-gw_digest_window(int64_t now, int64_t every, int at_minute, char *id, size_t len)
+gw_digest_window(int64_t now, int64_t every, int at_minute, const struct gw_tz *tz, char *id,
+                 size_t len)
 {
+    struct gw_civil today;
+    int64_t day, start;
+    int y, m, d;
+
     if (every > 0) {
         int64_t k = now / every;
         snprintf(id, len, "every%lld-%lld", (long long)every, (long long)k);
         return k * every;
     }
-    int64_t start = now - ((now % 86400) + 86400) % 86400 + (int64_t)at_minute * 60;
-    if (start > now)
-        start -= 86400;
-    char day[32];
-    gw_time_format_rfc3339(start, day, sizeof(day));
-    snprintf(id, len, "%.10s", day);
+    gw_tz_civil(tz, now, &today);
+    day = gw_days_from_civil(today.year, today.month, today.day);
+    start = gw_tz_instant(tz, today.year, today.month, today.day, at_minute);
+    if (start > now) {   /* before today's time: yesterday's window */
+        gw_civil_from_days(--day, &y, &m, &d);
+        start = gw_tz_instant(tz, y, m, d, at_minute);
+    }
+    gw_civil_from_days(day, &y, &m, &d);
+    snprintf(id, len, "%04d-%02d-%02d", y, m, d);
     return start;
 }
 

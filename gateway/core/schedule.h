@@ -5,13 +5,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct gw_tz;
+
 /*
  * The digest window containing now, as an id: with every > 0 the windows
- * are [k*every, (k+1)*every) ("every<secs>-<k>"); otherwise one per day,
- * starting at at_minute UTC ("2026-11-22"; before that time it is the
- * previous day's window). Returns the window start (Unix seconds). Pure.
+ * are [k*every, (k+1)*every) ("every<secs>-<k>"); otherwise one per day of
+ * tz's wall clock, starting at at_minute there ("2026-11-22"; before that
+ * time it is the previous day's window). Returns the window start (Unix
+ * seconds). Pure.
  */
-int64_t gw_digest_window(int64_t now, int64_t every, int at_minute, char *id, size_t len);
+int64_t gw_digest_window(int64_t now, int64_t every, int at_minute, const struct gw_tz *tz,
+                         char *id, size_t len);
 
 /*
  * How late a window may still start: a quarter of its period, at most an

@@ -3,9 +3,11 @@
 #include "gateway/core/wire.h"
 
 #include <stddef.h>
+#include <string.h>
 
 static const char *const webhook_labels[] = {"source", "event", "result"};
 static const char *const component_severity[] = {"component", "severity"};
+static const char *const component_severity_outcome[] = {"component", "severity", "outcome"};
 static const char *const component_only[] = {"component"};
 static const char *const version_label[] = {"version"};
 static const char *const kind_label[] = {"kind"};
@@ -20,11 +22,17 @@ struct family {
     enum gw_metric_type type;
     size_t nlabels;
     const char *const *labels;
+    const double *bounds;           /* histograms: GW_TICKET_NBUCKETS of them */
 };
 
 #define FAMILY(field, name, help, type, labels)                                            \
-    {offsetof(struct gw_telemetry, field), name, help, type, sizeof(labels) / sizeof(labels[0]), labels}
-#define FAMILY0(field, name, help, type) {offsetof(struct gw_telemetry, field), name, help, type, 0, NULL}
+    {offsetof(struct gw_telemetry, field), name, help, type, sizeof(labels) / sizeof(labels[0]), \
+     labels, NULL}
+#define FAMILY0(field, name, help, type)                                                   \
+    {offsetof(struct gw_telemetry, field), name, help, type, 0, NULL, NULL}
+#define TICKET_HISTOGRAM(field, name, help)                                                \
+    {offsetof(struct gw_telemetry, field), name, help, GW_HISTOGRAM, 2, component_severity, \
+     gw_ticket_bucket_bounds}
 
 static const struct family families[] = {
     FAMILY(build_info, "kaizen_build_info", "Build information; always 1.", GW_GAUGE,
@@ -36,9 +44,18 @@ static const struct family families[] = {
            GW_COUNTER, kind_label),
     FAMILY(webhooks_total, "kaizen_webhooks_total",
            "Webhook deliveries by source, event and result.", GW_COUNTER, webhook_labels),
-    FAMILY(ticket_seconds, "kaizen_ticket_seconds",
-           "Time from creation to resolution of resolved tickets, all replicas together "
-           "(shared: MTTR = _sum / _count).", GW_SUMMARY, component_severity),
+    TICKET_HISTOGRAM(ticket_seconds, "kaizen_ticket_seconds",
+                     "Time to resolve: from creation (or reopening) to resolution, observed "
+                     "once per resolution (shared by all replicas: MTTR = _sum / _count)."),
+    TICKET_HISTOGRAM(ticket_ack_seconds, "kaizen_ticket_ack_seconds",
+                     "Time to acknowledge: from creation (or reopening) to the first "
+                     "acknowledgement (shared by all replicas: MTTA = _sum / _count)."),
+    FAMILY(ticket_sla, "kaizen_ticket_sla_total",
+           "Resolutions by SLA outcome: met (at or before the deadline) or breached "
+           "(shared by all replicas).", GW_COUNTER, component_severity_outcome),
+    FAMILY(ticket_reopened, "kaizen_ticket_reopened_total",
+           "Resolved tickets opened again (shared by all replicas).", GW_COUNTER,
+           component_severity),
     FAMILY(tickets_open, "kaizen_tickets_open", "Open tickets in Redis (shared by all replicas).",
            GW_GAUGE, component_severity),
     FAMILY(tickets_breached, "kaizen_tickets_sla_breached",
@@ -56,6 +73,8 @@ static const struct family families[] = {
     FAMILY(canary_start, "canary_deployment_start_time",
            "Start time of each active canary deployment, Unix seconds.", GW_GAUGE,
            deployment_env),
+    FAMILY(canary_budget, "canary_deployment_budget_seconds",
+           "Time budget of each active canary deployment, seconds.", GW_GAUGE, deployment_env),
     FAMILY0(canary_pages, "kaizen_canary_pages_total",
             "Canaries paged for overstaying their budget (by this replica).", GW_COUNTER),
     FAMILY0(reload_ok, "kaizen_config_last_reload_successful",
@@ -77,7 +96,8 @@ gw_telemetry_init(struct gw_telemetry *t, struct gw_metrics *registry)
     for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
         const struct family *f = &families[i];
         struct gw_metric *metric = gw_metrics_add(registry, f->name, f->help, f->type,
-                                                  f->nlabels, f->labels, NULL, 0);
+                                                  f->nlabels, f->labels, f->bounds,
+                                                  f->bounds != NULL ? GW_TICKET_NBUCKETS : 0);
         if (metric == NULL)
             return -1;
         *(struct gw_metric **)((char *)t + f->offset) = metric;
@@ -98,6 +118,45 @@ gw_telemetry_init(struct gw_telemetry *t, struct gw_metrics *registry)
     return 0;
 }
 
+/* The results each source and event can count (handlers/webhooks_*.c, app.c's guard refusals). */
+#define REFUSED "unauthorized", "invalid", "too_large", "error"
+static const char *const applied[] = {"accepted", "duplicate", "stale", "ignored", REFUSED, NULL};
+static const char *const pinged[] = {"pong", REFUSED, NULL};
+static const char *const unread[] = {"ignored", REFUSED, NULL};
+static const char *const refused[] = {REFUSED, NULL};
+static const char *const alerts[] = {"accepted", "stale", "ignored", "error", NULL};
+static const char *const clicks[] = {"acked", "duplicate", "unknown", "unauthorized", "invalid",
+                                     "error", NULL};
+#undef REFUSED
+
+static const struct {
+    const char *source, *event;
+    const char *const *results;
+} webhook_series[] = {
+    {"github", "issues", applied},
+    {"github", "deployment", applied},
+    {"github", "deployment_status", applied},
+    {"github", "ping", pinged},
+    {"github", "other", unread},
+    {"alertmanager", "notification", refused},
+    {"alertmanager", "firing", alerts},
+    {"alertmanager", "resolved", alerts},
+    {"slack", "block_actions", clicks},
+};
+
+void
+gw_telemetry_webhook_source(struct gw_telemetry *t, const char *source)
+{
+    for (size_t i = 0; i < sizeof(webhook_series) / sizeof(webhook_series[0]); i++) {
+        if (strcmp(webhook_series[i].source, source) != 0)
+            continue;
+        for (const char *const *r = webhook_series[i].results; *r != NULL; r++) {
+            const char *labels[] = {source, webhook_series[i].event, *r};
+            gw_metric_inc(t->webhooks_total, labels, 0);
+        }
+    }
+}
+
 void
 gw_count_webhook(struct gw_telemetry *t, const char *source, const char *event,
                  const char *result)
@@ -106,12 +165,35 @@ gw_count_webhook(struct gw_telemetry *t, const char *source, const char *event,
     gw_metric_inc(t->webhooks_total, labels, 1);
 }
 
-void
-gw_set_resolutions(struct gw_telemetry *t, const char *component, const char *severity,
-                   long long seconds, long long resolutions)
+static void
+set_times(struct gw_metric *f, const char *const *labels, const struct gw_time_histogram *h)
 {
-    const char *labels[] = {component, severity};
-    gw_metric_set_summary(t->ticket_seconds, labels, (double)seconds, (double)resolutions);
+    double buckets[GW_TICKET_NBUCKETS];
+
+    for (size_t b = 0; b < GW_TICKET_NBUCKETS; b++)
+        buckets[b] = (double)h->buckets[b];
+    gw_metric_set_histogram(f, labels, buckets, (double)h->sum, (double)h->count);
+}
+
+void
+gw_set_ticket_measures(struct gw_telemetry *t, const struct gw_ticket_measures *measures, size_t n)
+{
+    gw_metric_clear(t->ticket_seconds);
+    gw_metric_clear(t->ticket_ack_seconds);
+    gw_metric_clear(t->ticket_sla);
+    gw_metric_clear(t->ticket_reopened);
+    for (size_t i = 0; i < n; i++) {
+        const struct gw_ticket_measures *m = &measures[i];
+        const char *labels[] = {m->component, m->severity};
+        const char *met[] = {m->component, m->severity, "met"};
+        const char *breached[] = {m->component, m->severity, "breached"};
+
+        set_times(t->ticket_seconds, labels, &m->resolve);
+        set_times(t->ticket_ack_seconds, labels, &m->ack);
+        gw_metric_set(t->ticket_sla, met, (double)m->sla_met);
+        gw_metric_set(t->ticket_sla, breached, (double)m->sla_breached);
+        gw_metric_set(t->ticket_reopened, labels, (double)m->reopened);
+    }
 }
 
 void

@@ -182,5 +182,6 @@ gw_ticket_json(const struct gw_ticket *t, int64_t now)
     gw_time_format_rfc3339(t->acked_at, created, sizeof(created));
     json_object_set_new(o, "acked_by", t->acked_by != NULL ? json_string(t->acked_by) : json_null());
     json_object_set_new(o, "acked_at", t->acked_by != NULL ? json_string(created) : json_null());
+    json_object_set_new(o, "reopened", json_integer(t->reopened));
     return o;
 }

@@ -37,6 +37,7 @@ struct gw_ticket {
     int64_t updated_at;   /* last change: ordering key for stale detection and feeds */
     char *acked_by;       /* "@name" who acknowledged it from Slack; NULL: nobody */
     int64_t acked_at;
+    int64_t reopened;     /* times it was opened again after a resolution */
 };
 
 /* 1 when id can name a ticket (an Acknowledge click's value): UTF-8, no controls, short. */
@@ -115,7 +116,7 @@ struct gw_ticket_filter {
     int64_t now;
 };
 
-/* Ticket -> JSON per SPEC "Ticket JSON" (sla_remaining_seconds at now). New reference. */
+/* Ticket -> JSON (docs/api.md "Ticket JSON"; sla_remaining_seconds at now). New reference. */
 json_t *gw_ticket_json(const struct gw_ticket *t, int64_t now);
 
 #endif

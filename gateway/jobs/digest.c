@@ -379,7 +379,7 @@ gw_digest_job_tick(struct gw_digest_job *j)
 
     if (j->busy)
         return;
-    start = gw_digest_window(now, o->every, o->at_minute, window, sizeof(window));
+    start = gw_digest_window(now, o->every, o->at_minute, o->tz, window, sizeof(window));
     if (strcmp(window, j->done_window) == 0)
         return;
     if (now - start > gw_digest_grace(o->every)) {

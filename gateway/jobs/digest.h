@@ -18,10 +18,12 @@ struct gw_tickets;
 struct gw_digests;
 struct gw_templates;
 struct gw_routing;
+struct gw_tz;
 
 struct gw_digest_opts {
     int64_t every;          /* KAIZEN_DIGEST_EVERY, seconds; 0: daily at at_minute */
-    int at_minute;          /* KAIZEN_DIGEST_AT, minutes after 00:00 UTC */
+    int at_minute;          /* KAIZEN_DIGEST_AT, minutes after local 00:00 */
+    const struct gw_tz *tz; /* KAIZEN_TIMEZONE: whose wall clock at_minute is read on */
     int skip_empty;         /* no digest (but the window's claim) when nothing is open */
     int max_tickets;        /* listed per destination; the rest are counted */
     int64_t sla_warn, sla_crit;   /* countdown colours */

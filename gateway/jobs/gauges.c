@@ -22,9 +22,7 @@ on_stats(const struct gw_stats *stats, const struct gw_redis_error *err, void *a
         const char *labels[] = {stats->breached[i].component};
         gw_metric_set(t->tickets_breached, labels, (double)stats->breached[i].count);
     }
-    for (size_t i = 0; i < stats->nresolved; i++)
-        gw_set_resolutions(t, stats->resolved[i].component, stats->resolved[i].severity,
-                           stats->resolved[i].seconds, stats->resolved[i].count);
+    gw_set_ticket_measures(t, stats->measures, stats->nmeasures);
 }
 
 static void
@@ -48,9 +46,11 @@ on_canaries(const struct gw_canary *canaries, size_t n, const struct gw_redis_er
         return;
     /* Rebuilt from Redis: a canary that ended disappears on every replica. */
     gw_metric_clear(t->canary_start);
+    gw_metric_clear(t->canary_budget);
     for (size_t i = 0; i < n; i++) {
         const char *labels[] = {canaries[i].id, canaries[i].environment};
         gw_metric_set(t->canary_start, labels, (double)canaries[i].started_at);
+        gw_metric_set(t->canary_budget, labels, (double)canaries[i].budget_seconds);
     }
 }
 

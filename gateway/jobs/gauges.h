@@ -1,7 +1,8 @@
 /*
- * The gauges read from Redis (identical on every replica): open and
- * breached tickets, outbox pending and dead, active canaries' start times.
- * A failed read keeps the last known values.
+ * The families read from Redis (identical on every replica): open and
+ * breached tickets, the Kaizen measures of tickets, outbox pending and dead,
+ * active canaries' start times and budgets. A failed read keeps the last
+ * known values.
  */
 #ifndef GW_GAUGES_H
 #define GW_GAUGES_H

@@ -1,5 +1,5 @@
 /*
- * Retention (KAIZEN_RETENTION, SPEC "Retention and scale"): a timer deletes
+ * Retention (KAIZEN_RETENTION, docs/operations.md "Retention and scale"): a timer deletes
  * resolved tickets whose last change is older than the retention, dead
  * letters dead-lettered before it and digest records built before it.
  * Each step is one short script over a bounded batch (oldest first), and

@@ -219,6 +219,27 @@ gw_http_route(struct gw_http *http, const char *path, int prefix, enum gw_method
 }
 
 int
+gw_http_route_codes(struct gw_http *http, const char *path, int prefix, const char *codes)
+{
+    const struct route *r = http->routes;
+
+    while (r != NULL && (strcmp(r->path, path) != 0 || r->prefix != prefix))
+        r = r->next;
+    if (r == NULL)
+        return -1;
+    for (const char *c = codes; *c != '\0'; c += c[3] == ' ' ? 4 : 3) {
+        char code[4];
+        if (strspn(c, "0123456789") < 3 || (c[3] != ' ' && c[3] != '\0'))
+            return -1;
+        memcpy(code, c, 3);
+        code[3] = '\0';
+        const char *labels[2] = {r->label, code};
+        gw_metric_inc(http->duration, labels, 0);
+    }
+    return 0;
+}
+
+int
 gw_http_listen(struct gw_http *http, const char *host, int port, int *port_out)
 {
     struct sockaddr_storage ss;

@@ -55,6 +55,14 @@ int gw_http_route(struct gw_http *http, const char *path, int prefix, enum gw_me
                   gw_handler_fn fn, void *arg);
 
 /*
+ * The status codes a route (path and prefix as registered) answers, as
+ * "200 304 503": its kaizen_http_request_duration_seconds series of each
+ * are created at 0, so that rate() counts the first request of each (an
+ * SLI its first 5xx). -1 when there is no such route or a code is not three digits.
+ */
+int gw_http_route_codes(struct gw_http *http, const char *path, int prefix, const char *codes);
+
+/*
  * Resolves a request line against the table: 200 when a handler exists,
  * 404 for an unknown path, 405 for a known path with another method (then
  * *allow is the Allow header value). HEAD is served by GET handlers.

@@ -22,6 +22,8 @@ GW_CALL(version_call, gw_version_cb)
 int64_t
 gw_reply_int(const redisReply *r)
 {
+    if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+        return r->integer;
     return r != NULL && r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
 }
 

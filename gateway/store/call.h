@@ -36,7 +36,7 @@ void *gw_call_alloc(size_t size);
 /* The error of a reply whose shape the store does not expect. */
 extern const struct gw_redis_error gw_bad_reply;
 
-/* Integer value of a string reply ("0" for nil or anything else). */
+/* Integer value of an integer or string reply (0 for nil or anything else). */
 int64_t gw_reply_int(const redisReply *r);
 
 /* Retention steps: how many items were deleted. */

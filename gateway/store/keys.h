@@ -18,9 +18,14 @@
  *   {kz}:tickets:version       counter bumped by every real ticket change, and
  *   {kz}:tickets:changed_at    when (Unix seconds): the feeds' ETag and Last-Modified
  *   {kz}:mttr:sum, {kz}:mttr:count  hash "component\0severity" -> seconds to resolution and
- *                              resolutions (kaizen_ticket_seconds), recorded as tickets resolve
+ *                              resolutions (kaizen_ticket_seconds), recorded as tickets resolve;
+ *                              a count field exists (at 0) from the pair's first ticket
+ *   {kz}:measures              hash "component\0severity\0<measure>" -> the other Kaizen
+ *                              totals (core/measures.h; lib/ticket.lua names the measures)
  *   {kz}:ticket_ack            hash  id -> "acked_by\0acked_at", acknowledged from Slack (cleared
  *                              on reopen, deleted with the ticket)
+ *   {kz}:ticket_reopen         hash  id -> "<times reopened> <when last reopened>" (deleted
+ *                              with the ticket)
  *   {kz}:tomb:<id>             updated_at of a deleted issue (TTL KAIZEN_DELIVERY_TTL)
  *   {kz}:delivery:<src>:<id>   a delivery applied (TTL KAIZEN_DELIVERY_TTL)
  * Canaries
@@ -92,6 +97,8 @@
 #define GW_KEY_MTTR_SUM         GW_KEY("mttr:sum")
 #define GW_KEY_MTTR_COUNT       GW_KEY("mttr:count")
 #define GW_KEY_TICKET_ACK       GW_KEY("ticket_ack")
+#define GW_KEY_MEASURES         GW_KEY("measures")
+#define GW_KEY_TICKET_REOPEN    GW_KEY("ticket_reopen")
 #define GW_KEY_CANARY           GW_KEY("canary")
 #define GW_KEY_CANARIES         GW_KEY("canaries")
 #define GW_KEY_CANARY_DUE       GW_KEY("canary_due")
@@ -151,7 +158,9 @@ enum gw_key_kind {
     X(changed, GW_KEY_TICKETS_CHANGED)                                          \
     X(mttr_sum, GW_KEY_MTTR_SUM)                                                \
     X(mttr_count, GW_KEY_MTTR_COUNT)                                            \
-    X(ack, GW_KEY_TICKET_ACK)
+    X(ack, GW_KEY_TICKET_ACK)                                                   \
+    X(measures, GW_KEY_MEASURES)                                                \
+    X(reopen, GW_KEY_TICKET_REOPEN)
 
 struct gw_redis_args;
 /* Adds the ticket keys (GW_TICKET_KEYS), in order. */

@@ -13,6 +13,24 @@
 
 static size_t count_pairs(const redisReply *pairs, struct gw_count *out);
 
+size_t
+gw_ticket_cursor(const struct gw_ticket *t, char *buf)
+{
+    /* "<age>\0<id>": age is 12 hex digits of 2^48-1-updated_at (lib/ticket.lua ticket_age) */
+    const int64_t max48 = 281474976710655LL;
+    int64_t updated = t->updated_at < 0 ? 0 : t->updated_at > max48 ? max48 : t->updated_at;
+    size_t idlen = strlen(t->id);
+
+    if (13 + idlen > GW_TICKET_CURSOR_MAX)
+        return 0;
+    uint64_t age = (uint64_t)(max48 - updated);
+    for (int i = 11; i >= 0; i--, age >>= 4)
+        buf[i] = "0123456789abcdef"[age & 15];
+    buf[12] = '\0';
+    memcpy(buf + 13, t->id, idlen);
+    return 13 + idlen;
+}
+
 GW_CALL(stats_call, gw_stats_cb)
 
 struct gw_tickets {
@@ -64,9 +82,10 @@ gw_apply_status_name(enum gw_apply_status s)
 /* The order of lib/ticket.lua; the first five are what its indexes read. */
 enum { F_STATE, F_COMPONENT, F_SEVERITY, F_UPDATED, F_DEADLINE, F_CREATED, F_RESOLVED,
        F_SOURCE, F_ID, F_URL, F_TITLE, F_COUNT,
-       /* An acknowledged ticket's row as listings return it: the ack appended
-        * ({kz}:ticket_ack; never stored in the row itself). */
-       F_ACKED_BY = F_COUNT, F_ACKED_AT, F_ACKED_COUNT };
+       /* An acknowledged or reopened ticket's row as listings return it: the
+        * ack and the reopen count appended ({kz}:ticket_ack, {kz}:ticket_reopen;
+        * never stored in the row itself). */
+       F_ACKED_BY = F_COUNT, F_ACKED_AT, F_REOPENED, F_EXTENDED_COUNT };
 
 /* The stored form of a ticket: its fields joined by NUL bytes; a malloc'd row and its length. */
 static char *
@@ -93,10 +112,10 @@ row_encode(const struct gw_ticket *t, size_t *len)
 static int
 row_decode(char *row, size_t len, struct gw_ticket *t)
 {
-    char *f[F_ACKED_COUNT];
-    int acked = gw_row_split(row, len, f, F_ACKED_COUNT) == 0;
+    char *f[F_EXTENDED_COUNT];
+    int extended = gw_row_split(row, len, f, F_EXTENDED_COUNT) == 0;
 
-    if (!acked && gw_row_split(row, len, f, F_COUNT) != 0)
+    if (!extended && gw_row_split(row, len, f, F_COUNT) != 0)
         return -1;
     memset(t, 0, sizeof(*t));
     t->state = strcmp(f[F_STATE], "resolved") == 0 ? GW_TICKET_RESOLVED : GW_TICKET_OPEN;
@@ -110,10 +129,12 @@ row_decode(char *row, size_t len, struct gw_ticket *t)
     t->id = f[F_ID];
     t->url = f[F_URL];
     t->title = f[F_TITLE];
-    if (acked && *f[F_ACKED_BY] != '\0') {
+    if (extended && *f[F_ACKED_BY] != '\0') {
         t->acked_by = f[F_ACKED_BY];
         t->acked_at = strtoll(f[F_ACKED_AT], NULL, 10);
     }
+    if (extended)
+        t->reopened = strtoll(f[F_REOPENED], NULL, 10);
     return 0;
 }
 
@@ -131,14 +152,14 @@ on_applied(redisReply *reply, const struct gw_redis_error *err, void *privdata)
     struct apply_call *c = privdata;
     struct gw_apply_result *results = NULL;
 
-    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 4))
+    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY ||
+                        (reply->elements != c->n && reply->elements != 1)))
         err = &gw_bad_reply;
     if (err == NULL && (results = calloc(c->n, sizeof(*results))) == NULL)
         gw_oom(__func__);
     for (size_t i = 0; err == NULL && i < c->n; i++) {
-        /* {'duplicate', 0, 0, 0} stands for every change of the delivery */
-        size_t at = reply->elements == 4 ? 0 : 4 * i;
-        redisReply *word = at + 3 < reply->elements ? reply->element[at] : NULL;
+        /* {'duplicate'} stands for every change of the delivery */
+        redisReply *word = reply->element[reply->elements == 1 ? 0 : i];
         int found = 0;
         for (size_t s = 0; word != NULL && word->type == REDIS_REPLY_STRING &&
                            s < sizeof(status_names) / sizeof(status_names[0]); s++) {
@@ -149,12 +170,6 @@ on_applied(redisReply *reply, const struct gw_redis_error *err, void *privdata)
         }
         if (!found)
             err = &gw_bad_reply;
-        else {
-            results[i].resolved = reply->element[at + 1]->type == REDIS_REPLY_INTEGER &&
-                                  reply->element[at + 1]->integer == 1;
-            results[i].resolution_seconds = reply->element[at + 2]->integer;
-            results[i].resolutions = reply->element[at + 3]->integer;
-        }
     }
     c->cb(err == NULL ? results : NULL, err == NULL ? c->n : 0, err, c->arg);
     free(results);
@@ -510,49 +525,76 @@ count_pairs(const redisReply *pairs, struct gw_count *out)
     return n;
 }
 
+/* One histogram of a measures row (ticket_stats.lua): sum, count, then the buckets. */
+static size_t
+histogram_of(redisReply **v, struct gw_time_histogram *h)
+{
+    h->sum = gw_reply_int(v[0]);
+    h->count = gw_reply_int(v[1]);
+    for (size_t b = 0; b < GW_TICKET_NBUCKETS; b++)
+        h->buckets[b] = gw_reply_int(v[2 + b]);
+    return 2 + GW_TICKET_NBUCKETS;
+}
+
+/* The measures rows (ticket_stats.lua) into out; returns how many. */
+enum { MEASURES_WIDTH = 1 + 2 * (2 + GW_TICKET_NBUCKETS) + 3 };
+static size_t
+measures_of(const redisReply *rows, struct gw_ticket_measures *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i + MEASURES_WIDTH <= rows->elements; i += MEASURES_WIDTH) {
+        redisReply **v = rows->element + i;
+        char *nul;
+        if (v[0]->type != REDIS_REPLY_STRING || (nul = memchr(v[0]->str, '\0', v[0]->len)) == NULL)
+            continue;
+        struct gw_ticket_measures *m = &out[n++];
+        size_t at = 1;
+        m->component = v[0]->str;
+        m->severity = nul + 1;
+        at += histogram_of(v + at, &m->resolve);
+        at += histogram_of(v + at, &m->ack);
+        m->sla_met = gw_reply_int(v[at]);
+        m->sla_breached = gw_reply_int(v[at + 1]);
+        m->reopened = gw_reply_int(v[at + 2]);
+    }
+    return n;
+}
+
 static void
 on_stats(redisReply *reply, const struct gw_redis_error *err, void *privdata)
 {
     struct stats_call *c = privdata;
-    struct gw_count *open = NULL, *breached = NULL, *resolved = NULL, *seconds = NULL;
+    struct gw_count *open = NULL, *breached = NULL;
+    struct gw_ticket_measures *measures = NULL;
     struct gw_stats stats;
 
     memset(&stats, 0, sizeof(stats));
-    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4))
+    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3))
         err = &gw_bad_reply;
-    for (size_t i = 0; err == NULL && i < 4; i++)
+    for (size_t i = 0; err == NULL && i < 3; i++)
         if (reply->element[i]->type != REDIS_REPLY_ARRAY)
             err = &gw_bad_reply;
     if (err == NULL) {
-        redisReply *o = reply->element[0], *b = reply->element[1];
-        redisReply *sum = reply->element[2], *count = reply->element[3];
+        redisReply *o = reply->element[0], *b = reply->element[1], *m = reply->element[2];
         open = calloc(o->elements / 2 + 1, sizeof(*open));
         breached = calloc(b->elements / 2 + 1, sizeof(*breached));
-        resolved = calloc(count->elements / 2 + 1, sizeof(*resolved));
-        seconds = calloc(sum->elements / 2 + 1, sizeof(*seconds));
-        if (open == NULL || breached == NULL || resolved == NULL || seconds == NULL)
+        measures = calloc(m->elements / MEASURES_WIDTH + 1, sizeof(*measures));
+        if (open == NULL || breached == NULL || measures == NULL)
             gw_oom(__func__);
         stats.nopen = count_pairs(o, open);
         for (size_t i = 0; i + 1 < b->elements; i += 2) {
             breached[stats.nbreached].component = b->element[i]->str;
             breached[stats.nbreached++].count = b->element[i + 1]->integer;
         }
-        stats.nresolved = count_pairs(count, resolved);
-        size_t nseconds = count_pairs(sum, seconds);
-        for (size_t i = 0; i < stats.nresolved; i++)
-            for (size_t j = 0; j < nseconds; j++)
-                if (strcmp(resolved[i].component, seconds[j].component) == 0 &&
-                    strcmp(resolved[i].severity, seconds[j].severity) == 0)
-                    resolved[i].seconds = seconds[j].count;
+        stats.nmeasures = measures_of(m, measures);
         stats.open = open;
         stats.breached = breached;
-        stats.resolved = resolved;
+        stats.measures = measures;
     }
     c->cb(err == NULL ? &stats : NULL, err, c->arg);
     free(open);
     free(breached);
-    free(resolved);
-    free(seconds);
+    free(measures);
     free(c);
 }
 

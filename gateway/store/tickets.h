@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gateway/core/measures.h"
 #include "gateway/core/ticket.h"
 #include "gateway/net/redis.h"
 #include "gateway/store/call.h"
@@ -40,14 +41,11 @@ struct gw_tickets *gw_tickets_new(struct gw_redis *redis, int64_t retention,
 void gw_tickets_free(struct gw_tickets *s);
 
 enum gw_apply_status { GW_APPLY_ACCEPTED, GW_APPLY_DUPLICATE, GW_APPLY_STALE, GW_APPLY_IGNORED };
-/* The webhook status word of s (SPEC "Webhook responses"). */
+/* The webhook status word of s (docs/api.md "Webhook status words"). */
 const char *gw_apply_status_name(enum gw_apply_status s);
 
 struct gw_apply_result {
     enum gw_apply_status status;
-    int resolved;             /* this change resolved a ticket that was not resolved */
-    /* then: the totals of the ticket's component and severity, all replicas together */
-    long long resolution_seconds, resolutions;
 };
 
 /* results[0..n): one per change, in order. */
@@ -127,6 +125,14 @@ void gw_tickets_list(struct gw_tickets *s, const struct gw_ticket_filter *filter
                      gw_tickets_cb cb, void *arg);
 
 /*
+ * The page position right after t in any listing (what a next cursor holds):
+ * its bytes in buf[0..GW_TICKET_CURSOR_MAX), their count returned; 0 when
+ * t's id does not fit.
+ */
+#define GW_TICKET_CURSOR_MAX 1024
+size_t gw_ticket_cursor(const struct gw_ticket *t, char *buf);
+
+/*
  * The digest's tickets: the open ones with the earliest deadlines, at most
  * limit, and the open counts per component and severity of all of them.
  */
@@ -144,18 +150,19 @@ void gw_tickets_version(struct gw_tickets *s, gw_version_cb cb, void *arg);
 
 /*
  * Open counts per (component, severity), breached counts per component, and
- * resolutions per (component, severity) with their total seconds.
+ * the Kaizen measures (core/measures.h) of every (component, severity) that
+ * has had a ticket, zeros included.
  */
 struct gw_count {
     const char *component;
     const char *severity;     /* NULL in breached counts */
     long long count;
-    long long seconds;        /* resolutions only */
 };
 
 struct gw_stats {
-    const struct gw_count *open, *breached, *resolved;
-    size_t nopen, nbreached, nresolved;
+    const struct gw_count *open, *breached;
+    const struct gw_ticket_measures *measures;
+    size_t nopen, nbreached, nmeasures;
 };
 typedef void (*gw_stats_cb)(const struct gw_stats *stats, const struct gw_redis_error *err,
                             void *arg);

@@ -1,6 +1,6 @@
 /*
- * Slack Block Kit digest builder (SPEC "Digest"). Pure: tickets and a clock
- * in, JSON messages out; no sockets, no Redis. The text of every piece comes
+ * Slack Block Kit digest builder (docs/operations.md "Digests and SLA
+ * breaches"). Pure: tickets and a clock in, JSON messages out; no sockets, no Redis. The text of every piece comes
  * from a renderer (text/digest_text.h) so user-editable templates can be
  * plugged in.
  *

@@ -1,5 +1,5 @@
 /*
- * Mustache templates over jansson values (SPEC "Templates"): interpolation,
+ * Mustache templates over jansson values (templates/README.md): interpolation,
  * sections, inverted sections, comments, set delimiters and partials as the
  * official spec defines them; lambdas and inheritance are not supported.
  * Templates are compiled once when added; rendering walks the compiled form

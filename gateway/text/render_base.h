@@ -1,5 +1,5 @@
 /*
- * Template-backed texts (SPEC "Templates"): every user-visible text comes
+ * Template-backed texts (templates/README.md): every user-visible text comes
  * from a Mustache template in KAIZEN_TEMPLATES_DIR, while the structure
  * around it (Block Kit blocks, JSON, XML) is built in code. Pure: tickets,
  * canaries and a clock in, strings and JSON out.

@@ -1,5 +1,5 @@
 /*
- * SLA-breach notices (SPEC "Retention and scale"), built on
+ * SLA-breach notices (docs/operations.md "Digests and SLA breaches"), built on
  * text/render_base.h: the classic notice of one ticket and the grouped
  * notice of one check's round, a header counting the round's breaches
  * then one line per ticket packed into mrkdwn sections. Pure.

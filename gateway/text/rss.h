@@ -1,5 +1,5 @@
 /*
- * RSS 2.0 documents (SPEC "Feeds"): the pure part of the /feeds/ endpoints. The
+ * RSS 2.0 documents (docs/api.md "Feeds"): the pure part of the /feeds/ endpoints. The
  * handler fills plain structs; this module writes the XML. Every string is
  * plain text (UTF-8, invalid bytes tolerated) and is escaped here, so text
  * rendered from templates for a feed must not be XML-escaped beforehand.

@@ -11,8 +11,8 @@
 
 struct series {
     char **values;
-    double value;       /* counter/gauge; sum for histogram/summary */
-    double count;       /* histogram/summary */
+    double value;       /* counter/gauge; sum for histogram */
+    double count;       /* histogram */
     double *buckets;    /* histogram: per-bucket (non-cumulative) counts */
 };
 
@@ -167,13 +167,16 @@ gw_metric_observe(struct gw_metric *f, const char *const *values, double value)
 }
 
 void
-gw_metric_set_summary(struct gw_metric *f, const char *const *values, double sum, double count)
+gw_metric_set_histogram(struct gw_metric *f, const char *const *values, const double *buckets,
+                        double sum, double count)
 {
     struct series *s = find_series(f, values, 1);
     if (s == NULL)
         return;
     s->value = sum;
     s->count = count;
+    for (size_t i = 0; i < f->nbounds; i++)
+        s->buckets[i] = buckets[i];
 }
 
 void
@@ -227,7 +230,7 @@ add_sample(struct evbuffer *out, const struct gw_metric *f, const char *suffix,
 void
 gw_metrics_render(struct gw_metrics *m, struct evbuffer *out)
 {
-    static const char *const type_names[] = {"counter", "gauge", "histogram", "summary"};
+    static const char *const type_names[] = {"counter", "gauge", "histogram"};
 
     for (const struct gw_metric *f = m->head; f != NULL; f = f->next) {
         evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name,
@@ -238,16 +241,14 @@ gw_metrics_render(struct gw_metrics *m, struct evbuffer *out)
                 add_sample(out, f, "", s, NULL, NULL, s->value);
                 continue;
             }
-            if (f->type == GW_HISTOGRAM) {
-                double cumulative = 0;
-                char le[32];
-                for (size_t b = 0; b < f->nbounds; b++) {
-                    cumulative += s->buckets[b];
-                    snprintf(le, sizeof(le), "%g", f->bounds[b]);
-                    add_sample(out, f, "_bucket", s, "le", le, cumulative);
-                }
-                add_sample(out, f, "_bucket", s, "le", "+Inf", s->count);
+            double cumulative = 0;
+            char le[32];
+            for (size_t b = 0; b < f->nbounds; b++) {
+                cumulative += s->buckets[b];
+                snprintf(le, sizeof(le), "%g", f->bounds[b]);
+                add_sample(out, f, "_bucket", s, "le", le, cumulative);
             }
+            add_sample(out, f, "_bucket", s, "le", "+Inf", s->count);
             add_sample(out, f, "_sum", s, NULL, NULL, s->value);
             add_sample(out, f, "_count", s, NULL, NULL, s->count);
         }

@@ -1,6 +1,6 @@
 /*
- * A small Prometheus registry: counters, gauges, histograms and summaries
- * with labels, rendered in text format 0.0.4. Single-threaded (event loop).
+ * A small Prometheus registry: counters, gauges and histograms with labels,
+ * rendered in text format 0.0.4. Single-threaded (event loop).
  */
 #ifndef GW_METRICS_H
 #define GW_METRICS_H
@@ -9,7 +9,7 @@
 
 struct evbuffer;
 
-enum gw_metric_type { GW_COUNTER, GW_GAUGE, GW_HISTOGRAM, GW_SUMMARY };
+enum gw_metric_type { GW_COUNTER, GW_GAUGE, GW_HISTOGRAM };
 
 struct gw_metrics;
 struct gw_metric;
@@ -31,9 +31,14 @@ struct gw_metric *gw_metrics_add(struct gw_metrics *m, const char *name, const c
 void gw_metric_inc(struct gw_metric *f, const char *const *values, double by);
 void gw_metric_set(struct gw_metric *f, const char *const *values, double value);
 void gw_metric_observe(struct gw_metric *f, const char *const *values, double value);
-/* A summary whose totals are kept elsewhere (Redis): sets its _sum and _count. */
-void gw_metric_set_summary(struct gw_metric *f, const char *const *values, double sum,
-                           double count);
+/*
+ * A histogram whose totals are kept elsewhere (Redis): sets its series to
+ * buckets (one count per bound of the family, each bucket's own, not
+ * cumulative; observations above the last bound are in count only), sum
+ * and count.
+ */
+void gw_metric_set_histogram(struct gw_metric *f, const char *const *values,
+                             const double *buckets, double sum, double count);
 /* Drops every series of f (gauges rebuilt from Redis on a timer). */
 void gw_metric_clear(struct gw_metric *f);
 

@@ -6,7 +6,9 @@ PromQL expr, datasource variables that exist), extracts every metric name used
 in any expr (and in templating queries), and checks each one against the
 metric families the gateway exports, read from a live scrape of its /metrics
 (--metrics-url URL or env KAIZEN_METRICS_URL): the `# TYPE name type` lines of
-the Prometheus text format. With --require-samples, every family the
+the Prometheus text format. Every metric selector of every panel must filter
+on each query variable that lists a label of its own name ($job with
+`job=~"$job"`, $namespace ...). With --require-samples, every family the
 dashboard uses must also have at least one sample in the scrape (not only a
 TYPE line), so a panel cannot be empty for want of data the gateway never
 exports.
@@ -118,6 +120,12 @@ def _skip_grafana_variable(s, i):
 
 def metric_names(expr):
     """Return the metric names an (optionally Grafana-templated) PromQL uses."""
+    return [name for name, _ in metric_selectors(expr)]
+
+
+def metric_selectors(expr):
+    """Return (metric name, its label matchers as written, '' when none) for
+    every metric selector of an (optionally Grafana-templated) PromQL."""
     found = []
     s = expr
     i = 0
@@ -131,7 +139,10 @@ def metric_names(expr):
             nl = s.find("\n", i)
             i = len(s) if nl < 0 else nl + 1
         elif c == "{":
-            i = _scan_braces(s, i, found)
+            names = []
+            end = _scan_braces(s, i, names)
+            found += [(name, s[i:end]) for name in names]
+            i = end
         elif c == "[":
             if s.startswith("[[", i):  # legacy Grafana [[var]]
                 end = s.find("]]", i)
@@ -161,8 +172,12 @@ def metric_names(expr):
                 pass
             elif nxt == "(":
                 pass  # function call
+            elif nxt == "{":
+                end = _skip_until(s, j, "}")
+                found.append((word, s[j:end]))
+                i = end
             else:
-                found.append(word)
+                found.append((word, ""))
         else:
             i += 1
     return found
@@ -325,7 +340,38 @@ def check_dashboard(dash, errors):
                 exprs.append((f"variable ${name}", expr))
     if not queried:
         errors.append("no panel has a PromQL target")
+    check_filters(exprs, label_variables(variables), errors)
     return exprs
+
+
+def label_variables(variables):
+    """The query variables that list the values of a label of their own name
+    (label_values(..., job) for $job): every panel must filter on them."""
+    out = []
+    for name, v in variables.items():
+        query = v.get("query")
+        query = query.get("query", "") if isinstance(query, dict) else query
+        if v.get("type") == "query" and isinstance(query, str) and \
+                re.fullmatch(r"label_values\((.*,)?\s*%s\s*\)" % re.escape(name), query.strip(), re.S):
+            out.append(name)
+    return out
+
+
+def check_filters(exprs, names, errors):
+    """Every metric selector of every panel target filters on each variable
+    of names (`name=~"$name"`), so that a panel shows the deployment chosen."""
+    for where, expr in exprs:
+        if where.startswith("variable "):
+            continue
+        try:
+            selectors = metric_selectors(expr)
+        except PromQLError:
+            continue   # reported with the metric names
+        for metric, matchers in selectors:
+            for name in names:
+                if not re.search(r'[{,]\s*%s\s*=~?\s*"\$\{?%s\}?"' % (name, name), matchers):
+                    errors.append(f"{where}: {metric} does not filter on ${name} "
+                                  f"({name}=~\"${name}\")")
 
 
 SELF_TESTS = [
@@ -341,6 +387,7 @@ SELF_TESTS = [
     ('count(up{job="$job"} == 1) or vector(0)  # a comment with fake_metric', ["up"]),
     ("sum(rate(a[${__rate_interval}])) / sum(rate(b[[[interval]]]))", ["a", "b"]),
     ('label_replace(m, "dst", "$1", "src", "(.*)")', ["m"]),
+    ('sum(rate(a{job=~"$job",x="}"}[5m])) / b {namespace=~"$namespace"}', ["a", "b"]),
 ]
 
 
@@ -371,6 +418,19 @@ def self_test():
     sampled_ok = exp.sampled == {"kaizen_webhooks_total", "kaizen_ticket_seconds", "kaizen_lat", "untyped_sample"}
     ok &= sampled_ok
     print(f"  {'ok ' if sampled_ok else 'BAD'} exposition: sampled families {sorted(exp.sampled)}")
+    filters = [
+        ('sum(rate(a{job=~"$job",namespace=~"$namespace"}[5m]))', 0),
+        ('sum(rate(a{namespace=~"${namespace}", job=~"$job"}[5m])) / b{job="$job",namespace="$namespace"}', 0),
+        ('sum(rate(a{job=~"$job"}[5m]))', 1),
+        ('max(a{job=~"$job",namespace=~"$namespace"}) / max(b)', 2),
+        ('a{xjob=~"$job",namespace=~"$namespace"}', 1),
+    ]
+    for expr, want in filters:
+        errors = []
+        check_filters([("panel", expr)], ["job", "namespace"], errors)
+        good = len(errors) == want
+        ok &= good
+        print(f"  {'ok ' if good else 'BAD'} filters: {expr!r} -> {len(errors)} missing (want {want})")
     return ok
 
 

@@ -209,6 +209,7 @@ for want in '{"status":"accepted"}' '"id":"gh:octo-org/api#42"' '"severity":"hig
             'kaizen_webhooks_total{source="github",event="issues",result="accepted"} 1'; do
   grep -qF "$want" <<<"$OUT" || fail "the block's output lacks $want"
 done
+python3 "$SRC/tests/deploy/check_try_it.py" "$SRC/README.md" <<<"$OUT" || fail "the block's output is not what README.md shows"
 no_redis_in_root "the block stopped its scripts/run"
 
 step "9. the gateway ends by itself: no Redis left behind"

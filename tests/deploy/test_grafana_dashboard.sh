@@ -6,12 +6,15 @@
 #     variable) and every metric in every expr is exported by the gateway:
 #     names and types from the `# TYPE` lines of the built binary's own
 #     /metrics ($KAIZEN_BIN, started here without a Redis: the registry
-#     declares every family from start-up); the required MTTR and p95
-#     queries are present verbatim and every required metric has a panel;
+#     declares every family from start-up); the required MTTR, MTTR
+#     quantile and p95 queries are present verbatim, every required metric
+#     has a panel, and every panel filters on $job and $namespace;
 #  3. negative checks: a wrong metric name, a _bucket series of a family
-#     that is not a histogram, a hard-coded datasource and broken JSON must
-#     each make the checker fail, as must a scrape that lacks a family the
-#     dashboard uses.
+#     that is not a histogram, a hard-coded datasource, a panel that ignores
+#     $namespace and broken JSON must each make the checker fail, as must a
+#     scrape that lacks a family the dashboard uses.
+# What the queries answer is checked against a real Prometheus:
+# tests/integration/test_prometheus_live.py.
 set -euo pipefail
 
 src="${KAIZEN_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -27,13 +30,17 @@ echo "== checker self-test"
 python3 "$checker" --self-test
 
 # shellcheck disable=SC2016 # $__range is Grafana's, not the shell's
+sel='job=~"$job",namespace=~"$namespace"'
+probes='route!~"/metrics|/healthz|/readyz|/-/healthy|/-/ready"'
 required=(
-  --require-expr 'sum by (component)(rate(kaizen_ticket_seconds_sum[$__range])) / sum by (component)(rate(kaizen_ticket_seconds_count[$__range]))'
-  --require-expr 'histogram_quantile(0.95, sum by (le)(rate(kaizen_http_request_duration_seconds_bucket[5m])))'
+  --require-expr "sum by (component) (max without (instance, pod) (rate(kaizen_ticket_seconds_sum{$sel}[\$__range]))) / sum by (component) (max without (instance, pod) (rate(kaizen_ticket_seconds_count{$sel}[\$__range])))"
+  --require-expr "histogram_quantile(0.9, sum by (component, le) (max without (instance, pod) (rate(kaizen_ticket_seconds_bucket{$sel}[\$__range]))))"
+  --require-expr "histogram_quantile(0.95, sum by (le) (rate(kaizen_http_request_duration_seconds_bucket{$sel,$probes}[5m])))"
 )
-for m in kaizen_ticket_seconds kaizen_tickets_open kaizen_tickets_sla_breached \
-         canary_deployment_start_time kaizen_canary_pages_total kaizen_webhooks_total \
-         kaizen_outbox_pending kaizen_outbox_dead kaizen_notifications_total \
+for m in kaizen_ticket_seconds kaizen_ticket_ack_seconds kaizen_ticket_sla_total \
+         kaizen_ticket_reopened_total kaizen_tickets_open kaizen_tickets_sla_breached \
+         canary_deployment_start_time canary_deployment_budget_seconds kaizen_canary_pages_total \
+         kaizen_webhooks_total kaizen_outbox_pending kaizen_outbox_dead kaizen_notifications_total \
          kaizen_http_request_duration_seconds kaizen_redis_up; do
   required+=(--require-metric "$m")
 done
@@ -112,18 +119,20 @@ assert out != s, "mutation changed nothing"
 open(sys.argv[2], "w", encoding="utf-8").write(out)
 PY
 }
-mutate "$tmp/wrong-name.json" 's.replace("max(kaizen_outbox_dead)", "max(kaizen_outbox_deadletters)", 1)'
+mutate "$tmp/wrong-name.json" 's.replace("(kaizen_outbox_dead{", "(kaizen_outbox_deadletters{", 1)'
 expect_reject "a misspelt metric name" "kaizen_outbox_deadletters" "$tmp/wrong-name.json"
 grep -q '^# TYPE kaizen_outbox_dead gauge$' "$tmp/metrics.txt" || fail "kaizen_outbox_dead is not a gauge in the scrape"
-mutate "$tmp/gauge-bucket.json" 's.replace("max(kaizen_outbox_dead)", "max(kaizen_outbox_dead_bucket)", 1)'
+mutate "$tmp/gauge-bucket.json" 's.replace("(kaizen_outbox_dead{", "(kaizen_outbox_dead_bucket{", 1)'
 expect_reject "a _bucket series of a gauge" "kaizen_outbox_dead_bucket" "$tmp/gauge-bucket.json"
+mutate "$tmp/no-namespace.json" 's.replace("kaizen_tickets_sla_breached{job=~\\\"$job\\\",namespace=~\\\"$namespace\\\"}", "kaizen_tickets_sla_breached{job=~\\\"$job\\\"}", 1)'
+expect_reject "a panel that ignores \$namespace" 'kaizen_tickets_sla_breached does not filter on $namespace' "$tmp/no-namespace.json"
 # shellcheck disable=SC2016 # a literal ${DS_PROMETHEUS}
 mutate "$tmp/bad-ds.json" 's.replace("\"uid\": \"${DS_PROMETHEUS}\"", "\"uid\": \"P1809F7CD0C75ACF3\"", 1)'
 expect_reject "a hard-coded datasource uid" "datasource" "$tmp/bad-ds.json"
 head -c 2000 "$dash" >"$tmp/truncated.json"
 expect_reject "truncated JSON" "not valid JSON" "$tmp/truncated.json"
 # shellcheck disable=SC2016 # a literal $__range
-mutate "$tmp/missing-mttr.json" 's.replace("/ sum by (component)(rate(kaizen_ticket_seconds_count[$__range]))", "/ 1", 1)'
+mutate "$tmp/missing-mttr.json" 's.replace("rate(kaizen_ticket_seconds_count{", "rate(kaizen_ticket_seconds_sum{", 1)'
 expect_reject "a dashboard without the MTTR query" "required expr" "$tmp/missing-mttr.json" "${required[@]}"
 
 grep -v '^# TYPE kaizen_outbox_dead \|^# HELP kaizen_outbox_dead \|^kaizen_outbox_dead ' "$tmp/metrics.txt" >"$tmp/metrics.new"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks deploy/kubernetes: renders the kustomize layout and validates every
 # object strictly against the Kubernetes API schema, then the deployment
-# contract (SPEC.md), then proves the validation catches mistakes.
+# contract (docs/deploy.md), then proves the validation catches mistakes.
 #
 # Needs: node >= 18 and npm (Debian/NodeSource nodejs), the npm registry (or
 # a warm npm cache) for `npm ci` of tests/deploy/kubernetes/package-lock.json.

@@ -7,6 +7,7 @@ import hmac
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -295,16 +296,22 @@ class Gateway:
         assert status == 200
         return data.decode()
 
+    def sample(self, name, **labels):
+        """Value of the sample of /metrics with exactly these labels (in any
+        order), or None if there is none."""
+        return samples(self.metrics()).get((name, tuple(sorted(labels.items()))))
+
     def metric(self, name, **labels):
         """Value of one sample in /metrics, or 0 if absent."""
-        want = ",".join('%s="%s"' % kv for kv in labels.items())
-        for line in self.metrics().splitlines():
-            if line.startswith("#"):
-                continue
-            sample, _, value = line.rpartition(" ")
-            if sample == name + ("{%s}" % want if want else ""):
-                return float(value)
-        return 0.0
+        value = self.sample(name, **labels)
+        return 0.0 if value is None else value
+
+    def wait_metric(self, name, value, timeout=30, **labels):
+        """Waits until the sample exists with value. The families read from
+        Redis (tickets, the Kaizen measures, canaries, the outbox) are
+        refreshed on a timer (every 5 s), on every replica alike."""
+        wait_for(lambda: self.sample(name, **labels) == value, timeout=timeout,
+                 what="%s%r == %r (now %r)" % (name, labels, value, self.sample(name, **labels)))
 
     def github(self, event, payload, delivery=None, secret=SECRET, content_type="application/json",
                raw=None, extra_headers=None, timeout=10):
@@ -320,6 +327,23 @@ class Gateway:
         status, _, data = self.request("POST", "/webhooks/github", body=body, headers=headers,
                                        timeout=timeout)
         return status, json.loads(data) if data else None
+
+
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def samples(text):
+    """The samples of a text exposition: {(name, sorted label pairs): value}."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        series, _, value = line.rpartition(" ")
+        name, _, labels = series.partition("{")
+        pairs = tuple(sorted((k, re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), v))
+                             for k, v in _LABEL.findall(labels)))
+        out[(name, pairs)] = float(value)
+    return out
 
 
 def sign(body, secret=SECRET):

@@ -79,19 +79,21 @@ class Notifications(AlertmanagerTest):
         self.assertEqual(self.post(firing)[0], 202)
         self.assertEqual(self.redis.snapshot(), before)
 
-        count = total(self.gw, "kaizen_ticket_seconds_count")
+        db = dict(component="db", severity="critical")
         resolved = notification([alert("aa01", "resolved", ends=at(45 * MINUTE), severity="critical",
                                        component="db")])
         self.assertEqual(self.post(resolved)[0], 202)
-        self.assertEqual(total(self.gw, "kaizen_ticket_seconds_count"), count + 1)
-        self.assertEqual(self.gw.metric("kaizen_ticket_seconds_sum", component="db", severity="critical"), 2700)
+        self.gw.wait_metric("kaizen_ticket_seconds_count", 1, **db)
+        self.assertEqual(self.gw.metric("kaizen_ticket_seconds_sum", **db), 2700)
+        self.assertEqual(self.gw.metric("kaizen_ticket_sla_total", outcome="met", **db), 1)
         after_resolve = self.redis.snapshot()
         self.assertEqual(self.post(resolved)[0], 202)       # re-sent resolved: no second observation
         self.assertEqual(self.post(firing)[1], {"status": "accepted"})  # aa02 is still applied...
         self.assertEqual(self.redis.snapshot(), after_resolve)  # ...but nothing changed
-        self.assertEqual(total(self.gw, "kaizen_ticket_seconds_count"), count + 1)
+        self.assertEqual(self.gw.metric("kaizen_ticket_seconds_count", **db), 1)
+        self.assertEqual(self.gw.metric("kaizen_ticket_reopened_total", **db), 0)
         [t] = self.gw.tickets("?state=resolved")
-        self.assertEqual((t["id"], t["resolved_at"]), ("am:aa01", at(45 * MINUTE)))
+        self.assertEqual((t["id"], t["resolved_at"], t["reopened"]), ("am:aa01", at(45 * MINUTE), 0))
 
     def test_resolved_before_firing(self):
         resolved = notification([alert("bb01", "resolved", ends=at(HOUR), severity="warning")])
@@ -105,7 +107,39 @@ class Notifications(AlertmanagerTest):
         again = notification([alert("bb01", starts=at(2 * HOUR), severity="warning")])
         self.assertEqual(self.post(again), (202, {"status": "accepted"}))
         [t] = self.gw.tickets()
-        self.assertEqual((t["state"], t["created_at"]), ("open", at(2 * HOUR)))
+        self.assertEqual((t["state"], t["created_at"], t["reopened"]), ("open", at(2 * HOUR), 1))
+        self.assertEqual(t["sla_deadline"], at(2 * HOUR + 72 * HOUR))   # warning = medium: 72h
+
+    def test_firing_again_after_its_end_reopens_and_is_counted_once(self):
+        pair = dict(component="db", severity="high")
+        firing = notification([alert("ab01", starts=at(), severity="error", component="db")])
+        self.assertEqual(self.post(firing)[0], 202)
+        self.gw.wait_metric("kaizen_ticket_reopened_total", 0, **pair)
+        self.assertIn('kaizen_ticket_reopened_total{component="db",severity="high"} 0',
+                      self.gw.metrics())
+        self.assertEqual(self.post(notification([alert("ab01", "resolved", starts=at(),
+                                                       ends=at(HOUR), severity="error",
+                                                       component="db")]))[0], 202)
+        # The same firing re-sent (startsAt before its endsAt) is stale: no reopen.
+        self.assertEqual(self.post(firing), (202, {"status": "stale"}))
+        again = notification([alert("ab01", starts=at(3 * HOUR), severity="error", component="db")])
+        for _ in range(3):   # Alertmanager's repeat_interval and its HA peer: the same reopen
+            self.assertEqual(self.post(again)[0], 202)
+        [t] = self.gw.tickets()
+        self.assertEqual((t["state"], t["reopened"]), ("open", 1))
+        self.assertEqual(t["sla_deadline"], at(3 * HOUR + 24 * HOUR))   # high: 24h from the reopening
+        self.gw.wait_metric("kaizen_ticket_reopened_total", 1, **pair)
+        # Resolved 30h after the reopening: past its 24h, so breached; 30h is MTTR's sample.
+        self.assertEqual(self.post(notification([alert("ab01", "resolved", starts=at(3 * HOUR),
+                                                       ends=at(33 * HOUR), severity="error",
+                                                       component="db")]))[0], 202)
+        self.gw.wait_metric("kaizen_ticket_seconds_count", 2, **pair)
+        self.assertEqual(self.gw.metric("kaizen_ticket_seconds_sum", **pair), HOUR + 30 * HOUR)
+        self.assertEqual(self.gw.metric("kaizen_ticket_sla_total", outcome="met", **pair), 1)
+        self.assertEqual(self.gw.metric("kaizen_ticket_sla_total", outcome="breached", **pair), 1)
+        self.assertEqual(self.gw.metric("kaizen_ticket_seconds_bucket", le="86400", **pair), 1)
+        self.assertEqual(self.gw.metric("kaizen_ticket_seconds_bucket", le="259200", **pair), 2)
+        self.assertEqual(self.gw.metric("kaizen_ticket_reopened_total", **pair), 1)
 
     def test_hmac_signature_instead_of_token(self):
         body = json.dumps(notification([alert("cc01")])).encode()
@@ -209,9 +243,13 @@ class TwoReplicas(unittest.TestCase):
             for t in threads:
                 t.join()
             self.assertEqual([r[0] for r in results], [202] * 4)
-            counts = [total(g, "kaizen_ticket_seconds_count") for g in gws]
-            self.assertEqual(sum(counts), 20, counts)
-            self.assertEqual(sum(total(g, "kaizen_ticket_seconds_sum") for g in gws), 20 * 600)
+            # counted once in Redis; every replica exports the same totals
+            db = dict(component="db", severity="critical")
+            for g in gws:
+                g.wait_metric("kaizen_ticket_seconds_count", 20, **db)
+                self.assertEqual(g.metric("kaizen_ticket_seconds_sum", **db), 20 * 600)
+                self.assertEqual(g.metric("kaizen_ticket_sla_total", outcome="met", **db), 20)
+                self.assertEqual(g.metric("kaizen_ticket_seconds_bucket", le="900", **db), 20)
         finally:
             for g in gws:
                 rc, log = g.close()
@@ -289,13 +327,17 @@ receivers:
         self.assertEqual(by_title["TargetDown is happening"]["severity"], "low")
         self.assertTrue(all(t["id"].startswith("am:") and t["state"] == "open" for t in tickets))
         count = total(self.gw, "kaizen_ticket_seconds_count")
+        self.assertEqual(count, 0)
 
         for a in alerts:
             a["endsAt"] = now(-60)
         self.post_alerts(alerts)
         wait_for(lambda: len(self.gw.tickets("?state=resolved")) == 3, timeout=30, what="resolved")
         time.sleep(3)  # let any further group_interval sends arrive
-        self.assertEqual(total(self.gw, "kaizen_ticket_seconds_count"), count + 3)
+        wait_for(lambda: total(self.gw, "kaizen_ticket_seconds_count") == 3, timeout=30,
+                 what="three resolutions exported")
+        time.sleep(6)  # a refresh later: still three
+        self.assertEqual(total(self.gw, "kaizen_ticket_seconds_count"), 3)
         self.assertEqual(self.gw.tickets("?state=open"), [])
         self.assertGreaterEqual(self.gw.metric("kaizen_webhooks_total", source="alertmanager",
                                                event="resolved", result="accepted"), 1)

@@ -70,10 +70,12 @@ class Canaries(unittest.TestCase):
         status, body = gw.github("deployment", deployment(77, "prod-canary"))
         self.assertEqual((status, body), (202, {"status": "accepted"}))
         cid = "gh:octo-org/api:deployment:77"
-        # The metric is exported by every replica.
+        # The metrics are exported by every replica: the start and its own budget.
         for g in self.gws:
             wait_for(lambda: g.metric("canary_deployment_start_time", deployment=cid,
                                       environment="prod-canary") > 0, timeout=30, what="gauge")
+            g.wait_metric("canary_deployment_budget_seconds", 2, deployment=cid,
+                          environment="prod-canary")
         [page] = wait_for(lambda: self.pages(), timeout=30, what="page")
         time.sleep(3)
         self.assertEqual(len(self.pages()), 1)
@@ -97,8 +99,10 @@ class Canaries(unittest.TestCase):
         self.assertEqual(resolve["json"], {"routing_key": ROUTING_KEY, "event_action": "resolve",
                                            "dedup_key": cid})
         for g in self.gws:
-            wait_for(lambda: g.metric("canary_deployment_start_time", deployment=cid,
-                                      environment="prod-canary") == 0, timeout=30, what="gauge gone")
+            wait_for(lambda: g.sample("canary_deployment_start_time", deployment=cid,
+                                      environment="prod-canary") is None and
+                     g.sample("canary_deployment_budget_seconds", deployment=cid,
+                              environment="prod-canary") is None, timeout=30, what="gauges gone")
         self.assertEqual(self.api(gw, "GET", "/api/canaries")[1], {"canaries": []})
 
     def test_promotion_ends_the_canary_before_its_page(self):
@@ -143,6 +147,8 @@ class Canaries(unittest.TestCase):
         self.assertEqual(status, 201)
         self.assertEqual((c["id"], c["service"], c["environment"], c["budget_seconds"], c["paged"],
                           c["source"]), ("argo/checkout-rollout-42", "checkout", "prod", 2, False, "api"))
+        gw.wait_metric("canary_deployment_budget_seconds", 2, deployment=body["id"],
+                       environment="prod")
         self.assertEqual(self.api(gw, "POST", "/api/canaries", body)[0], 200)
         wait_for(lambda: self.pages(), timeout=30, what="page")
         path = "/api/canaries/" + urllib.parse.quote(body["id"], safe="")

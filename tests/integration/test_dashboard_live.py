@@ -96,7 +96,9 @@ class DashboardLive(unittest.TestCase):
         self.assertIn("exported metric names from: live scrape of " + self.url, out)
         rc, out, err = check(DASHBOARD, self.url, "--require-samples")
         self.assertEqual(rc, 1, out + err)
-        self.assertRegex(err, r"'kaizen_webhooks_total' has a TYPE line but no sample in the scrape; "
+        # counters of fixed label sets exist from start-up; ticket series from a first ticket
+        self.assertNotIn("'kaizen_webhooks_total' has a TYPE line but no sample", err)
+        self.assertRegex(err, r"'kaizen_tickets_open' has a TYPE line but no sample in the scrape; "
                               r"used by panel \d+ ")
 
     def test_2_dashboard_against_live_metrics(self):
@@ -111,8 +113,8 @@ class DashboardLive(unittest.TestCase):
     def test_3_bogus_metric_is_rejected(self):
         with open(DASHBOARD, encoding="utf-8") as f:
             text = f.read()
-        bogus = text.replace("max(kaizen_outbox_dead)", "max(kaizen_outbox_bogus_total)", 1)
-        self.assertNotEqual(bogus, text, "the dashboard no longer has max(kaizen_outbox_dead)")
+        bogus = text.replace("(kaizen_outbox_dead{", "(kaizen_outbox_bogus_total{", 1)
+        self.assertNotEqual(bogus, text, "the dashboard no longer has (kaizen_outbox_dead{")
         path = os.path.join(self.tmp, "bogus.json")
         with open(path, "w", encoding="utf-8") as f:
             f.write(bogus)

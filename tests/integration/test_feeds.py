@@ -62,10 +62,13 @@ class Feeds(GatewayTest):
     def test_filters_match_the_api(self):
         self.seed()
         for query in ("?state=open", "?state=resolved", "?state=all", "?component=web",
-                      "?severity=critical&state=all", "?component=nope"):
+                      "?severity=critical&state=all", "?component=nope", "?route=default"):
             d = parse(self.feed("/feeds/tickets.rss" + query)[2])
             self.assertEqual([e.id for e in d.entries], [t["id"] for t in self.gw.tickets(query)], query)
-        for bad in ("?state=closed", "?severity=urgent", "?limit=5", "?colour=red", "?component="):
+        # without a routes file every ticket takes the default route, the only one
+        self.assertEqual(len(self.gw.tickets("?route=default&state=all")), len(self.gw.tickets("?state=all")))
+        for bad in ("?state=closed", "?severity=urgent", "?limit=5", "?colour=red", "?component=",
+                    "?route=payments"):
             status, _, data = self.feed("/feeds/tickets.rss" + bad)
             self.assertEqual(status, 400, bad)
             self.assertIn("error", json.loads(data))
@@ -105,6 +108,8 @@ class Feeds(GatewayTest):
         self.assertIn("Checkout &lt;fails&gt;", entry.description)   # readable HTML
         self.assertIn('href="https://github.com/octo-org/api/issues/1"', entry.description)
         self.assertEqual([t.term for t in entry.tags], ["digest"])
+        # an item links to the tickets it was about (those open now), not back to this feed
+        self.assertEqual(entry.link, "https://kaizen.example.com/feeds/tickets.rss?state=open")
         self.assertEqual(self.feed("/feeds/digests.rss", {"If-None-Match": headers["ETag"]})[0], 304)
         self.gw.json("POST", "/api/digest")
         self.assertEqual(self.feed("/feeds/digests.rss", {"If-None-Match": headers["ETag"]})[0], 200)

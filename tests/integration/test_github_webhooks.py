@@ -45,29 +45,50 @@ class Lifecycle(GatewayTest):
         self.assertEqual(t["source"], "github")
         self.assertEqual(t["url"], "https://github.com/octo-org/api/issues/42")
 
-        before = gw.metric("kaizen_ticket_seconds_count", component="checkout", severity="critical")
+        pair = dict(component="checkout", severity="critical")
+        # the component and severity's series exist, at 0, before anything resolves
+        gw.wait_metric("kaizen_ticket_seconds_count", 0, **pair)
+        gw.wait_metric("kaizen_ticket_sla_total", 0, outcome="met", **pair)
+        gw.wait_metric("kaizen_ticket_reopened_total", 0, **pair)
         closed = issue("closed", labels=labels, state="closed", updated=at(HOUR),
                        closed=at(HOUR))
         delivery = str(uuid.uuid4())
         self.assertEqual(gw.github("issues", closed, delivery=delivery)[0], 202)
         [t] = gw.tickets()
-        self.assertEqual((t["state"], t["resolved_at"]), ("resolved", at(HOUR)))
-        self.assertEqual(gw.metric("kaizen_ticket_seconds_count", component="checkout",
-                                   severity="critical"), before + 1)
-        self.assertEqual(gw.metric("kaizen_ticket_seconds_sum", component="checkout",
-                                   severity="critical"), 3600)
+        self.assertEqual((t["state"], t["resolved_at"], t["reopened"]), ("resolved", at(HOUR), 0))
+        gw.wait_metric("kaizen_ticket_seconds_count", 1, **pair)
+        self.assertEqual(gw.metric("kaizen_ticket_seconds_sum", **pair), 3600)
+        # 3600 s: in the le="3600" bucket, not the one below
+        self.assertEqual(gw.metric("kaizen_ticket_seconds_bucket", le="1800", **pair), 0)
+        self.assertEqual(gw.metric("kaizen_ticket_seconds_bucket", le="3600", **pair), 1)
+        self.assertEqual(gw.metric("kaizen_ticket_sla_total", outcome="met", **pair), 1)  # 1h < 4h
         # The same closed delivery again does not observe again.
         self.assertEqual(gw.github("issues", closed, delivery=delivery), (200, {"status": "duplicate"}))
-        self.assertEqual(gw.metric("kaizen_ticket_seconds_count", component="checkout",
-                                   severity="critical"), before + 1)
         self.assertEqual(gw.tickets("?state=open"), [])
 
+        # Reopened: the same ticket, counted once; its SLA runs again from the reopening.
         self.assertEqual(gw.github("issues", issue("reopened", labels=labels,
                                                    updated=at(2 * HOUR)))[0], 202)
         [t] = gw.tickets()
-        self.assertEqual((t["state"], t["resolved_at"]), ("open", None))
+        self.assertEqual((t["state"], t["resolved_at"], t["reopened"]), ("open", None, 1))
+        self.assertEqual(t["sla_deadline"], at(6 * HOUR))        # 2h + critical 4h
+        self.assertEqual(t["created_at"], T0)
+        gw.wait_metric("kaizen_ticket_reopened_total", 1, **pair)
+        # Resolved again 5h after the reopening: 5h to resolve, past the 4h SLA.
+        self.assertEqual(gw.github("issues", issue("closed", labels=labels, state="closed",
+                                                   updated=at(7 * HOUR),
+                                                   closed=at(7 * HOUR)))[0], 202)
+        gw.wait_metric("kaizen_ticket_seconds_count", 2, **pair)
+        self.assertEqual(gw.metric("kaizen_ticket_seconds_sum", **pair), 3600 + 5 * 3600)
+        self.assertEqual(gw.metric("kaizen_ticket_seconds_bucket", le="14400", **pair), 1)
+        self.assertEqual(gw.metric("kaizen_ticket_seconds_bucket", le="28800", **pair), 2)
+        self.assertEqual(gw.metric("kaizen_ticket_sla_total", outcome="breached", **pair), 1)
+        self.assertEqual(gw.metric("kaizen_ticket_sla_total", outcome="met", **pair), 1)
+        self.assertEqual(gw.metric("kaizen_ticket_reopened_total", **pair), 1)
+        [t] = gw.tickets("?state=resolved")
+        self.assertEqual((t["reopened"], t["sla_deadline"]), (1, at(6 * HOUR)))
         self.assertEqual(gw.metric("kaizen_webhooks_total", source="github", event="issues",
-                                   result="accepted"), accepted + 4)
+                                   result="accepted"), accepted + 5)
 
     def test_duplicate_delivery_changes_nothing(self):
         gw = self.gw

@@ -227,6 +227,63 @@ class Routing(unittest.TestCase):
               % (counts, len(sent), len(self.peer.received("/api/chat.postMessage")) - len(sent),
                  len(edits), len(pager)))
 
+    def test_route_filters_tickets_and_the_feed(self):
+        """?route= keeps the tickets a route takes now; paging walks them all, even when the
+        route's tickets are rarer than one page in GW_ROUTE_SCAN (1000) of the listing."""
+        gw = Gateway(self.redis.url, **self.env())
+        self.gws.append(gw)
+        created = rfc3339(time.time())
+        want = {"payments": set(), "search": set(), "alerts": set(), "default": set()}
+        # 1 200 alerts: db (alerts route), then a few search-web (search route) every 400
+        alerts = []
+        for n in range(1, 1201):
+            component = "search-web" if n % 400 == 0 else "db"
+            alerts.append({"status": "firing", "fingerprint": "r%05d" % n,
+                           "labels": {"alertname": "A%d" % n, "component": component},
+                           "annotations": {}, "startsAt": created, "endsAt": "0001-01-01T00:00:00Z",
+                           "generatorURL": "http://prometheus.example/graph"})
+            want["search" if component == "search-web" else "alerts"].add("am:r%05d" % n)
+        status, _, _ = gw.request("POST", "/webhooks/alertmanager", headers={
+            "Authorization": "Bearer " + AM_TOKEN, "Content-Type": "application/json"},
+            body=json.dumps({"version": "4", "groupKey": "{}:{}", "truncatedAlerts": 0,
+                             "status": "firing", "receiver": "kaizen", "alerts": alerts}))
+        self.assertEqual(status, 202)
+        for n, component in enumerate(["checkout", "pay-api", "web", "search"], 1):
+            status, body = gw.github("issues", issue("opened", number=n, title="T%d" % n,
+                                                     created=created, updated=created,
+                                                     labels=("component:" + component,)))
+            self.assertEqual(status, 202, body)
+            route = {"checkout": "payments", "pay-api": "payments", "web": "default",
+                     "search": "search"}[component]
+            want[route].add("gh:octo-org/api#%d" % n)
+        for route, ids in want.items():
+            for limit in (1, 7, 1000):
+                got, pages = gw.all_tickets("?route=" + route, limit=limit)
+                self.assertEqual(sorted(t["id"] for t in got), sorted(ids), (route, limit))
+                self.assertTrue(all(t["route"] == route for t in got))
+                # a page holds at most limit; a rare route may take pages with fewer
+                self.assertGreaterEqual(pages, -(-len(ids) // limit))
+        # with the other filters
+        got, _ = gw.all_tickets("?route=payments&component=checkout")
+        self.assertEqual([t["id"] for t in got], ["gh:octo-org/api#1"])
+        for bad in ("?route=nope", "?route=", "?route=payments&route=search"):
+            status, body = gw.json("GET", "/api/tickets" + bad)
+            self.assertEqual(status, 400, (bad, body))
+            self.assertIn("route", body["error"])
+        # The tickets feed (no pages) keeps the route's among the newest GW_ROUTE_SCAN
+        # (1000) listed: all changed in the same second, they list by id, am:r00001 first.
+        newest = sorted(set().union(*want.values()))[:1000]
+        for route in ("search", "payments", "alerts"):
+            status, _, data = gw.request("GET", "/feeds/tickets.rss?route=" + route)
+            self.assertEqual(status, 200)
+            feed = data.decode()
+            expect = [tid for tid in newest if tid in want[route]][:200]
+            self.assertEqual(feed.count("<item>"), len(expect), (route, expect))
+            for tid in expect:
+                self.assertIn("<guid isPermaLink=\"false\">%s</guid>" % tid, feed)
+        status, _, _ = gw.request("GET", "/feeds/tickets.rss?route=nope")
+        self.assertEqual(status, 400)
+
     def test_check_config_prints_routes_and_bad_files_fail(self):
         env = clean_env(KAIZEN_SLACK_BOT_TOKEN="xoxb-test", KAIZEN_ROUTES_FILE=self.routes_file,
                         KAIZEN_TEMPLATES_DIR=os.path.join(SOURCE_DIR, "templates"))

@@ -386,5 +386,72 @@ class SlackApp(unittest.TestCase):
         self.assertIn("KAIZEN_SLACK_SIGNING_SECRET", data["error"])
 
 
+class TimeToAcknowledge(unittest.TestCase):
+    """MTTA: the first ack of a ticket, from its creation (or reopening), counted
+    once in Redis whichever replica or retry got the click; exported alike by all."""
+
+    def setUp(self):
+        self.redis = Redis(appendonly=False)
+        self.gws = [Gateway(self.redis.url, KAIZEN_SLACK_SIGNING_SECRET=SIGNING_SECRET)
+                    for _ in range(2)]
+
+    def tearDown(self):
+        close_gateways(self, self.gws)
+        self.redis.close()
+
+    def click_everywhere(self, tid):
+        """The click on every replica, each with a Slack retry; returns the
+        bounds of the instant it was recorded (whole seconds) and the words."""
+        body = form(click_payload(value="ticket:" + tid))
+        before = int(time.time())
+        words = sorted(gw.json("POST", "/webhooks/slack", body=body,
+                               headers=signed(body, retry=retry))[1]["status"]
+                       for gw in self.gws for retry in (None, 1))
+        return before, int(time.time()), words
+
+    def test_first_ack_counted_once_per_opening(self):
+        a, b = self.gws
+        pair = dict(component="checkout", severity="high")
+        created = int(time.time()) - 1000
+        labels = ("severity:high", "component:checkout")
+        self.assertEqual(a.github("issues", issue("opened", number=5, labels=labels,
+                                                  created=rfc3339(created),
+                                                  updated=rfc3339(created)))[0], 202)
+        for gw in self.gws:
+            gw.wait_metric("kaizen_ticket_ack_seconds_count", 0, **pair)
+        lo, hi, words = self.click_everywhere("gh:octo-org/api#5")
+        self.assertEqual(words, ["acked", "duplicate", "duplicate", "duplicate"])
+        for gw in self.gws:
+            gw.wait_metric("kaizen_ticket_ack_seconds_count", 1, **pair)
+        first = a.metric("kaizen_ticket_ack_seconds_sum", **pair)
+        self.assertTrue(lo - created <= first <= hi - created, (lo, hi, first))
+        # ~1000 s: in the 1800 s bucket, not the 900 s one
+        self.assertEqual(b.metric("kaizen_ticket_ack_seconds_bucket", le="900", **pair), 0)
+        self.assertEqual(b.metric("kaizen_ticket_ack_seconds_bucket", le="1800", **pair), 1)
+        self.assertEqual(b.metric("kaizen_ticket_ack_seconds_sum", **pair), first)
+
+        # Closed and reopened: a new episode, acknowledged again, timed from the reopening.
+        now = int(time.time())
+        self.assertEqual(b.github("issues", issue("closed", number=5, labels=labels, state="closed",
+                                                  created=rfc3339(created), updated=rfc3339(now),
+                                                  closed=rfc3339(now)))[0], 202)
+        reopened = now + 1
+        self.assertEqual(a.github("issues", issue("reopened", number=5, labels=labels,
+                                                  created=rfc3339(created),
+                                                  updated=rfc3339(reopened)))[0], 202)
+        while int(time.time()) < reopened + 2:   # a time to acknowledge of 2 s or more
+            time.sleep(0.2)
+        lo, hi, words = self.click_everywhere("gh:octo-org/api#5")
+        self.assertEqual(words, ["acked", "duplicate", "duplicate", "duplicate"])
+        for gw in self.gws:
+            gw.wait_metric("kaizen_ticket_ack_seconds_count", 2, **pair)
+        second = a.metric("kaizen_ticket_ack_seconds_sum", **pair) - first
+        self.assertTrue(lo - reopened <= second <= hi - reopened, (lo, hi, second))
+        self.assertEqual(a.metric("kaizen_ticket_ack_seconds_bucket", le="300", **pair), 1)
+        self.assertEqual(a.metric("kaizen_ticket_reopened_total", **pair), 1)
+        [t] = a.tickets()
+        self.assertEqual((t["reopened"], t["acked_by"]), (1, "@alice"))
+
+
 if __name__ == "__main__":
     main()

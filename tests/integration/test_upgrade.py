@@ -2,7 +2,11 @@
 repository's history) writes tickets, canaries, queued messages, delivery
 ids, tombs and digest records under its key names; the new binary, started
 on the same Redis, carries all of it over and serves it as the old one did,
-also while an old replica keeps writing (a rolling upgrade)."""
+also while an old replica keeps writing (a rolling upgrade).
+
+Upgrade from the release before the Kaizen measures (MTTA, SLA outcomes,
+reopens, MTTR buckets): its MTTR totals keep counting, the new measures
+start from the upgrade."""
 
 import io
 import json
@@ -10,13 +14,16 @@ import os
 import shutil
 import subprocess
 import tarfile
+import time
 import unittest
 from datetime import datetime, timedelta, timezone
 
-from harness import BIN, SOURCE_DIR, Gateway, Redis, free_port, main, wait_for
+from harness import BIN, SOURCE_DIR, Gateway, Redis, free_port, main, rfc3339, wait_for
 
 # The last commit of the first release (key names "kz:*", no hash tag).
 LEGACY_COMMIT = "97c41664bde1554634533c0f7f18da77a6dd6d34"
+# The last commit before the Kaizen measures (MTTR as _sum/_count only).
+MEASURES_COMMIT = "f321616acc8a53f3100be61c3834b3139588c3ed"
 ADMIN = {}   # /api/ answers loopback clients without a token
 
 
@@ -26,15 +33,15 @@ def at(hours):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def legacy_build():
-    """The 0.1 binary and its templates, built once per build tree."""
-    out = os.path.join(os.path.dirname(os.path.abspath(BIN)), "legacy-0.1")
+def legacy_build(commit=LEGACY_COMMIT, name="legacy-0.1"):
+    """The binary of an earlier commit and its templates, built once per build tree."""
+    out = os.path.join(os.path.dirname(os.path.abspath(BIN)), name)
     binary = os.path.join(out, "build", "kaizen-gateway")
     if os.path.exists(binary):
         return binary, os.path.join(out, "src", "templates")
     commit = subprocess.run(["git", "-C", SOURCE_DIR, "rev-parse", "--verify", "--quiet",
-                             LEGACY_COMMIT + "^{commit}"], capture_output=True, text=True)
-    assert commit.returncode == 0, ("the upgrade test builds the first release from git history: "
+                             commit + "^{commit}"], capture_output=True, text=True)
+    assert commit.returncode == 0, ("the upgrade test builds earlier releases from git history: "
                                     "run the tests in a full clone of the repository")
     archive = subprocess.run(["git", "-C", SOURCE_DIR, "archive", commit.stdout.strip()],
                              capture_output=True, check=True).stdout
@@ -98,8 +105,9 @@ class Upgrade(unittest.TestCase):
         assert status == 200
         status, outbox = gw.json("GET", "/api/outbox", headers=ADMIN)
         assert status == 200
-        # route, acked_by, acked_at: fields the first release did not have
-        return (comparable(tickets, {"sla_remaining_seconds", "route", "acked_by", "acked_at"}),
+        # route, acked_by, acked_at, reopened: fields the first release did not have
+        return (comparable(tickets, {"sla_remaining_seconds", "route", "acked_by", "acked_at",
+                                     "reopened"}),
                 comparable(canaries["canaries"], {"elapsed_seconds", "acked_by", "acked_at"}),
                 outbox["pending"])
 
@@ -163,6 +171,71 @@ class Upgrade(unittest.TestCase):
         wait_for(lambda: self.redis.command("EXISTS", "{kz}:delivery:github:r1") == 1, timeout=60,
                  what="old replica's delivery id")
         self.assertEqual(self.issue(new, "opened", 11, at(-1), "r1")[1]["status"], "duplicate")
+
+
+class MeasuresUpgrade(unittest.TestCase):
+    """MTTR recorded by the previous release keeps counting; MTTA, SLA outcomes,
+    reopens and the buckets count from the upgrade on."""
+
+    def setUp(self):
+        self.previous_bin, self.previous_templates = legacy_build(MEASURES_COMMIT, "previous")
+        self.redis = Redis()
+        self.gateways = []
+
+    def tearDown(self):
+        for gw in self.gateways:
+            gw.close()
+        self.redis.close()
+
+    def issue(self, gw, action, number, created, updated, closed=None):
+        payload = {"action": action,
+                   "issue": {"number": number, "title": "Issue %d" % number,
+                             "state": "closed" if closed else "open",
+                             "html_url": "https://github.com/octo-org/api/issues/%d" % number,
+                             "created_at": created, "updated_at": updated, "closed_at": closed,
+                             "labels": [{"name": "severity:high"}]},
+                   "repository": {"full_name": "octo-org/api", "name": "api"}}
+        status, body = gw.github("issues", payload)
+        self.assertEqual(status, 202, body)
+
+    def test_mttr_keeps_counting_and_the_new_measures_start(self):
+        old = Gateway(self.redis.url, binary=self.previous_bin,
+                      KAIZEN_TEMPLATES_DIR=self.previous_templates)
+        self.gateways.append(old)
+        pair = dict(component="api", severity="high")
+        now = int(time.time())
+        ago = lambda seconds: rfc3339(now - seconds)
+        self.issue(old, "opened", 1, ago(3 * 3600), ago(3 * 3600))
+        self.issue(old, "closed", 1, ago(3 * 3600), ago(3600), closed=ago(3600))   # 2h to resolve
+        self.issue(old, "opened", 2, ago(1800), ago(1800))
+        wait_for(lambda: old.metric("kaizen_ticket_seconds_count", **pair) == 1, timeout=30,
+                 what="the previous release's MTTR")
+        self.assertEqual(old.stop(), 0)
+
+        new = Gateway(self.redis.url)
+        self.gateways.append(new)
+        new.wait_metric("kaizen_ticket_seconds_count", 1, **pair)
+        self.assertEqual(new.metric("kaizen_ticket_seconds_sum", **pair), 7200)
+        # the old resolution is in +Inf only; every new measure starts at 0
+        self.assertEqual(new.metric("kaizen_ticket_seconds_bucket", le="+Inf", **pair), 1)
+        self.assertEqual(new.metric("kaizen_ticket_seconds_bucket", le="604800", **pair), 0)
+        for outcome in ("met", "breached"):
+            self.assertEqual(new.sample("kaizen_ticket_sla_total", outcome=outcome, **pair), 0)
+        self.assertEqual(new.sample("kaizen_ticket_reopened_total", **pair), 0)
+        self.assertEqual(new.sample("kaizen_ticket_ack_seconds_count", **pair), 0)
+
+        # #2, opened before the upgrade, resolves after it: 30 minutes, within its SLA
+        self.issue(new, "closed", 2, ago(1800), ago(0), closed=ago(0))
+        new.wait_metric("kaizen_ticket_seconds_count", 2, **pair)
+        self.assertEqual(new.metric("kaizen_ticket_seconds_sum", **pair), 7200 + 1800)
+        self.assertEqual(new.metric("kaizen_ticket_seconds_bucket", le="1800", **pair), 1)
+        self.assertEqual(new.metric("kaizen_ticket_seconds_bucket", le="+Inf", **pair), 2)
+        self.assertEqual(new.metric("kaizen_ticket_sla_total", outcome="met", **pair), 1)
+        # #1, resolved before the upgrade, reopens after it
+        self.issue(new, "reopened", 1, ago(3 * 3600), ago(0))
+        new.wait_metric("kaizen_ticket_reopened_total", 1, **pair)
+        [t] = [t for t in new.tickets() if t["id"] == "gh:octo-org/api#1"]
+        self.assertEqual((t["state"], t["reopened"]), ("open", 1))
 
 
 def _json(value):

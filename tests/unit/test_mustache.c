@@ -1,5 +1,5 @@
 /*
- * Mustache engine: the official spec data (shared/mustache-spec), the sink
+ * Mustache engine: the official spec data (tests/fixtures/mustache-spec), the sink
  * escapers, syntax errors, loading a directory and the recursion bound.
  */
 #include <check.h>

@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/app/zones.h"
 #include "gateway/core/retry.h"
 #include "gateway/core/schedule.h"
 #include "gateway/core/slackapi.h"
+#include "gateway/core/tz.h"
 #include "tests/unit/check_main.h"
 
 #define T0 1795338000 /* 2026-11-22T09:00:00Z */
@@ -13,29 +15,60 @@
 START_TEST(periodic_windows)
 {
     char a[64], b[64], c[64];
-    ck_assert_int_eq(gw_digest_window(T0, 30, 0, a, sizeof(a)), T0);
-    ck_assert_int_eq(gw_digest_window(T0 + 29, 30, 0, b, sizeof(b)), T0);
+    struct gw_tz *utc = gw_tz_utc();
+    ck_assert_int_eq(gw_digest_window(T0, 30, 0, utc, a, sizeof(a)), T0);
+    ck_assert_int_eq(gw_digest_window(T0 + 29, 30, 0, utc, b, sizeof(b)), T0);
     ck_assert_str_eq(a, b);
-    ck_assert_int_eq(gw_digest_window(T0 + 30, 30, 0, c, sizeof(c)), T0 + 30);
+    ck_assert_int_eq(gw_digest_window(T0 + 30, 30, 0, utc, c, sizeof(c)), T0 + 30);
     ck_assert_str_ne(a, c);
     ck_assert_str_eq(a, "every30-59844600");
+    gw_tz_free(utc);
 }
 END_TEST
 
 START_TEST(daily_windows)
 {
     char id[64];
+    struct gw_tz *utc = gw_tz_utc();
     /* 09:00 UTC digest: at 09:00 the window is today's, before it yesterday's. */
-    ck_assert_int_eq(gw_digest_window(T0, 0, 9 * 60, id, sizeof(id)), T0);
+    ck_assert_int_eq(gw_digest_window(T0, 0, 9 * 60, utc, id, sizeof(id)), T0);
     ck_assert_str_eq(id, "2026-11-22");
-    ck_assert_int_eq(gw_digest_window(T0 - 1, 0, 9 * 60, id, sizeof(id)), T0 - 86400);
+    ck_assert_int_eq(gw_digest_window(T0 - 1, 0, 9 * 60, utc, id, sizeof(id)), T0 - 86400);
     ck_assert_str_eq(id, "2026-11-21");
-    ck_assert_int_eq(gw_digest_window(T0 + 15 * 3600 - 1, 0, 9 * 60, id, sizeof(id)), T0);
+    ck_assert_int_eq(gw_digest_window(T0 + 15 * 3600 - 1, 0, 9 * 60, utc, id, sizeof(id)), T0);
     ck_assert_str_eq(id, "2026-11-22");
-    ck_assert_int_eq(gw_digest_window(T0 + 15 * 3600, 0, 9 * 60, id, sizeof(id)), T0);
+    ck_assert_int_eq(gw_digest_window(T0 + 15 * 3600, 0, 9 * 60, utc, id, sizeof(id)), T0);
     ck_assert_str_eq(id, "2026-11-22"); /* 00:00 next day is still before 09:00 */
-    ck_assert_int_eq(gw_digest_window(T0, 0, 0, id, sizeof(id)), T0 - 9 * 3600);
+    ck_assert_int_eq(gw_digest_window(T0, 0, 0, utc, id, sizeof(id)), T0 - 9 * 3600);
     ck_assert_str_eq(id, "2026-11-22");
+    gw_tz_free(utc);
+}
+END_TEST
+
+/* KAIZEN_DIGEST_AT is read on KAIZEN_TIMEZONE's wall clock, daylight saving time included. */
+START_TEST(daily_windows_in_a_time_zone)
+{
+    char id[64], err[256];
+    struct gw_tz *berlin = gw_zone_load("Europe/Berlin", err, sizeof(err));
+
+    ck_assert_msg(berlin != NULL, "%s", err);
+    /* 09:00 in Berlin in winter (UTC+1) is 08:00 UTC */
+    ck_assert_int_eq(gw_digest_window(T0, 0, 9 * 60, berlin, id, sizeof(id)), T0 - 3600);
+    ck_assert_str_eq(id, "2026-11-22");
+    ck_assert_int_eq(gw_digest_window(T0 - 3601, 0, 9 * 60, berlin, id, sizeof(id)),
+                     T0 - 3600 - 86400);
+    ck_assert_str_eq(id, "2026-11-21");
+    /* 23:30 local on the 22nd is 22:30 UTC: still the 22nd's window, named by the local day */
+    ck_assert_int_eq(gw_digest_window(T0 + 13 * 3600 + 1800, 0, 9 * 60, berlin, id, sizeof(id)),
+                     T0 - 3600);
+    ck_assert_str_eq(id, "2026-11-22");
+    /* 00:30 local on the 23rd is 23:30 UTC on the 22nd: before 09:00, the 22nd's window still */
+    ck_assert_int_eq(gw_digest_window(T0 + 14 * 3600 + 1800, 0, 9 * 60, berlin, id, sizeof(id)),
+                     T0 - 3600);
+    /* in summer (UTC+2): 2026-07-01 09:00 Berlin is 07:00 UTC */
+    ck_assert_int_eq(gw_digest_window(1782889200, 0, 9 * 60, berlin, id, sizeof(id)), 1782889200);
+    ck_assert_str_eq(id, "2026-07-01");
+    gw_tz_free(berlin);
 }
 END_TEST
 
@@ -145,6 +178,7 @@ suite(void)
     TCase *tc = tcase_create("pure");
     tcase_add_test(tc, periodic_windows);
     tcase_add_test(tc, daily_windows);
+    tcase_add_test(tc, daily_windows_in_a_time_zone);
     tcase_add_test(tc, classification);
     tcase_add_test(tc, slack_web_api_answers);
     tcase_add_test(tc, digest_grace_is_a_quarter_period_at_most_an_hour);

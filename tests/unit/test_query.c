@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "gateway/core/routing.h"
 #include "gateway/net/http_request.h"
 #include "handlers/handlers.h"
 
@@ -31,9 +32,10 @@ filters(const char *query, int paged, struct gw_ticket_query *q, char *key, size
         snprintf(reason, sizeof(reason), "%s", err);
         return reason;
     }
-    bad = gw_ticket_query_parse(&req, q, paged);
+    static const struct gw_routing no_routes_file;
+    bad = gw_ticket_query_parse(&req, &no_routes_file, q, paged);
     if (bad == NULL && key != NULL)
-        ck_assert_int_eq(gw_ticket_query_key(q, key, keylen), 0);
+        ck_assert_int_eq(gw_ticket_query_key(q, "0123456789abcdef", key, keylen), 0);
     return bad;
 }
 
@@ -45,19 +47,19 @@ START_TEST(test_filters_and_their_key)
     ck_assert_ptr_null(filters("component=pay%20ments&severity=high&state=all", 0, &q, key,
                                sizeof(key)));
     ck_assert_str_eq(q.filter.component, "pay ments");
-    ck_assert_str_eq(key, "c=pay ments&s=high&st=all");
-    ck_assert_ptr_null(filters("", 0, &q, key, sizeof(key)));
-    ck_assert_str_eq(key, "c=&s=&st=default");
+    ck_assert_str_eq(key, "c=pay ments&s=high&st=all&r=&rv=");
+    ck_assert_ptr_null(filters("route=default", 0, &q, key, sizeof(key)));
+    ck_assert_str_eq(key, "c=&s=&st=default&r=default&rv=0123456789abcdef");
     ck_assert_str_eq(filters("component=", 1, &q, NULL, 0), "component must not be empty");
     ck_assert_str_eq(filters("limit=5", 0, &q, NULL, 0),
-                     "unknown query parameter (use component, severity, state)");
+                     "unknown query parameter (use component, severity, state, route)");
     ck_assert_str_eq(filters("a=1&a=2", 1, &q, NULL, 0),
                      "query parameter a is given more than once");
     ck_assert_str_eq(filters("component=a%00b", 1, &q, NULL, 0),
                      "%00 is not allowed in the query string");
     ck_assert_str_eq(filters("component=a%zz", 1, &q, NULL, 0),
                      "malformed percent-escape in the query string");
-    ck_assert_int_eq(gw_ticket_query_key(&q, key, 4), -1);
+    ck_assert_int_eq(gw_ticket_query_key(&q, "", key, 4), -1);
 }
 END_TEST
 
@@ -68,7 +70,7 @@ END_TEST
  */
 START_TEST(test_a_long_component_filter_is_whole_or_refused)
 {
-    char query[400], key[512], want[300];
+    char query[400], key[512], want[512];
     struct gw_ticket_query q;
     size_t n;
 
@@ -79,7 +81,7 @@ START_TEST(test_a_long_component_filter_is_whole_or_refused)
         ck_assert_ptr_null(filters(query, paged, &q, key, sizeof(key)));
         ck_assert_uint_eq(strlen(q.filter.component), 255);
     }
-    snprintf(want, sizeof(want), "c=%s&s=&st=default", query + n);
+    snprintf(want, sizeof(want), "c=%s&s=&st=default&r=&rv=", query + n);
     ck_assert_str_eq(key, want);
 
     /* 254 bytes and a two-byte character: the 256th byte is inside it. */
@@ -107,7 +109,7 @@ START_TEST(test_cursors_and_limits)
     ck_assert_str_eq(filters("limit=1001", 1, &q, NULL, 0),
                      "limit must be an integer from 1 to 1000");
     ck_assert_str_eq(filters("cursor=00", 0, &q, NULL, 0),
-                     "unknown query parameter (use component, severity, state)");
+                     "unknown query parameter (use component, severity, state, route)");
 }
 END_TEST
 

@@ -9,8 +9,8 @@
 --   rows  the rows of one page of the list;
 --   emit  enqueues one page's messages and moves the round to the next
 --         page, in one step; after the last page the round is over.
--- KEYS: 1..17 the ticket keys (lib/ticket.lua)  18 round (hash)
---       19 listed (list of ids)  20, 21 the notice keys (lib/notice.lua),
+-- KEYS: 1..TICKET_KEYS the ticket keys (lib/ticket.lua), then: round (hash),
+--       listed (list of ids), the two notice keys (lib/notice.lua),
 --       then for emit the outbox keys (outbox_enqueue_argv)
 -- ARGV: 1 op  2 token of this replica  3 now (ms)  4 lease (ms)
 --   take: 5 the check's time (s)  6 how many to move

@@ -1,8 +1,8 @@
 -- Upgrade: carries tickets written under the first release's key names
 -- (one hash per ticket) over to the ticket rows, then removes them.
 -- Idempotent; a ticket already stored at least as new wins.
--- KEYS: 1..17 the ticket keys (lib/ticket.lua)  18 legacy tickets
---       19 legacy sla  20 legacy sla_pending  21.. legacy hash of each id
+-- KEYS: 1..TICKET_KEYS the ticket keys (lib/ticket.lua), then: legacy tickets,
+--       legacy sla, legacy sla_pending, the legacy hash of each id
 -- ARGV: 1 now  2 n, then n ids
 -- Returns the number of tickets written.
 --! include rows

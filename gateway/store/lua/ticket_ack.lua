@@ -1,8 +1,10 @@
 -- An Acknowledge click on an SLA-breach notice: recorded once (Slack
 -- retries a click it got no answer to; N replicas may each get one), with
 -- the edit of the notice that lists it in the same step.
--- KEYS: 1..17 the ticket keys (lib/ticket.lua)  18, 19 the notice keys
---       (lib/notice.lua)  20 outbox seq  21 bodies  22 dests  23 pending
+-- The first ack of an opening (a ticket's creation, or a reopening) gives
+-- its time to acknowledge, counted in the Kaizen measures (lib/ticket.lua).
+-- KEYS: 1..TICKET_KEYS the ticket keys (lib/ticket.lua), then the notice keys
+--       (lib/notice.lua), outbox seq, bodies, dests, pending
 --       [ack: the breach queue of the notice's destination]
 -- ARGV: 1 op  2 id
 --   read: returns the destination of the ticket's notice ('' when none)
@@ -26,6 +28,12 @@ local row = redis.call('HGET', T.ticket, id)
 if not row or ticket_head(row) ~= 'open' then return 'unknown' end
 if redis.call('HSETNX', T.ack, id, by .. '\0' .. at) == 0 then return 'duplicate' end
 ticket_changed(T, at)
+local _, component, severity = ticket_head(row)
+local measure = component .. '\0' .. severity .. '\0tta'
+local seconds = math.max(0, tonumber(at) - ticket_since(T, id, row))
+redis.call('HINCRBY', T.measures, measure .. ':sum', seconds)
+redis.call('HINCRBY', T.measures, measure .. ':count', 1)
+measure_bucket(T, component .. '\0' .. severity, 'tta', seconds)
 if tonumber(ARGV[3]) > 0 then
   local o = TICKET_KEYS + 3
   notice_edit(N, T, {seq = KEYS[o], bodies = KEYS[o + 1], dests = KEYS[o + 2], pending = KEYS[o + 3],

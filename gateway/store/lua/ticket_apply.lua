@@ -1,6 +1,6 @@
 -- Applies n ticket changes atomically, with the delivery that carried them.
--- KEYS: 1..17 the ticket keys (lib/ticket.lua)  18..17+n tomb of each change
---       [the delivery, when ARGV[5] is 1] [from ARGV[6]: the notice keys
+-- KEYS: 1..TICKET_KEYS the ticket keys (lib/ticket.lua), then n: the tomb of
+--       each change [the delivery, when ARGV[5] is 1] [from ARGV[6]: the notice keys
 --       (lib/notice.lua), outbox seq, bodies, dests, pending, then the
 --       breach queues of the changes' Slack destinations]
 -- ARGV: 1 now  2 ttl  3 n  4 retention cutoff (a resolved ticket last changed
@@ -9,10 +9,9 @@
 --       edited)  7 the prefix of an edit's id (core/wire.h), then per change:
 --       op (upsert|drop|remove), id, row, its
 --       Slack destination and the KEYS index of that destination's breach queue
--- Returns {status, resolved, seconds, resolutions} per change (status
--- accepted|stale|ignored; the last two are the new resolution totals of the
--- ticket's component and severity when it resolved, else 0), or
--- {'duplicate', 0, 0, 0} when the delivery was applied before.
+-- Returns the status of each change (accepted|stale|ignored), or
+-- {'duplicate'} when the delivery was applied before. The Kaizen measures
+-- (lib/ticket.lua) are counted here, once, with the change.
 --! include dedup
 --! include rows
 --! include ticket
@@ -21,7 +20,7 @@
 local T   -- the ticket keys, built only when a change is written
 local now, ttl, n, cutoff = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 if ARGV[5] == '1' and not delivery_claim(KEYS[TICKET_KEYS + 1 + n], ttl) then
-  return {'duplicate', 0, 0, 0}
+  return {'duplicate'}
 end
 local notices = tonumber(ARGV[6])
 local N = notices > 0 and notice_keys(notices)
@@ -29,43 +28,43 @@ local resolves = {}   -- tickets resolved here whose breach notice may need an e
 
 local function apply(tomb, op, id, row, dest, queue)
   local old = redis.call('HGET', KEYS[1], id)   -- KEYS[1] is the ticket hash
-  if old == row and op == 'upsert' then return 'accepted', 0 end   -- a re-send: nothing changes
+  if old == row and op == 'upsert' then return 'accepted' end   -- a re-send: nothing changes
   T = T or ticket_keys(1)
   local state, _, _, updated = ticket_head(row)
   updated = tonumber(updated)
   if old then
     local _, _, _, oupdated = ticket_head(old)
-    if updated < tonumber(oupdated) then return 'stale', 0 end
+    if updated < tonumber(oupdated) then return 'stale' end
   else
     local gone = redis.call('GET', tomb)
-    if gone and updated <= tonumber(gone) then return 'stale', 0 end
-    if op == 'upsert' and state == 'resolved' and updated < cutoff then return 'stale', 0 end
+    if gone and updated <= tonumber(gone) then return 'stale' end
+    if op == 'upsert' and state == 'resolved' and updated < cutoff then return 'stale' end
   end
   if op ~= 'upsert' then
     -- deleted, transferred or no longer labelled: remembered, so that a late
     -- delivery older than this stays stale
     redis.call('SET', tomb, updated, 'EX', ttl)
-    if not old then return 'ignored', 0 end
+    if not old then return 'ignored' end
     ticket_delete(T, id, old, now)
     if N then notice_forget(N, id) end
-    return 'accepted', 0
+    return 'accepted'
   end
-  if not old then redis.call('DEL', tomb) end
-  local resolved, seconds, resolutions = ticket_write(T, id, row, old, now, true)
-  if resolved == 1 and N then resolves[#resolves + 1] = {id = id, dest = dest, queue = queue} end
-  return 'accepted', resolved, seconds, resolutions
+  if old then
+    row = ticket_sla_restart(T, id, row, old)
+  else
+    redis.call('DEL', tomb)
+  end
+  if ticket_write(T, id, row, old, now, true) == 1 and N then
+    resolves[#resolves + 1] = {id = id, dest = dest, queue = queue}
+  end
+  return 'accepted'
 end
 
 local out = {}
 for i = 0, n - 1 do
   local at = 8 + 5 * i
-  local status, resolved, seconds, resolutions =
-    apply(KEYS[TICKET_KEYS + 1 + i], ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3],
-          ARGV[at + 4])
-  out[#out + 1] = status
-  out[#out + 1] = resolved
-  out[#out + 1] = seconds or 0
-  out[#out + 1] = resolutions or 0
+  out[#out + 1] = apply(KEYS[TICKET_KEYS + 1 + i], ARGV[at], ARGV[at + 1], ARGV[at + 2],
+                        ARGV[at + 3], ARGV[at + 4])
 end
 -- One edit per notice however many of its tickets resolved here, then they
 -- stop pointing at it.

@@ -1,5 +1,5 @@
 -- A page of tickets, newest change first, read from the indexes only.
--- KEYS: 1..17 the ticket keys (lib/ticket.lua)
+-- KEYS: 1..TICKET_KEYS the ticket keys (lib/ticket.lua)
 -- ARGV: 1 state (open|resolved|all|default)  2 component ('' = any)
 --       3 severity digit ('' = any)  4 cursor: the "<age>\0id" after which
 --       the page starts ('' = the first page)  5 limit

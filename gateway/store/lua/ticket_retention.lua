@@ -2,7 +2,7 @@
 -- older than the cutoff (oldest first), with their index entries. Each
 -- index is updated with one command for the whole batch, so a batch costs
 -- a handful of commands, not a handful per ticket.
--- KEYS: 1..17 the ticket keys (lib/ticket.lua)
+-- KEYS: 1..TICKET_KEYS the ticket keys (lib/ticket.lua)
 -- ARGV: 1 the <age> of the cutoff  2 limit  3 now
 -- Returns the number deleted (less than the limit: nothing older is left).
 --! include rows
@@ -33,6 +33,7 @@ if #gone > 0 then
   redis.call('HDEL', T.ticket, unpack(gone))
   redis.call('HDEL', T.notified, unpack(gone))
   redis.call('HDEL', T.ack, unpack(gone))
+  redis.call('HDEL', T.reopen, unpack(gone))
   ticket_changed(T, ARGV[3])
 end
 return #old

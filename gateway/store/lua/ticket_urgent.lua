@@ -1,7 +1,7 @@
 -- The digest's tickets: the open ones most urgent first (earliest deadline),
 -- at most ARGV[1], and every open count, so the digest can say how many it
 -- left out per component.
--- KEYS: 1..17 the ticket keys (lib/ticket.lua)
+-- KEYS: 1..TICKET_KEYS the ticket keys (lib/ticket.lua)
 -- Returns {counts as field/value pairs, row, row, ...}.
 --! include rows
 --! include ticket

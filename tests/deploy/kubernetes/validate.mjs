@@ -4,7 +4,7 @@
 //                                        OpenAPI schema, strictly
 //   node validate.mjs contract BASE.yaml [OVERLAY.yaml]
 //                                        the deployment contract of
-//                                        deploy/kubernetes (SPEC.md + README)
+//                                        deploy/kubernetes (docs/deploy.md)
 //   node validate.mjs layout   DIR...    each kustomization.yaml lists files
 //                                        that exist, and every manifest of its
 //                                        directory (but *.example.yaml)
@@ -215,7 +215,7 @@ function contract(baseFile, overlayFile) {
     const c = pod.containers?.find((x) => x.name === "gateway");
     if (!c) fail(w, "no container named gateway");
     else {
-      eq(w, "image", c.image, "kaizen-gateway:0.1.0");
+      eq(w, "image", c.image, "kaizen-gateway:0.2.0");
       eq(w, "ports", c.ports?.map((p) => [p.name, p.containerPort]), [["http", 8080]]);
       eq(w, "livenessProbe", [c.livenessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.port], ["/healthz", "http"]);
       eq(w, "readinessProbe", [c.readinessProbe?.httpGet?.path, c.readinessProbe?.httpGet?.port], ["/readyz", "http"]);
@@ -233,7 +233,7 @@ function contract(baseFile, overlayFile) {
       const preSec = Array.isArray(pre) && pre[0] === "/usr/local/bin/kaizen-gateway" &&
         pre[1] === "sleep" ? Number(pre[2]) : NaN;
       if (!(preSec > 0)) fail(w, "no preStop sleep (kaizen-gateway sleep N)");
-      // gateway drain is at most 10 s (SPEC): preStop + 10 s must fit the grace period
+      // gateway drain is at most 10 s (docs/operations.md): preStop + 10 s must fit the grace period
       if (!(pod.terminationGracePeriodSeconds >= preSec + 10))
         fail(w, `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} < preStop ${preSec}s + 10s drain`);
       const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));

@@ -29,10 +29,12 @@ end
 local function ticket_object(row)
   local f = {}
   for v in string.gmatch(row .. '\0', '([^%z]*)%z') do f[#f + 1] = v end
+  local acked = f[12] and f[12] ~= ''
   return {state = f[1], component = f[2], severity = f[3], updated_at = tonumber(f[4]),
           sla_deadline = tonumber(f[5]), created_at = tonumber(f[6]),
           resolved_at = tonumber(f[7]), source = f[8], id = f[9], url = f[10], title = f[11],
-          acked_by = f[12] or cjson.null, acked_at = tonumber(f[13]) or cjson.null}
+          acked_by = acked and f[12] or cjson.null,
+          acked_at = acked and tonumber(f[13]) or cjson.null}
 end
 
 -- Enqueues the edit of notice nid (descriptor d), showing its tickets as
