@@ -80,7 +80,10 @@ int gw_templates_has(const struct gw_templates *set, const char *name);
  */
 char *gw_templates_render(const struct gw_templates *set, const char *name, json_t *context,
     enum gw_escape esc);
-/* gw_templates_render, and the units of work it spent in *work (past the budget when NULL). */
+/*
+ * gw_templates_render, and the units of work it spent in *work (more than
+ * GW_RENDER_BUDGET when that is why it returns NULL).
+ */
 char *gw_templates_render_work(const struct gw_templates *set, const char *name, json_t *context,
     enum gw_escape esc, size_t *work);
 
