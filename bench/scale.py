@@ -7,17 +7,23 @@ the retention, 5 % open of which a fifth breached) through the gateway's
 own ticket_apply script, 100 per call, straight into Redis. Then, for the
 empty and the full store alike, it prints:
   - webhook p50/p99 under load (wrk, 11.6 KB `issues.opened` bodies);
-  - /api/tickets?limit=100, a filtered page, the tickets feed and a
-    digest build (POST /api/digest): medians of BENCH_REQUESTS requests;
+  - /api/tickets?limit=100, a filtered page, the tickets feed, a
+    digest build (POST /api/digest) and the weekly report
+    (/api/reports/weekly): medians of BENCH_REQUESTS requests;
   - Redis time of one stats tick and of one breach check (SLOWLOG with a
     0 threshold over an idle window, attributed to each script by its SHA);
   - Redis bytes per ticket, the gateway's peak RSS;
 and for the full store: the grouped breach round of the breached tickets,
 a retention pass (KAIZEN_RETENTION shortened so BENCH_EXPIRE tickets
 expire: the longest script of it, and Redis PING round trips meanwhile),
-and every Redis command over 10 ms in the whole run (SLOWLOG).
+and every Redis command over 10 ms in the whole run (SLOWLOG). The report is
+also measured on a store of BENCH_SMALL tickets of the same components and
+severities (the same groups): the ratio of its cost at TICKETS to that is
+what "it follows the groups and weeks, never the tickets" means.
 Asserts nothing: it prints figures. Standard library plus wrk.
 """
+import datetime
+import math
 import os
 import re
 import statistics
@@ -33,6 +39,7 @@ from benchlib import SECRET, Gateway, Redis, free_port, script, ticket_keys, wrk
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "1000000"))
 EXPIRE = int(os.environ.get("BENCH_EXPIRE", "100000"))
+SMALL = int(os.environ.get("BENCH_SMALL", "2000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30"))
 DURATION = int(os.environ.get("BENCH_DURATION", "5"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -67,15 +74,42 @@ def row(n):
     return "\0".join(fields).encode()
 
 
-def load(r, count, per_call=100):
+def week(t):
+    """The ISO week of t in UTC (the gateway's default KAIZEN_TIMEZONE): label and start."""
+    d = datetime.datetime.fromtimestamp(t, datetime.timezone.utc).date()
+    monday = d - datetime.timedelta(days=d.weekday())
+    y, w, _ = d.isocalendar()
+    start = int(datetime.datetime(monday.year, monday.month, monday.day,
+                                  tzinfo=datetime.timezone.utc).timestamp())
+    return "%04d-W%02d" % (y, w), start
+
+
+def load(r, numbers, per_call=100):
+    """The tickets numbered numbers through ticket_apply, with their weekly aggregates
+    (a ticket stored already is a re-send: nothing changes)."""
     _, sha = script("ticket_apply")
     commands = []
-    for first in range(0, count, per_call):
-        ids = range(first, min(first + per_call, count))
+    numbers = list(numbers)
+    for first in range(0, len(numbers), per_call):
+        ids = numbers[first:first + per_call]
         keys = TICKET_KEYS + ["{kz}:tomb:gh:octo-org/api#%d" % n for n in ids]
-        argv = [NOW, 7 * DAY, len(ids), 0, 0, 0]   # no delivery key, no notice edits
+        keys.append("{kz}:report:weeks")
+        # no delivery key, no notice edits; the weeks kept
+        argv = [NOW, 7 * DAY, len(ids), 0, 0, 0, "edit:", len(keys)]
         for n in ids:
-            argv += ["upsert", "gh:octo-org/api#%d" % n, row(n), "", 0]
+            f = row(n).split(b"\0")
+            spec = []
+            for t in (int(f[5]), int(f[6]), int(f[3])):   # created, resolved, updated
+                if t <= 0:
+                    spec.append("0 0 -")
+                    continue
+                label, start = week(t)
+                key = "{kz}:report:week:" + label
+                if key not in keys:
+                    keys.append(key)
+                spec.append("%d %d %s" % (keys.index(key) + 1, start, label))
+            # a new ticket: its row's deadline (0: no restart)
+            argv += ["upsert", "gh:octo-org/api#%d" % n, row(n), 0, "", 0, " ".join(spec)]
         commands.append(Redis.encode("EVALSHA", sha, len(keys), *keys, *argv))
     for reply in r.pipeline(commands):
         if not isinstance(reply, list):
@@ -199,8 +233,20 @@ def main():
 
         _, sha = script("ticket_apply")
         r("SCRIPT", "LOAD", script("ticket_apply")[0])
+        # The report on a small store of the same groups, then on the full one.
+        # A sample of every kind: a step coprime with the 200 groups' period reaches them all.
+        step = max(1, TICKETS // SMALL)
+        while math.gcd(step, 200) != 1:
+            step -= 1
+        load(r, range(0, TICKETS, step)[:SMALL])
+        gw = Gateway(port, tmp)
+        gws.append(gw)
+        report_small, _ = median_ms(gw, "GET", "/api/reports/weekly")
+        report_week, _ = median_ms(gw, "GET", "/api/reports/weekly?week=" + week(NOW - 8 * DAY)[0])
+        gw.stop()
+        gws.remove(gw)
         t = time.time()
-        load(r, TICKETS)
+        load(r, range(TICKETS))
         load_s = time.time() - t
         memory = used_memory(r) - base_memory
         print("  loaded %d tickets in %.0f s through ticket_apply" % (TICKETS, load_s), flush=True)
@@ -222,6 +268,9 @@ def main():
         r("CONFIG", "SET", "slowlog-log-slower-than", "10000")
         breach_msgs = int(r("ZCARD", "{kz}:outbox:queue:slack:breach")) + sum(
             1 for e in r("LRANGE", "{kz}:outbox:history", 0, -1) if b'"breach:' in e)
+        # The report before the webhooks of measure() add tickets (and components).
+        report_full, _ = median_ms(gw, "GET", "/api/reports/weekly")
+        report_full_week, _ = median_ms(gw, "GET", "/api/reports/weekly?week=" + week(NOW - 8 * DAY)[0])
         full = measure("full store", gw, r, full_pool, "full")
         gw.stop()
         gws.remove(gw)
@@ -271,6 +320,11 @@ def main():
             print("| Redis bytes per delivery id (MEMORY USAGE, median of %d) | %d |"
                   % (len(usage), statistics.median(usage)))
         print("| load through ticket_apply | %.0f s (%.0f tickets/s) |" % (load_s, TICKETS / load_s))
+        print("| weekly report, %d tickets / %d tickets of the same 200 groups (last week; the "
+              "week before) | %.2f ms / %.2f ms = ×%.2f; %.2f ms / %.2f ms = ×%.2f |"
+              % (TICKETS, SMALL, report_full, report_small,
+                 report_full / report_small, report_full_week, report_week,
+                 report_full_week / report_week))
         print("| breach round of %d breached tickets | %.1f s, %d messages, %d steps; longest step "
               "%.1f ms, median %.1f ms |" % (TICKETS // 100, round_s, breach_msgs, len(round_steps),
                                            max(round_steps or [0]) / 1000,

@@ -11,6 +11,7 @@
 #include "handlers/handlers.h"
 
 struct canary_request {
+    struct gw_api_handler *h;
     struct gw_request *req;
     struct gw_canary_change change;
 };
@@ -47,19 +48,41 @@ on_get(struct gw_request *req, void *arg)
         gw_canaries_list(h->canaries, on_list, req);
 }
 
+/* A canary that existed already: answered as it is stored (its clock, its budget). */
+static void
+on_existing(const struct gw_canary *canaries, size_t n, const struct gw_redis_error *err,
+            void *arg)
+{
+    struct canary_request *cr = arg;
+    size_t i = 0;
+
+    while (err == NULL && i < n && strcmp(canaries[i].id, cr->change.canary.id) != 0)
+        i++;
+    if (err != NULL)
+        gw_reply_redis_error(cr->req, err, NULL);
+    else if (i == n)   /* ended between the two steps: as if it had been started and ended */
+        gw_reply_error(cr->req, 409, "this canary already ended");
+    else
+        gw_reply_json(cr->req, 200, gw_canary_json(&canaries[i], gw_now()));
+    done(cr);
+}
+
 static void
 on_started(enum gw_canary_status status, int was_paged, const struct gw_redis_error *err,
            void *arg)
 {
     struct canary_request *cr = arg;
     (void)was_paged;
+    if (err == NULL && status == GW_CANARY_EXISTS) {
+        gw_canaries_list(cr->h->canaries, on_existing, cr);   /* the active ones: a bounded read */
+        return;
+    }
     if (err != NULL)
         gw_reply_redis_error(cr->req, err, "nothing was recorded");
     else if (status == GW_CANARY_STALE)
         gw_reply_error(cr->req, 409, "this canary already ended");
     else
-        gw_reply_json(cr->req, status == GW_CANARY_CREATED ? 201 : 200,
-                      gw_canary_json(&cr->change.canary, gw_now()));
+        gw_reply_json(cr->req, 201, gw_canary_json(&cr->change.canary, gw_now()));
     done(cr);
 }
 
@@ -89,6 +112,10 @@ on_post(struct gw_request *req, void *arg)
 
     if (!gw_admin_ok(h->admin_token, req))
         return;
+    if (!gw_media_type_is(gw_request_header(req, "Content-Type"), "application/json")) {
+        gw_reply_error(req, 415, "Content-Type must be application/json");
+        return;
+    }
     body = gw_request_body(req, &len);
     if ((json = gw_json_parse_object(&doc, body, len, 1, err, sizeof(err))) == NULL) {
         gw_reply_error(req, 400, err);
@@ -98,6 +125,7 @@ on_post(struct gw_request *req, void *arg)
         gw_jdoc_free(doc);
         return;
     }
+    cr->h = h;
     rc = gw_canary_from_api(json, gw_now(), h->canary_budget, &cr->change.canary, err,
                             sizeof(err));
     gw_jdoc_free(doc);

@@ -39,6 +39,26 @@ gw_admin_ok(const char *token, struct gw_request *req)
     return 0;
 }
 
+int
+gw_feed_ok(const char *token, struct gw_request *req)
+{
+    const char *given;
+    int ok;
+
+    if (token == NULL)
+        return 1;
+    given = gw_request_query(req, "token");
+    if (given != NULL)
+        ok = gw_consttime_equal(given, strlen(given), token, strlen(token));
+    else
+        ok = gw_bearer_ok(gw_request_header(req, "Authorization"), token);
+    if (!ok) {
+        gw_reply_header(req, "WWW-Authenticate", "Bearer");
+        gw_reply_error(req, 401, "missing or bad feed token (?token= or Authorization: Bearer)");
+    }
+    return ok;
+}
+
 void
 gw_webhook_reply(struct gw_telemetry *t, struct gw_request *req, const char *source,
                  const char *event, int code, const char *result, const char *error)

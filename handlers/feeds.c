@@ -1,5 +1,5 @@
 /*
- * GET /feeds/tickets.rss and GET /feeds/digests.rss: RSS 2.0 with weak
+ * GET /feeds/tickets.rss, /feeds/digests.rss and /feeds/reports.rss: RSS 2.0 with weak
  * ETags and Last-Modified. A conditional GET is answered from one small
  * Redis read (the change version) without building the feed.
  */
@@ -22,7 +22,9 @@
 #define TTL_MINUTES 15
 #define BUCKET_SECONDS 3600   /* item texts (SLA countdowns) are refreshed hourly */
 
-enum feed_kind { FEED_TICKETS, FEED_DIGESTS };
+enum feed_kind { FEED_TICKETS, FEED_DIGESTS, FEED_REPORTS };
+
+static const char *const feed_names[] = {"tickets", "digests", "reports"};
 
 struct feed_request {
     struct gw_feeds_handler *h;
@@ -32,18 +34,6 @@ struct feed_request {
     char query[1024];         /* normalised filters, part of the ETag */
     int64_t last_modified;
 };
-
-static int
-authorized(const char *token, struct gw_request *req)
-{
-    const char *given;
-    if (token == NULL)
-        return 1;
-    given = gw_request_query(req, "token");
-    if (given != NULL)
-        return gw_consttime_equal(given, strlen(given), token, strlen(token));
-    return gw_bearer_ok(gw_request_header(req, "Authorization"), token);
-}
 
 static void
 free_xml(const void *data, size_t len, void *arg)
@@ -73,13 +63,15 @@ static void
 channel(struct feed_request *fr, struct gw_rss_channel *ch, char *self, size_t self_len)
 {
     const char *public_url = fr->h->public_url;
-    snprintf(self, self_len, "%s%s", public_url,
-             fr->kind == FEED_TICKETS ? "/feeds/tickets.rss" : "/feeds/digests.rss");
-    ch->title = fr->kind == FEED_TICKETS ? "kaizen-gateway: tickets" : "kaizen-gateway: digests";
+    static const char *const titles[] = {"kaizen-gateway: tickets", "kaizen-gateway: digests",
+                                         "kaizen-gateway: weekly Kaizen reports"};
+    static const char *const descriptions[] = {
+        "Open tickets and tickets resolved recently, newest change first",
+        "SLA digests, newest first", "Weekly Kaizen reports, newest first"};
+    snprintf(self, self_len, "%s/feeds/%s.rss", public_url, feed_names[fr->kind]);
+    ch->title = titles[fr->kind];
     ch->link = public_url;
-    ch->description = fr->kind == FEED_TICKETS
-                          ? "Open tickets and tickets resolved recently, newest change first"
-                          : "SLA digests, newest first";
+    ch->description = descriptions[fr->kind];
     ch->self_url = self;   /* never carries the feed token */
     ch->last_build = fr->last_modified;
     ch->ttl_minutes = TTL_MINUTES;
@@ -156,6 +148,7 @@ on_digests(const char *const *records, size_t n, const struct gw_redis_error *er
     struct feed_request *fr = arg;
     struct gw_rss_item items[GW_DIGESTS_KEPT];
     char *html[GW_DIGESTS_KEPT], titles[GW_DIGESTS_KEPT][160], self[512], link[600];
+    char links[GW_DIGESTS_KEPT][700], guids[GW_DIGESTS_KEPT][200];
     json_t *parsed[GW_DIGESTS_KEPT];
     struct gw_rss_channel ch;
     size_t count = 0, len = 0;
@@ -179,12 +172,22 @@ on_digests(const char *const *records, size_t n, const struct gw_redis_error *er
             continue;
         }
         parsed[count] = rec;
-        /* The text rss_digest_description rendered when the digest was built. */
+        /* The text rss_*_description rendered when the digest or report was built. */
         html[count] = gw_rss_html(json_string_value(json_object_get(rec, "description")));
-        snprintf(titles[count], sizeof(titles[count]), "SLA digest %.10s: %lld open ticket%s", at,
-                 (long long)open, open == 1 ? "" : "s");
-        items[count] = (struct gw_rss_item){titles[count], link, id,
-                                            html[count] ? html[count] : "", "digest", when};
+        if (fr->kind == FEED_REPORTS) {
+            /* A report links to its page; its period is its id. */
+            snprintf(titles[count], sizeof(titles[count]), "Kaizen report %s", id);
+            snprintf(links[count], sizeof(links[count]), "%s/reports/weekly?week=%s",
+                     fr->h->public_url, id);
+            snprintf(guids[count], sizeof(guids[count]), "report:%s", id);
+            items[count] = (struct gw_rss_item){titles[count], links[count], guids[count],
+                                                html[count] ? html[count] : "", "report", when};
+        } else {
+            snprintf(titles[count], sizeof(titles[count]), "SLA digest %.10s: %lld open ticket%s",
+                     at, (long long)open, open == 1 ? "" : "s");
+            items[count] = (struct gw_rss_item){titles[count], link, id,
+                                                html[count] ? html[count] : "", "digest", when};
+        }
         count++;
     }
     channel(fr, &ch, self, sizeof(self));
@@ -198,7 +201,7 @@ on_digests(const char *const *records, size_t n, const struct gw_redis_error *er
         free(fr);
         return;
     }
-    gw_log(GW_LOG_DEBUG, "feed built", "feed", "digests", NULL);
+    gw_log(GW_LOG_DEBUG, "feed built", "feed", feed_names[fr->kind], NULL);
     reply_feed(fr, xml, len);
 }
 
@@ -229,8 +232,7 @@ on_version(int64_t version, int64_t changed_at, const struct gw_redis_error *err
     fr->last_modified = changed_at > bucket * BUCKET_SECONDS ? changed_at : bucket * BUCKET_SECONDS;
     if (fr->last_modified == 0)
         fr->last_modified = (int64_t)fr->h->start_time;
-    gw_feed_etag(fr->kind == FEED_TICKETS ? "tickets" : "digests", version, bucket, fr->query,
-                 etag, sizeof(etag));
+    gw_feed_etag(feed_names[fr->kind], version, bucket, fr->query, etag, sizeof(etag));
     gw_reply_header(fr->req, "ETag", etag);
     gw_reply_header(fr->req, "Last-Modified", gw_http_date(fr->last_modified, date, sizeof(date)));
     gw_reply_header(fr->req, "Cache-Control", "no-cache");
@@ -242,7 +244,8 @@ on_version(int64_t version, int64_t changed_at, const struct gw_redis_error *err
     if (fr->kind == FEED_TICKETS)
         gw_tickets_list(fr->h->tickets, &fr->filter.filter, on_tickets, fr);
     else
-        gw_digests_records(fr->h->digests, on_digests, fr);
+        gw_digests_records(fr->kind == FEED_REPORTS ? fr->h->reports : fr->h->digests,
+                           on_digests, fr);
 }
 
 static void
@@ -252,11 +255,8 @@ on_feed(struct gw_request *req, struct gw_feeds_handler *h, enum feed_kind kind)
     struct feed_request *fr;
     const char *bad;
 
-    if (!authorized(h->feed_token, req)) {
-        gw_reply_header(req, "WWW-Authenticate", "Bearer");
-        gw_reply_error(req, 401, "missing or bad feed token (?token= or Authorization: Bearer)");
+    if (!gw_feed_ok(h->feed_token, req))
         return;
-    }
     if ((fr = calloc(1, sizeof(*fr))) == NULL) {
         gw_reply_error(req, 500, "out of memory");
         return;
@@ -273,14 +273,16 @@ on_feed(struct gw_request *req, struct gw_feeds_handler *h, enum feed_kind kind)
             return;
         }
     } else if (gw_request_unknown_query(req, digest_params) != NULL) {
-        gw_reply_error(req, 400, "unknown query parameter (the digests feed takes none)");
+        gw_reply_error(req, 400, kind == FEED_REPORTS
+                                     ? "unknown query parameter (the reports feed takes none)"
+                                     : "unknown query parameter (the digests feed takes none)");
         free(fr);
         return;
     }
     if (kind == FEED_TICKETS)
         gw_tickets_version(h->tickets, on_version, fr);
     else
-        gw_digests_version(h->digests, on_version, fr);
+        gw_digests_version(kind == FEED_REPORTS ? h->reports : h->digests, on_version, fr);
 }
 
 static void
@@ -295,6 +297,12 @@ on_digests_feed(struct gw_request *req, void *arg)
     on_feed(req, arg, FEED_DIGESTS);
 }
 
+static void
+on_reports_feed(struct gw_request *req, void *arg)
+{
+    on_feed(req, arg, FEED_REPORTS);
+}
+
 void
 gw_feeds_register(struct gw_http *http, struct gw_feeds_handler *h)
 {
@@ -303,6 +311,9 @@ gw_feeds_register(struct gw_http *http, struct gw_feeds_handler *h)
     gw_http_route_codes(http, "/feeds/tickets.rss", 0, h->feed_token != NULL
                                                            ? "200 304 400 401 500 503"
                                                            : "200 304 400 500 503");
+    gw_http_route(http, "/feeds/reports.rss", 0, GW_GET, on_reports_feed, h);
     gw_http_route_codes(http, "/feeds/digests.rss", 0,
                         h->feed_token != NULL ? "200 304 401 500 503" : "200 304 500 503");
+    gw_http_route_codes(http, "/feeds/reports.rss", 0,
+                        h->feed_token != NULL ? "200 304 400 401 500 503" : "200 304 400 500 503");
 }

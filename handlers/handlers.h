@@ -26,6 +26,7 @@ struct gw_digest_job;
 struct gw_ticket_list;
 struct gw_telemetry;
 struct gw_routing;
+struct gw_sla_policy;
 struct gw_templates;
 struct gw_tickets;
 
@@ -83,7 +84,7 @@ void gw_alertmanager_register(struct gw_http *http, struct gw_webhook_handler *h
 /* POST /webhooks/slack (Slack interactivity: the Acknowledge button) */
 void gw_slack_register(struct gw_http *http, struct gw_webhook_handler *h);
 
-/* GET /api/tickets, GET /api/outbox, POST /api/digest, /api/canaries */
+/* GET /api/tickets, GET /api/timeline, GET /api/outbox, POST /api/digest, /api/canaries */
 struct gw_api_handler {
     const char *admin_token;            /* KAIZEN_ADMIN_TOKEN (NULL: loopback only) */
     int64_t canary_budget;              /* a started canary's default budget, seconds */
@@ -93,23 +94,42 @@ struct gw_api_handler {
     struct gw_outbox *outbox;
     struct gw_digest_job *digest;       /* POST /api/digest */
     const struct gw_routing *routing;   /* a ticket's "route" */
+    const struct gw_sla_policy *sla;    /* a ticket's "sla_clock" */
+    const struct gw_templates *templates;   /* the postmortem draft */
 };
 void gw_tickets_api_register(struct gw_http *http, struct gw_api_handler *h);
+/* GET /api/timeline */
+void gw_timeline_api_register(struct gw_http *http, struct gw_api_handler *h);
 void gw_outbox_api_register(struct gw_http *http, struct gw_api_handler *h);
 void gw_canaries_api_register(struct gw_http *http, struct gw_api_handler *h);
 
-/* GET /feeds/tickets.rss and GET /feeds/digests.rss */
+/* GET /feeds/tickets.rss, /feeds/digests.rss and /feeds/reports.rss */
 struct gw_feeds_handler {
     const char *feed_token;             /* KAIZEN_FEED_TOKEN (NULL: open) */
     const char *public_url;             /* links, without a trailing '/' */
     struct gw_tickets *tickets;
     struct gw_digests *digests;
+    struct gw_digests *reports;         /* the weekly reports' records (store/reports.h) */
     const struct gw_templates *templates;
     const struct gw_routing *routing;          /* ?route= */
     const struct gw_config_digest *loaded;     /* a reload of the routes changes ?route= feeds */
     double start_time;
 };
 void gw_feeds_register(struct gw_http *http, struct gw_feeds_handler *h);
+
+/* GET /api/reports/weekly (admin) and GET /reports/weekly (feed token if set) */
+struct gw_periods;
+struct gw_reports;
+struct gw_reports_handler {
+    const char *admin_token;
+    const char *feed_token;
+    struct gw_reports *reports;
+    const struct gw_periods *periods;
+    const char *timezone;               /* KAIZEN_TIMEZONE's name */
+    int64_t keep;                       /* how long weeks are kept: max(26 weeks, KAIZEN_RETENTION) */
+    const struct gw_routing *routing;   /* ?route= */
+};
+void gw_reports_register(struct gw_http *http, struct gw_reports_handler *h);
 
 /* --- shared by the handlers (handlers/common.c) ---------------------------- */
 
@@ -123,6 +143,13 @@ int gw_bearer_ok(const char *authorization, const char *token);
  * else it has already been answered.
  */
 int gw_admin_ok(const char *admin_token, struct gw_request *req);
+
+/*
+ * The feed rule (the feeds and the report page): with KAIZEN_FEED_TOKEN set, ?token=
+ * or "Authorization: Bearer" must carry it (401 otherwise). Returns 1 if the
+ * request may proceed; else it has already been answered.
+ */
+int gw_feed_ok(const char *feed_token, struct gw_request *req);
 
 /* Ends a webhook request, counted in kaizen_webhooks_total as result:
  * {"error": error} when error is set, else {"status": result}. */

@@ -8,12 +8,14 @@
 #include <stdlib.h>
 
 #include "gateway/core/routing.h"
+#include "gateway/core/sla.h"
 #include "gateway/store/tickets.h"
 #include "handlers/handlers.h"
 
 struct list_request {
     struct gw_request *req;
     const struct gw_routing *routing;
+    const struct gw_sla_policy *sla;
     struct gw_ticket_query query;
 };
 
@@ -50,6 +52,8 @@ on_list(const struct gw_ticket_list *page, const struct gw_redis_error *err, voi
         /* The route its messages take now ("default" without a routes file). */
         json_object_set_new(t, "route", json_string(gw_routing_ticket(lr->routing, &tickets[i],
                                                                       dest, sizeof(dest))));
+        json_object_set_new(t, "sla_clock", json_string(gw_sla_clock_name(lr->sla,
+                                                                          tickets[i].severity)));
         json_array_append_new(list, t);
     }
     free(kept);
@@ -82,6 +86,7 @@ on_tickets(struct gw_request *req, void *arg)
     }
     lr->req = req;
     lr->routing = h->routing;
+    lr->sla = h->sla;
     /* lr->query points into req (its query string), which lives until the reply */
     gw_tickets_list(h->tickets, &lr->query.filter, on_list, lr);
 }

@@ -1,5 +1,6 @@
-# Sourced by scripts/run and scripts/test: installs the Debian 12 packages a
-# step needs when they are missing (as root; otherwise says what to install).
+# Sourced by scripts/run and scripts/test: installs the Debian 13 (or 12)
+# packages a step needs when they are missing (as root; otherwise says what
+# to install).
 # shellcheck shell=bash
 
 # Every package is named: apt runs with --no-install-recommends, so nothing
@@ -9,10 +10,19 @@ KAIZEN_BUILD_PKGS="gcc g++ libc6-dev make cmake pkg-config libevent-dev libhired
   libcurl4-openssl-dev libssl-dev check"
 KAIZEN_RUN_PKGS="redis-server redis-tools curl ca-certificates tzdata"
 KAIZEN_TEST_PKGS="python3 prometheus prometheus-alertmanager python3-feedparser jq
-  redis-sentinel debootstrap buildah openssl iproute2 procps git systemd man-db groff-base"
-# The fuzz build (tests/fuzz, docs/fuzzing.md): clang 14 and its libFuzzer runtime.
-KAIZEN_FUZZ_PKGS="clang libclang-rt-14-dev"
-KAIZEN_BENCH_PKGS="wrk redis-server redis-tools python3 curl"
+  redis-sentinel debootstrap buildah openssl iproute2 procps git systemd man-db groff-base
+  chromium libxml2-utils"
+# The fuzz build (tests/fuzz, docs/fuzzing.md): clang and its libFuzzer runtime
+# (clang 14 on Debian 12, 19 on Debian 13).
+KAIZEN_FUZZ_PKGS="clang libclang-rt-dev"
+KAIZEN_BENCH_PKGS="wrk redis-server redis-tools python3 curl openssl"
+# Debian 13 packages Valkey (the suites run against it too) and needs netavark
+# for buildah, which --no-install-recommends would leave out. Debian 12 has
+# neither Valkey nor a hiredis with TLS (libhiredis-dev 0.14).
+KAIZEN_DEBIAN_RELEASE=$(. /etc/os-release 2>/dev/null && echo "${VERSION_ID%%.*}")
+if [ "${KAIZEN_DEBIAN_RELEASE:-0}" -ge 13 ] 2>/dev/null; then
+    KAIZEN_TEST_PKGS="$KAIZEN_TEST_PKGS valkey-server valkey-tools valkey-sentinel netavark"
+fi
 
 kaizen_install() {
     local missing=() pkg

@@ -8,10 +8,12 @@
 
 #include "gateway/util/clock.h"
 #include "gateway/core/github.h"
+#include "gateway/core/tz.h"
 #include "gateway/jobs/breach_check.h"
 #include "gateway/jobs/canary_pages.h"
 #include "gateway/jobs/delivery.h"
 #include "gateway/jobs/digest.h"
+#include "gateway/jobs/report.h"
 #include "gateway/jobs/retention.h"
 #include "gateway/net/httpclient.h"
 #include "gateway/app/scheduler.h"
@@ -21,6 +23,7 @@
 #include "gateway/store/migrate.h"
 #include "gateway/store/outbox.h"
 #include "gateway/store/keys.h"
+#include "gateway/store/reports.h"
 #include "gateway/store/tickets.h"
 #include "gateway/util/log.h"
 
@@ -84,24 +87,27 @@ jobs(struct gw_app *app)
     struct gw_digest_deps digest = {
         app->tickets, app->digests, app->templates, &app->routing,
         {cfg->digest_every, cfg->digest_at_minute, cfg->timezone, cfg->digest_skip_empty,
-         cfg->digest_max_tickets, cfg->sla_warn, cfg->sla_crit, cfg->public_url}};
+         cfg->digest_max_tickets, cfg->sla_warn, cfg->sla_crit, cfg->public_url, &app->sla}};
     struct gw_breach_check_deps breaches = {app->redis, app->breaches, app->templates,
                                             &app->routing, buttons};
     struct gw_canary_pages_deps pages = {app->canaries, app->templates, &app->routing,
                                          &app->telemetry, buttons};
     struct gw_retention_deps retention = {app->redis, app->tickets, app->outbox, app->digests,
-                                          cfg->retention};
-    struct gw_scheduler_opts when = {cfg->digest_every, cfg->check_every};
+                                          app->reports, &app->periods, cfg->retention};
+    struct gw_report_deps report = {app->reports, app->report_feed, app->templates, &app->routing,
+                                    {&app->periods, cfg->report_at, cfg->public_url}};
+    struct gw_scheduler_opts when = {cfg->digest_every, cfg->report_every, cfg->check_every};
     struct gw_scheduler_jobs what;
 
     app->gauges = (struct gw_gauges_deps){app->tickets, app->outbox, app->canaries,
                                           &app->telemetry};
     if ((app->digest_job = gw_digest_job_new(&digest)) == NULL ||
+        (app->report_job = gw_report_job_new(&report)) == NULL ||
         (app->breach_check = gw_breach_check_new(&breaches)) == NULL ||
         (app->canary_pages = gw_canary_pages_new(&pages)) == NULL ||
         (app->retention = gw_retention_new(&retention)) == NULL)
         return -1;
-    what = (struct gw_scheduler_jobs){app->redis, app->digest_job, app->breach_check,
+    what = (struct gw_scheduler_jobs){app->redis, app->digest_job, app->report_job, app->breach_check,
                                       app->canary_pages, app->retention, &app->gauges,
                                       app->migration, app->delivery};
     app->scheduler = gw_scheduler_new(app->base, &what, &when);
@@ -128,9 +134,12 @@ build(struct gw_app *app)
     if ((app->http = gw_http_new(app->base, &limits, app->registry)) == NULL ||
         (app->redis = gw_redis_new(app->base, &redis, on_redis_state, app)) == NULL ||
         (app->client = gw_http_client_new(app->base, connect_ms, http_timeout_ms)) == NULL ||
-        (app->tickets = gw_tickets_new(app->redis, cfg->retention, &ticket_routing)) == NULL ||
+        (app->tickets = gw_tickets_new(app->redis, cfg->retention, &ticket_routing,
+                                       &app->periods)) == NULL ||
         (app->canaries = gw_canaries_new(app->redis, &canary_routing)) == NULL ||
-        (app->digests = gw_digests_new(app->redis)) == NULL ||
+        (app->digests = gw_digests_new(app->redis, &gw_digests_of_digests)) == NULL ||
+        (app->reports = gw_reports_new(app->redis, &app->periods)) == NULL ||
+        (app->report_feed = gw_digests_new(app->redis, &gw_digests_of_reports)) == NULL ||
         (app->breaches = gw_breaches_new(app->redis)) == NULL ||
         (app->outbox = gw_outbox_new(app->redis)) == NULL ||
         (app->migration = gw_migration_new(app->redis, cfg->redis.kind != GW_REDIS_CLUSTER)) == NULL)
@@ -160,6 +169,7 @@ build(struct gw_app *app)
         .retry = {cfg->outbox_max_attempts, 1000, 300000},
         .lease_ms = http_timeout_ms + 10000,
         .templates = app->templates,
+        .public_url = cfg->public_url,
     };
     app->delivery = gw_delivery_new(app->redis, app->outbox, app->client, &dcfg, &app->telemetry);
     return app->delivery != NULL ? jobs(app) : -1;
@@ -179,12 +189,12 @@ routes(struct gw_app *app)
 
     struct gw_webhook_opts webhook_opts = {
         .github_secrets = &cfg->github_secrets,
-        .github = {&cfg->sla, cfg->default_severity, &cfg->ticket_labels},
+        .github = {&app->sla, cfg->default_severity, &cfg->ticket_labels},
         .canary_environments = &cfg->canary_environments,
         .canary_budget = cfg->canary_budget,
         .alertmanager_token = cfg->alertmanager_token,
         .alertmanager_secret = &app->alertmanager_secret,
-        .alert = {&cfg->sla, cfg->default_severity},
+        .alert = {&app->sla, cfg->default_severity},
         .slack_signing_secret = cfg->slack_signing_secret,
         .delivery_ttl = cfg->delivery_ttl,
     };
@@ -199,10 +209,15 @@ routes(struct gw_app *app)
                                                 &app->telemetry};
     app->api = (struct gw_api_handler){cfg->admin_token, cfg->canary_budget, cfg->delivery_ttl,
                                        app->tickets, app->canaries, app->outbox, app->digest_job,
-                                       &app->routing};
+                                       &app->routing, &app->sla, app->templates};
     app->feeds = (struct gw_feeds_handler){cfg->feed_token, cfg->public_url, app->tickets,
-                                           app->digests, app->templates, &app->routing,
-                                           &app->digest, app->start_time};
+                                           app->digests, app->report_feed, app->templates,
+                                           &app->routing, &app->digest, app->start_time};
+    int64_t keep = 26 * gw_period_length(&app->periods);
+    app->reports_api = (struct gw_reports_handler){
+        cfg->admin_token, cfg->feed_token, app->reports, &app->periods, gw_tz_name(cfg->timezone),
+        cfg->retention <= 0 ? INT64_MAX / 4 : cfg->retention > keep ? cfg->retention : keep,
+        &app->routing};
     gw_http_on_reject(app->http, on_http_reject, app);
     gw_health_register(app->http, &app->health);
     gw_metrics_register(app->http, &app->metrics);
@@ -210,9 +225,11 @@ routes(struct gw_app *app)
     gw_alertmanager_register(app->http, &app->webhooks);
     gw_slack_register(app->http, &app->webhooks);
     gw_tickets_api_register(app->http, &app->api);
+    gw_timeline_api_register(app->http, &app->api);
     gw_outbox_api_register(app->http, &app->api);
     gw_canaries_api_register(app->http, &app->api);
     gw_feeds_register(app->http, &app->feeds);
+    gw_reports_register(app->http, &app->reports_api);
     if (cfg->github_secrets.n > 0)
         gw_telemetry_webhook_source(&app->telemetry, "github");
     if (cfg->alertmanager_token != NULL || cfg->alertmanager_secret != NULL)
@@ -244,7 +261,9 @@ gw_app_init(struct gw_app *app, struct event_base *base, const struct gw_config 
     app->templates = templates;
     app->routing = (struct gw_routing){cfg->slack_bot_token != NULL, cfg->pager_routing_key,
                                        route_table};
+    app->sla = (struct gw_sla_policy){&cfg->sla, cfg->sla_business, &cfg->calendar, route_table};
     app->start_time = (double)gw_now();
+    app->periods = (struct gw_periods){cfg->report_every, cfg->timezone};
     if (build(app) != 0) {
         gw_log(GW_LOG_ERROR, "out of memory starting up", NULL);
         return -1;
@@ -326,6 +345,7 @@ gw_app_free(struct gw_app *app)
     gw_redis_free(app->redis);
     gw_scheduler_free(app->scheduler);
     gw_digest_job_free(app->digest_job);
+    gw_report_job_free(app->report_job);
     gw_breach_check_free(app->breach_check);
     gw_canary_pages_free(app->canary_pages);
     gw_retention_free(app->retention);
@@ -334,6 +354,8 @@ gw_app_free(struct gw_app *app)
     gw_tickets_free(app->tickets);
     gw_canaries_free(app->canaries);
     gw_digests_free(app->digests);
+    gw_reports_free(app->reports);
+    gw_digests_free(app->report_feed);
     gw_breaches_free(app->breaches);
     gw_outbox_free(app->outbox);
     gw_migration_free(app->migration);

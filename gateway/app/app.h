@@ -8,7 +8,9 @@
 
 #include "gateway/app/config.h"
 #include "gateway/app/reload.h"
+#include "gateway/core/period.h"
 #include "gateway/core/routing.h"
+#include "gateway/core/sla.h"
 #include "gateway/core/telemetry.h"
 #include "handlers/handlers.h"
 
@@ -20,6 +22,8 @@ struct gw_http_client;
 struct gw_delivery;
 struct gw_breaches;
 struct gw_digest_job;
+struct gw_report_job;
+struct gw_reports;
 struct gw_breach_check;
 struct gw_canary_pages;
 struct gw_retention;
@@ -30,7 +34,9 @@ struct gw_app {
     const struct gw_config *cfg;
     struct gw_templates *templates;   /* reloaded in place (gw_app_reload) */
     struct gw_routing routing;        /* the routes file, applied to destinations */
+    struct gw_sla_policy sla;         /* SLA clocks and calendars (the routes' too) */
     struct gw_config_digest digest;   /* of what was last loaded */
+    struct gw_periods periods;        /* the weeks of the Kaizen report */
     double start_time;
     struct gw_metrics *registry;
     struct gw_telemetry telemetry;
@@ -42,11 +48,14 @@ struct gw_app {
     struct gw_tickets *tickets;
     struct gw_canaries *canaries;
     struct gw_digests *digests;
+    struct gw_reports *reports;
+    struct gw_digests *report_feed;   /* the reports' claims and feed records */
     struct gw_breaches *breaches;
     struct gw_outbox *outbox;
     struct gw_migration *migration;
     /* jobs, and the timers that run them */
     struct gw_digest_job *digest_job;
+    struct gw_report_job *report_job;
     struct gw_breach_check *breach_check;
     struct gw_canary_pages *canary_pages;
     struct gw_retention *retention;
@@ -59,6 +68,7 @@ struct gw_app {
     struct gw_webhook_handler webhooks;
     struct gw_api_handler api;
     struct gw_feeds_handler feeds;
+    struct gw_reports_handler reports_api;
     char *alertmanager_secret_item;          /* KAIZEN_ALERTMANAGER_SECRET as a list of one */
     struct gw_strlist alertmanager_secret;
     char *slack_post_url;     /* Web API mode: <KAIZEN_SLACK_API_URL>/chat.postMessage */

@@ -57,6 +57,7 @@ static int parse_sla_clock(struct loader *l, const char *name, const char *v, vo
 static int parse_business_hours(struct loader *l, const char *name, const char *v, void *field);
 static int parse_holidays(struct loader *l, const char *name, const char *v, void *field);
 static int parse_report_at(struct loader *l, const char *name, const char *v, void *field);
+static int is_set(const struct loader *l, const char *name);
 
 #define F(field) offsetof(struct gw_config, field)
 #define SLA_DEFAULT "critical=4h,high=24h,medium=72h,low=168h"
@@ -91,11 +92,32 @@ static const struct option options[] = {
 
     {"KAIZEN_REDIS_URL", OPT_CUSTOM, "redis://127.0.0.1:6379/0", NULL, 1, F(redis), 0, 0,
      parse_redis_url, G_REDIS,
-     "`redis://[:password@]host:port/db`, `unix:///path.sock`, "
-     "`redis-sentinel://[:password@]h1:26379,h2:26379/db?master=NAME` or "
-     "`redis-cluster://[:password@]h1:6379,h2:6379` (a secret: it may hold a password)"},
-    {"KAIZEN_REDIS_SENTINEL_PASSWORD", OPT_TEXT, NULL, NULL, 1, F(redis.sentinel_password), 0, 0,
-     NULL, G_REDIS, "password of the Sentinels (the URL's password is the data nodes')"},
+     "`redis://[[user]:password@]host:port/db`, `unix:///path.sock`, "
+     "`redis-sentinel://[[user]:password@]h1:26379,h2:26379/db?master=NAME` or "
+     "`redis-cluster://[[user]:password@]h1:6379,h2:6379`; `rediss://`, `rediss-sentinel://` and "
+     "`rediss-cluster://` are the same over TLS (docs/redis.md). A secret: it may hold a "
+     "password"},
+    {"KAIZEN_REDIS_USERNAME", OPT_TEXT, NULL, NULL, 0, F(redis_username), 0, 0, NULL, G_REDIS,
+     "ACL user of the data nodes (overrides the URL's): the gateway sends `AUTH user password`"},
+    {"KAIZEN_REDIS_PASSWORD", OPT_TEXT, NULL, NULL, 1, F(redis_password), 0, 0, NULL, G_REDIS,
+     "password of the data nodes (overrides the URL's)"},
+    {"KAIZEN_REDIS_SENTINEL_USERNAME", OPT_TEXT, NULL, NULL, 0, F(redis.sentinel_auth.username), 0,
+     0, NULL, G_REDIS, "ACL user of the Sentinels (with `KAIZEN_REDIS_SENTINEL_PASSWORD`)"},
+    {"KAIZEN_REDIS_SENTINEL_PASSWORD", OPT_TEXT, NULL, NULL, 1, F(redis.sentinel_auth.password), 0,
+     0, NULL, G_REDIS, "password of the Sentinels (the URL's password is the data nodes')"},
+    {"KAIZEN_REDIS_TLS_CA_FILE", OPT_TEXT, NULL, "the system CA bundle", 0, F(redis.tls.ca_file), 0,
+     0, NULL, G_REDIS,
+     "PEM CA bundle that verifies the Redis servers and Sentinels of a `rediss` URL; read again "
+     "for every new connection"},
+    {"KAIZEN_REDIS_TLS_CERT_FILE", OPT_TEXT, NULL, NULL, 0, F(redis.tls.cert_file), 0, 0, NULL,
+     G_REDIS, "PEM client certificate (chain) for servers that require one (mutual TLS)"},
+    {"KAIZEN_REDIS_TLS_KEY_FILE", OPT_TEXT, NULL, NULL, 0, F(redis.tls.key_file), 0, 0, NULL,
+     G_REDIS,
+     "PEM key of the client certificate: a secret, so it is only ever a file (mount it from a "
+     "Secret); its contents are never printed"},
+    {"KAIZEN_REDIS_TLS_SERVER_NAME", OPT_TEXT, NULL, "the host connected to", 0,
+     F(redis.tls.server_name), 0, 0, NULL, G_REDIS,
+     "name sent as SNI and checked against every server's certificate"},
     {"KAIZEN_REDIS_TIMEOUT", OPT_DURATION, "2s", NULL, 0, F(redis_timeout), 1, 0, NULL, G_REDIS,
      "each Redis command's deadline, and how long a health check may take before the "
      "connection counts as dead (connect and handshake may take twice that)"},
@@ -300,10 +322,58 @@ parse_listen(struct loader *l, const char *name, const char *v, void *field)
 static int
 parse_redis_url(struct loader *l, const char *name, const char *v, void *field)
 {
+    const struct gw_redis_target *t = field;
     char reason[200];
 
     if (gw_redis_url_parse(v, field, reason, sizeof(reason)) != 0)
         return gw_fail(l->err, l->errlen, "%s: %s", name, reason);
+    if (t->tls.on && !gw_redis_tls_built())
+        return gw_fail(l->err, l->errlen,
+                       "%s: this build has no TLS (its hiredis has no hiredis_ssl), so it cannot "
+                       "connect to a rediss URL; use a build made on Debian 13", name);
+    return 0;
+}
+
+/* *field takes over value (when set): a variable that overrides what the URL said. */
+static void
+override(char **field, char **value)
+{
+    if (*value == NULL)
+        return;
+    free(*field);
+    *field = *value;
+    *value = NULL;
+}
+
+/* Users, passwords and TLS files: what the URL and the variables say together. */
+static int
+check_redis(struct loader *l)
+{
+    struct gw_config *c = l->cfg;
+    struct gw_redis_tls *tls = &c->redis.tls;
+    static const char *const tls_vars[] = {"KAIZEN_REDIS_TLS_CA_FILE", "KAIZEN_REDIS_TLS_CERT_FILE",
+                                           "KAIZEN_REDIS_TLS_KEY_FILE",
+                                           "KAIZEN_REDIS_TLS_SERVER_NAME"};
+
+    override(&c->redis.auth.username, &c->redis_username);
+    override(&c->redis.auth.password, &c->redis_password);
+    if (c->redis.auth.username != NULL && c->redis.auth.password == NULL)
+        return gw_fail(l->err, l->errlen, "KAIZEN_REDIS_USERNAME: an ACL user needs a password "
+                       "(KAIZEN_REDIS_PASSWORD, or user:password@ in the URL)");
+    if (c->redis.sentinel_auth.username != NULL && c->redis.sentinel_auth.password == NULL)
+        return gw_fail(l->err, l->errlen, "KAIZEN_REDIS_SENTINEL_USERNAME: needs "
+                       "KAIZEN_REDIS_SENTINEL_PASSWORD");
+    /* TLS settings with a plaintext URL: the user thinks TLS is on, and it is not. */
+    for (size_t i = 0; !tls->on && i < sizeof(tls_vars) / sizeof(tls_vars[0]); i++)
+        if (is_set(l, tls_vars[i]))
+            return gw_fail(l->err, l->errlen, "%s: set, but KAIZEN_REDIS_URL is not a rediss "
+                           "URL (TLS is off)", tls_vars[i]);
+    if ((tls->cert_file != NULL) != (tls->key_file != NULL))
+        return gw_fail(l->err, l->errlen, "%s: required with %s (a client certificate needs its "
+                       "key)", tls->cert_file != NULL ? "KAIZEN_REDIS_TLS_KEY_FILE"
+                                                      : "KAIZEN_REDIS_TLS_CERT_FILE",
+                       tls->cert_file != NULL ? "KAIZEN_REDIS_TLS_CERT_FILE"
+                                              : "KAIZEN_REDIS_TLS_KEY_FILE");
     return 0;
 }
 
@@ -626,7 +696,7 @@ check_together(struct loader *l)
     if (!is_set(l, "KAIZEN_REDIS_MIN_REPLICAS"))
         c->redis_min_replicas =
             c->redis.kind == GW_REDIS_SENTINEL || c->redis.kind == GW_REDIS_CLUSTER ? 1 : 0;
-    return 0;
+    return check_redis(l);
 }
 
 int
@@ -645,7 +715,8 @@ gw_config_load(struct gw_config *cfg, gw_getenv_fn getenv_fn, char *err, size_t 
 void
 gw_config_free(struct gw_config *c)
 {
-    gw_redis_target_clear(&c->redis);   /* the Sentinel password too: first, it NULLs it */
+    /* The Sentinel's user and password and the TLS files too: first, it NULLs them. */
+    gw_redis_target_clear(&c->redis);
     gw_calendar_clear(&c->calendar);
     gw_tz_free(c->timezone);
     for (size_t i = 0; i < NOPTIONS; i++) {
@@ -738,12 +809,14 @@ gw_config_unknown(char *const *env, gw_unknown_fn fn, void *arg)
 static void
 show_redis(const struct gw_redis_target *t, FILE *out)
 {
-    static const char *const schemes[] = {"redis://", "unix://", "redis-sentinel://",
-                                          "redis-cluster://"};
+    static const char *const schemes[][2] = {{"redis://", "rediss://"},
+                                             {"unix://", "unix://"},
+                                             {"redis-sentinel://", "rediss-sentinel://"},
+                                             {"redis-cluster://", "rediss-cluster://"}};
 
-    fputs(schemes[t->kind], out);
-    if (t->password != NULL)
-        fputs(":(password set)@", out);
+    fputs(schemes[t->kind][t->tls.on], out);
+    if (t->auth.password != NULL)
+        fprintf(out, "%s:(password set)@", t->auth.username != NULL ? t->auth.username : "");
     if (t->kind == GW_REDIS_UNIX)
         fputs(t->path, out);
     for (size_t i = 0; i < t->nendpoints; i++) {

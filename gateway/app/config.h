@@ -31,7 +31,9 @@ struct gw_config {
     int max_connections;
     int64_t max_inflight_body; /* bytes of bodies held at once */
     /* Redis */
-    struct gw_redis_target redis;
+    struct gw_redis_target redis;   /* with the users, passwords and TLS files */
+    char *redis_username;      /* KAIZEN_REDIS_USERNAME/PASSWORD, until they override the URL's */
+    char *redis_password;
     int64_t redis_timeout;     /* seconds: connect and command timeout */
     int redis_min_replicas;    /* replicas an acknowledged write is on */
     /* sources and access */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "gateway/app/zones.h"
 #include "gateway/text/render.h"
 
 struct gw_templates *
@@ -25,12 +26,13 @@ int
 gw_load_routes(const struct gw_config *cfg, struct gw_routes **routes, char *err, size_t errlen)
 {
     const char *channels[2];
+    struct gw_routes_calendars calendars = {&cfg->calendar, gw_zone_load};
 
     *routes = NULL;
     if (cfg->routes_file == NULL)
         return 0;
-    *routes = gw_routes_load(cfg->routes_file, cfg->slack_channel, cfg->pager_routing_key, err,
-                             errlen);
+    *routes = gw_routes_load(cfg->routes_file, cfg->slack_channel, cfg->pager_routing_key,
+                             &calendars, err, errlen);
     if (*routes == NULL)
         return -1;
     if (cfg->slack_bot_token == NULL && gw_routes_channels(*routes, channels, 2) > 0) {

@@ -8,6 +8,7 @@
 #include "gateway/jobs/delivery.h"
 #include "gateway/jobs/digest.h"
 #include "gateway/jobs/gauges.h"
+#include "gateway/jobs/report.h"
 #include "gateway/jobs/retention.h"
 #include "gateway/net/redis.h"
 #include "gateway/store/migrate.h"
@@ -15,7 +16,7 @@
 #define STATS_MS 5000
 #define RETENTION_MS 60000
 
-enum timer { T_DIGEST, T_CHECK, T_STATS, T_RETENTION, T_DELIVERY, T_COUNT };
+enum timer { T_DIGEST, T_REPORT, T_CHECK, T_STATS, T_RETENTION, T_DELIVERY, T_COUNT };
 
 struct gw_scheduler {
     struct event_base *base;
@@ -40,6 +41,16 @@ on_digest(evutil_socket_t fd, short what, void *arg)
     (void)what;
     if (may_start(s))
         gw_digest_job_tick(s->jobs.digest);
+}
+
+static void
+on_report(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_scheduler *s = arg;
+    (void)fd;
+    (void)what;
+    if (may_start(s))
+        gw_report_job_tick(s->jobs.report);
 }
 
 static void
@@ -114,16 +125,19 @@ every(struct gw_scheduler *s, int64_t ms, event_callback_fn fn)
     return ev;
 }
 
+/* Often enough to start a window of every seconds (0: a day or more) within a quarter of it. */
+static int64_t
+window_tick_ms(int64_t every)
+{
+    int64_t ms = every > 0 ? every * 250 : 1000;
+    return ms > 1000 ? 1000 : ms < 100 ? 100 : ms;
+}
+
 void
 gw_scheduler_start(struct gw_scheduler *s)
 {
-    /* Look often enough to start a window within a quarter of its length. */
-    int64_t digest_ms = s->opts.digest_every > 0 ? s->opts.digest_every * 250 : 1000;
-    if (digest_ms > 1000)
-        digest_ms = 1000;
-    if (digest_ms < 100)
-        digest_ms = 100;
-    s->timers[T_DIGEST] = every(s, digest_ms, on_digest);
+    s->timers[T_DIGEST] = every(s, window_tick_ms(s->opts.digest_every), on_digest);
+    s->timers[T_REPORT] = every(s, window_tick_ms(s->opts.report_every), on_report);
     s->timers[T_CHECK] = every(s, s->opts.check_every * 1000, on_check);
     s->timers[T_STATS] = every(s, STATS_MS, on_stats);
     s->timers[T_RETENTION] = every(s, RETENTION_MS, on_retention);

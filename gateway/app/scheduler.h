@@ -3,7 +3,7 @@
  * which holds the work and its own state. Nothing starts while Redis is not
  * ready or after gw_scheduler_stop.
  *   - the digest window, looked at often enough to start within a quarter
- *     of its period;
+ *     of its period, and the weekly Kaizen report's, as often;
  *   - SLA breaches and canary budgets, every KAIZEN_CHECK_EVERY;
  *   - the Redis-derived gauges and the upgrade of old keys, every 5 s;
  *   - retention, soon after start-up and then every minute;
@@ -17,6 +17,7 @@
 struct event_base;
 struct gw_redis;
 struct gw_digest_job;
+struct gw_report_job;
 struct gw_breach_check;
 struct gw_canary_pages;
 struct gw_retention;
@@ -28,6 +29,7 @@ struct gw_delivery;
 struct gw_scheduler_jobs {
     struct gw_redis *redis;
     struct gw_digest_job *digest;
+    struct gw_report_job *report;
     struct gw_breach_check *breaches;
     struct gw_canary_pages *canary_pages;
     struct gw_retention *retention;
@@ -38,6 +40,7 @@ struct gw_scheduler_jobs {
 
 struct gw_scheduler_opts {
     int64_t digest_every;   /* KAIZEN_DIGEST_EVERY, seconds (0: daily) */
+    int64_t report_every;   /* KAIZEN_REPORT_EVERY, seconds (0: weekly) */
     int64_t check_every;    /* KAIZEN_CHECK_EVERY, seconds */
 };
 

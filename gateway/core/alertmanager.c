@@ -113,7 +113,8 @@ parse_alert(const struct gw_jval *alert, size_t i, const struct gw_alert_opts *o
     t->severity = gw_severity_from_alert(severity);
     if (t->severity == GW_SEV_NONE)
         t->severity = opts->default_severity;
-    t->sla_deadline = gw_sla_deadline(opts->sla, t->severity, t->created_at);
+    t->sla_deadline = gw_sla_policy_deadline(opts->sla, t, t->created_at);
+    ch->sla_restart = gw_sla_policy_deadline(opts->sla, t, t->updated_at);
     return 0;
 }
 

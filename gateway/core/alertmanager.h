@@ -20,7 +20,7 @@ struct gw_alert_batch {
 };
 
 struct gw_alert_opts {
-    const struct gw_sla *sla;
+    const struct gw_sla_policy *sla;
     enum gw_severity default_severity;
 };
 

@@ -141,6 +141,21 @@ gw_calendar_parse_holidays(struct gw_calendar *c, const char *text, char *err, s
     return 0;
 }
 
+int
+gw_calendar_copy(struct gw_calendar *dst, const struct gw_calendar *src)
+{
+    *dst = *src;
+    dst->holidays = NULL;
+    if (src->nholidays > 0) {
+        if ((dst->holidays = malloc(src->nholidays * sizeof(*dst->holidays))) == NULL) {
+            dst->nholidays = 0;
+            return -1;
+        }
+        memcpy(dst->holidays, src->holidays, src->nholidays * sizeof(*dst->holidays));
+    }
+    return 0;
+}
+
 void
 gw_calendar_clear(struct gw_calendar *c)
 {

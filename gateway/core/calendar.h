@@ -43,6 +43,9 @@ int gw_calendar_parse_holidays(struct gw_calendar *c, const char *text, char *er
 /* Adds one holiday (a valid date); -1 when out of memory. */
 int gw_calendar_add_holiday(struct gw_calendar *c, int year, int month, int day);
 
+/* Makes dst a copy of src (its own holidays; the zone stays borrowed); -1 when out of memory. */
+int gw_calendar_copy(struct gw_calendar *dst, const struct gw_calendar *src);
+
 /* Frees the holidays (the calendar may be parsed into again). */
 void gw_calendar_clear(struct gw_calendar *c);
 

@@ -128,7 +128,8 @@ gw_github_issue_change(const struct gw_jval *payload, const struct gw_github_opt
         t->state = GW_TICKET_OPEN;
         t->resolved_at = 0; /* reopen clears it */
     }
-    t->sla_deadline = gw_sla_deadline(opts->sla, t->severity, t->created_at);
+    t->sla_deadline = gw_sla_policy_deadline(opts->sla, t, t->created_at);
+    change->sla_restart = gw_sla_policy_deadline(opts->sla, t, t->updated_at);
     return 0;
 err:
     gw_ticket_change_clear(change);

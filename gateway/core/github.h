@@ -6,12 +6,13 @@
 
 #include <stddef.h>
 
+#include "gateway/core/sla.h"
 #include "gateway/core/strlist.h"
 #include "gateway/core/ticket.h"
 #include "gateway/util/jread.h"
 
 struct gw_github_opts {
-    const struct gw_sla *sla;
+    const struct gw_sla_policy *sla;
     enum gw_severity default_severity;
     const struct gw_strlist *ticket_labels;   /* empty: every issue is a ticket */
 };

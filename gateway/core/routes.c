@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gateway/core/tz.h"
 #include "gateway/util/parse.h"
 
 enum { M_COMPONENT, M_SEVERITY, M_SOURCE, M_COUNT };
@@ -18,6 +19,11 @@ struct route {
     struct gw_strlist match[M_COUNT];   /* n == 0: any */
     char *slack_channel;                /* NULL: the default's */
     char *pager_key;                    /* NULL: the default's */
+    struct gw_tz *tz;                   /* its own zone; NULL: the global one */
+    struct gw_calendar calendar;        /* the global one with the route's own fields */
+    int has_calendar;                   /* the routes were loaded with calendars */
+    int own_hours;                      /* business_hours was given (holidays: own_holidays) */
+    int own_holidays;
 };
 
 struct gw_routes {
@@ -36,6 +42,8 @@ route_clear(struct route *r)
     if (r->pager_key != NULL)
         memset(r->pager_key, 0, strlen(r->pager_key));
     free(r->pager_key);
+    gw_calendar_clear(&r->calendar);
+    gw_tz_free(r->tz);
     memset(r, 0, sizeof(*r));
 }
 
@@ -166,10 +174,69 @@ channel_ok(const char *c)
     return 1;
 }
 
+static int
+is_calendar_field(const char *key)
+{
+    return strcmp(key, "timezone") == 0 || strcmp(key, "business_hours") == 0 ||
+           strcmp(key, "holidays") == 0;
+}
+
+/* The calendar of a route or the default: the global one with the fields it gives. */
+static int
+parse_calendar(json_t *obj, struct route *r, const struct gw_routes_calendars *cals,
+               const char *path, const char *where, char *err, size_t errlen)
+{
+    json_t *zone = json_object_get(obj, "timezone"), *hours = json_object_get(obj, "business_hours");
+    json_t *holidays = json_object_get(obj, "holidays"), *day;
+    char why[400];
+    size_t i;
+
+    if (cals == NULL) {
+        if (zone != NULL || hours != NULL || holidays != NULL)
+            return fail(err, errlen, path, where, "%s: no calendar can be read here",
+                        zone != NULL ? "timezone" : hours != NULL ? "business_hours" : "holidays");
+        return 0;
+    }
+    if (gw_calendar_copy(&r->calendar, cals->global) != 0)
+        return fail(err, errlen, path, where, "out of memory");
+    r->has_calendar = 1;
+    if (zone != NULL) {
+        if (json_string_value(zone) == NULL)
+            return fail(err, errlen, path, where, "timezone: must be a string");
+        if ((r->tz = cals->load_zone(json_string_value(zone), why, sizeof(why))) == NULL)
+            return fail(err, errlen, path, where, "timezone: %s", why);
+        r->calendar.tz = r->tz;
+    }
+    if (hours != NULL) {
+        if (json_string_value(hours) == NULL)
+            return fail(err, errlen, path, where, "business_hours: must be a string");
+        if (gw_calendar_parse_hours(&r->calendar, json_string_value(hours), why, sizeof(why)) != 0)
+            return fail(err, errlen, path, where, "business_hours: %s", why);
+        r->own_hours = 1;
+    }
+    if (holidays != NULL) {
+        if (!json_is_array(holidays) || json_array_size(holidays) > 1000)
+            return fail(err, errlen, path, where,
+                        "holidays: must be a list of at most 1000 dates \"YYYY-MM-DD\"");
+        gw_calendar_clear(&r->calendar);
+        json_array_foreach(holidays, i, day) {
+            const char *text = json_string_value(day);
+            if (text == NULL || strchr(text, ',') != NULL || *text == '\0')
+                return fail(err, errlen, path, where, "holidays[%zu]: must be one date "
+                            "\"YYYY-MM-DD\"", i);
+            if (gw_calendar_parse_holidays(&r->calendar, text, why, sizeof(why)) != 0)
+                return fail(err, errlen, path, where, "holidays[%zu]: %s", i, why);
+        }
+        r->own_holidays = 1;
+    }
+    return 0;
+}
+
 /* The destination fields of a route or the default. */
 static int
-parse_destination(json_t *obj, struct route *r, int is_default, const char *path,
-                  const char *where, char *err, size_t errlen)
+parse_destination(json_t *obj, struct route *r, int is_default,
+                  const struct gw_routes_calendars *cals, const char *path, const char *where,
+                  char *err, size_t errlen)
 {
     const char *key, *channel = NULL, *inline_key = NULL, *key_file = NULL;
     char why[300];
@@ -182,13 +249,14 @@ parse_destination(json_t *obj, struct route *r, int is_default, const char *path
             inline_key = json_string_value(v);
         else if (strcmp(key, "pager_routing_key_file") == 0)
             key_file = json_string_value(v);
-        else if (!is_default && (strcmp(key, "name") == 0 || strcmp(key, "match") == 0))
+        else if ((!is_default && (strcmp(key, "name") == 0 || strcmp(key, "match") == 0)) ||
+                 is_calendar_field(key))
             continue;
         else
-            return fail(err, errlen, path, where, "%s: unknown field (%s)", key,
-                        is_default ? "slack_channel, pager_routing_key, pager_routing_key_file"
-                                   : "name, match, slack_channel, pager_routing_key, "
-                                     "pager_routing_key_file");
+            return fail(err, errlen, path, where, "%s: unknown field (%s%s)", key,
+                        is_default ? "" : "name, match, ",
+                        "slack_channel, pager_routing_key, pager_routing_key_file, timezone, "
+                        "business_hours, holidays");
         if (json_string_value(v) == NULL)
             return fail(err, errlen, path, where, "%s: must be a string", key);
     }
@@ -206,12 +274,12 @@ parse_destination(json_t *obj, struct route *r, int is_default, const char *path
         return fail(err, errlen, path, where, "out of memory");
     if (key_file != NULL && (r->pager_key = read_key(key_file, why, sizeof(why))) == NULL)
         return fail(err, errlen, path, where, "pager_routing_key_file: %s", why);
-    return 0;
+    return parse_calendar(obj, r, cals, path, where, err, errlen);
 }
 
 static int
 parse(json_t *root, struct gw_routes *out, const char *path, const char *fallback_channel,
-      const char *fallback_key, char *err, size_t errlen)
+      const char *fallback_key, const struct gw_routes_calendars *cals, char *err, size_t errlen)
 {
     json_t *routes = json_object_get(root, "routes"), *def = json_object_get(root, "default");
     const char *key;
@@ -230,7 +298,8 @@ parse(json_t *root, struct gw_routes *out, const char *path, const char *fallbac
         return fail(err, errlen, path, "default", "must be an object");
     if ((out->def.name = strdup(GW_ROUTE_DEFAULT)) == NULL)
         return fail(err, errlen, path, "default", "out of memory");
-    if (def != NULL && parse_destination(def, &out->def, 1, path, "default", err, errlen) != 0)
+    /* Without a "default" object (NULL: no fields) the default still gets its calendar. */
+    if (parse_destination(def, &out->def, 1, cals, path, "default", err, errlen) != 0)
         return -1;
     if (out->def.slack_channel == NULL && fallback_channel != NULL &&
         (out->def.slack_channel = strdup(fallback_channel)) == NULL)
@@ -262,7 +331,7 @@ parse(json_t *root, struct gw_routes *out, const char *path, const char *fallbac
         }
         if ((dst->name = strdup(name != NULL ? json_string_value(name) : where)) == NULL)
             return fail(err, errlen, path, where, "out of memory");
-        if (parse_destination(r, dst, 0, path, where, err, errlen) != 0)
+        if (parse_destination(r, dst, 0, cals, path, where, err, errlen) != 0)
             return -1;
         if ((match = json_object_get(r, "match")) != NULL &&
             parse_match(match, dst, path, where, err, errlen) != 0)
@@ -276,7 +345,7 @@ parse(json_t *root, struct gw_routes *out, const char *path, const char *fallbac
 
 struct gw_routes *
 gw_routes_load(const char *path, const char *fallback_channel, const char *fallback_key,
-               char *err, size_t errlen)
+               const struct gw_routes_calendars *calendars, char *err, size_t errlen)
 {
     json_error_t jerr;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
@@ -290,7 +359,7 @@ gw_routes_load(const char *path, const char *fallback_channel, const char *fallb
         return NULL;
     }
     if ((r = calloc(1, sizeof(*r))) == NULL ||
-        parse(root, r, path, fallback_channel, fallback_key, err, errlen) != 0) {
+        parse(root, r, path, fallback_channel, fallback_key, calendars, err, errlen) != 0) {
         if (r == NULL)
             snprintf(err, errlen, "%s: out of memory", path);
         gw_routes_free(r);
@@ -319,7 +388,8 @@ destination(const struct gw_routes *r, const struct route *route)
     return (struct gw_destination){
         route->name,
         route->slack_channel != NULL ? route->slack_channel : r->def.slack_channel,
-        route->pager_key != NULL ? route->pager_key : r->def.pager_key};
+        route->pager_key != NULL ? route->pager_key : r->def.pager_key,
+        route->has_calendar ? &route->calendar : NULL};
 }
 
 struct gw_destination
@@ -329,7 +399,7 @@ gw_routes_ticket(const struct gw_routes *r, const char *component, const char *s
     const char *values[M_COUNT] = {component, severity, source};
 
     if (r == NULL)
-        return (struct gw_destination){GW_ROUTE_DEFAULT, NULL, NULL};
+        return (struct gw_destination){GW_ROUTE_DEFAULT, NULL, NULL, NULL};
     for (size_t i = 0; i < r->n; i++) {
         int m = 0;
         while (m < M_COUNT && list_matches(&r->routes[i].match[m], values[m]))
@@ -355,7 +425,7 @@ struct gw_destination
 gw_routes_canary(const struct gw_routes *r, const char *service)
 {
     if (r == NULL)
-        return (struct gw_destination){GW_ROUTE_DEFAULT, NULL, NULL};
+        return (struct gw_destination){GW_ROUTE_DEFAULT, NULL, NULL, NULL};
     for (size_t i = 0; i < r->n; i++) {
         const struct route *route = &r->routes[i];
         if (route->match[M_SEVERITY].n == 0 && route->match[M_SOURCE].n == 0 &&
@@ -404,8 +474,14 @@ print_one(const struct gw_routes *r, const struct route *route, FILE *out)
     }
     if (route == &r->def)
         fprintf(out, " (everything else)");
-    fprintf(out, " -> slack %s, pager %s\n", d.slack_channel ? d.slack_channel : "(none)",
+    fprintf(out, " -> slack %s, pager %s", d.slack_channel ? d.slack_channel : "(none)",
             d.pager_key ? (route->pager_key ? "key set" : "default key") : "(none)");
+    if (route->tz != NULL || route->own_hours || route->own_holidays)
+        fprintf(out, ", calendar %s%s%s", gw_tz_name(route->calendar.tz),
+                route->own_hours ? " with its own hours" : "",
+                route->own_holidays ? (route->own_hours ? " and holidays" : " with its own holidays")
+                                    : "");
+    fputc('\n', out);
 }
 
 void

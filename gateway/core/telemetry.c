@@ -9,7 +9,7 @@ static const char *const webhook_labels[] = {"source", "event", "result"};
 static const char *const component_severity[] = {"component", "severity"};
 static const char *const component_severity_outcome[] = {"component", "severity", "outcome"};
 static const char *const component_only[] = {"component"};
-static const char *const version_label[] = {"version"};
+static const char *const build_labels[] = {"version", "tls"};
 static const char *const kind_label[] = {"kind"};
 static const char *const sink_result[] = {"sink", "result"};
 static const char *const deployment_env[] = {"deployment", "environment"};
@@ -35,8 +35,9 @@ struct family {
      gw_ticket_bucket_bounds}
 
 static const struct family families[] = {
-    FAMILY(build_info, "kaizen_build_info", "Build information; always 1.", GW_GAUGE,
-           version_label),
+    FAMILY(build_info, "kaizen_build_info",
+           "Build information: the version, and whether Redis TLS is built in; always 1.",
+           GW_GAUGE, build_labels),
     FAMILY0(redis_up, "kaizen_redis_up",
             "1 when the Redis connection is ready, else 0.", GW_GAUGE),
     FAMILY(redis_errors, "kaizen_redis_errors_total",
@@ -91,7 +92,11 @@ static const struct family families[] = {
 int
 gw_telemetry_init(struct gw_telemetry *t, struct gw_metrics *registry)
 {
-    const char *version[] = {KAIZEN_VERSION};
+#ifdef KAIZEN_HAVE_TLS
+    const char *version[] = {KAIZEN_VERSION, "yes"};
+#else
+    const char *version[] = {KAIZEN_VERSION, "no"};
+#endif
 
     for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
         const struct family *f = &families[i];

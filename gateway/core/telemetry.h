@@ -11,7 +11,7 @@
 
 struct gw_telemetry {
     struct gw_metrics *registry;
-    struct gw_metric *build_info;         /* {version} */
+    struct gw_metric *build_info;         /* {version,tls}: tls "yes" or "no" */
     struct gw_metric *redis_up;
     struct gw_metric *redis_errors;       /* {kind} */
     struct gw_metric *webhooks_total;     /* {source,event,result} */

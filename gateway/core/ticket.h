@@ -82,6 +82,13 @@ enum gw_ticket_op {
 struct gw_ticket_change {
     enum gw_ticket_op op;
     struct gw_ticket ticket;    /* owned; id and updated_at always set for ops != NONE */
+    /*
+     * ticket.sla_deadline runs from created_at; this one from updated_at,
+     * where a reopening restarts the SLA (core/sla.h). The store keeps the
+     * deadline a ticket has unless the change is a severity change (then
+     * ticket.sla_deadline) or a reopening (then this). 0: ticket.sla_deadline.
+     */
+    int64_t sla_restart;
 };
 
 /* Releases the ticket of change and sets op to NONE. */

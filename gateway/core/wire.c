@@ -67,6 +67,20 @@ gw_wire_digest_prefix(char *out, size_t len, const char *window, const char *des
 }
 
 int
+gw_wire_report_prefix(char *out, size_t len, const char *period, const char *dest)
+{
+    const char *channel = gw_wire_dest_channel(dest);
+    return channel != NULL ? put(out, len, "report:%s:%s:", period, channel)
+                           : put(out, len, "report:%s:", period);
+}
+
+int
+gw_wire_opens_thread(const char *id)
+{
+    return strncmp(id, "digest:", 7) == 0 && strstr(id, ":1/") != NULL;
+}
+
+int
 gw_wire_manual_window(char *out, size_t len, const char *replica_token, unsigned seq)
 {
     return put(out, len, "manual-%s-%u", replica_token, seq);

@@ -50,6 +50,11 @@ const char *gw_wire_dest_channel(const char *dest);
 /* The digest of window ("2026-12-07T09:00", or "manual-<token>-<n>") to a
  * destination: "digest:<window>:" or "digest:<window>:<channel>:". */
 int gw_wire_digest_prefix(char *out, size_t len, const char *window, const char *dest);
+/* The weekly Kaizen report of period ("2026-W49") to a destination:
+ * "report:<period>:" or "report:<period>:<channel>:". */
+int gw_wire_report_prefix(char *out, size_t len, const char *period, const char *dest);
+/* 1 when message id is the first part of a digest (its post opens the channel's thread). */
+int gw_wire_opens_thread(const char *id);
 /* The window name of a digest asked for by POST /api/digest: unique per replica and call. */
 int gw_wire_manual_window(char *out, size_t len, const char *replica_token, unsigned seq);
 /* The SLA-breach notices of page `page` of round: "breach:<round>:<page>." (+ "<channel>."). */

@@ -130,7 +130,7 @@ on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *
     struct gw_breach_check *c = arg;
     int edits = c->d.routing->web_api;
     struct gw_breach_page p = {c->listed, c->page * GW_BREACH_PAGE + 1, c->checked_at,
-                               edits && c->d.buttons};
+                               edits && c->d.buttons, NULL};
     struct gw_outbox_batch *batches;
     struct gw_outbox_msg *msgs = NULL;
     struct gw_breach_notice *notices = NULL;
@@ -163,7 +163,7 @@ on_rows(const struct gw_ticket *tickets, size_t n, const struct gw_redis_error *
         if (k == 0)
             continue;
         if (ndests > 1)
-            mp = (struct gw_breach_page){(long)k, 1, c->checked_at, p.buttons};
+            mp = (struct gw_breach_page){(long)k, 1, c->checked_at, p.buttons, NULL};
         if ((messages = gw_render_breach_page(c->d.templates, mine, k, &mp, per_msg)) == NULL)
             gw_oom(__func__);
         /* one destination keeps the ids of the incoming-webhook setup */

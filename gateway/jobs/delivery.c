@@ -172,7 +172,7 @@ on_response(const struct gw_http_response *res, void *arg)
             posted[0] = '\0';
         finish_posted(st, GW_OUTBOX_SENT, now + spacing, res->status, NULL,
                       posted[0] != '\0' ? posted : NULL,
-                      posted[0] != '\0' && st->kind == GW_MSG_DIGEST && strstr(st->id, ":1/")
+                      posted[0] != '\0' && gw_wire_opens_thread(st->id)
                           ? answer.ts : NULL);
         break;
     case GW_OUTCOME_RETRY:
@@ -263,7 +263,7 @@ static void
 start_edit(struct dest_state *st, const struct gw_outbox_claim *claim)
 {
     char target[512];
-    json_t *msg = gw_render_edit(st->d->cfg.templates, claim->body, claim->body_len, target,
+    json_t *msg = gw_render_edit(st->d->cfg.templates, st->d->cfg.public_url, claim->body, claim->body_len, target,
                                  sizeof(target));
 
     st->body = msg != NULL ? json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;

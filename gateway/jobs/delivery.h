@@ -47,6 +47,7 @@ struct gw_delivery_config {
     struct gw_retry_policy retry;
     int64_t lease_ms;                    /* how long a claimed head stays locked */
     const struct gw_templates *templates; /* edits are rendered when they are sent */
+    const char *public_url;               /* KAIZEN_PUBLIC_URL: links in edits */
 };
 
 struct gw_delivery;

@@ -198,6 +198,7 @@ plan_digests(const struct gw_digest_deps *d, const char *window, int manual, int
     if (names == NULL || open == NULL || dests == NULL || mine == NULL || all_messages == NULL)
         gw_oom(__func__);
     gw_template_renderer_init(&renderer, d->templates, now);
+    renderer.vtable.sla = o->sla;
     snprintf(feed_url, sizeof(feed_url), "%s/feeds/tickets.rss", o->public_url);
     ndests = gw_routing_slack_dests(d->routing, dests, GW_ROUTES_MAX + 1);
     if ((p->batches = calloc(ndests + 1, sizeof(*p->batches))) == NULL)
@@ -239,7 +240,7 @@ plan_digests(const struct gw_digest_deps *d, const char *window, int manual, int
     }
     if (p->nmsgs > 0) {
         char *description = gw_render_rss_digest(d->templates, tickets, n, now, o->sla_warn,
-                                                 o->sla_crit);
+                                                 o->sla_crit, o->sla);
         p->record = record_of(manual ? p->msgs[0].id : window, now, all_open, all_messages,
                               description);
         free(description);

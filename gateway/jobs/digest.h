@@ -19,6 +19,7 @@ struct gw_digests;
 struct gw_templates;
 struct gw_routing;
 struct gw_tz;
+struct gw_sla_policy;
 
 struct gw_digest_opts {
     int64_t every;          /* KAIZEN_DIGEST_EVERY, seconds; 0: daily at at_minute */
@@ -28,6 +29,7 @@ struct gw_digest_opts {
     int max_tickets;        /* listed per destination; the rest are counted */
     int64_t sla_warn, sla_crit;   /* countdown colours */
     const char *public_url; /* links to the tickets feed */
+    const struct gw_sla_policy *sla;   /* business-hours tickets show business time left */
 };
 
 /* Everything is borrowed and outlives the job. */

@@ -3,14 +3,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "gateway/core/period.h"
 #include "gateway/util/clock.h"
 #include "gateway/net/redis.h"
 #include "gateway/store/digests.h"
 #include "gateway/store/outbox.h"
+#include "gateway/store/reports.h"
 #include "gateway/store/tickets.h"
 #include "gateway/util/log.h"
 
-enum step { STEP_TICKETS, STEP_DEAD, STEP_DIGESTS, STEP_DONE };
+enum step { STEP_TICKETS, STEP_DEAD, STEP_DIGESTS, STEP_REPORTS, STEP_DONE };
 
 struct gw_retention {
     struct gw_retention_deps d;
@@ -46,16 +48,18 @@ static void step(struct gw_retention *r);
 static void
 finish(struct gw_retention *r)
 {
-    char tickets[24], dead[24], digests[24];
+    char tickets[24], dead[24], digests[24], weeks[24];
 
     r->busy = 0;
-    if (r->deleted[STEP_TICKETS] + r->deleted[STEP_DEAD] + r->deleted[STEP_DIGESTS] == 0)
+    if (r->deleted[STEP_TICKETS] + r->deleted[STEP_DEAD] + r->deleted[STEP_DIGESTS] +
+        r->deleted[STEP_REPORTS] == 0)
         return;
     snprintf(tickets, sizeof(tickets), "%ld", r->deleted[STEP_TICKETS]);
     snprintf(dead, sizeof(dead), "%ld", r->deleted[STEP_DEAD]);
     snprintf(digests, sizeof(digests), "%ld", r->deleted[STEP_DIGESTS]);
+    snprintf(weeks, sizeof(weeks), "%ld", r->deleted[STEP_REPORTS]);
     gw_log(GW_LOG_INFO, "retention pass", "tickets", tickets, "dead_letters", dead,
-           "digests", digests, NULL);
+           "digests", digests, "report_weeks", weeks, NULL);
 }
 
 static void
@@ -92,6 +96,13 @@ step(struct gw_retention *r)
     case STEP_DIGESTS:
         gw_digests_expire(r->d.digests, r->cutoff * 1000, on_deleted, r);
         return;
+    case STEP_REPORTS: {
+        int64_t keep = 26 * gw_period_length(r->d.periods);
+        gw_reports_expire(r->d.reports, r->cutoff + r->d.retention - (keep > r->d.retention
+                                                                           ? keep : r->d.retention),
+                          GW_RETENTION_BATCH, on_deleted, r);
+        return;
+    }
     case STEP_DONE:
         return;
     }

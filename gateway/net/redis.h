@@ -2,7 +2,7 @@
  * Redis over hiredis's async API on the libevent loop: a single primary, a
  * Sentinel-managed primary or a Redis Cluster; per-command deadlines, a
  * health check (PING, or INFO replication when writes wait for replicas),
- * AUTH/SELECT, reconnect with capped jittered backoff, names resolved with
+ * TLS (rediss), AUTH with ACL users, SELECT, reconnect with capped jittered backoff, names resolved with
  * evdns. Nothing here blocks. The parts are in net/redis/.
  *
  * Every command ends in exactly one callback, always from the event loop
@@ -27,7 +27,7 @@ struct gw_redis;
 
 /* Where Redis is (KAIZEN_REDIS_URL). */
 enum gw_redis_kind {
-    GW_REDIS_TCP,         /* redis://: one primary */
+    GW_REDIS_TCP,         /* redis://, rediss://: one primary */
     GW_REDIS_UNIX,        /* unix://: one primary */
     GW_REDIS_SENTINEL,    /* redis-sentinel://: the Sentinels name the primary of `master` */
     GW_REDIS_CLUSTER      /* redis-cluster://: seeds; the primary of the {kz} slot */
@@ -38,20 +38,57 @@ struct gw_redis_endpoint {
     int port;
 };
 
+/* Who the gateway is to a server: AUTH [username] password. */
+struct gw_redis_auth {
+    char *username;             /* NULL: the default user */
+    char *password;             /* NULL: no AUTH */
+};
+
+/*
+ * TLS for every connection of a rediss URL (data nodes, Sentinels, seeds).
+ * The files are read again for each new connection, so a rotated
+ * certificate or CA needs no restart.
+ */
+struct gw_redis_tls {
+    int on;                     /* rediss://, rediss-sentinel://, rediss-cluster:// */
+    char *ca_file;              /* PEM bundle that verifies servers; NULL: the system's */
+    char *cert_file, *key_file; /* client certificate and its key (mutual TLS), or NULL */
+    char *server_name;          /* SNI and the name checked; NULL: the host connected to */
+};
+
 struct gw_redis_target {
     enum gw_redis_kind kind;
     struct gw_redis_endpoint *endpoints;  /* the primary, the Sentinels or the seeds */
     size_t nendpoints;
     char *path;                 /* unix socket */
-    char *password;             /* of the data nodes; NULL: no AUTH */
-    char *sentinel_password;    /* KAIZEN_REDIS_SENTINEL_PASSWORD; NULL: no AUTH */
+    struct gw_redis_auth auth;           /* of the data nodes */
+    struct gw_redis_auth sentinel_auth;  /* of the Sentinels (KAIZEN_REDIS_SENTINEL_*) */
+    struct gw_redis_tls tls;
     char *master;               /* Sentinel: the monitored primary's name */
     int db;
 };
 
-/* Parses a Redis URL into target (caller frees with gw_redis_target_clear). -1 + reason in err. */
+/*
+ * Parses a Redis URL into target (caller frees with gw_redis_target_clear):
+ * the topology, the hosts, [user:]password (the data nodes') and whether
+ * it is TLS (rediss). -1 + reason in err.
+ */
 int gw_redis_url_parse(const char *url, struct gw_redis_target *target, char *err, size_t errlen);
 void gw_redis_target_clear(struct gw_redis_target *target);
+
+/* 1 when this build speaks TLS to Redis (hiredis_ssl), else 0: rediss URLs are refused. */
+int gw_redis_tls_built(void);
+
+/*
+ * Reads and checks the TLS files of tls as a new connection would: the CA
+ * bundle (or the system's), and the client certificate and key (both or
+ * neither; the key must match). Writes what it found, one line per file
+ * without a trailing newline ("CA file /x: 2 certificates"; never the
+ * key), into report. @return 0, or -1 with "KAIZEN_REDIS_TLS_X: reason"
+ * in err.
+ */
+int gw_redis_tls_check(const struct gw_redis_tls *tls, char *report, size_t reportlen, char *err,
+                       size_t errlen);
 
 /* Why a command failed. */
 enum gw_redis_error_kind {
@@ -66,7 +103,8 @@ enum gw_redis_error_kind {
     GW_REDIS_SCRIPT,          /* a script raised an error */
     GW_REDIS_REPLY,           /* any other error reply */
     GW_REDIS_PROTOCOL,        /* a reply of a shape the caller does not expect */
-    GW_REDIS_NOT_REPLICATED   /* a durable write ran, but no replica has it yet: it may be lost */
+    GW_REDIS_NOT_REPLICATED,  /* a durable write ran, but no replica has it yet: it may be lost */
+    GW_REDIS_TLS              /* a connection's TLS failed (counted, never a command's outcome) */
 };
 
 struct gw_redis_error {

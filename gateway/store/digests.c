@@ -11,19 +11,25 @@ GW_CALL(digest_enqueued_call, gw_digest_enqueued_cb)
 GW_CALL(records_call, gw_records_cb)
 GW_CALL(window_call, gw_window_cb)
 
+const struct gw_digests_keys gw_digests_of_digests = {
+    GW_KEY_DIGESTS, GW_KEY_DIGESTS_VERSION, GW_KEY_DIGESTS_CHANGED, GW_KEY_DIGEST_WINDOW,
+    GW_DIGESTS_KEPT};
+
 struct gw_digests {
     struct gw_redis *redis;
+    const struct gw_digests_keys *keys;
     struct gw_redis_script enqueue, retention;
 };
 
 struct gw_digests *
-gw_digests_new(struct gw_redis *redis)
+gw_digests_new(struct gw_redis *redis, const struct gw_digests_keys *keys)
 {
     struct gw_digests *d = calloc(1, sizeof(*d));
     if (d == NULL)
         return NULL;
     d->redis = redis;
-    gw_redis_script_init(&d->enqueue, "digest_enqueue", gw_lua_digest_enqueue);
+    d->keys = keys;
+    gw_redis_script_init(&d->enqueue, "window_enqueue", gw_lua_window_enqueue);
     gw_redis_script_init(&d->retention, "digest_retention", gw_lua_digest_retention);
     return d;
 }
@@ -53,15 +59,16 @@ gw_digests_enqueue(struct gw_digests *d, const char *window, int64_t window_ttl,
     char key[160];
 
     gw_redis_args_init(&a);
-    gw_redis_args_key(&a, GW_KEY_DIGESTS);
-    gw_redis_args_key(&a, GW_KEY_DIGESTS_VERSION);
-    gw_redis_args_key(&a, GW_KEY_DIGESTS_CHANGED);
+    gw_redis_args_key(&a, d->keys->records);
+    gw_redis_args_key(&a, d->keys->version);
+    gw_redis_args_key(&a, d->keys->changed);
     /* A manual digest passes a window key it never claims (ttl 0). */
-    gw_redis_args_key(&a, gw_key_buf(key, sizeof(key), GW_KEY_DIGEST_WINDOW,
+    gw_redis_args_key(&a, gw_key_buf(key, sizeof(key), (enum gw_key_kind)d->keys->claim,
                                      window != NULL ? window : "manual"));
     gw_redis_args_int(&a, window != NULL ? window_ttl : 0);
     gw_redis_args_int(&a, gw_now_ms());
     gw_redis_args_str(&a, record != NULL ? record : "");
+    gw_redis_args_int(&a, d->keys->kept);
     gw_outbox_args(&a, msgs, n);
     gw_redis_eval_args(d->redis, &d->enqueue, &a, on_enqueued, digest_enqueued_call_new(cb, arg));
 }
@@ -80,7 +87,8 @@ void
 gw_digests_window_claimed(struct gw_digests *d, const char *window, gw_window_cb cb, void *arg)
 {
     char key[160];
-    const char *argv[] = {"EXISTS", gw_key_buf(key, sizeof(key), GW_KEY_DIGEST_WINDOW, window)};
+    const char *argv[] = {"EXISTS",
+                          gw_key_buf(key, sizeof(key), (enum gw_key_kind)d->keys->claim, window)};
     gw_redis_command(d->redis, on_exists, window_call_new(cb, arg), 2, argv, NULL);
 }
 
@@ -104,15 +112,15 @@ void
 gw_digests_records(struct gw_digests *d, gw_records_cb cb, void *arg)
 {
     char last[16];
-    snprintf(last, sizeof(last), "%d", GW_DIGESTS_KEPT - 1);
-    const char *argv[] = {"ZREVRANGE", GW_KEY_DIGESTS, "0", last};
+    snprintf(last, sizeof(last), "%d", d->keys->kept - 1);
+    const char *argv[] = {"ZREVRANGE", d->keys->records, "0", last};
     gw_redis_command(d->redis, on_records, records_call_new(cb, arg), 4, argv, NULL);
 }
 
 void
 gw_digests_version(struct gw_digests *d, gw_version_cb cb, void *arg)
 {
-    gw_store_version(d->redis, GW_KEY_DIGESTS_VERSION, GW_KEY_DIGESTS_CHANGED, cb, arg);
+    gw_store_version(d->redis, d->keys->version, d->keys->changed, cb, arg);
 }
 
 void
@@ -121,8 +129,8 @@ gw_digests_expire(struct gw_digests *d, int64_t cutoff_ms, gw_deleted_cb cb, voi
     struct gw_redis_args a;
 
     gw_redis_args_init(&a);
-    gw_redis_args_key(&a, GW_KEY_DIGESTS);
-    gw_redis_args_key(&a, GW_KEY_DIGESTS_VERSION);
+    gw_redis_args_key(&a, d->keys->records);
+    gw_redis_args_key(&a, d->keys->version);
     gw_redis_args_int(&a, cutoff_ms);
     gw_redis_eval_args(d->redis, &d->retention, &a, gw_on_deleted, gw_deleted_call_new(cb, arg));
 }

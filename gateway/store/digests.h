@@ -1,7 +1,8 @@
 /*
  * Digests in Redis: the claim of a digest window (once across replicas),
  * the enqueue of its messages in the same step, and the records the
- * digests feed shows. Keys: store/keys.h.
+ * digests feed shows. Keys: store/keys.h. The weekly Kaizen reports are
+ * kept the same way under their own keys (gw_digests_keys).
  */
 #ifndef GW_STORE_DIGESTS_H
 #define GW_STORE_DIGESTS_H
@@ -17,7 +18,17 @@
 
 struct gw_digests;
 
-struct gw_digests *gw_digests_new(struct gw_redis *redis);
+/* Where one kind of windowed message keeps its claims and feed records. */
+struct gw_digests_keys {
+    const char *records, *version, *changed;   /* store/keys.h names */
+    int claim;                                 /* enum gw_key_kind of a window's claim */
+    int kept;                                  /* records kept, at most GW_DIGESTS_KEPT */
+};
+/* The digests'. */
+extern const struct gw_digests_keys gw_digests_of_digests;
+
+/* keys is borrowed and outlives d. */
+struct gw_digests *gw_digests_new(struct gw_redis *redis, const struct gw_digests_keys *keys);
 void gw_digests_free(struct gw_digests *d);
 
 /*
@@ -36,7 +47,7 @@ typedef void (*gw_window_cb)(int claimed, const struct gw_redis_error *err, void
 void gw_digests_window_claimed(struct gw_digests *d, const char *window, gw_window_cb cb,
                                void *arg);
 
-/* The newest records (JSON texts), newest first; valid only during the callback. */
+/* The newest records (JSON texts, at most kept), newest first; valid only during the callback. */
 typedef void (*gw_records_cb)(const char *const *records, size_t n,
                               const struct gw_redis_error *err, void *arg);
 void gw_digests_records(struct gw_digests *d, gw_records_cb cb, void *arg);

@@ -15,6 +15,8 @@ static const char *const prefixes[] = {
     [GW_KEY_DIGEST_WINDOW] = GW_KEY("digest:window:"),
     [GW_KEY_SLACK_POSTED] = GW_KEY("slack:posted:"),
     [GW_KEY_SLACK_THREAD] = GW_KEY("slack:thread:"),
+    [GW_KEY_REPORT_WEEK] = GW_KEY("report:week:"),
+    [GW_KEY_REPORT_CLAIM] = GW_KEY("report:claim:"),
 };
 
 char *

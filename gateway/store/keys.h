@@ -26,6 +26,11 @@
  *                              on reopen, deleted with the ticket)
  *   {kz}:ticket_reopen         hash  id -> "<times reopened> <when last reopened>" (deleted
  *                              with the ticket)
+ *   {kz}:ix:since              lex zset  open tickets by "component\0severity\0source" and
+ *                              the start of their opening: open counts and the oldest open
+ *   {kz}:ix:since:cursor       how far tickets stored before that index were added to it
+ *   {kz}:ticket_timeline       hash  id -> its events (store/lua/lib/ticket.lua; at most 100,
+ *                              deleted with the ticket)
  *   {kz}:tomb:<id>             updated_at of a deleted issue (TTL KAIZEN_DELIVERY_TTL)
  *   {kz}:delivery:<src>:<id>   a delivery applied (TTL KAIZEN_DELIVERY_TTL)
  * Canaries
@@ -55,6 +60,13 @@
  *   {kz}:slack:thread:<channel>  ts of the channel's latest digest message: breach
  *                              notices go in its thread (TTL 24 h)
  *   {kz}:slack:edit_tier       when the next chat.update may go, any channel (ms; PX the spacing)
+ * The weekly Kaizen report (store/lua/lib/report.lua)
+ *   {kz}:report:week:<period>  hash  "component\0severity\0source\0<measure>" -> the
+ *                              aggregates of one week (or KAIZEN_REPORT_EVERY period)
+ *   {kz}:report:weeks          zset  period label -> its start: the periods kept
+ *   {kz}:report:claim:<period> a period's report claimed (TTL past its grace)
+ *   {kz}:reports:records       zset  the last 26 reports posted (JSON) by time (ms)
+ *   {kz}:reports:version, {kz}:reports:changed_at   the reports feed's validators
  * Digests
  *   {kz}:digest:window:<id>    a digest window claimed (TTL two windows)
  *   {kz}:digests:records       zset  the last 30 digest records (JSON) by time (ms)
@@ -99,6 +111,13 @@
 #define GW_KEY_TICKET_ACK       GW_KEY("ticket_ack")
 #define GW_KEY_MEASURES         GW_KEY("measures")
 #define GW_KEY_TICKET_REOPEN    GW_KEY("ticket_reopen")
+#define GW_KEY_IX_SINCE         GW_KEY("ix:since")
+#define GW_KEY_IX_SINCE_CURSOR  GW_KEY("ix:since:cursor")
+#define GW_KEY_TICKET_TIMELINE  GW_KEY("ticket_timeline")
+#define GW_KEY_REPORT_WEEKS     GW_KEY("report:weeks")
+#define GW_KEY_REPORTS          GW_KEY("reports:records")
+#define GW_KEY_REPORTS_VERSION  GW_KEY("reports:version")
+#define GW_KEY_REPORTS_CHANGED  GW_KEY("reports:changed_at")
 #define GW_KEY_CANARY           GW_KEY("canary")
 #define GW_KEY_CANARIES         GW_KEY("canaries")
 #define GW_KEY_CANARY_DUE       GW_KEY("canary_due")
@@ -133,7 +152,9 @@ enum gw_key_kind {
     GW_KEY_OUTBOX_LOCK,     /* rest: destination */
     GW_KEY_DIGEST_WINDOW,   /* rest: window id */
     GW_KEY_SLACK_POSTED,    /* rest: outbox message id */
-    GW_KEY_SLACK_THREAD     /* rest: channel */
+    GW_KEY_SLACK_THREAD,    /* rest: channel */
+    GW_KEY_REPORT_WEEK,     /* rest: period label (core/period.h) */
+    GW_KEY_REPORT_CLAIM     /* rest: period label */
 };
 
 /*
@@ -160,7 +181,9 @@ enum gw_key_kind {
     X(mttr_count, GW_KEY_MTTR_COUNT)                                            \
     X(ack, GW_KEY_TICKET_ACK)                                                   \
     X(measures, GW_KEY_MEASURES)                                                \
-    X(reopen, GW_KEY_TICKET_REOPEN)
+    X(reopen, GW_KEY_TICKET_REOPEN)                                             \
+    X(since, GW_KEY_IX_SINCE)                                                   \
+    X(timeline, GW_KEY_TICKET_TIMELINE)
 
 struct gw_redis_args;
 /* Adds the ticket keys (GW_TICKET_KEYS), in order. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/core/period.h"
 #include "gateway/util/clock.h"
 #include "gateway/store/keys.h"
 #include "gateway/store/row.h"
@@ -32,16 +33,19 @@ gw_ticket_cursor(const struct gw_ticket *t, char *buf)
 }
 
 GW_CALL(stats_call, gw_stats_cb)
+GW_CALL(timeline_call, gw_timeline_cb)
 
 struct gw_tickets {
     struct gw_redis *redis;
     int64_t keep_seconds;     /* KAIZEN_RETENTION */
     struct gw_ticket_routing routing;
-    struct gw_redis_script apply, list, urgent, stats, retention, ack;
+    const struct gw_periods *periods;   /* NULL: no weekly aggregates */
+    struct gw_redis_script apply, list, urgent, stats, retention, ack, timeline;
 };
 
 struct gw_tickets *
-gw_tickets_new(struct gw_redis *redis, int64_t retention, const struct gw_ticket_routing *routing)
+gw_tickets_new(struct gw_redis *redis, int64_t retention, const struct gw_ticket_routing *routing,
+               const struct gw_periods *periods)
 {
     struct gw_tickets *s = calloc(1, sizeof(*s));
     if (s == NULL)
@@ -49,12 +53,14 @@ gw_tickets_new(struct gw_redis *redis, int64_t retention, const struct gw_ticket
     s->redis = redis;
     s->keep_seconds = retention;
     s->routing = *routing;
+    s->periods = periods;
     gw_redis_script_init(&s->ack, "ticket_ack", gw_lua_ticket_ack);
     gw_redis_script_init(&s->apply, "ticket_apply", gw_lua_ticket_apply);
     gw_redis_script_init(&s->list, "ticket_list", gw_lua_ticket_list);
     gw_redis_script_init(&s->urgent, "ticket_urgent", gw_lua_ticket_urgent);
     gw_redis_script_init(&s->retention, "ticket_retention", gw_lua_ticket_retention);
     gw_redis_script_init(&s->stats, "ticket_stats", gw_lua_ticket_stats);
+    gw_redis_script_init(&s->timeline, "ticket_timeline", gw_lua_ticket_timeline);
     return s;
 }
 
@@ -192,6 +198,36 @@ notice_keys(struct gw_redis_args *a)
     return first;
 }
 
+/*
+ * The weeks of times[0..n) as lib/report.lua's report_context reads them,
+ * "<KEYS index> <start> <label> " each ("0 0 - " for a time of 0), their
+ * keys added to a once; and the weeks index, into *weeks (0 without periods).
+ */
+static void
+week_spec(const struct gw_tickets *s, struct gw_redis_args *a, const int64_t *times, size_t n,
+          int *weeks, char *spec, size_t len)
+{
+    size_t used = 0;
+
+    spec[0] = '\0';
+    *weeks = s->periods != NULL ? gw_redis_args_key_once(a, GW_KEY_REPORT_WEEKS) : 0;
+    for (size_t i = 0; i < n; i++) {
+        struct gw_period p = {"-", 0, 0};
+        char key[GW_PERIOD_LABEL_MAX + 32];
+        int index = 0, w;
+        if (s->periods != NULL && times[i] > 0) {
+            gw_period_of(s->periods, times[i], &p);
+            index = gw_redis_args_key_once(a, gw_key_buf(key, sizeof(key), GW_KEY_REPORT_WEEK, p.label));
+        }
+        w = snprintf(spec + used, len - used, "%d %lld %s ", index, (long long)p.start, p.label);
+        if (w < 0 || (size_t)w >= len - used)
+            gw_bug("a week spec fits");
+        used += (size_t)w;
+    }
+}
+
+#define WEEK_SPEC_LEN (3 * (GW_PERIOD_LABEL_MAX + 48))
+
 void
 gw_tickets_apply(struct gw_tickets *s, const char *github_delivery, int64_t ttl,
                  const struct gw_ticket_change *changes, size_t n, gw_apply_cb cb, void *arg)
@@ -227,10 +263,13 @@ gw_tickets_apply(struct gw_tickets *s, const char *github_delivery, int64_t ttl,
     gw_redis_args_int(&a, github_delivery != NULL);
     gw_redis_args_int(&a, s->routing.edits ? notice_keys(&a) : 0);
     gw_redis_args_str(&a, GW_WIRE_EDIT_PREFIX);
+    gw_redis_args_int(&a, s->periods != NULL ? gw_redis_args_key_once(&a, GW_KEY_REPORT_WEEKS) : 0);
     for (size_t i = 0; i < n; i++) {
         const struct gw_ticket *t = &changes[i].ticket;
-        char dest[GW_OUTBOX_DEST_MAX] = "";
+        char dest[GW_OUTBOX_DEST_MAX] = "", spec[WEEK_SPEC_LEN];
+        int64_t times[3] = {t->created_at, t->resolved_at, t->updated_at};
         size_t len = 0;
+        int weeks;
         char *row = row_encode(t, &len);
 
         if (row == NULL)
@@ -239,10 +278,13 @@ gw_tickets_apply(struct gw_tickets *s, const char *github_delivery, int64_t ttl,
         gw_redis_args_str(&a, t->id);
         gw_redis_args_mem(&a, row, len);
         free(row);
+        gw_redis_args_int(&a, changes[i].sla_restart != 0 ? changes[i].sla_restart : t->sla_deadline);
         if (s->routing.edits)
             s->routing.route(s->routing.ctx, t, dest, sizeof(dest));
         gw_redis_args_str(&a, dest);
         gw_redis_args_int(&a, *dest != '\0' ? gw_outbox_queue_key(&a, dest, GW_MSG_BREACH) : 0);
+        week_spec(s, &a, times, 3, &weeks, spec, sizeof(spec));
+        gw_redis_args_str(&a, spec);
     }
     a.durable = 1; /* someone is told it happened */
     gw_redis_eval_args(s->redis, &s->apply, &a, on_applied, c);
@@ -337,6 +379,8 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
     struct gw_tickets *s = k->store;
     struct gw_redis_args a;
     const char *dest = "";
+    char spec[WEEK_SPEC_LEN];
+    int weeks;
 
     if (err == NULL && reply->type != REDIS_REPLY_STRING)
         err = &gw_bad_reply;
@@ -352,6 +396,9 @@ on_ack_target(redisReply *reply, const struct gw_redis_error *err, void *privdat
         gw_redis_args_str(&a, k->by);
         gw_redis_args_int(&a, gw_now_ms());
         gw_redis_args_str(&a, GW_WIRE_EDIT_PREFIX);
+        week_spec(s, &a, &k->at, 1, &weeks, spec, sizeof(spec));
+        gw_redis_args_int(&a, weeks);
+        gw_redis_args_str(&a, spec);
         a.durable = 1;
         gw_redis_eval_args(s->redis, &s->ack, &a, gw_on_acked, gw_acked_call_new(k->cb, k->arg));
     }
@@ -607,4 +654,78 @@ gw_tickets_stats(struct gw_tickets *s, int64_t now, gw_stats_cb cb, void *arg)
     gw_ticket_keys(&a);
     gw_redis_args_int(&a, now);
     gw_redis_eval_args(s->redis, &s->stats, &a, on_stats, stats_call_new(cb, arg));
+}
+
+/* --- timeline ---------------------------------------------------------------- */
+
+static int
+event_cmp(const void *a, const void *b)
+{
+    const struct gw_timeline_event *x = a, *y = b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->event < y->event ? -1 : x->event > y->event;   /* as recorded: they point in order */
+}
+
+/* Splits the records of text (in place: "\30" between records, "\31" between fields). */
+static size_t
+events_split(char *text, size_t len, struct gw_timeline_event *out, size_t max)
+{
+    size_t n = 0;
+    char *p = text, *end = text + len;
+
+    while (p < end && n < max) {
+        char *stop = memchr(p, 30, (size_t)(end - p)), *f[4];
+        size_t k = 0;
+        if (stop == NULL)
+            stop = end;
+        *stop = '\0';
+        f[k++] = p;
+        for (char *c = p; c < stop && k < 4; c++)
+            if (*c == 31) {
+                *c = '\0';
+                f[k++] = c + 1;
+            }
+        if (k == 4)
+            out[n++] = (struct gw_timeline_event){strtoll(f[0], NULL, 10), f[1], f[2], f[3]};
+        p = stop + 1;
+    }
+    qsort(out, n, sizeof(*out), event_cmp);
+    return n;
+}
+
+static void
+on_timeline(redisReply *reply, const struct gw_redis_error *err, void *privdata)
+{
+    struct timeline_call *c = privdata;
+    struct gw_timeline_event events[128];
+    struct gw_ticket *t = NULL;
+    size_t n = 0, nt = 0;
+
+    if (err == NULL && (reply->type != REDIS_REPLY_ARRAY ||
+                        (reply->elements != 0 && reply->elements != 3)))
+        err = &gw_bad_reply;
+    if (err == NULL && reply->elements == 3) {
+        redisReply *text = reply->element[0];
+        t = gw_ticket_rows_decode(reply, 2, &nt);
+        if (nt == 0 || text->type != REDIS_REPLY_STRING)
+            err = &gw_bad_reply;
+        else
+            n = events_split(text->str, text->len, events, sizeof(events) / sizeof(events[0]));
+    }
+    c->cb(err == NULL && nt > 0 ? t : NULL,
+          err == NULL && nt > 0 ? gw_reply_int(reply->element[1]) : 0, events, n, err, c->arg);
+    free(t);
+    free(c);
+}
+
+void
+gw_tickets_timeline(struct gw_tickets *s, const char *id, gw_timeline_cb cb, void *arg)
+{
+    struct gw_redis_args a;
+
+    gw_redis_args_init(&a);
+    gw_ticket_keys(&a);
+    gw_redis_args_str(&a, id);
+    gw_redis_eval_args(s->redis, &s->timeline, &a, on_timeline, timeline_call_new(cb, arg));
 }

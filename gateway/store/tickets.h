@@ -36,8 +36,15 @@ struct gw_ticket_routing {
     void (*route)(void *ctx, const struct gw_ticket *t, char *slack_dest, size_t len);
     void *ctx;
 };
+/*
+ * periods (NULL: none kept) cut the weekly aggregates of the Kaizen report
+ * (store/lua/lib/report.lua), which every change and ack adds to in the
+ * weeks of its creation, resolution, change or acknowledgement.
+ */
+struct gw_periods;
 struct gw_tickets *gw_tickets_new(struct gw_redis *redis, int64_t retention,
-                                  const struct gw_ticket_routing *routing);
+                                  const struct gw_ticket_routing *routing,
+                                  const struct gw_periods *periods);
 void gw_tickets_free(struct gw_tickets *s);
 
 enum gw_apply_status { GW_APPLY_ACCEPTED, GW_APPLY_DUPLICATE, GW_APPLY_STALE, GW_APPLY_IGNORED };
@@ -102,6 +109,25 @@ void gw_tickets_apply_batch(struct gw_tickets *s, int64_t ttl,
  */
 void gw_tickets_ack(struct gw_tickets *s, const char *id, const char *by, int64_t at,
                     gw_ack_cb cb, void *arg);
+
+/* One event of a ticket's timeline (store/lua/lib/ticket.lua). */
+struct gw_timeline_event {
+    int64_t at;
+    const char *event;     /* opened, severity_changed, acknowledged, sla_breached, notified,
+                              resolved, reopened */
+    const char *by;        /* "" when nobody in particular */
+    const char *detail;    /* "" when none */
+};
+
+/*
+ * Ticket id's timeline, oldest first (by time, then as recorded), with the
+ * ticket and when its current opening began; t is NULL when there is no
+ * such ticket. Everything is valid during the callback.
+ */
+typedef void (*gw_timeline_cb)(const struct gw_ticket *t, int64_t since,
+                               const struct gw_timeline_event *events, size_t n,
+                               const struct gw_redis_error *err, void *arg);
+void gw_tickets_timeline(struct gw_tickets *s, const char *id, gw_timeline_cb cb, void *arg);
 
 /* What a listing read; everything is valid only during the callback. */
 struct gw_ticket_list {

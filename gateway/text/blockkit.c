@@ -64,13 +64,13 @@ render_summary(summary_fn fn, void *ctx, size_t open_tickets, size_t components,
 
 static char *
 render_line(const struct gw_digest_renderer *r, const struct gw_ticket *t,
-            int64_t remaining, enum gw_sla_colour colour)
+            int64_t remaining, enum gw_sla_colour colour, const struct gw_sla_status *clock)
 {
-    char *s = r->ticket_line != NULL ? nonempty(r->ticket_line(r->ctx, t, remaining, colour))
-                                     : NULL;
+    char *s = r->ticket_line != NULL
+                  ? nonempty(r->ticket_line(r->ctx, t, remaining, colour, clock)) : NULL;
 
     if (s == NULL)
-        s = gw_digest_default_renderer.ticket_line(NULL, t, remaining, colour);
+        s = gw_digest_default_renderer.ticket_line(NULL, t, remaining, colour, clock);
     return finish_text(s, TICKET_LINE_MAX, 1);
 }
 
@@ -91,6 +91,7 @@ struct entry {
     const char *id;           /* never NULL */
     const char *component;    /* never NULL; "" for none */
     int64_t remaining;
+    struct gw_sla_status clock;
 };
 
 struct group {
@@ -303,7 +304,7 @@ pack_group(struct packer *pk, const struct group *g, const struct gw_digest_rend
         /* Once g has lines, a message it is not yet in repeats its heading as cont. */
         int started = i > 0;
         line = render_line(r, e->t, e->remaining,
-                           gw_sla_colour(e->remaining, sla_warn, sla_crit));
+                           gw_sla_colour(e->remaining, sla_warn, sla_crit), &e->clock);
         if (line == NULL || packer_add(pk, g, started, heading, cont.p, line) < 0)
             goto done;
         free(line);
@@ -322,18 +323,17 @@ done:
     return rc;
 }
 
-/* Wraps one message's sections (taken over) with its header and fallback. */
+/*
+ * Wraps one message's sections (taken over) with its header and fallback
+ * (taken over; cut to their limits here).
+ */
 static json_t *
-finish_message(json_t *sections, const struct gw_digest_renderer *r,
-               size_t open_tickets, size_t components, int part, int parts)
+wrap_message(json_t *sections, char *header, char *fallback)
 {
-    char *header = NULL, *fallback = NULL;
     json_t *msg = NULL;
 
-    header = finish_text(render_summary(r->header, r->ctx, open_tickets, components,
-                                        part, parts), GW_SLACK_HEADER_MAX, 0);
-    fallback = finish_text(render_summary(r->fallback, r->ctx, open_tickets, components,
-                                          part, parts), FALLBACK_MAX, 1);
+    header = finish_text(header, GW_SLACK_HEADER_MAX, 0);
+    fallback = finish_text(fallback, FALLBACK_MAX, 1);
     if (header == NULL || fallback == NULL ||
         json_array_insert_new(sections, 0, text_block("header", "plain_text", header)) < 0 ||
         (msg = json_object()) == NULL ||
@@ -353,6 +353,15 @@ done:
     free(header);
     free(fallback);
     return msg;
+}
+
+static json_t *
+finish_message(json_t *sections, const struct gw_digest_renderer *r,
+               size_t open_tickets, size_t components, int part, int parts)
+{
+    return wrap_message(sections,
+                        render_summary(r->header, r->ctx, open_tickets, components, part, parts),
+                        render_summary(r->fallback, r->ctx, open_tickets, components, part, parts));
 }
 
 json_t *
@@ -405,6 +414,7 @@ gw_digest_build_capped(const struct gw_ticket *tickets, size_t n,
         entries[n_open].id = t->id != NULL ? t->id : "";
         entries[n_open].component = t->component != NULL ? t->component : "";
         entries[n_open].remaining = gw_sla_remaining(t->sla_deadline, now);
+        gw_sla_status(r->sla, t, now, &entries[n_open].clock);
         n_open++;
     }
     qsort(entries, n_open, sizeof(*entries), entry_cmp);
@@ -447,6 +457,50 @@ done:
     packer_free(&pk);
     free(groups);
     free(entries);
+    if (!ok) {
+        json_decref(out);
+        out = NULL;
+    }
+    return out;
+}
+
+json_t *
+gw_blocks_lines(char *const *lines, size_t n, const char *footer, gw_part_text_fn header,
+                gw_part_text_fn fallback, void *ctx)
+{
+    /* Lines share sections; the footer starts a section of its own. */
+    struct group body = {NULL, n, "", 0}, end = {NULL, 1, "", 0};
+    struct packer pk = {0};
+    json_t *out = json_array();
+    char *line = NULL;
+    int ok = 0;
+
+    if (out == NULL || packer_new_message(&pk) < 0)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        if ((line = finish_text(gw_utf8_copy(lines[i]), TICKET_LINE_MAX, 1)) == NULL ||
+            packer_add(&pk, &body, 1, "", "", line) < 0)
+            goto done;
+        free(line);
+        line = NULL;
+    }
+    if (footer != NULL && ((line = finish_text(gw_utf8_copy(footer), TICKET_LINE_MAX, 1)) == NULL ||
+                           packer_add(&pk, &end, 1, "", "", line) < 0))
+        goto done;
+    if (packer_flush(&pk) < 0)
+        goto done;
+    for (size_t i = 0; i < pk.n_msgs; i++) {
+        json_t *sections = pk.msgs[i];
+        int part = (int)i + 1, parts = (int)pk.n_msgs;
+        pk.msgs[i] = NULL;
+        if (json_array_append_new(out, wrap_message(sections, header(ctx, part, parts),
+                                                    fallback(ctx, part, parts))) < 0)
+            goto done;
+    }
+    ok = 1;
+done:
+    free(line);
+    packer_free(&pk);
     if (!ok) {
         json_decref(out);
         out = NULL;

@@ -56,4 +56,17 @@ json_t *gw_digest_build_capped(const struct gw_ticket *tickets, size_t n,
                                int64_t sla_warn, int64_t sla_crit,
                                const struct gw_digest_renderer *r);
 
+/*
+ * Messages of lines[0..n) in order (each cut to a section's room, UTF-8
+ * safe), packed into mrkdwn sections: every line in exactly one message,
+ * ≤ GW_SLACK_MAX_BLOCKS blocks and under GW_SLACK_MESSAGE_MAX of text each;
+ * footer (may be NULL) ends the last message in a section of its own. Each
+ * message opens with a header block and has a fallback text, from header
+ * and fallback (malloc'd text, cut here) called with its part number (from
+ * 1) and the number of parts. A new array; NULL on allocation failure.
+ */
+typedef char *(*gw_part_text_fn)(void *ctx, int part, int parts);
+json_t *gw_blocks_lines(char *const *lines, size_t n, const char *footer, gw_part_text_fn header,
+                        gw_part_text_fn fallback, void *ctx);
+
 #endif

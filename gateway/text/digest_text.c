@@ -5,9 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/core/tz.h"
 #include "gateway/text/slack.h"
 #include "gateway/util/buf.h"
 #include "gateway/util/utf8.h"
+
+const char *
+gw_sla_amount(int64_t seconds, char *buf, size_t len)
+{
+    uint64_t mag = seconds < 0 ? (uint64_t)0 - (uint64_t)seconds : (uint64_t)seconds;
+
+    if (mag < 60)
+        snprintf(buf, len, "less than 1m");
+    else if (mag < 3600)
+        snprintf(buf, len, "%" PRIu64 "m", mag / 60);
+    else if (mag < 72 * 3600)
+        snprintf(buf, len, "%" PRIu64 "h", mag / 3600);
+    else
+        snprintf(buf, len, "%" PRIu64 "d", mag / 86400);
+    return buf;
+}
 
 const char *
 gw_sla_text(int64_t remaining, char *buf, size_t len)
@@ -26,16 +43,45 @@ gw_sla_text(int64_t remaining, char *buf, size_t len)
                                                : "SLA breached just now");
         return buf;
     }
-    if (mag < 3600)
-        snprintf(amount, sizeof(amount), "%" PRIu64 "m", mag / 60);
-    else if (mag < 72 * 3600)
-        snprintf(amount, sizeof(amount), "%" PRIu64 "h", mag / 3600);
-    else
-        snprintf(amount, sizeof(amount), "%" PRIu64 "d", mag / 86400);
+    gw_sla_amount(remaining, amount, sizeof(amount));
     if (remaining > 0)
         snprintf(buf, len, "SLA: %s remaining", amount);
     else
         snprintf(buf, len, "SLA breached %s ago", amount);
+    return buf;
+}
+
+const char *
+gw_sla_paused_text(const struct gw_sla_status *clock, char *buf, size_t len)
+{
+    static const char *const days[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    struct gw_civil c;
+
+    if (len == 0)
+        return buf;
+    *buf = '\0';
+    if (clock == NULL || !clock->business || clock->paused_until == 0 || clock->tz == NULL)
+        return buf;
+    gw_tz_civil(clock->tz, clock->paused_until, &c);
+    if (clock->paused_until - clock->at < 6 * 86400)
+        snprintf(buf, len, "%s %02d:%02d", days[c.weekday], c.hour, c.minute);
+    else
+        snprintf(buf, len, "%s %04d-%02d-%02d %02d:%02d", days[c.weekday], c.year, c.month, c.day,
+                 c.hour, c.minute);
+    return buf;
+}
+
+const char *
+gw_sla_clock_text(const struct gw_sla_status *clock, int64_t remaining, char *buf, size_t len)
+{
+    char amount[32], paused[32];
+
+    if (clock == NULL || !clock->business)
+        return gw_sla_text(remaining, buf, len);
+    gw_sla_amount(clock->business_left, amount, sizeof(amount));
+    gw_sla_paused_text(clock, paused, sizeof(paused));
+    snprintf(buf, len, "SLA: %s business left%s%s", amount, *paused ? ", paused until " : "",
+             paused);
     return buf;
 }
 
@@ -99,11 +145,11 @@ done:
 
 static char *
 default_ticket_line(void *ctx, const struct gw_ticket *t, int64_t remaining,
-                    enum gw_sla_colour colour)
+                    enum gw_sla_colour colour, const struct gw_sla_status *clock)
 {
     const char *title = t->title != NULL && *t->title != '\0' ? t->title
                         : t->id != NULL ? t->id : "";
-    char sla[48];
+    char sla[96];
     char *clean = NULL, *cut = NULL, *link = NULL, *out = NULL;
     struct gw_buf b = {0};
 
@@ -112,7 +158,7 @@ default_ticket_line(void *ctx, const struct gw_ticket *t, int64_t remaining,
         (cut = gw_slack_cut(clean, GW_DIGEST_TITLE_MAX, 0)) == NULL ||
         (link = gw_slack_link(t->url, cut)) == NULL)
         goto done;
-    gw_sla_text(remaining, sla, sizeof(sla));
+    gw_sla_clock_text(clock, remaining, sla, sizeof(sla));
     if (gw_buf_str(&b, gw_sla_emoji(colour)) < 0 || gw_buf_str(&b, " ") < 0 ||
         gw_buf_str(&b, link) < 0 || gw_buf_str(&b, " \xE2\x80\x94 ") < 0 ||
         gw_buf_str(&b, sla) < 0)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gateway/core/sla.h"
 #include "gateway/core/ticket.h"
 
 /*
@@ -27,13 +28,15 @@
 struct gw_digest_renderer {
     char *(*header)(void *ctx, size_t open_tickets, size_t components, int part, int parts);
     char *(*component)(void *ctx, const char *component, size_t count);
+    /* clock: how a business-hours SLA stands (clock->business 0: on 24x7, or past due) */
     char *(*ticket_line)(void *ctx, const struct gw_ticket *t, int64_t remaining,
-                         enum gw_sla_colour colour);
+                         enum gw_sla_colour colour, const struct gw_sla_status *clock);
     char *(*fallback)(void *ctx, size_t open_tickets, size_t components, int part, int parts);
     /* The last line of a component the digest lists only in part: count
      * tickets left out, url (may be NULL) the component's tickets feed. */
     char *(*more)(void *ctx, const char *component, size_t count, const char *url);
     void *ctx;
+    const struct gw_sla_policy *sla;   /* the tickets' SLA clocks; NULL: every one on 24x7 */
 };
 
 /* Code points of a ticket title in a digest line. */
@@ -60,6 +63,24 @@ extern const struct gw_digest_renderer gw_digest_default_renderer;
  * The text holds no mrkdwn metacharacters. 48 bytes are always enough.
  */
 const char *gw_sla_text(int64_t remaining, char *buf, size_t len);
+
+/* A duration in the countdown's units ("5d", "30h", "45m", "less than 1m"); 32 bytes suffice. */
+const char *gw_sla_amount(int64_t seconds, char *buf, size_t len);
+
+/*
+ * When a paused business clock resumes, on its calendar's wall clock: "Mon
+ * 09:00", with the date when it is a week or more ahead ("Mon 2027-01-04
+ * 09:00"). "" when the clock is not paused. 32 bytes suffice.
+ */
+const char *gw_sla_paused_text(const struct gw_sla_status *clock, char *buf, size_t len);
+
+/*
+ * The countdown of a business-hours SLA (clock->business): "SLA: 6h
+ * business left", and while its calendar is closed ", paused until Mon
+ * 09:00". Otherwise gw_sla_text(remaining). 96 bytes suffice.
+ */
+const char *gw_sla_clock_text(const struct gw_sla_status *clock, int64_t remaining, char *buf,
+                              size_t len);
 
 /* "🟢", "🟠", "🔴"; "⚪" for a value outside the enum. Static strings. */
 const char *gw_sla_emoji(enum gw_sla_colour c);

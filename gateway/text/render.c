@@ -116,10 +116,10 @@ done:
 
 static char *
 template_ticket_line(void *ctx, const struct gw_ticket *t, int64_t remaining,
-                     enum gw_sla_colour colour)
+                     enum gw_sla_colour colour, const struct gw_sla_status *clock)
 {
     struct gw_template_renderer *r = ctx;
-    json_t *vars = gw_render_ticket_context(t, remaining, gw_sla_emoji(colour), 1);
+    json_t *vars = gw_render_ticket_context(t, remaining, gw_sla_emoji(colour), 1, clock);
     char *out = NULL;
 
     if (vars != NULL)
@@ -166,6 +166,7 @@ gw_template_renderer_init(struct gw_template_renderer *r, const struct gw_templa
     r->vtable.more = template_more;
     r->vtable.fallback = template_fallback;
     r->vtable.ctx = r;
+    r->vtable.sla = NULL;
     r->set = set;
     r->now = now;
 }

@@ -33,7 +33,8 @@ int gw_render_check(const struct gw_templates *set, char *err, size_t errlen);
 /*
  * A gw_digest_renderer whose texts come from digest_header (plain_text, not
  * escaped), digest_component, digest_ticket and digest_fallback (mrkdwn,
- * GW_ESCAPE_SLACK). Pass &r->vtable to gw_digest_build. vtable.ctx points
+ * GW_ESCAPE_SLACK). Pass &r->vtable to gw_digest_build (set vtable.sla for
+ * business-hours tickets' time left; init leaves it NULL). vtable.ctx points
  * at r itself, so r must not be copied or moved after init. set is
  * borrowed and must outlive r.
  */

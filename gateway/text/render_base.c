@@ -19,12 +19,14 @@ static const struct {
 } builtins[] = {
     {"sla_breach",
      "{{emoji}} *SLA breached* {{breached_for}} ago: {{{link}}}\n"
-     "Severity {{severity}}, component {{component}}, deadline {{sla_deadline}}"},
+     "Severity {{severity}}, component {{component}}, deadline {{sla_deadline}}"
+     "{{#postmortem}}\n{{{postmortem}}}{{/postmortem}}"},
     {"sla_breach_header",
      "\xF0\x9F\x94\xB4 {{count}} SLA breaches{{#is_split}} ({{first}}\xE2\x80\x93{{last}}){{/is_split}}"},
     {"sla_breach_line",
      "{{emoji}} {{{link}}} \xC2\xB7 {{severity}} \xC2\xB7 "
-     "{{component}}{{^component}}(no component){{/component}} \xC2\xB7 breached {{breached_for}} ago"},
+     "{{component}}{{^component}}(no component){{/component}} \xC2\xB7 breached {{breached_for}} ago"
+     "{{#postmortem}} \xC2\xB7 {{{postmortem}}}{{/postmortem}}"},
     {"canary_summary",
      "Canary {{id}} ({{service}} in {{environment}}) has run {{elapsed}}, "
      "over its {{budget}} budget"},
@@ -38,6 +40,29 @@ static const struct {
     {"canary_acked",
      "\xF0\x9F\x91\x80 *Acknowledged by {{acked_by}}* at {{acked_at}}: canary *{{service}}* in "
      "*{{environment}}* over its {{budget}} budget (running {{elapsed}})\nCanary `{{id}}`"},
+    {"report_header",
+     "\xF0\x9F\x93\x88 Kaizen report {{week}} ({{from}} \xE2\x80\x93 {{to}})"
+     "{{#is_split}} (part {{part}}/{{parts}}){{/is_split}}"},
+    {"report_fallback",
+     "Kaizen report {{week}}: {{resolved}} resolved, MTTR {{mttr}}, SLA {{attainment}}"},
+    {"report_component",
+     "*{{component}}* \xC2\xB7 {{opened}} opened \xC2\xB7 {{resolved}} resolved \xC2\xB7 "
+     "MTTA {{mtta}} {{mtta_trend}} {{mtta_mark}} \xC2\xB7 MTTR {{mttr}} {{mttr_trend}} {{mttr_mark}} "
+     "\xC2\xB7 SLA {{attainment}} {{attainment_trend}} {{attainment_mark}} \xC2\xB7 "
+     "{{reopened}} reopened \xC2\xB7 {{open_at_end}} open{{#oldest}}, oldest {{oldest}}{{/oldest}}"},
+    {"report_footer", "{{{link}}}"},
+    {"rss_report_description",
+     "{{week}} ({{from}} \xE2\x80\x93 {{to}}): {{resolved}} resolved, MTTR {{mttr}}, "
+     "SLA {{attainment}}\n{{#lines}}{{component}}: {{opened}} opened, {{resolved}} resolved, "
+     "MTTR {{mttr}}, SLA {{attainment}}, {{open_at_end}} open\n{{/lines}}{{{url}}}"},
+    {"postmortem",
+     "# Postmortem: {{title}}\n\n- **Ticket:** {{id}}\n- **Component:** {{component}}\n"
+     "- **Severity:** {{severity}}\n- **Opened:** {{opened_at}}\n"
+     "- **Time to acknowledge:** {{time_to_acknowledge}}\n- **Time to resolve:** "
+     "{{time_to_resolve}}\n- **SLA:** {{sla}}\n\n## Timeline\n\n"
+     "| time (UTC) | after opening | event |\n|---|---|---|\n"
+     "{{#events}}| {{at}} | {{offset}} | {{text}} |\n{{/events}}\n## Summary\n\n## Impact\n\n"
+     "## Root cause\n\n## Remediation\n\n## Prevention\n\n## Lessons learned"},
     {"rss_item_title", "{{#resolved}}[resolved] {{/resolved}}{{title}}"},
     {"rss_item_description",
      "Severity: {{severity}}; state: {{state}}; component: {{component}}; {{sla_text}}"},
@@ -166,7 +191,8 @@ gw_render_set_duration(json_t *obj, const char *key, int64_t seconds)
 }
 
 json_t *
-gw_render_ticket_context(const struct gw_ticket *t, int64_t remaining, const char *emoji, int slack)
+gw_render_ticket_context(const struct gw_ticket *t, int64_t remaining, const char *emoji, int slack,
+                         const struct gw_sla_status *clock)
 {
     const char *title = t->title != NULL && *t->title != '\0' ? t->title
                         : t->id != NULL ? t->id : "";
@@ -175,7 +201,8 @@ gw_render_ticket_context(const struct gw_ticket *t, int64_t remaining, const cha
     int resolved = t->state == GW_TICKET_RESOLVED, has_sla = t->sla_deadline != 0;
     int64_t late;
     int breached;
-    char sla[64], amount[32];
+    int business = !resolved && clock != NULL && clock->business;
+    char sla[96], amount[32], paused[32];
     char *label = NULL, *link = NULL;
     json_t *ctx = json_object();
 
@@ -186,7 +213,7 @@ gw_render_ticket_context(const struct gw_ticket *t, int64_t remaining, const cha
     if (!has_sla)
         snprintf(sla, sizeof(sla), "no SLA deadline");
     else if (!resolved)
-        gw_sla_text(remaining, sla, sizeof(sla));
+        gw_sla_clock_text(business ? clock : NULL, remaining, sla, sizeof(sla));
     else if (breached)
         snprintf(sla, sizeof(sla), "SLA missed by %s",
                  gw_human_duration(late, amount, sizeof(amount)));
@@ -210,6 +237,10 @@ gw_render_ticket_context(const struct gw_ticket *t, int64_t remaining, const cha
         (breached ? gw_render_set_duration(ctx, "breached_for", late)
                   : gw_render_set_text(ctx, "breached_for", "", GW_RENDER_FIELD_WHOLE)) < 0 ||
         gw_render_set_text(ctx, "sla_text", sla, GW_RENDER_FIELD_WHOLE) < 0 ||
+        gw_render_set_text(ctx, "business_left", business ? gw_sla_amount(clock->business_left,
+                           amount, sizeof(amount)) : "", GW_RENDER_FIELD_WHOLE) < 0 ||
+        gw_render_set_text(ctx, "paused_until", business ? gw_sla_paused_text(clock, paused,
+                           sizeof(paused)) : "", GW_RENDER_FIELD_WHOLE) < 0 ||
         (emoji != NULL && gw_render_set_text(ctx, "emoji", emoji, GW_RENDER_FIELD_WHOLE) < 0) ||
         json_object_set_new(ctx, "acked", json_boolean(t->acked_by != NULL)) < 0 ||
         gw_render_set_text(ctx, "acked_by", t->acked_by, limit) < 0 ||

@@ -68,10 +68,12 @@ int gw_render_set_duration(json_t *obj, const char *key, int64_t seconds);
  * Variables of ticket t whose SLA has `remaining` seconds left (for an open
  * ticket; a resolved one is judged at resolved_at). emoji NULL leaves it out;
  * slack adds the mrkdwn `link` and keeps user strings to one short line.
- * A new object the caller owns; NULL on OOM.
+ * clock (may be NULL: 24x7) is how a business-hours SLA stands: it sets
+ * business_left and paused_until and words sla_text. A new object the
+ * caller owns; NULL on OOM.
  */
 json_t *gw_render_ticket_context(const struct gw_ticket *t, int64_t remaining, const char *emoji,
-                                 int slack);
+                                 int slack, const struct gw_sla_status *clock);
 
 /*
  * A new Slack message {"text": …, "blocks": [section mrkdwn]} of template

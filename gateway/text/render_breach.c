@@ -7,6 +7,7 @@
 #include "gateway/core/dates.h"
 #include "gateway/core/wire.h"
 #include "gateway/text/digest_text.h"
+#include "gateway/text/escape.h"
 #include "gateway/text/render_base.h"
 #include "gateway/text/slack.h"
 #include "gateway/util/buf.h"
@@ -19,13 +20,50 @@ breach_emoji(const struct gw_ticket *t)
     return t->state == GW_TICKET_RESOLVED ? "\xE2\x9C\x85" : gw_sla_emoji(GW_SLA_RED);   /* ✅ */
 }
 
+/*
+ * The variables of t in a notice; with public_url, a resolved critical
+ * ticket's `postmortem`: a ready mrkdwn link to its draft.
+ */
+static json_t *
+notice_context(const struct gw_ticket *t, int64_t remaining, const char *public_url)
+{
+    json_t *ctx = gw_render_ticket_context(t, remaining, breach_emoji(t), 1, NULL);
+    char *id = NULL, *url = NULL, *link = NULL;
+    size_t len;
+
+    if (ctx == NULL || public_url == NULL || t->state != GW_TICKET_RESOLVED ||
+        t->severity != GW_SEV_CRITICAL)
+        return ctx;
+    if ((id = gw_url_query_escape(t->id)) == NULL ||
+        (url = malloc(len = strlen(public_url) + strlen(id) + 64)) == NULL)
+        goto oom;
+    snprintf(url, len, "%s/api/timeline?ticket=%s&format=markdown", public_url, id);
+    if ((link = gw_slack_link(url, "Postmortem draft")) == NULL ||
+        json_object_set_new(ctx, "postmortem", json_string(link)) < 0)
+        goto oom;
+    goto done;
+oom:
+    json_decref(ctx);
+    ctx = NULL;
+done:
+    free(id);
+    free(url);
+    free(link);
+    return ctx;
+}
+
+static json_t *
+notice(const struct gw_templates *set, const struct gw_ticket *t, int64_t now,
+       const char *public_url)
+{
+    return gw_render_slack_message(
+        set, "sla_breach", notice_context(t, gw_sla_remaining(t->sla_deadline, now), public_url));
+}
+
 json_t *
 gw_render_breach_notice(const struct gw_templates *set, const struct gw_ticket *t, int64_t now)
 {
-    int64_t remaining = gw_sla_remaining(t->sla_deadline, now);
-
-    return gw_render_slack_message(set, "sla_breach",
-                                   gw_render_ticket_context(t, remaining, breach_emoji(t), 1));
+    return notice(set, t, now, NULL);
 }
 
 static json_t *
@@ -36,7 +74,8 @@ text_block(const char *type, const char *text_type, const char *text)
 
 /* One ticket's line (template sla_breach_line), cut to GW_BREACH_LINE_MAX. */
 static char *
-breach_line(const struct gw_templates *set, const struct gw_ticket *t, int64_t checked_at)
+breach_line(const struct gw_templates *set, const struct gw_ticket *t, int64_t checked_at,
+            const char *public_url)
 {
     /* A shorter title than elsewhere, so the rest of the line stays. */
     struct gw_ticket brief = *t;
@@ -48,8 +87,7 @@ breach_line(const struct gw_templates *set, const struct gw_ticket *t, int64_t c
         return NULL;
     if (title != NULL)
         brief.title = title;
-    ctx = gw_render_ticket_context(&brief, gw_sla_remaining(t->sla_deadline, checked_at),
-                                   breach_emoji(t), 1);
+    ctx = notice_context(&brief, gw_sla_remaining(t->sla_deadline, checked_at), public_url);
     text = gw_render_text(set, "sla_breach_line", ctx, GW_ESCAPE_SLACK);
     json_decref(ctx);
     free(title);
@@ -196,7 +234,7 @@ gw_render_breach_page(const struct gw_templates *set, const struct gw_ticket *ti
     if (out == NULL)
         return NULL;
     if (p->total == 1 && n == 1) {
-        json_t *msg = gw_render_breach_notice(set, &tickets[0], p->checked_at);
+        json_t *msg = notice(set, &tickets[0], p->checked_at, p->public_url);
         char value[GW_SLACK_VALUE_MAX];
 
         if (msg == NULL ||
@@ -213,7 +251,7 @@ gw_render_breach_page(const struct gw_templates *set, const struct gw_ticket *ti
     while (i < n) {
         size_t len;
 
-        if (line == NULL && (line = breach_line(set, &tickets[i], p->checked_at)) == NULL)
+        if (line == NULL && (line = breach_line(set, &tickets[i], p->checked_at, p->public_url)) == NULL)
             goto oom;
         len = gw_slack_len(line) + 1;
         if (blocks != NULL &&
@@ -276,7 +314,7 @@ member(json_t *o, const char *name)
 }
 
 json_t *
-gw_render_breach_edit(const struct gw_templates *set, json_t *d)
+gw_render_breach_edit(const struct gw_templates *set, json_t *d, const char *public_url)
 {
     json_t *list = json_object_get(d, "tickets"), *pages, *msg = NULL, *o;
     size_t n = json_array_size(list), i;
@@ -286,6 +324,7 @@ gw_render_breach_edit(const struct gw_templates *set, json_t *d)
         (long)json_integer_value(json_object_get(d, "first")),
         (int64_t)json_integer_value(json_object_get(d, "checked_at")),
         json_is_true(json_object_get(d, "buttons")),
+        public_url,
     };
 
     if (t == NULL)

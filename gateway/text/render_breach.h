@@ -44,6 +44,8 @@ struct gw_breach_page {
     long first;             /* 1-based number of tickets[0] in the round */
     int64_t checked_at;     /* the check's time: "breached … ago" */
     int buttons;            /* Acknowledge controls (Slack app with a signing secret) */
+    const char *public_url; /* edits: a resolved critical ticket links to its postmortem
+                               draft there (GET /api/timeline); NULL: no link */
 };
 /*
  * per_msg (NULL, or room for n): how many of tickets each message lists, in
@@ -62,8 +64,10 @@ json_t *gw_render_breach_page(const struct gw_templates *set, const struct gw_ti
  * again from its tickets as they are now (resolved ones ✅, acked ones with
  * who), with the range and count it had when it was posted; one that no
  * longer fits keeps its first part. NULL when a ticket has no id, there
- * are none, or out of memory.
+ * are none, or out of memory. With public_url, a resolved critical ticket
+ * links to its postmortem draft (the `postmortem` variable).
  */
-json_t *gw_render_breach_edit(const struct gw_templates *set, json_t *descriptor);
+json_t *gw_render_breach_edit(const struct gw_templates *set, json_t *descriptor,
+                              const char *public_url);
 
 #endif

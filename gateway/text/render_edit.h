@@ -18,9 +18,11 @@
  * grouped breach notice's (gw_render_breach_edit, with "tickets"). Returns
  * the new message, which the caller owns, and writes the outbox id of the
  * message to edit into target; NULL when the descriptor is not one or out
- * of memory.
+ * of memory. public_url (NULL: none) is where a resolved critical ticket's
+ * postmortem draft is linked from its notice.
  */
-json_t *gw_render_edit(const struct gw_templates *set, const char *descriptor, size_t len,
+json_t *gw_render_edit(const struct gw_templates *set, const char *public_url,
+                       const char *descriptor, size_t len,
                        char *target, size_t target_len);
 
 #endif

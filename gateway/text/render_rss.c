@@ -13,7 +13,8 @@ gw_render_rss_item(const struct gw_templates *set, const struct gw_ticket *t, in
                    char **title, char **description)
 {
     /* One context for both texts: the feed renders thousands of items. */
-    json_t *ctx = gw_render_ticket_context(t, gw_sla_remaining(t->sla_deadline, now), NULL, 0);
+    json_t *ctx = gw_render_ticket_context(t, gw_sla_remaining(t->sla_deadline, now), NULL, 0,
+                                           NULL);
     if (title != NULL)
         *title = gw_render_text(set, "rss_item_title", ctx, GW_ESCAPE_NONE);
     if (description != NULL)
@@ -34,7 +35,8 @@ struct digest_capture {
 };
 
 static char *
-capture_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sla_colour colour)
+capture_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sla_colour colour,
+             const struct gw_sla_status *clock)
 {
     struct digest_capture *cap = ctx;
     const char *component = t->component != NULL ? t->component : "";
@@ -53,17 +55,19 @@ capture_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sl
         cap->component = component;
     }
     if (json_array_append_new(cap->tickets,
-                              gw_render_ticket_context(t, remaining, gw_sla_emoji(colour), 0)) < 0)
+                              gw_render_ticket_context(t, remaining, gw_sla_emoji(colour), 0,
+                                                       clock)) < 0)
         cap->failed = 1;
     return strdup("-");
 }
 
 char *
 gw_render_rss_digest(const struct gw_templates *set, const struct gw_ticket *tickets,
-                     size_t n, int64_t now, int64_t sla_warn, int64_t sla_crit)
+                     size_t n, int64_t now, int64_t sla_warn, int64_t sla_crit,
+                     const struct gw_sla_policy *sla)
 {
     struct digest_capture cap = {.components = json_array()};
-    struct gw_digest_renderer capture = {.ticket_line = capture_line, .ctx = &cap};
+    struct gw_digest_renderer capture = {.ticket_line = capture_line, .ctx = &cap, .sla = sla};
     json_t *digest = NULL, *ctx = json_object(), *group;
     size_t open_tickets = 0, i;
     char date[32] = "", *out = NULL;

@@ -12,6 +12,8 @@
 #include "gateway/core/ticket.h"
 #include "gateway/text/mustache.h"
 
+struct gw_sla_policy;
+
 /*
  * RSS item title and description of ticket t at `now` (templates
  * rss_item_title and rss_item_description, GW_ESCAPE_NONE), from one
@@ -25,10 +27,11 @@ void gw_render_rss_item(const struct gw_templates *set, const struct gw_ticket *
 /*
  * Description of a digest feed item (template rss_digest_description,
  * GW_ESCAPE_NONE): the open tickets of tickets[0..n) grouped and ordered
- * exactly as gw_digest_build lists them. malloc'd plain text, caller frees;
+ * exactly as gw_digest_build lists them (sla: the tickets' SLA clocks, may
+ * be NULL), with their business time left. malloc'd plain text, caller frees;
  * NULL when out of memory.
  */
 char *gw_render_rss_digest(const struct gw_templates *set, const struct gw_ticket *tickets,
-    size_t n, int64_t now, int64_t sla_warn, int64_t sla_crit);
+    size_t n, int64_t now, int64_t sla_warn, int64_t sla_crit, const struct gw_sla_policy *sla);
 
 #endif

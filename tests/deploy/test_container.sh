@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Container check: builds the Dockerfile with buildah (no Docker engine, no
-# container registry: the debian:bookworm-slim base is made locally with
+# container registry: the debian:trixie-slim base is made locally with
 # debootstrap from the machine's Debian mirror), inspects the image (FROM
 # scratch: its size, no shell, no package manager, no setuid file, only the
 # binary, its libraries, CA certificates, templates and passwd), and runs the
-# gateway from it against a throw-away redis-server: --version,
-# --check-config, /healthz, /readyz and /-/ready, one signed GitHub `issues`
-# webhook, GET /api/tickets, an HTTPS delivery to a self-signed peer (refused
-# for its certificate: TLS and the CA bundle work), POST /-/reload and SIGHUP,
-# SIGTERM -> exit 0.
+# gateway from it against a throw-away redis-server that speaks TLS only, as
+# an ACL user (docs/redis.md's), with a CA made by openssl: --version and
+# kaizen_build_info say tls, --check-config reads the TLS files, /healthz,
+# /readyz and /-/ready, one signed GitHub `issues` webhook, GET /api/tickets,
+# an HTTPS delivery to a self-signed peer (refused for its certificate: TLS
+# and the CA bundle work), POST /-/reload and SIGHUP, SIGTERM -> exit 0.
 #
-# Needs root and the Debian packages: buildah debootstrap redis-server curl
-# openssl (plus coreutils/iproute2/procps, present on any Debian 12).
+# Needs root and the Debian packages: buildah (and netavark on Debian 13)
+# debootstrap redis-server redis-tools curl openssl (plus
+# coreutils/iproute2/procps, present on any Debian).
 #
 # Environment (all optional):
 #   KAIZEN_SOURCE_DIR              repo root (default: two levels above this script)
@@ -21,16 +23,17 @@
 #   KAIZEN_BUILDAH_STORAGE_DRIVER  force a storage driver (overlay|vfs); default:
 #                                  the system one, falling back to vfs if it fails
 #   KAIZEN_IMAGE                   tag of the built image (default localhost/kaizen-gateway:test)
-#   KAIZEN_IMAGE_WARN_MB / KAIZEN_IMAGE_MAX_MB   size limits (default 24 / 25)
+#   KAIZEN_IMAGE_WARN_MB / KAIZEN_IMAGE_MAX_MB   size limits (default 28 / 30)
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=${KAIZEN_SOURCE_DIR:-$(cd "$SCRIPT_DIR/../.." && pwd)}
 IMAGE=${KAIZEN_IMAGE:-localhost/kaizen-gateway:test}
 # The Dockerfile's own FROM, resolved locally (--pull=false): no registry is reached.
-BASE_IMAGE=docker.io/library/debian:bookworm-slim
-WARN_MB=${KAIZEN_IMAGE_WARN_MB:-24}
-MAX_MB=${KAIZEN_IMAGE_MAX_MB:-25}
+BASE_IMAGE=docker.io/library/debian:trixie-slim
+WARN_MB=${KAIZEN_IMAGE_WARN_MB:-28}
+MAX_MB=${KAIZEN_IMAGE_MAX_MB:-30}
+ACL_PASSWORD=container-acl-pw
 SECRET=testsecret
 
 # shellcheck source=tests/deploy/debian.sh
@@ -111,9 +114,9 @@ esac
 info "buildah storage driver: $(buildah info --format '{{.store.GraphDriverName}}' 2>/dev/null || echo '?'), root: $(buildah info --format '{{.store.GraphRoot}}' 2>/dev/null || echo '?')"
 
 # ---------------------------------------------------------------- 2. base image
-step "2. base image $BASE_IMAGE (debootstrap --variant=minbase bookworm)"
+step "2. base image $BASE_IMAGE (debootstrap --variant=minbase trixie)"
 
-bookworm_rootfs
+debian_rootfs trixie
 
 sum=$(sha256sum "$ROOTFS_TAR" | cut -c1-64)
 have=$(buildah inspect --type image --format '{{index .ImageAnnotations "org.kaizen.rootfs.sha256"}}' "$BASE_IMAGE" 2>/dev/null || true)
@@ -215,6 +218,7 @@ step "5. kaizen-gateway --version (in the image)"
 ver=$(brun "$CTR" -- /usr/local/bin/kaizen-gateway --version 2>&1) || fail "--version exited non-zero: $ver"
 info "--version: $ver"
 grep -q 'kaizen-gateway' <<<"$ver" || fail "--version output does not contain 'kaizen-gateway'"
+grep -qF '(tls: yes,' <<<"$ver" || fail "the image's gateway has no Redis TLS: $ver"
 
 brun "$CTR" -- /usr/local/bin/kaizen-gateway sleep 1 || fail "kaizen-gateway sleep (the preStop hook) failed"
 info "kaizen-gateway sleep 1 (the preStop hook): exit 0"
@@ -233,28 +237,53 @@ mysig=$(brun --volume "$WORK/share:/kaizen-test:ro" "$CTR" -- /usr/local/bin/kai
 [ "$mysig" = "$sig" ] || fail "kaizen-gateway sign printed '$mysig', openssl computed '$sig'"
 info "kaizen-gateway sign agrees"
 
-step "5c. redis-server on loopback"
+step "5c. redis-server on loopback: TLS only, an ACL user, a CA made here"
+# The CA and the server's certificate (valid for a day, from now); the CA goes
+# to the directory mounted into the container.
+ossl() { openssl "$@" >/dev/null 2>&1 || fail "openssl $1 failed"; }
+ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=kaizen-test-ca \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
+  -keyout "$WORK/redis-ca.key" -out "$WORK/share/redis-ca.crt"
+ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=redis \
+  -keyout "$WORK/redis.key" -out "$WORK/redis.csr"
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$WORK/redis.ext"
+ossl x509 -req -in "$WORK/redis.csr" -CA "$WORK/share/redis-ca.crt" -CAkey "$WORK/redis-ca.key" \
+  -set_serial "$RANDOM$RANDOM" -days 1 -extfile "$WORK/redis.ext" -out "$WORK/redis.crt"
+chmod 644 "$WORK/share/redis-ca.crt"
 REDIS_PORT=$(free_port) || fail "no free port"
 mkdir -p "$WORK/redis"
-redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+redis-server --bind 127.0.0.1 --port 0 --tls-port "$REDIS_PORT" --tls-cert-file "$WORK/redis.crt" \
+  --tls-key-file "$WORK/redis.key" --tls-ca-cert-file "$WORK/share/redis-ca.crt" \
+  --tls-auth-clients no --save "" --appendonly no \
   --dir "$WORK/redis" --daemonize no --logfile "$WORK/redis/redis.log" &
 REDIS_PID=$!
+rcli() { redis-cli --tls --cacert "$WORK/share/redis-ca.crt" -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
 for i in $(seq 1 50); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null; then break; fi
+  [ "$(rcli ping 2>/dev/null)" = PONG ] && break
   kill -0 "$REDIS_PID" 2>/dev/null || fail "redis-server exited: $(tail -5 "$WORK/redis/redis.log")"
   sleep 0.1
 done
-if command -v redis-cli >/dev/null; then
-  [ "$(redis-cli -p "$REDIS_PORT" ping)" = PONG ] || fail "redis does not answer PING"
-fi
-info "redis-server pid $REDIS_PID on 127.0.0.1:$REDIS_PORT"
+[ "$(rcli ping)" = PONG ] || fail "redis does not answer PING over TLS"
+# The ACL user docs/redis.md tells operators to create, word for word.
+acl_line=$(sed -n '/<!-- acl: begin -->/,/<!-- acl: end -->/p' "$SRC/docs/redis.md" | grep '^ACL SETUSER kaizen ')
+read -r -a acl <<<"${acl_line//>PASSWORD/>$ACL_PASSWORD}"
+[ "$(rcli "${acl[@]}")" = OK ] || fail "ACL SETUSER (docs/redis.md) failed"
+REDIS_URL="rediss://kaizen:$ACL_PASSWORD@127.0.0.1:$REDIS_PORT/0"
+info "redis-server pid $REDIS_PID on 127.0.0.1:$REDIS_PORT (TLS only), ACL user kaizen"
 
-step "5c2. kaizen-gateway --check-config (in the image)"
-chk=$(brun --env "KAIZEN_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0" --env "KAIZEN_GITHUB_SECRET=$SECRET" \
+step "5c2. kaizen-gateway --check-config (in the image): the TLS files"
+chk=$(brun --volume "$WORK/share:/kaizen-test:ro" --env "KAIZEN_REDIS_URL=$REDIS_URL" \
+      --env KAIZEN_REDIS_TLS_CA_FILE=/kaizen-test/redis-ca.crt --env "KAIZEN_GITHUB_SECRET=$SECRET" \
       "$CTR" -- /usr/local/bin/kaizen-gateway --check-config 2>&1) || fail "--check-config failed: $chk"
 sed 's/^/      /' <<<"$chk"
 grep -q 'templates ok' <<<"$chk" || fail "--check-config did not check the image's templates"
-if grep -q "$SECRET" <<<"$chk"; then fail "--check-config printed the secret"; fi
+grep -qF 'CA file /kaizen-test/redis-ca.crt: 1 certificate(s)' <<<"$chk" || fail "--check-config did not read the CA file"
+if grep -qE "$SECRET|$ACL_PASSWORD" <<<"$chk"; then fail "--check-config printed a secret"; fi
+# Without a CA file: the image's system bundle (SSL_CERT_FILE).
+chk=$(brun --env "KAIZEN_REDIS_URL=$REDIS_URL" "$CTR" -- /usr/local/bin/kaizen-gateway --check-config 2>&1) \
+  || fail "--check-config with the system CA bundle failed: $chk"
+grep -F 'CA: the system bundle /etc/ssl/certs/ca-certificates.crt' <<<"$chk" | sed 's/^/      /' | grep -q . \
+  || fail "--check-config did not find the image's CA bundle: $chk"
 
 step "5c3. an HTTPS peer with a self-signed certificate (openssl s_server on loopback)"
 # The image's TLS stack and CA bundle at work: Slack messages go to this peer,
@@ -275,8 +304,8 @@ up=0
 for attempt in 1 2 3; do   # another process may grab the port between the check and bind
   GW_PORT=$(free_port) || fail "no free port"
   BASE="http://127.0.0.1:$GW_PORT"
-  brun --env "KAIZEN_LISTEN=127.0.0.1:$GW_PORT" \
-       --env "KAIZEN_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0" \
+  brun --env "KAIZEN_LISTEN=127.0.0.1:$GW_PORT" --volume "$WORK/share:/kaizen-test:ro" \
+       --env "KAIZEN_REDIS_URL=$REDIS_URL" --env KAIZEN_REDIS_TLS_CA_FILE=/kaizen-test/redis-ca.crt \
        --env "KAIZEN_GITHUB_SECRET=$SECRET" \
        --env KAIZEN_DRY_RUN=0 --env "KAIZEN_SLACK_WEBHOOK_URL=https://127.0.0.1:$TLS_PORT/hook" \
        --env KAIZEN_DIGEST_EVERY=3600s --env KAIZEN_LOG_LEVEL=debug \
@@ -300,7 +329,7 @@ GW_PID=$(find_gateway) || { show_log; fail "cannot find the gateway process unde
 info "GET /healthz -> 200 (gateway pid $GW_PID, uid $(awk '/^Uid:/ {print $2}' "/proc/$GW_PID/status"), $BASE)"
 [ "$(awk '/^Uid:/ {print $2}' "/proc/$GW_PID/status")" = 10001 ] || fail "gateway does not run as uid 10001"
 
-step "5d2. GET /readyz and /-/ready -> 200 (Redis reachable from the image)"
+step "5d2. GET /readyz and /-/ready -> 200 (Redis reachable from the image, over TLS)"
 ready=0
 for i in $(seq 1 100); do   # ~20 s
   if curl -fsS -m 2 -o /dev/null "$BASE/readyz" 2>/dev/null; then ready=1; break; fi
@@ -328,6 +357,12 @@ step "5f. GET /api/tickets (loopback, no admin token)"
 tickets=$(curl -fsS -m 10 "$BASE/api/tickets") || { show_log; fail "GET /api/tickets failed"; }
 info "GET /api/tickets -> ${tickets:0:400}"
 grep -qF '"gh:octo-org/api#42"' <<<"$tickets" || { show_log; fail "ticket gh:octo-org/api#42 not listed"; }
+[ "$(rcli --user kaizen --pass "$ACL_PASSWORD" --no-auth-warning hexists '{kz}:ticket' 'gh:octo-org/api#42')" = 1 ] \
+  || fail "the ticket is not in Redis (read back over TLS as the ACL user)"
+metrics=$(curl -fsS -m 5 "$BASE/metrics") || fail "GET /metrics failed"
+grep -q '^kaizen_build_info{version="[^"]*",tls="yes"} 1$' <<<"$metrics" || fail "kaizen_build_info does not say tls=\"yes\""
+grep -qx 'kaizen_redis_errors_total{kind="tls"} 0' <<<"$metrics" || fail "TLS errors counted on a good connection"
+info "stored in Redis over TLS; $(grep '^kaizen_build_info' <<<"$metrics")"
 
 step "5f1. HTTPS from the image: a digest to the self-signed peer is refused for its certificate"
 code=$(curl -sS -m 10 -o /dev/null -w '%{http_code}' -X POST "$BASE/api/digest") || fail "POST /api/digest failed"

@@ -55,8 +55,8 @@ render() { "$KUSTOMIZE" build "$1" >"$2"; }
 
 step "kustomization files: listed resources exist, no manifest left out"
 "${VALIDATE[@]}" layout "$K8S/base" "$K8S/components/servicemonitor" "$K8S/$OVERLAY_REL" \
-  "$K8S/overlays/slack-app" "$K8S/overlays/reload"
-ok "layout of base, components/servicemonitor, $OVERLAY_REL, overlays/slack-app, overlays/reload"
+  "$K8S/overlays/slack-app" "$K8S/overlays/reload" "$K8S/overlays/managed-redis"
+ok "layout of base, components/servicemonitor, $OVERLAY_REL, overlays/slack-app, overlays/reload, overlays/managed-redis"
 
 step "rendering with kustomize"
 render "$K8S/base" "$WORK/base.yaml"
@@ -141,6 +141,23 @@ if grep -q "name: kaizen-gateway-routes-[0-9a-z]\{10\}$" "$WORK/reload.yaml"; th
   die "overlays/reload still renders the generated (hash-named) routes ConfigMap"
 fi
 ok "templates and routes mounted as whole directories from fixed-name ConfigMaps; generated one gone"
+
+step "overlays/managed-redis: rediss://, an ACL user, the CA bundle and a client certificate mounted"
+check_overlay managed-redis 'value: rediss://' "name: KAIZEN_REDIS_USERNAME" \
+  "value: /etc/kaizen/secrets/redis-password" "value: /etc/kaizen/redis-ca/ca.pem" \
+  "value: /etc/kaizen/redis-client/tls.crt" "value: /etc/kaizen/redis-client/tls.key" \
+  "mountPath: /etc/kaizen/redis-ca" "mountPath: /etc/kaizen/redis-client" \
+  "secretName: kaizen-redis-client" "name: kaizen-redis-ca" "key: redis-password"
+"${VALIDATE[@]}" schema "$K8S/overlays/managed-redis/secret.example.yaml"
+# Rotation needs mounts that follow the Secret (no subPath); the password only as a file.
+if grep -q "subPath" <<<"$deploy"; then die "overlays/managed-redis mounts with subPath (never updated in place)"; fi
+if grep -qE "name: KAIZEN_REDIS_PASSWORD$|name: KAIZEN_REDIS_URL_FILE" <<<"$deploy"; then
+  die "overlays/managed-redis passes the Redis password other than as KAIZEN_REDIS_PASSWORD_FILE"
+fi
+if grep -qE "^kind: StatefulSet|name: kaizen-redis$" "$WORK/managed-redis.yaml"; then
+  die "overlays/managed-redis still renders the in-cluster Redis"
+fi
+ok "TLS URL, ACL user, password file, CA and client certificate mounted (no subPath); no in-cluster Redis"
 
 step "negative checks: broken copies of the manifests must be rejected, for the right reason"
 # expect_reject NAME FILE SED MODE REGEX: in a copy of deploy/kubernetes,

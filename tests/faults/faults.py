@@ -1,7 +1,8 @@
-"""Fault campaign helpers: real redis-server, redis-sentinel and Redis Cluster
-processes on loopback, webhook load with every answer recorded, and the
-figures each fault test prints (acknowledged, stored, 503s, lost, recovery).
-Every loop is bounded in count and in time."""
+"""Fault campaign helpers: real server, Sentinel and Cluster processes of the
+engine under test (redis-server or valkey-server, KAIZEN_TEST_ENGINE) on
+loopback, in plaintext or TLS only, webhook load with every answer recorded,
+and the figures each fault test prints (acknowledged, stored, 503s, lost,
+recovery). Every loop is bounded in count and in time."""
 
 import http.client
 import os
@@ -15,15 +16,17 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 
-from harness import (Gateway, Redis, _read_resp, free_port, issue, wait_for)  # noqa: E402
+from harness import (ENGINE, Gateway, Redis, _read_resp, engine_bin, free_port, issue,  # noqa: E402
+                     tls_args, tls_client, wait_for)
 
 UNKNOWN = "outcome unknown; redelivery is safe"
 
 
-def command(port, *args, password=None, timeout=5):
-    """One command on a fresh connection (AUTH first when password is set)."""
+def command(port, *args, password=None, tls=None, timeout=5):
+    """One command on a fresh connection (TLS with tls; AUTH first when password is set)."""
     import socket
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as raw, \
+            (tls_client(tls).wrap_socket(raw) if tls else raw) as s:
         f = s.makefile("rb")
         for cmd in ([("AUTH", password)] if password else []) + [args]:
             out = b"*%d\r\n" % len(cmd)
@@ -36,29 +39,43 @@ def command(port, *args, password=None, timeout=5):
 
 
 class Node:
-    """A redis-server of its own in a temp dir."""
+    """A server of the engine of its own in a temp dir; with tls (see
+    harness.tls_args) it listens, replicates and talks to its cluster over
+    TLS only; acl: ACL SETUSER arguments applied at every start (ACL users
+    are per node and not kept across a restart)."""
 
-    def __init__(self, *extra, password=None, port=None):
+    def __init__(self, *extra, password=None, port=None, tls=None, acl=None):
         self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="kz-node-")
         self.password = password
+        self.tls = tls
+        self.acl = acl
         self.extra = list(extra)
         self.proc = None
         self.start()
 
     def start(self):
-        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-                "--save", "", "--appendonly", "yes", "--protected-mode", "no"] + self.extra
+        listen = ["--port", str(self.port)]
+        if self.tls:
+            listen = ["--port", "0", "--tls-port", str(self.port), "--tls-replication", "yes"] + \
+                tls_args(self.tls)
+            if "--cluster-enabled" in self.extra:
+                listen += ["--tls-cluster", "yes"]
+        args = [engine_bin("server")] + listen + [
+            "--bind", "127.0.0.1", "--dir", self.dir,
+            "--save", "", "--appendonly", "yes", "--protected-mode", "no"] + self.extra
         if self.password:
             args += ["--requirepass", self.password, "--masterauth", self.password]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(self.answers, timeout=30, what="redis %d" % self.port)
+        wait_for(self.answers, timeout=30, what="%s %d" % (ENGINE, self.port))
+        if self.acl:
+            self.cmd("ACL", "SETUSER", *self.acl)
 
     def answers(self):
         return self.cmd("PING") == "PONG"   # LOADING while it reads its AOF: wait_for retries
 
     def cmd(self, *args):
-        return command(self.port, *args, password=self.password)
+        return command(self.port, *args, password=self.password, tls=self.tls)
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc is not None:
@@ -78,14 +95,26 @@ class Node:
 
 
 class Sentinels:
-    """A primary, a replica and three Sentinels monitoring them as `kzmain`."""
+    """A primary, a replica and three Sentinels monitoring them as `kzmain`.
+    With tls every process speaks TLS only (replication and the Sentinels'
+    own links too). user (name, password): the gateway's ACL user on the
+    data nodes, with docs/redis.md's command list; sentinel_user likewise
+    on the Sentinels, with SENTINEL_ACL's."""
 
     MASTER = "kzmain"
+    # What the gateway asks a Sentinel: the primary's address, and +switch-master.
+    SENTINEL_ACL = ["resetchannels", "&+switch-master", "-@all", "+ping",
+                    "+sentinel|get-master-addr-by-name", "+subscribe"]
 
-    def __init__(self, password=None, sentinel_password=None):
+    def __init__(self, password=None, sentinel_password=None, tls=None, user=None,
+                 sentinel_user=None):
+        from harness import documented_acl
         self.password, self.sentinel_password = password, sentinel_password
-        self.primary = Node(password=password)
-        self.replica = Node("--replicaof", "127.0.0.1", str(self.primary.port), password=password)
+        self.tls, self.user, self.sentinel_user = tls, user, sentinel_user
+        acl = documented_acl(user[1], user[0]) if user else None
+        self.primary = Node(password=password, tls=tls, acl=acl)
+        self.replica = Node("--replicaof", "127.0.0.1", str(self.primary.port), password=password,
+                            tls=tls, acl=acl)
         wait_for(lambda: "master_link_status:up" in self.replica.cmd("INFO", "replication"),
                  timeout=30, what="replica in sync")
         self.sentinels = []
@@ -93,7 +122,12 @@ class Sentinels:
             port = free_port()
             d = tempfile.mkdtemp(prefix="kz-sentinel-")
             conf = os.path.join(d, "sentinel.conf")
-            lines = ["port %d" % port, "bind 127.0.0.1", "dir %s" % d, "protected-mode no",
+            listen = ["port %d" % port]
+            if tls:
+                listen = ["port 0", "tls-port %d" % port, "tls-replication yes",
+                          "tls-cert-file %s" % tls["cert"], "tls-key-file %s" % tls["key"],
+                          "tls-ca-cert-file %s" % tls["ca"], "tls-auth-clients no"]
+            lines = listen + ["bind 127.0.0.1", "dir %s" % d, "protected-mode no",
                      "sentinel monitor %s 127.0.0.1 %d 2" % (self.MASTER, self.primary.port),
                      "sentinel down-after-milliseconds %s 1000" % self.MASTER,
                      "sentinel failover-timeout %s 10000" % self.MASTER,
@@ -102,9 +136,12 @@ class Sentinels:
                 lines.append("sentinel auth-pass %s %s" % (self.MASTER, password))
             if sentinel_password:
                 lines.append("requirepass %s" % sentinel_password)
+            if sentinel_user:
+                lines.append("user %s on >%s %s" % (sentinel_user[0], sentinel_user[1],
+                                                    " ".join(self.SENTINEL_ACL)))
             with open(conf, "w") as f:
                 f.write("\n".join(lines) + "\n")
-            proc = subprocess.Popen(["redis-sentinel", conf], stdout=subprocess.DEVNULL,
+            proc = subprocess.Popen([engine_bin("sentinel"), conf], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
             self.sentinels.append((port, proc, d))
         for port, _, _ in self.sentinels:
@@ -114,12 +151,13 @@ class Sentinels:
                      timeout=30, what="sentinel %d sees the others" % port)
 
     def ask(self, port, *args):
-        return command(port, *args, password=self.sentinel_password)
+        return command(port, *args, password=self.sentinel_password, tls=self.tls)
 
     def url(self):
         hosts = ",".join("127.0.0.1:%d" % p for p, _, _ in self.sentinels)
-        auth = ":%s@" % self.password if self.password else ""
-        return "redis-sentinel://%s%s/0?master=%s" % (auth, hosts, self.MASTER)
+        auth = "%s:%s@" % self.user if self.user else ":%s@" % self.password if self.password else ""
+        return "%s://%s%s/0?master=%s" % ("rediss-sentinel" if self.tls else "redis-sentinel", auth,
+                                          hosts, self.MASTER)
 
     def primary_port(self):
         return int(self.ask(self.sentinels[0][0], "SENTINEL", "get-master-addr-by-name",
@@ -161,13 +199,19 @@ def cluster_port():
 
 
 class Cluster:
-    """Three primaries and three replicas made with redis-cli --cluster create."""
+    """Three primaries and three replicas made with the engine's cli --cluster
+    create; with tls every node speaks TLS only (its bus too); user (name,
+    password): the gateway's ACL user on every node, as docs/redis.md says."""
 
-    def __init__(self):
+    def __init__(self, tls=None, user=None):
+        from harness import documented_acl
+        self.tls, self.user = tls, user
+        acl = documented_acl(user[1], user[0]) if user else None
         self.nodes = [Node("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                           "--cluster-node-timeout", "2000", port=cluster_port())
+                           "--cluster-node-timeout", "2000", port=cluster_port(), tls=tls, acl=acl)
                       for _ in range(6)]
-        subprocess.run(["redis-cli", "--cluster", "create"] +
+        cli_tls = ["--tls", "--cacert", tls["ca"]] if tls else []
+        subprocess.run([engine_bin("cli")] + cli_tls + ["--cluster", "create"] +
                        ["127.0.0.1:%d" % n.port for n in self.nodes] +
                        ["--cluster-replicas", "1", "--cluster-yes"], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
@@ -180,7 +224,9 @@ class Cluster:
 
     def url(self):
         # Two seeds only: the gateway finds the rest itself.
-        return "redis-cluster://127.0.0.1:%d,127.0.0.1:%d" % (self.nodes[0].port, self.nodes[1].port)
+        auth = "%s:%s@" % self.user if self.user else ""
+        return "%s://%s127.0.0.1:%d,127.0.0.1:%d" % ("rediss-cluster" if self.tls else "redis-cluster",
+                                                     auth, self.nodes[0].port, self.nodes[1].port)
 
     def owner(self):
         """(primary, replicas) serving the {kz} slot."""
@@ -258,8 +304,8 @@ class Load:
         return round(good[0] - since, 2) if good else None
 
 
-def stored_tickets(port, password=None):
-    ids = command(port, "HKEYS", "{kz}:ticket", password=password) or []
+def stored_tickets(port, password=None, tls=None):
+    ids = command(port, "HKEYS", "{kz}:ticket", password=password, tls=tls) or []
     return {int(i.rsplit("#", 1)[1]) for i in ids}
 
 

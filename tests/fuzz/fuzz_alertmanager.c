@@ -17,7 +17,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const struct gw_sla sla = {{4 * 3600, 24 * 3600, 72 * 3600, 168 * 3600}};
-    const struct gw_alert_opts opts = {&sla, GW_SEV_MEDIUM};
+    static const struct gw_sla_policy policy = {&sla, NULL, NULL, NULL};
+    const struct gw_alert_opts opts = {&policy, GW_SEV_MEDIUM};
     char *body = calloc(1, size + GW_HTTP_BODY_PADDING), err[256] = "", want[1024];
     struct gw_jdoc *doc;
     const struct gw_jval *payload, *alerts;

@@ -21,7 +21,8 @@ static void
 check_issue(const struct gw_jval *payload, const struct gw_strlist *labels)
 {
     static const struct gw_sla sla = {{4 * 3600, 24 * 3600, 72 * 3600, 168 * 3600}};
-    struct gw_github_opts opts = {&sla, GW_SEV_MEDIUM, labels};
+    static const struct gw_sla_policy policy = {&sla, NULL, NULL, NULL};
+    struct gw_github_opts opts = {&policy, GW_SEV_MEDIUM, labels};
     struct gw_ticket_change ch;
     char err[256] = "", want[4096];
     json_t *json;

@@ -41,7 +41,7 @@ routing(void)
     fd = memfd_create("routes.json", 0);
     snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
     if (fd < 0 || write(fd, file, sizeof(file) - 1) != (ssize_t)(sizeof(file) - 1) ||
-        (r.routes = gw_routes_load(path, NULL, NULL, err, sizeof(err))) == NULL)
+        (r.routes = gw_routes_load(path, NULL, NULL, NULL, err, sizeof(err))) == NULL)
         abort();
     close(fd);
     return &r;

@@ -156,7 +156,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (ftruncate(fd, 0) != 0 || pwrite(fd, data, file_len, 0) != (ssize_t)file_len)
         abort();
-    r = gw_routes_load(path, FALLBACK_CHANNEL, FALLBACK_KEY, err, sizeof(err));
+    r = gw_routes_load(path, FALLBACK_CHANNEL, FALLBACK_KEY, NULL, err, sizeof(err));
     if (r == NULL) {
         FUZZ_CHECK(strncmp(err, path, strlen(path)) == 0 && err[strlen(path)] == ':',
                    "a refusal that does not name the file: %s", err);

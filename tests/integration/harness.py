@@ -11,6 +11,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,62 @@ import uuid
 BIN = os.environ.get("KAIZEN_BIN", "build/kaizen-gateway")
 SOURCE_DIR = os.environ.get("KAIZEN_SOURCE_DIR", os.getcwd())
 SECRET = "It's a Secret to Everybody"
+
+# The server the suites run against: "redis" (redis-server, redis-cli,
+# redis-sentinel) or "valkey" (valkey-server, ...). scripts/test runs the
+# suites once per engine where both are packaged (Debian 13).
+ENGINE = os.environ.get("KAIZEN_TEST_ENGINE", "redis")
+if ENGINE not in ("redis", "valkey"):
+    raise SystemExit("KAIZEN_TEST_ENGINE must be redis or valkey, not %r" % ENGINE)
+
+
+def engine_bin(tool, engine=None):
+    """The engine's program: tool is "server", "cli" or "sentinel"."""
+    return "%s-%s" % (engine or ENGINE, tool)
+
+
+def engines():
+    """Every engine installed here, the suite's own first."""
+    found = [e for e in ("redis", "valkey") if shutil.which(engine_bin("server", e))]
+    return sorted(found, key=lambda e: e != ENGINE)
+
+
+def tls_built(binary=None):
+    """Whether the gateway binary speaks TLS to Redis (its --version says)."""
+    out = subprocess.run([binary or BIN, "--version"], stdout=subprocess.PIPE, check=True,
+                         timeout=30).stdout.decode()
+    return "(tls: yes" in out
+
+
+def documented_acl(password, user="kaizen"):
+    """The arguments of docs/redis.md's ACL SETUSER line (between its acl
+    markers) for user with password: the tests run on what users are told."""
+    with open(os.path.join(SOURCE_DIR, "docs", "redis.md")) as f:
+        text = f.read()
+    block = text.split("<!-- acl: begin -->", 1)[1].split("<!-- acl: end -->", 1)[0]
+    line = next(l for l in block.splitlines() if l.startswith("ACL SETUSER "))
+    args = line.split()[2:]
+    assert args[0] == "kaizen" and ">PASSWORD" in args, line
+    return [user] + [">" + password if a == ">PASSWORD" else a for a in args[1:]]
+
+
+def tls_client(tls):
+    """An SSL context for the tests' own connections to a TLS server: encrypted,
+    with the client certificate when the server wants one, but trusting any
+    server certificate (what is tested is the gateway's checking, not ours)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if tls.get("client_cert"):
+        ctx.load_cert_chain(tls["client_cert"], tls["client_key"])
+    return ctx
+
+
+def tls_args(tls):
+    """A server's TLS options: tls = {"cert", "key", "ca", "auth_clients"}."""
+    return ["--tls-cert-file", tls["cert"], "--tls-key-file", tls["key"],
+            "--tls-ca-cert-file", tls["ca"],
+            "--tls-auth-clients", "yes" if tls.get("auth_clients") else "no"]
 
 # Watchdog: a hung test fails loudly instead of hanging CI.
 faulthandler.dump_traceback_later(int(os.environ.get("KAIZEN_TEST_WATCHDOG", "300")), exit=True)
@@ -105,21 +162,27 @@ def wait_for(predicate, timeout=30.0, interval=0.05, what="condition"):
 
 
 class Redis:
-    """A throwaway redis-server with a minimal RESP client."""
+    """A throwaway server of the engine (redis-server or valkey-server) with a
+    minimal RESP client; with tls (see tls_args), it listens with TLS only."""
 
-    def __init__(self, appendonly=True):
+    def __init__(self, appendonly=True, engine=None, tls=None, port=None):
         self.dir = tempfile.mkdtemp(prefix="kz-redis-")
-        self.port = free_port()
+        self.port = port or free_port()
         self.appendonly = appendonly
+        self.engine = engine or ENGINE
+        self.tls = tls
         self.proc = None
         self.start()
 
     def start(self):
-        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", self.dir, "--save", "",
-                "--appendonly", "yes" if self.appendonly else "no"]
+        listen = ["--port", str(self.port)]
+        if self.tls:
+            listen = ["--port", "0", "--tls-port", str(self.port)] + tls_args(self.tls)
+        args = [engine_bin("server", self.engine)] + listen + [
+            "--bind", "127.0.0.1", "--dir", self.dir, "--save", "",
+            "--appendonly", "yes" if self.appendonly else "no"]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: self.command("PING") == "PONG", what="redis")
+        wait_for(lambda: self.command("PING") == "PONG", what=self.engine)
 
     def stop(self):
         if self.proc is not None:
@@ -133,10 +196,11 @@ class Redis:
 
     @property
     def url(self):
-        return "redis://127.0.0.1:%d/0" % self.port
+        return "%s://127.0.0.1:%d/0" % ("rediss" if self.tls else "redis", self.port)
 
     def command(self, *args):
-        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as raw, \
+                (tls_client(self.tls).wrap_socket(raw) if self.tls else raw) as s:
             out = b"*%d\r\n" % len(args)
             for a in args:
                 a = a if isinstance(a, bytes) else str(a).encode()

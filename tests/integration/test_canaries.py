@@ -149,7 +149,10 @@ class Canaries(unittest.TestCase):
                           c["source"]), ("argo/checkout-rollout-42", "checkout", "prod", 2, False, "api"))
         gw.wait_metric("canary_deployment_budget_seconds", 2, deployment=body["id"],
                        environment="prod")
-        self.assertEqual(self.api(gw, "POST", "/api/canaries", body)[0], 200)
+        # Posted again (with another budget): it exists, answered as stored, its clock not restarted.
+        status, again = self.api(gw, "POST", "/api/canaries", dict(body, budget_seconds=3600))
+        self.assertEqual(status, 200)
+        self.assertEqual((again["started_at"], again["budget_seconds"]), (c["started_at"], 2))
         wait_for(lambda: self.pages(), timeout=30, what="page")
         path = "/api/canaries/" + urllib.parse.quote(body["id"], safe="")
         status, _, data = gw.request("DELETE", path)
@@ -167,6 +170,11 @@ class Canaries(unittest.TestCase):
                                    headers={"Content-Type": "application/json"})
             self.assertEqual(status, 400, bad)
             self.assertIn("error", body)
+        for ctype in (None, "application/x-www-form-urlencoded", "text/plain"):
+            status, body = gw.json("POST", "/api/canaries", body=b'{"id":"x","service":"s","environment":"e"}',
+                                   headers={"Content-Type": ctype} if ctype else {})
+            self.assertEqual(status, 415, ctype)
+            self.assertIn("application/json", body["error"])
         self.assertEqual(gw.request("DELETE", "/api/canaries/nope")[0], 404)
         self.assertEqual(gw.request("DELETE", "/api/canaries/a/b")[0], 404)
         self.assertEqual(gw.request("DELETE", "/api/canaries/%0a")[0], 400)

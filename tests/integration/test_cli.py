@@ -21,7 +21,8 @@ class Cli(unittest.TestCase):
     def test_version_and_help(self):
         p = run(["--version"])
         self.assertEqual(p.returncode, 0)
-        self.assertRegex(p.stdout.decode(), r"^kaizen-gateway \d+\.\d+\.\d+\n$")
+        self.assertRegex(p.stdout.decode(), r"^kaizen-gateway \d+\.\d+\.\d+ \(tls: (yes|no), "
+                         r"hiredis \d+\.\d+\.\d+ with(out)? hiredis_ssl\)\n$")
         p = run(["--help"])
         self.assertEqual(p.returncode, 0)
         self.assertIn("--check-config", p.stdout.decode())

@@ -10,7 +10,7 @@ import time
 import unittest
 import uuid
 
-from harness import Gateway, Redis, issue, main, wait_for
+from harness import Gateway, Redis, engine_bin, issue, main, wait_for
 
 
 class RedisOutage(unittest.TestCase):
@@ -236,7 +236,7 @@ class RedisUrls(unittest.TestCase):
         redis = Redis(appendonly=False)
         redis.stop()
         sock = os.path.join(redis.dir, "redis.sock")
-        proc = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", sock, "--save", "",
+        proc = subprocess.Popen([engine_bin("server"), "--port", "0", "--unixsocket", sock, "--save", "",
                                  "--dir", redis.dir], stdout=subprocess.DEVNULL)
         try:
             wait_for(lambda: os.path.exists(sock), what="unix socket")

@@ -49,8 +49,8 @@ class NoticeStore(unittest.TestCase):
         keys = TICKET_KEYS + ["{kz}:tomb:" + tid]
         first = len(keys) + 1
         keys += NOTICE_KEYS + OUTBOX_KEYS + [QUEUE]
-        argv = [now, 86400, 1, 0, 0, first if notices else 0, EDIT_PREFIX,
-                "upsert", tid, "\0".join(row), "slack", len(keys)]
+        argv = [now, 86400, 1, 0, 0, first if notices else 0, EDIT_PREFIX, 0,
+                "upsert", tid, "\0".join(row), row[4], "slack", len(keys), "0 0 - 0 0 - 0 0 -"]
         return self.eval("ticket_apply", keys, argv)
 
     def test_a_ticket_resolved_between_rows_and_emit_is_not_kept(self):

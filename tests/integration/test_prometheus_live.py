@@ -175,7 +175,7 @@ class RealPrometheus(unittest.TestCase):
                     else os.path.join(SOURCE_DIR, "templates")))
         self.prod, self.prod2, self.staging = self.gws
         self.version = subprocess.run([harness.BIN, "--version"], capture_output=True, text=True,
-                                      check=True).stdout.split()[-1]
+                                      check=True).stdout.split()[1]
         self.prom_port = free_port()
         self.prom = self.start_prometheus()
 

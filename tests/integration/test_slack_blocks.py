@@ -1,7 +1,8 @@
 """Every Block Kit message the gateway posts, checked against Slack's own
 typings: a run in Web API mode makes each kind of message (a digest over
 several components, a single and a grouped SLA-breach notice, a canary page
-with its Acknowledge button, its acknowledged and resolved edits), the fake
+with its Acknowledge button, its acknowledged and resolved edits, a weekly
+Kaizen report), the fake
 Web API records them, and `tsc --strict` type-checks them as
 @slack/types KnownBlock[] (tests/slack_types pins the versions). A message
 with a misspelt block is refused by the same check, so it can fail.
@@ -102,7 +103,8 @@ class SlackBlocks(unittest.TestCase):
         self.assertEqual(self.gw.json("POST", "/api/digest")[1], {"messages": 1})
         wait_for(lambda: self.redis.command("GET", "{kz}:slack:thread:C0SRE"), timeout=30,
                  what="the digest")
-        gw = self.gateway(KAIZEN_CHECK_EVERY="1s", KAIZEN_CANARY_BUDGET="1s")
+        gw = self.gateway(KAIZEN_CHECK_EVERY="1s", KAIZEN_CANARY_BUDGET="1s",
+                          KAIZEN_REPORT_EVERY="5s")
         wait_for(lambda: any("4 SLA breaches" in json.dumps(p["json"], ensure_ascii=False)
                              for p in posts()), timeout=30, what="the grouped notice")
         self.open(7, "Breached alone", ("severity:high", "component:search"), rfc3339(OLD))
@@ -125,6 +127,9 @@ class SlackBlocks(unittest.TestCase):
                          {"status": "acked"})
         self.peer.wait_for(3, "/api/chat.update", timeout=30)
 
+        # A weekly Kaizen report (a 5-second "week" here).
+        wait_for(lambda: any("Kaizen report" in json.dumps(p["json"], ensure_ascii=False)
+                             for p in posts()), timeout=30, what="a Kaizen report")
         messages = [r["json"] for r in self.peer.received() if r["path"].startswith("/api/chat.")]
         kinds = {"digest": any(b["type"] == "header" and "open" in b["text"]["text"]
                                for m in messages for b in m["blocks"]),
@@ -133,7 +138,9 @@ class SlackBlocks(unittest.TestCase):
                  "menu": any(e["type"] == "static_select" for m in messages for b in m["blocks"]
                              if b["type"] == "actions" for e in b["elements"]),
                  "thread": any("thread_ts" in m for m in messages),
-                 "edit": any("ts" in m for m in messages)}
+                 "edit": any("ts" in m for m in messages),
+                 "report": any(b["type"] == "header" and "Kaizen report" in b["text"]["text"]
+                               for m in messages for b in m["blocks"])}
         self.assertEqual(kinds, dict.fromkeys(kinds, True), messages)
         rc, out = type_check(messages)
         print("@slack/types: %d messages (%d blocks) type-checked: tsc rc=%d"

@@ -105,9 +105,9 @@ class Upgrade(unittest.TestCase):
         assert status == 200
         status, outbox = gw.json("GET", "/api/outbox", headers=ADMIN)
         assert status == 200
-        # route, acked_by, acked_at, reopened: fields the first release did not have
+        # route, acked_by, acked_at, reopened, sla_clock: fields the first release did not have
         return (comparable(tickets, {"sla_remaining_seconds", "route", "acked_by", "acked_at",
-                                     "reopened"}),
+                                     "reopened", "sla_clock"}),
                 comparable(canaries["canaries"], {"elapsed_seconds", "acked_by", "acked_at"}),
                 outbox["pending"])
 

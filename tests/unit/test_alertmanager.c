@@ -8,7 +8,8 @@
 #include "tests/unit/check_main.h"
 
 static struct gw_sla sla = {{4 * 3600, 24 * 3600, 72 * 3600, 168 * 3600}};
-static struct gw_alert_opts opts = {&sla, GW_SEV_MEDIUM};
+static struct gw_sla_policy policy = {&sla, NULL, NULL, NULL};
+static struct gw_alert_opts opts = {&policy, GW_SEV_MEDIUM};
 
 static int
 parse(const char *json, struct gw_alert_batch *batch, char *err)

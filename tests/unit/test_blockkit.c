@@ -566,16 +566,17 @@ empty_component(void *ctx, const char *component, size_t count)
 }
 
 static char *
-failing_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sla_colour c)
+failing_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sla_colour c,
+             const struct gw_sla_status *clock)
 {
-    (void)ctx, (void)t, (void)remaining, (void)c;
+    (void)ctx, (void)t, (void)remaining, (void)c, (void)clock;
     return NULL;
 }
 
 START_TEST(test_renderer_failures_fall_back)
 {
     const struct gw_digest_renderer broken = {
-        failing_summary, empty_component, failing_line, failing_summary, NULL, NULL
+        failing_summary, empty_component, failing_line, failing_summary, NULL, NULL, NULL
     };
     struct gw_ticket *t = make_tickets(60);
     json_t *a = gw_digest_build(t, 60, NOW, WARN, CRIT, &broken);
@@ -611,10 +612,11 @@ huge_component(void *ctx, const char *component, size_t count)
 
 /* A template that ignores every length: a link whose label runs on. */
 static char *
-huge_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sla_colour c)
+huge_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sla_colour c,
+          const struct gw_sla_status *clock)
 {
     char *label = repeat("\xC3\xA9&amp;", 2000), *link = gw_slack_link(t->url, label);
-    (void)ctx, (void)remaining, (void)c;
+    (void)ctx, (void)remaining, (void)c, (void)clock;
     free(label);
     return link;
 }
@@ -622,7 +624,7 @@ huge_line(void *ctx, const struct gw_ticket *t, int64_t remaining, enum gw_sla_c
 START_TEST(test_renderer_oversized_output)
 {
     const struct gw_digest_renderer big = {
-        huge_summary, huge_component, huge_line, huge_summary, NULL, NULL
+        huge_summary, huge_component, huge_line, huge_summary, NULL, NULL, NULL
     };
     size_t n = 120;
     struct gw_ticket *t = make_tickets(n);

@@ -34,6 +34,17 @@ load_with(const char *const *vars, struct gw_config *cfg, char *err, size_t errl
     return gw_config_load(cfg, fake_getenv, err, errlen);
 }
 
+/* A temp file holding "from-file\n" (path: a mkstemp template), and "var=its path" in env. */
+static void
+secret_file(char *path, const char *var, char *env, size_t envlen)
+{
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "from-file\n", 10), 10);
+    close(fd);
+    snprintf(env, envlen, "%s=%s", var, path);
+}
+
 START_TEST(github_documented_vector)
 {
     /* https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries */
@@ -137,12 +148,40 @@ START_TEST(redis_urls)
     ck_assert_str_eq(t.endpoints[0].host, "db.internal");
     ck_assert_int_eq(t.endpoints[0].port, 6380);
     ck_assert_int_eq(t.db, 3);
-    ck_assert_str_eq(t.password, "p@ss");
+    ck_assert_str_eq(t.auth.password, "p@ss");
+    ck_assert_ptr_null(t.auth.username);
+    ck_assert_int_eq(t.tls.on, 0);
+    gw_redis_target_clear(&t);
+    /* An ACL user (both parts %-escaped), and TLS */
+    ck_assert_int_eq(gw_redis_url_parse("rediss://kaizen%2Dgw:p%3Aw@db.internal:6380/1", &t, err,
+                                        sizeof(err)), 0);
+    ck_assert_int_eq(t.kind, GW_REDIS_TCP);
+    ck_assert_int_eq(t.tls.on, 1);
+    ck_assert_str_eq(t.auth.username, "kaizen-gw");
+    ck_assert_str_eq(t.auth.password, "p:w");
+    ck_assert_int_eq(t.endpoints[0].port, 6380);
+    gw_redis_target_clear(&t);
+    /* A bare word before '@' is a password, as before ACLs */
+    ck_assert_int_eq(gw_redis_url_parse("redis://secret@h", &t, err, sizeof(err)), 0);
+    ck_assert_ptr_null(t.auth.username);
+    ck_assert_str_eq(t.auth.password, "secret");
+    gw_redis_target_clear(&t);
+    ck_assert_int_eq(gw_redis_url_parse("rediss-sentinel://u:p@s1,s2/0?master=m", &t, err,
+                                        sizeof(err)), 0);
+    ck_assert_int_eq(t.kind, GW_REDIS_SENTINEL);
+    ck_assert_int_eq(t.tls.on, 1);
+    ck_assert_int_eq(t.endpoints[1].port, 26379);
+    ck_assert_str_eq(t.auth.username, "u");
+    gw_redis_target_clear(&t);
+    ck_assert_int_eq(gw_redis_url_parse("rediss-cluster://h1:7000,h2", &t, err, sizeof(err)), 0);
+    ck_assert_int_eq(t.kind, GW_REDIS_CLUSTER);
+    ck_assert_int_eq(t.tls.on, 1);
+    ck_assert_int_eq(t.endpoints[1].port, 6379);
     gw_redis_target_clear(&t);
     ck_assert_int_eq(gw_redis_url_parse("redis://127.0.0.1", &t, err, sizeof(err)), 0);
     ck_assert_int_eq(t.endpoints[0].port, 6379);
     ck_assert_int_eq(t.db, 0);
-    ck_assert_ptr_null(t.password);
+    ck_assert_ptr_null(t.auth.password);
     gw_redis_target_clear(&t);
     ck_assert_int_eq(gw_redis_url_parse("redis://[::1]:7000/1", &t, err, sizeof(err)), 0);
     ck_assert_str_eq(t.endpoints[0].host, "::1");
@@ -162,7 +201,7 @@ START_TEST(redis_urls)
     ck_assert_int_eq(t.endpoints[1].port, 26380);
     ck_assert_str_eq(t.endpoints[2].host, "::1");
     ck_assert_str_eq(t.master, "kz-main");
-    ck_assert_str_eq(t.password, "pw");
+    ck_assert_str_eq(t.auth.password, "pw");
     ck_assert_int_eq(t.db, 2);
     gw_redis_target_clear(&t);
     /* Cluster seeds */
@@ -176,7 +215,9 @@ START_TEST(redis_urls)
                          "unix://relative", "redis://:%zz@h", "redis://a,b",
                          "redis-sentinel://s1", "redis-sentinel://s1?master=",
                          "redis-sentinel://s1?master=m&x=1", "redis-cluster://h/1",
-                         "redis://h?master=m", "redis-cluster://", NULL};
+                         "redis://h?master=m", "redis-cluster://", "rediss://", "redis://u:@h",
+                         "redis://u%zz:p@h", "redis://:@h", "rediss-cluster://h/2", "redis:/h",
+                         NULL};
     for (int i = 0; bad[i] != NULL; i++) {
         ck_assert_msg(gw_redis_url_parse(bad[i], &t, err, sizeof(err)) == -1, "accepted %s", bad[i]);
         gw_redis_target_clear(&t);
@@ -208,11 +249,7 @@ START_TEST(config_values_and_files)
 {
     struct gw_config c;
     char err[256], path[] = "/tmp/kz-secret-XXXXXX", env_file[300];
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, "from-file\n", 10), 10);
-    close(fd);
-    snprintf(env_file, sizeof(env_file), "KAIZEN_ADMIN_TOKEN_FILE=%s", path);
+    secret_file(path, "KAIZEN_ADMIN_TOKEN_FILE", env_file, sizeof(env_file));
     const char *vars[] = {"KAIZEN_LISTEN=127.0.0.1:9090", "KAIZEN_SLA=critical=1h,low=2d",
                           "KAIZEN_GITHUB_SECRET=a,b", env_file, "KAIZEN_MAX_BODY=1KiB",
                           "KAIZEN_DIGEST_EVERY=30s", "KAIZEN_TICKET_LABELS=incident, bug", NULL};
@@ -247,6 +284,43 @@ START_TEST(config_values_and_files)
 }
 END_TEST
 
+/* ACL users: the variables override the URL's; the Sentinels have their own. */
+START_TEST(config_redis_users)
+{
+    struct gw_config c;
+    char err[256], path[] = "/tmp/kz-redis-pw-XXXXXX", env_file[300];
+    secret_file(path, "KAIZEN_REDIS_PASSWORD_FILE", env_file, sizeof(env_file));
+    const char *vars[] = {"KAIZEN_REDIS_URL=redis-sentinel://url-user:url-pw@s1/0?master=m",
+                          "KAIZEN_REDIS_USERNAME=kaizen", env_file,
+                          "KAIZEN_REDIS_SENTINEL_USERNAME=watcher",
+                          "KAIZEN_REDIS_SENTINEL_PASSWORD=s-pw", NULL};
+    ck_assert_int_eq(load_with(vars, &c, err, sizeof(err)), 0);
+    ck_assert_str_eq(c.redis.auth.username, "kaizen");
+    ck_assert_str_eq(c.redis.auth.password, "from-file");
+    ck_assert_str_eq(c.redis.sentinel_auth.username, "watcher");
+    ck_assert_str_eq(c.redis.sentinel_auth.password, "s-pw");
+    /* --check-config shows the user, never a password */
+    char *shown = NULL;
+    size_t shown_len = 0;
+    FILE *out = open_memstream(&shown, &shown_len);
+    gw_config_print_effective(&c, out);
+    fclose(out);
+    ck_assert_ptr_nonnull(strstr(shown, "redis-sentinel://kaizen:(password set)@s1:26379/0"));
+    ck_assert_ptr_null(strstr(shown, "from-file"));
+    ck_assert_ptr_null(strstr(shown, "url-pw"));
+    ck_assert_ptr_null(strstr(shown, "s-pw"));
+    free(shown);
+    gw_config_free(&c);
+    unlink(path);
+    /* the URL's user stays when only the password is overridden */
+    const char *pw_only[] = {"KAIZEN_REDIS_URL=redis://u:old@h", "KAIZEN_REDIS_PASSWORD=new", NULL};
+    ck_assert_int_eq(load_with(pw_only, &c, err, sizeof(err)), 0);
+    ck_assert_str_eq(c.redis.auth.username, "u");
+    ck_assert_str_eq(c.redis.auth.password, "new");
+    gw_config_free(&c);
+}
+END_TEST
+
 /* Each invalid value fails with one line that names the variable. */
 START_TEST(config_errors_name_the_variable)
 {
@@ -274,6 +348,11 @@ START_TEST(config_errors_name_the_variable)
         {"KAIZEN_HEADER_TIMEOUT=60s", "KAIZEN_HEADER_TIMEOUT"},
         {"KAIZEN_MAX_INFLIGHT_BODY=1KiB", "KAIZEN_MAX_INFLIGHT_BODY"},
         {"KAIZEN_GITHUB_SECRET= , ", "KAIZEN_GITHUB_SECRET"},
+        {"KAIZEN_REDIS_USERNAME=kaizen", "KAIZEN_REDIS_USERNAME"},
+        {"KAIZEN_REDIS_SENTINEL_USERNAME=watcher", "KAIZEN_REDIS_SENTINEL_USERNAME"},
+        /* TLS settings with a plaintext URL: never a silent plaintext connection */
+        {"KAIZEN_REDIS_TLS_CA_FILE=/etc/ssl/certs/ca-certificates.crt", "KAIZEN_REDIS_TLS_CA_FILE"},
+        {"KAIZEN_REDIS_TLS_SERVER_NAME=redis.internal", "KAIZEN_REDIS_TLS_SERVER_NAME"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct gw_config c;
@@ -307,6 +386,7 @@ suite(void)
     tcase_add_test(tc, redis_urls);
     tcase_add_test(tc, config_defaults);
     tcase_add_test(tc, config_values_and_files);
+    tcase_add_test(tc, config_redis_users);
     tcase_add_test(tc, config_errors_name_the_variable);
     suite_add_tcase(s, tc);
     return s;

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "gateway/core/dates.h"
+#include "gateway/core/sla.h"
+#include "gateway/core/tz.h"
 #include "gateway/text/blockkit.h"
 #include "gateway/text/mustache.h"
 #include "gateway/text/render.h"
@@ -187,6 +189,62 @@ START_TEST(test_digest_lines)
 }
 END_TEST
 
+/*
+ * A business-hours ticket's line says the business time left and, while
+ * its calendar is closed, until when it is paused; 24x7 and breached lines
+ * are as before. NOW is Wednesday 11:06:40 UTC; the high ticket's deadline
+ * is Thursday 15:00.
+ */
+START_TEST(test_digest_business_lines)
+{
+    struct gw_templates *set = load_templates(TEMPLATES_DIR);
+    struct gw_sla sla = {{4 * HOUR, 8 * HOUR, 72 * HOUR, 168 * HOUR}};
+    int business[GW_SEV_COUNT] = {0, 1, 0, 0};
+    struct gw_calendar cal = {0};
+    struct gw_sla_policy policy = {&sla, business, &cal, NULL};
+    struct gw_template_renderer r;
+    struct gw_ticket *t = calloc(3, sizeof(*t));
+    json_t *digest;
+    char expected[512], err[256], *text;
+
+    cal.tz = gw_tz_utc();
+    set_ticket(&t[0], 0, "api", "Login fails", 24 * HOUR + 14000);
+    set_ticket(&t[1], 1, "api", "Slow search", 30 * HOUR);
+    t[1].severity = GW_SEV_CRITICAL;
+    set_ticket(&t[2], 2, "db", "Lag", -3 * HOUR);
+    for (int open = 0; open < 2; open++) {
+        /* closed until Wednesday 13:00: 4h that day, 2h on Thursday */
+        ck_assert_int_eq(gw_calendar_parse_hours(&cal, open ? "mon-fri 09:00-17:00"
+                                                            : "mon-fri 13:00-17:00",
+                                                 err, sizeof(err)), 0);
+        gw_template_renderer_init(&r, set, NOW);
+        r.vtable.sla = &policy;
+        digest = gw_digest_build(t, 3, NOW, WARN, CRIT, &r.vtable);
+        text = check_digest(digest, 1);
+        snprintf(expected, sizeof(expected),
+                 "*db* (1 open)\n%s <https://example.com/t/2|Lag> %s SLA breached 3h ago"
+                 " \xC2\xB7 high\n"
+                 "*api* (2 open)\n%s <https://example.com/t/0|Login fails> %s SLA: %s"
+                 " \xC2\xB7 high\n"
+                 "\xF0\x9F\x9F\xA2 <https://example.com/t/1|Slow search> %s SLA: 30h remaining"
+                 " \xC2\xB7 critical\n",
+                 red, dash, "\xF0\x9F\x9F\xA2", dash,
+                 open ? "11h business left" : "6h business left, paused until Wed 13:00", dash);
+        ck_assert_str_eq(text, expected);
+        free(text);
+        json_decref(digest);
+    }
+    /* The digest's feed item words it the same way. */
+    text = gw_render_rss_digest(set, t, 3, NOW, WARN, CRIT, &policy);
+    ck_assert_msg(strstr(text, "Login fails \xE2\x80\x94 SLA: 11h business left") != NULL, "%s", text);
+    free(text);
+    free_tickets(t, 3);
+    gw_calendar_clear(&cal);
+    gw_tz_free((struct gw_tz *)cal.tz);
+    gw_templates_free(set);
+}
+END_TEST
+
 static const size_t digest_sizes[] = {1, 7, 50, 51, 600};
 
 START_TEST(test_digest_hostile_titles)
@@ -325,7 +383,7 @@ static json_t *
 breach_page(const struct gw_templates *set, size_t n, const char *title, long total, long first)
 {
     struct gw_ticket *t = calloc(n, sizeof(*t));
-    struct gw_breach_page p = {total, first, NOW, 0};
+    struct gw_breach_page p = {total, first, NOW, 0, NULL};
     json_t *out;
 
     ck_assert_ptr_nonnull(t);
@@ -441,7 +499,7 @@ START_TEST(test_breach_menus_and_edits)
 {
     struct gw_templates *set = load_templates(TEMPLATES_DIR);
     struct gw_ticket t[3];
-    struct gw_breach_page p = {3, 1, NOW, 1};
+    struct gw_breach_page p = {3, 1, NOW, 1, NULL};
     size_t per_msg[3] = {0};
     char values[512], target[200], *text;
     json_t *msgs, *msg;
@@ -476,7 +534,7 @@ START_TEST(test_breach_menus_and_edits)
     {
         struct gw_ticket many[GW_BREACH_MENU_MAX + 20];
         size_t counts[GW_BREACH_MENU_MAX + 20] = {0}, total = 0;
-        struct gw_breach_page big = {GW_BREACH_MENU_MAX + 20, 1, NOW, 1};
+        struct gw_breach_page big = {GW_BREACH_MENU_MAX + 20, 1, NOW, 1, NULL};
 
         for (size_t i = 0; i < GW_BREACH_MENU_MAX + 20; i++)
             set_ticket(&many[i], i, "db", "x", -HOUR);
@@ -505,7 +563,7 @@ START_TEST(test_breach_menus_and_edits)
         "\"created_at\":1763450000,\"resolved_at\":1763466000,\"source\":\"github\",\"id\":"
         "\"gh:octo/api#9\",\"url\":\"https://example.com/t/9\",\"title\":\"Disk <full>\","
         "\"acked_by\":\"@al&ice\",\"acked_at\":1763463000}]}";
-    msg = gw_render_edit(set, edit, strlen(edit), target, sizeof(target));
+    msg = gw_render_edit(set, NULL, edit, strlen(edit), target, sizeof(target));
     ck_assert_str_eq(target, "breach:r1:1.1");
     text = check_without_actions(msg, 0);
     ck_assert_msg(strstr(text, "Acknowledged by @al&amp;ice") != NULL, "%s", text);
@@ -605,7 +663,7 @@ START_TEST(test_canary_edits_and_button)
         "\"canary\":{\"id\":\"c1\",\"service\":\"checkout\",\"environment\":\"prod\","
         "\"started_at\":1763454600,\"budget_seconds\":3600},\"acked_by\":\"@alice\","
         "\"acked_at\":1763458200}";
-    json_t *msg = gw_render_edit(set, resolved, strlen(resolved), target, sizeof(target));
+    json_t *msg = gw_render_edit(set, NULL, resolved, strlen(resolved), target, sizeof(target));
 
     /* Resolved 2h 14m after the start, with who acknowledged it (escaped for Slack). */
     ck_assert_str_eq(target, "page:c1:1763454600:slack");
@@ -616,7 +674,7 @@ START_TEST(test_canary_edits_and_button)
     ck_assert_uint_eq(json_array_size(json_object_get(msg, "blocks")), 1);   /* no button */
     free(text);
     json_decref(msg);
-    msg = gw_render_edit(set, acked, strlen(acked), target, sizeof(target));
+    msg = gw_render_edit(set, NULL, acked, strlen(acked), target, sizeof(target));
     text = check_message(msg, 0);
     ck_assert_msg(strstr(text, "Acknowledged by @alice* at 2025-11-18T09:30:00Z") != NULL, "%s",
                   text);
@@ -624,8 +682,8 @@ START_TEST(test_canary_edits_and_button)
     free(text);
     json_decref(msg);
     /* Not a descriptor: nothing to edit. */
-    ck_assert_ptr_null(gw_render_edit(set, "{\"text\":\"x\"}", 12, target, sizeof(target)));
-    ck_assert_ptr_null(gw_render_edit(set, "nope", 4, target, sizeof(target)));
+    ck_assert_ptr_null(gw_render_edit(set, NULL, "{\"text\":\"x\"}", 12, target, sizeof(target)));
+    ck_assert_ptr_null(gw_render_edit(set, NULL, "nope", 4, target, sizeof(target)));
 
     /* The button: an actions block after the message's blocks. */
     struct gw_canary_info c = {"c1", "checkout", "prod", NOW - 2 * HOUR, HOUR, NOW, NULL, 0};
@@ -738,7 +796,7 @@ START_TEST(test_rss_digest)
     set_ticket(&t[2], 2, "web", "500s on login", 2 * HOUR);
     set_ticket(&t[3], 3, "db", "Closed already", -HOUR);
     t[3].state = GW_TICKET_RESOLVED;
-    text = gw_render_rss_digest(set, t, 4, NOW, WARN, CRIT);
+    text = gw_render_rss_digest(set, t, 4, NOW, WARN, CRIT, NULL);
     snprintf(expected, sizeof(expected),
              "db (1 open)\n"
              "%s Replica lag & drift %s SLA breached 1h ago https://example.com/t/1\n\n"
@@ -749,7 +807,7 @@ START_TEST(test_rss_digest)
     ck_assert_str_eq(text, expected);
     free(text);
     t[0].state = t[1].state = t[2].state = GW_TICKET_RESOLVED;
-    text = gw_render_rss_digest(set, t, 4, NOW, WARN, CRIT);
+    text = gw_render_rss_digest(set, t, 4, NOW, WARN, CRIT, NULL);
     ck_assert_str_eq(text, "No open tickets.");
     free(text);
     free_tickets(t, 4);
@@ -772,6 +830,7 @@ render_suite(void)
     tcase_add_test(tc, test_dir_missing_one_file);
     tcase_add_test(tc, test_dir_syntax_error);
     tcase_add_test(tc, test_digest_lines);
+    tcase_add_test(tc, test_digest_business_lines);
     tcase_add_loop_test(tc, test_digest_hostile_titles, 0,
                         sizeof(digest_sizes) / sizeof(digest_sizes[0]));
     tcase_add_test(tc, test_digest_broken_templates_fall_back);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "gateway/core/routes.h"
+#include "gateway/core/tz.h"
 #include "tests/unit/check_main.h"
 
 static char dir[] = "/tmp/kz-routes-XXXXXX";
@@ -24,10 +25,30 @@ write_file(const char *name, const char *text)
     return path;
 }
 
+/* The global calendar the routes fall back to: UTC, mon-fri 09:00-17:00, 2026-12-25. */
+static struct gw_calendar global;
+
+/* A zone loader standing in for the tz database: "Test/East" is UTC under another name. */
+static int zones_loaded;
+
+static struct gw_tz *
+test_zone(const char *name, char *err, size_t errlen)
+{
+    if (strcmp(name, "Test/East") != 0) {
+        snprintf(err, errlen, "unknown time zone '%s'", name);
+        return NULL;
+    }
+    zones_loaded++;
+    return gw_tz_utc();
+}
+
+static const struct gw_routes_calendars calendars = {&global, test_zone};
+
 static struct gw_routes *
 load(const char *text, char *err, size_t errlen)
 {
-    return gw_routes_load(write_file("routes.json", text), "C0FALLBACK", "FALLBACKKEY", err, errlen);
+    return gw_routes_load(write_file("routes.json", text), "C0FALLBACK", "FALLBACKKEY", &calendars,
+                          err, errlen);
 }
 
 START_TEST(first_match_wins_and_the_default_fills_in)
@@ -126,6 +147,71 @@ START_TEST(the_example_in_deploy_loads)
 }
 END_TEST
 
+START_TEST(each_destination_has_the_global_calendar_with_its_own_fields)
+{
+    char err[512] = "";
+    struct gw_routes *r;
+    struct gw_destination d;
+    char *printed = NULL;
+    size_t printed_len = 0;
+    FILE *out;
+
+    r = load("{\"routes\":[{\"name\":\"east\",\"match\":{\"component\":[\"e-*\"]},"
+             "\"slack_channel\":\"C0E\",\"timezone\":\"Test/East\","
+             "\"business_hours\":\"mon-thu 08:00-16:00,fri 08:00-12:00\","
+             "\"holidays\":[\"2026-07-04\",\"2026-11-26\"]},"
+             "{\"name\":\"hours\",\"match\":{\"component\":[\"h\"]},\"slack_channel\":\"C0H\","
+             "\"holidays\":[]}],"
+             "\"default\":{\"slack_channel\":\"C0SRE\",\"business_hours\":\"mon-sun 00:00-24:00\"}}",
+             err, sizeof(err));
+    ck_assert_msg(r != NULL, "%s", err);
+    ck_assert_int_eq(zones_loaded, 1);
+    d = gw_routes_ticket(r, "e-api", "high", "github");
+    ck_assert_str_eq(d.route, "east");
+    ck_assert_ptr_nonnull(d.calendar);
+    ck_assert_ptr_ne(d.calendar->tz, global.tz);          /* its own zone */
+    ck_assert_int_eq(d.calendar->nspans[0], 1);
+    ck_assert_int_eq(d.calendar->spans[0][0].start, 8 * 60);
+    ck_assert_int_eq(d.calendar->spans[4][0].end, 12 * 60);
+    ck_assert_int_eq(d.calendar->nspans[5], 0);
+    ck_assert_uint_eq(d.calendar->nholidays, 2);
+    ck_assert(gw_calendar_is_holiday(d.calendar, gw_days_from_civil(2026, 7, 4)));
+    ck_assert(!gw_calendar_is_holiday(d.calendar, gw_days_from_civil(2026, 12, 25)));
+    /* a route that gives only holidays (none) keeps the global zone and hours */
+    d = gw_routes_ticket(r, "h", "high", "github");
+    ck_assert_ptr_eq(d.calendar->tz, global.tz);
+    ck_assert_int_eq(d.calendar->spans[0][0].start, 9 * 60);
+    ck_assert_uint_eq(d.calendar->nholidays, 0);
+    /* the default gives its hours only: the global zone and holidays */
+    d = gw_routes_ticket(r, "web", "high", "github");
+    ck_assert_str_eq(d.route, "default");
+    ck_assert_ptr_eq(d.calendar->tz, global.tz);
+    ck_assert_int_eq(d.calendar->nspans[6], 1);
+    ck_assert(gw_calendar_is_holiday(d.calendar, gw_days_from_civil(2026, 12, 25)));
+    ck_assert_ptr_eq(gw_routes_canary(r, "e-web").calendar, gw_routes_ticket(r, "e-x", "low",
+                                                                             "github").calendar);
+    out = open_memstream(&printed, &printed_len);
+    gw_routes_print(r, out);
+    fclose(out);
+    ck_assert_msg(strstr(printed, "-> slack C0E, pager default key, calendar UTC with its own "
+                                  "hours and holidays\n") != NULL, "%s", printed);
+    ck_assert_msg(strstr(printed, "calendar UTC with its own holidays\n") != NULL, "%s", printed);
+    free(printed);
+    gw_routes_free(r);
+
+    /* Without calendars (none configured) a destination has none, and a field is an error. */
+    r = gw_routes_load(write_file("routes.json", "{\"default\":{\"slack_channel\":\"C1\"}}"),
+                       NULL, NULL, NULL, err, sizeof(err));
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_null(gw_routes_ticket(r, "web", "high", "github").calendar);
+    gw_routes_free(r);
+    r = gw_routes_load(write_file("routes.json", "{\"default\":{\"timezone\":\"Test/East\"}}"),
+                       NULL, NULL, NULL, err, sizeof(err));
+    ck_assert_ptr_null(r);
+    ck_assert_ptr_nonnull(strstr(err, "default: timezone: no calendar can be read here"));
+}
+END_TEST
+
 START_TEST(every_error_names_the_route_and_the_problem)
 {
     static const struct {
@@ -165,6 +251,22 @@ START_TEST(every_error_names_the_route_and_the_problem)
         {"{\"default\":{\"slack_channel\":\"C1\",\"match\":{}}}", "default: match: unknown field"},
         {"{\"default\":[]}", "default: must be an object"},
         {"{\"routes\":[],\"routes\":[]}", "routes.json:1: duplicate object key"},
+        {"{\"routes\":[{\"name\":\"ny\",\"slack_channel\":\"C1\",\"timezone\":\"Mars/Base\"}]}",
+         "routes[0] (ny): timezone: unknown time zone 'Mars/Base'"},
+        {"{\"routes\":[{\"name\":\"ny\",\"slack_channel\":\"C1\",\"timezone\":5}]}",
+         "routes[0] (ny): timezone: must be a string"},
+        {"{\"routes\":[{\"name\":\"ny\",\"slack_channel\":\"C1\",\"business_hours\":\"mon-fri 17:00-09:00\"}]}",
+         "routes[0] (ny): business_hours: 'mon-fri 17:00-09:00': the span ends before it starts"},
+        {"{\"routes\":[{\"name\":\"ny\",\"slack_channel\":\"C1\",\"business_hours\":\"weekdays 9-5\"}]}",
+         "routes[0] (ny): business_hours: 'weekdays 9-5': days are mon"},
+        {"{\"routes\":[{\"name\":\"ny\",\"slack_channel\":\"C1\",\"holidays\":[\"2026-12-25\",\"2026-02-30\"]}]}",
+         "routes[0] (ny): holidays[1]: '2026-02-30' is not a date YYYY-MM-DD"},
+        {"{\"routes\":[{\"name\":\"ny\",\"slack_channel\":\"C1\",\"holidays\":\"2026-12-25\"}]}",
+         "routes[0] (ny): holidays: must be a list"},
+        {"{\"routes\":[{\"name\":\"ny\",\"slack_channel\":\"C1\",\"holidays\":[\"2026-12-25,2026-12-26\"]}]}",
+         "routes[0] (ny): holidays[0]: must be one date"},
+        {"{\"default\":{\"slack_channel\":\"C1\",\"timezone\":\"Nowhere\"}}",
+         "default: timezone: unknown time zone 'Nowhere'"},
     };
     char err[512];
 
@@ -176,7 +278,8 @@ START_TEST(every_error_names_the_route_and_the_problem)
                       cases[i].doc, err, cases[i].want);
         ck_assert_msg(strncmp(err, dir, strlen(dir)) == 0, "no file name: %s", err);
     }
-    ck_assert_ptr_null(gw_routes_load("/nonexistent/routes.json", NULL, NULL, err, sizeof(err)));
+    ck_assert_ptr_null(gw_routes_load("/nonexistent/routes.json", NULL, NULL, &calendars, err,
+                                      sizeof(err)));
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent/routes.json"));
 }
 END_TEST
@@ -184,7 +287,12 @@ END_TEST
 static void
 setup(void)
 {
+    char err[256];
+
     ck_assert_ptr_nonnull(mkdtemp(dir));
+    global.tz = gw_tz_utc();
+    ck_assert_int_eq(gw_calendar_parse_hours(&global, "mon-fri 09:00-17:00", err, sizeof(err)), 0);
+    ck_assert_int_eq(gw_calendar_parse_holidays(&global, "2026-12-25", err, sizeof(err)), 0);
 }
 
 static void
@@ -193,6 +301,8 @@ teardown(void)
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     ck_assert_int_eq(system(cmd), 0);
+    gw_calendar_clear(&global);
+    gw_tz_free((struct gw_tz *)global.tz);
 }
 
 static Suite *
@@ -203,6 +313,7 @@ suite(void)
     tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_add_test(tc, first_match_wins_and_the_default_fills_in);
     tcase_add_test(tc, the_example_in_deploy_loads);
+    tcase_add_test(tc, each_destination_has_the_global_calendar_with_its_own_fields);
     tcase_add_test(tc, every_error_names_the_route_and_the_problem);
     suite_add_tcase(s, tc);
     return s;

@@ -9,6 +9,7 @@
 #include "gateway/net/http.h"
 #include "gateway/util/prometheus.h"
 #include "gateway/core/ticket.h"
+#include "gateway/core/tz.h"
 
 #include "tests/unit/check_main.h"
 
@@ -73,6 +74,55 @@ START_TEST(sla_arithmetic)
 }
 END_TEST
 
+/* high counts business hours (UTC, mon-fri 09:00-17:00), the others every hour. */
+START_TEST(sla_policy)
+{
+    struct gw_sla sla = {{4 * 3600, 8 * 3600, 72 * 3600, 168 * 3600}};
+    int business[GW_SEV_COUNT] = {0, 1, 0, 0};
+    struct gw_calendar cal = {0};
+    struct gw_sla_policy p = {&sla, business, &cal, NULL};
+    struct gw_ticket t = {.component = "api", .source = "github", .severity = GW_SEV_HIGH,
+                          .state = GW_TICKET_OPEN};
+    struct gw_sla_status st;
+    char err[256];
+
+    cal.tz = gw_tz_utc();
+    ck_assert_int_eq(gw_calendar_parse_hours(&cal, "mon-fri 09:00-17:00", err, sizeof(err)), 0);
+    int64_t friday_16 = gw_tz_instant(cal.tz, 2026, 11, 20, 16 * 60);
+    int64_t monday_9 = gw_tz_instant(cal.tz, 2026, 11, 23, 9 * 60);
+    ck_assert_str_eq(gw_sla_clock_name(&p, GW_SEV_HIGH), "business");
+    ck_assert_str_eq(gw_sla_clock_name(&p, GW_SEV_CRITICAL), "24x7");
+    ck_assert_ptr_eq(gw_sla_calendar(&p, &t), &cal);       /* no routes: the global one */
+    /* Friday 16:00 + 8h of business = Monday 16:00 */
+    t.sla_deadline = gw_sla_policy_deadline(&p, &t, friday_16);
+    ck_assert_int_eq(t.sla_deadline, monday_9 + 7 * 3600);
+    /* Saturday noon: 7h of business left, paused until Monday 09:00 */
+    gw_sla_status(&p, &t, friday_16 + 20 * 3600, &st);
+    ck_assert_int_eq(st.business, 1);
+    ck_assert_int_eq(st.business_left, 7 * 3600);
+    ck_assert_int_eq(st.paused_until, monday_9);
+    ck_assert_ptr_eq(st.tz, cal.tz);
+    /* Monday 10:00: open, 6h left */
+    gw_sla_status(&p, &t, monday_9 + 3600, &st);
+    ck_assert_int_eq(st.business_left, 6 * 3600);
+    ck_assert_int_eq(st.paused_until, 0);
+    /* past the deadline, resolved, or on 24x7: no business status */
+    gw_sla_status(&p, &t, t.sla_deadline, &st);
+    ck_assert_int_eq(st.business, 0);
+    t.severity = GW_SEV_CRITICAL;
+    ck_assert_ptr_null(gw_sla_calendar(&p, &t));
+    ck_assert_int_eq(gw_sla_policy_deadline(&p, &t, friday_16), friday_16 + 4 * 3600);
+    gw_sla_status(&p, &t, friday_16, &st);
+    ck_assert_int_eq(st.business, 0);
+    /* no clocks configured: every severity on 24x7 */
+    p.business = NULL;
+    t.severity = GW_SEV_HIGH;
+    ck_assert_int_eq(gw_sla_policy_deadline(&p, &t, friday_16), friday_16 + 8 * 3600);
+    gw_calendar_clear(&cal);
+    gw_tz_free((struct gw_tz *)cal.tz);
+}
+END_TEST
+
 /* --- GitHub payloads ------------------------------------------------------- */
 
 static const char issue_json[] =
@@ -83,6 +133,7 @@ static const char issue_json[] =
     "\"repository\":{\"full_name\":\"octo-org/api\",\"name\":\"api\"}}";
 
 static struct gw_sla test_sla = {{4 * 3600, 24 * 3600, 72 * 3600, 168 * 3600}};
+static struct gw_sla_policy test_policy = {&test_sla, NULL, NULL, NULL};
 static struct gw_strlist no_labels = {NULL, 0};
 
 static int
@@ -95,7 +146,7 @@ parse(const char *action, const char *state, const char *closed_at, const char *
     char jerr[256];
     const struct gw_jval *payload = gw_jparse(&doc, buf, strlen(buf), jerr, sizeof(jerr));
     ck_assert_msg(payload != NULL, "%s", jerr);
-    struct gw_github_opts opts = {&test_sla, GW_SEV_MEDIUM, ticket_labels};
+    struct gw_github_opts opts = {&test_policy, GW_SEV_MEDIUM, ticket_labels};
     int rc = gw_github_issue_change(payload, &opts, ch, err, 256);
     gw_jdoc_free(doc);
     return rc;
@@ -116,6 +167,7 @@ START_TEST(issue_opened)
     ck_assert_int_eq(ch.ticket.created_at, 1795338000);
     ck_assert_int_eq(ch.ticket.updated_at, 1795338000 + 3600);
     ck_assert_int_eq(ch.ticket.sla_deadline, 1795338000 + 86400);
+    ck_assert_int_eq(ch.sla_restart, 1795338000 + 3600 + 86400);   /* from updated_at */
     gw_ticket_change_clear(&ch);
 }
 END_TEST
@@ -185,7 +237,7 @@ START_TEST(issue_wrong_types)
         "\"repository\":{\"full_name\":\"o/r\",\"name\":\"r\"}}",
         NULL,
     };
-    struct gw_github_opts opts = {&test_sla, GW_SEV_MEDIUM, &no_labels};
+    struct gw_github_opts opts = {&test_policy, GW_SEV_MEDIUM, &no_labels};
     for (int i = 0; bad[i] != NULL; i++) {
         struct gw_ticket_change ch;
         char err[256] = "";
@@ -208,7 +260,7 @@ parse_repo(const char *repo, struct gw_ticket_change *ch, char *err, size_t errl
     char buf[4096];
     struct gw_jdoc *doc;
     const struct gw_jval *payload;
-    struct gw_github_opts opts = {&test_sla, GW_SEV_MEDIUM, &no_labels};
+    struct gw_github_opts opts = {&test_policy, GW_SEV_MEDIUM, &no_labels};
     int rc;
 
     snprintf(buf, sizeof(buf),
@@ -339,6 +391,7 @@ suite(void)
     tcase_add_test(tc, component_labels);
     tcase_add_test(tc, alert_severity);
     tcase_add_test(tc, sla_arithmetic);
+    tcase_add_test(tc, sla_policy);
     tcase_add_test(tc, issue_opened);
     tcase_add_test(tc, issue_defaults_closed_deleted_ignored);
     tcase_add_test(tc, ticket_label_filter);

@@ -59,6 +59,18 @@ START_TEST(message_ids)
     ck_assert_str_eq(prefix, "digest:W:C1:");
     ck_assert_int_eq(gw_wire_batch_id(id, sizeof(id), prefix, 1, 3, 1), 0);
     ck_assert_str_eq(id, "digest:W:C1:2/3");
+    ck_assert(!gw_wire_opens_thread(id));
+    ck_assert_int_eq(gw_wire_batch_id(id, sizeof(id), prefix, 0, 3, 1), 0);
+    ck_assert(gw_wire_opens_thread(id));   /* a digest's first post */
+    /* A weekly report's messages are numbered alike but never open a thread. */
+    ck_assert_int_eq(gw_wire_report_prefix(prefix, sizeof(prefix), "2026-W49", GW_DEST_SLACK), 0);
+    ck_assert_str_eq(prefix, "report:2026-W49:");
+    ck_assert_int_eq(gw_wire_report_prefix(prefix, sizeof(prefix), "2026-W49", "slack:C1"), 0);
+    ck_assert_str_eq(prefix, "report:2026-W49:C1:");
+    ck_assert_int_eq(gw_wire_batch_id(id, sizeof(id), prefix, 0, 2, 1), 0);
+    ck_assert_str_eq(id, "report:2026-W49:C1:1/2");
+    ck_assert(!gw_wire_opens_thread(id));
+    ck_assert_int_eq(gw_wire_digest_prefix(prefix, sizeof(prefix), "W", "slack:C1"), 0);
     ck_assert_int_eq(gw_wire_notice_prefix(prefix, sizeof(prefix), "R", 2, "slack:C1"), 0);
     ck_assert_str_eq(prefix, "breach:R:2.C1.");
     ck_assert_int_eq(gw_wire_batch_id(id, sizeof(id), prefix, 0, 1, 0), 0);

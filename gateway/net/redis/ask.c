@@ -1,4 +1,4 @@
-/* One question on a short-lived connection: connect, AUTH, the commands, the last reply. */
+/* One question on a short-lived connection: connect (TLS), AUTH, the commands, the last reply. */
 #include "gateway/net/redis/ask.h"
 
 #include <event2/event.h>
@@ -12,11 +12,12 @@
 #include "gateway/util/log.h"
 
 struct gw_redis_ask {
-    struct event_base *base;
+    const struct gw_redis_dial *dial;
     gw_redis_ask_cb cb;
     void *arg;
+    char *host;
     int port;
-    char *password;
+    const struct gw_redis_auth *who;
     char **cmds;
     size_t *lens;
     int n;
@@ -36,7 +37,7 @@ ask_free(struct gw_redis_ask *q)
         free(q->cmds[i]);
     free(q->cmds);
     free(q->lens);
-    free(q->password);
+    free(q->host);
     free(q);
 }
 
@@ -52,9 +53,13 @@ ask_finish(struct gw_redis_ask *q, redisReply *reply, const char *error)
 static void
 on_ask_timeout(evutil_socket_t fd, short what, void *arg)
 {
+    struct gw_redis_ask *q = arg;
+    char why[200];
     (void)fd;
     (void)what;
-    ask_finish(arg, NULL, "no answer in time");
+    if (!gw_redis_conn_timed_out(q->dial, q->ac, why, sizeof(why)))
+        snprintf(why, sizeof(why), "no answer in time");
+    ask_finish(q, NULL, why);
 }
 
 static void
@@ -66,8 +71,11 @@ on_ask_reply(redisAsyncContext *ac, void *reply_, void *privdata)
 
     if (q == NULL)
         return; /* finished already */
-    if (reply == NULL)
-        ask_finish(q, NULL, "connection lost");
+    if (reply == NULL) {
+        char why[300];
+        gw_redis_conn_failure(q->dial, ac, why, sizeof(why));
+        ask_finish(q, NULL, why);
+    }
     else if (reply->type == REDIS_REPLY_ERROR && !last)
         ask_finish(q, NULL, reply->str);   /* AUTH (or ASKING) refused */
     else if (last)
@@ -82,8 +90,8 @@ on_ask_connect(const redisAsyncContext *ac, int status)
     if (q == NULL)
         return;
     if (status != REDIS_OK) {
-        char why[160];
-        snprintf(why, sizeof(why), "%s", ac->errstr[0] ? ac->errstr : "cannot connect");
+        char why[300];
+        gw_redis_conn_failure(q->dial, ac, why, sizeof(why));
         /* hiredis frees it after this callback, failing the queued commands */
         ((redisAsyncContext *)ac)->data = NULL;
         q->ac = NULL;
@@ -107,33 +115,35 @@ on_ask_resolved(const char *ip, const char *error, void *arg)
 {
     struct gw_redis_ask *q = arg;
     redisAsyncContext *ac;
-    char reason[128];
+    const char *auth[3];
+    int auth_argc = gw_redis_auth_argv(q->who, auth);
+    char reason[300];
 
     q->resolve = NULL;
     if (ip == NULL) {
         ask_finish(q, NULL, error);
         return;
     }
-    ac = gw_redis_conn_open(q->base, ip, q->port, NULL, q, on_ask_connect, on_ask_disconnect,
-                            reason, sizeof(reason));
+    ac = gw_redis_conn_open(q->dial, q->host, ip, q->port, NULL, q, on_ask_connect,
+                            on_ask_disconnect, reason, sizeof(reason));
     if (ac == NULL) {
-        char why[160];
+        char why[320];
         snprintf(why, sizeof(why), "cannot connect: %s", reason);
         ask_finish(q, NULL, why);
         return;
     }
     q->ac = ac;
     /* hiredis queues these until connected; the last one carries a marker. */
-    if (q->password != NULL)
-        redisAsyncCommand(ac, on_ask_reply, NULL, "AUTH %s", q->password);
+    if (auth_argc > 0)
+        redisAsyncCommandArgv(ac, on_ask_reply, NULL, auth_argc, auth, NULL);
     for (int i = 0; i < q->n; i++)
         redisAsyncFormattedCommand(ac, on_ask_reply, i == q->n - 1 ? (void *)1 : NULL, q->cmds[i],
                                    q->lens[i]);
 }
 
 struct gw_redis_ask *
-gw_redis_ask_start(struct event_base *base, struct evdns_base *dns, const char *host, int port,
-                   const char *password, int64_t timeout_ms, const char *const *cmds,
+gw_redis_ask_start(const struct gw_redis_dial *d, const char *host, int port,
+                   const struct gw_redis_auth *who, int64_t timeout_ms, const char *const *cmds,
                    const size_t *lens, int n, gw_redis_ask_cb cb, void *arg)
 {
     struct gw_redis_ask *q = calloc(1, sizeof(*q));
@@ -141,10 +151,11 @@ gw_redis_ask_start(struct event_base *base, struct evdns_base *dns, const char *
 
     if (q == NULL || (q->cmds = calloc((size_t)n, sizeof(char *))) == NULL ||
         (q->lens = calloc((size_t)n, sizeof(size_t))) == NULL ||
-        (q->timer = evtimer_new(base, on_ask_timeout, q)) == NULL ||
-        (password != NULL && (q->password = strdup(password)) == NULL))
+        (q->timer = evtimer_new(d->base, on_ask_timeout, q)) == NULL ||
+        (q->host = strdup(host)) == NULL)
         gw_oom(__func__);
-    q->base = base;
+    q->dial = d;
+    q->who = who;
     q->cb = cb;
     q->arg = arg;
     q->port = port;
@@ -158,7 +169,7 @@ gw_redis_ask_start(struct event_base *base, struct evdns_base *dns, const char *
         q->n++;
     }
     evtimer_add(q->timer, &tv);
-    q->resolve = gw_resolve_start(base, dns, host, on_ask_resolved, q);
+    q->resolve = gw_resolve_start(d->base, d->dns, host, on_ask_resolved, q);
     return q;
 }
 

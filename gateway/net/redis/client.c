@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/util/clock.h"
 #include "gateway/net/redis/args.h"
 #include "gateway/net/redis/cluster.h"
 #include "gateway/net/redis/conn.h"
@@ -21,6 +20,8 @@
 #include "gateway/net/redis/pending.h"
 #include "gateway/net/redis/sentinel.h"
 #include "gateway/net/redis/url.h"
+#include "gateway/util/clock.h"
+#include "gateway/util/prometheus.h"
 
 #define TICK_MS 100            /* deadlines, health checks and phase timeouts */
 
@@ -28,6 +29,7 @@ struct gw_redis {
     struct event_base *base;
     struct evdns_base *dns;             /* names resolve without blocking the loop */
     struct gw_redis_target target;      /* a copy of the config's; the parts borrow it */
+    struct gw_redis_dial dial;          /* how every connection is made; the parts borrow it */
     int64_t timeout_ms;
     gw_redis_state_cb on_state;
     void *arg;
@@ -58,7 +60,7 @@ static void
 locate(void *arg)
 {
     struct gw_redis *r = arg;
-    r->discovery = gw_discover(r->base, r->dns, &r->target, r->timeout_ms, on_discovered, r);
+    r->discovery = gw_discover(&r->dial, r->timeout_ms, on_discovered, r);
 }
 
 /* Sends what waited for a new primary (MOVED, +switch-master). */
@@ -181,7 +183,6 @@ gw_redis_new(struct event_base *base, const struct gw_redis_config *cfg,
     struct gw_redis *r = calloc(1, sizeof(*r));
     struct timeval tick = {0, TICK_MS * 1000};
     struct gw_redis_conn_config conn = {
-        .base = base,
         .timeout_ms = cfg->timeout_ms,
         .probe_key = cfg->probe_key,
         .read_info = cfg->min_replicas > 0,
@@ -201,13 +202,13 @@ gw_redis_new(struct event_base *base, const struct gw_redis_config *cfg,
         r->dns = evdns_base_new(base, 0);
     if (r->dns != NULL)
         evdns_base_load_hosts(r->dns, NULL);
-    conn.dns = r->dns;
-    conn.target = &r->target;
+    r->dial = (struct gw_redis_dial){base, r->dns, &r->target, cfg->errors};
+    conn.dial = &r->dial;
     conn.queue = &r->queue;
     conn.arg = r;
-    r->cluster = (struct gw_redis_cluster){.base = base, .dns = r->dns, .target = &r->target,
-                                           .timeout_ms = cfg->timeout_ms, .conn = &r->conn};
-    gw_redis_sentinel_init(&r->sentinel, base, r->dns, &r->target, &r->conn);
+    r->cluster = (struct gw_redis_cluster){.dial = &r->dial, .timeout_ms = cfg->timeout_ms,
+                                           .conn = &r->conn};
+    gw_redis_sentinel_init(&r->sentinel, &r->dial, &r->conn);
     r->tick = event_new(base, -1, EV_PERSIST, on_tick, r);
     if (r->dns == NULL || r->tick == NULL || gw_redis_target_copy(&r->target, cfg->target) != 0 ||
         gw_redis_queue_init(&r->queue, base, cfg->errors) != 0 ||
@@ -217,6 +218,10 @@ gw_redis_new(struct event_base *base, const struct gw_redis_config *cfg,
         return NULL;
     }
     event_add(r->tick, &tick);
+    if (r->target.tls.on && cfg->errors != NULL) {
+        const char *tls[] = {gw_redis_error_name(GW_REDIS_TLS)};
+        gw_metric_inc(cfg->errors, tls, 0); /* exported from the start: rate() sees the first */
+    }
     return r;
 }
 

@@ -62,7 +62,7 @@ gw_redis_cluster_follow(const struct gw_redis_cluster *cl, struct gw_redis_pendi
     int port;
     int moved = strncmp(text, "MOVED ", 6) == 0;
 
-    if (cl->target->kind != GW_REDIS_CLUSTER || p->done || p->redirects >= 3 ||
+    if (cl->dial->target->kind != GW_REDIS_CLUSTER || p->done || p->redirects >= 3 ||
         (!moved && strncmp(text, "ASK ", 4) != 0) ||
         redirect_target(text, host, sizeof(host), &port) != 0)
         return 0;
@@ -80,8 +80,8 @@ gw_redis_cluster_follow(const struct gw_redis_cluster *cl, struct gw_redis_pendi
     int len = redisFormatCommandArgv(&asking, 1, argv, NULL);
     const char *cmds[] = {asking, p->cmd};
     const size_t lens[] = {(size_t)len, p->len};
-    p->ask = gw_redis_ask_start(cl->base, cl->dns, host, port, cl->target->password, cl->timeout_ms,
-                                cmds, lens, 2, on_asked, p);
+    p->ask = gw_redis_ask_start(cl->dial, host, port, &cl->dial->target->auth, cl->timeout_ms, cmds,
+                                lens, 2, on_asked, p);
     redisFreeCommand(asking);
     return 1;
 }

@@ -9,20 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct event_base;
-struct evdns_base;
 struct gw_redis_conn;
+struct gw_redis_dial;
 struct gw_redis_pending;
-struct gw_redis_target;
 
 /* The Cluster slot of hash tag tag[0..len) (CRC16 mod 16384); every gateway key has the tag "kz". */
 int gw_redis_cluster_slot(const char *tag, size_t len);
 
 /* What following a redirect takes. All borrowed: they outlive it. The fields are cluster.c's. */
 struct gw_redis_cluster {
-    struct event_base *base;
-    struct evdns_base *dns;
-    const struct gw_redis_target *target;   /* redirects are followed for redis-cluster:// only */
+    const struct gw_redis_dial *dial;       /* redirects are followed for redis-cluster:// only */
     int64_t timeout_ms;                     /* bounds an ASK side connection */
     struct gw_redis_conn *conn;             /* told where the slot moved */
 };

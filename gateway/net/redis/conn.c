@@ -3,15 +3,20 @@
 
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
+#ifdef KAIZEN_HAVE_TLS
+#include <hiredis/hiredis_ssl.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
-#include "gateway/util/clock.h"
 #include "gateway/net/redis/pending.h"
 #include "gateway/net/redis/resolve.h"
+#include "gateway/net/redis/tls.h"
+#include "gateway/util/clock.h"
 #include "gateway/util/log.h"
+#include "gateway/util/prometheus.h"
 
 #define PING_EVERY_MS 1000     /* health check of a ready connection */
 #define BACKOFF_MIN_MS 100
@@ -20,9 +25,48 @@
 
 static void connect_now(struct gw_redis_conn *c);
 
+#ifdef KAIZEN_HAVE_TLS
+static void
+count_tls(const struct gw_redis_dial *d)
+{
+    const char *labels[] = {gw_redis_error_name(GW_REDIS_TLS)};
+    if (d->errors != NULL)
+        gw_metric_inc(d->errors, labels, 1);
+}
+#endif
+
+/* Starts TLS on ac (not attached yet). @return 0, or -1 with the reason in why (counted). */
+static int
+start_tls(const struct gw_redis_dial *d, redisAsyncContext *ac, const char *host, char *why,
+          size_t whylen)
+{
+#ifdef KAIZEN_HAVE_TLS
+    SSL *ssl = gw_redis_tls_new(&d->target->tls, host, why, whylen);
+
+    if (ssl != NULL && redisInitiateSSL(&ac->c, ssl) != REDIS_OK) {
+        if (!gw_redis_tls_failure(ssl, ac->c.errstr, why, whylen))
+            snprintf(why, whylen, "TLS: %s", ac->c.errstr);
+        SSL_free(ssl); /* hiredis takes it only on success */
+        ssl = NULL;
+    }
+    if (ssl == NULL) {
+        count_tls(d);
+        return -1;
+    }
+    ac->c.privdata = ssl; /* hiredis owns and frees it; gw_redis_conn_failure reads it */
+    return 0;
+#else
+    (void)ac;
+    (void)host;
+    (void)d;
+    snprintf(why, whylen, "this build has no TLS");
+    return -1;
+#endif
+}
+
 redisAsyncContext *
-gw_redis_conn_open(struct event_base *base, const char *ip, int port, const char *path,
-                   void *data, redisConnectCallback *on_connect,
+gw_redis_conn_open(const struct gw_redis_dial *d, const char *host, const char *ip, int port,
+                   const char *path, void *data, redisConnectCallback *on_connect,
                    redisDisconnectCallback *on_disconnect, char *why, size_t whylen)
 {
     redisAsyncContext *ac = path != NULL ? redisAsyncConnectUnix(path) : redisAsyncConnect(ip, port);
@@ -33,11 +77,68 @@ gw_redis_conn_open(struct event_base *base, const char *ip, int port, const char
             redisAsyncFree(ac);
         return NULL;
     }
-    redisLibeventAttach(ac, base);
+    /* Never plaintext instead: a connection that cannot start TLS is not made. */
+    if (path == NULL && d->target->tls.on && start_tls(d, ac, host, why, whylen) != 0) {
+        redisAsyncFree(ac);
+        return NULL;
+    }
+    redisLibeventAttach(ac, d->base);
     ac->data = data;
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     return ac;
+}
+
+int
+gw_redis_conn_failure(const struct gw_redis_dial *d, const redisAsyncContext *ac, char *why,
+                      size_t whylen)
+{
+    const char *closed = ac->errstr[0] ? ac->errstr : "closed by the server";
+#ifdef KAIZEN_HAVE_TLS
+    if (ac->c.privdata != NULL) {
+        if (!gw_redis_tls_failure(ac->c.privdata, closed, why, whylen))
+            return 0;
+        count_tls(d);
+        return 1;
+    }
+#else
+    (void)d;
+#endif
+    snprintf(why, whylen, "%s", closed);
+    return 0;
+}
+
+int
+gw_redis_conn_timed_out(const struct gw_redis_dial *d, const redisAsyncContext *ac, char *why,
+                        size_t whylen)
+{
+#ifdef KAIZEN_HAVE_TLS
+    if (ac != NULL && ac->c.privdata != NULL &&
+        gw_redis_tls_unfinished(ac->c.privdata, why, whylen)) {
+        count_tls(d);
+        return 1;
+    }
+#else
+    (void)d;
+    (void)ac;
+    (void)why;
+    (void)whylen;
+#endif
+    return 0;
+}
+
+int
+gw_redis_auth_argv(const struct gw_redis_auth *who, const char *argv[3])
+{
+    int argc = 0;
+
+    if (who->password == NULL)
+        return 0;
+    argv[argc++] = "AUTH";
+    if (who->username != NULL)
+        argv[argc++] = who->username;
+    argv[argc++] = who->password;
+    return argc;
 }
 
 void
@@ -258,15 +359,15 @@ health_check(struct gw_redis_conn *c)
 static void
 handshake(struct gw_redis_conn *c)
 {
-    const struct gw_redis_target *t = c->cfg.target;
+    const struct gw_redis_target *t = c->cfg.dial->target;
+    const char *auth[3];
+    int auth_argc = gw_redis_auth_argv(&t->auth, auth);
     char db[16];
 
     set_state(c, GW_REDIS_CONN_HANDSHAKE);
     snprintf(db, sizeof(db), "%d", t->db);
-    if (t->password != NULL) {
-        const char *auth[] = {"AUTH", t->password};
-        gw_redis_conn_internal(c, on_handshake_step, c, 2, auth);
-    }
+    if (auth_argc > 0)
+        gw_redis_conn_internal(c, on_handshake_step, c, auth_argc, auth);
     if (t->db != 0) {
         const char *select[] = {"SELECT", db};
         gw_redis_conn_internal(c, on_handshake_step, c, 2, select);
@@ -294,7 +395,9 @@ on_connect(const redisAsyncContext *ac, int status)
     if (c == NULL)
         return;
     if (status != REDIS_OK) {
-        gw_log(GW_LOG_WARN, "redis connect failed", "node", c->node, "reason", ac->errstr, NULL);
+        char why[300];
+        gw_redis_conn_failure(c->cfg.dial, ac, why, sizeof(why));
+        gw_log(GW_LOG_WARN, "redis connect failed", "node", c->node, "reason", why, NULL);
         ((redisAsyncContext *)ac)->data = NULL;
         c->ac = NULL; /* hiredis frees it after this callback */
         gw_redis_conn_reset(c, NULL, -1);
@@ -307,20 +410,22 @@ static void
 on_disconnect(const redisAsyncContext *ac, int status)
 {
     struct gw_redis_conn *c = ac->data;
+    char why[300];
     (void)status;
     if (c == NULL)
         return; /* we closed it */
     c->ac = NULL; /* hiredis frees ac after this callback */
-    gw_redis_conn_reset(c, ac->errstr[0] ? ac->errstr : "closed by the server", -1);
+    gw_redis_conn_failure(c->cfg.dial, ac, why, sizeof(why));
+    gw_redis_conn_reset(c, why, -1);
 }
 
 /* Connects to ip:port, or to the URL's unix socket when ip is NULL. */
 static void
 attach(struct gw_redis_conn *c, const char *ip)
 {
-    char why[160];
-    redisAsyncContext *ac = gw_redis_conn_open(c->cfg.base, ip, c->node_port,
-                                               ip == NULL ? c->cfg.target->path : NULL, c,
+    char why[300];
+    redisAsyncContext *ac = gw_redis_conn_open(c->cfg.dial, c->node_host, ip, c->node_port,
+                                               ip == NULL ? c->cfg.dial->target->path : NULL, c,
                                                on_connect, on_disconnect, why, sizeof(why));
     if (ac == NULL) {
         gw_log(GW_LOG_WARN, "redis connect failed", "node", c->node, "reason", why, NULL);
@@ -348,8 +453,9 @@ static void
 go_to(struct gw_redis_conn *c, const char *host, int port)
 {
     snprintf(c->node, sizeof(c->node), "%s:%d", host, port);
+    snprintf(c->node_host, sizeof(c->node_host), "%s", host);
     c->node_port = port;
-    c->resolve = gw_resolve_start(c->cfg.base, c->cfg.dns, host, on_resolved, c);
+    c->resolve = gw_resolve_start(c->cfg.dial->base, c->cfg.dial->dns, host, on_resolved, c);
 }
 
 void
@@ -375,8 +481,8 @@ static void
 connect_now(struct gw_redis_conn *c)
 {
     set_state(c, GW_REDIS_CONN_DISCOVERING);
-    if (c->cfg.target->kind == GW_REDIS_UNIX) {
-        snprintf(c->node, sizeof(c->node), "unix:%s", c->cfg.target->path);
+    if (c->cfg.dial->target->kind == GW_REDIS_UNIX) {
+        snprintf(c->node, sizeof(c->node), "unix:%s", c->cfg.dial->target->path);
         attach(c, NULL);
     } else if (c->redirect_host[0] != '\0') {
         char host[sizeof(c->redirect_host)];
@@ -413,9 +519,12 @@ gw_redis_conn_tick(struct gw_redis_conn *c, int64_t now)
         gw_redis_conn_reset(c, c->drain_reason, c->drain_delay_ms);
     } else if (c->state != GW_REDIS_CONN_IDLE && c->state != GW_REDIS_CONN_DRAINING &&
                now - c->state_since > 2 * c->cfg.timeout_ms) {
-        const char *why = c->state == GW_REDIS_CONN_DISCOVERING ? "looking for the primary took too long"
-                          : c->state == GW_REDIS_CONN_CONNECTING  ? "connect timeout"
-                                                                  : "handshake timeout";
+        char why[200];
+        if (!gw_redis_conn_timed_out(c->cfg.dial, c->ac, why, sizeof(why)))
+            snprintf(why, sizeof(why), "%s",
+                     c->state == GW_REDIS_CONN_DISCOVERING ? "looking for the primary took too long"
+                     : c->state == GW_REDIS_CONN_CONNECTING ? "connect timeout"
+                                                            : "handshake timeout");
         gw_redis_conn_reset(c, why, -1);
     }
 }
@@ -440,7 +549,7 @@ gw_redis_conn_init(struct gw_redis_conn *c, const struct gw_redis_conn_config *c
     c->backoff_ms = BACKOFF_MIN_MS;
     c->probe_key = strdup(cfg->probe_key);
     c->cfg.probe_key = c->probe_key;
-    c->retry_timer = evtimer_new(cfg->base, on_retry, c);
+    c->retry_timer = evtimer_new(cfg->dial->base, on_retry, c);
     return c->probe_key != NULL && c->retry_timer != NULL ? 0 : -1;
 }
 

@@ -8,15 +8,18 @@
  * The node is the URL's socket (unix://), a primary named by a redirect
  * (gw_redis_conn_redirect), or whatever the owner's discovery finds when
  * asked (the locate hook, answered by gw_redis_conn_found). The handshake
- * sends AUTH and SELECT as configured, ROLE for a Sentinel's primary, INFO
- * replication for durable writes, then a probe write: the connection is
- * READY once that succeeds. A READY connection is checked every second
- * (PING, or INFO replication); a failure anywhere resets it and it
- * reconnects after a capped, jittered backoff.
+ * sends AUTH ([user] password) and SELECT as configured, ROLE for a
+ * Sentinel's primary, INFO replication for durable writes, then a probe
+ * write: the connection is READY once that succeeds. A READY connection is
+ * checked every second (PING, or INFO replication); a failure anywhere
+ * resets it and it reconnects after a capped, jittered backoff.
  *
- * Every hiredis context of the client is made by gw_redis_conn_open (TLS,
- * redisInitiateSSLWithContext, belongs there, before it is attached), and
- * every data connection's handshake starts in conn.c's on_connect.
+ * Every hiredis context of the client is made by gw_redis_conn_open: with
+ * a rediss URL it starts TLS there (tls.c), before the context is attached
+ * to the loop. The TLS handshake is non-blocking: hiredis drives it with
+ * the first commands written, so for a data connection it runs in the
+ * HANDSHAKE phase that on_connect starts, under the same deadline; the
+ * connection is READY only once the probe write came back over it.
  */
 #ifndef GW_REDIS_CONN_H
 #define GW_REDIS_CONN_H
@@ -30,9 +33,23 @@
 struct event;
 struct event_base;
 struct evdns_base;
+struct gw_metric;
 struct gw_redis_pending;
 struct gw_redis_queue;
 struct gw_resolve;
+
+/*
+ * How the client's connections are made, shared by its parts (client.c
+ * owns it; it outlives them): the loop, the resolver, the target (TLS and
+ * credentials) and the error counter, where a TLS failure counts as kind
+ * "tls".
+ */
+struct gw_redis_dial {
+    struct event_base *base;
+    struct evdns_base *dns;
+    const struct gw_redis_target *target;
+    struct gw_metric *errors;   /* kaizen_redis_errors_total{kind}, or NULL */
+};
 
 /* What the connection tells its owner: every hook is required; each gets the config's arg. */
 struct gw_redis_conn_hooks {
@@ -55,9 +72,7 @@ struct gw_redis_conn_hooks {
 };
 
 struct gw_redis_conn_config {
-    struct event_base *base;
-    struct evdns_base *dns;
-    const struct gw_redis_target *target;   /* borrowed: outlives the connection */
+    const struct gw_redis_dial *dial;       /* borrowed: outlives the connection */
     struct gw_redis_queue *queue;           /* borrowed: makes the connection's own commands */
     int64_t timeout_ms;         /* a health check's deadline; connect and handshake get 2x */
     const char *probe_key;      /* copied */
@@ -85,6 +100,7 @@ struct gw_redis_conn {
     redisAsyncContext *ac;
     struct gw_resolve *resolve;
     char node[300];                     /* the node we talk to, for logs */
+    char node_host[256];                /* its name, which its TLS certificate must carry */
     int node_port;
     int inflight;                       /* commands hiredis holds */
     int closing;                        /* gw_redis_conn_close has begun */
@@ -160,20 +176,46 @@ void gw_redis_conn_error_reply(struct gw_redis_conn *c, enum gw_redis_error_kind
 void gw_redis_conn_tick(struct gw_redis_conn *c, int64_t now);
 
 /*
- * A new hiredis context for ip:port, or for the unix socket path when
- * path is not NULL, attached to base, with data and the two callbacks set:
- * every connection the client makes (its data connection, ASK side
+ * A new hiredis context for ip:port (host, the name ip was resolved from,
+ * is what its TLS certificate must carry), or for the unix socket path when
+ * path is not NULL, attached to the loop, with data and the two callbacks
+ * set: every connection the client makes (its data connection, ASK side
  * connections, questions to Sentinels and seeds, the Sentinel watch)
- * starts here. ip and path need not outlive the call.
+ * starts here. With a rediss URL (not for a unix socket) it is TLS, with
+ * the files read now; never plaintext instead. host, ip and path need not
+ * outlive the call.
  * @return the context, connecting: let go of it with gw_redis_conn_drop
  * (hiredis frees it itself after a failed connect or a disconnect); or
- * NULL with the reason in why.
+ * NULL with the reason in why (a TLS one counted).
  */
-redisAsyncContext *gw_redis_conn_open(struct event_base *base, const char *ip, int port,
-                                      const char *path, void *data,
+redisAsyncContext *gw_redis_conn_open(const struct gw_redis_dial *d, const char *host,
+                                      const char *ip, int port, const char *path, void *data,
                                       redisConnectCallback *on_connect,
                                       redisDisconnectCallback *on_disconnect, char *why,
                                       size_t whylen);
+
+/*
+ * Why ac failed: called once per failed connection, by its owner, from its
+ * connect or disconnect callback or a reply callback given NULL. TLS's
+ * reason (OpenSSL's words), counted as kind "tls"; else hiredis's, or
+ * "closed by the server". @return 1 when TLS failed, else 0.
+ */
+int gw_redis_conn_failure(const struct gw_redis_dial *d, const redisAsyncContext *ac, char *why,
+                          size_t whylen);
+
+/*
+ * ac's time ran out (NULL: no connection): 1 with TLS's reason in why
+ * (counted as kind "tls") when its TLS handshake had not finished; else 0.
+ */
+int gw_redis_conn_timed_out(const struct gw_redis_dial *d, const redisAsyncContext *ac, char *why,
+                            size_t whylen);
+
+/*
+ * AUTH for who into argv: {"AUTH", user, password} with an ACL user,
+ * {"AUTH", password} without. @return the argument count, or 0 when who
+ * has no password (no AUTH). argv borrows who's strings.
+ */
+int gw_redis_auth_argv(const struct gw_redis_auth *who, const char *argv[3]);
 
 /*
  * Lets go of *acp (NULL: nothing) and sets it NULL. Its callbacks see data

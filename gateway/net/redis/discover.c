@@ -9,12 +9,12 @@
 
 #include "gateway/net/redis/ask.h"
 #include "gateway/net/redis/cluster.h"
+#include "gateway/net/redis/conn.h"
 #include "gateway/util/log.h"
 
 struct gw_discovery {
-    struct event_base *base;
-    struct evdns_base *dns;
-    const struct gw_redis_target *target;
+    const struct gw_redis_dial *dial;
+    const struct gw_redis_target *target;   /* dial's */
     int64_t timeout_ms;
     gw_discovery_cb cb;
     void *arg;
@@ -127,8 +127,8 @@ ask_next(struct gw_discovery *d)
         gw_oom(__func__);
     const char *cmds[] = {cmd};
     const size_t lens[] = {(size_t)len};
-    d->ask = gw_redis_ask_start(d->base, d->dns, ep->host, ep->port,
-                                t->kind == GW_REDIS_SENTINEL ? t->sentinel_password : t->password,
+    d->ask = gw_redis_ask_start(d->dial, ep->host, ep->port,
+                                t->kind == GW_REDIS_SENTINEL ? &t->sentinel_auth : &t->auth,
                                 d->timeout_ms, cmds, lens, 1, on_discovered, d);
     redisFreeCommand(cmd);
 }
@@ -143,21 +143,20 @@ answer_url_host(evutil_socket_t fd, short what, void *arg)
 }
 
 struct gw_discovery *
-gw_discover(struct event_base *base, struct evdns_base *dns, const struct gw_redis_target *target,
-            int64_t timeout_ms, gw_discovery_cb cb, void *arg)
+gw_discover(const struct gw_redis_dial *dial, int64_t timeout_ms, gw_discovery_cb cb, void *arg)
 {
+    const struct gw_redis_target *target = dial->target;
     struct gw_discovery *d = calloc(1, sizeof(*d));
 
     if (d == NULL)
         gw_oom(__func__);
-    d->base = base;
-    d->dns = dns;
+    d->dial = dial;
     d->target = target;
     d->timeout_ms = timeout_ms;
     d->cb = cb;
     d->arg = arg;
     if (target->kind == GW_REDIS_TCP) {
-        if ((d->deferred = event_new(base, -1, 0, answer_url_host, d)) == NULL)
+        if ((d->deferred = event_new(dial->base, -1, 0, answer_url_host, d)) == NULL)
             gw_oom(__func__);
         event_active(d->deferred, EV_TIMEOUT, 0);
     } else {

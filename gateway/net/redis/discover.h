@@ -10,9 +10,8 @@
 
 #include "gateway/net/redis.h"
 
-struct event_base;
-struct evdns_base;
 struct gw_discovery;
+struct gw_redis_dial;
 
 /*
  * host:port of the primary (host valid during the call) and, for Sentinel,
@@ -23,14 +22,14 @@ typedef void (*gw_discovery_cb)(const char *host, int port, int sentinel, const 
                                 void *arg);
 
 /*
- * Asks target's Sentinels or seeds in turn, each question bounded by
- * timeout_ms, until one answers. target, base and dns are borrowed: they
- * must outlive the discovery. cb runs exactly once, from the loop and never
- * inside this call, unless gw_discovery_cancel comes first; the discovery
- * frees itself after cb. Out of memory aborts.
+ * Asks the Sentinels or seeds of d's target in turn (as the Sentinels' or
+ * the data nodes' user), each question bounded by timeout_ms, until one
+ * answers. d is borrowed: it must outlive the discovery. cb runs exactly
+ * once, from the loop and never inside this call, unless
+ * gw_discovery_cancel comes first; the discovery frees itself after cb.
+ * Out of memory aborts.
  */
-struct gw_discovery *gw_discover(struct event_base *base, struct evdns_base *dns,
-                                 const struct gw_redis_target *target, int64_t timeout_ms,
+struct gw_discovery *gw_discover(const struct gw_redis_dial *d, int64_t timeout_ms,
                                  gw_discovery_cb cb, void *arg);
 
 /* Stops d before its callback (which then never runs) and frees it. NULL is a no-op. */

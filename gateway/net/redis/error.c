@@ -44,6 +44,7 @@ gw_redis_error_name(enum gw_redis_error_kind kind)
     case GW_REDIS_REPLY: return "reply";
     case GW_REDIS_PROTOCOL: return "protocol";
     case GW_REDIS_NOT_REPLICATED: return "not_replicated";
+    case GW_REDIS_TLS: return "tls";
     }
     return "unknown";
 }

@@ -16,11 +16,11 @@ typedef void (*gw_switch_cb)(const char *host, int port, void *arg);
 
 /* A subscription to +switch-master on one Sentinel. */
 struct gw_sentinel_watch {
-    struct event_base *base;
+    const struct gw_redis_dial *dial;   /* the Sentinels' user and the master are its target's */
     gw_switch_cb cb;
     void *arg;
+    char *host;
     int port;
-    char *password, *master;
     struct gw_resolve *resolve;
     redisAsyncContext *ac;
 };
@@ -56,6 +56,9 @@ on_watch_message(redisAsyncContext *ac, void *reply_, void *privdata)
     if (w == NULL)
         return;
     if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+        char why[300];
+        if (reply == NULL && gw_redis_conn_failure(w->dial, ac, why, sizeof(why)))
+            gw_log(GW_LOG_WARN, "redis sentinel watch lost", "node", w->host, "reason", why, NULL);
         if (reply != NULL)
             gw_log(GW_LOG_WARN, "redis sentinel refused the watch", "error", reply->str, NULL);
         w->ac = reply == NULL ? NULL : w->ac;
@@ -69,7 +72,7 @@ on_watch_message(redisAsyncContext *ac, void *reply_, void *privdata)
         return;
     if (sscanf(reply->element[2]->str, "%255s %63s %d %63s %d", name, old_ip, &old_port, new_ip,
                &new_port) == 5 &&
-        strcmp(name, w->master) == 0 && w->cb != NULL) {
+        strcmp(name, w->dial->target->master) == 0 && w->cb != NULL) {
         gw_log(GW_LOG_INFO, "redis sentinel: the primary moved", "master", name, "to", new_ip,
                NULL);
         w->cb(new_ip, new_port, w->arg);
@@ -92,6 +95,10 @@ on_watch_connect(const redisAsyncContext *ac, int status)
 {
     struct gw_sentinel_watch *w = ac->data;
     if (w != NULL && status != REDIS_OK) {
+        char why[300];
+        gw_redis_conn_failure(w->dial, ac, why, sizeof(why));
+        gw_log(GW_LOG_WARN, "redis sentinel watch: cannot connect", "node", w->host, "reason", why,
+               NULL);
         ((redisAsyncContext *)ac)->data = NULL;
         w->ac = NULL;
         watch_lost(w);
@@ -114,7 +121,9 @@ on_watch_resolved(const char *ip, const char *error, void *arg)
 {
     struct gw_sentinel_watch *w = arg;
     redisAsyncContext *ac;
-    char why[160];
+    const char *auth[3];
+    int auth_argc = gw_redis_auth_argv(&w->dial->target->sentinel_auth, auth);
+    char why[300];
 
     w->resolve = NULL;
     if (ip == NULL) {
@@ -122,37 +131,37 @@ on_watch_resolved(const char *ip, const char *error, void *arg)
         watch_lost(w);
         return;
     }
-    ac = gw_redis_conn_open(w->base, ip, w->port, NULL, w, on_watch_connect, on_watch_disconnect,
-                            why, sizeof(why));
+    ac = gw_redis_conn_open(w->dial, w->host, ip, w->port, NULL, w, on_watch_connect,
+                            on_watch_disconnect, why, sizeof(why));
     if (ac == NULL) {
+        gw_log(GW_LOG_WARN, "redis sentinel watch: cannot connect", "node", w->host, "reason", why,
+               NULL);
         watch_lost(w);
         return;
     }
     w->ac = ac;
-    if (w->password != NULL)
-        redisAsyncCommand(ac, on_watch_auth, NULL, "AUTH %s", w->password);
+    if (auth_argc > 0)
+        redisAsyncCommandArgv(ac, on_watch_auth, NULL, auth_argc, auth, NULL);
     redisAsyncCommand(ac, on_watch_message, NULL, "SUBSCRIBE +switch-master");
 }
 
 /*
- * Subscribes to +switch-master on the Sentinel at host:port for master
- * (all copied). cb runs from the loop once per switch of master, and at
- * most once with host NULL (then never again): the owner stops the watch.
+ * Subscribes to +switch-master on the Sentinel at host:port (copied) for
+ * d's master. cb runs from the loop once per switch of master, and at most
+ * once with host NULL (then never again): the owner stops the watch.
  */
 static struct gw_sentinel_watch *
-watch_start(struct event_base *base, struct evdns_base *dns, const char *host, int port,
-            const char *password, const char *master, gw_switch_cb cb, void *arg)
+watch_start(const struct gw_redis_dial *d, const char *host, int port, gw_switch_cb cb, void *arg)
 {
     struct gw_sentinel_watch *w = calloc(1, sizeof(*w));
 
-    if (w == NULL || (w->master = strdup(master)) == NULL ||
-        (password != NULL && (w->password = strdup(password)) == NULL))
+    if (w == NULL || (w->host = strdup(host)) == NULL)
         gw_oom(__func__);
-    w->base = base;
+    w->dial = d;
     w->cb = cb;
     w->arg = arg;
     w->port = port;
-    w->resolve = gw_resolve_start(base, dns, host, on_watch_resolved, w);
+    w->resolve = gw_resolve_start(d->base, d->dns, host, on_watch_resolved, w);
     return w;
 }
 
@@ -163,8 +172,7 @@ watch_stop(struct gw_sentinel_watch *w)
         return;
     w->cb = NULL;
     watch_close(w);
-    free(w->password);
-    free(w->master);
+    free(w->host);
     free(w);
 }
 
@@ -187,24 +195,20 @@ on_switch(const char *host, int port, void *arg)
 void
 gw_redis_sentinel_follow(struct gw_redis_sentinel *s, int index)
 {
-    const struct gw_redis_endpoint *ep = &s->target->endpoints[index];
+    const struct gw_redis_endpoint *ep = &s->dial->target->endpoints[index];
 
     if (s->watch != NULL && s->watched == index)
         return;
     watch_stop(s->watch);
     s->watched = index;
-    s->watch = watch_start(s->base, s->dns, ep->host, ep->port, s->target->sentinel_password,
-                           s->target->master, on_switch, s);
+    s->watch = watch_start(s->dial, ep->host, ep->port, on_switch, s);
 }
 
 void
-gw_redis_sentinel_init(struct gw_redis_sentinel *s, struct event_base *base,
-                       struct evdns_base *dns, const struct gw_redis_target *target,
+gw_redis_sentinel_init(struct gw_redis_sentinel *s, const struct gw_redis_dial *dial,
                        struct gw_redis_conn *conn)
 {
-    s->base = base;
-    s->dns = dns;
-    s->target = target;
+    s->dial = dial;
     s->conn = conn;
     s->watch = NULL;
     s->watched = -1;

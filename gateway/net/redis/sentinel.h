@@ -7,25 +7,20 @@
 #ifndef GW_REDIS_SENTINEL_H
 #define GW_REDIS_SENTINEL_H
 
-struct event_base;
-struct evdns_base;
 struct gw_redis_conn;
-struct gw_redis_target;
+struct gw_redis_dial;
 struct gw_sentinel_watch;
 
 /* The fields are sentinel.c's. */
 struct gw_redis_sentinel {
-    struct event_base *base;
-    struct evdns_base *dns;
-    const struct gw_redis_target *target;   /* borrowed: the Sentinels, their password, the master */
+    const struct gw_redis_dial *dial;       /* borrowed: the Sentinels, their user, the master */
     struct gw_redis_conn *conn;             /* borrowed: told of +switch-master */
     struct gw_sentinel_watch *watch;        /* NULL: none (lost; the next discovery starts one) */
     int watched;                            /* index in target->endpoints of the watched Sentinel */
 };
 
-/* Nothing watched yet. base, dns, target and conn must outlive s. */
-void gw_redis_sentinel_init(struct gw_redis_sentinel *s, struct event_base *base,
-                            struct evdns_base *dns, const struct gw_redis_target *target,
+/* Nothing watched yet. dial and conn must outlive s. */
+void gw_redis_sentinel_init(struct gw_redis_sentinel *s, const struct gw_redis_dial *dial,
                             struct gw_redis_conn *conn);
 
 /*

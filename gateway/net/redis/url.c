@@ -1,4 +1,4 @@
-/* KAIZEN_REDIS_URL: redis://, redis-sentinel://, redis-cluster:// and unix:// URLs; targets. */
+/* KAIZEN_REDIS_URL: redis[s]://, redis[s]-sentinel://, redis[s]-cluster:// and unix:// URLs; targets. */
 #include "gateway/net/redis/url.h"
 
 #include <ctype.h>
@@ -70,12 +70,33 @@ parse_endpoint(const char *p, size_t len, int def_port, struct gw_redis_endpoint
 static const struct {
     const char *scheme;
     enum gw_redis_kind kind;
+    int tls;
     int default_port;
 } schemes[] = {
-    {"redis://", GW_REDIS_TCP, 6379},
-    {"redis-sentinel://", GW_REDIS_SENTINEL, 26379},
-    {"redis-cluster://", GW_REDIS_CLUSTER, 6379},
+    {"redis://", GW_REDIS_TCP, 0, 6379},
+    {"redis-sentinel://", GW_REDIS_SENTINEL, 0, 26379},
+    {"redis-cluster://", GW_REDIS_CLUSTER, 0, 6379},
+    {"rediss://", GW_REDIS_TCP, 1, 6379},
+    {"rediss-sentinel://", GW_REDIS_SENTINEL, 1, 26379},
+    {"rediss-cluster://", GW_REDIS_CLUSTER, 1, 6379},
 };
+
+/* user:password, :password or password (before the '@'), each part %-escaped. */
+static int
+parse_userinfo(const char *p, size_t len, struct gw_redis_auth *auth, char *err, size_t errlen)
+{
+    const char *colon = memchr(p, ':', len);
+    const char *pw = colon != NULL ? colon + 1 : p;
+
+    if (colon != NULL && colon > p &&
+        (auth->username = url_unescape(p, (size_t)(colon - p))) == NULL)
+        return gw_fail(err, errlen, "bad %%-escape in the user name");
+    if ((auth->password = url_unescape(pw, len - (size_t)(pw - p))) == NULL)
+        return gw_fail(err, errlen, "bad %%-escape in the password");
+    if (auth->password[0] == '\0')
+        return gw_fail(err, errlen, "empty password before '@'");
+    return 0;
+}
 
 int
 gw_redis_url_parse(const char *url, struct gw_redis_target *t, char *err, size_t errlen)
@@ -104,12 +125,14 @@ gw_redis_url_parse(const char *url, struct gw_redis_target *t, char *err, size_t
         if (strncmp(url, schemes[i].scheme, n) == 0) {
             p = url + n;
             t->kind = schemes[i].kind;
+            t->tls.on = schemes[i].tls;
             def_port = schemes[i].default_port;
         }
     }
     if (p == NULL)
-        return gw_fail(err, errlen, "must start with redis://, redis-sentinel://, "
-                                    "redis-cluster:// or unix://");
+        return gw_fail(err, errlen, "must start with redis://, rediss://, redis-sentinel://, "
+                                    "rediss-sentinel://, redis-cluster://, rediss-cluster:// "
+                                    "or unix://");
     query = strchr(p, '?');
     end = query != NULL ? query : p + strlen(p);
     at = NULL;
@@ -117,12 +140,8 @@ gw_redis_url_parse(const char *url, struct gw_redis_target *t, char *err, size_t
         if (*c == '@')
             at = c;
     if (at != NULL) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        /* redis://:password@host or redis://user:password@host (user ignored) */
-        const char *pw = colon != NULL ? colon + 1 : p;
-        t->password = url_unescape(pw, (size_t)(at - pw));
-        if (t->password == NULL)
-            return gw_fail(err, errlen, "bad %%-escape in password");
+        if (parse_userinfo(p, (size_t)(at - p), &t->auth, err, errlen) != 0)
+            return -1;
         p = at + 1;
     }
     const char *slash = memchr(p, '/', (size_t)(end - p));
@@ -178,10 +197,24 @@ gw_redis_target_clear(struct gw_redis_target *t)
         free(t->endpoints[i].host);
     free(t->endpoints);
     free(t->path);
-    free(t->password);
-    free(t->sentinel_password);
+    free(t->auth.username);
+    free(t->auth.password);
+    free(t->sentinel_auth.username);
+    free(t->sentinel_auth.password);
+    free(t->tls.ca_file);
+    free(t->tls.cert_file);
+    free(t->tls.key_file);
+    free(t->tls.server_name);
     free(t->master);
     memset(t, 0, sizeof(*t));
+}
+
+/* A copy of s (NULL stays NULL) into *d; -1 when out of memory. */
+static int
+copy_str(char **d, const char *s)
+{
+    *d = s != NULL ? strdup(s) : NULL;
+    return s != NULL && *d == NULL ? -1 : 0;
 }
 
 int
@@ -190,10 +223,17 @@ gw_redis_target_copy(struct gw_redis_target *dst, const struct gw_redis_target *
     memset(dst, 0, sizeof(*dst));
     dst->kind = src->kind;
     dst->db = src->db;
-    dst->path = src->path != NULL ? strdup(src->path) : NULL;
-    dst->password = src->password != NULL ? strdup(src->password) : NULL;
-    dst->sentinel_password = src->sentinel_password != NULL ? strdup(src->sentinel_password) : NULL;
-    dst->master = src->master != NULL ? strdup(src->master) : NULL;
+    dst->tls.on = src->tls.on;
+    if (copy_str(&dst->path, src->path) != 0 || copy_str(&dst->master, src->master) != 0 ||
+        copy_str(&dst->auth.username, src->auth.username) != 0 ||
+        copy_str(&dst->auth.password, src->auth.password) != 0 ||
+        copy_str(&dst->sentinel_auth.username, src->sentinel_auth.username) != 0 ||
+        copy_str(&dst->sentinel_auth.password, src->sentinel_auth.password) != 0 ||
+        copy_str(&dst->tls.ca_file, src->tls.ca_file) != 0 ||
+        copy_str(&dst->tls.cert_file, src->tls.cert_file) != 0 ||
+        copy_str(&dst->tls.key_file, src->tls.key_file) != 0 ||
+        copy_str(&dst->tls.server_name, src->tls.server_name) != 0)
+        return -1;
     if (src->nendpoints > 0 &&
         (dst->endpoints = calloc(src->nendpoints, sizeof(*dst->endpoints))) == NULL)
         return -1;

@@ -52,6 +52,17 @@ if op == 'emit' then
   local m = tonumber(ARGV[8])
   local ob = 9 + 3 * m   -- the outbox arguments: posts first, so edits go behind them
   outbox_enqueue_argv(ob)
+  -- The page's tickets were notified now (where, when the notices are kept).
+  local first, to = tonumber(ARGV[5]) * tonumber(ARGV[6]), {}
+  for i = 0, m - 1 do
+    local d = cjson.decode(ARGV[9 + 3 * i + 1])
+    for _, tid in ipairs(d.ids) do to[tid] = d.dest end
+  end
+  for _, tid in ipairs(redis.call('LRANGE', listed, first, first + tonumber(ARGV[6]) - 1)) do
+    if redis.call('HEXISTS', T.ticket, tid) == 1 then
+      timeline_add(T, tid, math.floor(now / 1000), 'notified', nil, to[tid])
+    end
+  end
   for i = 0, m - 1 do
     local at = 9 + 3 * i
     local d = ARGV[at + 1]
@@ -88,6 +99,7 @@ if #ids > 0 then
         marks[#marks + 1] = tid
         marks[#marks + 1] = deadline
         take[#take + 1] = tid
+        timeline_add(T, tid, deadline, 'sla_breached')
       end
     end
   end

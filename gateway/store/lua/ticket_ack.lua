@@ -10,10 +10,13 @@
 --   read: returns the destination of the ticket's notice ('' when none)
 --   ack:  3 KEYS index of that queue (0: no edit)  4 that destination
 --         5 acked_at (Unix seconds)  6 acked_by  7 now (ms)  8 the prefix of
---         an edit's id (core/wire.h); returns 'acked',
+--         an edit's id (core/wire.h)  9 KEYS index of the weeks kept
+--         (lib/report.lua; 0: none)  10 the week of acked_at (lib/report.lua);
+--         returns 'acked',
 --         'duplicate' (acked before) or 'unknown' (no such open ticket)
 --! include rows
 --! include ticket
+--! include report
 --! include enqueue
 --! include notice
 local T, N = ticket_keys(1), notice_keys(TICKET_KEYS + 1)
@@ -34,6 +37,12 @@ local seconds = math.max(0, tonumber(at) - ticket_since(T, id, row))
 redis.call('HINCRBY', T.measures, measure .. ':sum', seconds)
 redis.call('HINCRBY', T.measures, measure .. ':count', 1)
 measure_bucket(T, component .. '\0' .. severity, 'tta', seconds)
+if tonumber(ARGV[9]) > 0 then
+  local R = report_context(KEYS[tonumber(ARGV[9])], ARGV[10], {'acked'})
+  R.add(ticket_group(row), 'acked', 'tta:sum', seconds)
+  R.add(ticket_group(row), 'acked', 'tta:count', 1)
+end
+timeline_add(T, id, at, 'acknowledged', by)
 if tonumber(ARGV[3]) > 0 then
   local o = TICKET_KEYS + 3
   notice_edit(N, T, {seq = KEYS[o], bodies = KEYS[o + 1], dests = KEYS[o + 2], pending = KEYS[o + 3],

@@ -34,6 +34,7 @@ if #gone > 0 then
   redis.call('HDEL', T.notified, unpack(gone))
   redis.call('HDEL', T.ack, unpack(gone))
   redis.call('HDEL', T.reopen, unpack(gone))
+  redis.call('HDEL', T.timeline, unpack(gone))
   ticket_changed(T, ARGV[3])
 end
 return #old

@@ -252,7 +252,7 @@ function contract(baseFile, overlayFile) {
         else if (!paths.has(v)) fail(w, `KAIZEN_${name}_FILE=${v} is not a file of the secret volume`);
       }
       for (const e of c.env ?? [])
-        if (/(SECRET|TOKEN|KEY|WEBHOOK_URL)$/.test(e.name) && !e.name.endsWith("_FILE"))
+        if (/(SECRET|TOKEN|KEY|PASSWORD|WEBHOOK_URL)$/.test(e.name) && !e.name.endsWith("_FILE"))
           fail(w, `secret ${e.name} passed as a plain variable; use ${e.name}_FILE`);
       const cmRef = c.envFrom?.find((e) => e.configMapRef)?.configMapRef?.name;
       const cm = base.find((o) => o.kind === "ConfigMap" && o.metadata.name === cmRef);

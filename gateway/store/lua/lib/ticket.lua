@@ -32,6 +32,12 @@
 --   reopen       hash id -> "<times> <at>": a ticket opened again after a
 --                resolution, how often and when last; its SLA and its times to
 --                acknowledge and resolve run from then. Apart from the row too.
+--   since        lex zset "component\0severity\0source\0<since>\0id" of open
+--                tickets, <since> the start of the current opening (creation or
+--                last reopening): how many are open per group, and the oldest
+--   timeline     hash id -> the ticket's events, oldest first: records
+--                "at\31event\31by\31detail" joined by "\30", at most
+--                TIMELINE_MAX (the opening and the latest others)
 -- Listings return an acknowledged or reopened ticket's row with
 -- "\0acked_by\0acked_at\0reopened" appended (ticket_rows).
 -- <age> is 12 hex digits of 2^48-1-updated_at, so lex order is newest change
@@ -118,22 +124,24 @@ local function ticket_times(row)
   return tonumber(created) or 0, tonumber(resolved) or 0
 end
 
--- row (being stored over old) with its SLA deadline run from the ticket's
--- last reopening, when it was reopened (now, or before): created + SLA is
--- what the C side computed; a reopened ticket gets reopened_at + the same SLA.
-local function ticket_sla_restart(T, id, row, old)
+-- row (being stored over old) with the SLA deadline the ticket keeps. The C
+-- side computed two with the calendar in force now (core/sla.h): the row's,
+-- from created, and restart, from the row's updated_at. A severity change
+-- takes the row's, a reopening (resolved -> open) restart; any other change
+-- keeps the stored one, so that a calendar or SLA change (a reload) applies
+-- to tickets opened after it and a resolution is judged by the deadline the
+-- ticket had.
+local function ticket_sla_pick(row, old, restart)
   local state, component, severity, updated, deadline = ticket_head(row)
-  local since
-  if state == 'open' and ticket_head(old) == 'resolved' then
-    since = tonumber(updated)
-  else
-    since = select(2, ticket_reopens(T, id))
+  local ostate, _, oseverity, _, odeadline = ticket_head(old)
+  local kept = odeadline
+  if state == 'open' and ostate == 'resolved' then
+    kept = restart
+  elseif severity ~= oseverity then
+    kept = deadline
   end
-  if not since then return row end
-  local created = ticket_times(row)
-  local restarted = string.format('%d', since + tonumber(deadline) - created)
-  if restarted == deadline then return row end
-  return table.concat({state, component, severity, updated, restarted}, '\0') ..
+  if kept == deadline then return row end
+  return table.concat({state, component, severity, updated, kept}, '\0') ..
          string.sub(row, #state + #component + #severity + #updated + #deadline + 5)
 end
 
@@ -155,14 +163,59 @@ local function ticket_since(T, id, row)
   return since or ticket_times(row)
 end
 
+-- The 8th field: github or alertmanager.
+local function ticket_source(row)
+  return string.match(row, '^[^%z]*%z[^%z]*%z[^%z]*%z[^%z]*%z[^%z]*%z[^%z]*%z[^%z]*%z([^%z]*)')
+end
+
+-- What the weekly aggregates and the since index group tickets by: every
+-- field a route matches on.
+local function ticket_group(row)
+  local _, component, severity = ticket_head(row)
+  return component .. '\0' .. severity .. '\0' .. (ticket_source(row) or '')
+end
+
+local function since_member(group, since, id)
+  return group .. '\0' .. hex48(since) .. '\0' .. id
+end
+
+-- Appends an event to ticket id's timeline (its ticket must exist). by and
+-- detail may be nil; the separators cannot occur in a field.
+local TIMELINE_MAX = 100
+local function timeline_add(T, id, at, event, by, detail)
+  local function clean(v) return (string.gsub(v or '', '[\30\31]', ' ')) end
+  local record = table.concat({string.format('%d', tonumber(at) or 0), event, clean(by),
+                               clean(detail)}, '\31')
+  local events = redis.call('HGET', T.timeline, id)
+  if events then
+    local _, seps = string.gsub(events, '\30', '')
+    if seps + 1 >= TIMELINE_MAX then
+      -- Full: the opening stays, the oldest of the others goes.
+      local first = string.find(events, '\30', 1, true)
+      local second = string.find(events, '\30', first + 1, true)
+      events = second and string.sub(events, 1, first - 1) .. string.sub(events, second)
+               or string.sub(events, 1, first - 1)
+    end
+    record = events .. '\30' .. record
+  end
+  redis.call('HSET', T.timeline, id, record)
+end
+
 local function ticket_changed(T, now)
   redis.call('INCR', T.version)
   redis.call('SET', T.changed, now)
 end
 
--- Removes ticket id (whose stored row is old) and its index entries.
-local function ticket_delete(T, id, old, now)
+-- Removes ticket id (whose stored row is old) and its index entries; R
+-- (lib/report.lua, or nil) counts an open one as gone in the week of the
+-- change.
+local function ticket_delete(T, id, old, now, R)
   local state, component, severity, updated, deadline = ticket_head(old)
+  if state == 'open' then
+    local since = ticket_since(T, id, old)
+    redis.call('ZREM', T.since, since_member(ticket_group(old), since, id))
+    if R then R.leave(ticket_group(old), 'updated', since, id) end
+  end
   ticket_index(T, id, state, component, severity, updated, deadline, -1)
   ticket_changed(T, now)
   redis.call('HDEL', T.ticket, id)
@@ -171,14 +224,60 @@ local function ticket_delete(T, id, old, now)
   redis.call('HDEL', T.notified, id)
   redis.call('HDEL', T.ack, id)
   redis.call('HDEL', T.reopen, id)
+  redis.call('HDEL', T.timeline, id)
+end
+
+-- What a change did to ticket id, beyond its row and listing indexes: its
+-- entry in the since index (osince: when the old row's opening began, if it
+-- was open), and when observed, its timeline and the weekly aggregates (R,
+-- lib/report.lua: in the week of its creation, resolution or change).
+local function ticket_track(T, id, row, old, osince, R)
+  local state, _, severity, updated, deadline = ticket_head(row)
+  local ostate, oseverity
+  if old then ostate, _, oseverity = ticket_head(old) end
+  local group, ogroup = ticket_group(row), old and ticket_group(old)
+  local since = ticket_since(T, id, row)
+  local was_open, is_open = ostate == 'open', state == 'open'
+  if was_open then redis.call('ZREM', T.since, since_member(ogroup, osince, id)) end
+  if is_open then redis.call('ZADD', T.since, 0, since_member(group, since, id)) end
+  if not R then return end
+  local created, resolved = ticket_times(row)
+  if not old then
+    R.add(group, 'created', 'opened', 1)
+    timeline_add(T, id, created, 'opened', nil, severity)
+    -- A ticket first seen resolved was open from its creation to its resolution.
+    if not is_open then R.enter(group, 'created') end
+  elseif ostate == 'resolved' and is_open then
+    R.add(group, 'updated', 'reopened', 1)
+    timeline_add(T, id, updated, 'reopened')
+  end
+  if old and oseverity ~= severity then
+    timeline_add(T, id, updated, 'severity_changed', nil, oseverity .. ' \226\134\146 ' .. severity)
+  end
+  if was_open and (not is_open or ogroup ~= group) then
+    R.leave(ogroup, is_open and 'updated' or 'resolved', osince, id)
+  end
+  if is_open and (not was_open or ogroup ~= group) then
+    R.enter(group, old and 'updated' or 'created')
+  end
+  if state == 'resolved' and ostate ~= 'resolved' then
+    local seconds = math.max(0, resolved - since)
+    if not old then R.leave(group, 'resolved', since, id) end
+    R.add(group, 'resolved', 'resolved', 1)
+    R.add(group, 'resolved', 'ttr:sum', seconds)
+    R.bucket(group, 'resolved', 'ttr', seconds)
+    R.add(group, 'resolved', resolved <= tonumber(deadline) and 'met' or 'breached', 1)
+    timeline_add(T, id, resolved, 'resolved')
+  end
 end
 
 -- Stores row for id over old (false for a new ticket); row is the change
--- as ticket_sla_restart left it. Returns 1 when this resolved a ticket that
+-- as ticket_sla_pick left it. Returns 1 when this resolved a ticket that
 -- was not resolved before, else 0. With observe set, the change is counted
 -- in the Kaizen measures: a resolution (time to resolve, SLA met or
--- breached) and a reopening.
-local function ticket_write(T, id, row, old, now, observe)
+-- breached) and a reopening; and in its timeline and the weekly
+-- aggregates of R (lib/report.lua), when given.
+local function ticket_write(T, id, row, old, now, observe, R)
   local state, component, severity, updated, deadline = ticket_head(row)
   local ostate, ocomponent, oseverity, oupdated, odeadline
   if old then
@@ -190,6 +289,7 @@ local function ticket_write(T, id, row, old, now, observe)
     redis.call('HSETNX', T.mttr_count, pair, 0)   -- its series exist from its first ticket
   end
   local reopened = old and ostate == 'resolved' and state == 'open'
+  local osince = ostate == 'open' and ticket_since(T, id, old)   -- before a reopen moves it
   if old then
     -- An acknowledgement lasts until the ticket reopens.
     if reopened then
@@ -215,6 +315,7 @@ local function ticket_write(T, id, row, old, now, observe)
     redis.call('ZREM', T.sla, id)
     redis.call('ZREM', T.pending, id)
   end
+  ticket_track(T, id, row, old, osince, observe and R)
   if state ~= 'resolved' or ostate == 'resolved' then return 0 end
   if not observe then return 1 end
   local resolved = select(2, ticket_times(row))
