@@ -151,6 +151,8 @@ gw_ticket_query_parse(struct gw_request *req, const struct gw_routing *routing,
     f->component = gw_request_query(req, "component");
     if (f->component != NULL && f->component[0] == '\0')
         return "component must not be empty";
+    if (f->component != NULL && strlen(f->component) > GW_COMPONENT_FILTER_MAX)
+        return "component must be at most 255 bytes";
     if ((v = gw_request_query(req, "severity")) != NULL &&
         (f->severity = gw_severity_parse(v)) == GW_SEV_NONE)
         return "severity must be critical, high, medium or low";
@@ -207,4 +209,17 @@ gw_ticket_route_filter(const struct gw_ticket_query *q, const struct gw_routing 
         }
     }
     return n;
+}
+
+int
+gw_ticket_query_key(const struct gw_ticket_query *q, const char *routes, char *out, size_t len)
+{
+    static const char *const states[] = {"default", "open", "resolved", "all"};
+    const struct gw_ticket_filter *f = &q->filter;
+    int n = snprintf(out, len, "c=%s&s=%s&st=%s&r=%s&rv=%s",
+                     f->component != NULL ? f->component : "",
+                     f->severity == GW_SEV_NONE ? "" : gw_severity_name(f->severity),
+                     states[f->state], q->route != NULL ? q->route : "",
+                     q->route != NULL ? routes : "");
+    return n >= 0 && (size_t)n < len ? 0 : -1;
 }

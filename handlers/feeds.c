@@ -32,8 +32,6 @@ struct feed_request {
     enum feed_kind kind;
     struct gw_ticket_query filter;
     char query[1024];         /* normalised filters, part of the ETag */
-    char component[256];
-    char route[256];
     int64_t last_modified;
 };
 
@@ -254,7 +252,6 @@ static void
 on_feed(struct gw_request *req, struct gw_feeds_handler *h, enum feed_kind kind)
 {
     static const char *const digest_params[] = {"token", NULL};
-    static const char *const states[] = {"default", "open", "resolved", "all"};
     struct feed_request *fr;
     const char *bad;
 
@@ -268,26 +265,13 @@ on_feed(struct gw_request *req, struct gw_feeds_handler *h, enum feed_kind kind)
     fr->req = req;
     fr->kind = kind;
     if (kind == FEED_TICKETS) {
-        if ((bad = gw_ticket_query_parse(req, h->routing, &fr->filter, 0)) != NULL) {
-            gw_reply_error(req, 400, bad);
+        /* The filters point into the request's query, which lives until the reply. */
+        if ((bad = gw_ticket_query_parse(req, h->routing, &fr->filter, 0)) != NULL ||
+            gw_ticket_query_key(&fr->filter, h->loaded->routes, fr->query, sizeof(fr->query)) != 0) {
+            gw_reply_error(req, 400, bad != NULL ? bad : "filters too long");
             free(fr);
             return;
         }
-        /* The filter points into the request; copy what outlives parsing order. */
-        if (fr->filter.filter.component != NULL) {
-            snprintf(fr->component, sizeof(fr->component), "%s", fr->filter.filter.component);
-            fr->filter.filter.component = fr->component;
-        }
-        if (fr->filter.route != NULL) {
-            snprintf(fr->route, sizeof(fr->route), "%s", fr->filter.route);
-            fr->filter.route = fr->route;
-        }
-        /* With a route, the routes loaded are part of what the feed shows. */
-        snprintf(fr->query, sizeof(fr->query), "c=%s&s=%s&st=%s&r=%s&rv=%s", fr->component,
-                 fr->filter.filter.severity == GW_SEV_NONE ? ""
-                 : gw_severity_name(fr->filter.filter.severity),
-                 states[fr->filter.filter.state], fr->route,
-                 fr->filter.route != NULL ? h->loaded->routes : "");
     } else if (gw_request_unknown_query(req, digest_params) != NULL) {
         gw_reply_error(req, 400, kind == FEED_REPORTS
                                      ? "unknown query parameter (the reports feed takes none)"

@@ -177,6 +177,8 @@ struct gw_ticket_query {
 #define GW_FEED_ITEMS 200        /* the tickets feed: the newest 200 */
 /* With a route filter, the most tickets one request reads to find its page. */
 #define GW_ROUTE_SCAN 1000
+/* The longest component filter, in bytes: a longer one is refused, never cut. */
+#define GW_COMPONENT_FILTER_MAX 255
 
 /*
  * Fills q from the query string: component, severity, state, route (checked
@@ -196,6 +198,16 @@ const char *gw_ticket_query_parse(struct gw_request *req, const struct gw_routin
 size_t gw_ticket_route_filter(const struct gw_ticket_query *q, const struct gw_routing *routing,
                               const struct gw_ticket_list *page, struct gw_ticket *kept,
                               const char **cursor, size_t *cursor_len, char *buf);
+
+/*
+ * The filters of q in one form, "c=<component>&s=<severity>&st=<state>&r=<route>&rv=<routes>"
+ * (routes: the digest of the routes loaded, with a route filter only, since
+ * a reload changes what the route takes): what tells the tickets feed's
+ * filtered ETags apart. 0, or -1 when out cannot hold it whole (1024 bytes
+ * always can).
+ */
+int gw_ticket_query_key(const struct gw_ticket_query *q, const char *routes, char *out,
+                        size_t len);
 
 /* A page cursor as the opaque text clients pass back (hex); malloc'd, NULL on OOM. */
 char *gw_cursor_encode(const char *raw, size_t len);

@@ -22,12 +22,11 @@
 #include "gateway/store/canaries.h"
 #include "gateway/store/tickets.h"
 #include "gateway/core/telemetry.h"
-#include "gateway/text/render_base.h"
+#include "gateway/text/slack_click.h"
 #include "gateway/util/log.h"
 #include "handlers/handlers.h"
 
 #define EVENT "block_actions"
-#define BY_MAX 128
 
 /* The headers a click is read from, fetched once. */
 enum { H_TIMESTAMP, H_SIGNATURE, H_CONTENT_TYPE, H_COUNT };
@@ -61,57 +60,6 @@ on_acked(enum gw_ack_status status, const struct gw_redis_error *err, void *arg)
     free(c);
 }
 
-/* "@name" of the clicking user: username, else name, else the user ID. */
-static int
-clicker(const struct gw_jval *payload, char *out, size_t len)
-{
-    const struct gw_jval *user = gw_jget(payload, "user");
-    const char *name = gw_jstr(gw_jget(user, "username"));
-
-    if (name == NULL || *name == '\0')
-        name = gw_jstr(gw_jget(user, "name"));
-    if (name == NULL || *name == '\0')
-        name = gw_jstr(gw_jget(user, "id"));
-    if (name == NULL || *name == '\0' || strlen(name) >= len - 1)
-        return -1;
-    snprintf(out, len, "@%s", name);
-    return 0;
-}
-
-/*
- * What the click acknowledges: the id in the value of the gateway's button
- * or menu (core/wire.h), and its kind; or NULL with the 400's reason.
- */
-static const char *
-acked_target(const struct gw_jval *payload, enum gw_ack_kind *kind, const char **why)
-{
-    const char *type = gw_jstr(gw_jget(payload, "type"));
-    const struct gw_jval *actions = gw_jget(payload, "actions");
-    const struct gw_jval *action =
-        actions != NULL && actions->type == GW_JARRAY && actions->n > 0 ? &actions->v.items[0]
-                                                                         : NULL;
-    const char *id = gw_jstr(gw_jget(action, "action_id"));
-    const char *value = gw_jstr(gw_jget(action, "value"));
-
-    const char *target;
-
-    if (value == NULL)   /* the menu of a grouped breach notice */
-        value = gw_jstr(gw_jget(gw_jget(action, "selected_option"), "value"));
-    target = gw_wire_button_parse(value, kind);
-    if (type == NULL || strcmp(type, EVENT) != 0)
-        *why = "payload.type: only block_actions (button clicks) are handled";
-    else if (action == NULL || id == NULL)
-        *why = "payload.actions[0].action_id: missing";
-    else if (strcmp(id, GW_ACK_ACTION) != 0)
-        *why = "payload.actions[0].action_id: unknown action (the gateway's button is kz_ack)";
-    else if (target == NULL || (*kind == GW_ACK_TICKET ? !gw_ticket_id_valid(target)
-                                                       : !gw_canary_id_valid(target)))
-        *why = "payload.actions[0].value: not canary:<id> or ticket:<id>";
-    else
-        return target;
-    return NULL;
-}
-
 static void
 on_slack(struct gw_request *req, void *arg)
 {
@@ -122,15 +70,15 @@ on_slack(struct gw_request *req, void *arg)
         [H_SIGNATURE] = {"X-Slack-Signature", NULL},
         [H_CONTENT_TYPE] = {"Content-Type", NULL},
     };
-    const char *body, *text, *target, *why = NULL;
-    char err[256], by[BY_MAX];
+    const char *body, *text, *why;
+    char err[256];
     size_t len, json_len;
-    enum gw_ack_kind kind = GW_ACK_CANARY;
     int status = 400;
     char *owned = NULL;
     enum gw_slack_sig sig;
     struct gw_jdoc *doc = NULL;
     const struct gw_jval *payload;
+    struct gw_slack_click click;
     struct click *c;
 
     if (o->slack_signing_secret == NULL) {
@@ -165,10 +113,7 @@ on_slack(struct gw_request *req, void *arg)
         reply(h, req, 400, "invalid", "payload: not a JSON object");
         return;
     }
-    target = acked_target(payload, &kind, &why);
-    if (target != NULL && clicker(payload, by, sizeof(by)) != 0)
-        why = "payload.user: no username, name or id";
-    if (why != NULL) {
+    if ((why = gw_slack_click_read(payload, &click)) != NULL) {
         gw_jdoc_free(doc);
         reply(h, req, 400, "invalid", why);
         return;
@@ -180,12 +125,12 @@ on_slack(struct gw_request *req, void *arg)
     }
     c->h = h;
     c->req = req;
-    gw_log(GW_LOG_INFO, "slack: acknowledge", kind == GW_ACK_TICKET ? "ticket" : "canary", target,
-           "by", by, NULL);
-    if (kind == GW_ACK_TICKET)
-        gw_tickets_ack(h->tickets, target, by, gw_now(), on_acked, c);
+    gw_log(GW_LOG_INFO, "slack: acknowledge", click.kind == GW_ACK_TICKET ? "ticket" : "canary",
+           click.target, "by", click.by, NULL);
+    if (click.kind == GW_ACK_TICKET)
+        gw_tickets_ack(h->tickets, click.target, click.by, gw_now(), on_acked, c);
     else
-        gw_canaries_ack(h->canaries, target, by, gw_now(), on_acked, c);
+        gw_canaries_ack(h->canaries, click.target, click.by, gw_now(), on_acked, c);
     gw_jdoc_free(doc);   /* the acks copy target and by */
 }
 

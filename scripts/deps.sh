@@ -12,6 +12,9 @@ KAIZEN_RUN_PKGS="redis-server redis-tools curl ca-certificates tzdata"
 KAIZEN_TEST_PKGS="python3 prometheus prometheus-alertmanager python3-feedparser jq
   redis-sentinel debootstrap buildah openssl iproute2 procps git systemd man-db groff-base
   chromium libxml2-utils"
+# The fuzz build (tests/fuzz, docs/fuzzing.md): clang and its libFuzzer runtime
+# (clang 14 on Debian 12, 19 on Debian 13).
+KAIZEN_FUZZ_PKGS="clang libclang-rt-dev"
 KAIZEN_BENCH_PKGS="wrk redis-server redis-tools python3 curl openssl"
 # Debian 13 packages Valkey (the suites run against it too) and needs netavark
 # for buildah, which --no-install-recommends would leave out. Debian 12 has

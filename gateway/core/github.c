@@ -110,6 +110,10 @@ gw_github_issue_change(const struct gw_jval *payload, const struct gw_github_opt
                  sizeof(id) - 1);
         goto err;
     }
+    if (!gw_ticket_id_valid(id)) {   /* a Slack button could not name it */
+        snprintf(err, errlen, "repository.full_name: control characters are not allowed");
+        goto err;
+    }
     t->id = strdup(id);
     t->source = strdup("github");
     t->title = strdup(title);

@@ -25,7 +25,6 @@
 #include "gateway/net/http_conn.h"
 #include "gateway/net/http_request.h"
 #include "gateway/util/log.h"
-#include "gateway/util/parse.h"
 #include "gateway/util/prometheus.h"
 
 #define MAX_METHODS 4
@@ -525,44 +524,6 @@ framing_conflict(struct evkeyvalq *headers)
     return lengths > 1 || (lengths > 0 && encodings > 0);
 }
 
-static int
-hex_digit(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/*
- * What evhttp's decoder lets through: "%zz" (kept as is) and "%00" (which
- * would cut "component=a%00b" to "a"). -1 with the reason in err.
- */
-static int
-query_problem(const char *query, char *err, size_t errlen)
-{
-    for (const char *p = query; *p != '\0'; p++) {
-        if (*p != '%')
-            continue;
-        if (!hex_digit(p[1]) || !hex_digit(p[2]))
-            return gw_fail(err, errlen, "malformed percent-escape in the query string");
-        if (p[1] == '0' && p[2] == '0')
-            return gw_fail(err, errlen, "%%00 is not allowed in the query string");
-    }
-    return 0;
-}
-
-/* A parameter given twice is refused, not silently read once. */
-static int
-query_repeats(const struct evkeyvalq *q, char *err, size_t errlen)
-{
-    const struct evkeyval *a, *b;
-    TAILQ_FOREACH(a, q, next) {
-        for (b = TAILQ_NEXT(a, next); b != NULL; b = TAILQ_NEXT(b, next))
-            if (strcmp(a->key, b->key) == 0)
-                return gw_fail(err, errlen, "query parameter %.64s is given more than once",
-                               a->key);
-    }
-    return 0;
-}
-
 static void
 on_request(struct evhttp_request *evreq, void *arg)
 {
@@ -598,10 +559,8 @@ on_request(struct evhttp_request *evreq, void *arg)
         return;
     }
 
-    if (query != NULL && (query_problem(query, err, sizeof(err)) != 0 ||
-                          evhttp_parse_query_str(query, &req->query) != 0 ||
-                          query_repeats(&req->query, err, sizeof(err)) != 0)) {
-        gw_reply_error(req, 400, err[0] != '\0' ? err : "malformed query string");
+    if (query != NULL && gw_request_parse_query(req, query, err, sizeof(err)) != 0) {
+        gw_reply_error(req, 400, err);
         return;
     }
     if (route->prefix) {

@@ -36,7 +36,7 @@ struct gw_http_limits {
 
 /*
  * Called for a request refused from its line and headers, before its body
- * was read (400, 408, 411, 413, 431, 503: net/http_conn.c): path and
+ * was read (400, 408, 411, 413, 431, 501, 503: net/http_conn.c): path and
  * X-GitHub-Event as sent (either may be NULL), and the status.
  */
 typedef void (*gw_http_reject_fn)(void *arg, const char *path, const char *event, int status);

@@ -6,18 +6,15 @@
  * a request's headers and its body, so we create each connection's
  * bufferevent ourselves (evhttp_set_bevcb) and watch the bytes arriving in
  * its input buffer (an evbuffer callback, run before evhttp reads them).
- * From the request line and headers the guard decides, before any body
- * byte is held, whether the request may go on:
+ * From the request line and headers, read as libevent will read them
+ * (net/http_head.h: it refuses with 400, 411, 431 or 501 what libevent
+ * would read otherwise, control bytes and NUL included), the guard
+ * decides, before any body byte is held, whether the request may go on:
  *
  *   413  Content-Length over KAIZEN_MAX_BODY
- *   400  a malformed request line or header line, conflicting
- *        Content-Length headers, or Content-Length with Transfer-Encoding
- *        (RFC 9112 6.3: a smuggling vector)
- *   411  Transfer-Encoding (a chunked body's size is not known up front)
  *   503  the body would take the bodies held at once over
  *        KAIZEN_MAX_INFLIGHT_BODY (with Retry-After)
  *   408  the headers took longer than KAIZEN_HEADER_TIMEOUT
- *   431  headers over 16 KiB
  *
  * A refused connection is taken from evhttp (its callbacks are replaced):
  * the JSON answer is written, the write side shut, what the client still
@@ -36,7 +33,6 @@
  */
 #include "gateway/net/http_conn.h"
 
-#include <ctype.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -75,7 +71,8 @@ struct gw_http_conn {
     enum conn_state state;
     double state_since;               /* when the state began (monotonic) */
     char *head;                       /* HEAD: the bytes of the head so far */
-    size_t head_len, head_cap, head_end, scan;
+    size_t head_len, head_cap;
+    struct gw_http_head hd;           /* HEAD: what the reader made of them */
     int64_t body_left;                /* BODY: declared bytes still to come */
     int64_t reserved;                 /* bytes of the body budget held */
     size_t rx, dropped;               /* bytes received; dropped while refused */
@@ -269,64 +266,34 @@ status_text(int status)
     case 411: return "Length Required";
     case 413: return "Payload Too Large";
     case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
     default: return "Service Unavailable";
     }
 }
 
-/* The bytes of the head to read: the whole head, or what came of it (refused early). */
-static size_t
-head_size(const struct gw_http_conn *c)
+/* A span of the head into out, cut to fit (for the log and the refusal hook). */
+static void
+head_text(const struct gw_http_conn *c, const struct gw_http_span *span, char *out,
+          size_t outlen)
 {
-    return c->head_end != 0 ? c->head_end : c->head_len;
+    size_t len = span != NULL && c->head != NULL ? span->len : 0;
+    if (len >= outlen)
+        len = outlen - 1;
+    if (len > 0)
+        memcpy(out, c->head + span->at, len);
+    out[len] = '\0';
 }
 
-/* A header of the request head (first match, case-insensitive) into out; 0 if absent. */
-static int
-head_header(const struct gw_http_conn *c, const char *name, char *out, size_t outlen)
-{
-    size_t n = strlen(name);
-    const char *p = c->head, *end = c->head + head_size(c);
-    out[0] = '\0';
-    if (c->head == NULL)
-        return 0;
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        const char *line_end = eol != NULL ? eol : end;
-        if (line_end > p && line_end[-1] == '\r')
-            line_end--;
-        if ((size_t)(line_end - p) > n && p[n] == ':' && strncasecmp(p, name, n) == 0) {
-            const char *v = p + n + 1;
-            while (v < line_end && (*v == ' ' || *v == '\t'))
-                v++;
-            size_t len = (size_t)(line_end - v);
-            if (len >= outlen)
-                len = outlen - 1;
-            memcpy(out, v, len);
-            out[len] = '\0';
-            return 1;
-        }
-        if (eol == NULL)
-            break;
-        p = eol + 1;
-    }
-    return 0;
-}
-
-/* The request path of the head ("" if unreadable). */
+/* The request path of the head ("" if not read yet). */
 static void
 head_path(const struct gw_http_conn *c, char *out, size_t outlen)
 {
-    const char *sp = c->head != NULL ? memchr(c->head, ' ', head_size(c)) : NULL;
-    size_t len = 0;
-    out[0] = '\0';
-    if (sp == NULL)
-        return;
-    sp++;
-    while (sp + len < c->head + head_size(c) && sp[len] != ' ' && sp[len] != '?' &&
-           sp[len] != '\r' && sp[len] != '\n' && len + 1 < outlen)
-        len++;
-    memcpy(out, sp, len);
-    out[len] = '\0';
+    struct gw_http_span path = c->hd.target;
+    const char *q = c->head != NULL && path.len > 0 ? memchr(c->head + path.at, '?', path.len)
+                                                   : NULL;
+    if (q != NULL)
+        path.len = (size_t)(q - (c->head + path.at));
+    head_text(c, &path, out, outlen);
 }
 
 static void
@@ -345,7 +312,8 @@ conn_refuse(struct gw_http_conn *c, int status, const char *reason)
         conn_attach(c);   /* before its callbacks are replaced */
     }
     head_path(c, path, sizeof(path));
-    head_header(c, "X-GitHub-Event", event, sizeof(event));
+    head_text(c, c->head != NULL ? gw_http_head_field(&c->hd, c->head, "X-GitHub-Event") : NULL,
+              event, sizeof(event));
     gw_log(GW_LOG_WARN, "request refused before its body", "status", gw_int_text(status, code),
            "path", path, "reason", reason, NULL);
     cs->hooks.refused(cs->hooks.ctx, path, event, status, c->state_since);
@@ -367,132 +335,13 @@ conn_refuse(struct gw_http_conn *c, int status, const char *reason)
 
 /* --- the guard ------------------------------------------------------------------ */
 
-/* Offset just past the blank line ending the head, or 0 when not there yet. */
-static size_t
-head_complete(const struct gw_http_conn *c)
-{
-    for (size_t i = c->scan; i < c->head_len; i++) {
-        if (c->head[i] != '\n')
-            continue;
-        if (i + 1 < c->head_len && c->head[i + 1] == '\n')
-            return i + 2;
-        if (i + 2 < c->head_len && c->head[i + 1] == '\r' && c->head[i + 2] == '\n')
-            return i + 3;
-    }
-    return 0;
-}
-
-/* A Content-Length value: digits only. -1 when malformed. */
-static int64_t
-content_length(const char *v, size_t len)
-{
-    int64_t n = 0;
-    if (len == 0 || len > 18)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        if (!isdigit((unsigned char)v[i]))
-            return -1;
-        n = n * 10 + (v[i] - '0');
-    }
-    return n;
-}
-
-/* "METHOD SP target SP HTTP/1.x": what evhttp would otherwise refuse with HTML. */
-static int
-valid_request_line(const char *p, const char *le)
-{
-    const char *sp1 = memchr(p, ' ', (size_t)(le - p)), *sp2;
-    if (sp1 == NULL || sp1 == p)
-        return 0;
-    for (const char *m = p; m < sp1; m++)
-        if (!isupper((unsigned char)*m))
-            return 0;
-    sp2 = memchr(sp1 + 1, ' ', (size_t)(le - sp1 - 1));
-    if (sp2 == NULL || sp2 == sp1 + 1 || le - sp2 != 9 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0 ||
-        (sp2[8] != '0' && sp2[8] != '1'))
-        return 0;
-    for (const char *t = sp1 + 1; t < sp2; t++)
-        if ((unsigned char)*t <= ' ' || (unsigned char)*t >= 0x7f)
-            return 0;
-    return 1;
-}
-
-/*
- * The head is complete: checks the request line, the header lines and the
- * framing. Returns the declared body length (0 without one), or -1 after
- * refusing.
- */
-static int64_t
-check_head(struct gw_http_conn *c)
-{
-    const char *p = c->head, *end = c->head + c->head_end;
-    int64_t length = -3;   /* none yet */
-    int chunked = 0, first = 1;
-
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        const char *le = eol != NULL ? eol : end;
-        if (le > p && le[-1] == '\r')
-            le--;
-        if (first && le == p) {
-            /* RFC 9112 2.2: empty lines before the request line are ignored */
-        } else if (first) {
-            first = 0;
-            if (!valid_request_line(p, le)) {
-                conn_refuse(c, 400, "malformed request line");
-                return -1;
-            }
-        } else if (le > p && (memchr(p, ':', (size_t)(le - p)) == NULL || *p == ' ' ||
-                              *p == '\t' || *p == ':')) {
-            /* no name, or obs-fold (RFC 9112 5.2: a server may reject it) */
-            conn_refuse(c, 400, "malformed header line");
-            return -1;
-        }
-        if ((size_t)(le - p) >= 15 && p[14] == ':' && strncasecmp(p, "Content-Length", 14) == 0) {
-            const char *v = p + 15;
-            while (v < le && (*v == ' ' || *v == '\t'))
-                v++;
-            const char *ve = le;
-            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-                ve--;
-            int64_t n = content_length(v, (size_t)(ve - v));
-            if (n < 0) {
-                conn_refuse(c, 400, "malformed Content-Length");
-                return -1;
-            }
-            if (length != -3 && length != n) {
-                conn_refuse(c, 400, "conflicting Content-Length headers");
-                return -1;
-            }
-            length = n;
-        } else if ((size_t)(le - p) >= 18 && p[17] == ':' &&
-                   strncasecmp(p, "Transfer-Encoding", 17) == 0) {
-            chunked = 1;
-        }
-        if (eol == NULL)
-            break;
-        p = eol + 1;
-    }
-    if (chunked && length != -3) {
-        conn_refuse(c, 400, "Content-Length together with Transfer-Encoding");
-        return -1;
-    }
-    if (chunked) {
-        /* A body's size is known before it is held: webhook senders send one. */
-        conn_refuse(c, 411, "send the body with a Content-Length (no Transfer-Encoding)");
-        return -1;
-    }
-    return length == -3 ? 0 : length;
-}
-
+/* The head is complete and as libevent will read it: the body's turn. */
 static void
 head_done(struct gw_http_conn *c)
 {
     struct gw_http_conns *cs = c->cs;
-    int64_t length = check_head(c), hold;
+    int64_t length = c->hd.body_length, hold;
 
-    if (length == -1)
-        return;
     if (length > cs->limits.max_body) {
         conn_refuse(c, 413, "request body over KAIZEN_MAX_BODY");
         return;
@@ -504,7 +353,7 @@ head_done(struct gw_http_conn *c)
     }
     c->reserved = hold;
     cs->body_held += hold;
-    c->body_left = length - (int64_t)(c->head_len - c->head_end);
+    c->body_left = length - (int64_t)(c->head_len - c->hd.end);
     if (c->body_left <= 0) {
         c->body_left = 0;
         c->state = CONN_WAIT;
@@ -528,7 +377,8 @@ on_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *a
         c->state = CONN_HEAD;
         /* The request deadline runs from here, not from the last reply. */
         c->since = c->state_since = gw_monotonic();
-        c->head_len = c->head_end = c->scan = 0;
+        c->head_len = 0;
+        gw_http_head_init(&c->hd);
         /* fall through */
     case CONN_HEAD:
         want = info->n_added;
@@ -550,12 +400,16 @@ on_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *a
         if (evbuffer_ptr_set(buf, &at, info->orig_size, EVBUFFER_PTR_SET) == 0)
             evbuffer_copyout_from(buf, &at, c->head + c->head_len, want);
         c->head_len += want;
-        if ((c->head_end = head_complete(c)) != 0)
+        switch (gw_http_head_read(&c->hd, c->head, c->head_len)) {
+        case GW_HEAD_DONE:
             head_done(c);
-        else if (c->head_len >= GW_HTTP_MAX_HEADERS)
-            conn_refuse(c, 431, "request headers over 16 KiB");
-        else
-            c->scan = c->head_len > 3 ? c->head_len - 3 : 0;
+            break;
+        case GW_HEAD_REFUSED:
+            conn_refuse(c, c->hd.status, c->hd.reason);
+            break;
+        case GW_HEAD_MORE:
+            break;
+        }
         return;
     case CONN_BODY:
         c->body_left -= (int64_t)info->n_added;

@@ -9,19 +9,13 @@
 #ifndef GW_HTTP_CONN_H
 #define GW_HTTP_CONN_H
 
-#include "gateway/net/http.h"   /* struct gw_http_limits, nothing else */
+#include "gateway/net/http.h"        /* struct gw_http_limits, nothing else */
+#include "gateway/net/http_head.h"   /* GW_HTTP_MAX_HEADERS */
 
 struct bufferevent;
 struct event_base;
 struct evconnlistener;
 struct evhttp_request;
-
-/*
- * Request line and headers: GitHub sends ~1.5 KB. Held per connection while
- * arriving, so the cap times KAIZEN_MAX_CONNECTIONS bounds what heads hold;
- * evhttp is given the same cap for the requests the guard does not see.
- */
-#define GW_HTTP_MAX_HEADERS (16 * 1024)
 
 struct gw_http_conn_hooks {
     /*

@@ -10,7 +10,58 @@
 #include <sys/queue.h>
 
 #include "gateway/net/http_request.h"
+#include "gateway/util/parse.h"
 #include "gateway/util/utf8.h"
+
+/* --- the query string ------------------------------------------------------- */
+
+static int
+hex_digit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * What evhttp's decoder lets through: "%zz" (kept as is) and "%00" (which
+ * would cut "component=a%00b" to "a"). -1 with the reason in err.
+ */
+static int
+query_problem(const char *query, char *err, size_t errlen)
+{
+    for (const char *p = query; *p != '\0'; p++) {
+        if (*p != '%')
+            continue;
+        if (!hex_digit(p[1]) || !hex_digit(p[2]))
+            return gw_fail(err, errlen, "malformed percent-escape in the query string");
+        if (p[1] == '0' && p[2] == '0')
+            return gw_fail(err, errlen, "%%00 is not allowed in the query string");
+    }
+    return 0;
+}
+
+/* A parameter given twice is refused, not silently read once. */
+static int
+query_repeats(const struct evkeyvalq *q, char *err, size_t errlen)
+{
+    const struct evkeyval *a, *b;
+    TAILQ_FOREACH(a, q, next) {
+        for (b = TAILQ_NEXT(a, next); b != NULL; b = TAILQ_NEXT(b, next))
+            if (strcmp(a->key, b->key) == 0)
+                return gw_fail(err, errlen, "query parameter %.64s is given more than once",
+                               a->key);
+    }
+    return 0;
+}
+
+int
+gw_request_parse_query(struct gw_request *req, const char *query, char *err, size_t errlen)
+{
+    if (query_problem(query, err, errlen) != 0)
+        return -1;
+    if (evhttp_parse_query_str(query, &req->query) != 0)
+        return gw_fail(err, errlen, "malformed query string");
+    return query_repeats(&req->query, err, errlen);
+}
 
 /* --- accessors ------------------------------------------------------------- */
 

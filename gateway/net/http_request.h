@@ -30,4 +30,13 @@ struct gw_request {
     size_t body_len;
 };
 
+/*
+ * Reads a query string as sent (percent-encoded, without '?') into
+ * req->query, decoded: 0, or -1 with the 400's reason in err ("%zz" and
+ * "%00", which evhttp's decoder lets through, and a parameter given twice
+ * are refused). What it read stays in req->query either way (the server
+ * clears it with the request).
+ */
+int gw_request_parse_query(struct gw_request *req, const char *query, char *err, size_t errlen);
+
 #endif

@@ -17,9 +17,12 @@
 
 /* Keeps rendering any input off a deep stack. */
 #define MAX_PARTIAL_DEPTH 64    /* partials rendering inside partials */
-/* Partials can still fan out exponentially within that depth, so a render also has a budget. */
-#define MAX_RENDER_STEPS 4000000        /* nodes visited */
-#define MAX_RENDER_OUTPUT (16u << 20)   /* bytes written */
+/*
+ * Partials can still fan out exponentially within that depth, so a render
+ * also has a budget: GW_RENDER_BUDGET units of work (mustache.h) and this
+ * many bytes written.
+ */
+#define MAX_RENDER_OUTPUT (16u << 20)
 
 static const char TEMPLATE_SUFFIX[] = ".mustache";
 
@@ -225,8 +228,25 @@ struct render {
     struct gw_buf out;
     int failed;                 /* out of memory or past the budget: out is dropped */
     unsigned partial_depth;
-    size_t steps;
+    size_t work;                /* units of work spent, against GW_RENDER_BUDGET */
 };
+
+/*
+ * Spends units of work: every unit of the render's work goes through here
+ * (a node visited, a context frame or name part searched, a list item, a
+ * template compared when a partial is looked up, an indentation level
+ * written). 0 once the render is past its budget (or failed).
+ */
+static int
+spend(struct render *r, size_t units)
+{
+    if (r->failed)
+        return 0;
+    r->work += units;
+    if (r->work > GW_RENDER_BUDGET || r->out.len > MAX_RENDER_OUTPUT)
+        r->failed = 1;
+    return !r->failed;
+}
 
 /* Appends s[0..n) to the output; after a failure every append is a no-op. */
 static void
@@ -245,7 +265,8 @@ emit_escaped(struct render *r, const char *s, size_t n, enum gw_escape esc)
 
 /* Spec lookup: the first part in the innermost object that has it, the rest strictly inside. */
 static json_t *
-lookup(const struct gw_mustache_code *t, const struct gw_mustache_node *n, const struct frame *ctx)
+lookup(struct render *r, const struct gw_mustache_code *t, const struct gw_mustache_node *n,
+    const struct frame *ctx)
 {
     const struct gw_mustache_span *part;
     json_t *v = NULL;
@@ -253,12 +274,12 @@ lookup(const struct gw_mustache_code *t, const struct gw_mustache_node *n, const
     if (n->n_parts == 0)
         return ctx->value;
     part = &t->parts[n->first_part];
-    for (; ctx != NULL && v == NULL; ctx = ctx->up)
+    for (; ctx != NULL && v == NULL && spend(r, 1); ctx = ctx->up)
         if (json_is_object(ctx->value))
             v = json_object_getn(ctx->value, part[0].s, part[0].len);
-    for (size_t i = 1; i < n->n_parts && v != NULL; i++)
+    for (size_t i = 1; i < n->n_parts && v != NULL && spend(r, 1); i++)
         v = json_is_object(v) ? json_object_getn(v, part[i].s, part[i].len) : NULL;
-    return v;
+    return r->failed ? NULL : v;
 }
 
 static int
@@ -324,10 +345,11 @@ add_value(struct render *r, json_t *v, enum gw_escape esc)
     emit(r, num, strlen(num));
 }
 
+/* The indentation of enclosing standalone partials, outermost first: one unit a level. */
 static void
 add_indent(struct render *r, const struct indent *ind)
 {
-    if (ind == NULL)
+    if (ind == NULL || !spend(r, 1))
         return;
     add_indent(r, ind->outer);
     emit(r, ind->ws.s, ind->ws.len);
@@ -341,7 +363,7 @@ render_section(struct render *r, const struct gw_mustache_code *t, size_t i,
     const struct frame *ctx, const struct indent *ind)
 {
     const struct gw_mustache_node *n = &t->nodes[i];
-    json_t *v = lookup(t, n, ctx);
+    json_t *v = lookup(r, t, n, ctx);
     struct frame f = {v, ctx};
 
     if (!truthy(v))
@@ -350,7 +372,7 @@ render_section(struct render *r, const struct gw_mustache_code *t, size_t i,
         render_nodes(r, t, i + 1, n->end, &f, ind);
         return;
     }
-    for (size_t k = 0; k < json_array_size(v); k++) {
+    for (size_t k = 0; k < json_array_size(v) && spend(r, 1); k++) {
         f.value = json_array_get(v, k);
         render_nodes(r, t, i + 1, n->end, &f, ind);
     }
@@ -360,9 +382,12 @@ static void
 render_partial(struct render *r, const struct gw_mustache_node *n, const struct frame *ctx,
     const struct indent *ind)
 {
-    const struct template *p = find_template(r->set, n->text.s, n->text.len);
+    const struct template *p;
     struct indent inner = {n->indent, ind};
 
+    if (!spend(r, r->set->n))   /* find_template compares names */
+        return;
+    p = find_template(r->set, n->text.s, n->text.len);
     if (p == NULL || r->partial_depth == MAX_PARTIAL_DEPTH)
         return;
     r->partial_depth++;
@@ -376,10 +401,8 @@ render_nodes(struct render *r, const struct gw_mustache_code *t, size_t i, size_
 {
     while (i < end) {
         const struct gw_mustache_node *n = &t->nodes[i];
-        if (r->failed || ++r->steps > MAX_RENDER_STEPS || r->out.len > MAX_RENDER_OUTPUT) {
-            r->failed = 1;
+        if (!spend(r, 1))
             return;
-        }
         switch (n->type) {
         case GW_NODE_TEXT:
             emit(r, n->text.s, n->text.len);
@@ -388,17 +411,17 @@ render_nodes(struct render *r, const struct gw_mustache_code *t, size_t i, size_
             add_indent(r, ind);
             break;
         case GW_NODE_VAR:
-            add_value(r, lookup(t, n, ctx), r->esc);
+            add_value(r, lookup(r, t, n, ctx), r->esc);
             break;
         case GW_NODE_RAW:
-            add_value(r, lookup(t, n, ctx), GW_ESCAPE_NONE);
+            add_value(r, lookup(r, t, n, ctx), GW_ESCAPE_NONE);
             break;
         case GW_NODE_SECTION:
             render_section(r, t, i, ctx, ind);
             i = n->end;
             continue;
         case GW_NODE_INVERTED:
-            if (!truthy(lookup(t, n, ctx)))
+            if (!truthy(lookup(r, t, n, ctx)) && !r->failed)
                 render_nodes(r, t, i + 1, n->end, ctx, ind);
             i = n->end;
             continue;
@@ -411,19 +434,27 @@ render_nodes(struct render *r, const struct gw_mustache_code *t, size_t i, size_
 }
 
 char *
-gw_templates_render(const struct gw_templates *set, const char *name, json_t *context,
-    enum gw_escape esc)
+gw_templates_render_work(const struct gw_templates *set, const char *name, json_t *context,
+    enum gw_escape esc, size_t *work)
 {
     const struct template *t = find_template(set, name, strlen(name));
     struct render r = {.set = set, .esc = esc};
     struct frame root = {context, NULL};
 
-    if (t == NULL)
-        return NULL;
-    render_nodes(&r, &t->code, 0, t->code.n_nodes, &root, NULL);
-    if (r.failed) {
+    if (t != NULL)
+        render_nodes(&r, &t->code, 0, t->code.n_nodes, &root, NULL);
+    if (work != NULL)
+        *work = r.work;
+    if (t == NULL || r.failed) {
         free(r.out.p);
         return NULL;
     }
     return gw_buf_take(&r.out);
+}
+
+char *
+gw_templates_render(const struct gw_templates *set, const char *name, json_t *context,
+    enum gw_escape esc)
+{
+    return gw_templates_render_work(set, name, context, esc, NULL);
 }

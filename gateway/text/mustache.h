@@ -54,11 +54,22 @@ int gw_templates_load_dir(struct gw_templates *set, const char *dir, char *err, 
 int gw_templates_has(const struct gw_templates *set, const char *name);
 
 /*
+ * A render's budget of work: a template node visited, a context frame or a
+ * dotted name's part searched, a list item, a template compared when a
+ * partial is looked up, a level of partial indentation written: one unit
+ * each. Every unit of work counts, so that no template can keep a render
+ * (and the event loop) busy for long.
+ */
+#ifndef GW_RENDER_BUDGET   /* the fuzz build sets a smaller one (docs/fuzzing.md) */
+#define GW_RENDER_BUDGET 4000000
+#endif
+
+/*
  * Renders template name with context (any jansson value, or NULL; borrowed).
  * Returns a malloc'd NUL-terminated string the caller frees, or NULL when
  * there is no such template, memory ran out, or the render went past its
- * budget (16 MiB of output or 4 million template steps: partials calling
- * each other can otherwise fan out exponentially).
+ * budget (16 MiB of output or GW_RENDER_BUDGET units of work: partials
+ * calling each other can otherwise fan out exponentially).
  *
  * Falsy for sections: missing, null, false, 0, 0.0, "" and []. A list
  * renders its section once per element; any other truthy value once, pushed
@@ -69,5 +80,11 @@ int gw_templates_has(const struct gw_templates *set, const char *name);
  */
 char *gw_templates_render(const struct gw_templates *set, const char *name, json_t *context,
     enum gw_escape esc);
+/*
+ * gw_templates_render, and the units of work it spent in *work (more than
+ * GW_RENDER_BUDGET when that is why it returns NULL).
+ */
+char *gw_templates_render_work(const struct gw_templates *set, const char *name, json_t *context,
+    enum gw_escape esc, size_t *work);
 
 #endif

@@ -96,8 +96,8 @@ has_duplicate(const gw_jval *items, uint32_t n)
                     return true;
         return false;
     }
-    uint32_t size = 16;
-    while (size < 2 * n)
+    size_t size = 16;
+    while (size < 2 * size_t(n))
         size *= 2;
     uint32_t stack[512], *slots = size <= 512 ? stack : static_cast<uint32_t *>(
                                                           std::malloc(size * sizeof(uint32_t)));
@@ -106,7 +106,7 @@ has_duplicate(const gw_jval *items, uint32_t n)
     std::memset(slots, 0xff, size * sizeof(uint32_t));
     bool dup = false;
     for (uint32_t i = 0; i < n && !dup; i++) {
-        uint32_t at = hash_key(items[i].key, items[i].key_len) & (size - 1);
+        size_t at = hash_key(items[i].key, items[i].key_len) & (size - 1);
         while (slots[at] != UINT32_MAX && !(dup = same_key(items[slots[at]], items[i])))
             at = (at + 1) & (size - 1);
         slots[at] = i;
@@ -116,11 +116,34 @@ has_duplicate(const gw_jval *items, uint32_t n)
     return dup;
 }
 
+// simdjson counts a container's members in 24 bits: from this count on,
+// size() says only "at least", and the members are counted one by one.
+constexpr size_t SIZE_SATURATED = 0xFFFFFF;
+
+template <typename Container>
+size_t
+members(Container c)
+{
+    size_t n = c.size();
+    if (n < SIZE_SATURATED)
+        return n;
+    n = 0;
+    for (auto member : c) {
+        (void)member;
+        n++;
+    }
+    return n;
+}
+
 // Makes out an array or object of n members and returns their nodes, or
-// nullptr (with the error set) when out of memory.
+// nullptr (with the error set) when out of memory or past uint32_t members.
 gw_jval *
 container(walk &w, gw_jval &out, gw_jtype type, size_t n)
 {
+    if (n > UINT32_MAX) {
+        w.error = "too many members in one array or object";
+        return nullptr;
+    }
     gw_jval *items = nodes(w, n);
     if (items == nullptr) {
         w.error = "out of memory";
@@ -190,7 +213,7 @@ fill(walk &w, gw_jval &out, element e)
         simdjson::dom::array arr;
         if (e.get_array().get(arr) != simdjson::SUCCESS)
             return failed(w);
-        gw_jval *items = container(w, out, GW_JARRAY, arr.size());
+        gw_jval *items = container(w, out, GW_JARRAY, members(arr));
         if (items == nullptr)
             return false;
         uint32_t i = 0;
@@ -206,7 +229,7 @@ fill(walk &w, gw_jval &out, element e)
         simdjson::dom::object obj;
         if (e.get_object().get(obj) != simdjson::SUCCESS)
             return failed(w);
-        gw_jval *items = container(w, out, GW_JOBJECT, obj.size());
+        gw_jval *items = container(w, out, GW_JOBJECT, members(obj));
         if (items == nullptr)
             return false;
         uint32_t i = 0;

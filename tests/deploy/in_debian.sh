@@ -11,7 +11,8 @@
 # and installs what it needs itself. Everything it started is stopped and the
 # root deleted afterwards. The deploy checks that make roots and images
 # themselves (debootstrap, buildah) are left out of a nested scripts/test:
-# the host runs them, for Debian 13 (KAIZEN_TEST_EXCLUDE).
+# the host runs them, for Debian 13 (KAIZEN_TEST_EXCLUDE). So is the fuzz
+# build (KAIZEN_FUZZ=0): the host runs it once.
 #
 # Needs root, debootstrap, git and tar; prints what each step cost. Exit
 # status: COMMAND's.
@@ -43,7 +44,7 @@ info "$(. "$ROOT/etc/os-release" && echo "$PRETTY_NAME"), $(du -sxm "$ROOT" | cu
 step "$* (in the root)"
 rc=0
 chroot "$ROOT" "${CLEAN_ENV[@]}" \
-  KAIZEN_TEST_EXCLUDE='^deploy\.test_(container|fresh_install)$' \
+  KAIZEN_TEST_EXCLUDE='^deploy\.test_(container|fresh_install)$' KAIZEN_FUZZ=0 \
   bash -c 'cd /src/kaizen-gateway && exec "$@"' bash "$@" || rc=$?
 step "$* exited $rc"
 exit "$rc"

@@ -177,6 +177,82 @@ START_TEST(test_bad_inputs_refused_like_jansson)
 }
 END_TEST
 
+/* Member i's key in big_container: 7 hex digits. */
+static void
+hex_key(char *out, size_t i)
+{
+    for (int k = 6; k >= 0; k--, i >>= 4)
+        out[k] = "0123456789abcdef"[i & 15];
+}
+
+/*
+ * "[0,0,...]" or {"0000000":0,...} of n members, built in memory (about 34 MB
+ * and 201 MB at 2^24 members): simdjson counts members in 24 bits, so a
+ * container of 2^24 or more must still get all its members, each in its
+ * own node (ASan: nothing written past the node block).
+ */
+static char *
+big_container(int object, size_t n, size_t *len)
+{
+    size_t member = object ? 12 : 2, used = 1;
+    char *text = malloc(n * member + 2);
+
+    ck_assert_ptr_nonnull(text);
+    text[0] = object ? '{' : '[';
+    for (size_t i = 0; i < n; i++, used += member) {
+        if (object) {
+            text[used] = '"';
+            hex_key(text + used + 1, i);
+            memcpy(text + used + 8, "\":0,", 4);
+        } else {
+            memcpy(text + used, "0,", 2);
+        }
+    }
+    text[used - 1] = object ? '}' : ']';
+    *len = used;
+    return text;
+}
+
+static void
+check_big_container(int object, size_t n)
+{
+    struct gw_jdoc *doc;
+    char err[256] = "", key[7];
+    size_t len;
+    char *text = big_container(object, n, &len);
+    const struct gw_jval *v = gw_jparse(&doc, text, len, err, sizeof(err));
+
+    ck_assert_msg(v != NULL, "%zu members: %s", n, err);
+    ck_assert_int_eq(v->type, object ? GW_JOBJECT : GW_JARRAY);
+    ck_assert_uint_eq(v->n, n);
+    for (size_t i = 0; i < n; i++) {
+        const struct gw_jval *m = &v->v.items[i];
+        if (m->type != GW_JINT || m->v.i != 0)
+            ck_abort_msg("member %zu of %zu: type %d", i, n, m->type);
+        if (object) {
+            hex_key(key, i);
+            if (m->key_len != 7 || memcmp(m->key, key, 7) != 0)
+                ck_abort_msg("member %zu of %zu: key %.*s", i, n, (int)m->key_len, m->key);
+        }
+    }
+    gw_jdoc_free(doc);
+    free(text);
+}
+
+START_TEST(test_arrays_of_2p24_members_and_more)
+{
+    check_big_container(0, (size_t)1 << 24);
+    check_big_container(0, ((size_t)1 << 24) + 1);
+}
+END_TEST
+
+START_TEST(test_objects_of_2p24_members_and_more)
+{
+    check_big_container(1, (size_t)1 << 24);
+    check_big_container(1, ((size_t)1 << 24) + 1);
+}
+END_TEST
+
 static Suite *
 jread_suite(void)
 {
@@ -186,6 +262,8 @@ jread_suite(void)
     tcase_add_test(tc, test_paths_and_lookups);
     tcase_add_test(tc, test_two_documents_at_once_and_padding);
     tcase_add_test(tc, test_bad_inputs_refused_like_jansson);
+    tcase_add_test(tc, test_arrays_of_2p24_members_and_more);
+    tcase_add_test(tc, test_objects_of_2p24_members_and_more);
     suite_add_tcase(s, tc);
     return s;
 }

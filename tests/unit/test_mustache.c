@@ -353,6 +353,61 @@ START_TEST(recursive_partial_bounded)
 }
 END_TEST
 
+/*
+ * The indentation of nested standalone partials is render work like any
+ * other: 100 lines written under 60 partials indented by one space each
+ * are 6000 levels of indentation, all counted against the budget (they
+ * were not, so a self-including partial kept a render busy for seconds).
+ */
+START_TEST(render_work_counts_indentation)
+{
+    struct gw_templates *set = gw_templates_new();
+    char name[16], source[32], lines[201], *got;
+    size_t work, levels = 0;
+
+    for (int k = 0; k < 60; k++) {
+        snprintf(name, sizeof(name), "a%d", k);
+        snprintf(source, sizeof(source), " {{>a%d}}\n", k + 1);
+        add_ok(set, name, source);
+    }
+    for (int i = 0; i < 100; i++)
+        memcpy(lines + 2 * i, "x\n", 2);
+    lines[200] = '\0';
+    add_ok(set, "a60", lines);
+    got = gw_templates_render_work(set, "a0", NULL, GW_ESCAPE_HTML, &work);
+    ck_assert_ptr_nonnull(got);
+    for (const char *p = got; *p != '\0'; p++)
+        levels += *p == ' ';
+    ck_assert_uint_eq(levels, 6000);                 /* 100 lines, 60 levels each */
+    ck_assert_uint_eq(strlen(got), 6000 + 200);
+    ck_assert_uint_ge(work, levels);
+    free(got);
+    gw_templates_free(set);
+}
+END_TEST
+
+/* A template whose partials include themselves is stopped at the budget, all its work counted. */
+START_TEST(self_including_partials_stop_at_the_budget)
+{
+    static const char *const sources[] = {
+        "{{>self}}\n{{>self}}\n",     /* standalone: every line walks the indentation */
+        "  {{>self}}\n  {{>self}}\n", /* the same, indented */
+        "{{#.}}{{>self}}{{/.}}\n{{>self}}\n",
+    };
+
+    for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+        struct gw_templates *set = gw_templates_new();
+        size_t work = 0;
+        add_ok(set, "self", sources[i]);
+        ck_assert_ptr_null(gw_templates_render_work(set, "self", json_true(), GW_ESCAPE_HTML,
+                                                    &work));
+        ck_assert_uint_gt(work, GW_RENDER_BUDGET);
+        ck_assert_uint_le(work, GW_RENDER_BUDGET + 1);
+        gw_templates_free(set);
+    }
+}
+END_TEST
+
 static Suite *
 mustache_suite(void)
 {
@@ -373,6 +428,8 @@ mustache_suite(void)
     tcase_add_test(extra, load_dir);
     tcase_add_test(extra, missing_template_and_partial);
     tcase_add_test(extra, recursive_partial_bounded);
+    tcase_add_test(extra, render_work_counts_indentation);
+    tcase_add_test(extra, self_including_partials_stop_at_the_budget);
     suite_add_tcase(s, extra);
     return s;
 }

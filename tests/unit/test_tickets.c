@@ -253,6 +253,61 @@ START_TEST(issue_wrong_types)
 }
 END_TEST
 
+/* An issue of repository repo; the result of gw_github_issue_change. */
+static int
+parse_repo(const char *repo, struct gw_ticket_change *ch, char *err, size_t errlen)
+{
+    char buf[4096];
+    struct gw_jdoc *doc;
+    const struct gw_jval *payload;
+    struct gw_github_opts opts = {&test_policy, GW_SEV_MEDIUM, &no_labels};
+    int rc;
+
+    snprintf(buf, sizeof(buf),
+             "{\"action\":\"opened\",\"issue\":{\"number\":42,\"title\":\"t\",\"html_url\":\"u\","
+             "\"state\":\"open\",\"created_at\":\"2026-11-22T09:00:00Z\","
+             "\"updated_at\":\"2026-11-22T09:00:00Z\"},"
+             "\"repository\":{\"full_name\":\"%s\",\"name\":\"r\"}}", repo);
+    payload = gw_jparse(&doc, buf, strlen(buf), err, errlen);
+    ck_assert_msg(payload != NULL, "%s", err);
+    rc = gw_github_issue_change(payload, &opts, ch, err, errlen);
+    gw_jdoc_free(doc);
+    return rc;
+}
+
+/*
+ * "gh:<repo>#<n>" was written into 512 bytes unchecked: a long repository
+ * name cut the id inside a UTF-8 character. An id that fits is whole; one
+ * that does not is refused (the webhook answers 400).
+ */
+START_TEST(issue_id_whole_or_refused)
+{
+    char repo[600] = "oo/", want[700], err[256] = "";
+    struct gw_ticket_change ch;
+
+    /* "oo/" and 251 "é": an id of exactly 511 bytes */
+    for (int i = 0; i < 251; i++)
+        memcpy(repo + 3 + 2 * i, "\xc3\xa9", 3);
+    ck_assert_int_eq(parse_repo(repo, &ch, err, sizeof(err)), 0);
+    snprintf(want, sizeof(want), "gh:%s#42", repo);
+    ck_assert_uint_eq(strlen(ch.ticket.id), 511);
+    ck_assert_str_eq(ch.ticket.id, want);
+    ck_assert(gw_ticket_id_valid(ch.ticket.id));
+    gw_ticket_change_clear(&ch);
+
+    /* 253 of them: the id's 511th byte is the first of an "é" */
+    memcpy(repo + 3 + 2 * 251, "\xc3\xa9\xc3\xa9", 5);
+    ck_assert_int_eq(parse_repo(repo, &ch, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "repository.full_name: too long for a ticket id (511 bytes at most)");
+    ck_assert_ptr_null(ch.ticket.id);
+
+    /* Whole but unusable: a ticket whose Acknowledge button no click could name. */
+    ck_assert_int_eq(parse_repo("o/r\\b", &ch, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "repository.full_name: control characters are not allowed");
+    ck_assert_ptr_null(ch.ticket.id);
+}
+END_TEST
+
 START_TEST(form_and_content_types)
 {
     size_t len;
@@ -341,6 +396,7 @@ suite(void)
     tcase_add_test(tc, issue_defaults_closed_deleted_ignored);
     tcase_add_test(tc, ticket_label_filter);
     tcase_add_test(tc, issue_wrong_types);
+    tcase_add_test(tc, issue_id_whole_or_refused);
     tcase_add_test(tc, form_and_content_types);
     tcase_add_test(tc, routing_table);
     suite_add_tcase(s, tc);
