@@ -30,7 +30,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       gcc g++ libc6-dev make cmake pkg-config \
       libevent-dev libhiredis-dev libjansson-dev libsimdjson-dev \
-      libcurl4-openssl-dev libssl-dev check ca-certificates \
+      libcurl4-openssl-dev libssl-dev check ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -49,7 +49,9 @@ RUN mkdir -p /src/templates /src/handlers \
 # Everything the runtime image holds, under /rootfs, owned by root and not
 # writable by the runtime user. The libraries are the binary's ldd closure
 # (its DT_NEEDED entries and theirs, and the dynamic loader) plus glibc's
-# NSS modules for host lookups (loaded with dlopen, so ldd cannot see them).
+# NSS modules for host lookups (loaded with dlopen, so ldd cannot see them),
+# and the tz database compiled from Debian's tzdata.zi in zic's slim format
+# (the zones and their links, about half the size of Debian's files).
 FROM build AS rootfs
 RUN set -eu; r=/rootfs; \
     mkdir -p "$r/usr/local/bin" "$r/usr/local/share/kaizen-gateway" "$r/etc/ssl/certs" "$r/tmp"; \
@@ -61,6 +63,8 @@ RUN set -eu; r=/rootfs; \
     done; \
     cp -R /src/templates "$r/usr/local/share/kaizen-gateway/templates"; \
     cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/"; \
+    mkdir -p "$r/usr/share/zoneinfo"; \
+    zic -b slim -d "$r/usr/share/zoneinfo" /usr/share/zoneinfo/tzdata.zi; \
     echo 'root:x:0:0:root:/nonexistent:/nonexistent' >"$r/etc/passwd"; \
     echo 'kaizen:x:10001:10001:kaizen-gateway:/nonexistent:/nonexistent' >>"$r/etc/passwd"; \
     printf 'root:x:0:\nkaizen:x:10001:\n' >"$r/etc/group"; \
@@ -75,10 +79,12 @@ FROM scratch
 COPY --from=rootfs /rootfs/ /
 
 # SSL_CERT_FILE: the system CA bundle for rediss:// without KAIZEN_REDIS_TLS_CA_FILE
-# (OpenSSL's default path, /usr/lib/ssl/cert.pem, is not in the image).
+# (OpenSSL's default path, /usr/lib/ssl/cert.pem, is not in the image). The tz
+# database (KAIZEN_TIMEZONE, routes' time zones) is in /usr/share/zoneinfo.
 ENV KAIZEN_LISTEN=0.0.0.0:8080 \
     KAIZEN_TEMPLATES_DIR=/usr/local/share/kaizen-gateway/templates \
-    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+    TZDIR=/usr/share/zoneinfo
 
 LABEL org.opencontainers.image.title="kaizen-gateway" \
       org.opencontainers.image.description="Webhook-to-chat gateway: GitHub/Alertmanager -> tickets, SLA digests, canary pages"

@@ -202,7 +202,7 @@ grep -qx 'kaizen:x:10001:10001:kaizen-gateway:/nonexistent:/nonexistent' "$root/
 info "templates: $(ls "$root/usr/local/share/kaizen-gateway/templates" | tr '\n' ' ')"
 [ -f "$root/usr/local/share/kaizen-gateway/templates/digest_header.mustache" ] || fail "templates missing"
 # Only these kinds of file: the binary, shared libraries, certificates, templates, passwd, NSS.
-others=$(grep -vE ' \./(usr/local/bin/kaizen-gateway|lib(64)?/.*\.so[.0-9]*|usr/local/share/kaizen-gateway/templates/.*|etc/ssl/certs/ca-certificates\.crt|etc/(passwd|group|nsswitch\.conf))$' "$WORK/files.txt" || true)
+others=$(grep -vE ' \./(usr/local/bin/kaizen-gateway|lib(64)?/.*\.so[.0-9]*|usr/local/share/kaizen-gateway/templates/.*|usr/share/zoneinfo/[A-Za-z0-9_+/-]+|etc/ssl/certs/ca-certificates\.crt|etc/(passwd|group|nsswitch\.conf))$' "$WORK/files.txt" || true)
 [ -z "$others" ] || fail "unexpected files in the image: $others"
 # Every command the Kubernetes manifests exec in the gateway's container exists in the image.
 for cmd in $(grep -ho 'command: \["[^"]*"' "$SRC"/deploy/kubernetes/base/gateway-*.yaml | sed 's/.*\["//; s/"$//' | sort -u); do
@@ -284,6 +284,19 @@ chk=$(brun --env "KAIZEN_REDIS_URL=$REDIS_URL" "$CTR" -- /usr/local/bin/kaizen-g
   || fail "--check-config with the system CA bundle failed: $chk"
 grep -F 'CA: the system bundle /etc/ssl/certs/ca-certificates.crt' <<<"$chk" | sed 's/^/      /' | grep -q . \
   || fail "--check-config did not find the image's CA bundle: $chk"
+
+step "5c2b. time zones from the image's tz database"
+chk=$(brun --env KAIZEN_TIMEZONE=America/New_York --env KAIZEN_SLA_CLOCK=high=business \
+      --env "KAIZEN_BUSINESS_HOURS=mon-fri 09:00-17:00" --env KAIZEN_HOLIDAYS=2030-07-04 \
+      "$CTR" -- /usr/local/bin/kaizen-gateway --check-config 2>&1) \
+  || fail "--check-config with KAIZEN_TIMEZONE=America/New_York failed: $chk"
+grep -E '^  KAIZEN_(TIMEZONE|BUSINESS_HOURS|HOLIDAYS) ' <<<"$chk" | sed 's/^/      /'
+grep -qE '^  KAIZEN_TIMEZONE +America/New_York$' <<<"$chk" || fail "the image did not load America/New_York"
+if chk=$(brun --env KAIZEN_TIMEZONE=Mars/Base "$CTR" -- /usr/local/bin/kaizen-gateway --check-config 2>&1); then
+  fail "an unknown time zone was accepted"
+fi
+grep -q "KAIZEN_TIMEZONE: unknown time zone 'Mars/Base'" <<<"$chk" || fail "no clear line for an unknown zone: $chk"
+info "America/New_York loads in the image; Mars/Base is refused with one line"
 
 step "5c3. an HTTPS peer with a self-signed certificate (openssl s_server on loopback)"
 # The image's TLS stack and CA bundle at work: Slack messages go to this peer,
