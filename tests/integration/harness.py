@@ -18,6 +18,8 @@ import tempfile
 import time
 import unittest
 import uuid
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 BIN = os.environ.get("KAIZEN_BIN", "build/kaizen-gateway")
 SOURCE_DIR = os.environ.get("KAIZEN_SOURCE_DIR", os.getcwd())
@@ -255,6 +257,24 @@ def _read_resp(f):
     raise OSError("bad RESP line %r" % line)
 
 
+def timers_away(tz="UTC", now=None):
+    """KAIZEN_DIGEST_AT and KAIZEN_REPORT_AT as far from now as they go: the
+    daily digest 12 h ahead and the weekly report 3.5 days ahead, in the time
+    zone tz. A gateway started with them posts neither for 11 h, whatever the
+    day and hour the suite runs (a fixed "00:00" or the default "mon 09:00"
+    would post within its catch-up grace on some days and hours)."""
+    t = datetime.fromtimestamp(time.time() if now is None else now, timezone.utc)
+    try:
+        zone = ZoneInfo(tz)
+    except (KeyError, ValueError, OSError):   # a test of a bad KAIZEN_TIMEZONE
+        zone = timezone.utc
+    digest = (t + timedelta(hours=12)).astimezone(zone)
+    report = (t + timedelta(days=3, hours=12)).astimezone(zone)
+    return {"KAIZEN_DIGEST_AT": digest.strftime("%H:%M"),
+            "KAIZEN_REPORT_AT": "%s %s" % (("mon", "tue", "wed", "thu", "fri", "sat", "sun")[report.weekday()],
+                                           report.strftime("%H:%M"))}
+
+
 class Gateway:
     """The real binary, configured through its environment."""
 
@@ -272,6 +292,7 @@ class Gateway:
             "KAIZEN_LOG_LEVEL": "debug",
             # Timers stay out of the way unless a test asks for them.
             "KAIZEN_CHECK_EVERY": "3600s",
+            **timers_away(env.get("KAIZEN_TIMEZONE") or "UTC"),
         })
         self.env.update({k: str(v) for k, v in env.items() if v is not None})
         for k, v in env.items():

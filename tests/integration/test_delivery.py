@@ -53,7 +53,6 @@ class Delivery(unittest.TestCase):
     def gateway(self, **env):
         env.setdefault("KAIZEN_SLACK_WEBHOOK_URL", self.slack.url + "/slack")
         env.setdefault("KAIZEN_DRY_RUN", "0")
-        env.setdefault("KAIZEN_DIGEST_AT", "00:00")
         env.setdefault("KAIZEN_CHECK_EVERY", "3600")  # breach checks only where a test wants them
         gw = Gateway(self.redis.url, **env)
         self.gateways.append(gw)
@@ -314,8 +313,7 @@ class Delivery(unittest.TestCase):
                     % os.path.abspath(BIN))
         os.chmod(wrapper, 0o755)
         gws = [Gateway(self.redis.url, binary=wrapper, KAIZEN_DRY_RUN="0",
-                       KAIZEN_SLACK_WEBHOOK_URL=self.slack.url + "/slack",
-                       KAIZEN_DIGEST_AT="00:00") for _ in range(2)]
+                       KAIZEN_SLACK_WEBHOOK_URL=self.slack.url + "/slack") for _ in range(2)]
         try:
             open_ticket(gws[0], 1)
             answers = [admin(gw, "POST", "/api/digest") for gw in gws]
@@ -400,7 +398,7 @@ class WebApi(unittest.TestCase):
             self.redis.command("SET", "{kz}:digest:window:" + day, "1", "EX", 3600)
         self.gw = Gateway(self.redis.url, KAIZEN_DRY_RUN="0", KAIZEN_SLACK_BOT_TOKEN="xoxb-test",
                           KAIZEN_SLACK_CHANNEL="C0SRE", KAIZEN_SLACK_API_URL=self.slack.url + "/api/",
-                          KAIZEN_OUTBOX_MAX_ATTEMPTS="3", KAIZEN_DIGEST_AT="00:00")
+                          KAIZEN_OUTBOX_MAX_ATTEMPTS="3")
 
     def tearDown(self):
         rc, log = self.gw.close()
@@ -432,7 +430,7 @@ class WebApi(unittest.TestCase):
         self.gw.close()
         self.gw = Gateway(self.redis.url, KAIZEN_DRY_RUN="0", KAIZEN_SLACK_BOT_TOKEN="xoxb-test",
                           KAIZEN_SLACK_CHANNEL="C0SRE", KAIZEN_SLACK_API_URL=self.slack.url + "/api",
-                          KAIZEN_DIGEST_AT="00:00", KAIZEN_CHECK_EVERY="1s")
+                          KAIZEN_CHECK_EVERY="1s")
         posts = lambda: self.slack.received("/api/chat.postMessage")
         # No digest yet: the notice is top-level.
         open_ticket(self.gw, 1, title="Breached first", created=rfc3339(OLD))

@@ -7,7 +7,9 @@ built binary). Each block must print what its closing comment says, and
 each message must arrive where the README says: the issue's digest in
 #payments, the alert's in #search, nothing in #sre, the canary's page in
 #payments and the payments PagerDuty service, the click's acknowledge and
-edit, the end's resolve and edit."""
+edit, the end's resolve and edit. Like every test, it moves the daily
+digest and the weekly report away from now (harness.timers_away), so what
+arrives does not depend on the day and hour it runs."""
 
 import json
 import os

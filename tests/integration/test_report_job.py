@@ -64,7 +64,7 @@ class ReportJob(unittest.TestCase):
             day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + offset))
             self.redis.command("SET", "{kz}:digest:window:" + day, "1", "EX", 3600)
         env = dict(KAIZEN_SLACK_BOT_TOKEN="xoxb-test", KAIZEN_SLACK_API_URL=self.peer.url + "/api",
-                   KAIZEN_ROUTES_FILE=routes, KAIZEN_DRY_RUN="0", KAIZEN_DIGEST_AT="00:00",
+                   KAIZEN_ROUTES_FILE=routes, KAIZEN_DRY_RUN="0",
                    KAIZEN_REPORT_EVERY="%ds" % EVERY, KAIZEN_PUBLIC_URL="https://kaizen.example")
         gw = Gateway(self.redis.url, **env)
         self.gws.append(gw)
@@ -134,7 +134,7 @@ class ReportJob(unittest.TestCase):
     def test_a_period_due_while_every_replica_was_down_is_caught_up_once(self):
         every = 30   # grace: half a period
         env = dict(KAIZEN_SLACK_BOT_TOKEN="xoxb-test", KAIZEN_SLACK_API_URL=self.peer.url + "/api",
-                   KAIZEN_SLACK_CHANNEL="C0SRE", KAIZEN_DRY_RUN="0", KAIZEN_DIGEST_AT="00:00",
+                   KAIZEN_SLACK_CHANNEL="C0SRE", KAIZEN_DRY_RUN="0",
                    KAIZEN_REPORT_EVERY="%ds" % every)
         for offset in (-86400, 0, 86400):
             day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + offset))

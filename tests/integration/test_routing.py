@@ -92,7 +92,7 @@ class Routing(unittest.TestCase):
         today = time.strftime("%Y-%m-%d", time.gmtime())
         for day in (time.strftime("%Y-%m-%d", time.gmtime(time.time() + d)) for d in (-86400, 0, 86400)):
             self.redis.command("SET", "{kz}:digest:window:" + day, "1", "EX", 3600)
-        loader = Gateway(self.redis.url, **self.env(KAIZEN_DIGEST_AT="00:00"))
+        loader = Gateway(self.redis.url, **self.env())
         self.gws.append(loader)
         want = {}      # ticket id -> (channel, critical)
         created = rfc3339(time.time())

@@ -74,7 +74,7 @@ class SlackBlocks(unittest.TestCase):
         base = dict(KAIZEN_SLACK_BOT_TOKEN="xoxb-test", KAIZEN_SLACK_CHANNEL="C0SRE",
                     KAIZEN_SLACK_API_URL=self.peer.url + "/api",
                     KAIZEN_SLACK_SIGNING_SECRET=SIGNING_SECRET, KAIZEN_DRY_RUN="0",
-                    KAIZEN_DIGEST_AT="00:00", KAIZEN_CHECK_EVERY="3600s")
+                    KAIZEN_CHECK_EVERY="3600s")
         base.update(env)
         if self.gw is not None:
             self.gw.close()

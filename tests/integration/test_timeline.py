@@ -43,7 +43,7 @@ class Timeline(unittest.TestCase):
         self.gw = Gateway(self.redis.url, KAIZEN_SLACK_BOT_TOKEN="xoxb-test", KAIZEN_SLACK_CHANNEL="C0SRE",
                           KAIZEN_SLACK_API_URL=self.peer.url + "/api", KAIZEN_DRY_RUN="0",
                           KAIZEN_SLACK_SIGNING_SECRET=SIGNING_SECRET, KAIZEN_CHECK_EVERY="1s",
-                          KAIZEN_REPORT_AT="off", KAIZEN_DIGEST_AT="00:00",
+                          KAIZEN_REPORT_AT="off",
                           KAIZEN_PUBLIC_URL="https://kaizen.example")
 
     def tearDown(self):
