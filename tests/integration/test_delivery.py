@@ -58,15 +58,7 @@ class Delivery(unittest.TestCase):
         self.gateways.append(gw)
         return gw
 
-    def block_digest_window(self):
-        # The daily window would fire at start-up; these tests trigger digests by hand.
-        # Yesterday to tomorrow: a test that runs across midnight UTC opens no window either.
-        for offset in (-DAY, 0, DAY):
-            day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + offset))
-            self.redis.command("SET", "{kz}:digest:window:" + day, "1", "EX", 3600)
-
     def test_digest_is_valid_block_kit_with_every_ticket(self):
-        self.block_digest_window()
         gw = self.gateway()
         open_ticket(gw, 1, title="Payments <fail> & retry", labels=("severity:high", "component:payments"))
         open_ticket(gw, 2, title="Café ☕ slow", labels=("severity:low", "component:web"))
@@ -89,7 +81,6 @@ class Delivery(unittest.TestCase):
         self.assertEqual(gw.metric("kaizen_notifications_total", sink="slack", result="sent"), 1)
 
     def test_429_honours_retry_after(self):
-        self.block_digest_window()
         self.slack.script("/slack", ("status", 429, {"Retry-After": "2"}), "ok")
         gw = self.gateway()
         open_ticket(gw, 1)
@@ -103,7 +94,6 @@ class Delivery(unittest.TestCase):
     def test_429_never_uses_up_an_attempt(self):
         # A rate limit says nothing about the message: with 2 attempts allowed,
         # five 429s in a row and then a 200 still deliver it, once.
-        self.block_digest_window()
         self.slack.script("/slack", *[("status", 429, {"Retry-After": "0"})] * 5, "ok")
         gw = self.gateway(KAIZEN_OUTBOX_MAX_ATTEMPTS="2")
         open_ticket(gw, 1)
@@ -118,7 +108,6 @@ class Delivery(unittest.TestCase):
         print("429 x5 with 2 attempts allowed: %d requests, sent 1, dead 0" % len(reqs))
 
     def test_retry_after_honoured_on_503_and_capped_at_an_hour(self):
-        self.block_digest_window()
         self.slack.script("/slack", ("status", 503, {"Retry-After": "2"}),
                           ("status", 429, {"Retry-After": "99999999"}), "ok")
         gw = self.gateway()
@@ -135,7 +124,6 @@ class Delivery(unittest.TestCase):
         print("Retry-After 99999999 parks the sink for %.0f s" % (until / 1000 - time.time()))
 
     def test_5xx_backs_off_then_dead_letters(self):
-        self.block_digest_window()
         self.slack.set_default("/slack", ("status", 500))
         gw = self.gateway(KAIZEN_OUTBOX_MAX_ATTEMPTS="3")
         open_ticket(gw, 1)
@@ -155,7 +143,6 @@ class Delivery(unittest.TestCase):
         wait_for(lambda: gw.metric("kaizen_outbox_dead") == 1, timeout=30, what="dead gauge")
 
     def test_404_is_permanent(self):
-        self.block_digest_window()
         self.slack.set_default("/slack", ("status", 404))
         gw = self.gateway()
         open_ticket(gw, 1)
@@ -165,7 +152,6 @@ class Delivery(unittest.TestCase):
         self.assertEqual(len(self.slack.received("/slack")), 1)
 
     def test_hanging_peer_times_out_and_is_retried(self):
-        self.block_digest_window()
         self.slack.script("/slack", "hang", "ok")
         gw = self.gateway(KAIZEN_HTTP_TIMEOUT="2s")
         open_ticket(gw, 1)
@@ -175,7 +161,6 @@ class Delivery(unittest.TestCase):
         wait_for(lambda: gw.metric("kaizen_notifications_total", sink="slack", result="sent") == 1)
 
     def test_rate_limit_queues_a_burst_in_order(self):
-        self.block_digest_window()
         gw = self.gateway()
         open_ticket(gw, 1)
         for _ in range(4):
@@ -186,7 +171,6 @@ class Delivery(unittest.TestCase):
         wait_for(lambda: admin(gw, "GET", "/api/outbox")["pending"] == 0, what="queue drained")
 
     def test_dry_run_sends_nothing_but_keeps_history(self):
-        self.block_digest_window()
         gw = self.gateway(KAIZEN_DRY_RUN="1")
         open_ticket(gw, 1)
         self.assertEqual(admin(gw, "POST", "/api/digest"), {"messages": 1})
@@ -235,7 +219,6 @@ class Delivery(unittest.TestCase):
         self.assertIn("0 open", slack_texts(req))
 
     def test_no_webhook_url_is_dry_run(self):
-        self.block_digest_window()
         gw = self.gateway(KAIZEN_SLACK_WEBHOOK_URL=None)
         open_ticket(gw, 1)
         admin(gw, "POST", "/api/digest")
@@ -243,7 +226,6 @@ class Delivery(unittest.TestCase):
         self.assertEqual(self.slack.received(), [])
 
     def test_pending_messages_survive_restart(self):
-        self.block_digest_window()
         # The first attempt is told to come back in 3 s; the gateway stops meanwhile.
         self.slack.script("/slack", ("status", 429, {"Retry-After": "3"}))
         gw = self.gateway()
@@ -264,7 +246,6 @@ class Delivery(unittest.TestCase):
         self.assertEqual(len(self.slack.received("/slack")), 4)
 
     def test_message_held_by_a_killed_replica_is_picked_up(self):
-        self.block_digest_window()
         self.slack.script("/slack", "hang", "ok")
         gw = self.gateway(KAIZEN_HTTP_TIMEOUT="1s")   # lease = timeout + 10 s
         open_ticket(gw, 1)
@@ -284,7 +265,6 @@ class Delivery(unittest.TestCase):
         wait_for(lambda: admin(other, "GET", "/api/outbox")["pending"] == 0, what="delivered")
 
     def test_sla_breach_notice_once_per_breach(self):
-        self.block_digest_window()
         gw = self.gateway(KAIZEN_CHECK_EVERY="1s")
         open_ticket(gw, 7, title="Database on fire", created=rfc3339(OLD))
         [req] = self.slack.wait_for(1, "/slack", timeout=30)
@@ -306,7 +286,6 @@ class Delivery(unittest.TestCase):
         # In containers every replica is pid 1: ids built from the pid
         # collided, and of two replicas' manual digests only one was sent.
         # Each replica here runs in its own PID namespace (unshare), as pid 1.
-        self.block_digest_window()
         wrapper = os.path.join(tempfile.mkdtemp(prefix="kz-pid1-"), "gateway-as-pid-1")
         with open(wrapper, "w") as f:
             f.write('#!/bin/sh\nexec unshare --pid --fork --kill-child=TERM "%s"\n'
@@ -393,9 +372,6 @@ class WebApi(unittest.TestCase):
         self.redis = Redis(appendonly=False)
         self.slack = FakeReceiver()
         self.slack.set_default("/api/chat.postMessage", API_OK)
-        for offset in (-DAY, 0, DAY):
-            day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + offset))
-            self.redis.command("SET", "{kz}:digest:window:" + day, "1", "EX", 3600)
         self.gw = Gateway(self.redis.url, KAIZEN_DRY_RUN="0", KAIZEN_SLACK_BOT_TOKEN="xoxb-test",
                           KAIZEN_SLACK_CHANNEL="C0SRE", KAIZEN_SLACK_API_URL=self.slack.url + "/api/",
                           KAIZEN_OUTBOX_MAX_ATTEMPTS="3")

@@ -89,9 +89,6 @@ class Routing(unittest.TestCase):
         return env
 
     def test_four_channels_three_replicas(self):
-        today = time.strftime("%Y-%m-%d", time.gmtime())
-        for day in (time.strftime("%Y-%m-%d", time.gmtime(time.time() + d)) for d in (-86400, 0, 86400)):
-            self.redis.command("SET", "{kz}:digest:window:" + day, "1", "EX", 3600)
         loader = Gateway(self.redis.url, **self.env())
         self.gws.append(loader)
         want = {}      # ticket id -> (channel, critical)
@@ -135,7 +132,6 @@ class Routing(unittest.TestCase):
         self.peer.script("/api/chat.postMessage", *[
             ("status", 200, {"Content-Type": "application/json", "Retry-After": "1"},
              '{"ok":false,"error":"ratelimited"}')] * 6)
-        self.redis.command("DEL", "{kz}:digest:window:" + today)
         minute = time.strftime("%H:%M", time.gmtime())
         for _ in range(3):
             self.gws.append(Gateway(self.redis.url, **self.env(
