@@ -258,6 +258,7 @@ class TwoReplicas(unittest.TestCase):
 
 
 @unittest.skipIf(AM_BIN is None, "prometheus-alertmanager is not installed")
+@unittest.skipIf("FAKETIME" in os.environ, "Alertmanager keeps the real clock (tests/calendar/at.sh)")
 class RealAlertmanager(unittest.TestCase):
     """Debian's prometheus-alertmanager delivering to the gateway."""
 
