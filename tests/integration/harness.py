@@ -117,8 +117,9 @@ def now(offset=0):
 
 def clean_env(**env):
     """An environment for the binary: PATH, the sanitizers' options, the
-    faked clock of tests/calendar/at.sh and env, nothing else (the test runner's own KAIZEN_BIN, KAIZEN_SOURCE_DIR, ...
-    are no gateway variables: --check-config would call them typos)."""
+    faked clock of tests/calendar/at.sh and env, nothing else (the test
+    runner's own KAIZEN_BIN, KAIZEN_SOURCE_DIR, ... are no gateway
+    variables: --check-config would call them typos)."""
     out = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "LD_PRELOAD", "FAKETIME"):
         if k in os.environ:
